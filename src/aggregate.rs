@@ -1,0 +1,330 @@
+//! Aggregation: coding references per group and their shares.
+//!
+//! A reference is one category in one body unit (a category counts once per unit).
+//! Shares are rounded by the largest-remainder method so that the rounded shares of a
+//! group add up to exactly 100.00.
+
+use crate::codebook::Codebook;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The dimensions tables are broken down by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dim {
+    /// Everything together (group `all`).
+    Overall,
+    /// Central / local.
+    Level,
+    /// Region under the chosen scheme.
+    Region,
+    /// Province.
+    Province,
+    /// Year.
+    Year,
+}
+
+impl Dim {
+    /// All dimensions, in report order.
+    pub const ALL: [Dim; 5] = [
+        Dim::Overall,
+        Dim::Level,
+        Dim::Region,
+        Dim::Province,
+        Dim::Year,
+    ];
+
+    /// Name used in file names (`shares_by_level.csv`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dim::Overall => "overall",
+            Dim::Level => "level",
+            Dim::Region => "region",
+            Dim::Province => "province",
+            Dim::Year => "year",
+        }
+    }
+}
+
+/// Group values of one document or unit, one per dimension.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupKeys {
+    /// `central`, `local` or `unknown`.
+    pub level: String,
+    /// Region id.
+    pub region: String,
+    /// Province id.
+    pub province: String,
+    /// Year or `unknown`.
+    pub year: String,
+}
+
+impl GroupKeys {
+    fn get(&self, dim: Dim) -> &str {
+        match dim {
+            Dim::Overall => "all",
+            Dim::Level => &self.level,
+            Dim::Region => &self.region,
+            Dim::Province => &self.province,
+            Dim::Year => &self.year,
+        }
+    }
+}
+
+/// Counts of one group.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Tally {
+    /// Documents.
+    pub documents: u64,
+    /// All units, boilerplate included.
+    pub units: u64,
+    /// Body units (the denominator units).
+    pub body_units: u64,
+    /// Body units with at least one category.
+    pub coded_units: u64,
+    /// References per category index.
+    #[serde(skip)]
+    pub references: Vec<u64>,
+}
+
+/// Running totals for every group of every dimension.
+#[derive(Debug, Clone)]
+pub struct Aggregator {
+    n_categories: usize,
+    groups: BTreeMap<(Dim, String), Tally>,
+}
+
+impl Aggregator {
+    /// An empty aggregator for a codebook with `n_categories` categories.
+    pub fn new(n_categories: usize) -> Self {
+        Aggregator {
+            n_categories,
+            groups: BTreeMap::new(),
+        }
+    }
+
+    fn each(&mut self, keys: &GroupKeys, mut f: impl FnMut(&mut Tally)) {
+        for dim in Dim::ALL {
+            let n = self.n_categories;
+            let t = self
+                .groups
+                .entry((dim, keys.get(dim).to_string()))
+                .or_insert_with(|| Tally {
+                    references: vec![0; n],
+                    ..Default::default()
+                });
+            f(t);
+        }
+    }
+
+    /// Counts a coded document.
+    pub fn add_document(&mut self, keys: &GroupKeys) {
+        self.each(keys, |t| t.documents += 1);
+    }
+
+    /// Counts one unit; boilerplate units count as units but give no references.
+    pub fn add_unit(&mut self, keys: &GroupKeys, categories: &[usize], boilerplate: bool) {
+        self.each(keys, |t| {
+            t.units += 1;
+            if !boilerplate {
+                t.body_units += 1;
+                if !categories.is_empty() {
+                    t.coded_units += 1;
+                }
+                for &k in categories {
+                    t.references[k] += 1;
+                }
+            }
+        });
+    }
+
+    /// The groups of a dimension in report order, with their tallies.
+    pub fn groups(&self, dim: Dim) -> Vec<(&str, &Tally)> {
+        let mut v: Vec<(&str, &Tally)> = self
+            .groups
+            .range((dim, String::new())..)
+            .take_while(|((d, _), _)| *d == dim)
+            .map(|((_, g), t)| (g.as_str(), t))
+            .collect();
+        v.sort_by_key(|(g, _)| group_order(dim, g));
+        v
+    }
+
+    /// The overall tally.
+    pub fn overall(&self) -> Tally {
+        self.groups(Dim::Overall)
+            .first()
+            .map(|(_, t)| (*t).clone())
+            .unwrap_or_else(|| Tally {
+                references: vec![0; self.n_categories],
+                ..Default::default()
+            })
+    }
+
+    /// Share rows of a dimension: per group, each core then its categories.
+    pub fn share_rows(&self, dim: Dim, codebook: &Codebook) -> Vec<ShareRow> {
+        let mut rows = Vec::new();
+        for (group, tally) in self.groups(dim) {
+            rows.extend(share_rows_of(group, &tally.references, codebook));
+        }
+        rows
+    }
+}
+
+/// Sort key: known groups in their conventional order, then others, `unknown` last.
+fn group_order(dim: Dim, g: &str) -> (u8, usize, String) {
+    let fixed: &[&str] = match dim {
+        Dim::Level => &["central", "local"],
+        Dim::Region => &["east", "central", "west", "northeast", "national"],
+        _ => &[],
+    };
+    if g == crate::region::UNKNOWN {
+        return (3, 0, String::new());
+    }
+    if let Some(i) = fixed.iter().position(|x| *x == g) {
+        return (0, i, String::new());
+    }
+    if dim == Dim::Province {
+        if let Some(i) = crate::province::all().iter().position(|p| p.id == g) {
+            return (0, i, String::new());
+        }
+        if g == crate::region::NATIONAL {
+            return (2, 0, String::new());
+        }
+    }
+    (1, 0, g.to_string())
+}
+
+/// One row of a share table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ShareRow {
+    /// Group value (`all`, `central`, `east`, `sichuan`, `2015`, …).
+    pub group: String,
+    /// Core id.
+    pub core: String,
+    /// Category id; empty on a core row.
+    pub category: String,
+    /// Coding references.
+    pub references: u64,
+    /// Share of all references in the group, percent; `None` when the group has none.
+    pub share_pct: Option<f64>,
+    /// Share within the category's core, percent; `None` on core rows or empty cores.
+    pub share_in_core_pct: Option<f64>,
+}
+
+/// Share rows for one group's per-category reference counts.
+pub fn share_rows_of(group: &str, refs: &[u64], codebook: &Codebook) -> Vec<ShareRow> {
+    let cat_shares = round_shares(refs);
+    let core_refs: Vec<u64> = (0..codebook.cores.len())
+        .map(|c| codebook.categories_of(c).map(|k| refs[k]).sum())
+        .collect();
+    let core_shares = round_shares(&core_refs);
+    let mut rows = Vec::new();
+    for (c, core) in codebook.cores.iter().enumerate() {
+        rows.push(ShareRow {
+            group: group.to_string(),
+            core: core.id.clone(),
+            category: String::new(),
+            references: core_refs[c],
+            share_pct: core_shares.as_ref().map(|s| s[c]),
+            share_in_core_pct: None,
+        });
+        let members: Vec<usize> = codebook.categories_of(c).collect();
+        let in_core = round_shares(&members.iter().map(|&k| refs[k]).collect::<Vec<_>>());
+        for (j, &k) in members.iter().enumerate() {
+            rows.push(ShareRow {
+                group: group.to_string(),
+                core: core.id.clone(),
+                category: codebook.categories[k].id.clone(),
+                references: refs[k],
+                share_pct: cat_shares.as_ref().map(|s| s[k]),
+                share_in_core_pct: in_core.as_ref().map(|s| s[j]),
+            });
+        }
+    }
+    rows
+}
+
+/// Percent shares rounded to 2 decimals that add up to exactly 100.00 (largest
+/// remainder method); `None` when the counts are all zero.
+pub fn round_shares(counts: &[u64]) -> Option<Vec<f64>> {
+    let total: u64 = counts.iter().sum();
+    if total == 0 {
+        return None;
+    }
+    // Work in hundredths of a percent: 10_000 units in all.
+    let exact: Vec<u128> = counts.iter().map(|&c| c as u128 * 10_000).collect();
+    let mut floors: Vec<u64> = exact.iter().map(|&e| (e / total as u128) as u64).collect();
+    let assigned: u64 = floors.iter().sum();
+    let mut order: Vec<usize> = (0..counts.len()).collect();
+    // Largest remainder first; ties go to the earlier index, so results are stable.
+    order.sort_by(|&a, &b| {
+        (exact[b] % total as u128)
+            .cmp(&(exact[a] % total as u128))
+            .then(a.cmp(&b))
+    });
+    for &i in order.iter().take((10_000 - assigned) as usize) {
+        floors[i] += 1;
+    }
+    Some(floors.into_iter().map(|h| h as f64 / 100.0).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn thirds_add_to_100() {
+        let s = round_shares(&[1, 1, 1]).unwrap();
+        assert_eq!(s, [33.34, 33.33, 33.33]);
+        assert_eq!(round_shares(&[0, 0]), None);
+        assert_eq!(round_shares(&[0, 5]).unwrap(), [0.0, 100.0]);
+    }
+
+    proptest! {
+        #[test]
+        fn shares_in_a_group_sum_to_100(counts in proptest::collection::vec(0u64..100_000, 1..30)) {
+            let total: u64 = counts.iter().sum();
+            match round_shares(&counts) {
+                None => prop_assert_eq!(total, 0),
+                Some(s) => {
+                    let hundredths: i64 = s.iter().map(|x| (x * 100.0).round() as i64).sum();
+                    prop_assert_eq!(hundredths, 10_000);
+                    for (x, &c) in s.iter().zip(&counts) {
+                        let exact = c as f64 * 100.0 / total as f64;
+                        prop_assert!((x - exact).abs() < 0.01 + 1e-9, "{} vs {}", x, exact);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn groups_are_kept_per_dimension_in_report_order() {
+        let mut a = Aggregator::new(2);
+        let k = |level: &str, region: &str| GroupKeys {
+            level: level.into(),
+            region: region.into(),
+            province: "unknown".into(),
+            year: "2015".into(),
+        };
+        a.add_unit(&k("local", "west"), &[0, 1], false);
+        a.add_unit(&k("central", "national"), &[1], false);
+        a.add_unit(&k("local", "east"), &[0], true);
+        let levels: Vec<&str> = a.groups(Dim::Level).iter().map(|g| g.0).collect();
+        assert_eq!(levels, ["central", "local"]);
+        let regions: Vec<&str> = a.groups(Dim::Region).iter().map(|g| g.0).collect();
+        assert_eq!(regions, ["east", "west", "national"]);
+        let all = a.overall();
+        assert_eq!(
+            (
+                all.units,
+                all.body_units,
+                all.coded_units,
+                all.references.clone()
+            ),
+            (3, 2, 2, vec![1, 2])
+        );
+    }
+}

@@ -1,0 +1,361 @@
+//! Coding: the codebook compiled once into token-level automata, applied to units.
+
+use crate::codebook::Codebook;
+use crate::error::Result;
+use crate::lang::Lang;
+use crate::normalize::normalize;
+use crate::tokenize::{TokenStream, Tokenizer};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::Regex;
+use std::collections::HashMap;
+
+/// One concept found in a unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Hit {
+    /// Byte start in the unit's normalised text.
+    pub start: usize,
+    /// Byte end in the unit's normalised text.
+    pub end: usize,
+    /// Concept index in the codebook.
+    pub concept: usize,
+}
+
+/// The codes of one unit.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnitCodes {
+    /// Concept indexes, sorted, distinct.
+    pub concepts: Vec<usize>,
+    /// Category indexes, sorted, distinct: each counts once per unit.
+    pub categories: Vec<usize>,
+    /// Core indexes, sorted, distinct.
+    pub cores: Vec<usize>,
+    /// Every match, sorted by position: the evidence.
+    pub hits: Vec<Hit>,
+}
+
+impl UnitCodes {
+    /// True when the unit has at least one category.
+    pub fn is_coded(&self) -> bool {
+        !self.categories.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Target {
+    concept: u32,
+    exclude: bool,
+}
+
+#[derive(Debug)]
+struct LangAutomaton {
+    ac: Option<AhoCorasick>,
+    /// Per automaton pattern: the concepts it signals (or vetoes).
+    targets: Vec<Vec<Target>>,
+}
+
+impl LangAutomaton {
+    fn build(keys: HashMap<String, Vec<Target>>) -> Result<Self> {
+        let mut keys: Vec<_> = keys.into_iter().collect();
+        keys.sort_by(|a, b| a.0.cmp(&b.0));
+        let ac = if keys.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::Standard)
+                    .build(keys.iter().map(|(k, _)| k))
+                    .map_err(|e| {
+                        crate::error::Error::Usage(format!("codebook too large to compile: {e}"))
+                    })?,
+            )
+        };
+        Ok(LangAutomaton {
+            ac,
+            targets: keys.into_iter().map(|(_, t)| t).collect(),
+        })
+    }
+}
+
+/// A codebook compiled for matching, with the tokenizer it needs.
+///
+/// Term forms: Chinese terms match whole jieba tokens; English terms match whole
+/// stemmed words, or whole unstemmed words when written `=word` (to keep apart words
+/// the stemmer merges, such as cooperative / cooperate). Chinese exclude terms veto
+/// wherever they occur as a substring; English ones on word boundaries.
+#[derive(Debug)]
+pub struct Coder {
+    /// The codebook.
+    pub codebook: Codebook,
+    /// The shared tokenizer (jieba with the codebook's terms).
+    pub tokenizer: Tokenizer,
+    zh: LangAutomaton,
+    en: LangAutomaton,
+    en_exact: LangAutomaton,
+    zh_exclude: LangAutomaton,
+    regexes: Vec<(usize, Regex)>,
+}
+
+impl Coder {
+    /// Compiles `codebook`: builds the tokenizer and one automaton per language over
+    /// the token keys of every term.
+    pub fn new(codebook: Codebook) -> Result<Coder> {
+        let tokenizer = Tokenizer::new(
+            codebook
+                .concepts
+                .iter()
+                .flat_map(|c| c.zh.iter())
+                .chain(&codebook.words)
+                .map(String::as_str),
+        );
+        let mut zh: HashMap<String, Vec<Target>> = HashMap::new();
+        let mut en: HashMap<String, Vec<Target>> = HashMap::new();
+        let mut en_exact: HashMap<String, Vec<Target>> = HashMap::new();
+        let mut zh_exclude: HashMap<String, Vec<Target>> = HashMap::new();
+        let mut regexes = Vec::new();
+        let add =
+            |map: &mut HashMap<String, Vec<Target>>, key: String, concept: usize, exclude: bool| {
+                if key.chars().any(|c| c != crate::tokenize::SEP) {
+                    let targets = map.entry(key).or_default();
+                    if !targets
+                        .iter()
+                        .any(|x| x.concept as usize == concept && x.exclude == exclude)
+                    {
+                        targets.push(Target {
+                            concept: concept as u32,
+                            exclude,
+                        });
+                    }
+                }
+            };
+        for (i, c) in codebook.concepts.iter().enumerate() {
+            for t in &c.zh {
+                add(&mut zh, tokenizer.term_key(t, Lang::Zh, true), i, false);
+            }
+            for (terms, exclude) in [(&c.en, false), (&c.exclude_en, true)] {
+                for t in terms {
+                    match t.strip_prefix('=') {
+                        Some(exact) => add(
+                            &mut en_exact,
+                            tokenizer.term_key(exact, Lang::En, false),
+                            i,
+                            exclude,
+                        ),
+                        None => add(&mut en, tokenizer.term_key(t, Lang::En, true), i, exclude),
+                    }
+                }
+            }
+            for t in &c.exclude_zh {
+                add(&mut zh_exclude, normalize(t).text.to_lowercase(), i, true);
+            }
+            for r in &c.regex {
+                // Validated when the codebook was loaded.
+                if let Ok(re) = Regex::new(r) {
+                    regexes.push((i, re));
+                }
+            }
+        }
+        Ok(Coder {
+            zh: LangAutomaton::build(zh)?,
+            en: LangAutomaton::build(en)?,
+            en_exact: LangAutomaton::build(en_exact)?,
+            zh_exclude: LangAutomaton::build(zh_exclude)?,
+            codebook,
+            tokenizer,
+            regexes,
+        })
+    }
+
+    /// Codes one unit of normalised text. `buf` is scratch space reused across calls.
+    pub fn code(&self, text: &str, lang: Lang, buf: &mut TokenStream) -> UnitCodes {
+        let mut hits = Vec::new();
+        let mut vetoed: Vec<usize> = Vec::new();
+        self.tokenizer.tokenize(text, lang, buf);
+        let automaton = match lang {
+            Lang::Zh => &self.zh,
+            Lang::En => &self.en,
+        };
+        token_matches(automaton, buf, &mut hits, &mut vetoed);
+        if lang == Lang::En && self.en_exact.ac.is_some() {
+            self.tokenizer.tokenize_with(text, lang, false, buf);
+            token_matches(&self.en_exact, buf, &mut hits, &mut vetoed);
+        }
+        if let (Lang::Zh, Some(ac)) = (lang, &self.zh_exclude.ac) {
+            for m in ac.find_overlapping_iter(text) {
+                vetoed.extend(
+                    self.zh_exclude.targets[m.pattern().as_usize()]
+                        .iter()
+                        .map(|t| t.concept as usize),
+                );
+            }
+        }
+        for (concept, re) in &self.regexes {
+            for m in re.find_iter(text) {
+                if m.start() < m.end() {
+                    hits.push(Hit {
+                        start: m.start(),
+                        end: m.end(),
+                        concept: *concept,
+                    });
+                }
+            }
+        }
+        if !vetoed.is_empty() {
+            hits.retain(|h| !vetoed.contains(&h.concept));
+        }
+        hits.sort();
+        hits.dedup();
+        self.summarize(hits)
+    }
+
+    /// Derives concepts, categories and cores from a unit's hits.
+    pub fn summarize(&self, hits: Vec<Hit>) -> UnitCodes {
+        let mut concepts: Vec<usize> = hits.iter().map(|h| h.concept).collect();
+        concepts.sort_unstable();
+        concepts.dedup();
+        let mut categories: Vec<usize> = concepts
+            .iter()
+            .map(|&c| self.codebook.concepts[c].category)
+            .collect();
+        categories.sort_unstable();
+        categories.dedup();
+        let mut cores: Vec<usize> = categories
+            .iter()
+            .map(|&k| self.codebook.categories[k].core)
+            .collect();
+        cores.sort_unstable();
+        cores.dedup();
+        UnitCodes {
+            concepts,
+            categories,
+            cores,
+            hits,
+        }
+    }
+
+    /// Codes a standalone string (normalising it first); for tests and small tools.
+    pub fn code_str(&self, text: &str, lang: Lang) -> UnitCodes {
+        let n = normalize(text);
+        self.code(&n.text, lang, &mut TokenStream::default())
+    }
+}
+
+fn token_matches(
+    automaton: &LangAutomaton,
+    buf: &TokenStream,
+    hits: &mut Vec<Hit>,
+    vetoed: &mut Vec<usize>,
+) {
+    let Some(ac) = &automaton.ac else { return };
+    for m in ac.find_overlapping_iter(&buf.keys) {
+        let Some((start, end)) = buf.text_span(m.start(), m.end() - 1) else {
+            continue;
+        };
+        for t in &automaton.targets[m.pattern().as_usize()] {
+            if t.exclude {
+                vetoed.push(t.concept as usize);
+            } else {
+                hits.push(Hit {
+                    start,
+                    end,
+                    concept: t.concept as usize,
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CB: &str = r#"
+[[core]]
+id = "env"
+label = { en = "Environment" }
+[[category]]
+id = "tax"
+core = "env"
+label = { en = "Tax" }
+[[category]]
+id = "foreign"
+core = "env"
+label = { en = "Foreign" }
+[[concept]]
+id = "tax_cut"
+category = "tax"
+label = { en = "tax cut" }
+zh = ["税收减免", "减税"]
+en = ["tax", "tax credit", "=cooperatives"]
+exclude = { en = ["tax evasion"], zh = ["逃税"] }
+[[concept]]
+id = "india"
+category = "foreign"
+label = { en = "India" }
+zh = ["印度"]
+regex = ['\d+%的税率']
+"#;
+
+    fn coder() -> &'static Coder {
+        static C: std::sync::OnceLock<Coder> = std::sync::OnceLock::new();
+        C.get_or_init(|| Coder::new(Codebook::parse(CB, "t.toml").unwrap()).unwrap())
+    }
+
+    fn cats(text: &str, lang: Lang) -> Vec<&'static str> {
+        let c = coder();
+        c.code_str(text, lang)
+            .categories
+            .iter()
+            .map(|&k| c.codebook.categories[k].id.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn terms_match_on_token_boundaries_only() {
+        assert_eq!(cats("加强与印度的合作", Lang::Zh), ["foreign"]);
+        assert!(cats("加强与印度尼西亚的合作", Lang::Zh).is_empty());
+        assert_eq!(cats("A new tax credit applies.", Lang::En), ["tax"]);
+        assert!(cats("A taxonomy of measures.", Lang::En).is_empty());
+        assert_eq!(cats("Taxes are reduced.", Lang::En), ["tax"]);
+    }
+
+    #[test]
+    fn evidence_spans_cover_the_matched_term() {
+        let c = coder();
+        let text = "落实税收减免政策";
+        let codes = c.code_str(text, Lang::Zh);
+        assert_eq!(codes.hits.len(), 1);
+        assert_eq!(&text[codes.hits[0].start..codes.hits[0].end], "税收减免");
+    }
+
+    #[test]
+    fn exclude_terms_veto_their_concept_in_the_unit() {
+        assert!(cats(
+            "Tax evasion will be punished; the tax office checks.",
+            Lang::En
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn exact_english_terms_are_not_stemmed() {
+        assert_eq!(cats("Farmer cooperatives", Lang::En), ["tax"]);
+        assert!(cats("Regions cooperate", Lang::En).is_empty());
+    }
+
+    #[test]
+    fn chinese_excludes_veto_as_substrings() {
+        assert!(cats("严厉打击偷逃税行为，落实减税", Lang::Zh).is_empty());
+    }
+
+    #[test]
+    fn regex_patterns_code_too() {
+        assert_eq!(cats("适用15%的税率", Lang::Zh), ["foreign"]);
+    }
+
+    #[test]
+    fn a_category_counts_once_per_unit() {
+        let codes = coder().code_str("减税，再减税，税收减免", Lang::Zh);
+        assert_eq!(codes.categories.len(), 1);
+        assert_eq!(codes.hits.len(), 3);
+    }
+}

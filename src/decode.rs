@@ -1,0 +1,145 @@
+//! Bytes to text: BOM sniffing, UTF-8 validation, and detection of legacy Chinese
+//! encodings (GB18030/GBK, Big5) for files without a BOM.
+
+use encoding_rs::{Encoding, BIG5, GB18030, UTF_16LE, UTF_8};
+
+/// Decoded text and the name of the encoding it was read with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decoded {
+    /// The text, without BOM.
+    pub text: String,
+    /// `UTF-8`, `UTF-8 (BOM)`, `UTF-16LE`, `UTF-16BE`, `GB18030`, `Big5`, or another
+    /// WHATWG encoding name when detection chose one.
+    pub encoding: &'static str,
+}
+
+/// Why a file's bytes could not be turned into text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// Zero bytes.
+    #[error("empty file")]
+    Empty,
+    /// NUL bytes outside UTF-16: an executable, image or other binary.
+    #[error("binary file (not text)")]
+    Binary,
+    /// No encoding decodes the bytes without errors.
+    #[error("undecodable text: not valid {0}")]
+    Undecodable(&'static str),
+}
+
+/// Decodes a file's bytes. UTF-8 (with or without BOM) and UTF-16 with BOM are
+/// recognised exactly; other bytes go to chardetng, and the result is accepted only
+/// if it decodes without a single malformed sequence, so nothing is silently mangled.
+pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
+    if bytes.is_empty() {
+        return Err(DecodeError::Empty);
+    }
+    if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
+        let name = if enc == UTF_8 {
+            "UTF-8 (BOM)"
+        } else if enc == UTF_16LE {
+            "UTF-16LE"
+        } else {
+            "UTF-16BE"
+        };
+        return strict(enc, &bytes[bom_len..], name);
+    }
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        if s.contains('\0') {
+            return Err(DecodeError::Binary);
+        }
+        return Ok(Decoded {
+            text: s.to_string(),
+            encoding: "UTF-8",
+        });
+    }
+    if bytes.contains(&0) {
+        return Err(DecodeError::Binary);
+    }
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    detector.feed(bytes, true);
+    let guess = detector.guess(None, chardetng::Utf8Detection::Deny);
+    // GBK is decoded by the GB18030 decoder (a superset); name it by what was used.
+    let (enc, name) = if guess == encoding_rs::GBK || guess == GB18030 {
+        (GB18030, "GB18030")
+    } else if guess == BIG5 {
+        (BIG5, "Big5")
+    } else {
+        (guess, guess.name())
+    };
+    match strict(enc, bytes, name) {
+        Ok(d) => Ok(d),
+        // Chinese policy text that chardetng misjudged is most often GB18030.
+        Err(_) if enc != GB18030 => strict(GB18030, bytes, "GB18030"),
+        Err(e) => Err(e),
+    }
+}
+
+fn strict(
+    enc: &'static Encoding,
+    bytes: &[u8],
+    name: &'static str,
+) -> Result<Decoded, DecodeError> {
+    match enc.decode_without_bom_handling_and_without_replacement(bytes) {
+        Some(text) if name.starts_with("UTF-16") || !text.contains('\0') => Ok(Decoded {
+            text: text.into_owned(),
+            encoding: name,
+        }),
+        Some(_) => Err(DecodeError::Binary),
+        None => Err(DecodeError::Undecodable(name)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use encoding_rs::UTF_16BE;
+
+    const ZH: &str = "关于支持农民工等人员返乡创业的意见。各省、自治区、直辖市人民政府：加大财政支持力度，落实税费减免政策。";
+
+    #[test]
+    fn utf8_with_and_without_bom() {
+        assert_eq!(decode(ZH.as_bytes()).unwrap().encoding, "UTF-8");
+        let mut b = vec![0xEF, 0xBB, 0xBF];
+        b.extend_from_slice(ZH.as_bytes());
+        let d = decode(&b).unwrap();
+        assert_eq!((d.text.as_str(), d.encoding), (ZH, "UTF-8 (BOM)"));
+    }
+
+    #[test]
+    fn utf16_with_bom() {
+        for (enc, bom, name) in [
+            (UTF_16LE, [0xFF, 0xFE], "UTF-16LE"),
+            (UTF_16BE, [0xFE, 0xFF], "UTF-16BE"),
+        ] {
+            let mut b = bom.to_vec();
+            for u in ZH.encode_utf16() {
+                let pair = if enc == UTF_16LE {
+                    u.to_le_bytes()
+                } else {
+                    u.to_be_bytes()
+                };
+                b.extend_from_slice(&pair);
+            }
+            let d = decode(&b).unwrap();
+            assert_eq!((d.text.as_str(), d.encoding), (ZH, name));
+        }
+    }
+
+    #[test]
+    fn gb18030_is_detected() {
+        let (bytes, _, _) = GB18030.encode(ZH);
+        let d = decode(&bytes).unwrap();
+        assert_eq!((d.text.as_str(), d.encoding), (ZH, "GB18030"));
+    }
+
+    #[test]
+    fn empty_and_binary_are_refused() {
+        assert_eq!(decode(b""), Err(DecodeError::Empty));
+        assert_eq!(
+            decode(b"\x7fELF\x02\x01\x01\x00\x00\x00\xff\xfe"),
+            Err(DecodeError::Binary)
+        );
+        assert_eq!(decode(b"abc\0def"), Err(DecodeError::Binary));
+    }
+}

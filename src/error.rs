@@ -1,0 +1,86 @@
+//! Library errors. Every variant names the file, and where it applies the line and field,
+//! so a user can fix the input without reading code.
+
+use std::fmt;
+
+/// A problem found while validating a codebook, with its location.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// 1-based line in the codebook file (0 when unknown).
+    pub line: usize,
+    /// The id or field the problem is about.
+    pub id: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}: {}", self.line, self.id, self.message)
+    }
+}
+
+/// Errors of the policy-coder library.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The codebook could not be parsed or failed validation.
+    #[error("invalid codebook {path}:\n{}", .problems.iter().map(|p| format!("  {path}:{p}")).collect::<Vec<_>>().join("\n"))]
+    Codebook {
+        /// The codebook file.
+        path: String,
+        /// Every problem found, in file order.
+        problems: Vec<Problem>,
+    },
+    /// A CSV or TSV input (units, manifest, region mapping) is malformed.
+    #[error("{path}:{line}: {field}{sep}{message}", sep = if .field.is_empty() { "" } else { ": " })]
+    Csv {
+        /// The file.
+        path: String,
+        /// 1-based line (the header is line 1; 0 when unknown).
+        line: usize,
+        /// The column concerned, or empty.
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The output directory holds files and `--force` was not given.
+    #[error(
+        "output directory {0} is not empty; choose another with --out or pass --force to overwrite"
+    )]
+    OutputNotEmpty(String),
+    /// Arguments that do not fit together.
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl Error {
+    /// A CSV error at `path:line` about `field`.
+    pub fn csv(path: &str, line: usize, field: &str, message: impl Into<String>) -> Self {
+        Error::Csv {
+            path: path.to_string(),
+            line,
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// An I/O error on `path`.
+    pub fn io(path: impl AsRef<std::path::Path>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.as_ref().display().to_string(),
+            source,
+        }
+    }
+}
+
+/// Result with the library's [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;

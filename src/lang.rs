@@ -1,0 +1,68 @@
+//! Language of a text: Chinese or English, by script counts.
+
+use serde::Serialize;
+use std::fmt;
+
+/// The languages the tokenizer and codebook know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// Chinese (jieba segmentation).
+    Zh,
+    /// English (Unicode words, Snowball stemming).
+    En,
+}
+
+impl Lang {
+    /// `zh` or `en`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+}
+
+impl fmt::Display for Lang {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Chinese when Han characters are at least a fifth as many as Latin letters (a Chinese
+/// word is about 1.5 characters, an English word about 5 letters), else English.
+pub fn detect(text: &str) -> Lang {
+    let (mut han, mut latin) = (0usize, 0usize);
+    for c in text.chars() {
+        if is_han(c) {
+            han += 1;
+        } else if c.is_alphabetic() {
+            latin += 1;
+        }
+    }
+    if han > 0 && han * 5 >= latin {
+        Lang::Zh
+    } else {
+        Lang::En
+    }
+}
+
+/// CJK unified ideographs and their common extensions.
+pub fn is_han(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{20000}'..='\u{2A6DF}' | '\u{F900}'..='\u{FAFF}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_both_languages() {
+        assert_eq!(detect("加快对接RCEP经贸新规则"), Lang::Zh);
+        assert_eq!(
+            detect("Member States shall ensure that new buildings meet requirements."),
+            Lang::En
+        );
+        assert_eq!(detect(""), Lang::En);
+    }
+}

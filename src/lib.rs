@@ -1,0 +1,29 @@
+//! policy-coder: code folders of Chinese and English policy documents into policy
+//! instruments (supply / demand / environment and their categories), with the evidence
+//! for every code and share tables by government level, region, province and year.
+//!
+//! Stages, each a module of plain data in, plain data out:
+//! [`read`] (files → text) → [`normalize`] → [`metadata`] → [`segment`] (text → units)
+//! → [`tokenize`] → [`coder`] (units → codes) → [`aggregate`] (codes → shares) →
+//! [`output`] (tables → files). [`pipeline`] joins them for the `code` command.
+
+pub mod aggregate;
+pub mod codebook;
+pub mod coder;
+pub mod decode;
+pub mod error;
+pub mod lang;
+pub mod metadata;
+pub mod normalize;
+pub mod output;
+pub mod pipeline;
+pub mod province;
+pub mod read;
+pub mod region;
+pub mod segment;
+pub mod tokenize;
+pub mod units_input;
+
+pub use codebook::Codebook;
+pub use coder::Coder;
+pub use error::{Error, Result};

@@ -1,0 +1,214 @@
+//! The `policy-coder` command line: parses arguments and calls the library.
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use policy_coder::pipeline::{self, CodeOptions};
+use policy_coder::region::RegionScheme;
+use policy_coder::segment::UnitMode;
+use policy_coder::{Codebook, Coder};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit code when everything went well.
+const EXIT_OK: u8 = 0;
+/// Exit code for errors: bad arguments, invalid codebook or CSV, unwritable output.
+const EXIT_ERROR: u8 = 1;
+/// Exit code when the run finished but some input files were skipped.
+const EXIT_SKIPPED: u8 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "policy-coder",
+    version,
+    about = "Code folders of Chinese and English policy documents into policy instruments, with evidence and share tables.",
+    after_help = "Examples:\n  policy-coder code corpus-samples --out results\n  policy-coder code --units clauses.tsv --out results\n  policy-coder codebook show\n\nExit codes: 0 success; 1 error (arguments, codebook, CSV, output); 2 finished but some files were skipped."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Code documents (or pre-segmented units) and write units, documents and share tables.
+    #[command(
+        after_help = "Examples:\n  policy-coder code corpus-samples --out results\n  policy-coder code central/ local/ --regions nbs --out results --force\n  policy-coder code --units clauses.tsv --text-column text --out results\n\nOutputs in --out: units.csv, documents.csv, shares_overall.csv, shares_by_level.csv,\nshares_by_region.csv, shares_by_province.csv, shares_by_year.csv, report.md, summary.json.\n\nExit codes: 0 success; 1 error; 2 finished but some files were skipped (see documents.csv)."
+    )]
+    Code(CodeArgs),
+    /// Check or show a codebook.
+    #[command(subcommand)]
+    Codebook(CodebookCommand),
+}
+
+#[derive(Args)]
+struct CodeArgs {
+    /// Files or folders of documents (.txt, .md), searched recursively.
+    #[arg(value_name = "PATH", required_unless_present = "units")]
+    paths: Vec<PathBuf>,
+    /// Codebook TOML file (default: the built-in return-migrant entrepreneurship codebook).
+    #[arg(long, value_name = "FILE")]
+    codebook: Option<PathBuf>,
+    /// Output folder (created; must be empty unless --force).
+    #[arg(long, value_name = "DIR", default_value = "results")]
+    out: PathBuf,
+    /// Overwrite files in a non-empty output folder.
+    #[arg(long)]
+    force: bool,
+    /// Region scheme: three-belt (East/Central/West), nbs (East/Central/West/Northeast), or a CSV file with columns province,region.
+    #[arg(long, value_name = "SCHEME", default_value = "three-belt")]
+    regions: String,
+    /// Unit of analysis: auto (smallest numbered item; unnumbered paragraphs split into sentences), article, sentence.
+    #[arg(long, value_name = "UNIT", default_value = "auto")]
+    unit: UnitMode,
+    /// Code pre-segmented units from a CSV/TSV file (one unit per row) instead of documents.
+    #[arg(long, value_name = "FILE.csv", conflicts_with = "paths")]
+    units: Option<PathBuf>,
+    /// Column of --units holding the text.
+    #[arg(long, value_name = "NAME", default_value = "text", requires = "units")]
+    text_column: String,
+    /// Leave out files matching this glob (relative to the input folder); repeatable. Listed as excluded.
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Skip files larger than this many bytes (suffixes KB, MB, GB allowed).
+    #[arg(long, value_name = "SIZE", default_value = "50MB", value_parser = parse_size)]
+    max_file_size: u64,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Subcommand)]
+enum CodebookCommand {
+    /// Validate a codebook; errors name the line and id.
+    #[command(
+        after_help = "Example:\n  policy-coder codebook check codebooks/return-migrant-entrepreneurship.toml"
+    )]
+    Check {
+        /// Codebook TOML file.
+        file: PathBuf,
+    },
+    /// Print the codebook tree with term counts (default: the built-in codebook).
+    #[command(after_help = "Example:\n  policy-coder codebook show")]
+    Show {
+        /// Codebook TOML file.
+        file: Option<PathBuf>,
+    },
+}
+
+fn parse_size(s: &str) -> std::result::Result<u64, String> {
+    let t = s.trim().to_uppercase();
+    let (num, mult) = [
+        ("GB", 1u64 << 30),
+        ("MB", 1 << 20),
+        ("KB", 1 << 10),
+        ("B", 1),
+    ]
+    .iter()
+    .find_map(|(suf, m)| t.strip_suffix(suf).map(|n| (n.trim().to_string(), *m)))
+    .unwrap_or((t.clone(), 1));
+    num.parse::<u64>()
+        .map(|n| n * mult)
+        .map_err(|_| format!("`{s}` is not a size (e.g. 50MB)"))
+}
+
+fn load_codebook(path: Option<&PathBuf>) -> Result<Codebook> {
+    Ok(match path {
+        Some(p) => Codebook::load(p)?,
+        None => Codebook::default_codebook(),
+    })
+}
+
+fn code(args: CodeArgs) -> Result<u8> {
+    if let Some(n) = args.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global()
+            .context("--threads")?;
+    }
+    let codebook = load_codebook(args.codebook.as_ref())?;
+    let regions = RegionScheme::parse(&args.regions)?;
+    let coder = Coder::new(codebook)?;
+    let mut opts = CodeOptions::new(args.paths, args.out.clone());
+    opts.units = args.units.map(|u| (u, args.text_column));
+    opts.force = args.force;
+    opts.regions = regions;
+    opts.unit_mode = args.unit;
+    opts.exclude = args.exclude;
+    opts.max_file_size = args.max_file_size;
+    let counts = pipeline::run(&coder, &opts)?;
+    for (file, reason) in &counts.skipped_files {
+        eprintln!("skipped {file}: {reason}");
+    }
+    if !args.quiet {
+        eprintln!(
+            "{} files: {} coded, {} skipped{}{}; results in {}",
+            counts.files,
+            counts.coded,
+            counts.skipped,
+            if counts.manifests > 0 {
+                format!(", {} manifest", counts.manifests)
+            } else {
+                String::new()
+            },
+            if counts.excluded > 0 {
+                format!(", {} excluded", counts.excluded)
+            } else {
+                String::new()
+            },
+            args.out.display()
+        );
+    }
+    Ok(if counts.skipped > 0 {
+        EXIT_SKIPPED
+    } else {
+        EXIT_OK
+    })
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Code(args) => code(args),
+        Command::Codebook(CodebookCommand::Check { file }) => {
+            let cb = Codebook::load(&file)?;
+            let terms: usize = cb
+                .concepts
+                .iter()
+                .map(|c| c.zh.len() + c.en.len() + c.regex.len())
+                .sum();
+            println!(
+                "{}: valid ({} cores, {} categories, {} concepts, {} terms)",
+                file.display(),
+                cb.cores.len(),
+                cb.categories.len(),
+                cb.concepts.len(),
+                terms
+            );
+            Ok(EXIT_OK)
+        }
+        Command::Codebook(CodebookCommand::Show { file }) => {
+            print!("{}", load_codebook(file.as_ref())?.tree());
+            Ok(EXIT_OK)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_ERROR } else { EXIT_OK };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}

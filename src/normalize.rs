@@ -1,0 +1,106 @@
+//! Text normalisation for matching, with a map back to the original characters.
+//!
+//! Matching runs on NFKC text (full-width ASCII becomes half-width, compatibility
+//! ideographs become unified ones) with one line-break convention; evidence must point
+//! at the text the researcher has, so every normalised byte remembers the original
+//! character it came from.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Normalised text plus the offset map.
+#[derive(Debug, Clone, Default)]
+pub struct Normalized {
+    /// The normalised text.
+    pub text: String,
+    /// For each byte of `text` (and one past the end), the char offset in the original.
+    orig_char: Vec<u32>,
+}
+
+impl Normalized {
+    /// Char offset in the original text of normalised byte offset `byte`
+    /// (`byte == text.len()` maps to the original length).
+    pub fn original_char(&self, byte: usize) -> usize {
+        self.orig_char[byte.min(self.orig_char.len() - 1)] as usize
+    }
+
+    /// Original char span `[start, end)` of the normalised byte span `[start, end)`.
+    pub fn original_span(&self, start: usize, end: usize) -> (usize, usize) {
+        if end <= start {
+            let s = self.original_char(start);
+            return (s, s);
+        }
+        // The end is one past the original char that produced the last normalised byte.
+        (self.original_char(start), self.original_char(end - 1) + 1)
+    }
+}
+
+/// Normalises `original`: NFKC per character, CRLF/CR and Unicode line separators to
+/// `\n`, zero-width characters removed. Circled numbers (①…⑳) are kept because they
+/// mark list items and NFKC would turn them into bare digits.
+pub fn normalize(original: &str) -> Normalized {
+    let mut text = String::with_capacity(original.len());
+    let mut orig_char = Vec::with_capacity(original.len() + 1);
+    let mut chars = original.chars().enumerate().peekable();
+    let mut n_chars = 0usize;
+    while let Some((i, c)) = chars.next() {
+        n_chars = i + 1;
+        let idx = i as u32;
+        let mut push = |ch: char, text: &mut String| {
+            let before = text.len();
+            text.push(ch);
+            orig_char.extend(std::iter::repeat_n(idx, text.len() - before));
+        };
+        match c {
+            '\r' => {
+                if matches!(chars.peek(), Some((_, '\n'))) {
+                    continue;
+                }
+                push('\n', &mut text);
+            }
+            '\u{2028}' | '\u{2029}' | '\u{85}' | '\u{0B}' | '\u{0C}' => push('\n', &mut text),
+            '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{FEFF}' | '\u{00AD}' => {}
+            c if c.is_ascii() || ('\u{4E00}'..='\u{9FFF}').contains(&c) => push(c, &mut text),
+            '\u{2460}'..='\u{2473}' => push(c, &mut text),
+            c => {
+                for n in std::iter::once(c).nfkc() {
+                    push(n, &mut text);
+                }
+            }
+        }
+    }
+    orig_char.push(n_chars as u32);
+    Normalized { text, orig_char }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fullwidth_ascii_becomes_halfwidth() {
+        assert_eq!(normalize("ＡＢＣ１２３，（一）").text, "ABC123,(一)");
+    }
+
+    #[test]
+    fn line_breaks_are_unified() {
+        assert_eq!(normalize("a\r\nb\rc\u{2028}d").text, "a\nb\nc\nd");
+    }
+
+    #[test]
+    fn offsets_point_at_original_chars() {
+        let orig = "\u{FEFF}（一）加大财政支持\r\n税费减免";
+        let n = normalize(orig);
+        let start = n.text.find("税费").unwrap();
+        let (s, e) = n.original_span(start, start + "税费减免".len());
+        let got: String = orig.chars().skip(s).take(e - s).collect();
+        assert_eq!(got, "税费减免");
+        let start = n.text.find("财政").unwrap();
+        let (s, e) = n.original_span(start, start + "财政".len());
+        assert_eq!(orig.chars().skip(s).take(e - s).collect::<String>(), "财政");
+    }
+
+    #[test]
+    fn circled_numbers_survive() {
+        assert_eq!(normalize("①加强领导").text, "①加强领导");
+    }
+}

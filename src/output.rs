@@ -1,0 +1,529 @@
+//! Writing results: `units.csv`, `documents.csv`, the share tables, `report.md` and
+//! `summary.json`. Everything is written in a fixed order so that the same input gives
+//! the same bytes.
+
+use crate::aggregate::{Aggregator, Dim, ShareRow};
+use crate::codebook::Codebook;
+use crate::error::{Error, Result};
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+/// One row of `units.csv`.
+#[derive(Debug, Clone, Default)]
+pub struct UnitRecord {
+    /// Document number in sorted path order.
+    pub doc_id: usize,
+    /// `doc-section-item[-clause]`, or the input's id with `--units`.
+    pub unit_id: String,
+    /// Path relative to the input folder.
+    pub file: String,
+    /// Government level.
+    pub level: String,
+    /// Province id.
+    pub province: String,
+    /// Region id.
+    pub region: String,
+    /// Year.
+    pub year: String,
+    /// `zh` or `en`.
+    pub lang: &'static str,
+    /// Left out of share denominators.
+    pub boilerplate: bool,
+    /// What the unit is (body, heading, title, addressee, …).
+    pub kind: &'static str,
+    /// The unit's original text.
+    pub text: String,
+    /// Concept ids, `;`-joined.
+    pub concepts: String,
+    /// Category ids, `;`-joined.
+    pub categories: String,
+    /// Core ids, `;`-joined.
+    pub cores: String,
+    /// `concept:term@start-end` per match (character offsets in the original text).
+    pub evidence: String,
+    /// Category indexes (for aggregation; not written).
+    pub category_idx: Vec<usize>,
+    /// Carried-through input columns (`--units`).
+    pub extra: Vec<String>,
+}
+
+/// One row of `documents.csv`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DocRecord {
+    /// Path relative to the input folder.
+    pub file: String,
+    /// `coded`, `skipped`, `manifest` or `excluded`.
+    pub status: &'static str,
+    /// Why it was skipped or excluded.
+    pub reason: String,
+    /// Encoding used.
+    pub encoding: String,
+    /// Language.
+    pub lang: String,
+    /// Title.
+    pub title: String,
+    /// Level.
+    pub level: String,
+    /// Province id.
+    pub province: String,
+    /// Region id.
+    pub region: String,
+    /// Year.
+    pub year: String,
+    /// Units.
+    pub units: usize,
+    /// Body units with at least one category.
+    pub coded_units: usize,
+    /// Document number in sorted path order (empty when not read).
+    pub doc_id: String,
+    /// Province, Chinese short name.
+    pub province_zh: String,
+    /// Issuer.
+    pub issuer: String,
+    /// Document number.
+    pub doc_number: String,
+    /// Date as written.
+    pub date: String,
+    /// Where each metadata field came from.
+    pub metadata_sources: String,
+}
+
+const UNIT_COLUMNS: [&str; 15] = [
+    "doc_id",
+    "unit_id",
+    "file",
+    "level",
+    "province",
+    "region",
+    "year",
+    "lang",
+    "boilerplate",
+    "text",
+    "concepts",
+    "categories",
+    "cores",
+    "evidence",
+    "kind",
+];
+
+/// Streams `units.csv`.
+pub struct UnitsWriter {
+    w: csv::Writer<BufWriter<File>>,
+    path: PathBuf,
+}
+
+impl UnitsWriter {
+    /// Creates the file and writes the header; `extra` are carried input columns.
+    pub fn create(path: &Path, extra: &[String]) -> Result<Self> {
+        let f = File::create(path).map_err(|e| Error::io(path, e))?;
+        let mut w = csv::Writer::from_writer(BufWriter::new(f));
+        let mut header: Vec<String> = UNIT_COLUMNS.iter().map(|s| s.to_string()).collect();
+        header.extend(extra.iter().cloned());
+        w.write_record(&header)
+            .map_err(|e| Error::io(path, e.into()))?;
+        Ok(UnitsWriter {
+            w,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Writes one row.
+    pub fn write(&mut self, u: &UnitRecord) -> Result<()> {
+        let doc = u.doc_id.to_string();
+        let mut rec: Vec<&str> = vec![
+            &doc,
+            &u.unit_id,
+            &u.file,
+            &u.level,
+            &u.province,
+            &u.region,
+            &u.year,
+            u.lang,
+            if u.boilerplate { "true" } else { "false" },
+            &u.text,
+            &u.concepts,
+            &u.categories,
+            &u.cores,
+            &u.evidence,
+            u.kind,
+        ];
+        rec.extend(u.extra.iter().map(String::as_str));
+        self.w
+            .write_record(&rec)
+            .map_err(|e| Error::io(&self.path, e.into()))
+    }
+
+    /// Flushes the file.
+    pub fn finish(mut self) -> Result<()> {
+        self.w.flush().map_err(|e| Error::io(&self.path, e))
+    }
+}
+
+/// Streams `documents.csv`.
+pub struct DocumentsWriter {
+    w: csv::Writer<BufWriter<File>>,
+    path: PathBuf,
+}
+
+impl DocumentsWriter {
+    /// Creates the file (the header is written with the first row).
+    pub fn create(path: &Path) -> Result<Self> {
+        let f = File::create(path).map_err(|e| Error::io(path, e))?;
+        Ok(DocumentsWriter {
+            w: csv::Writer::from_writer(BufWriter::new(f)),
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Writes one row.
+    pub fn write(&mut self, d: &DocRecord) -> Result<()> {
+        self.w
+            .serialize(d)
+            .map_err(|e| Error::io(&self.path, e.into()))
+    }
+
+    /// Flushes the file.
+    pub fn finish(mut self) -> Result<()> {
+        self.w.flush().map_err(|e| Error::io(&self.path, e))
+    }
+}
+
+fn fmt_pct(v: Option<f64>) -> String {
+    v.map(|x| format!("{x:.2}")).unwrap_or_default()
+}
+
+/// Writes a share table as CSV.
+pub fn write_shares(path: &Path, rows: &[ShareRow]) -> Result<()> {
+    let f = File::create(path).map_err(|e| Error::io(path, e))?;
+    let mut w = csv::Writer::from_writer(BufWriter::new(f));
+    let io = |e: csv::Error| Error::io(path, e.into());
+    w.write_record([
+        "group",
+        "core",
+        "category",
+        "references",
+        "share_pct",
+        "share_in_core_pct",
+    ])
+    .map_err(io)?;
+    for r in rows {
+        w.write_record([
+            r.group.as_str(),
+            &r.core,
+            &r.category,
+            &r.references.to_string(),
+            &fmt_pct(r.share_pct),
+            &fmt_pct(r.share_in_core_pct),
+        ])
+        .map_err(io)?;
+    }
+    w.flush().map_err(|e| Error::io(path, e))
+}
+
+/// Counts of a run, for the report and the summary.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RunCounts {
+    /// Files found under the inputs.
+    pub files: usize,
+    /// Files coded.
+    pub coded: usize,
+    /// Files skipped (with reasons in `documents.csv`).
+    pub skipped: usize,
+    /// Manifests read.
+    pub manifests: usize,
+    /// Files excluded by `--exclude`.
+    pub excluded: usize,
+    /// Coded documents whose level is unknown.
+    pub unknown_level: usize,
+    /// Coded local or unknown-level documents whose province is unknown.
+    pub unknown_province: usize,
+    /// Coded documents whose year is unknown.
+    pub unknown_year: usize,
+    /// Skipped files and reasons, in path order.
+    pub skipped_files: Vec<(String, String)>,
+}
+
+/// Settings recorded in the outputs.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSettings {
+    /// Region scheme name.
+    pub regions: String,
+    /// Unit granularity.
+    pub unit: String,
+}
+
+#[derive(Serialize)]
+struct Summary<'a> {
+    tool: String,
+    codebook: CodebookInfo<'a>,
+    settings: &'a RunSettings,
+    files: &'a RunCounts,
+    documents: u64,
+    units: u64,
+    body_units: u64,
+    coded_units: u64,
+    references: u64,
+    groups: Vec<GroupSummary<'a>>,
+    shares: Vec<ShareRow>,
+}
+
+#[derive(Serialize)]
+struct CodebookInfo<'a> {
+    id: &'a str,
+    version: &'a str,
+    hash: &'a str,
+}
+
+#[derive(Serialize)]
+struct GroupSummary<'a> {
+    dimension: Dim,
+    group: &'a str,
+    documents: u64,
+    units: u64,
+    body_units: u64,
+    coded_units: u64,
+    references: u64,
+}
+
+/// Writes the share CSVs, `report.md` and `summary.json` into `dir`.
+pub fn write_tables(
+    dir: &Path,
+    agg: &Aggregator,
+    cb: &Codebook,
+    counts: &RunCounts,
+    settings: &RunSettings,
+) -> Result<()> {
+    let mut all_rows = Vec::new();
+    for dim in Dim::ALL {
+        let rows = agg.share_rows(dim, cb);
+        write_shares(
+            &dir.join(format!(
+                "shares_{}{}.csv",
+                if dim == Dim::Overall { "" } else { "by_" },
+                dim.as_str()
+            )),
+            &rows,
+        )?;
+        all_rows.extend(rows);
+    }
+    let overall = agg.overall();
+    let mut groups = Vec::new();
+    for dim in Dim::ALL {
+        for (g, t) in agg.groups(dim) {
+            groups.push(GroupSummary {
+                dimension: dim,
+                group: g,
+                documents: t.documents,
+                units: t.units,
+                body_units: t.body_units,
+                coded_units: t.coded_units,
+                references: t.references.iter().sum(),
+            });
+        }
+    }
+    let summary = Summary {
+        tool: format!("policy-coder {}", env!("CARGO_PKG_VERSION")),
+        codebook: CodebookInfo {
+            id: &cb.id,
+            version: &cb.version,
+            hash: &cb.hash,
+        },
+        settings,
+        files: counts,
+        documents: overall.documents,
+        units: overall.units,
+        body_units: overall.body_units,
+        coded_units: overall.coded_units,
+        references: overall.references.iter().sum(),
+        groups,
+        shares: all_rows,
+    };
+    let path = dir.join("summary.json");
+    let json = serde_json::to_string_pretty(&summary).map_err(|e| Error::io(&path, e.into()))?;
+    std::fs::write(&path, json + "\n").map_err(|e| Error::io(&path, e))?;
+    let path = dir.join("report.md");
+    std::fs::write(&path, report_markdown(agg, cb, counts, settings))
+        .map_err(|e| Error::io(&path, e))
+}
+
+fn pct(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        "–".into()
+    } else {
+        format!("{:.2}", part as f64 * 100.0 / whole as f64)
+    }
+}
+
+/// The Markdown report.
+pub fn report_markdown(
+    agg: &Aggregator,
+    cb: &Codebook,
+    counts: &RunCounts,
+    settings: &RunSettings,
+) -> String {
+    let mut s = String::new();
+    let o = agg.overall();
+    let refs: u64 = o.references.iter().sum();
+    let _ = writeln!(s, "# policy-coder report\n");
+    let _ = writeln!(
+        s,
+        "Codebook `{}` {} (hash {}), regions `{}`, units `{}`.\n",
+        cb.id, cb.version, cb.hash, settings.regions, settings.unit
+    );
+    let _ = writeln!(s, "## Corpus\n\n| | count |\n|---|---:|");
+    let _ = writeln!(s, "| files found | {} |", counts.files);
+    let _ = writeln!(s, "| documents coded | {} |", counts.coded);
+    let _ = writeln!(s, "| files skipped | {} |", counts.skipped);
+    if counts.manifests + counts.excluded > 0 {
+        let _ = writeln!(
+            s,
+            "| manifests / excluded | {} / {} |",
+            counts.manifests, counts.excluded
+        );
+    }
+    let _ = writeln!(s, "| units (all) | {} |", o.units);
+    let _ = writeln!(
+        s,
+        "| body units (boilerplate and headings left out) | {} |",
+        o.body_units
+    );
+    let _ = writeln!(
+        s,
+        "| coded units | {} ({} % of body units) |",
+        o.coded_units,
+        pct(o.coded_units, o.body_units)
+    );
+    let _ = writeln!(s, "| coding references | {refs} |");
+    let _ = writeln!(
+        s,
+        "| documents with unknown level / province / year | {} / {} / {} |\n",
+        counts.unknown_level, counts.unknown_province, counts.unknown_year
+    );
+
+    let _ = writeln!(s, "## Instrument shares, all documents\n");
+    let _ = writeln!(
+        s,
+        "Share of all coding references (a category counts once per unit).\n"
+    );
+    let _ = writeln!(s, "| core | category | label | references | share % | share in core % |\n|---|---|---|---:|---:|---:|");
+    for r in agg.share_rows(Dim::Overall, cb) {
+        let label = if r.category.is_empty() {
+            cb.cores
+                .iter()
+                .find(|c| c.id == r.core)
+                .map(|c| format!("**{} {}**", c.label.zh, c.label.en))
+                .unwrap_or_default()
+        } else {
+            cb.categories
+                .iter()
+                .find(|c| c.id == r.category)
+                .map(|c| format!("{} {}", c.label.zh, c.label.en))
+                .unwrap_or_default()
+        };
+        let core = if r.category.is_empty() {
+            format!("**{}**", r.core)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            s,
+            "| {core} | {} | {label} | {} | {} | {} |",
+            r.category,
+            r.references,
+            fmt_pct(r.share_pct),
+            fmt_pct(r.share_in_core_pct)
+        );
+    }
+    for (dim, title) in [
+        (Dim::Level, "By government level"),
+        (Dim::Region, "By region"),
+        (Dim::Province, "By province"),
+        (Dim::Year, "By year"),
+    ] {
+        let groups = agg.groups(dim);
+        let _ = writeln!(s, "\n## {title}\n");
+        let _ = writeln!(
+            s,
+            "Share % of the references in each group; `unknown` groups are shown, not guessed.\n"
+        );
+        // Groups as rows, cores as columns: narrow enough for 31 provinces.
+        let _ = write!(
+            s,
+            "| {} | documents | body units | coded units | references |",
+            dim.as_str()
+        );
+        for c in &cb.cores {
+            let _ = write!(s, " {} % |", c.id);
+        }
+        let _ = write!(s, "\n|---|---:|---:|---:|---:|");
+        for _ in &cb.cores {
+            let _ = write!(s, "---:|");
+        }
+        let _ = writeln!(s);
+        for (g, t) in &groups {
+            let rows = crate::aggregate::share_rows_of(g, &t.references, cb);
+            let total: u64 = t.references.iter().sum();
+            let _ = write!(
+                s,
+                "| {g} | {} | {} | {} | {total} |",
+                t.documents, t.body_units, t.coded_units
+            );
+            for r in rows.iter().filter(|r| r.category.is_empty()) {
+                let _ = write!(s, " {} |", fmt_pct(r.share_pct));
+            }
+            let _ = writeln!(s);
+        }
+        if dim == Dim::Level || dim == Dim::Region {
+            let _ = writeln!(
+                s,
+                "\nCategories (share % of all references in the group):\n"
+            );
+            let _ = write!(s, "| category |");
+            for (g, _) in &groups {
+                let _ = write!(s, " {g} |");
+            }
+            let _ = write!(s, "\n|---|");
+            for _ in &groups {
+                let _ = write!(s, "---:|");
+            }
+            let _ = writeln!(s);
+            let per_group: Vec<Vec<ShareRow>> = groups
+                .iter()
+                .map(|(g, t)| crate::aggregate::share_rows_of(g, &t.references, cb))
+                .collect();
+            for (i, r) in per_group
+                .first()
+                .map(|v| v.as_slice())
+                .unwrap_or(&[])
+                .iter()
+                .enumerate()
+            {
+                let name = if r.category.is_empty() {
+                    format!("**{}**", r.core)
+                } else {
+                    r.category.clone()
+                };
+                let _ = write!(s, "| {name} |");
+                for rows in &per_group {
+                    let _ = write!(s, " {} |", fmt_pct(rows[i].share_pct));
+                }
+                let _ = writeln!(s);
+            }
+        }
+    }
+    if !counts.skipped_files.is_empty() {
+        let _ = writeln!(s, "\n## Skipped files\n\n| file | reason |\n|---|---|");
+        for (f, r) in &counts.skipped_files {
+            let _ = writeln!(
+                s,
+                "| {} | {} |",
+                f.replace('|', "\\|"),
+                r.replace('|', "\\|")
+            );
+        }
+    }
+    s
+}

@@ -1,0 +1,543 @@
+//! The `code` job: read → metadata → segment → code → aggregate → write, streaming
+//! documents in parallel batches so memory does not grow with the corpus.
+
+use crate::aggregate::{Aggregator, GroupKeys};
+use crate::coder::{Coder, UnitCodes};
+use crate::error::{Error, Result};
+use crate::lang::{self, Lang};
+use crate::metadata::{self, DocMeta, Level};
+use crate::normalize::{normalize, Normalized};
+use crate::output::{
+    self, DocRecord, DocumentsWriter, RunCounts, RunSettings, UnitRecord, UnitsWriter,
+};
+use crate::read::{self, Disposition, InputFile, Reader};
+use crate::region::{self, RegionScheme};
+use crate::segment::{self, Kind, UnitMode};
+use crate::tokenize::TokenStream;
+use crate::units_input::UnitsFile;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// Default per-file size limit (50 MB).
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 50 * 1024 * 1024;
+
+/// What to code and how.
+#[derive(Debug, Clone)]
+pub struct CodeOptions {
+    /// Files and folders to code.
+    pub inputs: Vec<PathBuf>,
+    /// Pre-segmented units instead of documents: the file and its text column.
+    pub units: Option<(PathBuf, String)>,
+    /// Output folder.
+    pub out: PathBuf,
+    /// Overwrite a non-empty output folder.
+    pub force: bool,
+    /// Region scheme.
+    pub regions: RegionScheme,
+    /// Unit granularity.
+    pub unit_mode: UnitMode,
+    /// Glob patterns of files to leave out (listed as excluded).
+    pub exclude: Vec<String>,
+    /// Files larger than this are skipped.
+    pub max_file_size: u64,
+    /// Documents per parallel batch.
+    pub batch: usize,
+}
+
+impl CodeOptions {
+    /// Options with defaults for everything but inputs and output.
+    pub fn new(inputs: Vec<PathBuf>, out: PathBuf) -> Self {
+        CodeOptions {
+            inputs,
+            units: None,
+            out,
+            force: false,
+            regions: RegionScheme::three_belt(),
+            unit_mode: UnitMode::Auto,
+            exclude: Vec::new(),
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            batch: 64,
+        }
+    }
+}
+
+enum Source {
+    Files(Vec<InputFile>),
+    Units(UnitsFile),
+}
+
+/// Codes everything and writes the outputs. Input errors (bad manifest, bad units file,
+/// missing path, non-empty output folder) are found before anything is written.
+pub fn run(coder: &Coder, opts: &CodeOptions) -> Result<RunCounts> {
+    let source = match &opts.units {
+        Some((path, col)) => Source::Units(UnitsFile::open(path, col)?),
+        None => {
+            if opts.inputs.is_empty() {
+                return Err(Error::Usage(
+                    "nothing to code: give a PATH or --units FILE".into(),
+                ));
+            }
+            Source::Files(read::collect(
+                &opts.inputs,
+                &read::exclude_set(&opts.exclude)?,
+            )?)
+        }
+    };
+    prepare_out_dir(&opts.out, opts.force)?;
+    let mut agg = Aggregator::new(coder.codebook.categories.len());
+    let mut counts = RunCounts::default();
+    let extra = match &source {
+        Source::Units(u) => carried_columns(u),
+        Source::Files(_) => Vec::new(),
+    };
+    let mut units_w = UnitsWriter::create(&opts.out.join("units.csv"), &extra)?;
+    let mut docs_w = DocumentsWriter::create(&opts.out.join("documents.csv"))?;
+    match source {
+        Source::Files(files) => code_files(
+            coder,
+            opts,
+            &files,
+            &mut agg,
+            &mut counts,
+            &mut units_w,
+            &mut docs_w,
+        )?,
+        Source::Units(u) => code_units(
+            coder,
+            opts,
+            &u,
+            &mut agg,
+            &mut counts,
+            &mut units_w,
+            &mut docs_w,
+        )?,
+    }
+    units_w.finish()?;
+    docs_w.finish()?;
+    let settings = RunSettings {
+        regions: opts.regions.name.clone(),
+        unit: format!("{:?}", opts.unit_mode).to_lowercase(),
+    };
+    output::write_tables(&opts.out, &agg, &coder.codebook, &counts, &settings)?;
+    Ok(counts)
+}
+
+fn prepare_out_dir(out: &Path, force: bool) -> Result<()> {
+    match std::fs::read_dir(out) {
+        Ok(mut entries) => {
+            if entries.next().is_some() && !force {
+                return Err(Error::OutputNotEmpty(out.display().to_string()));
+            }
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))
+        }
+        Err(e) => Err(Error::io(out, e)),
+    }
+}
+
+/// Input columns carried into `units.csv`: `id` (when the input has an id column) and
+/// every other column but the text, renamed `input_<name>` where it clashes with ours.
+fn carried_columns(u: &UnitsFile) -> Vec<String> {
+    let ours = [
+        "doc_id",
+        "unit_id",
+        "file",
+        "level",
+        "province",
+        "region",
+        "year",
+        "lang",
+        "boilerplate",
+        "text",
+        "concepts",
+        "categories",
+        "cores",
+        "evidence",
+        "kind",
+    ];
+    u.headers
+        .iter()
+        .map(|h| {
+            let lower = h.to_lowercase();
+            if lower == "id" || lower == "unit_id" {
+                "id".to_string()
+            } else if ours.contains(&lower.as_str()) {
+                format!("input_{h}")
+            } else {
+                h.clone()
+            }
+        })
+        .collect()
+}
+
+/// The keys of a document's groups.
+fn keys_of(meta: &DocMeta) -> GroupKeys {
+    GroupKeys {
+        level: meta.level.as_str().to_string(),
+        region: meta.region.clone(),
+        province: meta.province_id().to_string(),
+        year: meta.year_string(),
+    }
+}
+
+struct Coded {
+    record: DocRecord,
+    units: Vec<UnitRecord>,
+    keys: Option<GroupKeys>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn code_files(
+    coder: &Coder,
+    opts: &CodeOptions,
+    files: &[InputFile],
+    agg: &mut Aggregator,
+    counts: &mut RunCounts,
+    units_w: &mut UnitsWriter,
+    docs_w: &mut DocumentsWriter,
+) -> Result<()> {
+    let readers = read::readers();
+    // Documents are numbered among the files to read, in sorted path order.
+    let mut doc_ids = Vec::with_capacity(files.len());
+    let mut next = 0usize;
+    for f in files {
+        if f.disposition == Disposition::Read {
+            next += 1;
+            doc_ids.push(next);
+        } else {
+            doc_ids.push(0);
+        }
+    }
+    let indexed: Vec<(usize, &InputFile)> = doc_ids.into_iter().zip(files).collect();
+    for batch in indexed.chunks(opts.batch.max(1)) {
+        let results: Vec<Coded> = batch
+            .par_iter()
+            .map(|(id, f)| code_file(coder, opts, &readers, *id, f))
+            .collect();
+        for c in results {
+            counts.files += 1;
+            match c.record.status {
+                "coded" => counts.coded += 1,
+                "manifest" => counts.manifests += 1,
+                "excluded" => counts.excluded += 1,
+                _ => {
+                    counts.skipped += 1;
+                    counts
+                        .skipped_files
+                        .push((c.record.file.clone(), c.record.reason.clone()));
+                }
+            }
+            if let Some(keys) = &c.keys {
+                tally_document(agg, counts, keys, &c.units);
+            }
+            for u in &c.units {
+                units_w.write(u)?;
+            }
+            docs_w.write(&c.record)?;
+        }
+    }
+    Ok(())
+}
+
+fn tally_document(
+    agg: &mut Aggregator,
+    counts: &mut RunCounts,
+    keys: &GroupKeys,
+    units: &[UnitRecord],
+) {
+    agg.add_document(keys);
+    counts.unknown_level += usize::from(keys.level == Level::Unknown.as_str());
+    counts.unknown_province +=
+        usize::from(keys.province == region::UNKNOWN && keys.level != Level::Central.as_str());
+    counts.unknown_year += usize::from(keys.year == region::UNKNOWN);
+    for u in units {
+        agg.add_unit(keys, &u.category_idx, u.boilerplate);
+    }
+}
+
+fn code_file(
+    coder: &Coder,
+    opts: &CodeOptions,
+    readers: &[Box<dyn Reader>],
+    doc_id: usize,
+    f: &InputFile,
+) -> Coded {
+    let mut record = DocRecord {
+        file: f.rel.clone(),
+        ..Default::default()
+    };
+    let skip = |mut record: DocRecord, status: &'static str, reason: String| {
+        record.status = status;
+        record.reason = reason;
+        Coded {
+            record,
+            units: Vec::new(),
+            keys: None,
+        }
+    };
+    match &f.disposition {
+        Disposition::Manifest => {
+            let n = f.manifest.as_ref().map(|m| m.len()).unwrap_or(0);
+            return skip(record, "manifest", format!("metadata manifest ({n} rows)"));
+        }
+        Disposition::Excluded(r) => return skip(record, "excluded", r.clone()),
+        Disposition::WalkError(r) => return skip(record, "skipped", r.clone()),
+        Disposition::Read => {}
+    }
+    record.doc_id = doc_id.to_string();
+    let extracted = match read::read_file(&f.path, readers, opts.max_file_size) {
+        Ok(x) => x,
+        Err(reason) => return skip(record, "skipped", reason),
+    };
+    let norm = normalize(&extracted.text);
+    let lang = lang::detect(&norm.text);
+    let manifest_row = f.manifest.as_ref().and_then(|m| m.get(&f.rel));
+    let meta = metadata::infer(&norm.text, &f.rel, manifest_row, &opts.regions);
+    let segments = segment::segment(&norm.text, lang, opts.unit_mode);
+    let original = OriginalText::new(&extracted.text);
+    let mut buf = TokenStream::default();
+    let keys = keys_of(&meta);
+    let units: Vec<UnitRecord> = segments
+        .iter()
+        .map(|seg| {
+            let codes = coder.code(&norm.text[seg.start..seg.end], lang, &mut buf);
+            let (os, oe) = norm.original_span(seg.start, seg.end);
+            let mut u = unit_record(
+                coder,
+                &codes,
+                lang,
+                seg.kind,
+                original.slice(os, oe).to_string(),
+                &keys,
+                |h_start, h_end| {
+                    let (s, e) = norm.original_span(seg.start + h_start, seg.start + h_end);
+                    (s, e, original.slice(s, e).to_string())
+                },
+            );
+            u.doc_id = doc_id;
+            u.unit_id = seg.id(doc_id);
+            u.file = f.rel.clone();
+            u
+        })
+        .collect();
+    record.status = "coded";
+    record.encoding = extracted.encoding;
+    record.lang = lang.as_str().to_string();
+    fill_meta(&mut record, &meta);
+    record.units = units.len();
+    record.coded_units = units
+        .iter()
+        .filter(|u| !u.boilerplate && !u.category_idx.is_empty())
+        .count();
+    Coded {
+        record,
+        units,
+        keys: Some(keys),
+    }
+}
+
+fn fill_meta(record: &mut DocRecord, meta: &DocMeta) {
+    record.title = meta.title.clone();
+    record.level = meta.level.as_str().to_string();
+    record.province = meta.province_id().to_string();
+    record.province_zh = meta.province_zh().to_string();
+    record.region = meta.region.clone();
+    record.year = meta.year_string();
+    record.issuer = meta.issuer.clone();
+    record.doc_number = meta.doc_number.clone();
+    record.date = meta.date.clone();
+    record.metadata_sources = meta.origins_string();
+}
+
+/// Builds a unit row; `span` maps a hit's byte range in the unit's normalised text to
+/// original (char start, char end, text).
+fn unit_record(
+    coder: &Coder,
+    codes: &UnitCodes,
+    lang: Lang,
+    kind: Kind,
+    text: String,
+    keys: &GroupKeys,
+    span: impl Fn(usize, usize) -> (usize, usize, String),
+) -> UnitRecord {
+    let cb = &coder.codebook;
+    let join = |ids: Vec<&str>| ids.join(";");
+    let evidence = codes
+        .hits
+        .iter()
+        .map(|h| {
+            let (s, e, t) = span(h.start, h.end);
+            format!(
+                "{}:{}@{}-{}",
+                cb.concepts[h.concept].id,
+                t.replace([';', '\n'], " "),
+                s,
+                e
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(";");
+    UnitRecord {
+        level: keys.level.clone(),
+        province: keys.province.clone(),
+        region: keys.region.clone(),
+        year: keys.year.clone(),
+        lang: lang.as_str(),
+        boilerplate: kind.is_boilerplate(),
+        kind: kind.as_str(),
+        text,
+        concepts: join(
+            codes
+                .concepts
+                .iter()
+                .map(|&c| cb.concepts[c].id.as_str())
+                .collect(),
+        ),
+        categories: join(
+            codes
+                .categories
+                .iter()
+                .map(|&k| cb.categories[k].id.as_str())
+                .collect(),
+        ),
+        cores: join(
+            codes
+                .cores
+                .iter()
+                .map(|&c| cb.cores[c].id.as_str())
+                .collect(),
+        ),
+        evidence,
+        category_idx: codes.categories.clone(),
+        ..Default::default()
+    }
+}
+
+/// The original text with a char → byte index, to cut evidence by character offsets.
+struct OriginalText<'a> {
+    text: &'a str,
+    char_bytes: Vec<u32>,
+}
+
+impl<'a> OriginalText<'a> {
+    fn new(text: &'a str) -> Self {
+        let mut char_bytes: Vec<u32> = text.char_indices().map(|(b, _)| b as u32).collect();
+        char_bytes.push(text.len() as u32);
+        OriginalText { text, char_bytes }
+    }
+
+    fn slice(&self, start_char: usize, end_char: usize) -> &'a str {
+        let last = self.char_bytes.len() - 1;
+        let s = self.char_bytes[start_char.min(last)] as usize;
+        let e = self.char_bytes[end_char.min(last)] as usize;
+        &self.text[s..e.max(s)]
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn code_units(
+    coder: &Coder,
+    opts: &CodeOptions,
+    u: &UnitsFile,
+    agg: &mut Aggregator,
+    counts: &mut RunCounts,
+    units_w: &mut UnitsWriter,
+    docs_w: &mut DocumentsWriter,
+) -> Result<()> {
+    let file = u
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut n_units = 0usize;
+    let mut n_coded = 0usize;
+    let mut langs = std::collections::BTreeSet::new();
+    let mut rows = u.iter()?;
+    let doc_keys_seen = std::cell::Cell::new(false);
+    loop {
+        let batch: Vec<_> = rows
+            .by_ref()
+            .take(opts.batch.max(1) * 64)
+            .collect::<Result<Vec<_>>>()?;
+        if batch.is_empty() {
+            break;
+        }
+        let coded: Vec<(UnitRecord, GroupKeys)> = batch
+            .par_iter()
+            .map(|row| {
+                let norm: Normalized = normalize(&row.text);
+                let lang = lang::detect(&norm.text);
+                let meta = DocMeta {
+                    level: row.level.unwrap_or(if row.province.is_some() {
+                        Level::Local
+                    } else {
+                        Level::Unknown
+                    }),
+                    province: row.province,
+                    year: row.year,
+                    ..Default::default()
+                };
+                let region = match (meta.province, meta.level) {
+                    (Some(p), _) => opts.regions.region_of(p.id).to_string(),
+                    (None, Level::Central) => region::NATIONAL.to_string(),
+                    _ => region::UNKNOWN.to_string(),
+                };
+                let keys = GroupKeys {
+                    region,
+                    ..keys_of(&meta)
+                };
+                let kind = segment::classify_line(norm.text.trim(), lang);
+                let codes = coder.code(&norm.text, lang, &mut TokenStream::default());
+                let original = OriginalText::new(&row.text);
+                let mut rec = unit_record(
+                    coder,
+                    &codes,
+                    lang,
+                    kind,
+                    row.text.clone(),
+                    &keys,
+                    |s, e| {
+                        let (s, e) = norm.original_span(s, e);
+                        (s, e, original.slice(s, e).to_string())
+                    },
+                );
+                rec.doc_id = 1;
+                rec.unit_id = row
+                    .id
+                    .clone()
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or_else(|| format!("1-0-{}", row.line - 1));
+                rec.file = file.clone();
+                rec.extra = row.cells.clone();
+                (rec, keys)
+            })
+            .collect();
+        for (rec, keys) in &coded {
+            if !doc_keys_seen.replace(true) {
+                agg.add_document(keys);
+            }
+            agg.add_unit(keys, &rec.category_idx, rec.boilerplate);
+            n_units += 1;
+            n_coded += usize::from(!rec.boilerplate && !rec.category_idx.is_empty());
+            langs.insert(rec.lang);
+            units_w.write(rec)?;
+        }
+    }
+    counts.files = 1;
+    counts.coded = 1;
+    docs_w.write(&DocRecord {
+        file,
+        status: "coded",
+        encoding: "UTF-8".into(),
+        lang: langs.into_iter().collect::<Vec<_>>().join(";"),
+        level: String::new(),
+        units: n_units,
+        coded_units: n_coded,
+        doc_id: "1".into(),
+        metadata_sources: "units file columns".into(),
+        ..Default::default()
+    })?;
+    Ok(())
+}

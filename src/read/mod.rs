@@ -1,0 +1,228 @@
+//! Reading: walking the input paths and turning each file into text.
+//!
+//! Every file under the inputs becomes an [`InputFile`]; each format has its own
+//! [`Reader`], found by extension, so a new format is one new module.
+
+mod text;
+
+use crate::error::{Error, Result};
+use crate::metadata::Manifest;
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use text::TextReader;
+
+/// Text extracted from a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Extracted {
+    /// The text, decoded.
+    pub text: String,
+    /// The encoding it was read with (or the container format, e.g. `docx`).
+    pub encoding: String,
+}
+
+/// A file format.
+pub trait Reader: Send + Sync {
+    /// Lower-case extensions this reader handles, without dots.
+    fn extensions(&self) -> &'static [&'static str];
+    /// Extracts the text from a file's bytes, or says why it cannot.
+    fn read(&self, bytes: &[u8]) -> std::result::Result<Extracted, String>;
+}
+
+/// Formats recognised but not read, with the advice given in the skip reason.
+const UNSUPPORTED: &[(&str, &str)] = &[
+    ("doc", "save as .docx or .txt"),
+    ("wps", "save as .docx or .txt"),
+    ("xls", "not a document"),
+    ("xlsx", "not a document"),
+    ("docx", "save as .txt (docx support is planned)"),
+    ("pdf", "save as .txt (pdf support is planned)"),
+    ("html", "save as .txt (html support is planned)"),
+    ("htm", "save as .txt (html support is planned)"),
+    ("jpg", "image"),
+    ("jpeg", "image"),
+    ("png", "image"),
+    ("gif", "image"),
+    ("tif", "image"),
+    ("zip", "archive: unpack it first"),
+    ("rar", "archive: unpack it first"),
+    ("7z", "archive: unpack it first"),
+    ("gz", "archive: unpack it first"),
+];
+
+/// All readers, by extension.
+pub fn readers() -> Vec<Box<dyn Reader>> {
+    vec![Box::new(TextReader)]
+}
+
+/// What happens to a file found under the inputs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Disposition {
+    /// To be read and coded.
+    Read,
+    /// The folder's `metadata.csv`.
+    Manifest,
+    /// Matched an `--exclude` pattern.
+    Excluded(String),
+    /// Could not even be listed (symlink loop, permission).
+    WalkError(String),
+}
+
+/// One file under the input paths.
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    /// Path as found on disk.
+    pub path: PathBuf,
+    /// Path relative to its input folder (the file name for a file given directly),
+    /// with `/` separators.
+    pub rel: String,
+    /// The manifest of its input folder, if any.
+    pub manifest: Option<Arc<Manifest>>,
+    /// What to do with it.
+    pub disposition: Disposition,
+}
+
+fn rel_of(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let s = rel.to_string_lossy().replace('\\', "/");
+    if s.is_empty() {
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    } else {
+        s
+    }
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.to_str()
+        .is_some_and(|s| s.starts_with('.') && s != "." && s != "..")
+}
+
+/// Builds the `--exclude` matcher.
+pub fn exclude_set(patterns: &[String]) -> Result<GlobSet> {
+    let mut b = GlobSetBuilder::new();
+    for p in patterns {
+        b.add(Glob::new(p).map_err(|e| Error::Usage(format!("--exclude {p}: {e}")))?);
+    }
+    b.build()
+        .map_err(|e| Error::Usage(format!("--exclude: {e}")))
+}
+
+/// Lists every file under `paths` in sorted path order (which fixes document numbers),
+/// skipping hidden files and folders and following symlinks without looping.
+pub fn collect(paths: &[PathBuf], exclude: &GlobSet) -> Result<Vec<InputFile>> {
+    let mut out = Vec::new();
+    for root in paths {
+        let meta = std::fs::metadata(root).map_err(|e| Error::io(root, e))?;
+        if meta.is_file() {
+            let rel = rel_of(root.parent().unwrap_or(Path::new("")), root);
+            let disposition = if exclude.is_match(&rel) {
+                Disposition::Excluded("matched --exclude".into())
+            } else {
+                Disposition::Read
+            };
+            out.push(InputFile {
+                path: root.clone(),
+                rel,
+                manifest: None,
+                disposition,
+            });
+            continue;
+        }
+        let manifest_path = root.join("metadata.csv");
+        let manifest = if manifest_path.is_file() {
+            Some(Arc::new(Manifest::load(&manifest_path)?))
+        } else {
+            None
+        };
+        let walker = walkdir::WalkDir::new(root)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
+        for entry in walker {
+            match entry {
+                Ok(e) if e.file_type().is_dir() => {}
+                Ok(e) => {
+                    let rel = rel_of(root, e.path());
+                    let disposition =
+                        if e.depth() == 1 && rel == "metadata.csv" && manifest.is_some() {
+                            Disposition::Manifest
+                        } else if exclude.is_match(&rel) {
+                            Disposition::Excluded("matched --exclude".into())
+                        } else {
+                            Disposition::Read
+                        };
+                    out.push(InputFile {
+                        path: e.path().to_path_buf(),
+                        rel,
+                        manifest: manifest.clone(),
+                        disposition,
+                    });
+                }
+                Err(err) => {
+                    let path = err
+                        .path()
+                        .map(Path::to_path_buf)
+                        .unwrap_or_else(|| root.clone());
+                    let reason = if err.loop_ancestor().is_some() {
+                        "symlink loop".to_string()
+                    } else {
+                        err.io_error()
+                            .map(|e| e.to_string())
+                            .unwrap_or_else(|| err.to_string())
+                    };
+                    out.push(InputFile {
+                        rel: rel_of(root, &path),
+                        path,
+                        manifest: manifest.clone(),
+                        disposition: Disposition::WalkError(reason),
+                    });
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out.dedup_by(|a, b| a.path == b.path);
+    Ok(out)
+}
+
+/// Reads one file with the reader for its extension, or says why it was skipped.
+pub fn read_file(
+    path: &Path,
+    readers: &[Box<dyn Reader>],
+    max_size: u64,
+) -> std::result::Result<Extracted, String> {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let Some(reader) = readers
+        .iter()
+        .find(|r| r.extensions().contains(&ext.as_str()))
+    else {
+        let advice = UNSUPPORTED
+            .iter()
+            .find(|(e, _)| *e == ext)
+            .map(|(_, a)| *a)
+            .unwrap_or("not a document format policy-coder reads");
+        let shown = if ext.is_empty() {
+            "no extension".to_string()
+        } else {
+            format!(".{ext}")
+        };
+        return Err(format!("unsupported format ({shown}: {advice})"));
+    };
+    let size = std::fs::metadata(path)
+        .map_err(|e| format!("cannot read: {e}"))?
+        .len();
+    if size > max_size {
+        return Err(format!(
+            "file too large ({size} bytes > limit {max_size}; raise --max-file-size)"
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+    reader.read(&bytes)
+}

@@ -1,0 +1,25 @@
+//! Plain text and Markdown.
+
+use super::{Extracted, Reader};
+use crate::decode::decode;
+
+/// `.txt` and `.md` files in UTF-8, UTF-16 (with BOM), GB18030/GBK or Big5.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TextReader;
+
+impl Reader for TextReader {
+    fn extensions(&self) -> &'static [&'static str] {
+        &["txt", "md", "markdown", "text"]
+    }
+
+    fn read(&self, bytes: &[u8]) -> Result<Extracted, String> {
+        let d = decode(bytes).map_err(|e| e.to_string())?;
+        if d.text.trim().is_empty() {
+            return Err("no text (only whitespace)".to_string());
+        }
+        Ok(Extracted {
+            text: d.text,
+            encoding: d.encoding.to_string(),
+        })
+    }
+}

@@ -1,0 +1,254 @@
+//! Regions of China as groups of provinces: the three economic belts of the reference
+//! study, the National Bureau of Statistics' four regions, or a user's own mapping.
+
+use crate::error::{Error, Result};
+use crate::province;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Region id given to documents with no province because they are central-level.
+pub const NATIONAL: &str = "national";
+/// Region id when the province is not known.
+pub const UNKNOWN: &str = "unknown";
+
+/// A mapping from province id to region id.
+#[derive(Debug, Clone)]
+pub struct RegionScheme {
+    /// Scheme name, for reports (`three-belt`, `nbs`, or the mapping file's path).
+    pub name: String,
+    map: BTreeMap<&'static str, String>,
+}
+
+const THREE_BELT: &[(&str, &[&str])] = &[
+    (
+        "east",
+        &[
+            "beijing",
+            "tianjin",
+            "hebei",
+            "liaoning",
+            "shanghai",
+            "jiangsu",
+            "zhejiang",
+            "fujian",
+            "shandong",
+            "guangdong",
+            "hainan",
+        ],
+    ),
+    (
+        "central",
+        &[
+            "shanxi",
+            "jilin",
+            "heilongjiang",
+            "anhui",
+            "jiangxi",
+            "henan",
+            "hubei",
+            "hunan",
+        ],
+    ),
+    (
+        "west",
+        &[
+            "neimenggu",
+            "guangxi",
+            "chongqing",
+            "sichuan",
+            "guizhou",
+            "yunnan",
+            "xizang",
+            "shaanxi",
+            "gansu",
+            "qinghai",
+            "ningxia",
+            "xinjiang",
+        ],
+    ),
+];
+
+const NBS: &[(&str, &[&str])] = &[
+    (
+        "east",
+        &[
+            "beijing",
+            "tianjin",
+            "hebei",
+            "shanghai",
+            "jiangsu",
+            "zhejiang",
+            "fujian",
+            "shandong",
+            "guangdong",
+            "hainan",
+        ],
+    ),
+    (
+        "central",
+        &["shanxi", "anhui", "jiangxi", "henan", "hubei", "hunan"],
+    ),
+    (
+        "west",
+        &[
+            "neimenggu",
+            "guangxi",
+            "chongqing",
+            "sichuan",
+            "guizhou",
+            "yunnan",
+            "xizang",
+            "shaanxi",
+            "gansu",
+            "qinghai",
+            "ningxia",
+            "xinjiang",
+        ],
+    ),
+    ("northeast", &["liaoning", "jilin", "heilongjiang"]),
+];
+
+impl RegionScheme {
+    fn from_table(name: &str, table: &[(&str, &[&str])]) -> Self {
+        let mut map = BTreeMap::new();
+        for (region, provinces) in table {
+            for p in *provinces {
+                if let Some(p) = province::lookup(p) {
+                    map.insert(p.id, (*region).to_string());
+                }
+            }
+        }
+        RegionScheme {
+            name: name.to_string(),
+            map,
+        }
+    }
+
+    /// East (11) / Central (8) / West (12), as in the reference study.
+    pub fn three_belt() -> Self {
+        Self::from_table("three-belt", THREE_BELT)
+    }
+
+    /// The statistics bureau's East (10) / Central (6) / West (12) / Northeast (3).
+    pub fn nbs() -> Self {
+        Self::from_table("nbs", NBS)
+    }
+
+    /// `three-belt`, `nbs`, or a path to a CSV file with columns `province,region`.
+    pub fn parse(spec: &str) -> Result<Self> {
+        match spec {
+            "three-belt" | "three_belt" => Ok(Self::three_belt()),
+            "nbs" => Ok(Self::nbs()),
+            path => Self::from_csv(Path::new(path)),
+        }
+    }
+
+    /// Reads a user mapping: a CSV with a header holding `province` and `region` columns.
+    /// Provinces may be written in any form [`province::lookup`] accepts. Provinces the
+    /// file leaves out get region `unknown`.
+    pub fn from_csv(path: &Path) -> Result<Self> {
+        let shown = path.display().to_string();
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(false)
+            .from_path(path)
+            .map_err(|e| Error::csv(&shown, 0, "", e.to_string()))?;
+        let headers = reader
+            .headers()
+            .map_err(|e| Error::csv(&shown, 1, "", e.to_string()))?
+            .clone();
+        let col = |name: &str| {
+            headers
+                .iter()
+                .position(|h| h.trim().eq_ignore_ascii_case(name))
+        };
+        let (Some(pc), Some(rc)) = (col("province"), col("region")) else {
+            return Err(Error::csv(
+                &shown,
+                1,
+                "header",
+                "needs columns `province` and `region`",
+            ));
+        };
+        let mut map = BTreeMap::new();
+        for (i, rec) in reader.records().enumerate() {
+            let line = i + 2;
+            let rec = rec.map_err(|e| Error::csv(&shown, line, "", e.to_string()))?;
+            let pname = rec.get(pc).unwrap_or("").trim();
+            let region = rec.get(rc).unwrap_or("").trim();
+            let p = province::lookup(pname).ok_or_else(|| {
+                Error::csv(
+                    &shown,
+                    line,
+                    "province",
+                    format!("unknown province `{pname}`"),
+                )
+            })?;
+            if region.is_empty() {
+                return Err(Error::csv(&shown, line, "region", "empty region"));
+            }
+            map.insert(p.id, region.to_string());
+        }
+        Ok(RegionScheme { name: shown, map })
+    }
+
+    /// Region of a province id, or `unknown` when the scheme does not place it.
+    pub fn region_of(&self, province_id: &str) -> &str {
+        self.map
+            .get(province_id)
+            .map(String::as_str)
+            .unwrap_or(UNKNOWN)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(s: &RegionScheme, r: &str) -> usize {
+        province::all()
+            .iter()
+            .filter(|p| s.region_of(p.id) == r)
+            .count()
+    }
+
+    #[test]
+    fn three_belt_is_11_8_12() {
+        let s = RegionScheme::three_belt();
+        assert_eq!(
+            (count(&s, "east"), count(&s, "central"), count(&s, "west")),
+            (11, 8, 12)
+        );
+        assert_eq!(s.region_of("liaoning"), "east");
+        assert_eq!(s.region_of("neimenggu"), "west");
+    }
+
+    #[test]
+    fn nbs_is_10_6_12_3() {
+        let s = RegionScheme::nbs();
+        let counts = (
+            count(&s, "east"),
+            count(&s, "central"),
+            count(&s, "west"),
+            count(&s, "northeast"),
+        );
+        assert_eq!(counts, (10, 6, 12, 3));
+        assert_eq!(s.region_of("liaoning"), "northeast");
+    }
+
+    #[test]
+    fn user_mapping_reports_bad_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let ok = dir.path().join("ok.csv");
+        std::fs::write(&ok, "province,region\n四川,southwest\nYunnan,southwest\n").unwrap();
+        let s = RegionScheme::parse(ok.to_str().unwrap()).unwrap();
+        assert_eq!(s.region_of("sichuan"), "southwest");
+        assert_eq!(s.region_of("beijing"), UNKNOWN);
+
+        let bad = dir.path().join("bad.csv");
+        std::fs::write(&bad, "province,region\n四川,southwest\nAtlantis,sea\n").unwrap();
+        let e = RegionScheme::parse(bad.to_str().unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("bad.csv:3") && e.contains("province"), "{e}");
+    }
+}

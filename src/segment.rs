@@ -1,0 +1,720 @@
+//! Segmentation of a document into units of analysis.
+//!
+//! The outline is read from numbering: Chinese 第X编/部分, 第X章, 第X节, 一、, （一）, 第X条,
+//! 1., （1）, ①; English PART/CHAPTER/SECTION, Article N, 1., (1), (a). Levels are relative:
+//! whichever style a document uses first is its top level. A unit's id is
+//! `doc-section-item[-clause]`: `section` counts top-level headings (0 = the preamble),
+//! `item` counts second-level items within the section (0 = the section's own heading),
+//! and `clause` counts the units inside an item when there are several.
+//!
+//! Addressees, titles, document numbers, signatures, dates, attachment markers and
+//! publication notes are kept as units but marked boilerplate, as are headings (their
+//! content is coded in the items below them).
+
+use crate::lang::Lang;
+use regex::Regex;
+use std::sync::OnceLock;
+
+/// Granularity of units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UnitMode {
+    /// The smallest numbered item; unnumbered paragraphs split into sentences.
+    #[default]
+    Auto,
+    /// Numbered items and whole paragraphs; nothing split into sentences.
+    Article,
+    /// Every sentence (clause) is a unit.
+    Sentence,
+}
+
+impl std::str::FromStr for UnitMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "auto" => Ok(UnitMode::Auto),
+            "article" | "item" | "paragraph" => Ok(UnitMode::Article),
+            "sentence" | "clause" => Ok(UnitMode::Sentence),
+            _ => Err(format!(
+                "unknown unit `{s}` (expected auto, article or sentence)"
+            )),
+        }
+    }
+}
+
+/// What a unit is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    /// Policy text: coded and counted.
+    Body,
+    /// A heading line (一、总体要求).
+    Heading,
+    /// The document title.
+    Title,
+    /// A document number line (国办发〔2015〕47号).
+    DocNumber,
+    /// An addressee line (各省、自治区、直辖市人民政府：).
+    Addressee,
+    /// An issuer's signature line.
+    Signature,
+    /// A date line.
+    Date,
+    /// An attachment marker (附件：…, ANNEX).
+    Attachment,
+    /// Publication notes, transmittal formulas, distribution lists.
+    Note,
+    /// Database lines such as 【法宝引证码】 and source links.
+    Source,
+}
+
+impl Kind {
+    /// Lower-case name for output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Body => "body",
+            Kind::Heading => "heading",
+            Kind::Title => "title",
+            Kind::DocNumber => "doc_number",
+            Kind::Addressee => "addressee",
+            Kind::Signature => "signature",
+            Kind::Date => "date",
+            Kind::Attachment => "attachment",
+            Kind::Note => "note",
+            Kind::Source => "source",
+        }
+    }
+
+    /// Everything but body text is left out of share denominators.
+    pub fn is_boilerplate(self) -> bool {
+        self != Kind::Body
+    }
+}
+
+/// One unit: where it is and what it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment {
+    /// Top-level section number (0 = preamble).
+    pub section: u32,
+    /// Item within the section (0 = the section's heading or intro).
+    pub item: u32,
+    /// Unit within the item (0 = the item itself).
+    pub clause: u32,
+    /// Byte start in the normalised document text.
+    pub start: usize,
+    /// Byte end in the normalised document text.
+    pub end: usize,
+    /// What the unit is.
+    pub kind: Kind,
+}
+
+impl Segment {
+    /// `doc-section-item[-clause]`.
+    pub fn id(&self, doc: usize) -> String {
+        if self.clause > 0 {
+            format!("{doc}-{}-{}-{}", self.section, self.item, self.clause)
+        } else {
+            format!("{doc}-{}-{}", self.section, self.item)
+        }
+    }
+}
+
+const NUM: &str = "[一二三四五六七八九十百零〇两]";
+
+struct Patterns {
+    zh_styles: Vec<(Regex, u8)>,
+    en_styles: Vec<(Regex, u8)>,
+    chapter_then_article: Regex,
+    doc_number: Regex,
+    order_number: Regex,
+    date_zh: Regex,
+    date_en: Regex,
+    signature_with_date: Regex,
+    org_suffix: Regex,
+    attachment: Regex,
+    note: Regex,
+    transmittal: Regex,
+    en_signature: Regex,
+    en_note: Regex,
+}
+
+fn patterns() -> &'static Patterns {
+    static P: OnceLock<Patterns> = OnceLock::new();
+    P.get_or_init(|| {
+        let r = |s: &str| Regex::new(s).expect("built-in pattern");
+        // (pattern, rank): lower ranks are higher outline levels.
+        let zh_styles = vec![
+            (r(&format!(r"^第{NUM}+(?:部分|编)")), 0),
+            (r(&format!(r"^第{NUM}+章")), 1),
+            (r(&format!(r"^第{NUM}+节")), 2),
+            (r(&format!(r"^{NUM}{{1,3}}\s*[、.]")), 3),
+            (r(&format!(r"^[(（]\s*{NUM}{{1,3}}\s*[)）]")), 4),
+            (r(&format!(r"^第{NUM}+条")), 5),
+            (r(r"^\d{1,2}\s*[、.]"), 6),
+            (r(r"^[(（]\s*\d{1,2}\s*[)）]"), 7),
+            (r(r"^[①-⑳]"), 8),
+        ];
+        let en_styles = vec![
+            (r(r"^(?:PART|Part|TITLE|Title)\s+[IVXLC\d]+\b"), 0),
+            (r(r"^(?:CHAPTER|Chapter)\s+[IVXLC\d]+\b"), 1),
+            (r(r"^(?:SECTION|Section)\s+\d+\b"), 2),
+            (r(r"^(?:Article|ARTICLE)\s+\d+[a-z]?\b"), 5),
+            (r(r"^\d{1,2}\.(?:\s|$)"), 6),
+            (r(r"^\(\d{1,3}\)"), 7),
+            (r(r"^\([a-z]{1,4}\)"), 8),
+        ];
+        const MONTH: &str = "(?:january|february|march|april|may|june|july|august|september|october|november|december)";
+        Patterns {
+            zh_styles,
+            en_styles,
+            chapter_then_article: r(&format!(r"^第{NUM}+[章节]\s*\S{{1,30}}?\s+(第{NUM}+条)")),
+            doc_number: r(r"^\S{1,15}[〔\[(（【]\s*(?:19|20)\d{2}\s*[〕\])）】]\s*(?:第\s*)?\d+\s*号$"),
+            order_number: r(r"^\S{2,20}令\s*(?:\(|（)?\s*第\s*\d+\s*号\s*(?:\)|）)?$"),
+            date_zh: r(r"^[(（]?\s*(?:成文日期|发布日期|印发日期)?\s*:?\s*(?:\d{4}|[〇零○一二三四五六七八九]{4})\s*年\s*[\d〇零○一二三四五六七八九十]{1,3}\s*月\s*[\d〇零○一二三四五六七八九十]{1,3}\s*日\s*[)）]?$"),
+            date_en: r(&format!(r"(?i)^(?:done at [a-z .\-]+,?\s*)?(?:on\s+)?(?:\d{{1,2}}\s+{MONTH}\s+\d{{4}}|{MONTH}\s+\d{{1,2}},\s*\d{{4}})\.?$")),
+            signature_with_date: r(r"^\S{2,40}?(?:政府|办公厅|办公室|委员会|局|厅|部|署|院|会|中心|小组)\s+(?:\d{4}|[〇零○一二三四五六七八九]{4})\s*年.{1,3}月.{1,3}日$"),
+            org_suffix: r(r"^[^。;:,!?，；：！？]{2,40}(?:政府|办公厅|办公室|委员会|局|厅|部|署|院|会|中心|小组|办)$"),
+            attachment: r(r"^(?:附件\s*\d*\s*[:：]?|附\s*[:：]|ANNEX\b|Annex\s+[IVXLC\d]+$)"),
+            note: r(r"^(?:[(（]\s*此件[^)）]{0,12}[)）]|抄送\s*[:：]|.{0,30}\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*印发$|(?:联系人|联系电话)\s*[:：])"),
+            transmittal: r(r"^现将.{0,120}(?:印发|转发)给你们"),
+            en_signature: r(r"(?i)^(?:for the (?:european parliament|council|commission)\b.{0,40}|the president,?)$"),
+            en_note: r(r"(?i)^(?:this directive is addressed to the member states\.?|have adopted this (?:directive|regulation|decision):?|whereas:)$"),
+        }
+    })
+}
+
+/// A numbered style found at the start of a line: (style index, rank, marker end).
+fn numbering(line: &str, lang: Lang) -> Option<(usize, u8, usize)> {
+    let styles = match lang {
+        Lang::Zh => &patterns().zh_styles,
+        Lang::En => &patterns().en_styles,
+    };
+    for (i, (re, rank)) in styles.iter().enumerate() {
+        if let Some(m) = re.find(line) {
+            // "1.5万元" is a number, not an item.
+            if *rank == 6 && line[m.end()..].starts_with(|c: char| c.is_ascii_digit()) {
+                continue;
+            }
+            return Some((i, *rank, m.end()));
+        }
+    }
+    None
+}
+
+fn has_sentence_punct(s: &str) -> bool {
+    s.contains(['。', ';', '!', '?', '；', '！', '？'])
+}
+
+fn is_short(s: &str, lang: Lang) -> bool {
+    match lang {
+        Lang::Zh => s.chars().count() <= 30,
+        Lang::En => s.split_whitespace().count() <= 12 && !s.ends_with('.'),
+    }
+}
+
+/// Looks like a heading: short, no sentence punctuation inside, not introducing a list.
+fn heading_like(s: &str, lang: Lang) -> bool {
+    is_short(s, lang)
+        && !has_sentence_punct(s.trim_end_matches('。'))
+        && !s.ends_with(':')
+        && !s.ends_with('：')
+}
+
+/// A logical line: a trimmed byte range, maybe two physical lines when a marker stands alone.
+#[derive(Debug, Clone)]
+struct Line {
+    start: usize,
+    end: usize,
+    num: Option<(usize, u8, usize)>,
+    /// For unnumbered lines: the boilerplate kind, if any.
+    boiler: Option<Kind>,
+}
+
+fn physical_lines(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    for raw in text.split('\n') {
+        let lead = raw.len() - raw.trim_start().len();
+        let trimmed = raw.trim();
+        if !trimmed.is_empty() {
+            let s = pos + lead;
+            let line = &text[s..s + trimmed.len()];
+            // PKU Law exports put a chapter heading and its first article on one line.
+            match patterns()
+                .chapter_then_article
+                .captures(line)
+                .and_then(|c| c.get(1))
+            {
+                Some(m) => {
+                    let head = line[..m.start()].trim_end();
+                    out.push((s, s + head.len()));
+                    out.push((s + m.start(), s + trimmed.len()));
+                }
+                None => out.push((s, s + trimmed.len())),
+            }
+        }
+        pos += raw.len() + 1;
+    }
+    out
+}
+
+fn logical_lines(text: &str, lang: Lang) -> Vec<Line> {
+    let phys = physical_lines(text);
+    let mut out: Vec<Line> = Vec::with_capacity(phys.len());
+    let mut i = 0;
+    while i < phys.len() {
+        let (s, e) = phys[i];
+        let line = &text[s..e];
+        let num = numbering(line, lang);
+        let mut end = e;
+        // A marker alone on its line ("(1)", "Article 6") takes the next line as its text.
+        if let Some((_, _, mend)) = num {
+            if line[mend..].trim().is_empty()
+                && i + 1 < phys.len()
+                && numbering(&text[phys[i + 1].0..phys[i + 1].1], lang).is_none()
+            {
+                end = phys[i + 1].1;
+                i += 1;
+            }
+        }
+        out.push(Line {
+            start: s,
+            end,
+            num,
+            boiler: None,
+        });
+        i += 1;
+    }
+    let dates: Vec<bool> = out
+        .iter()
+        .map(|l| is_date_line(&text[l.start..l.end]))
+        .collect();
+    for i in 0..out.len() {
+        if out[i].num.is_none() {
+            let near_date = (i > 0 && dates[i - 1]) || dates.get(i + 1).copied().unwrap_or(false);
+            out[i].boiler = boilerplate_kind(&text[out[i].start..out[i].end], lang, near_date);
+        }
+    }
+    out
+}
+
+fn boilerplate_kind(line: &str, lang: Lang, near_date: bool) -> Option<Kind> {
+    let p = patterns();
+    if [
+        "【法宝",
+        "原文链接",
+        "http://",
+        "https://",
+        "来源:",
+        "来源：",
+    ]
+    .iter()
+    .any(|s| line.starts_with(s))
+    {
+        return Some(Kind::Source);
+    }
+    if p.doc_number.is_match(line) || p.order_number.is_match(line) {
+        return Some(Kind::DocNumber);
+    }
+    if is_date_line(line) {
+        return Some(Kind::Date);
+    }
+    if p.signature_with_date.is_match(line) || (near_date && p.org_suffix.is_match(line)) {
+        return Some(Kind::Signature);
+    }
+    if p.attachment.is_match(line) && line.chars().count() <= 80 {
+        return Some(Kind::Attachment);
+    }
+    if p.note.is_match(line) || (p.transmittal.is_match(line) && line.chars().count() <= 160) {
+        return Some(Kind::Note);
+    }
+    if lang == Lang::En {
+        if p.en_signature.is_match(line)
+            || (near_date && line.split_whitespace().count() <= 6 && !line.ends_with('.'))
+        {
+            return Some(Kind::Signature);
+        }
+        if p.en_note.is_match(line) {
+            return Some(Kind::Note);
+        }
+    }
+    if (line.ends_with(':') || line.ends_with('：'))
+        && line.chars().count() <= 120
+        && !line.contains('。')
+        && [
+            "人民政府",
+            "各",
+            "部门",
+            "单位",
+            "委员会",
+            "厅",
+            "局",
+            "机构",
+            "直属",
+        ]
+        .iter()
+        .any(|k| line.contains(k))
+    {
+        return Some(Kind::Addressee);
+    }
+    None
+}
+
+/// True for a line that is only a date (2015年6月17日, 二〇一五年六月十七日, 17 June 2015).
+pub fn is_date_line(line: &str) -> bool {
+    let p = patterns();
+    p.date_zh.is_match(line) || p.date_en.is_match(line)
+}
+
+/// Kind of a standalone line or pre-segmented unit: its boilerplate kind, else body.
+pub fn classify_line(line: &str, lang: Lang) -> Kind {
+    boilerplate_kind(line, lang, false).unwrap_or(Kind::Body)
+}
+
+/// Running outline counters.
+#[derive(Default)]
+struct Counters {
+    section: u32,
+    item: u32,
+    clause: u32,
+    /// True inside a second-level item: further units are its clauses.
+    item_active: bool,
+}
+
+impl Counters {
+    fn bump(&mut self) {
+        if self.item_active {
+            self.clause += 1;
+        } else {
+            self.item += 1;
+        }
+    }
+
+    fn unit(&self, start: usize, end: usize, kind: Kind) -> Segment {
+        Segment {
+            section: self.section,
+            item: self.item,
+            clause: self.clause,
+            start,
+            end,
+            kind,
+        }
+    }
+}
+
+/// Splits a document's normalised text into units.
+pub fn segment(text: &str, lang: Lang, mode: UnitMode) -> Vec<Segment> {
+    let lines = logical_lines(text, lang);
+    let mut out = Vec::new();
+    let mut stack: Vec<u8> = Vec::new();
+    let mut c = Counters::default();
+    let mut seen_body = false;
+
+    for (li, line) in lines.iter().enumerate() {
+        let s = &text[line.start..line.end];
+        match line.num {
+            Some((_, rank, mend)) => {
+                while stack.last().is_some_and(|&r| r >= rank) {
+                    stack.pop();
+                }
+                stack.push(rank);
+                match stack.len() - 1 {
+                    0 => {
+                        c.section += 1;
+                        c.item = 0;
+                        c.clause = 0;
+                        c.item_active = false;
+                    }
+                    1 => {
+                        c.item += 1;
+                        c.clause = 0;
+                        c.item_active = true;
+                    }
+                    _ => c.bump(),
+                }
+                // A heading introduces deeper items or a body paragraph.
+                let deeper_follows = lines.get(li + 1).is_some_and(|next| match next.num {
+                    Some((_, r, _)) => r > rank,
+                    None => {
+                        next.boiler.is_none() && !heading_like(&text[next.start..next.end], lang)
+                    }
+                });
+                let rest = s[mend..].trim();
+                seen_body = true;
+                if deeper_follows && heading_like(rest, lang) {
+                    out.push(c.unit(line.start, line.end, Kind::Heading));
+                } else if mode == UnitMode::Sentence {
+                    push_sentences(text, line.start, line.end, lang, true, &mut c, &mut out);
+                } else {
+                    out.push(c.unit(line.start, line.end, Kind::Body));
+                }
+            }
+            None => {
+                let kind = line.boiler.or_else(|| {
+                    if !seen_body && !has_sentence_punct(s) && s.chars().count() <= 150 {
+                        Some(Kind::Title)
+                    } else if heading_like(s, lang) && !has_sentence_punct(s) {
+                        Some(Kind::Heading)
+                    } else {
+                        None
+                    }
+                });
+                match kind {
+                    Some(kind) => {
+                        c.bump();
+                        out.push(c.unit(line.start, line.end, kind));
+                    }
+                    None => {
+                        seen_body = true;
+                        if mode == UnitMode::Article {
+                            c.bump();
+                            out.push(c.unit(line.start, line.end, Kind::Body));
+                        } else {
+                            push_sentences(
+                                text, line.start, line.end, lang, false, &mut c, &mut out,
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Pushes the sentences of `text[start..end]` as body units. When `first_keeps`, the
+/// first sentence takes the id the numbered line already received.
+fn push_sentences(
+    text: &str,
+    start: usize,
+    end: usize,
+    lang: Lang,
+    first_keeps: bool,
+    c: &mut Counters,
+    out: &mut Vec<Segment>,
+) {
+    let pieces = sentences(&text[start..end], lang);
+    if pieces.is_empty() {
+        if !first_keeps {
+            c.bump();
+        }
+        out.push(c.unit(start, end, Kind::Body));
+        return;
+    }
+    for (n, (s, e)) in pieces.into_iter().enumerate() {
+        if n > 0 || !first_keeps {
+            c.bump();
+        }
+        out.push(c.unit(start + s, start + e, Kind::Body));
+    }
+}
+
+const EN_ABBREV: &[&str] = &[
+    "no", "nos", "art", "arts", "e.g", "i.e", "etc", "para", "mr", "mrs", "dr", "st", "co", "ltd",
+    "inc", "vol", "p", "pp", "cf", "vs", "ibid",
+];
+
+/// Byte ranges of the sentences (clauses) of one paragraph. Chinese ends clauses at
+/// 。！？； (and their half-width forms after normalisation); English at . ! ? before a
+/// capital, digit or bracket, except after common abbreviations.
+pub fn sentences(para: &str, lang: Lang) -> Vec<(usize, usize)> {
+    let mut cuts = Vec::new();
+    let chars: Vec<(usize, char)> = para.char_indices().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let (_, c) = chars[i];
+        let is_end = match lang {
+            Lang::Zh => matches!(c, '。' | '!' | '?' | ';' | '！' | '？' | '；'),
+            Lang::En => matches!(c, '.' | '!' | '?'),
+        };
+        if !is_end {
+            i += 1;
+            continue;
+        }
+        let mut j = i + 1;
+        while j < chars.len()
+            && matches!(
+                chars[j].1,
+                '”' | '’' | '」' | '』' | ')' | '"' | '\'' | '）'
+            )
+        {
+            j += 1;
+        }
+        let ok = lang == Lang::Zh || c != '.' || {
+            let spaced = chars.get(j).is_none_or(|x| x.1.is_whitespace());
+            let next_ok = chars[j..]
+                .iter()
+                .find(|x| !x.1.is_whitespace())
+                .is_none_or(|x| {
+                    x.1.is_uppercase()
+                        || x.1.is_ascii_digit()
+                        || matches!(x.1, '(' | '"' | '‘' | '“')
+                });
+            let word = para[..chars[i].0]
+                .rsplit(|ch: char| ch.is_whitespace() || ch == '(')
+                .next()
+                .unwrap_or("")
+                .to_lowercase();
+            let initial = word.chars().count() == 1 && word.chars().all(char::is_alphabetic);
+            spaced && next_ok && !EN_ABBREV.contains(&word.as_str()) && !initial
+        };
+        if ok {
+            cuts.push(chars.get(j).map(|x| x.0).unwrap_or(para.len()));
+        }
+        i = j;
+    }
+    cuts.push(para.len());
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    let mut prev = 0;
+    for cut in cuts {
+        if cut <= prev {
+            continue;
+        }
+        let piece = &para[prev..cut];
+        let lead = piece.len() - piece.trim_start().len();
+        let trimmed = piece.trim();
+        if trimmed.chars().any(char::is_alphanumeric) {
+            out.push((prev + lead, prev + lead + trimmed.len()));
+        } else if let Some(last) = out.last_mut() {
+            // punctuation left over belongs to the sentence before it
+            last.1 = prev + lead + trimmed.len();
+        }
+        prev = cut;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::normalize;
+
+    fn seg(text: &str, lang: Lang, mode: UnitMode) -> Vec<(String, &'static str, String)> {
+        let n = normalize(text).text;
+        segment(&n, lang, mode)
+            .into_iter()
+            .map(|s| (s.id(1), s.kind.as_str(), n[s.start..s.end].to_string()))
+            .collect()
+    }
+
+    const NOTICE: &str = "国务院办公厅关于支持返乡创业的意见\n国办发〔2015〕47号\n各省、自治区、直辖市人民政府，国务院各部委、各直属机构：\n　　支持返乡创业意义重大。现提出以下意见。\n一、总体要求\n（一）指导思想。坚持市场导向，强化政策扶持。\n（二）基本原则。政府引导，市场主导。\n二、主要任务\n（一）加大财政支持。对返乡创业给予补贴。\n1.落实税费减免。\n2.加强金融服务。\n国务院办公厅\n2015年6月17日\n（此件公开发布）\n";
+
+    #[test]
+    fn chinese_outline_gives_section_item_clause_ids() {
+        let units = seg(NOTICE, Lang::Zh, UnitMode::Auto);
+        let ids: Vec<(&str, &str)> = units.iter().map(|u| (u.0.as_str(), u.1)).collect();
+        assert_eq!(
+            ids,
+            [
+                ("1-0-1", "title"),
+                ("1-0-2", "doc_number"),
+                ("1-0-3", "addressee"),
+                ("1-0-4", "body"),
+                ("1-0-5", "body"),
+                ("1-1-0", "heading"),
+                ("1-1-1", "body"),
+                ("1-1-2", "body"),
+                ("1-2-0", "heading"),
+                ("1-2-1", "body"),
+                ("1-2-1-1", "body"),
+                ("1-2-1-2", "body"),
+                ("1-2-1-3", "signature"),
+                ("1-2-1-4", "date"),
+                ("1-2-1-5", "note"),
+            ]
+        );
+        assert_eq!(units[9].2, "(一)加大财政支持。对返乡创业给予补贴。");
+    }
+
+    #[test]
+    fn sentence_mode_splits_items() {
+        let units = seg(
+            "一、任务\n（一）加大财政支持。对返乡创业给予补贴；落实税费减免。\n",
+            Lang::Zh,
+            UnitMode::Sentence,
+        );
+        let texts: Vec<&str> = units
+            .iter()
+            .filter(|u| u.1 == "body")
+            .map(|u| u.2.as_str())
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                "(一)加大财政支持。",
+                "对返乡创业给予补贴;",
+                "落实税费减免。"
+            ]
+        );
+        let ids: Vec<&str> = units.iter().map(|u| u.0.as_str()).collect();
+        assert_eq!(ids, ["1-1-0", "1-1-1", "1-1-1-1", "1-1-1-2"]);
+    }
+
+    #[test]
+    fn article_mode_keeps_paragraphs_whole() {
+        let units = seg("支持返乡创业。给予补贴。\n", Lang::Zh, UnitMode::Article);
+        assert_eq!(units.len(), 1);
+        let units = seg("支持返乡创业。给予补贴。\n", Lang::Zh, UnitMode::Auto);
+        assert_eq!(units.len(), 2);
+    }
+
+    #[test]
+    fn chapters_and_articles_on_one_line_are_split() {
+        let units = seg("第一章　总则　　第一条 　为规范管理，制定本办法。\n　　第二条 　本办法适用于全州。\n第二章 规划\n第三条 编制规划。\n", Lang::Zh, UnitMode::Auto);
+        let ids: Vec<(&str, &str)> = units.iter().map(|u| (u.0.as_str(), u.1)).collect();
+        assert_eq!(
+            ids,
+            [
+                ("1-1-0", "heading"),
+                ("1-1-1", "body"),
+                ("1-1-2", "body"),
+                ("1-2-0", "heading"),
+                ("1-2-1", "body")
+            ]
+        );
+    }
+
+    #[test]
+    fn english_articles_and_paragraphs() {
+        let text = "Whereas:\n(1)\nBuildings account for 40 % of energy use. The sector is expanding.\nArticle 6\nNew buildings\n1.   Member States shall take measures. They shall report.\n2.   The analysis may be carried out, e.g. for groups.\nDone at Strasbourg, 19 May 2010.\n";
+        let units = seg(text, Lang::En, UnitMode::Auto);
+        let got: Vec<(&str, &str)> = units.iter().map(|u| (u.0.as_str(), u.1)).collect();
+        assert_eq!(
+            got,
+            [
+                ("1-0-1", "note"),
+                ("1-1-0", "body"),
+                ("1-2-0", "heading"),
+                ("1-2-1", "body"),
+                ("1-2-2", "body"),
+                ("1-2-2-1", "date")
+            ]
+        );
+        assert_eq!(
+            units[1].2,
+            "(1)\nBuildings account for 40 % of energy use. The sector is expanding."
+        );
+    }
+
+    #[test]
+    fn sentences_respect_abbreviations_and_quotes() {
+        let p = "See Art. 4 of Directive No. 2010/31. It applies. “Done.” Next";
+        let s: Vec<&str> = sentences(p, Lang::En)
+            .into_iter()
+            .map(|(a, b)| &p[a..b])
+            .collect();
+        assert_eq!(
+            s,
+            [
+                "See Art. 4 of Directive No. 2010/31.",
+                "It applies.",
+                "“Done.”",
+                "Next"
+            ]
+        );
+        let z = "推广“创业培训+实训”模式。提高实效;加强服务!";
+        let s: Vec<&str> = sentences(z, Lang::Zh)
+            .into_iter()
+            .map(|(a, b)| &z[a..b])
+            .collect();
+        assert_eq!(s, ["推广“创业培训+实训”模式。", "提高实效;", "加强服务!"]);
+    }
+}
