@@ -529,7 +529,7 @@ en = ["subsidy"]
     fn unknown_parent_is_reported_with_line_and_id() {
         let e = problems(&OK.replace("category = \"fiscal_support\"", "category = \"fiscal\""));
         assert!(
-            e.contains("cb.toml:line 12: subsidy: unknown parent category `fiscal`"),
+            e.contains("cb.toml:12: subsidy: unknown parent category `fiscal`"),
             "{e}"
         );
         let e = problems(&OK.replace("core = \"supply\"", "core = \"supplies\""));
@@ -543,7 +543,7 @@ en = ["subsidy"]
     fn duplicate_id_empty_terms_bad_regex_unknown_language() {
         let dup = format!("{OK}\n[[concept]]\nid = \"subsidy\"\ncategory = \"fiscal_support\"\nlabel = {{ en = \"x\" }}\nzh = [\"资助\"]\n");
         assert!(
-            problems(&dup).contains("line 18: subsidy: duplicate concept id"),
+            problems(&dup).contains(":18: subsidy: duplicate concept id"),
             "{}",
             problems(&dup)
         );
@@ -551,13 +551,13 @@ en = ["subsidy"]
         assert!(problems(&empty).contains("subsidy: empty term list"));
         let bad = OK.replace("en = [\"subsidy\"]", "regex = [\"补贴(\"]");
         assert!(
-            problems(&bad).contains("line 15: subsidy: invalid regex `补贴(`"),
+            problems(&bad).contains(":15: subsidy: invalid regex `补贴(`"),
             "{}",
             problems(&bad)
         );
         let lang = OK.replace("en = [\"subsidy\"]", "fr = [\"subvention\"]");
         assert!(
-            problems(&lang).contains("line 15")
+            problems(&lang).contains(":15: ")
                 && problems(&lang).contains("unknown language key `fr`"),
             "{}",
             problems(&lang)
@@ -567,6 +567,6 @@ en = ["subsidy"]
     #[test]
     fn syntax_errors_name_the_line() {
         let e = problems("[[core]]\nid = \"a\nlabel = 3\n");
-        assert!(e.contains("cb.toml:line 2"), "{e}");
+        assert!(e.contains("cb.toml:2:"), "{e}");
     }
 }

@@ -16,7 +16,7 @@ pub struct Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}: {}: {}", self.line, self.id, self.message)
+        write!(f, "{}: {}: {}", self.line, self.id, self.message)
     }
 }
 
