@@ -19,7 +19,13 @@ fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
     let mut r = csv::Reader::from_path(path).unwrap();
     let headers = r.headers().unwrap().clone();
     r.records()
-        .map(|rec| headers.iter().zip(rec.unwrap().iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect())
+        .map(|rec| {
+            headers
+                .iter()
+                .zip(rec.unwrap().iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
         .collect()
 }
 
@@ -33,20 +39,56 @@ fn samples_are_all_coded_with_every_output() {
     let out = dir.path().join("res");
     code(&[root().join("corpus-samples").to_str().unwrap()], &out)
         .code(0)
-        .stderr(predicate::str::contains("15 files: 14 coded, 0 skipped, 1 manifest"));
-    for f in ["units.csv", "documents.csv", "shares_overall.csv", "shares_by_level.csv", "shares_by_region.csv", "shares_by_province.csv", "shares_by_year.csv", "report.md", "summary.json"] {
+        .stderr(predicate::str::contains(
+            "15 files: 14 coded, 0 skipped, 1 manifest",
+        ));
+    for f in [
+        "units.csv",
+        "documents.csv",
+        "shares_overall.csv",
+        "shares_by_level.csv",
+        "shares_by_region.csv",
+        "shares_by_province.csv",
+        "shares_by_year.csv",
+        "report.md",
+        "summary.json",
+    ] {
         assert!(out.join(f).is_file(), "{f} missing");
     }
     let docs = read_csv(&out.join("documents.csv"));
     assert_eq!(docs.iter().filter(|d| d["status"] == "coded").count(), 14);
     let gb = docs.iter().find(|d| d["file"].contains("guizhou")).unwrap();
-    assert_eq!((gb["encoding"].as_str(), gb["province"].as_str(), gb["region"].as_str()), ("GB18030", "guizhou", "west"));
+    assert_eq!(
+        (
+            gb["encoding"].as_str(),
+            gb["province"].as_str(),
+            gb["region"].as_str()
+        ),
+        ("GB18030", "guizhou", "west")
+    );
     // Inferred from the text, not the manifest: 阿坝州 in the issuer → Sichuan.
     let aba = docs.iter().find(|d| d["file"].contains("aba")).unwrap();
-    assert_eq!((aba["province"].as_str(), aba["province_zh"].as_str(), aba["year"].as_str()), ("sichuan", "四川", "2017"));
-    let regions: std::collections::BTreeSet<_> = docs.iter().filter(|d| d["status"] == "coded").map(|d| d["region"].clone()).collect();
-    assert!(["east", "central", "west", "national"].iter().all(|r| regions.contains(*r)), "{regions:?}");
-    let summary: serde_json::Value = serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        (
+            aba["province"].as_str(),
+            aba["province_zh"].as_str(),
+            aba["year"].as_str()
+        ),
+        ("sichuan", "四川", "2017")
+    );
+    let regions: std::collections::BTreeSet<_> = docs
+        .iter()
+        .filter(|d| d["status"] == "coded")
+        .map(|d| d["region"].clone())
+        .collect();
+    assert!(
+        ["east", "central", "west", "national"]
+            .iter()
+            .all(|r| regions.contains(*r)),
+        "{regions:?}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["files"]["coded"], 14);
     assert!(summary["references"].as_u64().unwrap() > 50);
 }
@@ -56,7 +98,13 @@ fn shares_in_every_group_sum_to_100() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("res");
     code(&[root().join("corpus-samples").to_str().unwrap()], &out).code(0);
-    for table in ["shares_overall.csv", "shares_by_level.csv", "shares_by_region.csv", "shares_by_province.csv", "shares_by_year.csv"] {
+    for table in [
+        "shares_overall.csv",
+        "shares_by_level.csv",
+        "shares_by_region.csv",
+        "shares_by_province.csv",
+        "shares_by_year.csv",
+    ] {
         let rows = read_csv(&out.join(table));
         let mut sums: BTreeMap<(String, bool), f64> = BTreeMap::new();
         for r in &rows {
@@ -64,11 +112,16 @@ fn shares_in_every_group_sum_to_100() {
                 continue;
             }
             let v: f64 = r["share_pct"].parse().unwrap();
-            *sums.entry((r["group"].clone(), r["category"].is_empty())).or_default() += v;
+            *sums
+                .entry((r["group"].clone(), r["category"].is_empty()))
+                .or_default() += v;
         }
         assert!(!sums.is_empty(), "{table} has no shares");
         for ((group, core_rows), sum) in sums {
-            assert!((sum - 100.0).abs() <= 0.01 + 1e-9, "{table} {group} core_rows={core_rows}: {sum}");
+            assert!(
+                (sum - 100.0).abs() <= 0.01 + 1e-9,
+                "{table} {group} core_rows={core_rows}: {sum}"
+            );
         }
     }
 }
@@ -79,10 +132,18 @@ fn same_input_gives_the_same_bytes() {
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
     let samples = root().join("corpus-samples");
     code(&[samples.to_str().unwrap()], &a).code(0);
-    bin().args(["code", samples.to_str().unwrap(), "--threads", "1", "--out"]).arg(&b).assert().code(0);
+    bin()
+        .args(["code", samples.to_str().unwrap(), "--threads", "1", "--out"])
+        .arg(&b)
+        .assert()
+        .code(0);
     for f in fs::read_dir(&a).unwrap() {
         let name = f.unwrap().file_name();
-        assert_eq!(fs::read(a.join(&name)).unwrap(), fs::read(b.join(&name)).unwrap(), "{name:?} differs");
+        assert_eq!(
+            fs::read(a.join(&name)).unwrap(),
+            fs::read(b.join(&name)).unwrap(),
+            "{name:?} differs"
+        );
     }
 }
 
@@ -116,14 +177,29 @@ fn terms_match_on_token_boundaries_only() {
     let dir = tempfile::tempdir().unwrap();
     let docs = dir.path().join("docs");
     fs::create_dir(&docs).unwrap();
-    fs::write(docs.join("a.txt"), "加强与印度尼西亚的经贸合作。\n加强与印度的经贸合作。\n").unwrap();
-    fs::write(docs.join("b.txt"), "A taxonomy of measures.\nThe tax will be reduced.\n").unwrap();
+    fs::write(
+        docs.join("a.txt"),
+        "加强与印度尼西亚的经贸合作。\n加强与印度的经贸合作。\n",
+    )
+    .unwrap();
+    fs::write(
+        docs.join("b.txt"),
+        "A taxonomy of measures.\nThe tax will be reduced.\n",
+    )
+    .unwrap();
     let cb = dir.path().join("cb.toml");
     fs::write(&cb, TINY_CODEBOOK).unwrap();
     let out = dir.path().join("out");
-    code(&[docs.to_str().unwrap(), "--codebook", cb.to_str().unwrap()], &out).code(0);
+    code(
+        &[docs.to_str().unwrap(), "--codebook", cb.to_str().unwrap()],
+        &out,
+    )
+    .code(0);
     let units = read_csv(&out.join("units.csv"));
-    let coded: Vec<(&str, &str)> = units.iter().map(|u| (u["text"].as_str(), u["categories"].as_str())).collect();
+    let coded: Vec<(&str, &str)> = units
+        .iter()
+        .map(|u| (u["text"].as_str(), u["categories"].as_str()))
+        .collect();
     assert_eq!(
         coded,
         [
@@ -135,7 +211,12 @@ fn terms_match_on_token_boundaries_only() {
     );
     // Evidence: the term and its character span in the original text.
     assert_eq!(units[1]["evidence"], "india:印度@18-20");
-    let text: String = fs::read_to_string(docs.join("a.txt")).unwrap().chars().skip(18).take(2).collect();
+    let text: String = fs::read_to_string(docs.join("a.txt"))
+        .unwrap()
+        .chars()
+        .skip(18)
+        .take(2)
+        .collect();
     assert_eq!(text, "印度");
 }
 
@@ -153,10 +234,28 @@ fn gb18030_and_utf16_files_are_decoded_and_reported() {
     let out = dir.path().join("out");
     code(&[docs.to_str().unwrap()], &out).code(0);
     let docs = read_csv(&out.join("documents.csv"));
-    let enc: Vec<(&str, &str, &str)> = docs.iter().map(|d| (d["file"].as_str(), d["encoding"].as_str(), d["province"].as_str())).collect();
-    assert_eq!(enc, [("gb.txt", "GB18030", "sichuan"), ("u16.txt", "UTF-16LE", "sichuan")]);
+    let enc: Vec<(&str, &str, &str)> = docs
+        .iter()
+        .map(|d| {
+            (
+                d["file"].as_str(),
+                d["encoding"].as_str(),
+                d["province"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        enc,
+        [
+            ("gb.txt", "GB18030", "sichuan"),
+            ("u16.txt", "UTF-16LE", "sichuan")
+        ]
+    );
     let units = read_csv(&out.join("units.csv"));
-    assert!(units.iter().any(|u| u["text"] == "对返乡创业人员给予创业担保贷款贴息。" && u["categories"].contains("financial_services")));
+    assert!(units
+        .iter()
+        .any(|u| u["text"] == "对返乡创业人员给予创业担保贷款贴息。"
+            && u["categories"].contains("financial_services")));
 }
 
 #[test]
@@ -173,23 +272,58 @@ fn boilerplate_is_kept_but_not_counted() {
     let cb = dir.path().join("cb.toml");
     fs::write(&cb, TINY_CODEBOOK).unwrap();
     let out = dir.path().join("out");
-    code(&[docs.to_str().unwrap(), "--codebook", cb.to_str().unwrap()], &out).code(0);
+    code(
+        &[docs.to_str().unwrap(), "--codebook", cb.to_str().unwrap()],
+        &out,
+    )
+    .code(0);
     let units = read_csv(&out.join("units.csv"));
-    let kinds: Vec<(&str, &str)> = units.iter().map(|u| (u["kind"].as_str(), u["boilerplate"].as_str())).collect();
-    assert_eq!(kinds, [("title", "true"), ("doc_number", "true"), ("addressee", "true"), ("body", "false"), ("signature", "true"), ("date", "true")]);
-    assert_eq!(units[0]["categories"], "tax", "boilerplate is still coded, for evidence");
+    let kinds: Vec<(&str, &str)> = units
+        .iter()
+        .map(|u| (u["kind"].as_str(), u["boilerplate"].as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("title", "true"),
+            ("doc_number", "true"),
+            ("addressee", "true"),
+            ("body", "false"),
+            ("signature", "true"),
+            ("date", "true")
+        ]
+    );
+    assert_eq!(
+        units[0]["categories"], "tax",
+        "boilerplate is still coded, for evidence"
+    );
     let shares = read_csv(&out.join("shares_overall.csv"));
     let tax = shares.iter().find(|r| r["category"] == "tax").unwrap();
     assert_eq!(tax["references"], "1", "only the body unit counts");
     let docs = read_csv(&out.join("documents.csv"));
-    assert_eq!((docs[0]["level"].as_str(), docs[0]["year"].as_str(), docs[0]["region"].as_str()), ("central", "2015", "national"));
+    assert_eq!(
+        (
+            docs[0]["level"].as_str(),
+            docs[0]["year"].as_str(),
+            docs[0]["region"].as_str()
+        ),
+        ("central", "2015", "national")
+    );
 }
 
 fn province_docs(dir: &Path) -> PathBuf {
     let docs = dir.join("docs");
     fs::create_dir(&docs).unwrap();
-    fs::write(docs.join("liaoning.txt"), "辽宁省人民政府关于减税的通知\n落实减税政策。\n").unwrap();
-    fs::write(docs.join("shanxi.txt"), "山西省人民政府关于减税的通知\n落实减税政策。\n").unwrap();
+    fs::write(
+        docs.join("liaoning.txt"),
+        "辽宁省人民政府关于减税的通知\n落实减税政策。\n",
+    )
+    .unwrap();
+    fs::write(
+        docs.join("shanxi.txt"),
+        "山西省人民政府关于减税的通知\n落实减税政策。\n",
+    )
+    .unwrap();
     docs
 }
 
@@ -202,13 +336,22 @@ fn region_schemes_three_belt_nbs_and_user_file() {
         let mut args = vec![docs.to_str().unwrap()];
         args.extend_from_slice(extra);
         code(&args, &out).code(0);
-        read_csv(&out.join("documents.csv")).iter().map(|d| d["region"].clone()).collect()
+        read_csv(&out.join("documents.csv"))
+            .iter()
+            .map(|d| d["region"].clone())
+            .collect()
     };
     assert_eq!(regions(&[], "a"), ["east", "central"]);
-    assert_eq!(regions(&["--regions", "nbs"], "b"), ["northeast", "central"]);
+    assert_eq!(
+        regions(&["--regions", "nbs"], "b"),
+        ["northeast", "central"]
+    );
     let map = dir.path().join("map.csv");
     fs::write(&map, "province,region\n辽宁,north\nShanxi,north\n").unwrap();
-    assert_eq!(regions(&["--regions", map.to_str().unwrap()], "c"), ["north", "north"]);
+    assert_eq!(
+        regions(&["--regions", map.to_str().unwrap()], "c"),
+        ["north", "north"]
+    );
 }
 
 #[test]
@@ -227,14 +370,27 @@ fn bad_files_are_skipped_with_reasons_and_exit_2() {
         .stderr(predicate::str::contains("skipped empty.txt: empty file"))
         .stderr(predicate::str::contains("4 files: 1 coded, 3 skipped"));
     let rows = read_csv(&out.join("documents.csv"));
-    let got: Vec<(&str, &str, &str)> = rows.iter().map(|d| (d["file"].as_str(), d["status"].as_str(), d["reason"].as_str())).collect();
+    let got: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .map(|d| {
+            (
+                d["file"].as_str(),
+                d["status"].as_str(),
+                d["reason"].as_str(),
+            )
+        })
+        .collect();
     assert_eq!(
         got,
         [
             ("binary.txt", "skipped", "binary file (not text)"),
             ("empty.txt", "skipped", "empty file"),
             ("good.txt", "coded", ""),
-            ("old.doc", "skipped", "unsupported format (.doc: save as .docx or .txt)"),
+            (
+                "old.doc",
+                "skipped",
+                "unsupported format (.doc: save as .docx or .txt)"
+            ),
         ]
     );
 }
@@ -250,28 +406,59 @@ fn symlink_loops_are_reported_not_followed_forever() {
     let out = dir.path().join("out");
     code(&[docs.to_str().unwrap()], &out).code(2);
     let rows = read_csv(&out.join("documents.csv"));
-    assert!(rows.iter().any(|d| d["status"] == "skipped" && d["reason"] == "symlink loop"), "{rows:?}");
-    assert!(rows.iter().any(|d| d["file"] == "sub/a.txt" && d["status"] == "coded"));
+    assert!(
+        rows.iter()
+            .any(|d| d["status"] == "skipped" && d["reason"] == "symlink loop"),
+        "{rows:?}"
+    );
+    assert!(rows
+        .iter()
+        .any(|d| d["file"] == "sub/a.txt" && d["status"] == "coded"));
 }
 
 #[test]
 fn invalid_codebook_exits_1_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let cb = dir.path().join("bad.toml");
-    fs::write(&cb, TINY_CODEBOOK.replace("category = \"tax\"\nlabel = { zh = \"税\"", "category = \"taxes\"\nlabel = { zh = \"税\"")).unwrap();
+    fs::write(
+        &cb,
+        TINY_CODEBOOK.replace(
+            "category = \"tax\"\nlabel = { zh = \"税\"",
+            "category = \"taxes\"\nlabel = { zh = \"税\"",
+        ),
+    )
+    .unwrap();
     let out = dir.path().join("out");
-    code(&[root().join("corpus-samples").to_str().unwrap(), "--codebook", cb.to_str().unwrap()], &out)
-        .code(1)
-        .stderr(predicate::str::contains("bad.toml:20: tax: unknown parent category `taxes`"));
+    code(
+        &[
+            root().join("corpus-samples").to_str().unwrap(),
+            "--codebook",
+            cb.to_str().unwrap(),
+        ],
+        &out,
+    )
+    .code(1)
+    .stderr(predicate::str::contains(
+        "bad.toml:20: tax: unknown parent category `taxes`",
+    ));
     assert!(!out.exists());
-    bin().args(["codebook", "check"]).arg(&cb).assert().code(1).stderr(predicate::str::contains("unknown parent category"));
+    bin()
+        .args(["codebook", "check"])
+        .arg(&cb)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("unknown parent category"));
 }
 
 #[test]
 fn invalid_units_csv_exits_1_naming_line_and_field() {
     let dir = tempfile::tempdir().unwrap();
     let units = dir.path().join("u.csv");
-    fs::write(&units, "id,text,province\n1,落实减税政策。,四川\n2,给予补贴,Atlantis\n").unwrap();
+    fs::write(
+        &units,
+        "id,text,province\n1,落实减税政策。,四川\n2,给予补贴,Atlantis\n",
+    )
+    .unwrap();
     let out = dir.path().join("out");
     bin()
         .args(["code", "--units"])
@@ -280,10 +467,19 @@ fn invalid_units_csv_exits_1_naming_line_and_field() {
         .arg(&out)
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("u.csv:3: province: unknown province `Atlantis`"));
+        .stderr(predicate::str::contains(
+            "u.csv:3: province: unknown province `Atlantis`",
+        ));
     assert!(!out.exists());
     fs::write(&units, "id,text\n1,ok\n2,bad,extra\n").unwrap();
-    bin().args(["code", "--units"]).arg(&units).arg("--out").arg(&out).assert().code(1).stderr(predicate::str::contains("u.csv:3"));
+    bin()
+        .args(["code", "--units"])
+        .arg(&units)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("u.csv:3"));
 }
 
 #[test]
@@ -292,14 +488,30 @@ fn units_mode_carries_columns_through() {
     let units = dir.path().join("clauses.tsv");
     fs::write(&units, "id\tcategories\ttext\tprovince\nc1\tfinancial_services\t扩大创业担保贷款规模。\t四川\nc2\tnone\t各省、自治区、直辖市人民政府：\t\n").unwrap();
     let out = dir.path().join("out");
-    bin().args(["code", "--units"]).arg(&units).arg("--out").arg(&out).assert().code(0);
+    bin()
+        .args(["code", "--units"])
+        .arg(&units)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(0);
     let rows = read_csv(&out.join("units.csv"));
     assert_eq!(rows[0]["unit_id"], "c1");
     assert_eq!(rows[0]["id"], "c1");
     assert_eq!(rows[0]["input_categories"], "financial_services");
     assert_eq!(rows[0]["categories"], "financial_services");
-    assert_eq!((rows[0]["province"].as_str(), rows[0]["region"].as_str(), rows[0]["level"].as_str()), ("sichuan", "west", "local"));
-    assert_eq!((rows[1]["kind"].as_str(), rows[1]["boilerplate"].as_str()), ("addressee", "true"));
+    assert_eq!(
+        (
+            rows[0]["province"].as_str(),
+            rows[0]["region"].as_str(),
+            rows[0]["level"].as_str()
+        ),
+        ("sichuan", "west", "local")
+    );
+    assert_eq!(
+        (rows[1]["kind"].as_str(), rows[1]["boilerplate"].as_str()),
+        ("addressee", "true")
+    );
 }
 
 #[test]
@@ -309,15 +521,28 @@ fn non_empty_output_needs_force() {
     fs::create_dir(&out).unwrap();
     fs::write(out.join("keep.txt"), "x").unwrap();
     let samples = root().join("corpus-samples");
-    code(&[samples.to_str().unwrap()], &out).code(1).stderr(predicate::str::contains("not empty"));
+    code(&[samples.to_str().unwrap()], &out)
+        .code(1)
+        .stderr(predicate::str::contains("not empty"));
     code(&[samples.to_str().unwrap(), "--force"], &out).code(0);
 }
 
 #[test]
 fn codebook_show_and_help() {
-    bin().args(["codebook", "show"]).assert().code(0).stdout(predicate::str::contains("fiscal_support — 财政支持"));
-    bin().args(["code", "--help"]).assert().code(0).stdout(predicate::str::contains("Examples:"));
-    bin().args(["code", "--unit", "chapter", "x"]).assert().code(1);
+    bin()
+        .args(["codebook", "show"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("fiscal_support — 财政支持"));
+    bin()
+        .args(["code", "--help"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Examples:"));
+    bin()
+        .args(["code", "--unit", "chapter", "x"])
+        .assert()
+        .code(1);
 }
 
 // ---- evaluations on the shared data (skipped when ../shared is absent)
@@ -327,7 +552,9 @@ fn shared() -> Option<PathBuf> {
     if p.join("labeled").is_dir() {
         Some(p)
     } else {
-        eprintln!("skipping: ../shared is absent (it holds the evaluation data beside the project)");
+        eprintln!(
+            "skipping: ../shared is absent (it holds the evaluation data beside the project)"
+        );
         None
     }
 }
@@ -336,8 +563,14 @@ fn shared() -> Option<PathBuf> {
 fn score(units_csv: &Path) -> (f64, f64, f64) {
     let (mut tp, mut fp, mut fn_) = (0.0, 0.0, 0.0);
     for r in read_csv(units_csv) {
-        let gold: std::collections::BTreeSet<&str> = r["input_categories"].split(';').filter(|c| !c.is_empty() && *c != "none").collect();
-        let pred: std::collections::BTreeSet<&str> = r["categories"].split(';').filter(|c| !c.is_empty()).collect();
+        let gold: std::collections::BTreeSet<&str> = r["input_categories"]
+            .split(';')
+            .filter(|c| !c.is_empty() && *c != "none")
+            .collect();
+        let pred: std::collections::BTreeSet<&str> = r["categories"]
+            .split(';')
+            .filter(|c| !c.is_empty())
+            .collect();
         tp += gold.intersection(&pred).count() as f64;
         fp += pred.difference(&gold).count() as f64;
         fn_ += gold.difference(&pred).count() as f64;
@@ -353,7 +586,13 @@ fn default_codebook_scores_on_the_labelled_clauses() {
     let dir = tempfile::tempdir().unwrap();
     for lang in ["zh", "en"] {
         let out = dir.path().join(lang);
-        bin().args(["code", "--units"]).arg(shared.join(format!("labeled/clauses_{lang}.tsv"))).arg("--out").arg(&out).assert().code(0);
+        bin()
+            .args(["code", "--units"])
+            .arg(shared.join(format!("labeled/clauses_{lang}.tsv")))
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .code(0);
         let (p, r, f1) = score(&out.join("units.csv"));
         eprintln!("{lang}: P {p:.3} R {r:.3} F1 {f1:.3}");
         assert!(f1 >= 0.85, "{lang} F1 {f1:.3} below 0.85");
@@ -367,8 +606,17 @@ fn shared_corpus_is_coded_without_skips() {
     let out = dir.path().join("out");
     code(&[shared.join("corpus").to_str().unwrap()], &out).code(0);
     let rows = read_csv(&out.join("documents.csv"));
-    assert!(rows.iter().all(|d| d["status"] == "coded" || d["status"] == "manifest"), "{rows:?}");
-    let coded: Vec<_> = rows.iter().filter(|d| d["status"] == "coded" && d["file"].ends_with(".txt")).collect();
+    assert!(
+        rows.iter()
+            .all(|d| d["status"] == "coded" || d["status"] == "manifest"),
+        "{rows:?}"
+    );
+    let coded: Vec<_> = rows
+        .iter()
+        .filter(|d| d["status"] == "coded" && d["file"].ends_with(".txt"))
+        .collect();
     assert_eq!(coded.len(), 15);
-    assert!(coded.iter().all(|d| d["level"] != "unknown" && d["year"] != "unknown"));
+    assert!(coded
+        .iter()
+        .all(|d| d["level"] != "unknown" && d["year"] != "unknown"));
 }
