@@ -166,7 +166,7 @@ fn patterns() -> &'static Patterns {
             zh_styles,
             en_styles,
             chapter_then_article: r(&format!(r"^第{NUM}+[章节]\s*\S{{1,30}}?\s+(第{NUM}+条)")),
-            doc_number: r(r"^\S{1,15}[〔\[(（【]\s*(?:19|20)\d{2}\s*[〕\])）】]\s*(?:第\s*)?\d+\s*号$"),
+            doc_number: r(r"^[(（]?\S{1,15}[〔\[(（【]\s*(?:19|20)\d{2}\s*[〕\])）】]\s*(?:第\s*)?\d+\s*号[)）]?$"),
             order_number: r(r"^\S{2,20}令\s*(?:\(|（)?\s*第\s*\d+\s*号\s*(?:\)|）)?$"),
             date_zh: r(r"^[(（]?\s*(?:成文日期|发布日期|印发日期)?\s*:?\s*(?:\d{4}|[〇零○一二三四五六七八九]{4})\s*年\s*[\d〇零○一二三四五六七八九十]{1,3}\s*月\s*[\d〇零○一二三四五六七八九十]{1,3}\s*日\s*[)）]?$"),
             date_en: r(&format!(r"(?i)^(?:done at [a-z .\-]+,?\s*)?(?:on\s+)?(?:\d{{1,2}}\s+{MONTH}\s+\d{{4}}|{MONTH}\s+\d{{1,2}},\s*\d{{4}})\.?$")),
@@ -174,7 +174,7 @@ fn patterns() -> &'static Patterns {
             org_suffix: r(r"^[^。;:,!?，；：！？]{2,40}(?:政府|办公厅|办公室|委员会|局|厅|部|署|院|会|中心|小组|办)$"),
             attachment: r(r"^(?:附件\s*\d*\s*[:：]?|附\s*[:：]|ANNEX\b|Annex\s+[IVXLC\d]+$)"),
             note: r(r"^(?:[(（]\s*此件[^)）]{0,12}[)）]|抄送\s*[:：]|.{0,30}\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*印发$|(?:联系人|联系电话)\s*[:：])"),
-            transmittal: r(r"^现将.{0,120}(?:印发|转发)给你们"),
+            transmittal: r(r"^(?:现将)?.{0,150}?(?:印发|转发)给你们"),
             en_signature: r(r"(?i)^(?:for the (?:european parliament|council|commission)\b.{0,40}|the president,?)$"),
             en_note: r(r"(?i)^(?:this directive is addressed to the member states\.?|have adopted this (?:directive|regulation|decision):?|whereas:)$"),
         }
@@ -622,6 +622,13 @@ mod tests {
             ]
         );
         assert_eq!(units[9].2, "(一)加大财政支持。对返乡创业给予补贴。");
+    }
+
+    #[test]
+    fn wrapped_numbers_and_transmittal_formulas_are_boilerplate() {
+        let units = seg("关于印发X办法的通知\n（皖开放办〔2022〕6号）\n省有关单位：\n《X办法》现印发给你们，请认真贯彻执行。\n", Lang::Zh, UnitMode::Auto);
+        let kinds: Vec<&str> = units.iter().map(|u| u.1).collect();
+        assert_eq!(kinds, ["title", "doc_number", "addressee", "note"]);
     }
 
     #[test]
