@@ -20,6 +20,8 @@ pub mod pipeline;
 pub mod province;
 pub mod read;
 pub mod region;
+pub mod reliability;
+pub mod rng;
 pub mod segment;
 pub mod tokenize;
 pub mod units_input;
