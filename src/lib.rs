@@ -8,6 +8,7 @@
 //! [`output`] (tables → files). [`pipeline`] joins them for the `code` command.
 
 pub mod aggregate;
+pub mod agree;
 pub mod codebook;
 pub mod coder;
 pub mod decode;
@@ -22,6 +23,7 @@ pub mod read;
 pub mod region;
 pub mod reliability;
 pub mod rng;
+pub mod sample;
 pub mod segment;
 pub mod tokenize;
 pub mod units_input;

@@ -38,6 +38,74 @@ enum Command {
     /// Check or show a codebook.
     #[command(subcommand)]
     Codebook(CodebookCommand),
+    /// Draw a random (optionally stratified) sample of units into a coding sheet for a second coder.
+    #[command(
+        after_help = "Examples:\n  policy-coder sample results/units.csv --n 200 --seed 7 --stratify region --exclude-boilerplate --sheet coder2.csv\n\nThe sheet has columns unit_id, doc, text and an empty code column (codes separated by `;`; `none` = no instrument)."
+    )]
+    Sample(SampleArgs),
+    /// Intercoder reliability of two or more codings (humans and/or the machine).
+    #[command(
+        after_help = "Examples:\n  policy-coder agree coder_a.csv coder_b.csv\n  policy-coder agree coder_a.csv --machine results/units.csv --level category --format json\n  policy-coder agree long.csv --metric interval --bootstrap 1000 --seed 7\n  policy-coder agree a.csv b.csv --disagreements to_reconcile.csv\n\nInputs: a long file (unit,coder,code), a wide file (unit,<coder1>,<coder2>,...), or coding sheets\n(one coder each, named after the file; columns unit_id/unit/id and code/codes/categories).\nA cell may hold several codes separated by `;`; an empty cell means not coded; `none` is a code."
+    )]
+    Agree(AgreeArgs),
+}
+
+#[derive(Args)]
+struct SampleArgs {
+    /// A units.csv written by `policy-coder code`.
+    units: PathBuf,
+    /// Units to draw.
+    #[arg(long, default_value_t = 200)]
+    n: usize,
+    /// Random seed (same seed, same sample).
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// Stratify by region, level or core (proportional allocation).
+    #[arg(long, value_name = "BY")]
+    stratify: Option<policy_coder::sample::Stratify>,
+    /// Leave out boilerplate units (titles, addressees, signatures, headings).
+    #[arg(long)]
+    exclude_boilerplate: bool,
+    /// Where to write the coding sheet.
+    #[arg(long, value_name = "FILE.csv")]
+    sheet: PathBuf,
+}
+
+#[derive(Args)]
+struct AgreeArgs {
+    /// Coding files: long, wide, or one coding sheet per coder.
+    #[arg(value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// Add the tool's own coding from a units.csv as coder `machine`.
+    #[arg(long, value_name = "UNITS.csv")]
+    machine: Option<PathBuf>,
+    /// Level of the machine's codes: category or core.
+    #[arg(long, value_name = "LEVEL", default_value = "category")]
+    level: String,
+    /// Check every code against this codebook's category and core ids (and `none`).
+    #[arg(long, value_name = "FILE")]
+    codebook: Option<PathBuf>,
+    /// Use only units that at least one coder coded with an instrument (a code other than `none`).
+    #[arg(long)]
+    coded_only: bool,
+    /// Metric of Krippendorff's alpha: nominal, ordinal, interval, ratio.
+    #[arg(long, default_value = "nominal")]
+    metric: policy_coder::reliability::Metric,
+    /// Codes are ordered numbers: also report linear and quadratic weighted kappa.
+    #[arg(long)]
+    ordinal: bool,
+    /// Bootstrap replicates for alpha's 95% CI (0 = none).
+    #[arg(long, default_value_t = 1000)]
+    bootstrap: usize,
+    /// Seed of the bootstrap.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// Output: text, json, or csv (the per-code table).
+    #[arg(long, default_value = "text")]
+    format: String,
+    /// Write every unit where the coders differ, with its text, to this CSV.
+    #[arg(long, value_name = "FILE.csv")]
+    disagreements: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -168,9 +236,73 @@ fn code(args: CodeArgs) -> Result<u8> {
     })
 }
 
+fn sample(args: SampleArgs) -> Result<u8> {
+    use policy_coder::sample::{self, SampleOptions};
+    let opts = SampleOptions {
+        n: args.n,
+        seed: args.seed,
+        stratify: args.stratify,
+        exclude_boilerplate: args.exclude_boilerplate,
+    };
+    let rows = sample::sample(&args.units, &opts)?;
+    sample::write_sheet(&args.sheet, &rows)?;
+    if rows.len() < args.n {
+        eprintln!("only {} eligible units; all are in the sheet", rows.len());
+    }
+    eprintln!("{} units written to {}", rows.len(), args.sheet.display());
+    Ok(EXIT_OK)
+}
+
+fn agree(args: AgreeArgs) -> Result<u8> {
+    use policy_coder::agree::{self, AgreeOptions, MachineLevel};
+    let level = match args.level.as_str() {
+        "category" | "categories" => MachineLevel::Category,
+        "core" | "cores" => MachineLevel::Core,
+        other => anyhow::bail!("--level {other}: expected category or core"),
+    };
+    if !matches!(args.format.as_str(), "text" | "json" | "csv") {
+        anyhow::bail!("--format {}: expected text, json or csv", args.format);
+    }
+    let mut codings = agree::load(&args.files, args.machine.as_deref().map(|m| (m, level)))?;
+    if let Some(path) = &args.codebook {
+        let cb = Codebook::load(path)?;
+        let unknown = agree::unknown_codes(&codings.table, &cb);
+        if !unknown.is_empty() {
+            anyhow::bail!(
+                "codes not in codebook {}: {}",
+                path.display(),
+                unknown.join(", ")
+            );
+        }
+    }
+    if args.coded_only {
+        codings.table = agree::coded_only(&codings.table);
+    }
+    let opts = AgreeOptions {
+        metric: args.metric,
+        ordinal: args.ordinal,
+        bootstrap: args.bootstrap,
+        seed: args.seed,
+    };
+    let report = agree::report(&codings.table, &opts).map_err(anyhow::Error::msg)?;
+    let out = match args.format.as_str() {
+        "json" => serde_json::to_string_pretty(&report)? + "\n",
+        "csv" => agree::per_code_csv(&report),
+        _ => agree::render_text(&report, args.bootstrap, args.seed),
+    };
+    if let Some(path) = &args.disagreements {
+        std::fs::write(path, agree::disagreements_csv(&codings))
+            .with_context(|| path.display().to_string())?;
+    }
+    print!("{out}");
+    Ok(EXIT_OK)
+}
+
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Code(args) => code(args),
+        Command::Sample(args) => sample(args),
+        Command::Agree(args) => agree(args),
         Command::Codebook(CodebookCommand::Check { file }) => {
             let cb = Codebook::load(&file)?;
             let terms: usize = cb

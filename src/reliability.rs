@@ -29,6 +29,9 @@
 //!   min(25 q, (m − 1) n / 2) value pairs from the observed coincidences (q non-empty cells),
 //!   α* = 1 − Σ δ / (draws × D_e), percentiles 2.5 and 97.5.
 
+// Matrix formulas read best with explicit indices, as in the papers they follow.
+#![allow(clippy::needless_range_loop)]
+
 use crate::rng::SplitMix64;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -226,7 +229,11 @@ pub fn cohen_kappa(a: &[Option<&Value>], b: &[Option<&Value>]) -> Option<Kappa> 
     Some(Kappa {
         kappa,
         se,
-        ci: [kappa - 1.959964 * se, kappa + 1.959964 * se],
+        // The normal approximation can pass the bounds of kappa; the interval is clipped.
+        ci: [
+            (kappa - 1.959964 * se).max(-1.0),
+            (kappa + 1.959964 * se).min(1.0),
+        ],
     })
 }
 

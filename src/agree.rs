@@ -1,0 +1,941 @@
+//! The `agree` job: read codings in long, wide or coding-sheet form (plus the machine's
+//! own coding from a `units.csv`), build a reliability table, and report every
+//! coefficient of [`crate::reliability`].
+
+use crate::codebook::Codebook;
+use crate::error::{Error, Result};
+use crate::reliability::{self as rel, Metric, Table, Value, Weights};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// Which codes of a `units.csv` stand for the machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MachineLevel {
+    /// The `categories` column.
+    Category,
+    /// The `cores` column.
+    Core,
+}
+
+/// Codings read from files, with unit texts where a file provides them.
+#[derive(Debug, Clone, Default)]
+pub struct Codings {
+    /// The reliability table.
+    pub table: Table,
+    /// Unit id → text.
+    pub texts: BTreeMap<String, String>,
+}
+
+const UNIT_COLS: [&str; 3] = ["unit", "unit_id", "id"];
+const CODE_COLS: [&str; 5] = ["code", "codes", "categories", "category", "label"];
+
+/// Parses a cell: empty → missing; otherwise the `;`-separated codes.
+pub fn parse_cell(cell: &str) -> Option<Value> {
+    let v: Value = cell
+        .split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect();
+    (!v.is_empty()).then_some(v)
+}
+
+struct Sheet {
+    path: String,
+    headers: Vec<String>,
+    rows: Vec<(usize, Vec<String>)>,
+}
+
+fn read_sheet(path: &Path) -> Result<Sheet> {
+    let shown = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let text = crate::decode::decode(&bytes)
+        .map_err(|e| Error::csv(&shown, 0, "", e.to_string()))?
+        .text;
+    let first = text.lines().next().unwrap_or("");
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let tab = ext == "tsv" || ext == "tab" || first.contains('\t');
+    let mut r = csv::ReaderBuilder::new()
+        .delimiter(if tab { b'\t' } else { b',' })
+        .quoting(!tab)
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = r
+        .headers()
+        .map_err(|e| Error::csv(&shown, 1, "", e.to_string()))?
+        .iter()
+        .map(|h| h.trim().to_lowercase())
+        .collect();
+    let mut rows = Vec::new();
+    for (i, rec) in r.records().enumerate() {
+        let rec = rec.map_err(|e| {
+            let line = e.position().map(|p| p.line() as usize).unwrap_or(i + 2);
+            let msg = match e.kind() {
+                csv::ErrorKind::UnequalLengths {
+                    expected_len, len, ..
+                } => format!("row has {len} fields, the header has {expected_len}"),
+                _ => e.to_string(),
+            };
+            Error::csv(&shown, line, "", msg)
+        })?;
+        let line = rec.position().map(|p| p.line() as usize).unwrap_or(i + 2);
+        rows.push((line, rec.iter().map(String::from).collect()));
+    }
+    Ok(Sheet {
+        path: shown,
+        headers,
+        rows,
+    })
+}
+
+impl Sheet {
+    fn col(&self, names: &[&str]) -> Option<usize> {
+        names
+            .iter()
+            .find_map(|n| self.headers.iter().position(|h| h == n))
+    }
+}
+
+/// Collects (unit, coder) → value, refusing a unit coded twice by one coder.
+#[derive(Default)]
+struct Builder {
+    units: Vec<String>,
+    seen_units: BTreeSet<String>,
+    coders: Vec<String>,
+    cells: BTreeMap<(String, String), Option<Value>>,
+    texts: BTreeMap<String, String>,
+}
+
+impl Builder {
+    fn put(
+        &mut self,
+        file: &str,
+        line: usize,
+        unit: &str,
+        coder: &str,
+        value: Option<Value>,
+    ) -> Result<()> {
+        if unit.is_empty() {
+            return Err(Error::csv(file, line, "unit", "empty unit id"));
+        }
+        if self.seen_units.insert(unit.to_string()) {
+            self.units.push(unit.to_string());
+        }
+        if !self.coders.iter().any(|c| c == coder) {
+            self.coders.push(coder.to_string());
+        }
+        if self
+            .cells
+            .insert((unit.to_string(), coder.to_string()), value)
+            .is_some()
+        {
+            return Err(Error::csv(
+                file,
+                line,
+                "unit",
+                format!("unit `{unit}` is coded twice by coder `{coder}`"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn build(self) -> Codings {
+        let values = self
+            .units
+            .iter()
+            .map(|u| {
+                self.coders
+                    .iter()
+                    .map(|c| self.cells.get(&(u.clone(), c.clone())).cloned().flatten())
+                    .collect()
+            })
+            .collect();
+        Codings {
+            table: Table {
+                units: self.units,
+                coders: self.coders,
+                values,
+            },
+            texts: self.texts,
+        }
+    }
+}
+
+/// Reads coding files: a long file (`unit,coder,code`), a wide file (`unit,<coder1>,…`),
+/// or coding sheets (one coder each, named after the file stem), and optionally the
+/// machine's `units.csv` as coder `machine` (only for units the other files name).
+pub fn load(files: &[PathBuf], machine: Option<(&Path, MachineLevel)>) -> Result<Codings> {
+    let mut b = Builder::default();
+    for path in files {
+        let s = read_sheet(path)?;
+        let unit_col = s
+            .col(&UNIT_COLS)
+            .ok_or_else(|| Error::csv(&s.path, 1, "unit", "needs a `unit` or `unit_id` column"))?;
+        let text_col = s.col(&["text"]);
+        let stem = path
+            .file_stem()
+            .map(|x| x.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "coder".into());
+        let coder_col = s.col(&["coder"]);
+        let code_col = s.col(&CODE_COLS);
+        for (line, row) in &s.rows {
+            let unit = row[unit_col].trim();
+            if let Some(t) = text_col
+                .map(|c| row[c].clone())
+                .filter(|t| !t.trim().is_empty())
+            {
+                b.texts.entry(unit.to_string()).or_insert(t);
+            }
+            match (coder_col, code_col) {
+                (Some(cc), Some(vc)) => {
+                    b.put(&s.path, *line, unit, row[cc].trim(), parse_cell(&row[vc]))?
+                }
+                (Some(_), None) => {
+                    return Err(Error::csv(
+                        &s.path,
+                        1,
+                        "code",
+                        "a long file needs a `code` column",
+                    ))
+                }
+                (None, Some(vc)) => b.put(&s.path, *line, unit, &stem, parse_cell(&row[vc]))?,
+                (None, None) => {
+                    for (c, h) in s.headers.iter().enumerate() {
+                        if c != unit_col
+                            && Some(c) != text_col
+                            && !["doc", "file", "doc_id"].contains(&h.as_str())
+                        {
+                            b.put(&s.path, *line, unit, h, parse_cell(&row[c]))?;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if let Some((path, level)) = machine {
+        let s = read_sheet(path)?;
+        let unit_col = s.col(&["unit_id"]).ok_or_else(|| {
+            Error::csv(
+                &s.path,
+                1,
+                "unit_id",
+                "not a units.csv: no `unit_id` column",
+            )
+        })?;
+        let name = match level {
+            MachineLevel::Category => "categories",
+            MachineLevel::Core => "cores",
+        };
+        let code_col = s.col(&[name]).ok_or_else(|| {
+            Error::csv(
+                &s.path,
+                1,
+                name,
+                format!("not a units.csv: no `{name}` column"),
+            )
+        })?;
+        let text_col = s.col(&["text"]);
+        let restrict = !files.is_empty();
+        let known = b.seen_units.clone();
+        for (line, row) in &s.rows {
+            let unit = row[unit_col].trim();
+            if restrict && !known.contains(unit) {
+                continue;
+            }
+            if let Some(t) = text_col.map(|c| row[c].clone()) {
+                b.texts.entry(unit.to_string()).or_insert(t);
+            }
+            // The machine codes every unit: no category is the code `none`.
+            let value = parse_cell(&row[code_col]).or_else(|| parse_cell("none"));
+            b.put(&s.path, *line, unit, "machine", value)?;
+        }
+    }
+    let codings = b.build();
+    if codings.table.coders.len() < 2 {
+        return Err(Error::Usage(format!(
+            "agreement needs at least two coders; found {} ({})",
+            codings.table.coders.len(),
+            codings.table.coders.join(", ")
+        )));
+    }
+    Ok(codings)
+}
+
+/// Codes not in the codebook (category and core ids, and `none`).
+pub fn unknown_codes(t: &Table, cb: &Codebook) -> Vec<String> {
+    let known: BTreeSet<&str> = cb
+        .categories
+        .iter()
+        .map(|c| c.id.as_str())
+        .chain(cb.cores.iter().map(|c| c.id.as_str()))
+        .chain(["none"])
+        .collect();
+    t.codes()
+        .into_iter()
+        .filter(|c| !known.contains(c.as_str()))
+        .collect()
+}
+
+/// Units at least one coder coded with something other than `none`.
+pub fn coded_only(t: &Table) -> Table {
+    t.filter(|row| row.iter().flatten().any(|v| v.iter().any(|c| c != "none")))
+}
+
+/// Settings of a report.
+#[derive(Debug, Clone)]
+pub struct AgreeOptions {
+    /// Alpha metric.
+    pub metric: Metric,
+    /// Compute weighted kappas (codes must be numbers).
+    pub ordinal: bool,
+    /// Bootstrap replicates for alpha's CI (0 = none).
+    pub bootstrap: usize,
+    /// Seed of the bootstrap.
+    pub seed: u64,
+}
+
+/// Agreement on one code, seen as present/absent per unit.
+#[derive(Debug, Clone, Serialize)]
+pub struct PerCode {
+    /// Units used by each coder with this code.
+    pub used: BTreeMap<String, usize>,
+    /// Percent agreement (mean over pairs).
+    pub percent_agreement: Option<f64>,
+    /// Cohen's kappa (two coders) or Fleiss' kappa (more).
+    pub kappa: Option<f64>,
+    /// Krippendorff's alpha, nominal.
+    pub alpha: Option<f64>,
+    /// With two coders: the coder who used the code more (empty when equal).
+    pub more: Option<String>,
+}
+
+/// One pair of coders.
+#[derive(Debug, Clone, Serialize)]
+pub struct PairStats {
+    /// The two coders.
+    pub coders: [String; 2],
+    /// Units both coded.
+    pub n: usize,
+    /// Percent agreement.
+    pub percent_agreement: Option<f64>,
+    /// Holsti's CR.
+    pub holsti: Option<f64>,
+    /// Cohen's kappa.
+    pub cohen_kappa: Option<f64>,
+    /// Scott's pi.
+    pub scott_pi: Option<f64>,
+}
+
+/// Confusion matrix of two coders (rows: first coder, columns: second).
+#[derive(Debug, Clone, Serialize)]
+pub struct Confusion {
+    /// Values (code sets as `a;b`).
+    pub labels: Vec<String>,
+    /// Counts.
+    pub counts: Vec<Vec<usize>>,
+}
+
+/// Everything `agree` reports; field names are the JSON names.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Units in the table.
+    pub n_units: usize,
+    /// Coders.
+    pub n_coders: usize,
+    /// Coder names.
+    pub coders: Vec<String>,
+    /// Units coded by only one coder (ignored by alpha and the pairwise figures).
+    pub units_single_coder: usize,
+    /// Percent agreement (pair, or mean over pairs).
+    pub percent_agreement: Option<f64>,
+    /// Share of units coded by every coder on which all agree.
+    pub percent_agreement_all: Option<f64>,
+    /// Holsti's CR (two coders).
+    pub holsti: Option<f64>,
+    /// Cohen's kappa (two coders).
+    pub cohen_kappa: Option<f64>,
+    /// Its asymptotic SE.
+    pub cohen_kappa_se: Option<f64>,
+    /// Its 95 % CI.
+    pub cohen_kappa_ci: Option<[f64; 2]>,
+    /// Linear weighted kappa (numeric codes, two coders).
+    pub cohen_kappa_linear: Option<f64>,
+    /// Quadratic weighted kappa.
+    pub cohen_kappa_quadratic: Option<f64>,
+    /// Scott's pi (two coders).
+    pub scott_pi: Option<f64>,
+    /// Krippendorff's alpha for `krippendorff_metric`.
+    pub krippendorff_alpha: Option<f64>,
+    /// The metric.
+    pub krippendorff_metric: Metric,
+    /// Bootstrap 95 % CI.
+    pub krippendorff_alpha_ci: Option<[f64; 2]>,
+    /// Bootstrap probabilities of alpha below .800 and .667.
+    pub krippendorff_alpha_p_below: Option<[f64; 2]>,
+    /// Alpha with the MASI distance (multi-label data).
+    pub krippendorff_alpha_masi: Option<f64>,
+    /// Fleiss' kappa (units coded by all coders).
+    pub fleiss_kappa: Option<f64>,
+    /// Fleiss' kappa per category.
+    pub fleiss_kappa_per_category: Option<BTreeMap<String, Option<f64>>>,
+    /// Per code, present/absent.
+    pub per_code: BTreeMap<String, PerCode>,
+    /// Each pair (more than two coders).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pairs: Option<Vec<PairStats>>,
+    /// Confusion matrix (two coders).
+    pub confusion: Option<Confusion>,
+    /// Why some figures are null, and other remarks.
+    pub notes: Vec<String>,
+}
+
+fn mean(xs: &[f64]) -> Option<f64> {
+    (!xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64)
+}
+
+fn coder_pairs(n: usize) -> Vec<(usize, usize)> {
+    (0..n)
+        .flat_map(|i| (i + 1..n).map(move |j| (i, j)))
+        .collect()
+}
+
+/// Computes the report.
+pub fn report(t: &Table, opts: &AgreeOptions) -> std::result::Result<Report, String> {
+    let m = t.coders.len();
+    let mut notes = Vec::new();
+    let pairs = coder_pairs(m);
+    let cols: Vec<Vec<Option<&Value>>> = (0..m).map(|c| t.column(c)).collect();
+    let pair_stats: Vec<PairStats> = pairs
+        .iter()
+        .map(|&(i, j)| PairStats {
+            coders: [t.coders[i].clone(), t.coders[j].clone()],
+            n: cols[i]
+                .iter()
+                .zip(&cols[j])
+                .filter(|(a, b)| a.is_some() && b.is_some())
+                .count(),
+            percent_agreement: rel::percent_agreement(&cols[i], &cols[j]),
+            holsti: rel::holsti(&cols[i], &cols[j]),
+            cohen_kappa: rel::cohen_kappa(&cols[i], &cols[j]).map(|k| k.kappa),
+            scott_pi: rel::scott_pi(&cols[i], &cols[j]),
+        })
+        .collect();
+    let complete: Vec<&Vec<Option<Value>>> = t
+        .values
+        .iter()
+        .filter(|r| r.iter().all(Option::is_some))
+        .collect();
+    let percent_all = (!complete.is_empty()).then(|| {
+        complete
+            .iter()
+            .filter(|r| r.iter().all(|v| v == &r[0]))
+            .count() as f64
+            / complete.len() as f64
+    });
+    let two = m == 2;
+    let kappa = if two {
+        rel::cohen_kappa(&cols[0], &cols[1])
+    } else {
+        None
+    };
+    if two && kappa.is_none() {
+        notes.push("Cohen's kappa is undefined: chance agreement is 1 (a single category was used) or no unit was coded by both".into());
+    }
+    let numbers = t.numeric();
+    let (lin, quad) = match (&numbers, opts.ordinal && two) {
+        (Some(nums), true) => (
+            rel::weighted_kappa(&cols[0], &cols[1], nums, Weights::Linear),
+            rel::weighted_kappa(&cols[0], &cols[1], nums, Weights::Quadratic),
+        ),
+        (None, true) => {
+            notes.push("weighted kappa needs every code to be a single number".into());
+            (None, None)
+        }
+        _ => (None, None),
+    };
+    let alpha = rel::krippendorff_alpha(t, opts.metric)?;
+    if alpha.is_none() {
+        notes.push("Krippendorff's alpha is undefined: no variation in the pairable values".into());
+    }
+    let boot = if opts.bootstrap > 0 {
+        rel::alpha_bootstrap(t, opts.metric, opts.bootstrap, opts.seed)?
+    } else {
+        None
+    };
+    let fleiss = rel::fleiss_kappa(t);
+    if fleiss.as_ref().is_some_and(|f| f.units < t.units.len()) {
+        notes.push(format!(
+            "Fleiss' kappa uses the {} units coded by all coders",
+            fleiss.as_ref().map(|f| f.units).unwrap_or(0)
+        ));
+    }
+    let single = t.single_coded_units();
+    if single > 0 {
+        notes.push(format!("{single} units were coded by one coder only; alpha and the pairwise figures ignore them"));
+    }
+    let multilabel = t.is_multilabel();
+    let mut per_code = BTreeMap::new();
+    for code in t.codes() {
+        let bt = t.binary(&code);
+        let bcols: Vec<Vec<Option<&Value>>> = (0..m).map(|c| bt.column(c)).collect();
+        let used: BTreeMap<String, usize> = (0..m)
+            .map(|c| {
+                (
+                    t.coders[c].clone(),
+                    bcols[c]
+                        .iter()
+                        .filter(|v| v.is_some_and(|v| v.contains("1")))
+                        .count(),
+                )
+            })
+            .collect();
+        let pa: Vec<f64> = pairs
+            .iter()
+            .filter_map(|&(i, j)| rel::percent_agreement(&bcols[i], &bcols[j]))
+            .collect();
+        let kappa = if two {
+            rel::cohen_kappa(&bcols[0], &bcols[1]).map(|k| k.kappa)
+        } else {
+            rel::fleiss_kappa(&bt).map(|f| f.kappa)
+        };
+        let more = two.then(|| {
+            let (a, b) = (used[&t.coders[0]], used[&t.coders[1]]);
+            match a.cmp(&b) {
+                std::cmp::Ordering::Greater => t.coders[0].clone(),
+                std::cmp::Ordering::Less => t.coders[1].clone(),
+                std::cmp::Ordering::Equal => String::new(),
+            }
+        });
+        per_code.insert(
+            code,
+            PerCode {
+                used,
+                percent_agreement: mean(&pa),
+                kappa,
+                alpha: rel::krippendorff_alpha(&bt, Metric::Nominal).ok().flatten(),
+                more,
+            },
+        );
+    }
+    let confusion = two.then(|| {
+        let labels: Vec<String> = t
+            .values
+            .iter()
+            .flatten()
+            .flatten()
+            .map(rel::label)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let mut counts = vec![vec![0; labels.len()]; labels.len()];
+        for row in &t.values {
+            if let (Some(a), Some(b)) = (&row[0], &row[1]) {
+                let ia = labels.binary_search(&rel::label(a)).unwrap_or(0);
+                let ib = labels.binary_search(&rel::label(b)).unwrap_or(0);
+                counts[ia][ib] += 1;
+            }
+        }
+        Confusion { labels, counts }
+    });
+    let pa_pairs: Vec<f64> = pair_stats
+        .iter()
+        .filter_map(|p| p.percent_agreement)
+        .collect();
+    Ok(Report {
+        n_units: t.units.len(),
+        n_coders: m,
+        coders: t.coders.clone(),
+        units_single_coder: single,
+        percent_agreement: mean(&pa_pairs),
+        percent_agreement_all: percent_all,
+        holsti: if two { pair_stats[0].holsti } else { None },
+        cohen_kappa: kappa.map(|k| k.kappa),
+        cohen_kappa_se: kappa.map(|k| k.se),
+        cohen_kappa_ci: kappa.map(|k| k.ci),
+        cohen_kappa_linear: lin,
+        cohen_kappa_quadratic: quad,
+        scott_pi: if two { pair_stats[0].scott_pi } else { None },
+        krippendorff_alpha: alpha,
+        krippendorff_metric: opts.metric,
+        krippendorff_alpha_ci: boot.as_ref().map(|b| b.ci),
+        krippendorff_alpha_p_below: boot.as_ref().map(|b| [b.p_below_800, b.p_below_667]),
+        krippendorff_alpha_masi: if multilabel {
+            rel::krippendorff_alpha_masi(t)
+        } else {
+            None
+        },
+        fleiss_kappa: fleiss.as_ref().map(|f| f.kappa),
+        fleiss_kappa_per_category: fleiss.map(|f| f.per_category),
+        per_code,
+        pairs: (!two).then_some(pair_stats),
+        confusion,
+        notes,
+    })
+}
+
+fn f3(x: Option<f64>) -> String {
+    x.map(|v| format!("{v:.3}")).unwrap_or_else(|| "—".into())
+}
+
+/// The report as a readable table.
+pub fn render_text(r: &Report, bootstrap: usize, seed: u64) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "Intercoder reliability: {} coders ({}), {} units\n",
+        r.n_coders,
+        r.coders.join(", "),
+        r.n_units
+    );
+    let _ = writeln!(s, "{:<34} {:>7}  interpretation", "coefficient", "value");
+    let kappa_band = |k: Option<f64>| {
+        k.map(|k| format!("{} (Landis & Koch)", rel::landis_koch(k)))
+            .unwrap_or_default()
+    };
+    let alpha_band = |a: Option<f64>| {
+        a.map(|a| {
+            format!(
+                "{} (α ≥ .800 reliable, ≥ .667 tentative)",
+                rel::krippendorff_band(a)
+            )
+        })
+        .unwrap_or_default()
+    };
+    let mut line = |name: &str, v: Option<f64>, interp: String| {
+        let _ = writeln!(s, "{name:<34} {:>7}  {interp}", f3(v));
+    };
+    line(
+        if r.n_coders > 2 {
+            "percent agreement (mean of pairs)"
+        } else {
+            "percent agreement"
+        },
+        r.percent_agreement,
+        String::new(),
+    );
+    if r.n_coders > 2 {
+        line(
+            "percent agreement (all coders)",
+            r.percent_agreement_all,
+            String::new(),
+        );
+    }
+    if r.n_coders == 2 {
+        line("Holsti's CR", r.holsti, String::new());
+        let extra = match (r.cohen_kappa_se, r.cohen_kappa_ci) {
+            (Some(se), Some(ci)) => format!("; SE {se:.3}, 95% CI [{:.3}, {:.3}]", ci[0], ci[1]),
+            _ => String::new(),
+        };
+        line(
+            "Cohen's kappa",
+            r.cohen_kappa,
+            format!("{}{extra}", kappa_band(r.cohen_kappa)),
+        );
+        if r.cohen_kappa_linear.is_some() || r.cohen_kappa_quadratic.is_some() {
+            line(
+                "Cohen's kappa, linear weights",
+                r.cohen_kappa_linear,
+                kappa_band(r.cohen_kappa_linear),
+            );
+            line(
+                "Cohen's kappa, quadratic weights",
+                r.cohen_kappa_quadratic,
+                kappa_band(r.cohen_kappa_quadratic),
+            );
+        }
+        line("Scott's pi", r.scott_pi, kappa_band(r.scott_pi));
+    }
+    line("Fleiss' kappa", r.fleiss_kappa, kappa_band(r.fleiss_kappa));
+    let metric = format!("{:?}", r.krippendorff_metric).to_lowercase();
+    let ci = r
+        .krippendorff_alpha_ci
+        .map(|c| {
+            format!(
+                "; 95% CI [{:.3}, {:.3}] (bootstrap {bootstrap}, seed {seed})",
+                c[0], c[1]
+            )
+        })
+        .unwrap_or_default();
+    line(
+        &format!("Krippendorff's alpha ({metric})"),
+        r.krippendorff_alpha,
+        format!("{}{ci}", alpha_band(r.krippendorff_alpha)),
+    );
+    if r.krippendorff_alpha_masi.is_some() {
+        line(
+            "Krippendorff's alpha (MASI, sets)",
+            r.krippendorff_alpha_masi,
+            alpha_band(r.krippendorff_alpha_masi),
+        );
+    }
+    if let Some(pairs) = &r.pairs {
+        let _ = writeln!(
+            s,
+            "\nPairs:\n{:<30} {:>5} {:>9} {:>7} {:>7} {:>7}",
+            "coders", "n", "agreement", "Holsti", "kappa", "pi"
+        );
+        for p in pairs {
+            let _ = writeln!(
+                s,
+                "{:<30} {:>5} {:>9} {:>7} {:>7} {:>7}",
+                p.coders.join(" / "),
+                p.n,
+                f3(p.percent_agreement),
+                f3(p.holsti),
+                f3(p.cohen_kappa),
+                f3(p.scott_pi)
+            );
+        }
+    }
+    let _ = writeln!(s, "\nPer code (present / absent in each unit):");
+    let _ = write!(s, "{:<30}", "code");
+    for c in &r.coders {
+        let _ = write!(
+            s,
+            " {:>10}",
+            format!("n {}", c.chars().take(8).collect::<String>())
+        );
+    }
+    let _ = writeln!(
+        s,
+        " {:>9} {:>7} {:>7}  {}",
+        "agreement",
+        "kappa",
+        "alpha",
+        if r.n_coders == 2 { "used more by" } else { "" }
+    );
+    for (code, p) in &r.per_code {
+        let _ = write!(s, "{code:<30}");
+        for c in &r.coders {
+            let _ = write!(s, " {:>10}", p.used[c]);
+        }
+        let _ = writeln!(
+            s,
+            " {:>9} {:>7} {:>7}  {}",
+            f3(p.percent_agreement),
+            f3(p.kappa),
+            f3(p.alpha),
+            p.more.clone().unwrap_or_default()
+        );
+    }
+    if let Some(c) = &r.confusion {
+        if c.labels.len() <= 12 {
+            let _ = writeln!(
+                s,
+                "\nConfusion matrix (rows {}, columns {}):",
+                r.coders[0], r.coders[1]
+            );
+            let w = c
+                .labels
+                .iter()
+                .map(|l| l.chars().count())
+                .max()
+                .unwrap_or(4)
+                .max(4);
+            let _ = write!(s, "{:w$}", "");
+            for l in &c.labels {
+                let _ = write!(s, " {:>w$}", l);
+            }
+            let _ = writeln!(s);
+            for (l, row) in c.labels.iter().zip(&c.counts) {
+                let _ = write!(s, "{l:w$}");
+                for n in row {
+                    let _ = write!(s, " {n:>w$}");
+                }
+                let _ = writeln!(s);
+            }
+        } else {
+            let _ = writeln!(
+                s,
+                "\nConfusion matrix: {} values; see --format json.",
+                c.labels.len()
+            );
+        }
+    }
+    if !r.notes.is_empty() {
+        let _ = writeln!(s, "\nNotes:");
+        for n in &r.notes {
+            let _ = writeln!(s, "- {n}");
+        }
+    }
+    s
+}
+
+/// The per-code table as CSV.
+pub fn per_code_csv(r: &Report) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["code".to_string()];
+    header.extend(r.coders.iter().map(|c| format!("used_{c}")));
+    header.extend(["percent_agreement", "kappa", "alpha", "used_more_by"].map(String::from));
+    let _ = w.write_record(&header);
+    let f = |x: Option<f64>| x.map(|v| format!("{v:.4}")).unwrap_or_default();
+    for (code, p) in &r.per_code {
+        let mut rec = vec![code.clone()];
+        rec.extend(r.coders.iter().map(|c| p.used[c].to_string()));
+        rec.extend([
+            f(p.percent_agreement),
+            f(p.kappa),
+            f(p.alpha),
+            p.more.clone().unwrap_or_default(),
+        ]);
+        let _ = w.write_record(&rec);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// Units where the coders who coded them disagree, with their texts: CSV text.
+pub fn disagreements_csv(c: &Codings) -> String {
+    let t = &c.table;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["unit".to_string(), "text".to_string()];
+    header.extend(t.coders.iter().cloned());
+    let _ = w.write_record(&header);
+    for (u, row) in t.units.iter().zip(&t.values) {
+        let coded: Vec<&Value> = row.iter().flatten().collect();
+        if coded.len() >= 2 && coded.iter().any(|v| *v != coded[0]) {
+            let mut rec = vec![u.clone(), c.texts.get(u).cloned().unwrap_or_default()];
+            rec.extend(
+                row.iter()
+                    .map(|v| v.as_ref().map(rel::label).unwrap_or_default()),
+            );
+            let _ = w.write_record(&rec);
+        }
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn long_wide_and_sheets_give_the_same_table() {
+        let d = tempfile::tempdir().unwrap();
+        let long = write(
+            d.path(),
+            "long.csv",
+            "unit,coder,code\n1,ann,a\n1,bob,a\n2,ann,b\n2,bob,a;b\n3,ann,none\n",
+        );
+        let wide = write(
+            d.path(),
+            "wide.csv",
+            "unit,ann,bob\n1,a,a\n2,b,a;b\n3,none,\n",
+        );
+        let ann = write(
+            d.path(),
+            "ann.csv",
+            "unit_id,text,code\n1,t1,a\n2,t2,b\n3,t3,none\n",
+        );
+        let bob = write(d.path(), "bob.csv", "unit_id,code\n1,a\n2,a;b\n3,\n");
+        let a = load(&[long], None).unwrap().table;
+        let b = load(&[wide], None).unwrap().table;
+        let c = load(&[ann, bob], None).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a, c.table);
+        assert_eq!(c.texts["2"], "t2");
+        assert_eq!(a.values[2][1], None, "empty cell is missing");
+        assert_eq!(a.values[1][1], parse_cell("a;b"));
+    }
+
+    #[test]
+    fn bad_inputs_are_named() {
+        let d = tempfile::tempdir().unwrap();
+        let dup = write(
+            d.path(),
+            "dup.csv",
+            "unit,coder,code\n1,ann,a\n1,ann,b\n1,bob,a\n",
+        );
+        let e = load(&[dup], None).unwrap_err().to_string();
+        assert!(
+            e.contains("dup.csv:3") && e.contains("unit `1` is coded twice by coder `ann`"),
+            "{e}"
+        );
+        let one = write(d.path(), "one.csv", "unit,code\n1,a\n");
+        assert!(load(&[one], None)
+            .unwrap_err()
+            .to_string()
+            .contains("at least two coders"));
+        let ragged = write(d.path(), "r.csv", "unit,ann,bob\n1,a,a\n2,a\n");
+        assert!(load(&[ragged], None)
+            .unwrap_err()
+            .to_string()
+            .contains("r.csv:3"));
+    }
+
+    #[test]
+    fn machine_codes_only_the_units_humans_named() {
+        let d = tempfile::tempdir().unwrap();
+        let human = write(
+            d.path(),
+            "h.tsv",
+            "id\tcategories\ttext\nx1\tfiscal_support\tA\nx2\tnone\tB\n",
+        );
+        let units = write(d.path(), "units.csv", "unit_id,categories,cores,text\nx1,fiscal_support,supply,A\nx2,,,B\nx3,tax_fee_reduction,environment,C\n");
+        let c = load(&[human], Some((&units, MachineLevel::Category))).unwrap();
+        assert_eq!(c.table.coders, ["h", "machine"]);
+        assert_eq!(c.table.units, ["x1", "x2"]);
+        assert_eq!(c.table.values[1][1], parse_cell("none"));
+        let r = report(
+            &c.table,
+            &AgreeOptions {
+                metric: Metric::Nominal,
+                ordinal: false,
+                bootstrap: 0,
+                seed: 1,
+            },
+        )
+        .unwrap();
+        assert_eq!(r.percent_agreement, Some(1.0));
+        assert!(r.pairs.is_none());
+        let json = serde_json::to_value(&r).unwrap();
+        assert!(json.get("pairs").is_none());
+        assert!(json["cohen_kappa"].is_number());
+    }
+
+    #[test]
+    fn undefined_kappa_is_null_with_a_note() {
+        let t = Table {
+            units: vec!["1".into(), "2".into()],
+            coders: vec!["a".into(), "b".into()],
+            values: vec![vec![parse_cell("x"), parse_cell("x")]; 2],
+        };
+        let r = report(
+            &t,
+            &AgreeOptions {
+                metric: Metric::Nominal,
+                ordinal: false,
+                bootstrap: 100,
+                seed: 1,
+            },
+        )
+        .unwrap();
+        let json = serde_json::to_value(&r).unwrap();
+        assert!(json["cohen_kappa"].is_null() && json["krippendorff_alpha"].is_null());
+        assert!(r.notes.iter().any(|n| n.contains("undefined")));
+        assert_eq!(r.percent_agreement, Some(1.0));
+    }
+
+    #[test]
+    fn coded_only_drops_units_nobody_coded_with_an_instrument() {
+        let t = Table {
+            units: vec!["1".into(), "2".into()],
+            coders: vec!["a".into(), "b".into()],
+            values: vec![
+                vec![parse_cell("none"), parse_cell("none")],
+                vec![parse_cell("x"), parse_cell("none")],
+            ],
+        };
+        assert_eq!(coded_only(&t).units, ["2"]);
+    }
+}
