@@ -9,6 +9,7 @@
 
 pub mod aggregate;
 pub mod agree;
+pub mod classify;
 pub mod codebook;
 pub mod coder;
 pub mod decode;

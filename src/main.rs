@@ -43,11 +43,73 @@ enum Command {
         after_help = "Examples:\n  policy-coder sample results/units.csv --n 200 --seed 7 --stratify region --exclude-boilerplate --sheet coder2.csv\n\nThe sheet has columns unit_id, doc, text and an empty code column (codes separated by `;`; `none` = no instrument)."
     )]
     Sample(SampleArgs),
+    /// Train a clause classifier (logistic regression) on hand-coded clauses.
+    #[command(
+        after_help = "Examples:\n  policy-coder train --labeled ../shared/labeled/clauses_zh.tsv ../shared/labeled/clauses_en.tsv --out model.json\n  policy-coder train --labeled coded_sheet.csv --out model.json --features words --target core\n\nLabelled files are CSV/TSV with a `text` column and a `categories` (or `label`/`code`) column:\ncategory ids separated by `;`, or `none`."
+    )]
+    Train(TrainArgs),
+    /// Cross-validate rules, model and hybrid against hand-coded clauses.
+    #[command(
+        after_help = "Examples:\n  policy-coder evaluate --labeled ../shared/labeled/clauses_zh.tsv ../shared/labeled/clauses_en.tsv --folds 5 --seed 7\n  policy-coder evaluate --labeled clauses.tsv --format json"
+    )]
+    Evaluate(EvaluateArgs),
     /// Intercoder reliability of two or more codings (humans and/or the machine).
     #[command(
         after_help = "Examples:\n  policy-coder agree coder_a.csv coder_b.csv\n  policy-coder agree coder_a.csv --machine results/units.csv --level category --format json\n  policy-coder agree long.csv --metric interval --bootstrap 1000 --seed 7\n  policy-coder agree a.csv b.csv --disagreements to_reconcile.csv\n\nInputs: a long file (unit,coder,code), a wide file (unit,<coder1>,<coder2>,...), or coding sheets\n(one coder each, named after the file; columns unit_id/unit/id and code/codes/categories).\nA cell may hold several codes separated by `;`; an empty cell means not coded; `none` is a code."
     )]
     Agree(AgreeArgs),
+}
+
+#[derive(Args)]
+struct ModelArgs {
+    /// Labelled files (CSV/TSV with `text` and `categories` or `label` columns).
+    #[arg(long, value_name = "FILE", num_args = 1.., required = true)]
+    labeled: Vec<PathBuf>,
+    /// Codebook TOML (default: built-in); its matches are features, and labels must be its category ids.
+    #[arg(long, value_name = "FILE")]
+    codebook: Option<PathBuf>,
+    /// Predict categories or cores.
+    #[arg(long, default_value = "category")]
+    target: policy_coder::classify::Target,
+    /// Features: words, subword, or both (default: whichever cross-validates better).
+    #[arg(long)]
+    features: Option<policy_coder::classify::FeatureKind>,
+    /// Probability from which a category is assigned (default: tuned by cross-validation).
+    #[arg(long)]
+    threshold: Option<f32>,
+    /// L2 penalty.
+    #[arg(long, default_value_t = 0.1)]
+    l2: f32,
+    /// Most features per block (words, subwords).
+    #[arg(long, default_value_t = 3000)]
+    max_features: usize,
+    /// Random seed (oversampling, folds).
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// Leave the codebook's matches out of the features (a text-only model).
+    #[arg(long)]
+    no_rule_features: bool,
+}
+
+#[derive(Args)]
+struct TrainArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Where to write the model (JSON).
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+}
+
+#[derive(Args)]
+struct EvaluateArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Cross-validation folds.
+    #[arg(long, default_value_t = 5)]
+    folds: usize,
+    /// Output: text or json.
+    #[arg(long, default_value = "text")]
+    format: String,
 }
 
 #[derive(Args)]
@@ -143,6 +205,12 @@ struct CodeArgs {
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
+    /// A model trained with `policy-coder train` (category target).
+    #[arg(long, value_name = "FILE")]
+    model: Option<PathBuf>,
+    /// How to code with --model: rules, model, or hybrid (rules kept, model where rules are silent).
+    #[arg(long, default_value = "hybrid", requires = "model")]
+    mode: policy_coder::classify::Mode,
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
@@ -206,6 +274,16 @@ fn code(args: CodeArgs) -> Result<u8> {
     opts.unit_mode = args.unit;
     opts.exclude = args.exclude;
     opts.max_file_size = args.max_file_size;
+    if let Some(path) = &args.model {
+        let clf = policy_coder::classify::Classifier::load(path, &coder)?;
+        if clf.model.target != policy_coder::classify::Target::Category {
+            anyhow::bail!(
+                "{}: `code` needs a model trained with --target category",
+                path.display()
+            );
+        }
+        opts.model = Some((std::sync::Arc::new(clf), args.mode));
+    }
     let counts = pipeline::run(&coder, &opts)?;
     for (file, reason) in &counts.skipped_files {
         eprintln!("skipped {file}: {reason}");
@@ -234,6 +312,80 @@ fn code(args: CodeArgs) -> Result<u8> {
     } else {
         EXIT_OK
     })
+}
+
+fn model_setup(a: &ModelArgs) -> Result<(Coder, policy_coder::classify::TrainOptions)> {
+    use policy_coder::classify::{TrainOptions, TrainSettings};
+    let coder = Coder::new(load_codebook(a.codebook.as_ref())?)?;
+    let settings = TrainSettings {
+        l2: a.l2,
+        max_features: a.max_features,
+        seed: a.seed,
+        rule_features: !a.no_rule_features,
+        ..TrainSettings::default()
+    };
+    Ok((
+        coder,
+        TrainOptions {
+            target: a.target,
+            features: a.features,
+            threshold: a.threshold,
+            settings,
+        },
+    ))
+}
+
+fn train(args: TrainArgs) -> Result<u8> {
+    use policy_coder::classify::{read_labeled, Classifier};
+    let (coder, opts) = model_setup(&args.model)?;
+    let data = read_labeled(&args.model.labeled, &coder)?;
+    let started = std::time::Instant::now();
+    let clf = Classifier::train(&data, &coder, &opts)?;
+    clf.save(&args.out)?;
+    let m = &clf.model;
+    let tuning: Vec<String> = m
+        .tuning
+        .iter()
+        .map(|(k, f)| format!("{k} {f:.3}"))
+        .collect();
+    eprintln!(
+        "trained on {} clauses in {:.1} s: {} classes, {:?} features ({} word, {} subword, {} rule), threshold {:.2}{}; model in {}",
+        data.len(),
+        started.elapsed().as_secs_f64(),
+        m.labels.len(),
+        m.features,
+        m.words.terms.len(),
+        m.subwords.terms.len(),
+        m.rules.len(),
+        m.threshold,
+        if tuning.is_empty() { String::new() } else { format!(" (out-of-fold micro-F1: {})", tuning.join(", ")) },
+        args.out.display()
+    );
+    Ok(EXIT_OK)
+}
+
+fn evaluate(args: EvaluateArgs) -> Result<u8> {
+    use policy_coder::classify::{evaluate, read_labeled, render_eval, EvalOptions};
+    if !matches!(args.format.as_str(), "text" | "json") {
+        anyhow::bail!("--format {}: expected text or json", args.format);
+    }
+    let (coder, train) = model_setup(&args.model)?;
+    let data = read_labeled(&args.model.labeled, &coder)?;
+    let report = evaluate(
+        &data,
+        &coder,
+        &EvalOptions {
+            folds: args.folds,
+            seed: args.model.seed,
+            train,
+        },
+    )?;
+    if args.format == "json" {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", render_eval(&report));
+    }
+    Ok(EXIT_OK)
 }
 
 fn sample(args: SampleArgs) -> Result<u8> {
@@ -302,6 +454,8 @@ fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Code(args) => code(args),
         Command::Sample(args) => sample(args),
+        Command::Train(args) => train(args),
+        Command::Evaluate(args) => evaluate(args),
         Command::Agree(args) => agree(args),
         Command::Codebook(CodebookCommand::Check { file }) => {
             let cb = Codebook::load(&file)?;

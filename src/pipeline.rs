@@ -2,6 +2,7 @@
 //! documents in parallel batches so memory does not grow with the corpus.
 
 use crate::aggregate::{Aggregator, GroupKeys};
+use crate::classify::{self, Classifier, Mode};
 use crate::coder::{Coder, UnitCodes};
 use crate::error::{Error, Result};
 use crate::lang::{self, Lang};
@@ -42,6 +43,8 @@ pub struct CodeOptions {
     pub max_file_size: u64,
     /// Documents per parallel batch.
     pub batch: usize,
+    /// A trained classifier and how to use it.
+    pub model: Option<(std::sync::Arc<Classifier>, Mode)>,
 }
 
 impl CodeOptions {
@@ -57,6 +60,7 @@ impl CodeOptions {
             exclude: Vec::new(),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             batch: 64,
+            model: None,
         }
     }
 }
@@ -86,34 +90,30 @@ pub fn run(coder: &Coder, opts: &CodeOptions) -> Result<RunCounts> {
     prepare_out_dir(&opts.out, opts.force)?;
     let mut agg = Aggregator::new(coder.codebook.categories.len());
     let mut counts = RunCounts::default();
-    let extra = match &source {
+    let mut extra = match &source {
         Source::Units(u) => carried_columns(u),
         Source::Files(_) => Vec::new(),
     };
-    let mut units_w = UnitsWriter::create(&opts.out.join("units.csv"), &extra)?;
-    let mut docs_w = DocumentsWriter::create(&opts.out.join("documents.csv"))?;
-    match source {
-        Source::Files(files) => code_files(
-            coder,
-            opts,
-            &files,
-            &mut agg,
-            &mut counts,
-            &mut units_w,
-            &mut docs_w,
-        )?,
-        Source::Units(u) => code_units(
-            coder,
-            opts,
-            &u,
-            &mut agg,
-            &mut counts,
-            &mut units_w,
-            &mut docs_w,
-        )?,
+    if opts.model.is_some() {
+        extra.extend(["source".to_string(), "confidence".to_string()]);
     }
-    units_w.finish()?;
-    docs_w.finish()?;
+    let mut w = Writers {
+        units: UnitsWriter::create(&opts.out.join("units.csv"), &extra)?,
+        docs: DocumentsWriter::create(&opts.out.join("documents.csv"))?,
+        review: match opts.model {
+            Some(_) => Some(ReviewWriter::create(&opts.out.join("review.csv"))?),
+            None => None,
+        },
+    };
+    match source {
+        Source::Files(files) => code_files(coder, opts, &files, &mut agg, &mut counts, &mut w)?,
+        Source::Units(u) => code_units(coder, opts, &u, &mut agg, &mut counts, &mut w)?,
+    }
+    w.units.finish()?;
+    w.docs.finish()?;
+    if let Some(r) = w.review {
+        r.finish()?;
+    }
     let settings = RunSettings {
         regions: opts.regions.name.clone(),
         unit: format!("{:?}", opts.unit_mode).to_lowercase(),
@@ -185,18 +185,149 @@ fn keys_of(meta: &DocMeta) -> GroupKeys {
 struct Coded {
     record: DocRecord,
     units: Vec<UnitRecord>,
+    review: Vec<Vec<String>>,
     keys: Option<GroupKeys>,
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The streaming outputs.
+struct Writers {
+    units: UnitsWriter,
+    docs: DocumentsWriter,
+    review: Option<ReviewWriter>,
+}
+
+/// Streams `review.csv`: units a human should check (rules and model disagree, or the
+/// model coded the unit with low confidence).
+struct ReviewWriter {
+    w: csv::Writer<std::io::BufWriter<std::fs::File>>,
+    path: PathBuf,
+}
+
+/// Model probability below which a model-coded unit goes to review.
+pub const REVIEW_CONFIDENCE: f32 = 0.5;
+
+impl ReviewWriter {
+    fn create(path: &Path) -> Result<Self> {
+        let f = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
+        let mut w = csv::Writer::from_writer(std::io::BufWriter::new(f));
+        w.write_record([
+            "doc_id",
+            "unit_id",
+            "file",
+            "reason",
+            "rule_categories",
+            "model_categories",
+            "confidence",
+            "text",
+        ])
+        .map_err(|e| Error::io(path, e.into()))?;
+        Ok(ReviewWriter {
+            w,
+            path: path.to_path_buf(),
+        })
+    }
+
+    fn write(&mut self, row: &[String]) -> Result<()> {
+        self.w
+            .write_record(row)
+            .map_err(|e| Error::io(&self.path, e.into()))
+    }
+
+    fn finish(mut self) -> Result<()> {
+        self.w.flush().map_err(|e| Error::io(&self.path, e))
+    }
+}
+
+/// Applies the model to a coded unit (rules already in `u`): sets categories, cores,
+/// `source` and `confidence`, and returns a review row when a human should look.
+fn apply_model(
+    coder: &Coder,
+    clf: &Classifier,
+    mode: Mode,
+    norm_text: &str,
+    u: &mut UnitRecord,
+) -> Option<Vec<String>> {
+    let cb = &coder.codebook;
+    let rule: Vec<String> = u
+        .category_idx
+        .iter()
+        .map(|&k| cb.categories[k].id.clone())
+        .collect();
+    let pred = clf.predict(coder, norm_text);
+    let model_cats: Vec<String> = pred.categories.iter().map(|c| c.0.clone()).collect();
+    let d = classify::hybrid(&rule, &pred);
+    let (cats, source, confidence, disagree) = match mode {
+        Mode::Rules => (
+            rule.clone(),
+            if rule.is_empty() { "none" } else { "rule" },
+            d.confidence,
+            d.disagree,
+        ),
+        Mode::Model => {
+            let conf = if model_cats.is_empty() {
+                pred.none
+            } else {
+                pred.categories.iter().map(|c| c.1).fold(0.0, f32::max)
+            };
+            (
+                model_cats.clone(),
+                if model_cats.is_empty() {
+                    "none"
+                } else {
+                    "model"
+                },
+                conf,
+                d.disagree,
+            )
+        }
+        Mode::Hybrid => (d.categories.clone(), d.source, d.confidence, d.disagree),
+    };
+    let mut idx: Vec<usize> = cats.iter().filter_map(|c| cb.category_index(c)).collect();
+    idx.sort_unstable();
+    idx.dedup();
+    let mut cores: Vec<usize> = idx.iter().map(|&k| cb.categories[k].core).collect();
+    cores.sort_unstable();
+    cores.dedup();
+    u.categories = idx
+        .iter()
+        .map(|&k| cb.categories[k].id.as_str())
+        .collect::<Vec<_>>()
+        .join(";");
+    u.cores = cores
+        .iter()
+        .map(|&c| cb.cores[c].id.as_str())
+        .collect::<Vec<_>>()
+        .join(";");
+    u.category_idx = idx;
+    u.extra.push(source.to_string());
+    u.extra.push(format!("{confidence:.3}"));
+    let low = source == "model" && confidence < REVIEW_CONFIDENCE;
+    (!u.boilerplate && (disagree || low)).then(|| {
+        vec![
+            u.doc_id.to_string(),
+            u.unit_id.clone(),
+            u.file.clone(),
+            if disagree {
+                "rules and model disagree"
+            } else {
+                "low model confidence"
+            }
+            .to_string(),
+            rule.join(";"),
+            model_cats.join(";"),
+            format!("{confidence:.3}"),
+            u.text.clone(),
+        ]
+    })
+}
+
 fn code_files(
     coder: &Coder,
     opts: &CodeOptions,
     files: &[InputFile],
     agg: &mut Aggregator,
     counts: &mut RunCounts,
-    units_w: &mut UnitsWriter,
-    docs_w: &mut DocumentsWriter,
+    w: &mut Writers,
 ) -> Result<()> {
     let readers = read::readers();
     // Documents are numbered among the files to read, in sorted path order.
@@ -233,9 +364,14 @@ fn code_files(
                 tally_document(agg, counts, keys, &c.units);
             }
             for u in &c.units {
-                units_w.write(u)?;
+                w.units.write(u)?;
             }
-            docs_w.write(&c.record)?;
+            if let Some(r) = &mut w.review {
+                for row in &c.review {
+                    r.write(row)?;
+                }
+            }
+            w.docs.write(&c.record)?;
         }
     }
     Ok(())
@@ -274,6 +410,7 @@ fn code_file(
         Coded {
             record,
             units: Vec::new(),
+            review: Vec::new(),
             keys: None,
         }
     };
@@ -299,6 +436,7 @@ fn code_file(
     let original = OriginalText::new(&extracted.text);
     let mut buf = TokenStream::default();
     let keys = keys_of(&meta);
+    let mut review = Vec::new();
     let units: Vec<UnitRecord> = segments
         .iter()
         .map(|seg| {
@@ -319,6 +457,15 @@ fn code_file(
             u.doc_id = doc_id;
             u.unit_id = seg.id(doc_id);
             u.file = f.rel.clone();
+            if let Some((clf, mode)) = &opts.model {
+                review.extend(apply_model(
+                    coder,
+                    clf,
+                    *mode,
+                    &norm.text[seg.start..seg.end],
+                    &mut u,
+                ));
+            }
             u
         })
         .collect();
@@ -334,6 +481,7 @@ fn code_file(
     Coded {
         record,
         units,
+        review,
         keys: Some(keys),
     }
 }
@@ -436,15 +584,13 @@ impl<'a> OriginalText<'a> {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn code_units(
     coder: &Coder,
     opts: &CodeOptions,
     u: &UnitsFile,
     agg: &mut Aggregator,
     counts: &mut RunCounts,
-    units_w: &mut UnitsWriter,
-    docs_w: &mut DocumentsWriter,
+    w: &mut Writers,
 ) -> Result<()> {
     let file = u
         .path
@@ -464,7 +610,7 @@ fn code_units(
         if batch.is_empty() {
             break;
         }
-        let coded: Vec<(UnitRecord, GroupKeys)> = batch
+        let coded: Vec<(UnitRecord, GroupKeys, Option<Vec<String>>)> = batch
             .par_iter()
             .map(|row| {
                 let norm: Normalized = normalize(&row.text);
@@ -511,10 +657,14 @@ fn code_units(
                     .unwrap_or_else(|| format!("1-0-{}", row.line - 1));
                 rec.file = file.clone();
                 rec.extra = row.cells.clone();
-                (rec, keys)
+                let review = opts
+                    .model
+                    .as_ref()
+                    .and_then(|(clf, mode)| apply_model(coder, clf, *mode, &norm.text, &mut rec));
+                (rec, keys, review)
             })
             .collect();
-        for (rec, keys) in &coded {
+        for (rec, keys, review) in &coded {
             if !doc_keys_seen.replace(true) {
                 agg.add_document(keys);
             }
@@ -522,12 +672,15 @@ fn code_units(
             n_units += 1;
             n_coded += usize::from(!rec.boilerplate && !rec.category_idx.is_empty());
             langs.insert(rec.lang);
-            units_w.write(rec)?;
+            w.units.write(rec)?;
+            if let (Some(r), Some(row)) = (&mut w.review, review) {
+                r.write(row)?;
+            }
         }
     }
     counts.files = 1;
     counts.coded = 1;
-    docs_w.write(&DocRecord {
+    w.docs.write(&DocRecord {
         file,
         status: "coded",
         encoding: "UTF-8".into(),

@@ -1,0 +1,255 @@
+//! Integration tests of `train`, `evaluate` and `code --model`.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn bin() -> Command {
+    Command::cargo_bin("policy-coder").unwrap()
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A small labelled set written for the tests: three classes, five clauses each.
+fn fixture(dir: &Path) -> PathBuf {
+    let mut s = String::from("id\tcategories\ttext\n");
+    for i in 0..5 {
+        s.push_str(&format!("f{i}\tfinancial_services\t对返乡创业人员发放创业担保贷款{i}万元，由银行给予贴息支持。\n"));
+        s.push_str(&format!(
+            "t{i}\ttalent_training\t每年组织返乡人员参加创业培训{i}千人次，提高创业技能。\n"
+        ));
+        s.push_str(&format!("n{i}\tnone\t本办法自202{i}年1月1日起施行。\n"));
+    }
+    let p = dir.join("labels.tsv");
+    fs::write(&p, s).unwrap();
+    p
+}
+
+fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let h = r.headers().unwrap().clone();
+    r.records()
+        .map(|x| {
+            h.iter()
+                .zip(x.unwrap().iter())
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn train_then_code_in_hybrid_mode_keeps_every_rule_match() {
+    let dir = tempfile::tempdir().unwrap();
+    let labels = fixture(dir.path());
+    let model = dir.path().join("model.json");
+    bin()
+        .args(["train", "--labeled"])
+        .arg(&labels)
+        .arg("--out")
+        .arg(&model)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("trained on 15 clauses"));
+    let samples = root().join("corpus-samples");
+    let (rules, hybrid) = (dir.path().join("rules"), dir.path().join("hybrid"));
+    bin()
+        .args(["code", samples.to_str().unwrap(), "--out"])
+        .arg(&rules)
+        .assert()
+        .code(0);
+    bin()
+        .args([
+            "code",
+            samples.to_str().unwrap(),
+            "--mode",
+            "hybrid",
+            "--model",
+        ])
+        .arg(&model)
+        .arg("--out")
+        .arg(&hybrid)
+        .assert()
+        .code(0);
+    let r = read_csv(&rules.join("units.csv"));
+    let h = read_csv(&hybrid.join("units.csv"));
+    assert_eq!(r.len(), h.len());
+    for (a, b) in r.iter().zip(&h) {
+        assert_eq!(a["unit_id"], b["unit_id"]);
+        for c in a["categories"].split(';').filter(|c| !c.is_empty()) {
+            assert!(
+                b["categories"].split(';').any(|x| x == c),
+                "{}: hybrid dropped {c}",
+                a["unit_id"]
+            );
+        }
+        assert!(["rule", "model", "both", "none"].contains(&b["source"].as_str()));
+        let conf: f32 = b["confidence"].parse().unwrap();
+        assert!((0.0..=1.0).contains(&conf));
+    }
+    let review = fs::read_to_string(hybrid.join("review.csv")).unwrap();
+    assert!(review.starts_with(
+        "doc_id,unit_id,file,reason,rule_categories,model_categories,confidence,text"
+    ));
+}
+
+#[test]
+fn evaluate_reports_three_coders() {
+    let dir = tempfile::tempdir().unwrap();
+    let labels = fixture(dir.path());
+    let out = bin()
+        .args(["evaluate", "--labeled"])
+        .arg(&labels)
+        .args(["--folds", "5", "--format", "json", "--features", "words"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let j: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    for c in ["rules", "model", "hybrid"] {
+        let f1 = j["coders"][c]["micro_f1"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&f1), "{c}");
+    }
+    assert_eq!(j["n"], 15);
+    assert!(
+        j["coders"]["model"]["micro_f1"].as_f64().unwrap() > 0.9,
+        "a separable fixture cross-validates well"
+    );
+    bin()
+        .args(["evaluate", "--labeled"])
+        .arg(&labels)
+        .args(["--folds", "3"])
+        .assert()
+        .code(0)
+        .stdout(
+            predicate::str::contains("micro F1")
+                .and(predicate::str::contains("Core-level confusion")),
+        );
+}
+
+#[test]
+fn bad_training_inputs_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m.json");
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        fs::write(&p, text).unwrap();
+        p
+    };
+    let no_text = write("a.tsv", "id\tcategories\tbody\n1\tnone\tx\n");
+    bin()
+        .args(["train", "--labeled"])
+        .arg(&no_text)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no `text` column"));
+    let unknown = write("b.tsv", "id\tcategories\ttext\n1\tsubsidies\tx\n");
+    bin()
+        .args(["train", "--labeled"])
+        .arg(&unknown)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "b.tsv:2: categories: labels not in the codebook: subsidies",
+        ));
+    let empty = write("c.tsv", "id\tcategories\ttext\n");
+    bin()
+        .args(["train", "--labeled"])
+        .arg(&empty)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("training set is empty"));
+    let labels = fixture(dir.path());
+    bin()
+        .args(["evaluate", "--labeled"])
+        .arg(&labels)
+        .args(["--folds", "6"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("fewer than the 6 folds"));
+    let corrupt = write("m.json", "{\"format\":");
+    bin()
+        .args([
+            "code",
+            root().join("corpus-samples").to_str().unwrap(),
+            "--model",
+        ])
+        .arg(&corrupt)
+        .arg("--out")
+        .arg(dir.path().join("o"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("corrupt"));
+    // A model trained with one codebook is refused with another.
+    let model = dir.path().join("good.json");
+    bin()
+        .args(["train", "--labeled"])
+        .arg(&labels)
+        .arg("--out")
+        .arg(&model)
+        .args(["--features", "words", "--threshold", "0.4"])
+        .assert()
+        .code(0);
+    let cb = write(
+        "other.toml",
+        &fs::read_to_string(root().join("codebooks/return-migrant-entrepreneurship.toml"))
+            .unwrap()
+            .replace("version = \"1.0\"", "version = \"1.1\""),
+    );
+    bin()
+        .args([
+            "code",
+            root().join("corpus-samples").to_str().unwrap(),
+            "--codebook",
+        ])
+        .arg(&cb)
+        .arg("--model")
+        .arg(&model)
+        .arg("--out")
+        .arg(dir.path().join("o2"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("trained with codebook"));
+}
+
+#[test]
+fn hybrid_is_not_worse_than_rules_on_the_labelled_clauses() {
+    let shared = root().join("../shared/labeled");
+    if !shared.is_dir() {
+        eprintln!(
+            "skipping: ../shared is absent (it holds the labelled clauses beside the project)"
+        );
+        return;
+    }
+    let out = bin()
+        .args(["evaluate", "--labeled"])
+        .arg(shared.join("clauses_zh.tsv"))
+        .arg(shared.join("clauses_en.tsv"))
+        .args(["--folds", "5", "--seed", "7", "--format", "json"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let j: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let f = |c: &str| j["coders"][c]["micro_f1"].as_f64().unwrap();
+    eprintln!(
+        "micro F1: rules {:.3}, model {:.3}, hybrid {:.3}",
+        f("rules"),
+        f("model"),
+        f("hybrid")
+    );
+    assert!(f("hybrid") >= f("rules") - 1e-9);
+    assert!(f("rules") >= 0.85);
+}
