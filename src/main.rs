@@ -77,6 +77,11 @@ struct ModelArgs {
     /// Probability from which a category is assigned (default: tuned by cross-validation).
     #[arg(long)]
     threshold: Option<f32>,
+    /// Probability from which the model fills units the rules leave uncoded in hybrid mode
+    /// (default: tuned by cross-validation; above 1 = never). With --features and both
+    /// thresholds given, training skips cross-validation.
+    #[arg(long)]
+    gap_threshold: Option<f32>,
     /// L2 penalty.
     #[arg(long, default_value_t = 0.1)]
     l2: f32,
@@ -330,6 +335,7 @@ fn model_setup(a: &ModelArgs) -> Result<(Coder, policy_coder::classify::TrainOpt
             target: a.target,
             features: a.features,
             threshold: a.threshold,
+            gap_threshold: a.gap_threshold,
             settings,
         },
     ))

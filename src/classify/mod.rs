@@ -223,6 +223,9 @@ pub struct TrainOptions {
     pub features: Option<FeatureKind>,
     /// Threshold; `None` = tuned by cross-validation.
     pub threshold: Option<f32>,
+    /// Gap-filling threshold of the hybrid; `None` = tuned by cross-validation. When
+    /// features and both thresholds are given, no cross-validation runs.
+    pub gap_threshold: Option<f32>,
     /// Settings.
     pub settings: TrainSettings,
 }
@@ -376,7 +379,9 @@ impl Classifier {
         // (out-of-fold micro-F1, feature kind, threshold, out-of-fold probabilities)
         let mut best: Option<(f32, FeatureKind, f32, Vec<ClassProbs>)> = None;
         let folds = opts.settings.tuning_folds.min(min_class_count(&labels));
-        if folds >= 2 {
+        let fixed =
+            opts.features.is_some() && opts.threshold.is_some() && opts.gap_threshold.is_some();
+        if folds >= 2 && !fixed {
             let assignment =
                 stratified_folds(&labels, folds, opts.settings.seed).map_err(Error::Usage)?;
             for &kind in &kinds {
@@ -405,9 +410,16 @@ impl Classifier {
                     .iter()
                     .map(|l| rule_labels(l, opts.target, coder))
                     .collect();
-                (kind, thr, best_gap_threshold(&oof, &labels, &rules))
+                let gap = opts
+                    .gap_threshold
+                    .unwrap_or_else(|| best_gap_threshold(&oof, &labels, &rules));
+                (kind, thr, gap)
             }
-            None => (kinds[0], opts.threshold.unwrap_or(0.35), 1.01),
+            None => (
+                kinds[0],
+                opts.threshold.unwrap_or(0.35),
+                opts.gap_threshold.unwrap_or(1.01),
+            ),
         };
         let mut model = fit(data, &labels, coder, kind, opts.target, &opts.settings)?;
         model.threshold = threshold;
@@ -715,16 +727,28 @@ fn out_of_fold(
     fold: &[usize],
 ) -> Result<Vec<BTreeMap<String, f32>>> {
     let k = fold.iter().max().map(|m| m + 1).unwrap_or(0);
+    // Folds are independent fits: run them on all cores, then merge in fold order.
+    use rayon::prelude::*;
+    let per_fold: Vec<Vec<(usize, ClassProbs)>> = (0..k)
+        .into_par_iter()
+        .map(|f| -> Result<Vec<(usize, ClassProbs)>> {
+            let train_idx: Vec<usize> = (0..data.len()).filter(|&i| fold[i] != f).collect();
+            let train: Vec<Labeled> = train_idx.iter().map(|&i| data[i].clone()).collect();
+            let train_labels: Vec<Vec<String>> =
+                train_idx.iter().map(|&i| labels[i].clone()).collect();
+            let clf = Classifier::new(fit(&train, &train_labels, coder, kind, target, s)?)?;
+            Ok((0..data.len())
+                .filter(|&i| fold[i] == f)
+                .map(|i| {
+                    let p = clf.predict(coder, &data[i].text);
+                    (i, clf.model.labels.iter().cloned().zip(p.probs).collect())
+                })
+                .collect())
+        })
+        .collect::<Result<_>>()?;
     let mut out = vec![BTreeMap::new(); data.len()];
-    for f in 0..k {
-        let train_idx: Vec<usize> = (0..data.len()).filter(|&i| fold[i] != f).collect();
-        let train: Vec<Labeled> = train_idx.iter().map(|&i| data[i].clone()).collect();
-        let train_labels: Vec<Vec<String>> = train_idx.iter().map(|&i| labels[i].clone()).collect();
-        let clf = Classifier::new(fit(&train, &train_labels, coder, kind, target, s)?)?;
-        for i in (0..data.len()).filter(|&i| fold[i] == f) {
-            let p = clf.predict(coder, &data[i].text);
-            out[i] = clf.model.labels.iter().cloned().zip(p.probs).collect();
-        }
+    for (i, probs) in per_fold.into_iter().flatten() {
+        out[i] = probs;
     }
     Ok(out)
 }
