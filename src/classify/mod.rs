@@ -928,6 +928,7 @@ mod tests {
             target: Target::Category,
             features: Some(kind),
             threshold: None,
+            gap_threshold: None,
             settings: TrainSettings::default(),
         }
     }
