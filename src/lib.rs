@@ -26,6 +26,7 @@ pub mod reliability;
 pub mod rng;
 pub mod sample;
 pub mod segment;
+pub mod sheet;
 pub mod tokenize;
 pub mod units_input;
 

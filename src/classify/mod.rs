@@ -74,45 +74,22 @@ pub fn read_labeled(paths: &[PathBuf], coder: &Coder) -> Result<Vec<Labeled>> {
         .collect();
     let mut out = Vec::new();
     for path in paths {
-        let shown = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        let text = crate::decode::decode(&bytes)
-            .map_err(|e| Error::csv(&shown, 0, "", e.to_string()))?
-            .text;
-        let tab = path.extension().is_some_and(|e| e == "tsv")
-            || text.lines().next().is_some_and(|l| l.contains('\t'));
-        let mut r = csv::ReaderBuilder::new()
-            .delimiter(if tab { b'\t' } else { b',' })
-            .quoting(!tab)
-            .from_reader(text.as_bytes());
-        let headers: Vec<String> = r
-            .headers()
-            .map_err(|e| Error::csv(&shown, 1, "", e.to_string()))?
-            .iter()
-            .map(|h| h.trim().to_lowercase())
-            .collect();
-        let col = |names: &[&str]| {
-            names
-                .iter()
-                .find_map(|n| headers.iter().position(|h| h == n))
-        };
-        let text_col =
-            col(&["text"]).ok_or_else(|| Error::csv(&shown, 1, "text", "no `text` column"))?;
-        let label_col =
-            col(&["categories", "label", "labels", "code", "codes"]).ok_or_else(|| {
-                Error::csv(&shown, 1, "categories", "no `categories` or `label` column")
-            })?;
-        for (i, rec) in r.records().enumerate() {
-            let rec = rec.map_err(|e| {
+        let sheet = crate::sheet::read_sheet(path)?;
+        let text_col = sheet
+            .col(&["text"])
+            .ok_or_else(|| Error::csv(&sheet.path, 1, "text", "no `text` column"))?;
+        let label_col = sheet
+            .col(&["categories", "label", "labels", "code", "codes"])
+            .ok_or_else(|| {
                 Error::csv(
-                    &shown,
-                    e.position().map(|p| p.line() as usize).unwrap_or(i + 2),
-                    "",
-                    e.to_string(),
+                    &sheet.path,
+                    1,
+                    "categories",
+                    "no `categories` or `label` column",
                 )
             })?;
-            let line = rec.position().map(|p| p.line() as usize).unwrap_or(i + 2);
-            let raw = rec.get(label_col).unwrap_or("").trim();
+        for (line, row) in &sheet.rows {
+            let raw = row[label_col].trim();
             if raw.is_empty() {
                 continue; // an uncoded row is not a training example
             }
@@ -122,27 +99,21 @@ pub fn read_labeled(paths: &[PathBuf], coder: &Coder) -> Result<Vec<Labeled>> {
                 .filter(|s| !s.is_empty() && *s != NONE)
                 .map(String::from)
                 .collect();
-            let unknown: Vec<&String> = labels
+            let unknown: Vec<&str> = labels
                 .iter()
-                .filter(|l| !known.contains(l.as_str()))
+                .map(String::as_str)
+                .filter(|l| !known.contains(l))
                 .collect();
             if !unknown.is_empty() {
                 return Err(Error::csv(
-                    &shown,
-                    line,
+                    &sheet.path,
+                    *line,
                     "categories",
-                    format!(
-                        "labels not in the codebook: {}",
-                        unknown
-                            .iter()
-                            .map(|s| s.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
+                    format!("labels not in the codebook: {}", unknown.join(", ")),
                 ));
             }
             out.push(Labeled {
-                text: rec.get(text_col).unwrap_or("").to_string(),
+                text: row[text_col].clone(),
                 labels,
             });
         }
