@@ -295,10 +295,15 @@ fn code(args: CodeArgs) -> Result<u8> {
     }
     if !args.quiet {
         eprintln!(
-            "{} files: {} coded, {} skipped{}{}; results in {}",
+            "{} files: {} coded, {} skipped{}{}{}; results in {}",
             counts.files,
             counts.coded,
             counts.skipped,
+            if counts.duplicates > 0 {
+                format!(" ({} duplicates)", counts.duplicates)
+            } else {
+                String::new()
+            },
             if counts.manifests > 0 {
                 format!(", {} manifest", counts.manifests)
             } else {

@@ -661,6 +661,29 @@ pub fn infer(
     meta
 }
 
+/// Uses metadata a format carries itself (HTML `<meta>` title and publish date) for the
+/// fields the manifest and the text header left empty.
+pub fn apply_hints(meta: &mut DocMeta, hints: &BTreeMap<String, String>) {
+    if let Some(t) = hints.get("title") {
+        if meta.origins.get("title") != Some(&Origin::Manifest) {
+            meta.title = t.clone();
+            meta.origins.insert("title", Origin::Text);
+        }
+    }
+    if let Some(d) = hints.get("date") {
+        if meta.date.is_empty() {
+            meta.date = d.clone();
+            meta.origins.insert("date", Origin::Text);
+        }
+        if meta.year.is_none() {
+            if let Some(y) = year_of_date(d) {
+                meta.year = Some(y);
+                meta.origins.insert("year", Origin::Text);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -230,8 +230,10 @@ pub struct RunCounts {
     pub files: usize,
     /// Files coded.
     pub coded: usize,
-    /// Files skipped (with reasons in `documents.csv`).
+    /// Files skipped (with reasons in `documents.csv`), duplicates included.
     pub skipped: usize,
+    /// Of the skipped: duplicates of an earlier file.
+    pub duplicates: usize,
     /// Manifests read.
     pub manifests: usize,
     /// Files excluded by `--exclude`.

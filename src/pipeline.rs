@@ -183,6 +183,8 @@ fn keys_of(meta: &DocMeta) -> GroupKeys {
 }
 
 struct Coded {
+    /// Hash of the normalised text, to report duplicate documents.
+    fingerprint: Option<String>,
     record: DocRecord,
     units: Vec<UnitRecord>,
     review: Vec<Vec<String>>,
@@ -342,13 +344,37 @@ fn code_files(
         }
     }
     let indexed: Vec<(usize, &InputFile)> = doc_ids.into_iter().zip(files).collect();
+    let mut seen: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     for batch in indexed.chunks(opts.batch.max(1)) {
         let results: Vec<Coded> = batch
             .par_iter()
             .map(|(id, f)| code_file(coder, opts, &readers, *id, f))
             .collect();
-        for c in results {
+        for mut c in results {
             counts.files += 1;
+            if let Some(fp) = c.fingerprint.take() {
+                match seen.get(&fp) {
+                    Some(first) => {
+                        // The same text under another name is coded once, at its first path.
+                        c.record = DocRecord {
+                            file: c.record.file.clone(),
+                            status: "skipped",
+                            reason: format!("duplicate of {first}"),
+                            encoding: c.record.encoding.clone(),
+                            lang: c.record.lang.clone(),
+                            doc_id: c.record.doc_id.clone(),
+                            ..Default::default()
+                        };
+                        c.units.clear();
+                        c.review.clear();
+                        c.keys = None;
+                        counts.duplicates += 1;
+                    }
+                    None => {
+                        seen.insert(fp, c.record.file.clone());
+                    }
+                }
+            }
             match c.record.status {
                 "coded" => counts.coded += 1,
                 "manifest" => counts.manifests += 1,
@@ -408,6 +434,7 @@ fn code_file(
         record.status = status;
         record.reason = reason;
         Coded {
+            fingerprint: None,
             record,
             units: Vec::new(),
             review: Vec::new(),
@@ -431,7 +458,8 @@ fn code_file(
     let norm = normalize(&extracted.text);
     let lang = lang::detect(&norm.text);
     let manifest_row = f.manifest.as_ref().and_then(|m| m.get(&f.rel));
-    let meta = metadata::infer(&norm.text, &f.rel, manifest_row, &opts.regions);
+    let mut meta = metadata::infer(&norm.text, &f.rel, manifest_row, &opts.regions);
+    metadata::apply_hints(&mut meta, &extracted.hints);
     let segments = segment::segment(&norm.text, lang, opts.unit_mode);
     let original = OriginalText::new(&extracted.text);
     let mut buf = TokenStream::default();
@@ -479,6 +507,7 @@ fn code_file(
         .filter(|u| !u.boilerplate && !u.category_idx.is_empty())
         .count();
     Coded {
+        fingerprint: Some(crate::codebook::fnv1a_hex(norm.text.trim().as_bytes())),
         record,
         units,
         review,

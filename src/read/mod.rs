@@ -3,6 +3,9 @@
 //! Every file under the inputs becomes an [`InputFile`]; each format has its own
 //! [`Reader`], found by extension, so a new format is one new module.
 
+mod docx;
+mod html;
+mod pdf;
 mod text;
 
 use crate::error::{Error, Result};
@@ -11,6 +14,9 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub use docx::DocxReader;
+pub use html::HtmlReader;
+pub use pdf::PdfReader;
 pub use text::TextReader;
 
 /// Text extracted from a file.
@@ -20,6 +26,8 @@ pub struct Extracted {
     pub text: String,
     /// The encoding it was read with (or the container format, e.g. `docx`).
     pub encoding: String,
+    /// Metadata the format itself carries (`title`, `date` from HTML `<meta>`).
+    pub hints: std::collections::BTreeMap<String, String>,
 }
 
 /// A file format.
@@ -36,10 +44,9 @@ const UNSUPPORTED: &[(&str, &str)] = &[
     ("wps", "save as .docx or .txt"),
     ("xls", "not a document"),
     ("xlsx", "not a document"),
-    ("docx", "save as .txt (docx support is planned)"),
-    ("pdf", "save as .txt (pdf support is planned)"),
-    ("html", "save as .txt (html support is planned)"),
-    ("htm", "save as .txt (html support is planned)"),
+    ("ppt", "not a document"),
+    ("pptx", "not a document"),
+    ("csv", "a table, not a document"),
     ("jpg", "image"),
     ("jpeg", "image"),
     ("png", "image"),
@@ -53,7 +60,12 @@ const UNSUPPORTED: &[(&str, &str)] = &[
 
 /// All readers, by extension.
 pub fn readers() -> Vec<Box<dyn Reader>> {
-    vec![Box::new(TextReader)]
+    vec![
+        Box::new(TextReader),
+        Box::new(DocxReader),
+        Box::new(HtmlReader),
+        Box::new(PdfReader),
+    ]
 }
 
 /// What happens to a file found under the inputs.

@@ -20,6 +20,7 @@ impl Reader for TextReader {
         Ok(Extracted {
             text: d.text,
             encoding: d.encoding.to_string(),
+            hints: Default::default(),
         })
     }
 }

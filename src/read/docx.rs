@@ -1,0 +1,154 @@
+//! Word `.docx`: paragraphs in order, tables row by row with cells joined by tabs.
+//! Headers and footers live in other parts of the package and are not read.
+//!
+//! zip (deflate only) + quick-xml rather than docx-rs: reading text needs one XML part,
+//! and docx-rs pulls in image handling the tool never uses.
+
+use super::{Extracted, Reader};
+use quick_xml::events::Event;
+use std::io::Read;
+
+/// `.docx` documents.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DocxReader;
+
+/// Largest `word/document.xml` read (guards against zip bombs).
+const MAX_XML: u64 = 200 * 1024 * 1024;
+
+impl Reader for DocxReader {
+    fn extensions(&self) -> &'static [&'static str] {
+        &["docx"]
+    }
+
+    fn read(&self, bytes: &[u8]) -> Result<Extracted, String> {
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+            .map_err(|e| format!("corrupt docx (not a zip package: {e})"))?;
+        let part = zip
+            .by_name("word/document.xml")
+            .map_err(|_| "corrupt docx (no word/document.xml)".to_string())?;
+        let mut xml = String::new();
+        part.take(MAX_XML)
+            .read_to_string(&mut xml)
+            .map_err(|e| format!("corrupt docx ({e})"))?;
+        let text = document_text(&xml)?;
+        if text.trim().is_empty() {
+            return Err("no text in the document".into());
+        }
+        Ok(Extracted {
+            text,
+            encoding: "docx".into(),
+            hints: Default::default(),
+        })
+    }
+}
+
+/// Text of a WordprocessingML body.
+pub fn document_text(xml: &str) -> Result<String, String> {
+    let mut r = quick_xml::Reader::from_str(xml);
+    let mut out = String::new();
+    let mut in_text = false;
+    let mut cell_depth = 0usize;
+    loop {
+        match r.read_event() {
+            Ok(Event::Start(e)) => match e.name().as_ref() {
+                "w:t" => in_text = true,
+                "w:tc" => cell_depth += 1,
+                _ => {}
+            },
+            Ok(Event::Empty(e)) => match e.name().as_ref() {
+                "w:tab" => out.push('\t'),
+                "w:br" | "w:cr" => out.push('\n'),
+                _ => {}
+            },
+            Ok(Event::End(e)) => match e.name().as_ref() {
+                "w:t" => in_text = false,
+                // Inside a table cell a paragraph ends with a space, so a row stays one line.
+                "w:p" => out.push(if cell_depth > 0 { ' ' } else { '\n' }),
+                "w:tc" => {
+                    cell_depth = cell_depth.saturating_sub(1);
+                    while out.ends_with(' ') {
+                        out.pop();
+                    }
+                    out.push('\t');
+                }
+                "w:tr" => {
+                    if out.ends_with('\t') {
+                        out.pop();
+                    }
+                    out.push('\n');
+                }
+                _ => {}
+            },
+            Ok(Event::Text(t)) if in_text => out.push_str(&t.xml10_content()),
+            Ok(Event::GeneralRef(g)) if in_text => match g.resolve_char_ref() {
+                Ok(Some(c)) => out.push(c),
+                _ => out.push_str(match g.xml10_content().as_ref() {
+                    "lt" => "<",
+                    "gt" => ">",
+                    "amp" => "&",
+                    "quot" => "\"",
+                    "apos" => "'",
+                    _ => "",
+                }),
+            },
+            Ok(Event::Eof) => break,
+            Err(e) => {
+                return Err(format!(
+                    "corrupt docx XML at byte {}: {e}",
+                    r.error_position()
+                ))
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// A minimal .docx package with the given body XML.
+    pub fn docx(body: &str) -> Vec<u8> {
+        let mut buf = std::io::Cursor::new(Vec::new());
+        let mut z = zip::ZipWriter::new(&mut buf);
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        z.start_file("word/document.xml", opts).unwrap();
+        write!(z, r#"<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>{body}</w:body></w:document>"#).unwrap();
+        z.start_file("word/header1.xml", opts).unwrap();
+        write!(
+            z,
+            "<w:hdr><w:p><w:r><w:t>页眉不读</w:t></w:r></w:p></w:hdr>"
+        )
+        .unwrap();
+        z.finish().unwrap();
+        buf.into_inner()
+    }
+
+    #[test]
+    fn paragraphs_tables_and_entities() {
+        let body = "<w:p><w:r><w:t>一、加大财政支持</w:t></w:r></w:p><w:p><w:r><w:t xml:space=\"preserve\">对返乡创业 </w:t></w:r><w:r><w:t>给予补贴&amp;贴息。</w:t></w:r></w:p>\
+<w:tbl><w:tr><w:tc><w:p><w:r><w:t>项目</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>金额</w:t></w:r></w:p></w:tc></w:tr><w:tr><w:tc><w:p><w:r><w:t>创业补贴</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>1万元</w:t></w:r></w:p></w:tc></w:tr></w:tbl>";
+        let x = DocxReader.read(&docx(body)).unwrap();
+        assert_eq!(
+            x.text,
+            "一、加大财政支持\n对返乡创业 给予补贴&贴息。\n项目\t金额\n创业补贴\t1万元\n"
+        );
+        assert!(!x.text.contains("页眉"));
+    }
+
+    #[test]
+    fn corrupt_packages_are_errors_not_panics() {
+        assert!(DocxReader
+            .read(b"PK\x03\x04garbage")
+            .unwrap_err()
+            .contains("corrupt docx"));
+        assert!(
+            DocxReader.read(&docx("<w:p><w:r><w:t>open")).is_err()
+                || DocxReader.read(&docx("<w:p><w:r><w:t>open")).is_ok()
+        );
+        assert!(DocxReader.read(&docx("")).unwrap_err().contains("no text"));
+    }
+}

@@ -1,0 +1,181 @@
+//! Government portal pages (`.html`, `.htm`): the article body, without scripts, styles
+//! and navigation; `<meta>` title and publish date as metadata hints.
+
+use super::{Extracted, Reader};
+use scraper::{ElementRef, Html, Selector};
+
+/// HTML pages.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HtmlReader;
+
+/// Containers that portals use for the article body, tried before the largest text block.
+const BODY_SELECTORS: &str = "#zoom, .zoom, .TRS_Editor, .TRS_UEDITOR, #UCAP-CONTENT, .pages_content, .article-content, #article, .article, article, #content, .content, #con, .con";
+const SKIP: &[&str] = &[
+    "script", "style", "nav", "header", "footer", "noscript", "iframe", "form", "select", "button",
+];
+const BLOCK: &[&str] = &[
+    "p",
+    "div",
+    "br",
+    "li",
+    "tr",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "section",
+    "article",
+    "blockquote",
+    "pre",
+];
+
+impl Reader for HtmlReader {
+    fn extensions(&self) -> &'static [&'static str] {
+        &["html", "htm", "shtml", "xhtml"]
+    }
+
+    fn read(&self, bytes: &[u8]) -> Result<Extracted, String> {
+        let decoded = crate::decode::decode(bytes).map_err(|e| e.to_string())?;
+        let doc = Html::parse_document(&decoded.text);
+        let sel = |s: &str| Selector::parse(s).map_err(|e| format!("internal selector error: {e}"));
+        let meta = |names: &[&str]| -> Option<String> {
+            let s = sel("meta").ok()?;
+            doc.select(&s).find_map(|m| {
+                let v = m.value();
+                let name = v
+                    .attr("name")
+                    .or_else(|| v.attr("property"))
+                    .unwrap_or("")
+                    .to_lowercase();
+                names
+                    .contains(&name.as_str())
+                    .then(|| v.attr("content").unwrap_or("").trim().to_string())
+                    .filter(|c| !c.is_empty())
+            })
+        };
+        let title = meta(&["articletitle", "og:title", "title"]).or_else(|| {
+            let s = sel("title").ok()?;
+            doc.select(&s)
+                .next()
+                .map(|t| t.text().collect::<String>().trim().to_string())
+                .filter(|t| !t.is_empty())
+        });
+        let date = meta(&[
+            "pubdate",
+            "publishdate",
+            "firstpublishedtime",
+            "article:published_time",
+            "date",
+        ]);
+        let candidates = sel(BODY_SELECTORS)?;
+        let body = doc
+            .select(&candidates)
+            .map(|e| block_text(e))
+            .max_by_key(|t| t.chars().filter(|c| !c.is_whitespace()).count())
+            .filter(|t| t.chars().filter(|c| !c.is_whitespace()).count() >= 20)
+            .or_else(|| doc.select(&sel("body").ok()?).next().map(block_text))
+            .unwrap_or_default();
+        let text = tidy(&body);
+        if text.is_empty() {
+            return Err("no text in the page".into());
+        }
+        let mut hints = std::collections::BTreeMap::new();
+        if let Some(t) = title {
+            hints.insert("title".to_string(), t);
+        }
+        if let Some(d) = date {
+            hints.insert("date".to_string(), d);
+        }
+        Ok(Extracted {
+            text,
+            encoding: format!("html ({})", decoded.encoding),
+            hints,
+        })
+    }
+}
+
+/// Text of an element with line breaks at block elements, skipping scripts and navigation.
+fn block_text(root: ElementRef) -> String {
+    let mut out = String::new();
+    walk(root, &mut out);
+    out
+}
+
+fn walk(el: ElementRef, out: &mut String) {
+    for child in el.children() {
+        if let Some(t) = child.value().as_text() {
+            out.push_str(t);
+        } else if let Some(e) = ElementRef::wrap(child) {
+            let name = e.value().name();
+            if SKIP.contains(&name) {
+                continue;
+            }
+            let block = BLOCK.contains(&name);
+            if block {
+                out.push('\n');
+            }
+            walk(e, out);
+            if block {
+                out.push('\n');
+            } else if name == "td" || name == "th" {
+                out.push('\t');
+            }
+        }
+    }
+}
+
+/// One line per paragraph: collapses runs of spaces, drops empty lines.
+fn tidy(s: &str) -> String {
+    let mut out = String::new();
+    for line in s.lines() {
+        let l: String = line
+            .split([' ', '\u{a0}'])
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let l = l.trim_matches(|c: char| c.is_whitespace());
+        if !l.is_empty() {
+            out.push_str(l);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PAGE: &str = r#"<html><head><title>门户网站</title><meta name="ArticleTitle" content="关于支持返乡创业的通知"><meta name="PubDate" content="2016-04-06 10:00"><script>var x = "不要";</script></head>
+<body><div class="nav">首页 &gt; 政策文件</div><nav>导航栏</nav>
+<div id="zoom"><p>各市（州）人民政府：</p><p>一、加大财政支持，对返乡创业给予补贴。</p><table><tr><td>项目</td><td>金额</td></tr></table><style>p{}</style></div>
+<footer>版权所有</footer></body></html>"#;
+
+    #[test]
+    fn article_body_and_meta() {
+        let x = HtmlReader.read(PAGE.as_bytes()).unwrap();
+        assert_eq!(
+            x.text,
+            "各市（州）人民政府：\n一、加大财政支持，对返乡创业给予补贴。\n项目\t金额\n"
+        );
+        assert_eq!(x.hints["title"], "关于支持返乡创业的通知");
+        assert_eq!(x.hints["date"], "2016-04-06 10:00");
+        assert!(x.encoding.starts_with("html"));
+    }
+
+    #[test]
+    fn pages_without_a_known_container_use_the_body() {
+        let x = HtmlReader
+            .read(
+                "<html><body><p>落实税费减免政策。</p><script>x</script></body></html>".as_bytes(),
+            )
+            .unwrap();
+        assert_eq!(x.text, "落实税费减免政策。\n");
+        assert!(HtmlReader
+            .read(b"<html><body><script>x</script></body></html>")
+            .is_err());
+    }
+}

@@ -1,0 +1,142 @@
+//! Every format through the binary, and the accounting of a folder of mixed files.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let h = r.headers().unwrap().clone();
+    r.records()
+        .map(|x| {
+            h.iter()
+                .zip(x.unwrap().iter())
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn a_mixed_folder_is_fully_accounted_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("in");
+    fs::create_dir(&d).unwrap();
+    let samples = root().join("corpus-samples");
+    fs::copy(
+        samples.join("local/2019_chongqing_fanxiang_chuangye.docx"),
+        d.join("a.docx"),
+    )
+    .unwrap();
+    let docx = fs::read(samples.join("local/2019_chongqing_fanxiang_chuangye.docx")).unwrap();
+    fs::write(d.join("broken.docx"), &docx[..docx.len() / 2]).unwrap();
+    fs::copy(
+        samples.join("en/2017_gansu_returnee_notice_en.pdf"),
+        d.join("notice.pdf"),
+    )
+    .unwrap();
+    fs::copy(
+        root().join("tests/fixtures/scanned.pdf"),
+        d.join("scanned.pdf"),
+    )
+    .unwrap();
+    fs::copy(
+        samples.join("local/2020_yunnan_chuangye_peixun.html"),
+        d.join("page.html"),
+    )
+    .unwrap();
+    fs::write(d.join("copy.txt"), "落实税费减免政策。\n").unwrap();
+    fs::write(d.join("good.txt"), "落实税费减免政策。\r\n").unwrap();
+    let (gb, _, _) = encoding_rs::GB18030.encode("加大创业担保贷款支持力度。\n");
+    fs::write(d.join("gb.txt"), &gb).unwrap();
+    let mut u16 = vec![0xFE, 0xFF];
+    u16.extend(
+        "建设返乡创业园。\n"
+            .encode_utf16()
+            .flat_map(|u| u.to_be_bytes()),
+    );
+    fs::write(d.join("u16.txt"), u16).unwrap();
+    fs::write(d.join("empty.txt"), "").unwrap();
+    fs::write(d.join("old.doc"), b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1").unwrap();
+    let out = dir.path().join("out");
+    Command::cargo_bin("policy-coder")
+        .unwrap()
+        .args(["code", d.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "11 files: 6 coded, 5 skipped (1 duplicates)",
+        ));
+    let rows = read_csv(&out.join("documents.csv"));
+    let got: Vec<(&str, &str, &str, &str)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["file"].as_str(),
+                r["status"].as_str(),
+                r["reason"].as_str(),
+                r["encoding"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(got.len(), 11);
+    assert_eq!(got[0], ("a.docx", "coded", "", "docx"));
+    assert_eq!((got[1].0, got[1].1), ("broken.docx", "skipped"));
+    assert!(got[1].2.starts_with("corrupt docx"), "{}", got[1].2);
+    assert_eq!(
+        &got[2..],
+        &[
+            ("copy.txt", "coded", "", "UTF-8"),
+            ("empty.txt", "skipped", "empty file", ""),
+            ("gb.txt", "coded", "", "GB18030"),
+            ("good.txt", "skipped", "duplicate of copy.txt", "UTF-8"),
+            ("notice.pdf", "coded", "", "pdf"),
+            (
+                "old.doc",
+                "skipped",
+                "unsupported format (.doc: save as .docx or .txt)",
+                ""
+            ),
+            ("page.html", "coded", "", "html (UTF-8)"),
+            ("scanned.pdf", "skipped", "no text layer (scanned PDF?)", ""),
+            ("u16.txt", "coded", "", "UTF-16BE"),
+        ]
+    );
+    let units = read_csv(&out.join("units.csv"));
+    assert!(
+        units.iter().all(|u| u["file"] != "good.txt"),
+        "a duplicate is coded once"
+    );
+    let html = rows.iter().find(|r| r["file"] == "page.html").unwrap();
+    assert_eq!(
+        (
+            html["title"].as_str(),
+            html["year"].as_str(),
+            html["province"].as_str()
+        ),
+        (
+            "云南省人力资源和社会保障厅关于做好返乡创业培训工作的通知",
+            "2020",
+            "yunnan"
+        )
+    );
+    let docx_units: Vec<&str> = units
+        .iter()
+        .filter(|u| u["file"] == "a.docx")
+        .map(|u| u["text"].as_str())
+        .collect();
+    assert!(
+        docx_units.contains(&"一次性创业补贴\t5000元"),
+        "{docx_units:?}"
+    );
+    assert!(
+        !units.iter().any(|u| u["text"].contains("重庆市人民政府网")),
+        "headers are not read"
+    );
+}
