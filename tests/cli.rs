@@ -229,7 +229,9 @@ fn gb18030_and_utf16_files_are_decoded_and_reported() {
     let (gb, _, _) = encoding_rs::GB18030.encode(text);
     fs::write(docs.join("gb.txt"), &gb).unwrap();
     let mut utf16 = vec![0xFF, 0xFE];
-    utf16.extend(text.encode_utf16().flat_map(|u| u.to_le_bytes()));
+    // Another text: the same text twice would be a duplicate document.
+    let text16 = format!("{text}加强创业培训。\n");
+    utf16.extend(text16.encode_utf16().flat_map(|u| u.to_le_bytes()));
     fs::write(docs.join("u16.txt"), utf16).unwrap();
     let out = dir.path().join("out");
     code(&[docs.to_str().unwrap()], &out).code(0);
