@@ -390,6 +390,54 @@ fn patterns() -> &'static Patterns {
     })
 }
 
+const DOC_PREFIXES: &str = include_str!("../data/doc_prefixes.tsv");
+
+/// Suffixes after a provincial abbreviation in document numbers, and the issuer they name.
+const PROVINCIAL_PREFIXES: &[(&str, &str)] = &[
+    ("政办发", "人民政府办公厅"),
+    ("府办发", "人民政府办公厅"),
+    ("政办函", "人民政府办公厅"),
+    ("府办函", "人民政府办公厅"),
+    ("办发", "人民政府办公厅"),
+    ("政发", "人民政府"),
+    ("府发", "人民政府"),
+    ("政函", "人民政府"),
+    ("府函", "人民政府"),
+    ("政", "人民政府"),
+    ("府", "人民政府"),
+];
+
+/// The issuer a document number names by its prefix: 国办发〔2015〕47号 → 国务院办公厅,
+/// 川府发〔2016〕18号 → 四川省人民政府. Provincial abbreviations are shared with some
+/// cities (青 Qingdao, 宁 Nanjing), so this is used only when the text names no issuer.
+pub fn issuer_from_doc_number(num: &str) -> Option<String> {
+    let prefix: String = num
+        .trim()
+        .chars()
+        .take_while(|c| !matches!(c, '〔' | '[' | '(' | '（' | '【'))
+        .collect();
+    let prefix = prefix.trim();
+    if prefix.is_empty() {
+        return None;
+    }
+    let central = DOC_PREFIXES
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once('\t'))
+        .filter(|(p, _)| prefix.starts_with(p))
+        .max_by_key(|(p, _)| p.chars().count());
+    if let Some((_, issuer)) = central {
+        return Some(issuer.to_string());
+    }
+    let first: String = prefix.chars().take(1).collect();
+    let rest: String = prefix.chars().skip(1).collect();
+    let p = province::from_abbreviation(&first)?;
+    PROVINCIAL_PREFIXES
+        .iter()
+        .find(|(suffix, _)| rest == *suffix)
+        .map(|(_, office)| format!("{}{office}", p.full))
+}
+
 fn zh_digit(c: char) -> Option<u32> {
     match c {
         '〇' | '零' | '○' => Some(0),
@@ -562,8 +610,12 @@ pub fn infer(
         }
     };
     meta.title = set_str("title", &m.title, &header.title, &mut meta);
-    meta.issuer = set_str("issuer", &m.issuer, &header.issuer, &mut meta);
     meta.doc_number = set_str("doc_number", &m.doc_number, &header.doc_number, &mut meta);
+    let issuer_in_text = match header.issuer.is_empty() {
+        true => issuer_from_doc_number(&meta.doc_number).unwrap_or_default(),
+        false => header.issuer.clone(),
+    };
+    meta.issuer = set_str("issuer", &m.issuer, &issuer_in_text, &mut meta);
     meta.date = set_str("date", &m.date, &header.date, &mut meta);
 
     let (path_level, path_prov) = from_path(rel_path);
@@ -734,6 +786,43 @@ mod tests {
         assert_eq!(
             (m.level, m.province, m.year, m.region.as_str()),
             (Level::Unknown, None, None, "unknown")
+        );
+    }
+
+    #[test]
+    fn issuers_from_document_numbers() {
+        assert_eq!(
+            issuer_from_doc_number("国办发〔2015〕47号").as_deref(),
+            Some("国务院办公厅")
+        );
+        assert_eq!(
+            issuer_from_doc_number("国发[2016]1号").as_deref(),
+            Some("国务院")
+        );
+        assert_eq!(
+            issuer_from_doc_number("川府发〔2016〕18号").as_deref(),
+            Some("四川省人民政府")
+        );
+        assert_eq!(
+            issuer_from_doc_number("京政办发（2019）3号").as_deref(),
+            Some("北京市人民政府办公厅")
+        );
+        assert_eq!(
+            issuer_from_doc_number("豫政〔2016〕12号").as_deref(),
+            Some("河南省人民政府")
+        );
+        assert_eq!(
+            issuer_from_doc_number("人社部发〔2019〕129号").as_deref(),
+            Some("人力资源社会保障部")
+        );
+        assert_eq!(issuer_from_doc_number("包府办发〔2022〕43号"), None);
+        let m = infer_text(
+            "关于进一步做好返乡创业工作的通知\n川府发〔2016〕18号\n正文。\n",
+            "x.txt",
+        );
+        assert_eq!(
+            (m.issuer.as_str(), m.province.map(|p| p.id), m.level),
+            ("四川省人民政府", Some("sichuan"), Level::Local)
         );
     }
 
