@@ -72,6 +72,32 @@ pub fn normalize(original: &str) -> Normalized {
     Normalized { text, orig_char }
 }
 
+/// Converts Traditional Chinese to Simplified for matching when the text looks Traditional
+/// (at least 5 % of its Han characters change). Characters are replaced one for one and only
+/// by characters of the same UTF-8 length, so the offset map stays valid and evidence still
+/// points at the original text. Returns whether the text was converted.
+pub fn simplify_if_traditional(n: &mut Normalized) -> bool {
+    let converted = fast2s::convert(&n.text);
+    if converted.chars().count() != n.text.chars().count() {
+        return false;
+    }
+    let (mut han, mut changed) = (0usize, 0usize);
+    let mut out = String::with_capacity(n.text.len());
+    for (a, b) in n.text.chars().zip(converted.chars()) {
+        let same_len = a.len_utf8() == b.len_utf8();
+        if crate::lang::is_han(a) {
+            han += 1;
+            changed += usize::from(a != b && same_len);
+        }
+        out.push(if same_len { b } else { a });
+    }
+    if han == 0 || changed * 20 < han {
+        return false;
+    }
+    n.text = out;
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,6 +123,21 @@ mod tests {
         let start = n.text.find("财政").unwrap();
         let (s, e) = n.original_span(start, start + "财政".len());
         assert_eq!(orig.chars().skip(s).take(e - s).collect::<String>(), "财政");
+    }
+
+    #[test]
+    fn traditional_text_is_simplified_with_offsets_kept() {
+        let orig = "對返鄉創業人員給予創業擔保貸款貼息。";
+        let mut n = normalize(orig);
+        assert!(simplify_if_traditional(&mut n));
+        assert_eq!(n.text, "对返乡创业人员给予创业担保贷款贴息。");
+        let s = n.text.find("担保").unwrap();
+        let (a, b) = n.original_span(s, s + "担保".len());
+        assert_eq!(orig.chars().skip(a).take(b - a).collect::<String>(), "擔保");
+        // Simplified text with a few characters the table also knows stays as it is.
+        let mut simp = normalize("加强知识产权创造和运用，支持著作权登记。");
+        assert!(!simplify_if_traditional(&mut simp));
+        assert!(simp.text.contains("著作权"));
     }
 
     #[test]

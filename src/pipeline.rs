@@ -455,7 +455,8 @@ fn code_file(
         Ok(x) => x,
         Err(reason) => return skip(record, "skipped", reason),
     };
-    let norm = normalize(&extracted.text);
+    let mut norm = normalize(&extracted.text);
+    let traditional = crate::normalize::simplify_if_traditional(&mut norm);
     let lang = lang::detect(&norm.text);
     let manifest_row = f.manifest.as_ref().and_then(|m| m.get(&f.rel));
     let mut meta = metadata::infer(&norm.text, &f.rel, manifest_row, &opts.regions);
@@ -498,7 +499,14 @@ fn code_file(
         })
         .collect();
     record.status = "coded";
-    record.encoding = extracted.encoding;
+    record.encoding = if traditional {
+        format!(
+            "{} (traditional → simplified for matching)",
+            extracted.encoding
+        )
+    } else {
+        extracted.encoding
+    };
     record.lang = lang.as_str().to_string();
     fill_meta(&mut record, &meta);
     record.units = units.len();
@@ -642,7 +650,8 @@ fn code_units(
         let coded: Vec<(UnitRecord, GroupKeys, Option<Vec<String>>)> = batch
             .par_iter()
             .map(|row| {
-                let norm: Normalized = normalize(&row.text);
+                let mut norm: Normalized = normalize(&row.text);
+                crate::normalize::simplify_if_traditional(&mut norm);
                 let lang = lang::detect(&norm.text);
                 let meta = DocMeta {
                     level: row.level.unwrap_or(if row.province.is_some() {

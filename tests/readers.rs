@@ -140,3 +140,44 @@ fn a_mixed_folder_is_fully_accounted_for() {
         "headers are not read"
     );
 }
+
+#[test]
+fn big5_traditional_text_is_matched_in_simplified_and_kept_in_traditional() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("in");
+    fs::create_dir(&d).unwrap();
+    let text = "臺灣地區返鄉創業補助辦法\n一、對返鄉創業人員給予創業擔保貸款，並由銀行給予貼息。\n二、每年舉辦創業培訓課程，提升創業技能。\n";
+    let (big5, _, bad) = encoding_rs::BIG5.encode(text);
+    assert!(!bad);
+    fs::write(d.join("tw.txt"), &big5).unwrap();
+    let out = dir.path().join("out");
+    Command::cargo_bin("policy-coder")
+        .unwrap()
+        .args(["code", d.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .assert()
+        .code(0);
+    let docs = read_csv(&out.join("documents.csv"));
+    assert_eq!(
+        docs[0]["encoding"],
+        "Big5 (traditional → simplified for matching)"
+    );
+    let units = read_csv(&out.join("units.csv"));
+    let loan = units
+        .iter()
+        .find(|u| u["text"].starts_with("一、對返鄉"))
+        .unwrap();
+    assert!(
+        loan["categories"].contains("financial_services"),
+        "{loan:?}"
+    );
+    assert!(
+        loan["evidence"].contains("擔保貸款") || loan["evidence"].contains("貸款"),
+        "evidence quotes the original: {}",
+        loan["evidence"]
+    );
+    let training = units
+        .iter()
+        .find(|u| u["text"].starts_with("二、"))
+        .unwrap();
+    assert!(training["categories"].contains("talent_training"));
+}
