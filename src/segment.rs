@@ -168,7 +168,7 @@ fn patterns() -> &'static Patterns {
             chapter_then_article: r(&format!(r"^第{NUM}+[章节]\s*\S{{1,30}}?\s+(第{NUM}+条)")),
             doc_number: r(r"^[(（]?\S{1,15}[〔\[(（【]\s*(?:19|20)\d{2}\s*[〕\])）】]\s*(?:第\s*)?\d+\s*号[)）]?$"),
             order_number: r(r"^\S{2,20}令\s*(?:\(|（)?\s*第\s*\d+\s*号\s*(?:\)|）)?$"),
-            date_zh: r(r"^[(（]?\s*(?:成文日期|发布日期|印发日期)?\s*:?\s*(?:\d{4}|[〇零○一二三四五六七八九]{4})\s*年\s*[\d〇零○一二三四五六七八九十]{1,3}\s*月\s*[\d〇零○一二三四五六七八九十]{1,3}\s*日\s*[)）]?$"),
+            date_zh: r(r"^[(（]?\s*(?:成文日期|发布日期|印发日期)?\s*:?\s*(?:(?:\d{4}|[〇零○一二三四五六七八九]{4})\s*年\s*[\d〇零○一二三四五六七八九十]{1,3}\s*月\s*[\d〇零○一二三四五六七八九十]{1,3}\s*日|\d{4}-\d{1,2}-\d{1,2})\s*[)）]?$"),
             date_en: r(&format!(r"(?i)^(?:done at [a-z .\-]+,?\s*)?(?:on\s+)?(?:\d{{1,2}}\s+{MONTH}\s+\d{{4}}|{MONTH}\s+\d{{1,2}},\s*\d{{4}})\.?$")),
             signature_with_date: r(r"^\S{2,40}?(?:政府|办公厅|办公室|委员会|局|厅|部|署|院|会|中心|小组)\s+(?:\d{4}|[〇零○一二三四五六七八九]{4})\s*年.{1,3}月.{1,3}日$"),
             org_suffix: r(r"^[^。;:,!?，；：！？]{2,40}(?:政府|办公厅|办公室|委员会|局|厅|部|署|院|会|中心|小组|办)$"),
@@ -629,6 +629,21 @@ mod tests {
         let units = seg("关于印发X办法的通知\n（皖开放办〔2022〕6号）\n省有关单位：\n《X办法》现印发给你们，请认真贯彻执行。\n", Lang::Zh, UnitMode::Auto);
         let kinds: Vec<&str> = units.iter().map(|u| u.1).collect();
         assert_eq!(kinds, ["title", "doc_number", "addressee", "note"]);
+    }
+
+    #[test]
+    fn date_lines_in_every_form() {
+        for l in [
+            "2015年6月17日",
+            "二〇一五年六月十七日",
+            "(成文日期:2015年6月17日)",
+            "2015-06-17",
+            "17 June 2015",
+            "Done at Brussels, 11 December 2018.",
+        ] {
+            assert!(is_date_line(l), "{l}");
+        }
+        assert!(!is_date_line("本办法自2021年1月1日起施行。"));
     }
 
     #[test]
