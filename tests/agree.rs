@@ -1,17 +1,11 @@
 //! Integration tests of `policy-coder sample` and `policy-coder agree`.
 
-use assert_cmd::Command;
+mod common;
+use common::*;
+
 use predicates::prelude::*;
 use std::fs;
 use std::path::PathBuf;
-
-fn bin() -> Command {
-    Command::cargo_bin("policy-coder").unwrap()
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn sheets() -> [PathBuf; 2] {
     let d = root().join("examples/reliability");

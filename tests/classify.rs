@@ -1,18 +1,11 @@
 //! Integration tests of `train`, `evaluate` and `code --model`.
 
-use assert_cmd::Command;
+mod common;
+use common::*;
+
 use predicates::prelude::*;
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-
-fn bin() -> Command {
-    Command::cargo_bin("policy-coder").unwrap()
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// A small labelled set written for the tests: three classes, five clauses each.
 fn fixture(dir: &Path) -> PathBuf {
@@ -27,19 +20,6 @@ fn fixture(dir: &Path) -> PathBuf {
     let p = dir.join("labels.tsv");
     fs::write(&p, s).unwrap();
     p
-}
-
-fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let mut r = csv::Reader::from_path(path).unwrap();
-    let h = r.headers().unwrap().clone();
-    r.records()
-        .map(|x| {
-            h.iter()
-                .zip(x.unwrap().iter())
-                .map(|(a, b)| (a.to_string(), b.to_string()))
-                .collect()
-        })
-        .collect()
 }
 
 #[test]
