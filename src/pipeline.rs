@@ -255,7 +255,16 @@ fn apply_model(
         .iter()
         .map(|&k| cb.categories[k].id.clone())
         .collect();
-    let pred = clf.predict(coder, norm_text);
+    // The unit was coded in the document's language; when that is the language the model
+    // would detect, reuse those rule matches instead of coding the unit a second time.
+    let detected = lang::detect(norm_text);
+    let pred = if detected.as_str() == u.lang {
+        let cats: Vec<&str> = u.categories.split(';').filter(|x| !x.is_empty()).collect();
+        let concepts: Vec<&str> = u.concepts.split(';').filter(|x| !x.is_empty()).collect();
+        clf.predict_coded(coder, norm_text, detected, &cats, &concepts)
+    } else {
+        clf.predict(coder, norm_text)
+    };
     let model_cats: Vec<String> = pred.categories.iter().map(|c| c.0.clone()).collect();
     let d = classify::hybrid(&rule, &pred);
     let (cats, source, confidence, disagree) = match mode {

@@ -150,18 +150,31 @@ pub fn rule_features(coder: &Coder, text: &str, lang: Lang, buf: &mut TokenStrea
 pub fn counts(coder: &Coder, subword: Option<&Subword>, kind: FeatureKind, text: &str) -> Counts {
     let n = normalize(text).text;
     let lang = lang::detect(&n);
-    let mut buf = TokenStream::default();
+    let rules = rule_features(coder, &n, lang, &mut TokenStream::default());
+    counts_with_rules(coder, subword, kind, &n, lang, rules)
+}
+
+/// Counts of an already normalised text whose rule features the caller has (the pipeline
+/// has just coded the unit, so it need not be coded again).
+pub fn counts_with_rules(
+    coder: &Coder,
+    subword: Option<&Subword>,
+    kind: FeatureKind,
+    normalized: &str,
+    lang: Lang,
+    rules: Vec<String>,
+) -> Counts {
     Counts {
         words: if kind != FeatureKind::Subword {
-            word_counts(coder, &n, lang, &mut buf)
+            word_counts(coder, normalized, lang, &mut TokenStream::default())
         } else {
             HashMap::new()
         },
         subwords: match (kind, subword) {
             (FeatureKind::Words, _) | (_, None) => HashMap::new(),
-            (_, Some(s)) => s.counts(&n),
+            (_, Some(s)) => s.counts(normalized),
         },
-        rules: rule_features(coder, &n, lang, &mut buf),
+        rules,
     }
 }
 

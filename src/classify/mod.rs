@@ -468,6 +468,32 @@ impl Classifier {
         self.predict_vector(&self.vector(&c))
     }
 
+    /// Predicts a unit the caller has already normalised and rule-coded: `categories` and
+    /// `concepts` are the rule coder's ids for it, in `lang`.
+    pub fn predict_coded(
+        &self,
+        coder: &Coder,
+        normalized: &str,
+        lang: crate::lang::Lang,
+        categories: &[&str],
+        concepts: &[&str],
+    ) -> Prediction {
+        let rules = categories
+            .iter()
+            .map(|c| format!("r:cat:{c}"))
+            .chain(concepts.iter().map(|c| format!("r:concept:{c}")))
+            .collect();
+        let c = features::counts_with_rules(
+            coder,
+            self.subword.as_ref(),
+            self.model.features,
+            normalized,
+            lang,
+            rules,
+        );
+        self.predict_vector(&self.vector(&c))
+    }
+
     fn predict_vector(&self, x: &[f32]) -> Prediction {
         let m = &self.model;
         let mut z = m.intercept.clone();
