@@ -1,8 +1,18 @@
 //! PDF text layers (lopdf), with page numbers and running headers/footers dropped and
 //! sentences broken across pages joined. A PDF without a text layer is skipped.
+//!
+//! Text is taken from the content stream by [`page_text`], which follows the text position:
+//! lopdf's own `extract_text` breaks lines only at `ET`/`T*`, so lines placed with `Td`/`Tm`
+//! inside one text object run together, and it puts a space after every `TJ` array and at
+//! every kerning gap, which splits Chinese words (`就 业`) that jieba then cannot match.
 
 use super::{Extracted, Reader};
-use std::collections::HashMap;
+use lopdf::content::Content;
+use lopdf::{Document, Encoding, Object, ObjectId};
+use std::collections::{BTreeMap, HashMap};
+
+/// Bound on one page's decompressed content, so a small zip bomb cannot exhaust memory.
+const MAX_PAGE_CONTENT: usize = 64 * 1024 * 1024;
 
 /// `.pdf` documents.
 #[derive(Debug, Clone, Copy, Default)]
@@ -22,8 +32,8 @@ impl Reader for PdfReader {
             }
             Ok(doc
                 .get_pages()
-                .keys()
-                .map(|&n| doc.extract_text(&[n]).unwrap_or_default())
+                .values()
+                .map(|&id| page_text(&doc, id).unwrap_or_default())
                 .collect())
         })
         .map_err(|_| "corrupt pdf (the parser failed)".to_string())??;
@@ -39,6 +49,161 @@ impl Reader for PdfReader {
     }
 }
 
+/// An affine matrix `[a b c d e f]` as PDF writes it.
+type Matrix = [f32; 6];
+const IDENTITY: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
+
+/// `m × n` (apply `m`, then `n`).
+fn mul(m: &Matrix, n: &Matrix) -> Matrix {
+    [
+        m[0] * n[0] + m[1] * n[2],
+        m[0] * n[1] + m[1] * n[3],
+        m[2] * n[0] + m[3] * n[2],
+        m[2] * n[1] + m[3] * n[3],
+        m[4] * n[0] + m[5] * n[2] + n[4],
+        m[4] * n[1] + m[5] * n[3] + n[5],
+    ]
+}
+
+fn numbers<const N: usize>(operands: &[Object]) -> Option<[f32; N]> {
+    let mut out = [0.0; N];
+    for (o, v) in out.iter_mut().zip(operands) {
+        *o = v.as_float().ok()?;
+    }
+    (operands.len() >= N).then_some(out)
+}
+
+fn is_cjk_or_space(c: char) -> bool {
+    c.is_whitespace() || c as u32 >= 0x2E80
+}
+
+/// `Td`: moves to the start of the next line, offset from the start of this one.
+fn next_line(tx: f32, ty: f32, tm: &mut Matrix, tlm: &mut Matrix) {
+    *tlm = mul(&[1.0, 0.0, 0.0, 1.0, tx, ty], tlm);
+    *tm = *tlm;
+}
+
+/// Accumulates shown text, starting a new line when the baseline moves.
+struct PageText {
+    out: String,
+    /// Baseline of the last text shown, in page space.
+    last_y: Option<f32>,
+    /// A horizontal gap (kerning or a move) was seen since the last text.
+    gap: bool,
+}
+
+impl PageText {
+    fn show(&mut self, y: f32, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        match self.last_y {
+            Some(last) if (last - y).abs() > 1.0 && !self.out.ends_with('\n') => {
+                self.out.push('\n');
+            }
+            Some(_) if self.gap => {
+                // A word gap in Latin text; Chinese has none to keep.
+                let before = self.out.chars().last().is_some_and(|c| !is_cjk_or_space(c));
+                let after = text.chars().next().is_some_and(|c| !is_cjk_or_space(c));
+                if before && after {
+                    self.out.push(' ');
+                }
+            }
+            _ => {}
+        }
+        self.out.push_str(text);
+        self.last_y = Some(y);
+        self.gap = false;
+    }
+}
+
+/// The text of one page in reading order of the content stream, one line per baseline.
+pub fn page_text(doc: &Document, page: ObjectId) -> Result<String, lopdf::Error> {
+    let encodings: BTreeMap<Vec<u8>, Encoding> = doc
+        .get_page_fonts(page)?
+        .into_iter()
+        .filter_map(|(name, font)| {
+            let e = font.get_font_encoding_with_limit(doc, MAX_PAGE_CONTENT);
+            e.ok().map(|e| (name, e))
+        })
+        .collect();
+    let content = Content::decode(&doc.get_page_content_with_limit(page, MAX_PAGE_CONTENT)?)?;
+    let mut text = PageText {
+        out: String::new(),
+        last_y: None,
+        gap: false,
+    };
+    let (mut ctm, mut stack) = (IDENTITY, Vec::new());
+    let (mut tm, mut tlm, mut leading) = (IDENTITY, IDENTITY, 0.0f32);
+    let mut encoding = None;
+    let decode = |e: Option<&Encoding>, o: &Object| -> String {
+        match (e, o) {
+            (Some(e), Object::String(bytes, _)) => e.bytes_to_string(bytes).unwrap_or_default(),
+            _ => String::new(),
+        }
+    };
+    for op in &content.operations {
+        let y = |tm: &Matrix| mul(tm, &ctm)[5];
+        match op.operator.as_str() {
+            "q" => stack.push(ctm),
+            "Q" => ctm = stack.pop().unwrap_or(IDENTITY),
+            "cm" => {
+                if let Some(m) = numbers::<6>(&op.operands) {
+                    ctm = mul(&m, &ctm);
+                }
+            }
+            "BT" => (tm, tlm) = (IDENTITY, IDENTITY),
+            "Tf" => {
+                encoding = op.operands.first().and_then(|n| n.as_name().ok());
+                encoding = encoding.filter(|n| encodings.contains_key(*n));
+            }
+            "TL" => leading = numbers::<1>(&op.operands).map_or(leading, |[l]| l),
+            "Td" | "TD" => {
+                if let Some([tx, ty]) = numbers::<2>(&op.operands) {
+                    if op.operator == "TD" {
+                        leading = -ty;
+                    }
+                    next_line(tx, ty, &mut tm, &mut tlm);
+                    text.gap |= tx != 0.0;
+                }
+            }
+            "Tm" => {
+                if let Some(m) = numbers::<6>(&op.operands) {
+                    (tm, tlm) = (m, m);
+                    text.gap = true;
+                }
+            }
+            "T*" => next_line(0.0, -leading, &mut tm, &mut tlm),
+            "Tj" | "'" | "\"" => {
+                if op.operator != "Tj" {
+                    next_line(0.0, -leading, &mut tm, &mut tlm);
+                }
+                let i = if op.operator == "\"" { 2 } else { 0 };
+                let e = encoding.and_then(|n| encodings.get(n));
+                if let Some(s) = op.operands.get(i) {
+                    text.show(y(&tm), &decode(e, s));
+                }
+            }
+            "TJ" => {
+                let e = encoding.and_then(|n| encodings.get(n));
+                for item in op
+                    .operands
+                    .iter()
+                    .flat_map(|a| a.as_array().into_iter().flatten())
+                {
+                    match item {
+                        Object::String(..) => text.show(y(&tm), &decode(e, item)),
+                        // A shift of more than a quarter em is a word gap, not kerning.
+                        _ => text.gap |= item.as_float().is_ok_and(|k| k < -250.0),
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(text.out)
+}
+
 fn is_page_number(line: &str) -> bool {
     let t: String = line.chars().filter(|c| !c.is_whitespace()).collect();
     let core = t.trim_matches(|c: char| matches!(c, '—' | '-' | '–' | '－' | '·'));
@@ -49,15 +214,24 @@ fn is_page_number(line: &str) -> bool {
             && t.chars().any(|c| c.is_ascii_digit()))
 }
 
+/// Width of a line in half-width cells: CJK and full-width characters take two.
+fn display_width(l: &str) -> usize {
+    l.chars()
+        .map(|c| if c as u32 >= 0x1100 { 2 } else { 1 })
+        .sum()
+}
+
 /// Joins pages: drops page numbers and lines repeated at the top or bottom of most pages,
 /// and joins a sentence that runs over a page break.
 pub fn clean_pages(pages: &[String]) -> String {
-    let lines: Vec<Vec<String>> = pages
+    // (text, indented): an indented line starts a paragraph, as Chinese documents indent
+    // the first line by two characters.
+    let lines: Vec<Vec<(&str, bool)>> = pages
         .iter()
         .map(|p| {
             p.lines()
-                .map(|l| l.trim().to_string())
-                .filter(|l| !l.is_empty() && !is_page_number(l))
+                .map(|l| (l.trim(), l.starts_with(char::is_whitespace)))
+                .filter(|(l, _)| !l.is_empty() && !is_page_number(l))
                 .collect()
         })
         .collect();
@@ -68,7 +242,7 @@ pub fn clean_pages(pages: &[String]) -> String {
             .iter()
             .take(2)
             .chain(p.iter().rev().take(2))
-            .map(String::as_str)
+            .map(|l| l.0)
             .collect();
         for l in edges {
             *edge_counts.entry(l).or_default() += 1;
@@ -76,17 +250,20 @@ pub fn clean_pages(pages: &[String]) -> String {
     }
     let running =
         |l: &str| lines.len() >= 3 && edge_counts.get(l).copied().unwrap_or(0) * 2 > lines.len();
-    let kept: Vec<&str> = lines
+    let kept: Vec<(&str, bool)> = lines
         .iter()
         .flatten()
-        .map(String::as_str)
-        .filter(|l| !running(l))
+        .copied()
+        .filter(|l| !running(l.0))
         .collect();
     // A line that reaches (nearly) the right margin and does not end a sentence was wrapped
-    // by the layout, within a page or across a page break: join it to the next.
-    let widest = kept.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    // by the layout, within a page or across a page break: join it to the next. The margin
+    // is the 90th percentile of widths, so one long URL or table row does not set it.
+    let mut widths: Vec<usize> = kept.iter().map(|l| display_width(l.0)).collect();
+    widths.sort_unstable();
+    let full = widths.get(widths.len() * 9 / 10).copied().unwrap_or(0);
     let mut out = String::new();
-    for (i, l) in kept.iter().enumerate() {
+    for (i, &(l, _)) in kept.iter().enumerate() {
         out.push_str(l);
         let ends_sentence = l.chars().last().is_some_and(|c| {
             matches!(
@@ -94,7 +271,8 @@ pub fn clean_pages(pages: &[String]) -> String {
                 '。' | '；' | '：' | '！' | '？' | '.' | ';' | ':' | '!' | '?' | '）' | ')' | '”'
             )
         });
-        let wrapped = !ends_sentence && l.chars().count() * 4 >= widest * 3 && i + 1 < kept.len();
+        let next_starts_paragraph = kept.get(i + 1).is_none_or(|n| n.1);
+        let wrapped = !ends_sentence && !next_starts_paragraph && display_width(l) * 10 >= full * 8;
         if wrapped {
             if l.is_ascii() {
                 out.push(' ');
@@ -149,6 +327,160 @@ pub mod tests {
         let mut buf = Vec::new();
         doc.save_to(&mut buf).unwrap();
         buf
+    }
+
+    /// A PDF written the way word processors write Chinese: a Type0 font with Identity-H
+    /// glyph ids and a ToUnicode map, one text object per page, lines placed by `Td` and
+    /// shown as `TJ` arrays with kerning between the glyphs.
+    pub fn cjk_pdf(pages: &[&[&str]]) -> Vec<u8> {
+        let mut chars: Vec<char> = pages
+            .iter()
+            .flat_map(|p| p.iter())
+            .flat_map(|l| l.chars())
+            .collect();
+        chars.sort_unstable();
+        chars.dedup();
+        let cid = |c: char| chars.binary_search(&c).unwrap() as u16 + 1;
+        let mut cmap = String::from("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n");
+        for block in chars.chunks(100) {
+            cmap += &format!("{} beginbfchar\n", block.len());
+            for &c in block {
+                cmap += &format!("<{:04X}> <{:04X}>\n", cid(c), c as u32);
+            }
+            cmap += "endbfchar\n";
+        }
+        cmap += "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n";
+        let mut doc = Document::with_version("1.5");
+        let pages_id = doc.new_object_id();
+        let to_unicode = doc.add_object(Stream::new(dictionary! {}, cmap.into_bytes()));
+        let descendant = doc.add_object(dictionary! {
+            "Type" => "Font", "Subtype" => "CIDFontType2", "BaseFont" => "SimSun",
+            "CIDSystemInfo" => dictionary! { "Registry" => Object::string_literal("Adobe"), "Ordering" => Object::string_literal("Identity"), "Supplement" => 0 },
+        });
+        let font_id = doc.add_object(dictionary! {
+            "Type" => "Font", "Subtype" => "Type0", "BaseFont" => "SimSun", "Encoding" => "Identity-H",
+            "DescendantFonts" => vec![descendant.into()], "ToUnicode" => to_unicode,
+        });
+        let resources_id =
+            doc.add_object(dictionary! { "Font" => dictionary! { "F1" => font_id } });
+        let mut kids = Vec::new();
+        for lines in pages {
+            let mut ops = vec![
+                Operation::new("BT", vec![]),
+                Operation::new("Tf", vec!["F1".into(), 16.into()]),
+                Operation::new("Td", vec![72.into(), 760.into()]),
+            ];
+            for (i, l) in lines.iter().enumerate() {
+                if i > 0 {
+                    ops.push(Operation::new("Td", vec![0.into(), (-24).into()]));
+                }
+                let mut array = Vec::new();
+                for c in l.chars() {
+                    let id = cid(c).to_be_bytes().to_vec();
+                    array.push(Object::String(id, lopdf::StringFormat::Hexadecimal));
+                    array.push(Object::Integer(-120));
+                }
+                ops.push(Operation::new("TJ", vec![Object::Array(array)]));
+            }
+            ops.push(Operation::new("ET", vec![]));
+            let content = Content { operations: ops };
+            let content_id = doc.add_object(Stream::new(dictionary! {}, content.encode().unwrap()));
+            let page_id = doc.add_object(
+                dictionary! { "Type" => "Page", "Parent" => pages_id, "Contents" => content_id },
+            );
+            kids.push(page_id.into());
+        }
+        let count = kids.len() as i64;
+        doc.objects.insert(pages_id, Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count, "Resources" => resources_id, "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()] }));
+        let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+        doc.trailer.set("Root", catalog_id);
+        let mut buf = Vec::new();
+        doc.save_to(&mut buf).unwrap();
+        buf
+    }
+
+    #[test]
+    fn chinese_lines_placed_by_td_with_kerned_glyphs() {
+        let bytes = cjk_pdf(&[
+            &[
+                "关于支持返乡人员创业的通知",
+                "一、加强返乡人员创业培训，全面落实创业",
+                "担保贷款政策。",
+                "— 1 —",
+            ],
+            &[
+                "（二）对首次创办小微企业的返乡人员给予",
+                "一次性创业补贴。",
+                "— 2 —",
+            ],
+        ]);
+        let x = PdfReader.read(&bytes).unwrap();
+        assert_eq!(
+            x.text,
+            "关于支持返乡人员创业的通知\n一、加强返乡人员创业培训，全面落实创业担保贷款政策。\n\
+             （二）对首次创办小微企业的返乡人员给予一次性创业补贴。\n"
+        );
+    }
+
+    #[test]
+    fn latin_words_split_by_kerning_gaps_keep_their_spaces() {
+        let mut doc = Document::load_mem(&pdf(&[&["x"]])).unwrap();
+        let page = *doc.get_pages().values().next().unwrap();
+        let ops = vec![
+            Operation::new("BT", vec![]),
+            Operation::new("Tf", vec!["F1".into(), 12.into()]),
+            Operation::new(
+                "Tm",
+                vec![
+                    1.into(),
+                    0.into(),
+                    0.into(),
+                    1.into(),
+                    72.into(),
+                    700.into(),
+                ],
+            ),
+            Operation::new(
+                "TJ",
+                vec![Object::Array(vec![
+                    Object::string_literal("Start"),
+                    (-30).into(),
+                    Object::string_literal("-up"),
+                    (-400).into(),
+                    Object::string_literal("grants"),
+                ])],
+            ),
+            Operation::new(
+                "Tm",
+                vec![
+                    1.into(),
+                    0.into(),
+                    0.into(),
+                    1.into(),
+                    140.into(),
+                    700.into(),
+                ],
+            ),
+            Operation::new("Tj", vec![Object::string_literal("for")]),
+            Operation::new("T*", vec![]),
+            Operation::new("TL", vec![14.into()]),
+            Operation::new("T*", vec![]),
+            Operation::new("Tj", vec![Object::string_literal("returnees")]),
+            Operation::new("ET", vec![]),
+        ];
+        let content = doc.add_object(Stream::new(
+            dictionary! {},
+            Content { operations: ops }.encode().unwrap(),
+        ));
+        doc.get_object_mut(page)
+            .unwrap()
+            .as_dict_mut()
+            .unwrap()
+            .set("Contents", content);
+        assert_eq!(
+            page_text(&doc, page).unwrap(),
+            "Start-up grants for\nreturnees"
+        );
     }
 
     #[test]
