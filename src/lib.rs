@@ -27,6 +27,7 @@ pub mod rng;
 pub mod sample;
 pub mod segment;
 pub mod sheet;
+pub mod stats;
 pub mod tokenize;
 pub mod units_input;
 

@@ -1,0 +1,351 @@
+//! Significance tests for contingency tables and keyness: Pearson's chi-square test of
+//! independence with Cramér's V and adjusted standardized residuals (Agresti 2013, §2.4.5),
+//! a Monte Carlo p-value for sparse tables, and the log-likelihood G² for keyness between
+//! two corpora (Rayson & Garside 2000) with the log ratio as effect size (Hardie 2014).
+
+use crate::rng::SplitMix64;
+use statrs::distribution::{ChiSquared, ContinuousCDF};
+
+/// Expected counts below this make the chi-square approximation doubtful (Cochran 1954).
+pub const MIN_EXPECTED: f64 = 5.0;
+/// |adjusted residual| above this marks a cell that departs from independence at 5 %.
+pub const RESIDUAL_CUTOFF: f64 = 1.96;
+
+/// Result of a chi-square test of independence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChiSquare {
+    /// Labels of the rows kept (rows with a zero total are dropped).
+    pub rows: Vec<String>,
+    /// Labels of the columns kept.
+    pub columns: Vec<String>,
+    /// Observed counts of the kept rows and columns.
+    pub observed: Vec<Vec<u64>>,
+    /// Total count.
+    pub n: u64,
+    /// Pearson's X².
+    pub chi2: f64,
+    /// Degrees of freedom, (r − 1)(c − 1).
+    pub df: usize,
+    /// Asymptotic p-value from the chi-square distribution.
+    pub p_value: f64,
+    /// Cramér's V, √(X² / (n (min(r, c) − 1))).
+    pub cramers_v: f64,
+    /// Expected counts under independence.
+    pub expected: Vec<Vec<f64>>,
+    /// Smallest expected count.
+    pub min_expected: f64,
+    /// Share of cells with an expected count below 5.
+    pub sparse_cells: f64,
+    /// Adjusted standardized residuals, (O − E) / √(E (1 − rᵢ/n)(1 − cⱼ/n)).
+    pub residuals: Vec<Vec<f64>>,
+    /// Monte Carlo p-value (permutation with both margins fixed), computed when an
+    /// expected count is below 5.
+    pub monte_carlo: Option<MonteCarlo>,
+}
+
+/// A simulated p-value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MonteCarlo {
+    /// (1 + tables at least as extreme) / (1 + replicates).
+    pub p_value: f64,
+    /// Replicates drawn.
+    pub replicates: u32,
+    /// Seed of the generator.
+    pub seed: u64,
+}
+
+/// Chi-square p-value of `x` with `df` degrees of freedom (upper tail).
+pub fn chi2_p_value(x: f64, df: usize) -> f64 {
+    if df == 0 || !x.is_finite() {
+        return f64::NAN;
+    }
+    match ChiSquared::new(df as f64) {
+        Ok(d) => d.sf(x.max(0.0)),
+        Err(_) => f64::NAN,
+    }
+}
+
+fn pearson(observed: &[Vec<u64>], expected: &[Vec<f64>]) -> f64 {
+    let mut x = 0.0;
+    for (o, e) in observed.iter().zip(expected) {
+        for (&o, &e) in o.iter().zip(e) {
+            if e > 0.0 {
+                x += (o as f64 - e).powi(2) / e;
+            }
+        }
+    }
+    x
+}
+
+/// Tests independence of rows and columns of `table` (`table[row][column]`). Rows and
+/// columns whose total is zero are dropped first. Returns `None` when fewer than two rows or
+/// two columns remain. `replicates` Monte Carlo tables (seeded) are drawn when an expected
+/// count is below 5; 0 turns that off.
+pub fn chi_square(
+    row_labels: &[String],
+    column_labels: &[String],
+    table: &[Vec<u64>],
+    replicates: u32,
+    seed: u64,
+) -> Option<ChiSquare> {
+    let col_total = |j: usize| {
+        table
+            .iter()
+            .map(|r| r.get(j).copied().unwrap_or(0))
+            .sum::<u64>()
+    };
+    let keep_rows: Vec<usize> = (0..table.len())
+        .filter(|&i| table[i].iter().sum::<u64>() > 0)
+        .collect();
+    let width = table.iter().map(Vec::len).max().unwrap_or(0);
+    let keep_cols: Vec<usize> = (0..width).filter(|&j| col_total(j) > 0).collect();
+    if keep_rows.len() < 2 || keep_cols.len() < 2 {
+        return None;
+    }
+    let observed: Vec<Vec<u64>> = keep_rows
+        .iter()
+        .map(|&i| {
+            keep_cols
+                .iter()
+                .map(|&j| table[i].get(j).copied().unwrap_or(0))
+                .collect()
+        })
+        .collect();
+    let r: Vec<u64> = observed.iter().map(|row| row.iter().sum()).collect();
+    let c: Vec<u64> = (0..keep_cols.len())
+        .map(|j| observed.iter().map(|row| row[j]).sum())
+        .collect();
+    let n: u64 = r.iter().sum();
+    let nf = n as f64;
+    let expected: Vec<Vec<f64>> = r
+        .iter()
+        .map(|&ri| c.iter().map(|&cj| ri as f64 * cj as f64 / nf).collect())
+        .collect();
+    let chi2 = pearson(&observed, &expected);
+    let df = (r.len() - 1) * (c.len() - 1);
+    let min_expected = expected
+        .iter()
+        .flatten()
+        .copied()
+        .fold(f64::INFINITY, f64::min);
+    let cells = (r.len() * c.len()) as f64;
+    let sparse_cells = expected
+        .iter()
+        .flatten()
+        .filter(|&&e| e < MIN_EXPECTED)
+        .count() as f64
+        / cells;
+    let residuals = observed
+        .iter()
+        .zip(&expected)
+        .zip(&r)
+        .map(|((o, e), &ri)| {
+            o.iter()
+                .zip(e)
+                .zip(&c)
+                .map(|((&o, &e), &cj)| {
+                    let v = e * (1.0 - ri as f64 / nf) * (1.0 - cj as f64 / nf);
+                    if v > 0.0 {
+                        (o as f64 - e) / v.sqrt()
+                    } else {
+                        0.0
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let k = r.len().min(c.len()) as f64 - 1.0;
+    let monte_carlo = (min_expected < MIN_EXPECTED && replicates > 0)
+        .then(|| monte_carlo(&observed, &expected, chi2, replicates, seed));
+    Some(ChiSquare {
+        rows: keep_rows.iter().map(|&i| label(row_labels, i)).collect(),
+        columns: keep_cols.iter().map(|&j| label(column_labels, j)).collect(),
+        observed,
+        n,
+        chi2,
+        df,
+        p_value: chi2_p_value(chi2, df),
+        cramers_v: (chi2 / (nf * k)).sqrt(),
+        expected,
+        min_expected,
+        sparse_cells,
+        residuals,
+        monte_carlo,
+    })
+}
+
+fn label(labels: &[String], i: usize) -> String {
+    labels.get(i).cloned().unwrap_or_else(|| i.to_string())
+}
+
+/// Permutation test: the observations' column labels are shuffled against their row labels,
+/// which keeps both margins, and X² is recomputed.
+fn monte_carlo(
+    observed: &[Vec<u64>],
+    expected: &[Vec<f64>],
+    chi2: f64,
+    replicates: u32,
+    seed: u64,
+) -> MonteCarlo {
+    let mut rows = Vec::new();
+    let mut cols = Vec::new();
+    for (i, row) in observed.iter().enumerate() {
+        for (j, &o) in row.iter().enumerate() {
+            rows.extend(std::iter::repeat_n(i, o as usize));
+            cols.extend(std::iter::repeat_n(j, o as usize));
+        }
+    }
+    let mut rng = SplitMix64::new(seed);
+    let mut table = vec![vec![0u64; observed[0].len()]; observed.len()];
+    // Relative tolerance as in R's chisq.test, so ties are not lost to rounding.
+    let bar = chi2 * (1.0 - 1e-7);
+    let mut extreme = 0u32;
+    for _ in 0..replicates {
+        rng.shuffle(&mut cols);
+        table.iter_mut().for_each(|r| r.fill(0));
+        for (&i, &j) in rows.iter().zip(&cols) {
+            table[i][j] += 1;
+        }
+        if pearson(&table, expected) >= bar {
+            extreme += 1;
+        }
+    }
+    MonteCarlo {
+        p_value: (1.0 + extreme as f64) / (1.0 + replicates as f64),
+        replicates,
+        seed,
+    }
+}
+
+/// Keyness of one word in a target corpus against a reference corpus.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Keyness {
+    /// Log-likelihood G² (2 × 2 table, one degree of freedom).
+    pub g2: f64,
+    /// p-value of G² under the chi-square distribution with df 1.
+    pub p_value: f64,
+    /// Log ratio, log₂ of the ratio of relative frequencies (0.5 added to a zero count):
+    /// +1 means twice as frequent in the target.
+    pub log_ratio: f64,
+}
+
+/// G² of a word seen `a` times among `c` tokens of the target and `b` times among `d`
+/// tokens of the reference. G² is reported positive; the sign of `log_ratio` tells which
+/// corpus the word is characteristic of.
+pub fn keyness(a: u64, b: u64, c: u64, d: u64) -> Keyness {
+    let (af, bf, cf, df) = (a as f64, b as f64, c as f64, d as f64);
+    let e1 = cf * (af + bf) / (cf + df);
+    let e2 = df * (af + bf) / (cf + df);
+    let term = |o: f64, e: f64| {
+        if o > 0.0 && e > 0.0 {
+            o * (o / e).ln()
+        } else {
+            0.0
+        }
+    };
+    let g2 = (2.0 * (term(af, e1) + term(bf, e2))).max(0.0);
+    let smooth = |x: f64| if x == 0.0 { 0.5 } else { x };
+    let log_ratio = if c == 0 || d == 0 {
+        0.0
+    } else {
+        ((smooth(af) / cf) / (smooth(bf) / df)).log2()
+    };
+    Keyness {
+        g2,
+        p_value: chi2_p_value(g2, 1),
+        log_ratio,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// 2 × 3 worked by hand: rows 60, 50; columns 30, 40, 40; n 110.
+    /// E₁₁ = 60·30/110 = 16.364, X² = 2.4747 + 0.1515 + 3.0682 + 2.9697 + 0.1818 + 3.6818
+    /// = 12.528, df 2, p = e^(−X²/2) = 0.001904, V = √(12.528/110) = 0.3375,
+    /// r₁₁ = (10 − 16.364)/√(16.364 · (50/110) · (80/110)) = −2.736.
+    #[test]
+    fn chi_square_of_a_hand_worked_2x3_table() {
+        let t = vec![vec![10, 20, 30], vec![20, 20, 10]];
+        let x = chi_square(&labels(&["a", "b"]), &labels(&["x", "y", "z"]), &t, 0, 1).unwrap();
+        assert_eq!(x.n, 110);
+        assert_eq!(x.df, 2);
+        assert!((x.chi2 - 12.5278).abs() < 1e-4, "{}", x.chi2);
+        assert!((x.p_value - 0.0019038).abs() < 1e-6, "{}", x.p_value);
+        assert!((x.cramers_v - 0.33747).abs() < 1e-5);
+        assert!((x.expected[0][0] - 16.3636).abs() < 1e-4);
+        assert!((x.residuals[0][0] + 2.7361).abs() < 1e-4);
+        assert!((x.residuals[1][2] + 3.2569).abs() < 1e-4);
+        // In a 2-row table the residuals of a column are equal and opposite.
+        for j in 0..3 {
+            assert!((x.residuals[0][j] + x.residuals[1][j]).abs() < 1e-9);
+        }
+        assert!((x.min_expected - 13.6364).abs() < 1e-4);
+        assert!(x.monte_carlo.is_none());
+    }
+
+    #[test]
+    fn zero_rows_and_columns_are_dropped_and_degenerate_tables_give_none() {
+        let t = vec![vec![10, 0, 20, 30], vec![0, 0, 0, 0], vec![20, 0, 20, 10]];
+        let x = chi_square(
+            &labels(&["a", "b", "c"]),
+            &labels(&["w", "x", "y", "z"]),
+            &t,
+            0,
+            1,
+        )
+        .unwrap();
+        assert_eq!(x.rows, labels(&["a", "c"]));
+        assert_eq!(x.columns, labels(&["w", "y", "z"]));
+        assert!((x.chi2 - 12.5278).abs() < 1e-4);
+        assert!(chi_square(&[], &[], &[vec![1, 2]], 0, 1).is_none());
+        assert!(chi_square(&[], &[], &[vec![1, 0], vec![2, 0]], 0, 1).is_none());
+    }
+
+    #[test]
+    fn sparse_tables_get_a_seeded_monte_carlo_p_value() {
+        let t = vec![vec![3, 0, 1], vec![0, 4, 1]];
+        let l = labels(&["a", "b", "c"]);
+        let x = chi_square(&l, &l, &t, 2000, 7).unwrap();
+        let mc = x.monte_carlo.unwrap();
+        assert!(x.min_expected < MIN_EXPECTED);
+        assert_eq!(
+            chi_square(&l, &l, &t, 2000, 7).unwrap().monte_carlo,
+            Some(mc)
+        );
+        // The exact permutation p (all 11 tables with these margins, weighted by their
+        // hypergeometric probability, X² ≥ 6.975) is 1/42 = 0.0238, which is also Fisher's.
+        assert!((mc.p_value - 0.0238).abs() < 0.01, "{}", mc.p_value);
+        // A table that fits independence exactly is never extreme beyond chance.
+        let even = chi_square(&l, &l, &[vec![2, 2, 2], vec![2, 2, 2]], 500, 7).unwrap();
+        assert_eq!(even.chi2, 0.0);
+        assert_eq!(even.monte_carlo.unwrap().p_value, 1.0);
+    }
+
+    /// a = 30 of 1,000 tokens, b = 10 of 2,000: E₁ = 13.333, E₂ = 26.667,
+    /// G² = 2 (30 ln(30/13.333) + 10 ln(10/26.667)) = 29.039, p = erfc(√(G²/2)) = 7.09e−8,
+    /// log ratio = log₂(0.03/0.005) = 2.585.
+    #[test]
+    fn g2_of_a_hand_worked_example() {
+        let k = keyness(30, 10, 1000, 2000);
+        assert!((k.g2 - 29.0392).abs() < 1e-4, "{}", k.g2);
+        assert!((k.p_value - 7.0927e-8).abs() < 1e-11, "{}", k.p_value);
+        assert!((k.log_ratio - 2.58496).abs() < 1e-5);
+        let rev = keyness(10, 30, 2000, 1000);
+        assert!((rev.g2 - k.g2).abs() < 1e-9 && (rev.log_ratio + k.log_ratio).abs() < 1e-9);
+        assert_eq!(keyness(5, 10, 100, 200).g2, 0.0);
+        assert!(keyness(7, 0, 100, 100).log_ratio > 3.0);
+    }
+
+    #[test]
+    fn p_value_of_df_2_is_the_exponential_tail() {
+        for x in [0.5, 3.0, 9.21] {
+            assert!((chi2_p_value(x, 2) - (-x / 2.0f64).exp()).abs() < 1e-12);
+        }
+    }
+}
