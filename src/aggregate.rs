@@ -60,7 +60,8 @@ pub struct GroupKeys {
 }
 
 impl GroupKeys {
-    fn get(&self, dim: Dim) -> &str {
+    /// The group of `dim`.
+    pub fn get(&self, dim: Dim) -> &str {
         match dim {
             Dim::Overall => "all",
             Dim::Level => &self.level,
@@ -172,7 +173,7 @@ impl Aggregator {
 }
 
 /// Sort key: known groups in their conventional order, then others, `unknown` last.
-fn group_order(dim: Dim, g: &str) -> (u8, usize, String) {
+pub fn group_order(dim: Dim, g: &str) -> (u8, usize, String) {
     let fixed: &[&str] = match dim {
         Dim::Level => &["central", "local"],
         Dim::Region => &["east", "central", "west", "northeast", "national"],

@@ -14,6 +14,7 @@ pub mod codebook;
 pub mod coder;
 pub mod decode;
 pub mod error;
+pub mod keywords;
 pub mod lang;
 pub mod metadata;
 pub mod normalize;

@@ -230,7 +230,8 @@ pub struct Keyness {
 }
 
 /// G² of a word seen `a` times among `c` tokens of the target and `b` times among `d`
-/// tokens of the reference. G² is reported positive; the sign of `log_ratio` tells which
+/// tokens of the reference, in the form corpus linguistics uses (Rayson & Garside 2000, the
+/// UCREL log-likelihood calculator): summed over the word's two cells only. G² is reported positive; the sign of `log_ratio` tells which
 /// corpus the word is characteristic of.
 pub fn keyness(a: u64, b: u64, c: u64, d: u64) -> Keyness {
     let (af, bf, cf, df) = (a as f64, b as f64, c as f64, d as f64);

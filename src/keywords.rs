@@ -1,0 +1,384 @@
+//! Keyword frequencies per group and keyness between groups.
+//!
+//! Words are the tokenizer's tokens (jieba words for Chinese; lower-case, unstemmed words
+//! for English) of body units, after the stop-word lists; single characters and numbers
+//! are left out by default. A word's share is its count over all words kept in the group.
+
+use crate::aggregate::{Dim, GroupKeys};
+use crate::error::{Error, Result};
+use crate::stats::{self, Keyness};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+
+const ZH: &str = include_str!("../data/stopwords_zh.txt");
+const EN: &str = include_str!("../data/stopwords_en.txt");
+
+/// Which words count as keywords.
+#[derive(Debug, Clone)]
+pub struct Stopwords {
+    words: HashSet<String>,
+    /// Keep one-character words (Chinese 省, 县 …).
+    pub keep_single_chars: bool,
+    /// Keep words made only of digits and number punctuation.
+    pub keep_numbers: bool,
+}
+
+fn parse_list(src: &str) -> impl Iterator<Item = String> + '_ {
+    src.lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|l| !l.is_empty())
+        .map(str::to_lowercase)
+}
+
+impl Default for Stopwords {
+    /// The built-in Chinese and English lists (`data/stopwords_*.txt`).
+    fn default() -> Self {
+        Stopwords {
+            words: parse_list(ZH).chain(parse_list(EN)).collect(),
+            keep_single_chars: false,
+            keep_numbers: false,
+        }
+    }
+}
+
+impl Stopwords {
+    /// No stop words at all.
+    pub fn empty() -> Self {
+        Stopwords {
+            words: HashSet::new(),
+            ..Default::default()
+        }
+    }
+
+    /// Adds the words of a file (one per line, `#` comments).
+    pub fn extend_from_file(&mut self, path: &Path) -> Result<()> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        // An empty file adds nothing.
+        let text = crate::decode::decode(&bytes)
+            .map(|d| d.text)
+            .or_else(|e| match e {
+                crate::decode::DecodeError::Empty => Ok(String::new()),
+                e => Err(Error::Usage(format!("{}: {e}", path.display()))),
+            })?;
+        self.words.extend(parse_list(&text));
+        Ok(())
+    }
+
+    /// Number of stop words.
+    pub fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    /// True when there are no stop words.
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    /// True when `token` (a lower-case token key) counts as a keyword.
+    pub fn keeps(&self, token: &str) -> bool {
+        if !token.chars().any(char::is_alphanumeric) || self.words.contains(token) {
+            return false;
+        }
+        if !self.keep_numbers
+            && token
+                .chars()
+                .all(|c| c.is_numeric() || matches!(c, '.' | ',' | '%' | '-' | '／' | '/'))
+        {
+            return false;
+        }
+        self.keep_single_chars || token.chars().count() > 1
+    }
+}
+
+/// Word counts of one group.
+#[derive(Debug, Clone, Default)]
+pub struct WordCounts {
+    /// Count per word.
+    pub counts: HashMap<String, u64>,
+    /// All words kept.
+    pub total: u64,
+}
+
+impl WordCounts {
+    /// Adds one word.
+    pub fn add(&mut self, word: &str, n: u64) {
+        match self.counts.get_mut(word) {
+            Some(c) => *c += n,
+            None => {
+                self.counts.insert(word.to_string(), n);
+            }
+        }
+        self.total += n;
+    }
+
+    fn merge(&mut self, other: &WordCounts) {
+        for (w, &n) in &other.counts {
+            self.add(w, n);
+        }
+    }
+
+    /// The `n` most frequent words, ties broken by the word.
+    pub fn top(&self, n: usize) -> Vec<(&str, u64)> {
+        let mut v: Vec<(&str, u64)> = self.counts.iter().map(|(w, &c)| (w.as_str(), c)).collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        v.truncate(n);
+        v
+    }
+}
+
+/// Word counts per group of every dimension.
+#[derive(Debug, Clone, Default)]
+pub struct Keywords {
+    groups: BTreeMap<(Dim, String), WordCounts>,
+}
+
+/// One row of a top-keywords table.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct KeywordRow {
+    /// Dimension name.
+    pub dimension: &'static str,
+    /// Group.
+    pub group: String,
+    /// Rank in the group, from 1.
+    pub rank: usize,
+    /// The word.
+    pub word: String,
+    /// Occurrences in the group.
+    pub count: u64,
+    /// Share of all kept words in the group, in percent.
+    pub share_pct: f64,
+}
+
+/// One row of a keyness table: a word characteristic of `group` against `reference`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct KeynessRow {
+    /// Dimension name.
+    pub dimension: &'static str,
+    /// Target group.
+    pub group: String,
+    /// Reference: the other group, or `rest` (all other known groups).
+    pub reference: String,
+    /// The word.
+    pub word: String,
+    /// Count in the group.
+    pub count: u64,
+    /// Count in the reference.
+    pub reference_count: u64,
+    /// Share in the group, percent.
+    pub share_pct: f64,
+    /// Share in the reference, percent.
+    pub reference_share_pct: f64,
+    /// Log-likelihood G².
+    pub g2: f64,
+    /// p-value of G² (df 1).
+    pub p_value: f64,
+    /// log₂ ratio of relative frequencies.
+    pub log_ratio: f64,
+}
+
+impl Keywords {
+    /// Adds one document's word counts under its groups.
+    pub fn add_document(&mut self, keys: &GroupKeys, words: &WordCounts) {
+        for dim in Dim::ALL {
+            self.groups
+                .entry((dim, keys.get(dim).to_string()))
+                .or_default()
+                .merge(words);
+        }
+    }
+
+    /// The groups of a dimension in report order.
+    pub fn groups(&self, dim: Dim) -> Vec<(&str, &WordCounts)> {
+        let mut v: Vec<(&str, &WordCounts)> = self
+            .groups
+            .iter()
+            .filter(|((d, _), _)| *d == dim)
+            .map(|((_, g), w)| (g.as_str(), w))
+            .collect();
+        v.sort_by_key(|(g, _)| crate::aggregate::group_order(dim, g));
+        v
+    }
+
+    /// The top `n` words of every group of `dim`.
+    pub fn top_rows(&self, dim: Dim, n: usize) -> Vec<KeywordRow> {
+        let mut rows = Vec::new();
+        for (g, w) in self.groups(dim) {
+            for (i, (word, count)) in w.top(n).into_iter().enumerate() {
+                rows.push(KeywordRow {
+                    dimension: dim.as_str(),
+                    group: g.to_string(),
+                    rank: i + 1,
+                    word: word.to_string(),
+                    count,
+                    share_pct: share(count, w.total),
+                });
+            }
+        }
+        rows
+    }
+
+    /// For each known group of `dim`, the `n` words most characteristic of it (largest G²
+    /// among words relatively more frequent there, p < `alpha`) against the other known
+    /// groups together — against the other group when there are two. Groups `unknown` and
+    /// `national` are left out.
+    pub fn keyness_rows(&self, dim: Dim, n: usize, alpha: f64) -> Vec<KeynessRow> {
+        let known: Vec<(&str, &WordCounts)> = self
+            .groups(dim)
+            .into_iter()
+            .filter(|(g, _)| *g != crate::region::UNKNOWN && *g != crate::region::NATIONAL)
+            .collect();
+        let mut rows = Vec::new();
+        if known.len() < 2 {
+            return rows;
+        }
+        for (i, (g, target)) in known.iter().enumerate() {
+            let mut rest = WordCounts::default();
+            for (j, (_, w)) in known.iter().enumerate() {
+                if i != j {
+                    rest.merge(w);
+                }
+            }
+            let reference = if known.len() == 2 {
+                known[1 - i].0.to_string()
+            } else {
+                "rest".to_string()
+            };
+            let mut scored: Vec<(&str, u64, u64, Keyness)> = target
+                .counts
+                .iter()
+                .map(|(word, &a)| {
+                    let b = rest.counts.get(word).copied().unwrap_or(0);
+                    (
+                        word.as_str(),
+                        a,
+                        b,
+                        stats::keyness(a, b, target.total, rest.total),
+                    )
+                })
+                .filter(|(_, _, _, k)| k.log_ratio > 0.0 && k.p_value < alpha)
+                .collect();
+            scored.sort_by(|x, y| y.3.g2.total_cmp(&x.3.g2).then(x.0.cmp(y.0)));
+            for (word, a, b, k) in scored.into_iter().take(n) {
+                rows.push(KeynessRow {
+                    dimension: dim.as_str(),
+                    group: g.to_string(),
+                    reference: reference.clone(),
+                    word: word.to_string(),
+                    count: a,
+                    reference_count: b,
+                    share_pct: share(a, target.total),
+                    reference_share_pct: share(b, rest.total),
+                    g2: k.g2,
+                    p_value: k.p_value,
+                    log_ratio: k.log_ratio,
+                });
+            }
+        }
+        rows
+    }
+}
+
+fn share(n: u64, total: u64) -> f64 {
+    if total == 0 {
+        0.0
+    } else {
+        n as f64 * 100.0 / total as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(level: &str) -> GroupKeys {
+        GroupKeys {
+            level: level.into(),
+            region: "east".into(),
+            province: "zhejiang".into(),
+            year: "2020".into(),
+        }
+    }
+
+    fn words(list: &[(&str, u64)]) -> WordCounts {
+        let mut w = WordCounts::default();
+        for (s, n) in list {
+            w.add(s, *n);
+        }
+        w
+    }
+
+    #[test]
+    fn stop_words_single_characters_and_numbers_are_left_out() {
+        let s = Stopwords::default();
+        for t in ["的", "the", "省", "2015", "3.5%", "，", "x"] {
+            assert!(!s.keeps(t), "{t}");
+        }
+        for t in ["试点", "创业", "pilot", "grants", "5g"] {
+            assert!(s.keeps(t), "{t}");
+        }
+        let mut loose = Stopwords::empty();
+        loose.keep_single_chars = true;
+        loose.keep_numbers = true;
+        assert!(loose.keeps("的") && loose.keeps("省") && loose.keeps("2015"));
+    }
+
+    #[test]
+    fn user_stop_words_extend_the_list() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("stop.txt");
+        std::fs::write(&f, "# mine\n试点\nPilot\n").unwrap();
+        let mut s = Stopwords::default();
+        let before = s.len();
+        s.extend_from_file(&f).unwrap();
+        assert_eq!(s.len(), before + 2);
+        assert!(!s.keeps("试点") && !s.keeps("pilot"));
+    }
+
+    #[test]
+    fn top_words_and_shares_per_group() {
+        let mut k = Keywords::default();
+        k.add_document(
+            &keys("central"),
+            &words(&[("试点", 6), ("改革", 3), ("区域", 1)]),
+        );
+        k.add_document(&keys("local"), &words(&[("服务", 5), ("试点", 1)]));
+        k.add_document(&keys("local"), &words(&[("服务", 2), ("建设", 2)]));
+        let rows = k.top_rows(Dim::Level, 2);
+        let got: Vec<(&str, &str, u64, f64)> = rows
+            .iter()
+            .map(|r| (r.group.as_str(), r.word.as_str(), r.count, r.share_pct))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("central", "试点", 6, 60.0),
+                ("central", "改革", 3, 30.0),
+                ("local", "服务", 7, 70.0),
+                ("local", "建设", 2, 20.0),
+            ]
+        );
+    }
+
+    #[test]
+    fn keyness_names_the_characteristic_words_of_each_side() {
+        let mut k = Keywords::default();
+        k.add_document(&keys("central"), &words(&[("试点", 30), ("企业", 970)]));
+        k.add_document(&keys("local"), &words(&[("试点", 10), ("企业", 1990)]));
+        k.add_document(&keys("unknown"), &words(&[("试点", 500)]));
+        let rows = k.keyness_rows(Dim::Level, 5, 0.05);
+        let central: Vec<&KeynessRow> = rows.iter().filter(|r| r.group == "central").collect();
+        assert_eq!(central.len(), 1);
+        let r = central[0];
+        assert_eq!((r.word.as_str(), r.reference.as_str()), ("试点", "local"));
+        // The unknown group is not part of the reference.
+        assert_eq!((r.count, r.reference_count), (30, 10));
+        let expect = stats::keyness(30, 10, 1000, 2000);
+        assert_eq!(r.g2, expect.g2);
+        assert!(r.p_value < 0.001);
+        // 企业 is relatively more frequent locally (99.5 % vs 97 %), but G² (Rayson's form,
+        // over the word's two cells) is only 0.42: not a keyword at 5 %.
+        assert!(!rows.iter().any(|r| r.group == "local"), "{rows:?}");
+        let k2 = stats::keyness(1990, 970, 2000, 1000);
+        assert!((k2.g2 - 0.4235).abs() < 1e-4 && k2.p_value > 0.5, "{k2:?}");
+    }
+}
