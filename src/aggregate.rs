@@ -93,6 +93,10 @@ pub struct Tally {
 pub struct Aggregator {
     n_categories: usize,
     groups: BTreeMap<(Dim, String), Tally>,
+    /// (category, dimension value) → body units with both.
+    cross: BTreeMap<(usize, usize), u64>,
+    /// Dimension value → body units with it.
+    dim_units: BTreeMap<usize, u64>,
 }
 
 impl Aggregator {
@@ -101,6 +105,8 @@ impl Aggregator {
         Aggregator {
             n_categories,
             groups: BTreeMap::new(),
+            cross: BTreeMap::new(),
+            dim_units: BTreeMap::new(),
         }
     }
 
@@ -137,6 +143,27 @@ impl Aggregator {
                 }
             }
         });
+    }
+
+    /// Counts one body unit's codebook-dimension values and their co-occurrence with its
+    /// categories (each category × value once per unit).
+    pub fn add_dimension_values(&mut self, categories: &[usize], values: &[usize]) {
+        for &v in values {
+            *self.dim_units.entry(v).or_default() += 1;
+            for &k in categories {
+                *self.cross.entry((k, v)).or_default() += 1;
+            }
+        }
+    }
+
+    /// Body units in which a category and a dimension value occur together.
+    pub fn cross_count(&self, category: usize, value: usize) -> u64 {
+        self.cross.get(&(category, value)).copied().unwrap_or(0)
+    }
+
+    /// Body units coded with a dimension value.
+    pub fn dimension_units(&self, value: usize) -> u64 {
+        self.dim_units.get(&value).copied().unwrap_or(0)
     }
 
     /// The groups of a dimension in report order, with their tallies.

@@ -75,6 +75,33 @@ pub struct Concept {
     pub exclude_en: Vec<String>,
 }
 
+/// An extra dimension coded beside the instrument tree (e.g. entrepreneurship stage), for
+/// cross-tabs of instrument × dimension.
+#[derive(Debug, Clone)]
+pub struct Dimension {
+    /// Identifier, e.g. `stage`; also the `units.csv` column name.
+    pub id: String,
+    /// Labels.
+    pub label: Label,
+}
+
+/// One value of a dimension, with the terms that signal it.
+#[derive(Debug, Clone)]
+pub struct DimValue {
+    /// Identifier, e.g. `startup`.
+    pub id: String,
+    /// Labels.
+    pub label: Label,
+    /// Index of its dimension in [`Codebook::dimensions`].
+    pub dimension: usize,
+    /// Chinese terms.
+    pub zh: Vec<String>,
+    /// English terms.
+    pub en: Vec<String>,
+    /// Regular expressions.
+    pub regex: Vec<String>,
+}
+
 /// A validated codebook.
 #[derive(Debug, Clone)]
 pub struct Codebook {
@@ -90,6 +117,10 @@ pub struct Codebook {
     pub categories: Vec<Category>,
     /// Concepts, in file order.
     pub concepts: Vec<Concept>,
+    /// Extra dimensions, in file order.
+    pub dimensions: Vec<Dimension>,
+    /// Values of all dimensions, grouped by dimension in file order.
+    pub dimension_values: Vec<DimValue>,
     /// Extra dictionary words: kept whole by the tokenizer, never coded (e.g. department
     /// names such as 人力资源社会保障部门, so that 社会保障 does not match inside them).
     pub words: Vec<String>,
@@ -112,6 +143,32 @@ struct RawFile {
     category: Vec<RawCategory>,
     #[serde(default)]
     concept: Vec<RawConcept>,
+    #[serde(default)]
+    dimension: Vec<RawDimension>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDimension {
+    id: Spanned<String>,
+    label: Option<Label>,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    value: Vec<RawDimValue>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDimValue {
+    id: Spanned<String>,
+    label: Option<Label>,
+    #[serde(default)]
+    zh: Vec<String>,
+    #[serde(default)]
+    en: Vec<String>,
+    #[serde(default)]
+    regex: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -356,6 +413,106 @@ impl Codebook {
                 exclude_en: c.exclude.en.iter().map(|t| t.trim().to_string()).collect(),
             });
         }
+        let mut dimensions = Vec::new();
+        let mut dimension_values = Vec::new();
+        let reserved = [
+            "doc_id",
+            "unit_id",
+            "file",
+            "level",
+            "province",
+            "region",
+            "year",
+            "lang",
+            "boilerplate",
+            "text",
+            "concepts",
+            "categories",
+            "cores",
+            "evidence",
+            "kind",
+            "source",
+            "confidence",
+        ];
+        for d in &raw.dimension {
+            let id = d.id.get_ref();
+            check_id(&d.id, &mut problem);
+            check_label(&d.label, &d.id, &mut problem);
+            if dimensions.iter().any(|x: &Dimension| &x.id == id) || reserved.contains(&id.as_str())
+            {
+                problem(
+                    d.id.span(),
+                    id,
+                    "dimension id already used (or a units.csv column name)".into(),
+                );
+            }
+            if d.value.is_empty() {
+                problem(
+                    d.id.span(),
+                    id,
+                    "dimension without values: add [[dimension.value]] tables".into(),
+                );
+            }
+            let _ = &d.description;
+            let mut seen = HashSet::new();
+            for v in &d.value {
+                let vid = v.id.get_ref();
+                check_id(&v.id, &mut problem);
+                check_label(&v.label, &v.id, &mut problem);
+                if !seen.insert(vid.clone()) {
+                    problem(
+                        v.id.span(),
+                        vid,
+                        format!("duplicate value id in dimension `{id}`"),
+                    );
+                }
+                if v.zh.is_empty() && v.en.is_empty() && v.regex.is_empty() {
+                    problem(
+                        v.id.span(),
+                        vid,
+                        "empty term list: give `zh`, `en` or `regex` terms".into(),
+                    );
+                }
+                for r in &v.regex {
+                    if let Err(e) = regex::Regex::new(r.get_ref()) {
+                        let first = e
+                            .to_string()
+                            .lines()
+                            .last()
+                            .unwrap_or("")
+                            .trim()
+                            .to_string();
+                        problem(
+                            r.span(),
+                            vid,
+                            format!("invalid regex `{}`: {first}", r.get_ref()),
+                        );
+                    }
+                }
+                dimension_values.push(DimValue {
+                    id: vid.clone(),
+                    label: v.label.clone().unwrap_or_default(),
+                    dimension: dimensions.len(),
+                    zh: v
+                        .zh
+                        .iter()
+                        .map(|t| t.trim().to_string())
+                        .filter(|t| !t.is_empty())
+                        .collect(),
+                    en: v
+                        .en
+                        .iter()
+                        .map(|t| t.trim().to_string())
+                        .filter(|t| !t.is_empty())
+                        .collect(),
+                    regex: v.regex.iter().map(|r| r.get_ref().clone()).collect(),
+                });
+            }
+            dimensions.push(Dimension {
+                id: id.clone(),
+                label: d.label.clone().unwrap_or_default(),
+            });
+        }
         let _ = &raw.description;
         if !problems.is_empty() {
             problems.sort_by_key(|p| p.line);
@@ -371,6 +528,8 @@ impl Codebook {
             cores,
             categories,
             concepts,
+            dimensions,
+            dimension_values,
             words: raw
                 .words
                 .iter()
@@ -384,6 +543,11 @@ impl Codebook {
     /// Index of a category by id.
     pub fn category_index(&self, id: &str) -> Option<usize> {
         self.categories.iter().position(|c| c.id == id)
+    }
+
+    /// Indexes into [`Codebook::dimension_values`] of the values of dimension `d`.
+    pub fn values_of(&self, d: usize) -> impl Iterator<Item = usize> + '_ {
+        (0..self.dimension_values.len()).filter(move |&i| self.dimension_values[i].dimension == d)
     }
 
     /// Core id of a category index.

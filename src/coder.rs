@@ -31,6 +31,11 @@ pub struct UnitCodes {
     pub cores: Vec<usize>,
     /// Every match, sorted by position: the evidence.
     pub hits: Vec<Hit>,
+    /// Values of the codebook's extra dimensions (indexes into
+    /// [`Codebook::dimension_values`]), sorted, distinct.
+    pub dimension_values: Vec<usize>,
+    /// Matches of dimension terms; `concept` holds the dimension value index.
+    pub dimension_hits: Vec<Hit>,
 }
 
 impl UnitCodes {
@@ -104,6 +109,7 @@ impl Coder {
                 .concepts
                 .iter()
                 .flat_map(|c| c.zh.iter())
+                .chain(codebook.dimension_values.iter().flat_map(|v| v.zh.iter()))
                 .chain(&codebook.words)
                 .map(String::as_str),
         );
@@ -151,6 +157,29 @@ impl Coder {
                 // Validated when the codebook was loaded.
                 if let Ok(re) = Regex::new(r) {
                     regexes.push((i, re));
+                }
+            }
+        }
+        // Dimension values are matched by the same automata, numbered after the concepts.
+        let n = codebook.concepts.len();
+        for (v, value) in codebook.dimension_values.iter().enumerate() {
+            for t in &value.zh {
+                add(&mut zh, tokenizer.term_key(t, Lang::Zh, true), n + v, false);
+            }
+            for t in &value.en {
+                match t.strip_prefix('=') {
+                    Some(exact) => add(
+                        &mut en_exact,
+                        tokenizer.term_key(exact, Lang::En, false),
+                        n + v,
+                        false,
+                    ),
+                    None => add(&mut en, tokenizer.term_key(t, Lang::En, true), n + v, false),
+                }
+            }
+            for r in &value.regex {
+                if let Ok(re) = Regex::new(r) {
+                    regexes.push((n + v, re));
                 }
             }
         }
@@ -207,8 +236,20 @@ impl Coder {
         self.summarize(hits)
     }
 
-    /// Derives concepts, categories and cores from a unit's hits.
-    pub fn summarize(&self, hits: Vec<Hit>) -> UnitCodes {
+    /// Derives concepts, categories, cores and dimension values from a unit's hits.
+    pub fn summarize(&self, mut hits: Vec<Hit>) -> UnitCodes {
+        let n = self.codebook.concepts.len();
+        let mut dimension_hits = Vec::new();
+        if hits.iter().any(|h| h.concept >= n) {
+            dimension_hits = hits.iter().filter(|h| h.concept >= n).copied().collect();
+            hits.retain(|h| h.concept < n);
+            for h in &mut dimension_hits {
+                h.concept -= n;
+            }
+        }
+        let mut dimension_values: Vec<usize> = dimension_hits.iter().map(|h| h.concept).collect();
+        dimension_values.sort_unstable();
+        dimension_values.dedup();
         let mut concepts: Vec<usize> = hits.iter().map(|h| h.concept).collect();
         concepts.sort_unstable();
         concepts.dedup();
@@ -229,6 +270,8 @@ impl Coder {
             categories,
             cores,
             hits,
+            dimension_values,
+            dimension_hits,
         }
     }
 

@@ -29,8 +29,10 @@ pub mod sample;
 pub mod segment;
 pub mod sheet;
 pub mod stats;
+pub mod tables;
 pub mod tokenize;
 pub mod units_input;
+pub mod xlsx;
 
 pub use codebook::Codebook;
 pub use coder::Coder;

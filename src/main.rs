@@ -35,6 +35,11 @@ enum Command {
         after_help = "Examples:\n  policy-coder code corpus-samples --out results\n  policy-coder code central/ local/ --regions nbs --out results --force\n  policy-coder code --units clauses.tsv --text-column text --out results\n\nOutputs in --out: units.csv, documents.csv, shares_overall.csv, shares_by_level.csv,\nshares_by_region.csv, shares_by_province.csv, shares_by_year.csv, report.md, summary.json.\n\nExit codes: 0 success; 1 error; 2 finished but some files were skipped (see documents.csv)."
     )]
     Code(CodeArgs),
+    /// Keyword frequencies per group (level, region, province, year) and keyness between groups.
+    #[command(
+        after_help = "Examples:\n  policy-coder keywords corpus-samples --by level --top 30\n  policy-coder keywords corpus/ --by region --stopwords my_stopwords.txt --out kw/\n\nWords are jieba words (Chinese) and lower-case words (English) of body units, after the built-in\nstop-word lists (data/stopwords_zh.txt, data/stopwords_en.txt); single characters and numbers are\nleft out unless --keep-short. Keyness: log-likelihood G² against the other group (or the rest).\n\nExit codes: 0 success; 1 error; 2 finished but some files were skipped."
+    )]
+    Keywords(KeywordsArgs),
     /// Check or show a codebook.
     #[command(subcommand)]
     Codebook(CodebookCommand),
@@ -175,20 +180,15 @@ struct AgreeArgs {
     disagreements: Option<PathBuf>,
 }
 
+/// What to read and how to segment it: shared by `code` and `keywords`.
 #[derive(Args)]
-struct CodeArgs {
-    /// Files or folders of documents (.txt, .md), searched recursively.
+struct InputArgs {
+    /// Files or folders of documents (.txt, .md, .docx, .pdf, .html), searched recursively.
     #[arg(value_name = "PATH", required_unless_present = "units")]
     paths: Vec<PathBuf>,
     /// Codebook TOML file (default: the built-in return-migrant entrepreneurship codebook).
     #[arg(long, value_name = "FILE")]
     codebook: Option<PathBuf>,
-    /// Output folder (created; must be empty unless --force).
-    #[arg(long, value_name = "DIR", default_value = "results")]
-    out: PathBuf,
-    /// Overwrite files in a non-empty output folder.
-    #[arg(long)]
-    force: bool,
     /// Region scheme: three-belt (East/Central/West), nbs (East/Central/West/Northeast), or a CSV file with columns province,region.
     #[arg(long, value_name = "SCHEME", default_value = "three-belt")]
     regions: String,
@@ -210,15 +210,63 @@ struct CodeArgs {
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
+    /// Print nothing but errors (and no progress bar).
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// Which words count in keyword tables.
+#[derive(Args)]
+struct StopwordArgs {
+    /// Words per group in keyword tables.
+    #[arg(long, value_name = "N", default_value_t = 30)]
+    top: usize,
+    /// A stop-word file (one word per line, `#` comments) added to the built-in lists; repeatable.
+    #[arg(long, value_name = "FILE")]
+    stopwords: Vec<PathBuf>,
+    /// Use only the --stopwords files, not the built-in Chinese and English lists.
+    #[arg(long)]
+    no_default_stopwords: bool,
+    /// Count one-character words and numbers too.
+    #[arg(long)]
+    keep_short: bool,
+}
+
+#[derive(Args)]
+struct CodeArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Output folder (created; must be empty unless --force).
+    #[arg(long, value_name = "DIR", default_value = "results")]
+    out: PathBuf,
+    /// Overwrite files in a non-empty output folder.
+    #[arg(long)]
+    force: bool,
     /// A model trained with `policy-coder train` (category target).
     #[arg(long, value_name = "FILE")]
     model: Option<PathBuf>,
     /// How to code with --model: rules, model, or hybrid (rules kept, model where rules are silent).
     #[arg(long, default_value = "hybrid", requires = "model")]
     mode: policy_coder::classify::Mode,
-    /// Print nothing but errors.
-    #[arg(long, short)]
-    quiet: bool,
+    /// Also write report.xlsx (one sheet per table, and the units).
+    #[arg(long)]
+    xlsx: bool,
+    #[command(flatten)]
+    words: StopwordArgs,
+}
+
+#[derive(Args)]
+struct KeywordsArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Group documents by level, region, province, year, or overall.
+    #[arg(long, value_name = "DIM", default_value = "level")]
+    by: String,
+    #[command(flatten)]
+    words: StopwordArgs,
+    /// Also write keywords.csv and keyness.csv into this folder.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -262,23 +310,92 @@ fn load_codebook(path: Option<&PathBuf>) -> Result<Codebook> {
     })
 }
 
-fn code(args: CodeArgs) -> Result<u8> {
-    if let Some(n) = args.threads {
+fn stopwords(a: &StopwordArgs) -> Result<policy_coder::keywords::Stopwords> {
+    let mut s = if a.no_default_stopwords {
+        policy_coder::keywords::Stopwords::empty()
+    } else {
+        policy_coder::keywords::Stopwords::default()
+    };
+    for f in &a.stopwords {
+        s.extend_from_file(f)?;
+    }
+    s.keep_single_chars = a.keep_short;
+    s.keep_numbers = a.keep_short;
+    Ok(s)
+}
+
+/// Sets the thread pool and builds the coder and options common to `code` and `keywords`.
+fn setup(input: InputArgs, out: PathBuf, words: &StopwordArgs) -> Result<(Coder, CodeOptions)> {
+    if let Some(n) = input.threads {
         rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))
             .build_global()
             .context("--threads")?;
     }
-    let codebook = load_codebook(args.codebook.as_ref())?;
-    let regions = RegionScheme::parse(&args.regions)?;
+    let codebook = load_codebook(input.codebook.as_ref())?;
+    let regions = RegionScheme::parse(&input.regions)?;
     let coder = Coder::new(codebook)?;
-    let mut opts = CodeOptions::new(args.paths, args.out.clone());
-    opts.units = args.units.map(|u| (u, args.text_column));
-    opts.force = args.force;
+    let mut opts = CodeOptions::new(input.paths, out);
+    opts.units = input.units.map(|u| (u, input.text_column));
     opts.regions = regions;
-    opts.unit_mode = args.unit;
-    opts.exclude = args.exclude;
-    opts.max_file_size = args.max_file_size;
+    opts.unit_mode = input.unit;
+    opts.exclude = input.exclude;
+    opts.max_file_size = input.max_file_size;
+    opts.stopwords = std::sync::Arc::new(stopwords(words)?);
+    opts.top = words.top;
+    opts.progress = !input.quiet;
+    Ok((coder, opts))
+}
+
+fn keywords(args: KeywordsArgs) -> Result<u8> {
+    use policy_coder::aggregate::Dim;
+    let dim = match args.by.as_str() {
+        "overall" | "all" => Dim::Overall,
+        "level" => Dim::Level,
+        "region" => Dim::Region,
+        "province" => Dim::Province,
+        "year" => Dim::Year,
+        other => anyhow::bail!("--by {other}: expected level, region, province, year or overall"),
+    };
+    let quiet = args.input.quiet;
+    let (coder, opts) = setup(args.input, PathBuf::new(), &args.words)?;
+    let a = pipeline::analyze(&coder, &opts, false)?;
+    let dims = if dim == Dim::Overall {
+        vec![Dim::Overall]
+    } else {
+        vec![dim]
+    };
+    let (freq, key) = policy_coder::tables::keyword_tables(&a.keywords, &dims, args.words.top);
+    println!(
+        "# {}\n\n{}\n\n{}",
+        freq.title,
+        freq.note,
+        freq.to_markdown()
+    );
+    if dim != Dim::Overall {
+        println!("\n# {}\n\n{}\n\n{}", key.title, key.note, key.to_markdown());
+    }
+    if let Some(dir) = &args.out {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        for t in [&freq, &key] {
+            let path = dir.join(format!("{}.csv", t.id));
+            std::fs::write(&path, t.to_csv())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+    }
+    report_skipped(&a.counts, quiet, None);
+    Ok(if a.counts.skipped > 0 {
+        EXIT_SKIPPED
+    } else {
+        EXIT_OK
+    })
+}
+
+fn code(args: CodeArgs) -> Result<u8> {
+    let quiet = args.input.quiet;
+    let (coder, mut opts) = setup(args.input, args.out.clone(), &args.words)?;
+    opts.force = args.force;
+    opts.xlsx = args.xlsx;
     if let Some(path) = &args.model {
         let clf = policy_coder::classify::Classifier::load(path, &coder)?;
         if clf.model.target != policy_coder::classify::Target::Category {
@@ -290,12 +407,22 @@ fn code(args: CodeArgs) -> Result<u8> {
         opts.model = Some((std::sync::Arc::new(clf), args.mode));
     }
     let counts = pipeline::run(&coder, &opts)?;
+    report_skipped(&counts, quiet, Some(&args.out));
+    Ok(if counts.skipped > 0 {
+        EXIT_SKIPPED
+    } else {
+        EXIT_OK
+    })
+}
+
+/// Lists skipped files and ends with the one-line summary on stderr.
+fn report_skipped(counts: &policy_coder::output::RunCounts, quiet: bool, out: Option<&PathBuf>) {
     for (file, reason) in &counts.skipped_files {
         eprintln!("skipped {file}: {reason}");
     }
-    if !args.quiet {
+    if !quiet {
         eprintln!(
-            "{} files: {} coded, {} skipped{}{}{}; results in {}",
+            "{} files: {} coded, {} skipped{}{}{}{}",
             counts.files,
             counts.coded,
             counts.skipped,
@@ -314,14 +441,10 @@ fn code(args: CodeArgs) -> Result<u8> {
             } else {
                 String::new()
             },
-            args.out.display()
+            out.map(|o| format!("; results in {}", o.display()))
+                .unwrap_or_default()
         );
     }
-    Ok(if counts.skipped > 0 {
-        EXIT_SKIPPED
-    } else {
-        EXIT_OK
-    })
 }
 
 fn model_setup(a: &ModelArgs) -> Result<(Coder, policy_coder::classify::TrainOptions)> {
@@ -464,6 +587,7 @@ fn agree(args: AgreeArgs) -> Result<u8> {
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Code(args) => code(args),
+        Command::Keywords(args) => keywords(args),
         Command::Sample(args) => sample(args),
         Command::Train(args) => train(args),
         Command::Evaluate(args) => evaluate(args),

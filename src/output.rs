@@ -5,10 +5,12 @@
 use crate::aggregate::{Aggregator, Dim, ShareRow};
 use crate::codebook::Codebook;
 use crate::error::{Error, Result};
+use crate::keywords::Keywords;
+use crate::tables::{self, Cell, Table};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::fs::File;
-use std::io::BufWriter;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// One row of `units.csv`.
@@ -46,6 +48,10 @@ pub struct UnitRecord {
     pub evidence: String,
     /// Category indexes (for aggregation; not written).
     pub category_idx: Vec<usize>,
+    /// Per codebook dimension, its value ids `;`-joined.
+    pub dimensions: Vec<String>,
+    /// Dimension value indexes (for aggregation; not written).
+    pub dimension_idx: Vec<usize>,
     /// Carried-through input columns (`--units`).
     pub extra: Vec<String>,
 }
@@ -109,18 +115,28 @@ const UNIT_COLUMNS: [&str; 15] = [
     "kind",
 ];
 
+/// A buffered file, or a sink for the empty path (runs that keep no records).
+fn open(path: &Path) -> Result<Box<dyn Write + Send>> {
+    if path.as_os_str().is_empty() {
+        return Ok(Box::new(std::io::sink()));
+    }
+    let f = File::create(path).map_err(|e| Error::io(path, e))?;
+    Ok(Box::new(BufWriter::new(f)))
+}
+
 /// Streams `units.csv`.
 pub struct UnitsWriter {
-    w: csv::Writer<BufWriter<File>>,
+    w: csv::Writer<Box<dyn Write + Send>>,
     path: PathBuf,
 }
 
 impl UnitsWriter {
-    /// Creates the file and writes the header; `extra` are carried input columns.
-    pub fn create(path: &Path, extra: &[String]) -> Result<Self> {
-        let f = File::create(path).map_err(|e| Error::io(path, e))?;
-        let mut w = csv::Writer::from_writer(BufWriter::new(f));
+    /// Creates the file and writes the header: the fixed columns, one per codebook
+    /// dimension, then `extra` (carried input columns, model columns).
+    pub fn create(path: &Path, dimensions: &[String], extra: &[String]) -> Result<Self> {
+        let mut w = csv::Writer::from_writer(open(path)?);
         let mut header: Vec<String> = UNIT_COLUMNS.iter().map(|s| s.to_string()).collect();
+        header.extend(dimensions.iter().cloned());
         header.extend(extra.iter().cloned());
         w.write_record(&header)
             .map_err(|e| Error::io(path, e.into()))?;
@@ -150,6 +166,7 @@ impl UnitsWriter {
             &u.evidence,
             u.kind,
         ];
+        rec.extend(u.dimensions.iter().map(String::as_str));
         rec.extend(u.extra.iter().map(String::as_str));
         self.w
             .write_record(&rec)
@@ -164,16 +181,15 @@ impl UnitsWriter {
 
 /// Streams `documents.csv`.
 pub struct DocumentsWriter {
-    w: csv::Writer<BufWriter<File>>,
+    w: csv::Writer<Box<dyn Write + Send>>,
     path: PathBuf,
 }
 
 impl DocumentsWriter {
     /// Creates the file (the header is written with the first row).
     pub fn create(path: &Path) -> Result<Self> {
-        let f = File::create(path).map_err(|e| Error::io(path, e))?;
         Ok(DocumentsWriter {
-            w: csv::Writer::from_writer(BufWriter::new(f)),
+            w: csv::Writer::from_writer(open(path)?),
             path: path.to_path_buf(),
         })
     }
@@ -193,34 +209,6 @@ impl DocumentsWriter {
 
 fn fmt_pct(v: Option<f64>) -> String {
     v.map(|x| format!("{x:.2}")).unwrap_or_default()
-}
-
-/// Writes a share table as CSV.
-pub fn write_shares(path: &Path, rows: &[ShareRow]) -> Result<()> {
-    let f = File::create(path).map_err(|e| Error::io(path, e))?;
-    let mut w = csv::Writer::from_writer(BufWriter::new(f));
-    let io = |e: csv::Error| Error::io(path, e.into());
-    w.write_record([
-        "group",
-        "core",
-        "category",
-        "references",
-        "share_pct",
-        "share_in_core_pct",
-    ])
-    .map_err(io)?;
-    for r in rows {
-        w.write_record([
-            r.group.as_str(),
-            &r.core,
-            &r.category,
-            &r.references.to_string(),
-            &fmt_pct(r.share_pct),
-            &fmt_pct(r.share_in_core_pct),
-        ])
-        .map_err(io)?;
-    }
-    w.flush().map_err(|e| Error::io(path, e))
 }
 
 /// Counts of a run, for the report and the summary.
@@ -290,27 +278,109 @@ struct GroupSummary<'a> {
     references: u64,
 }
 
-/// Writes the share CSVs, `report.md` and `summary.json` into `dir`.
-pub fn write_tables(
-    dir: &Path,
-    agg: &Aggregator,
-    cb: &Codebook,
-    counts: &RunCounts,
-    settings: &RunSettings,
-) -> Result<()> {
-    let mut all_rows = Vec::new();
-    for dim in Dim::ALL {
-        let rows = agg.share_rows(dim, cb);
-        write_shares(
-            &dir.join(format!(
-                "shares_{}{}.csv",
-                if dim == Dim::Overall { "" } else { "by_" },
-                dim.as_str()
-            )),
-            &rows,
-        )?;
-        all_rows.extend(rows);
+/// Everything the reports are made from.
+#[derive(Clone, Copy)]
+pub struct Report<'a> {
+    /// References per group.
+    pub agg: &'a Aggregator,
+    /// Words per group.
+    pub keywords: &'a Keywords,
+    /// The codebook.
+    pub cb: &'a Codebook,
+    /// File counts.
+    pub counts: &'a RunCounts,
+    /// Settings.
+    pub settings: &'a RunSettings,
+    /// Words per group in keyword tables.
+    pub top: usize,
+}
+
+/// File stem of the share table of `dim` (`shares_overall`, `shares_by_level`, …).
+pub fn shares_id(dim: Dim) -> String {
+    format!(
+        "shares_{}{}",
+        if dim == Dim::Overall { "" } else { "by_" },
+        dim.as_str()
+    )
+}
+
+impl Report<'_> {
+    /// A share table as a [`Table`].
+    pub fn shares_table(&self, dim: Dim) -> Table {
+        let title = match dim {
+            Dim::Overall => "Instrument shares, all documents".to_string(),
+            d => format!("Instrument shares by {}", d.as_str()),
+        };
+        let headers = [
+            "group",
+            "core",
+            "category",
+            "references",
+            "share_pct",
+            "share_in_core_pct",
+        ];
+        let pct = |v: Option<f64>| v.map_or(Cell::Empty, Cell::Pct);
+        Table {
+            id: shares_id(dim),
+            title,
+            note: "Share of all coding references in the group (a category counts once per unit); core rows have an empty category.".into(),
+            headers: headers.iter().map(|h| h.to_string()).collect(),
+            rows: self
+                .agg
+                .share_rows(dim, self.cb)
+                .into_iter()
+                .map(|r| {
+                    vec![
+                        Cell::Text(r.group),
+                        Cell::Text(r.core),
+                        Cell::Text(r.category),
+                        Cell::Int(r.references),
+                        pct(r.share_pct),
+                        pct(r.share_in_core_pct),
+                    ]
+                })
+                .collect(),
+        }
     }
+
+    /// Every table of the report, in report order: shares by each dimension, cross-tabs,
+    /// chi-square tests and residuals, keywords and keyness.
+    pub fn tables(&self) -> Vec<Table> {
+        let mut v: Vec<Table> = Dim::ALL.iter().map(|&d| self.shares_table(d)).collect();
+        v.extend(tables::crosstab_tables(self.agg, self.cb));
+        let (tests, residuals) = tables::chi_square_tables(self.agg, self.cb);
+        v.push(tests);
+        v.push(residuals);
+        let (freq, key) = tables::keyword_tables(
+            self.keywords,
+            &[Dim::Overall, Dim::Level, Dim::Region],
+            self.top,
+        );
+        v.push(freq);
+        v.push(key);
+        v
+    }
+}
+
+/// Writes every table as CSV, `report.md`, `summary.json`, the charts and `report.html`
+/// into `dir`.
+pub fn write_tables(dir: &Path, report: &Report) -> Result<()> {
+    let Report {
+        agg,
+        cb,
+        counts,
+        settings,
+        ..
+    } = *report;
+    let tables = report.tables();
+    for t in &tables {
+        let path = dir.join(format!("{}.csv", t.id));
+        std::fs::write(&path, t.to_csv()).map_err(|e| Error::io(&path, e))?;
+    }
+    let all_rows: Vec<ShareRow> = Dim::ALL
+        .iter()
+        .flat_map(|&d| agg.share_rows(d, cb))
+        .collect();
     let overall = agg.overall();
     let mut groups = Vec::new();
     for dim in Dim::ALL {
@@ -346,9 +416,28 @@ pub fn write_tables(
     let path = dir.join("summary.json");
     let json = serde_json::to_string_pretty(&summary).map_err(|e| Error::io(&path, e.into()))?;
     std::fs::write(&path, json + "\n").map_err(|e| Error::io(&path, e))?;
+    let mut md = report_markdown(agg, cb, counts, settings);
+    for t in tables.iter().skip(Dim::ALL.len()) {
+        md.push_str(&format!("\n## {}\n\n{}\n\n", t.title, t.note));
+        md.push_str(&markdown_excerpt(t, 60));
+    }
     let path = dir.join("report.md");
-    std::fs::write(&path, report_markdown(agg, cb, counts, settings))
-        .map_err(|e| Error::io(&path, e))
+    std::fs::write(&path, md).map_err(|e| Error::io(&path, e))
+}
+
+/// A table in Markdown, cut to `max_rows` rows with a pointer to the full CSV.
+fn markdown_excerpt(t: &Table, max_rows: usize) -> String {
+    if t.rows.len() <= max_rows {
+        return t.to_markdown();
+    }
+    let mut head = t.clone();
+    head.rows.truncate(max_rows);
+    format!(
+        "{}\n{} more rows in `{}.csv`.\n",
+        head.to_markdown(),
+        t.rows.len() - max_rows,
+        t.id
+    )
 }
 
 fn pct(part: u64, whole: u64) -> String {

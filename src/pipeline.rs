@@ -5,6 +5,7 @@ use crate::aggregate::{Aggregator, GroupKeys};
 use crate::classify::{self, Classifier, Mode};
 use crate::coder::{Coder, UnitCodes};
 use crate::error::{Error, Result};
+use crate::keywords::{Keywords, Stopwords, WordCounts};
 use crate::lang::{self, Lang};
 use crate::metadata::{self, DocMeta, Level};
 use crate::normalize::{normalize, Normalized};
@@ -18,6 +19,7 @@ use crate::tokenize::TokenStream;
 use crate::units_input::UnitsFile;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Default per-file size limit (50 MB).
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 50 * 1024 * 1024;
@@ -45,6 +47,14 @@ pub struct CodeOptions {
     pub batch: usize,
     /// A trained classifier and how to use it.
     pub model: Option<(std::sync::Arc<Classifier>, Mode)>,
+    /// Which words count in keyword tables.
+    pub stopwords: Arc<Stopwords>,
+    /// Words per group in keyword tables.
+    pub top: usize,
+    /// Also write `report.xlsx`.
+    pub xlsx: bool,
+    /// Show a progress bar on stderr (when it is a terminal).
+    pub progress: bool,
 }
 
 impl CodeOptions {
@@ -61,6 +71,10 @@ impl CodeOptions {
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             batch: 64,
             model: None,
+            stopwords: Arc::new(Stopwords::default()),
+            top: 30,
+            xlsx: false,
+            progress: false,
         }
     }
 }
@@ -70,9 +84,48 @@ enum Source {
     Units(UnitsFile),
 }
 
+/// What a run counted: files, references per group, words per group.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// File and metadata counts.
+    pub counts: RunCounts,
+    /// References per group.
+    pub agg: Aggregator,
+    /// Words per group.
+    pub keywords: Keywords,
+}
+
 /// Codes everything and writes the outputs. Input errors (bad manifest, bad units file,
 /// missing path, non-empty output folder) are found before anything is written.
 pub fn run(coder: &Coder, opts: &CodeOptions) -> Result<RunCounts> {
+    let a = analyze(coder, opts, true)?;
+    let settings = RunSettings {
+        regions: opts.regions.name.clone(),
+        unit: format!("{:?}", opts.unit_mode).to_lowercase(),
+    };
+    let report = output::Report {
+        agg: &a.agg,
+        keywords: &a.keywords,
+        cb: &coder.codebook,
+        counts: &a.counts,
+        settings: &settings,
+        top: opts.top,
+    };
+    output::write_tables(&opts.out, &report)?;
+    if opts.xlsx {
+        crate::xlsx::write_workbook(
+            &opts.out.join("report.xlsx"),
+            &report,
+            &opts.out.join("units.csv"),
+        )?;
+    }
+    Ok(a.counts)
+}
+
+/// Reads, codes and counts everything. With `records`, writes `units.csv`,
+/// `documents.csv` (and `review.csv` with a model) into `opts.out` as it goes;
+/// without, writes nothing (for `keywords`).
+pub fn analyze(coder: &Coder, opts: &CodeOptions, records: bool) -> Result<Analysis> {
     let source = match &opts.units {
         Some((path, col)) => Source::Units(UnitsFile::open(path, col)?),
         None => {
@@ -87,8 +140,21 @@ pub fn run(coder: &Coder, opts: &CodeOptions) -> Result<RunCounts> {
             )?)
         }
     };
-    prepare_out_dir(&opts.out, opts.force)?;
+    let out = if records {
+        prepare_out_dir(&opts.out, opts.force)?;
+        opts.out.clone()
+    } else {
+        PathBuf::new()
+    };
+    let file = |name: &str| {
+        if records {
+            out.join(name)
+        } else {
+            PathBuf::new()
+        }
+    };
     let mut agg = Aggregator::new(coder.codebook.categories.len());
+    let mut keywords = Keywords::default();
     let mut counts = RunCounts::default();
     let mut extra = match &source {
         Source::Units(u) => carried_columns(u),
@@ -98,28 +164,72 @@ pub fn run(coder: &Coder, opts: &CodeOptions) -> Result<RunCounts> {
         extra.extend(["source".to_string(), "confidence".to_string()]);
     }
     let mut w = Writers {
-        units: UnitsWriter::create(&opts.out.join("units.csv"), &extra)?,
-        docs: DocumentsWriter::create(&opts.out.join("documents.csv"))?,
+        units: UnitsWriter::create(
+            &file("units.csv"),
+            &coder
+                .codebook
+                .dimensions
+                .iter()
+                .map(|d| d.id.clone())
+                .collect::<Vec<_>>(),
+            &extra,
+        )?,
+        docs: DocumentsWriter::create(&file("documents.csv"))?,
         review: match opts.model {
-            Some(_) => Some(ReviewWriter::create(&opts.out.join("review.csv"))?),
-            None => None,
+            Some(_) if records => Some(ReviewWriter::create(&file("review.csv"))?),
+            _ => None,
         },
     };
     match source {
-        Source::Files(files) => code_files(coder, opts, &files, &mut agg, &mut counts, &mut w)?,
-        Source::Units(u) => code_units(coder, opts, &u, &mut agg, &mut counts, &mut w)?,
+        Source::Files(files) => code_files(
+            coder,
+            opts,
+            &files,
+            &mut agg,
+            &mut keywords,
+            &mut counts,
+            &mut w,
+        )?,
+        Source::Units(u) => code_units(
+            coder,
+            opts,
+            &u,
+            &mut agg,
+            &mut keywords,
+            &mut counts,
+            &mut w,
+        )?,
     }
     w.units.finish()?;
     w.docs.finish()?;
     if let Some(r) = w.review {
         r.finish()?;
     }
-    let settings = RunSettings {
-        regions: opts.regions.name.clone(),
-        unit: format!("{:?}", opts.unit_mode).to_lowercase(),
-    };
-    output::write_tables(&opts.out, &agg, &coder.codebook, &counts, &settings)?;
-    Ok(counts)
+    Ok(Analysis {
+        counts,
+        agg,
+        keywords,
+    })
+}
+
+/// Adds the keywords of one unit's tokens (in `buf`, as the coder left them) to `words`.
+/// English units are re-tokenized unstemmed so that keywords read as words.
+fn count_words(
+    coder: &Coder,
+    stopwords: &Stopwords,
+    text: &str,
+    lang: Lang,
+    buf: &mut TokenStream,
+    words: &mut WordCounts,
+) {
+    if lang == Lang::En {
+        coder.tokenizer.tokenize_with(text, lang, false, buf);
+    }
+    for k in buf.keys() {
+        if stopwords.keeps(k) {
+            words.add(k, 1);
+        }
+    }
 }
 
 fn prepare_out_dir(out: &Path, force: bool) -> Result<()> {
@@ -189,6 +299,7 @@ struct Coded {
     units: Vec<UnitRecord>,
     review: Vec<Vec<String>>,
     keys: Option<GroupKeys>,
+    words: WordCounts,
 }
 
 /// The streaming outputs.
@@ -337,6 +448,7 @@ fn code_files(
     opts: &CodeOptions,
     files: &[InputFile],
     agg: &mut Aggregator,
+    keywords: &mut Keywords,
     counts: &mut RunCounts,
     w: &mut Writers,
 ) -> Result<()> {
@@ -397,6 +509,7 @@ fn code_files(
             }
             if let Some(keys) = &c.keys {
                 tally_document(agg, counts, keys, &c.units);
+                keywords.add_document(keys, &c.words);
             }
             for u in &c.units {
                 w.units.write(u)?;
@@ -425,6 +538,9 @@ fn tally_document(
     counts.unknown_year += usize::from(keys.year == region::UNKNOWN);
     for u in units {
         agg.add_unit(keys, &u.category_idx, u.boilerplate);
+        if !u.boilerplate {
+            agg.add_dimension_values(&u.category_idx, &u.dimension_idx);
+        }
     }
 }
 
@@ -448,6 +564,7 @@ fn code_file(
             units: Vec::new(),
             review: Vec::new(),
             keys: None,
+            words: WordCounts::default(),
         }
     };
     match &f.disposition {
@@ -475,10 +592,15 @@ fn code_file(
     let mut buf = TokenStream::default();
     let keys = keys_of(&meta);
     let mut review = Vec::new();
+    let mut words = WordCounts::default();
     let units: Vec<UnitRecord> = segments
         .iter()
         .map(|seg| {
             let codes = coder.code(&norm.text[seg.start..seg.end], lang, &mut buf);
+            if !seg.kind.is_boilerplate() {
+                let text = &norm.text[seg.start..seg.end];
+                count_words(coder, &opts.stopwords, text, lang, &mut buf, &mut words);
+            }
             let (os, oe) = norm.original_span(seg.start, seg.end);
             let mut u = unit_record(
                 coder,
@@ -529,6 +651,7 @@ fn code_file(
         units,
         review,
         keys: Some(keys),
+        words,
     }
 }
 
@@ -558,21 +681,34 @@ fn unit_record(
 ) -> UnitRecord {
     let cb = &coder.codebook;
     let join = |ids: Vec<&str>| ids.join(";");
-    let evidence = codes
+    let concept_evidence = codes
         .hits
         .iter()
-        .map(|h| {
+        .map(|h| (cb.concepts[h.concept].id.clone(), h));
+    // Dimension evidence is named `dimension.value`, e.g. `stage.startup:初创@3-5`.
+    let dimension_evidence = codes.dimension_hits.iter().map(|h| {
+        let v = &cb.dimension_values[h.concept];
+        (format!("{}.{}", cb.dimensions[v.dimension].id, v.id), h)
+    });
+    let evidence = concept_evidence
+        .chain(dimension_evidence)
+        .map(|(name, h)| {
             let (s, e, t) = span(h.start, h.end);
-            format!(
-                "{}:{}@{}-{}",
-                cb.concepts[h.concept].id,
-                t.replace([';', '\n'], " "),
-                s,
-                e
-            )
+            format!("{name}:{}@{}-{}", t.replace([';', '\n'], " "), s, e)
         })
         .collect::<Vec<_>>()
         .join(";");
+    let dimensions = (0..cb.dimensions.len())
+        .map(|d| {
+            let ids: Vec<&str> = codes
+                .dimension_values
+                .iter()
+                .filter(|&&v| cb.dimension_values[v].dimension == d)
+                .map(|&v| cb.dimension_values[v].id.as_str())
+                .collect();
+            ids.join(";")
+        })
+        .collect();
     UnitRecord {
         level: keys.level.clone(),
         province: keys.province.clone(),
@@ -605,6 +741,8 @@ fn unit_record(
         ),
         evidence,
         category_idx: codes.categories.clone(),
+        dimensions,
+        dimension_idx: codes.dimension_values.clone(),
         ..Default::default()
     }
 }
@@ -635,6 +773,7 @@ fn code_units(
     opts: &CodeOptions,
     u: &UnitsFile,
     agg: &mut Aggregator,
+    keywords: &mut Keywords,
     counts: &mut RunCounts,
     w: &mut Writers,
 ) -> Result<()> {
@@ -656,7 +795,8 @@ fn code_units(
         if batch.is_empty() {
             break;
         }
-        let coded: Vec<(UnitRecord, GroupKeys, Option<Vec<String>>)> = batch
+        type Row = (UnitRecord, GroupKeys, Option<Vec<String>>, WordCounts);
+        let coded: Vec<Row> = batch
             .par_iter()
             .map(|row| {
                 let mut norm: Normalized = normalize(&row.text);
@@ -682,7 +822,19 @@ fn code_units(
                     ..keys_of(&meta)
                 };
                 let kind = segment::classify_line(norm.text.trim(), lang);
-                let codes = coder.code(&norm.text, lang, &mut TokenStream::default());
+                let mut buf = TokenStream::default();
+                let codes = coder.code(&norm.text, lang, &mut buf);
+                let mut words = WordCounts::default();
+                if !kind.is_boilerplate() {
+                    count_words(
+                        coder,
+                        &opts.stopwords,
+                        &norm.text,
+                        lang,
+                        &mut buf,
+                        &mut words,
+                    );
+                }
                 let original = OriginalText::new(&row.text);
                 let mut rec = unit_record(
                     coder,
@@ -708,14 +860,18 @@ fn code_units(
                     .model
                     .as_ref()
                     .and_then(|(clf, mode)| apply_model(coder, clf, *mode, &norm.text, &mut rec));
-                (rec, keys, review)
+                (rec, keys, review, words)
             })
             .collect();
-        for (rec, keys, review) in &coded {
+        for (rec, keys, review, words) in &coded {
+            keywords.add_document(keys, words);
             if !doc_keys_seen.replace(true) {
                 agg.add_document(keys);
             }
             agg.add_unit(keys, &rec.category_idx, rec.boilerplate);
+            if !rec.boilerplate {
+                agg.add_dimension_values(&rec.category_idx, &rec.dimension_idx);
+            }
             n_units += 1;
             n_coded += usize::from(!rec.boilerplate && !rec.category_idx.is_empty());
             langs.insert(rec.lang);
