@@ -101,8 +101,7 @@ fn write_units(
         ws.set_column_width(j as u16, w)?;
     }
     ws.set_freeze_panes(1, 0)?;
-    let mut n = 0usize;
-    for rec in rdr.records() {
+    for (n, rec) in rdr.records().enumerate() {
         let Ok(rec) = rec else { break };
         if n == MAX_UNIT_ROWS {
             return Ok(Some(format!(
@@ -114,7 +113,6 @@ fn write_units(
             let v: String = v.chars().take(32_767).collect();
             ws.write_string(n as u32 + 1, j as u16, v)?;
         }
-        n += 1;
     }
     Ok(None)
 }
