@@ -9,11 +9,13 @@
 
 pub mod aggregate;
 pub mod agree;
+pub mod charts;
 pub mod classify;
 pub mod codebook;
 pub mod coder;
 pub mod decode;
 pub mod error;
+pub mod html;
 pub mod keywords;
 pub mod lang;
 pub mod metadata;

@@ -422,7 +422,17 @@ pub fn write_tables(dir: &Path, report: &Report) -> Result<()> {
         md.push_str(&markdown_excerpt(t, 60));
     }
     let path = dir.join("report.md");
-    std::fs::write(&path, md).map_err(|e| Error::io(&path, e))
+    std::fs::write(&path, md).map_err(|e| Error::io(&path, e))?;
+    let charts = crate::charts::all(agg, cb);
+    let chart_dir = dir.join("charts");
+    std::fs::create_dir_all(&chart_dir).map_err(|e| Error::io(&chart_dir, e))?;
+    for (name, svg) in &charts {
+        let path = chart_dir.join(name);
+        std::fs::write(&path, svg).map_err(|e| Error::io(&path, e))?;
+    }
+    let path = dir.join("report.html");
+    let html = crate::html::report_html(report, &charts, &dir.join("units.csv"));
+    std::fs::write(&path, html).map_err(|e| Error::io(&path, e))
 }
 
 /// A table in Markdown, cut to `max_rows` rows with a pointer to the full CSV.

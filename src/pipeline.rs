@@ -300,6 +300,68 @@ struct Coded {
     review: Vec<Vec<String>>,
     keys: Option<GroupKeys>,
     words: WordCounts,
+    /// Bytes of text read.
+    bytes: usize,
+}
+
+/// A progress bar on stderr for runs over a second: files, units, throughput. Hidden
+/// unless asked for and stderr is a terminal.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    start: std::time::Instant,
+    units: std::cell::Cell<usize>,
+    bytes: std::cell::Cell<usize>,
+    shown: std::cell::Cell<bool>,
+}
+
+impl Progress {
+    fn new(enabled: bool, files: usize) -> Self {
+        use std::io::IsTerminal;
+        let bar = (enabled && std::io::stderr().is_terminal()).then(|| {
+            let b = indicatif::ProgressBar::with_draw_target(
+                Some(files as u64),
+                indicatif::ProgressDrawTarget::hidden(),
+            );
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{bar:30} {pos}/{len} files  {msg}  {elapsed} (eta {eta})",
+            ) {
+                b.set_style(style);
+            }
+            b
+        });
+        Progress {
+            bar,
+            start: std::time::Instant::now(),
+            units: Default::default(),
+            bytes: Default::default(),
+            shown: Default::default(),
+        }
+    }
+
+    fn file(&self, units: usize, bytes: usize) {
+        let Some(bar) = &self.bar else { return };
+        self.units.set(self.units.get() + units);
+        self.bytes.set(self.bytes.get() + bytes);
+        let secs = self.start.elapsed().as_secs_f64();
+        if !self.shown.get() && secs > 1.0 {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            self.shown.set(true);
+        }
+        bar.inc(1);
+        bar.set_message(format!(
+            "{} units, {:.1} MB/s",
+            self.units.get(),
+            self.bytes.get() as f64 / 1e6 / secs.max(1e-3)
+        ));
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
 }
 
 /// The streaming outputs.
@@ -466,6 +528,7 @@ fn code_files(
     }
     let indexed: Vec<(usize, &InputFile)> = doc_ids.into_iter().zip(files).collect();
     let mut seen: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    let progress = Progress::new(opts.progress, files.len());
     for batch in indexed.chunks(opts.batch.max(1)) {
         let results: Vec<Coded> = batch
             .par_iter()
@@ -511,6 +574,7 @@ fn code_files(
                 tally_document(agg, counts, keys, &c.units);
                 keywords.add_document(keys, &c.words);
             }
+            progress.file(c.units.len(), c.bytes);
             for u in &c.units {
                 w.units.write(u)?;
             }
@@ -565,6 +629,7 @@ fn code_file(
             review: Vec::new(),
             keys: None,
             words: WordCounts::default(),
+            bytes: 0,
         }
     };
     match &f.disposition {
@@ -652,6 +717,7 @@ fn code_file(
         review,
         keys: Some(keys),
         words,
+        bytes: extracted.text.len(),
     }
 }
 

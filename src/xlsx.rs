@@ -6,7 +6,7 @@
 use crate::error::{Error, Result};
 use crate::output::Report;
 use crate::tables::{Cell, Table};
-use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 use std::path::Path;
 
 /// Rows of `units.csv` copied into the workbook; beyond this the sheet says where the rest is.
@@ -136,6 +136,14 @@ pub fn write_workbook(path: &Path, report: &Report, units_csv: &Path) -> Result<
         ],
     };
     let mut wb = Workbook::new();
+    // A fixed creation date keeps the file byte-identical across runs.
+    let created = ExcelDateTime::from_ymd(2000, 1, 1).map_err(xerr)?;
+    wb.set_properties(
+        &DocProperties::new()
+            .set_creation_datetime(&created)
+            .set_author("policy-coder")
+            .set_title("policy-coder report"),
+    );
     for t in report.tables() {
         write_table(wb.add_worksheet(), &t, &f).map_err(xerr)?;
     }

@@ -111,20 +111,33 @@ fn same_input_gives_the_same_bytes() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
     let samples = root().join("corpus-samples");
-    code(&[samples.to_str().unwrap()], &a).code(0);
+    code(&[samples.to_str().unwrap(), "--xlsx"], &a).code(0);
     bin()
-        .args(["code", samples.to_str().unwrap(), "--threads", "1", "--out"])
+        .args([
+            "code",
+            samples.to_str().unwrap(),
+            "--xlsx",
+            "--threads",
+            "1",
+            "--out",
+        ])
         .arg(&b)
         .assert()
         .code(0);
-    for f in fs::read_dir(&a).unwrap() {
-        let name = f.unwrap().file_name();
-        assert_eq!(
-            fs::read(a.join(&name)).unwrap(),
-            fs::read(b.join(&name)).unwrap(),
-            "{name:?} differs"
-        );
+    let mut n = 0;
+    for f in walkdir::WalkDir::new(&a).sort_by_file_name() {
+        let f = f.unwrap();
+        if f.file_type().is_file() {
+            let rel = f.path().strip_prefix(&a).unwrap();
+            assert_eq!(
+                fs::read(f.path()).unwrap(),
+                fs::read(b.join(rel)).unwrap(),
+                "{rel:?} differs"
+            );
+            n += 1;
+        }
     }
+    assert!(n >= 20, "only {n} files compared");
 }
 
 const TINY_CODEBOOK: &str = r#"
