@@ -139,7 +139,7 @@ pub fn report_html(report: &Report, charts: &[(&str, String)], units_csv: &Path)
         let _ = write!(s, "<a href=\"#{}\">{}</a>", esc(&t.id), esc(&t.id));
     }
     s.push_str("<a href=\"#units-section\">Units</a></nav>\n");
-    let _ = write!(
+    let _ = writeln!(
         s,
         "<section id=\"summary\"><h2>Summary</h2><p>Codebook <b>{}</b> {} (hash {}), regions \
          <code>{}</code>, units <code>{}</code>.</p><table class=\"data\"><tbody>\
@@ -149,7 +149,7 @@ pub fn report_html(report: &Report, charts: &[(&str, String)], units_csv: &Path)
          <tr><td>body units</td><td class=\"n\">{}</td></tr>\
          <tr><td>coded units</td><td class=\"n\">{}</td></tr>\
          <tr><td>coding references</td><td class=\"n\">{refs}</td></tr>\
-         </tbody></table></section>\n",
+         </tbody></table></section>",
         esc(&report.cb.id),
         esc(&report.cb.version),
         esc(&report.cb.hash),
@@ -170,7 +170,7 @@ pub fn report_html(report: &Report, charts: &[(&str, String)], units_csv: &Path)
         s.push_str(&table_html(t));
     }
     let (json, left_out) = units_json(units_csv);
-    let _ = write!(
+    let _ = writeln!(
         s,
         "<section id=\"units-section\"><h2>Coded units</h2><p class=\"note\">Body units with \
          their categories; hover a row for its evidence. Filter by category, region, level or \
@@ -181,16 +181,16 @@ pub fn report_html(report: &Report, charts: &[(&str, String)], units_csv: &Path)
          text or evidence\"></div><p id=\"count\"></p><div class=\"scroll\"><table \
          class=\"data\" id=\"units\"><thead><tr><th>unit</th><th>file</th><th>level</th>\
          <th>region</th><th>province</th><th>year</th><th>categories</th><th>text</th></tr>\
-         </thead><tbody></tbody></table></div></section>\n",
+         </thead><tbody></tbody></table></div></section>",
         if left_out > 0 {
             format!(" The first {MAX_UNITS} body units are here; {left_out} more are in units.csv.")
         } else {
             String::new()
         }
     );
-    let _ = write!(
+    let _ = writeln!(
         s,
-        "<script type=\"application/json\" id=\"units-data\">{json}</script>\n<script>{SCRIPT}</script>\n</body></html>\n"
+        "<script type=\"application/json\" id=\"units-data\">{json}</script>\n<script>{SCRIPT}</script>\n</body></html>"
     );
     s
 }
