@@ -15,6 +15,7 @@ pub mod codebook;
 pub mod coder;
 pub mod decode;
 pub mod error;
+pub mod exchange;
 pub mod html;
 pub mod keywords;
 pub mod lang;

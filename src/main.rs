@@ -282,9 +282,44 @@ enum CodebookCommand {
     /// Print the codebook tree with term counts (default: the built-in codebook).
     #[command(after_help = "Example:\n  policy-coder codebook show")]
     Show {
-        /// Codebook TOML file.
+        /// Codebook file (TOML, quanteda YAML, LIWC .dic).
         file: Option<PathBuf>,
     },
+    /// Write the codebook as a REFI-QDA codebook (.qdc), a Markdown appendix table, or CSV.
+    #[command(
+        after_help = "Examples:\n  policy-coder codebook export --format qdc --out instruments.qdc\n  policy-coder codebook export my.toml --format md > appendix.md\n\nThe .qdc file (REFI-QDA codebook 1.0) imports into NVivo, ATLAS.ti, MAXQDA and QualCoder:\ncores, categories and concepts as nested codes, labels and terms in the descriptions."
+    )]
+    Export {
+        /// Codebook file (default: the built-in codebook).
+        file: Option<PathBuf>,
+        /// qdc, md or csv.
+        #[arg(long, default_value = "qdc")]
+        format: String,
+        /// Output file (default: standard output).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Read a REFI-QDA codebook (.qdc) into a TOML codebook skeleton whose terms you fill in.
+    #[command(
+        after_help = "Example:\n  policy-coder codebook import from_nvivo.qdc --out my_codebook.toml\n\nTop-level codes become cores, their children categories, grandchildren concepts.\nquanteda YAML dictionaries (.yml) and LIWC dictionaries (.dic) need no import: pass them as --codebook."
+    )]
+    Import {
+        /// The .qdc file.
+        file: PathBuf,
+        /// Output TOML file (default: standard output).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+fn write_out(out: Option<&PathBuf>, text: &str) -> Result<()> {
+    match out {
+        Some(p) => std::fs::write(p, text).with_context(|| format!("cannot write {}", p.display())),
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+    }
 }
 
 fn parse_size(s: &str) -> std::result::Result<u64, String> {
@@ -305,7 +340,7 @@ fn parse_size(s: &str) -> std::result::Result<u64, String> {
 
 fn load_codebook(path: Option<&PathBuf>) -> Result<Codebook> {
     Ok(match path {
-        Some(p) => Codebook::load(p)?,
+        Some(p) => policy_coder::exchange::load_any(p)?,
         None => Codebook::default_codebook(),
     })
 }
@@ -593,7 +628,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Evaluate(args) => evaluate(args),
         Command::Agree(args) => agree(args),
         Command::Codebook(CodebookCommand::Check { file }) => {
-            let cb = Codebook::load(&file)?;
+            let cb = policy_coder::exchange::load_any(&file)?;
             let terms: usize = cb
                 .concepts
                 .iter()
@@ -607,6 +642,24 @@ fn run(cli: Cli) -> Result<u8> {
                 cb.concepts.len(),
                 terms
             );
+            Ok(EXIT_OK)
+        }
+        Command::Codebook(CodebookCommand::Export { file, format, out }) => {
+            let cb = load_codebook(file.as_ref())?;
+            let text = match format.as_str() {
+                "qdc" => policy_coder::exchange::to_qdc(&cb),
+                "md" | "markdown" => policy_coder::exchange::to_markdown(&cb),
+                "csv" => policy_coder::exchange::to_csv(&cb),
+                other => anyhow::bail!("--format {other}: expected qdc, md or csv"),
+            };
+            write_out(out.as_ref(), &text)?;
+            Ok(EXIT_OK)
+        }
+        Command::Codebook(CodebookCommand::Import { file, out }) => {
+            let xml = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let toml = policy_coder::exchange::qdc_to_toml(&xml, &file.display().to_string())?;
+            write_out(out.as_ref(), &toml)?;
             Ok(EXIT_OK)
         }
         Command::Codebook(CodebookCommand::Show { file }) => {

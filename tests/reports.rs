@@ -194,7 +194,10 @@ fn xlsx_has_a_sheet_per_table_numeric_percentages_and_chinese_text() {
     assert!(sheet.contains("<pane ySplit=\"1\""), "header row frozen");
     // The units sheet has a row per unit plus the header.
     let units = read_csv(&out.join("units.csv")).len();
-    let position = wb.split("<sheet ").position(|s| s.contains("name=\"units\"")).unwrap();
+    let position = wb
+        .split("<sheet ")
+        .position(|s| s.contains("name=\"units\""))
+        .unwrap();
     let last = zip_entry(&path, &format!("xl/worksheets/sheet{position}.xml"));
     assert!(last.contains(&format!("<row r=\"{}\"", units + 1)));
 }
@@ -307,4 +310,65 @@ fn html_report_renders_in_headless_chromium() {
         dom.contains(&format!("<p id=\"count\">{units} of {units} units</p>")),
         "the filter script did not run"
     );
+}
+
+#[test]
+fn codebook_export_import_and_yaml_dictionaries_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let qdc = dir.path().join("cb.qdc");
+    bin()
+        .args(["codebook", "export", "--format", "qdc", "--out"])
+        .arg(&qdc)
+        .assert()
+        .code(0);
+    let toml = dir.path().join("skeleton.toml");
+    bin()
+        .args(["codebook", "import"])
+        .arg(&qdc)
+        .arg("--out")
+        .arg(&toml)
+        .assert()
+        .code(0);
+    let skeleton = fs::read_to_string(&toml).unwrap();
+    assert!(skeleton.contains("id = \"fiscal_support\"") && skeleton.contains("TODO: terms"));
+    // Unfilled terms: the check names the problem.
+    bin()
+        .args(["codebook", "check"])
+        .arg(&toml)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("empty term list"));
+    let md = bin()
+        .args(["codebook", "export", "--format", "md"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    assert!(String::from_utf8(md)
+        .unwrap()
+        .contains("| 供给型政策工具 / Supply-side instruments |"));
+    let yml = dir.path().join("dict.yml");
+    fs::write(
+        &yml,
+        "central:\n  pilot: [试点]\n  reform: [改革]\nlocal:\n  service: [服务]\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    bin()
+        .arg("code")
+        .arg(root().join("corpus-samples"))
+        .arg("--codebook")
+        .arg(&yml)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(0);
+    let shares = read_csv(&out.join("shares_overall.csv"));
+    let cores: Vec<&str> = shares
+        .iter()
+        .filter(|r| r["category"].is_empty())
+        .map(|r| r["core"].as_str())
+        .collect();
+    assert_eq!(cores, ["central", "local"]);
 }
