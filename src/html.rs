@@ -46,10 +46,9 @@ fn table_html(t: &Table) -> String {
 
 /// Coded units from `units.csv` as a JSON array of
 /// `[unit_id, file, level, region, province, year, categories, text, evidence]`,
-/// body units only, at most [`MAX_UNITS`]; and how many were left out.
-fn units_json(units_csv: &Path) -> (String, usize) {
+/// body units only, at most [`MAX_UNITS`] (the file is read no further).
+fn units_json(units_csv: &Path) -> String {
     let mut rows = Vec::new();
-    let mut left_out = 0usize;
     if let Ok(mut rdr) = csv::Reader::from_path(units_csv) {
         let h = rdr.headers().cloned().unwrap_or_default();
         let col = |name: &str| h.iter().position(|x| x == name);
@@ -73,8 +72,7 @@ fn units_json(units_csv: &Path) -> (String, usize) {
                 continue;
             }
             if rows.len() == MAX_UNITS {
-                left_out += 1;
-                continue;
+                break;
             }
             let row: Vec<&str> = cols
                 .iter()
@@ -84,10 +82,7 @@ fn units_json(units_csv: &Path) -> (String, usize) {
         }
     }
     // `</` would end the script element early.
-    (
-        format!("[{}]", rows.join(",\n")).replace("</", "<\\/"),
-        left_out,
-    )
+    format!("[{}]", rows.join(",\n")).replace("</", "<\\/")
 }
 
 const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI','Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;margin:0 auto;max-width:1200px;padding:0 16px 48px;color:#222}
@@ -121,9 +116,14 @@ document.getElementById('count').textContent=shown.length+' of '+units.length+' 
 [sel.category,sel.region,sel.level].forEach(function(e){e.addEventListener('change',render);});
 q.addEventListener('input',render);render();})();";
 
-/// The report page. `charts` are (file name, SVG) pairs; units come from `units_csv`.
-pub fn report_html(report: &Report, charts: &[(&str, String)], units_csv: &Path) -> String {
-    let tables = report.tables();
+/// The report page with `tables` (from [`Report::tables`]); `charts` are (file name, SVG)
+/// pairs; units come from `units_csv`.
+pub fn report_html(
+    report: &Report,
+    tables: &[Table],
+    charts: &[(&str, String)],
+    units_csv: &Path,
+) -> String {
     let o = report.agg.overall();
     let refs: u64 = o.references.iter().sum();
     let c = report.counts;
@@ -135,7 +135,7 @@ pub fn report_html(report: &Report, charts: &[(&str, String)], units_csv: &Path)
     s.push_str(STYLE);
     s.push_str("</style></head><body>\n<h1>policy-coder report</h1>\n<nav>");
     s.push_str("<a href=\"#summary\">Summary</a><a href=\"#charts\">Charts</a>");
-    for t in &tables {
+    for t in tables {
         let _ = write!(s, "<a href=\"#{}\">{}</a>", esc(&t.id), esc(&t.id));
     }
     s.push_str("<a href=\"#units-section\">Units</a></nav>\n");
@@ -166,10 +166,11 @@ pub fn report_html(report: &Report, charts: &[(&str, String)], units_csv: &Path)
         let _ = writeln!(s, "<figure><!-- charts/{name} -->{svg}</figure>");
     }
     s.push_str("</section>\n");
-    for t in &tables {
+    for t in tables {
         s.push_str(&table_html(t));
     }
-    let (json, left_out) = units_json(units_csv);
+    let json = units_json(units_csv);
+    let left_out = (o.body_units as usize).saturating_sub(MAX_UNITS);
     let _ = writeln!(
         s,
         "<section id=\"units-section\"><h2>Coded units</h2><p class=\"note\">Body units with \

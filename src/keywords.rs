@@ -7,7 +7,8 @@
 use crate::aggregate::{Dim, GroupKeys};
 use crate::error::{Error, Result};
 use crate::stats::{self, Keyness};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 const ZH: &str = include_str!("../data/stopwords_zh.txt");
@@ -16,7 +17,7 @@ const EN: &str = include_str!("../data/stopwords_en.txt");
 /// Which words count as keywords.
 #[derive(Debug, Clone)]
 pub struct Stopwords {
-    words: HashSet<String>,
+    words: FxHashSet<String>,
     /// Keep one-character words (Chinese 省, 县 …).
     pub keep_single_chars: bool,
     /// Keep words made only of digits and number punctuation.
@@ -45,7 +46,7 @@ impl Stopwords {
     /// No stop words at all.
     pub fn empty() -> Self {
         Stopwords {
-            words: HashSet::new(),
+            words: FxHashSet::default(),
             ..Default::default()
         }
     }
@@ -94,7 +95,7 @@ impl Stopwords {
 #[derive(Debug, Clone, Default)]
 pub struct WordCounts {
     /// Count per word.
-    pub counts: HashMap<String, u64>,
+    pub counts: FxHashMap<String, u64>,
     /// All words kept.
     pub total: u64,
 }
@@ -126,14 +127,22 @@ impl WordCounts {
     }
 }
 
-/// Word counts per group of every dimension.
-#[derive(Debug, Clone, Default)]
+/// Word counts per group of the chosen dimensions (level and region unless told otherwise);
+/// the overall counts are the sum of the first dimension's groups. Memory grows with the
+/// number of groups times the vocabulary, not with the corpus.
+#[derive(Debug, Clone)]
 pub struct Keywords {
+    dims: Vec<Dim>,
     groups: BTreeMap<(Dim, String), WordCounts>,
 }
 
-/// One row of a top-keywords table.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+impl Default for Keywords {
+    fn default() -> Self {
+        Keywords::new(&[Dim::Level, Dim::Region])
+    }
+}
+
+/// One row of a top-keywords table.#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct KeywordRow {
     /// Dimension name.
     pub dimension: &'static str,
@@ -177,9 +186,28 @@ pub struct KeynessRow {
 }
 
 impl Keywords {
+    /// Counts words per group of `dims` (Overall needs nothing: it is derived).
+    pub fn new(dims: &[Dim]) -> Self {
+        let mut dims: Vec<Dim> = dims
+            .iter()
+            .copied()
+            .filter(|d| *d != Dim::Overall)
+            .collect();
+        if dims.is_empty() {
+            dims.push(Dim::Level);
+        }
+        Keywords {
+            dims,
+            groups: BTreeMap::new(),
+        }
+    }
+
     /// Adds one document's word counts under its groups.
     pub fn add_document(&mut self, keys: &GroupKeys, words: &WordCounts) {
-        for dim in Dim::ALL {
+        if words.total == 0 {
+            return;
+        }
+        for &dim in &self.dims {
             self.groups
                 .entry((dim, keys.get(dim).to_string()))
                 .or_default()
@@ -187,14 +215,31 @@ impl Keywords {
         }
     }
 
-    /// The groups of a dimension in report order.
-    pub fn groups(&self, dim: Dim) -> Vec<(&str, &WordCounts)> {
-        let mut v: Vec<(&str, &WordCounts)> = self
-            .groups
-            .iter()
-            .filter(|((d, _), _)| *d == dim)
-            .map(|((_, g), w)| (g.as_str(), w))
-            .collect();
+    /// The groups of a dimension in report order, with their word counts; empty for a
+    /// dimension that was not counted.
+    pub fn groups(&self, dim: Dim) -> Vec<(String, WordCounts)> {
+        let source = if dim == Dim::Overall {
+            self.dims[0]
+        } else {
+            dim
+        };
+        let mut merged: BTreeMap<String, WordCounts> = BTreeMap::new();
+        for ((d, g), w) in &self.groups {
+            if *d == source {
+                let key = if dim == Dim::Overall {
+                    "all"
+                } else {
+                    g.as_str()
+                };
+                match merged.get_mut(key) {
+                    Some(m) => m.merge(w),
+                    None => {
+                        merged.insert(key.to_string(), w.clone());
+                    }
+                }
+            }
+        }
+        let mut v: Vec<(String, WordCounts)> = merged.into_iter().collect();
         v.sort_by_key(|(g, _)| crate::aggregate::group_order(dim, g));
         v
     }
@@ -222,10 +267,10 @@ impl Keywords {
     /// groups together — against the other group when there are two. Groups `unknown` and
     /// `national` are left out.
     pub fn keyness_rows(&self, dim: Dim, n: usize, alpha: f64) -> Vec<KeynessRow> {
-        let known: Vec<(&str, &WordCounts)> = self
+        let known: Vec<(String, WordCounts)> = self
             .groups(dim)
             .into_iter()
-            .filter(|(g, _)| *g != crate::region::UNKNOWN && *g != crate::region::NATIONAL)
+            .filter(|(g, _)| g != crate::region::UNKNOWN && g != crate::region::NATIONAL)
             .collect();
         let mut rows = Vec::new();
         if known.len() < 2 {
@@ -239,7 +284,7 @@ impl Keywords {
                 }
             }
             let reference = if known.len() == 2 {
-                known[1 - i].0.to_string()
+                known[1 - i].0.clone()
             } else {
                 "rest".to_string()
             };

@@ -393,7 +393,8 @@ fn keywords(args: KeywordsArgs) -> Result<u8> {
         other => anyhow::bail!("--by {other}: expected level, region, province, year or overall"),
     };
     let quiet = args.input.quiet;
-    let (coder, opts) = setup(args.input, PathBuf::new(), &args.words)?;
+    let (coder, mut opts) = setup(args.input, PathBuf::new(), &args.words)?;
+    opts.keyword_dims = vec![dim];
     let a = pipeline::analyze(&coder, &opts, false)?;
     let dims = if dim == Dim::Overall {
         vec![Dim::Overall]

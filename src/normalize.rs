@@ -77,6 +77,27 @@ pub fn normalize(original: &str) -> Normalized {
 /// by characters of the same UTF-8 length, so the offset map stays valid and evidence still
 /// points at the original text. Returns whether the text was converted.
 pub fn simplify_if_traditional(n: &mut Normalized) -> bool {
+    // Decide on the first 600 characters: a Simplified text is left alone without
+    // converting all of it.
+    let cut = n
+        .text
+        .char_indices()
+        .nth(600)
+        .map_or(n.text.len(), |(i, _)| i);
+    if cut < n.text.len() {
+        let head = &n.text[..cut];
+        let converted = fast2s::convert(head);
+        let (mut han, mut changed) = (0usize, 0usize);
+        for (a, b) in head.chars().zip(converted.chars()) {
+            if crate::lang::is_han(a) {
+                han += 1;
+                changed += usize::from(a != b);
+            }
+        }
+        if han == 0 || changed * 20 < han {
+            return false;
+        }
+    }
     let converted = fast2s::convert(&n.text);
     if converted.chars().count() != n.text.chars().count() {
         return false;

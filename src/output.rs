@@ -431,7 +431,7 @@ pub fn write_tables(dir: &Path, report: &Report) -> Result<()> {
         std::fs::write(&path, svg).map_err(|e| Error::io(&path, e))?;
     }
     let path = dir.join("report.html");
-    let html = crate::html::report_html(report, &charts, &dir.join("units.csv"));
+    let html = crate::html::report_html(report, &tables, &charts, &dir.join("units.csv"));
     std::fs::write(&path, html).map_err(|e| Error::io(&path, e))
 }
 

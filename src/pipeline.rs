@@ -51,6 +51,8 @@ pub struct CodeOptions {
     pub stopwords: Arc<Stopwords>,
     /// Words per group in keyword tables.
     pub top: usize,
+    /// Dimensions whose groups get word counts (the overall counts come free).
+    pub keyword_dims: Vec<crate::aggregate::Dim>,
     /// Also write `report.xlsx`.
     pub xlsx: bool,
     /// Show a progress bar on stderr (when it is a terminal).
@@ -73,6 +75,7 @@ impl CodeOptions {
             model: None,
             stopwords: Arc::new(Stopwords::default()),
             top: 30,
+            keyword_dims: vec![crate::aggregate::Dim::Level, crate::aggregate::Dim::Region],
             xlsx: false,
             progress: false,
         }
@@ -154,7 +157,7 @@ pub fn analyze(coder: &Coder, opts: &CodeOptions, records: bool) -> Result<Analy
         }
     };
     let mut agg = Aggregator::new(coder.codebook.categories.len());
-    let mut keywords = Keywords::default();
+    let mut keywords = Keywords::new(&opts.keyword_dims);
     let mut counts = RunCounts::default();
     let mut extra = match &source {
         Source::Units(u) => carried_columns(u),

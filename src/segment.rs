@@ -311,19 +311,39 @@ fn boilerplate_kind(line: &str, lang: Lang, near_date: bool) -> Option<Kind> {
     {
         return Some(Kind::Source);
     }
-    if p.doc_number.is_match(line) || p.order_number.is_match(line) {
+    // Cheap literal checks first: most lines are body text, and these patterns are long.
+    let short = line.len() <= 240;
+    if short
+        && line.contains('号')
+        && (p.doc_number.is_match(line) || p.order_number.is_match(line))
+    {
         return Some(Kind::DocNumber);
     }
-    if is_date_line(line) {
+    if short && is_date_line(line) {
         return Some(Kind::Date);
     }
-    if p.signature_with_date.is_match(line) || (near_date && p.org_suffix.is_match(line)) {
+    if short
+        && ((line.contains('日') && p.signature_with_date.is_match(line))
+            || (near_date && p.org_suffix.is_match(line)))
+    {
         return Some(Kind::Signature);
     }
-    if p.attachment.is_match(line) && line.chars().count() <= 80 {
+    if (line.starts_with('附') || line.starts_with('A'))
+        && p.attachment.is_match(line)
+        && line.chars().count() <= 80
+    {
         return Some(Kind::Attachment);
     }
-    if p.note.is_match(line) || (p.transmittal.is_match(line) && line.chars().count() <= 160) {
+    if short
+        && (line.contains("此件")
+            || line.contains("抄送")
+            || line.contains("印发")
+            || line.contains("联系"))
+        && p.note.is_match(line)
+    {
+        return Some(Kind::Note);
+    }
+    if line.contains("给你们") && p.transmittal.is_match(line) && line.chars().count() <= 160 {
         return Some(Kind::Note);
     }
     if lang == Lang::En {
