@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# End-to-end performance bench: generates a corpus, times `policy-coder code` with 1 and 2
+# threads, bare jieba-rs segmentation of the same text, and (when `import jieba` works) a
+# Python jieba baseline; prints throughput, peak RSS and the ratios.
+#
+#   bash bench/run.sh [SIZE] [WORKDIR]     (defaults: 200MB, target/bench)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SIZE=${1:-200MB}
+WORK=${2:-target/bench}
+PY_LIMIT_MB=${PY_LIMIT_MB:-20}
+cargo build --release -q --bin policy-coder --bin gen-corpus --example jieba_cut
+BIN=target/release/policy-coder
+CORPUS="$WORK/corpus-$SIZE"
+mkdir -p "$WORK"
+if [ ! -f "$CORPUS/metadata.csv" ]; then
+  rm -rf "$CORPUS"
+  target/release/gen-corpus --size "$SIZE" --out "$CORPUS" --seed 7
+fi
+MB=$(find "$CORPUS" -name '*.txt' -printf '%s\n' | awk '{s+=$1} END {printf "%.1f", s/1e6}')
+DOCS=$(find "$CORPUS" -name '*.txt' | wc -l)
+
+timed() { # timed OUTFILE CMD... → prints "seconds maxrss_kb"
+  local out=$1; shift
+  /usr/bin/time -f "%e %M" -o "$out" "$@" >/dev/null 2>"$out.stderr" || { cat "$out.stderr"; exit 1; }
+  cat "$out"
+}
+
+echo "machine: $(nproc) cores, $(awk '/model name/ {sub(/.*: /, ""); print; exit}' /proc/cpuinfo)"
+echo "corpus: $CORPUS ($DOCS documents, $MB MB)"
+
+# Start-up: code one small document (codebook load + compile + jieba dictionary + outputs).
+TINY="$WORK/tiny"; rm -rf "$TINY" "$WORK/out-tiny"; mkdir -p "$TINY"
+cp "$(find corpus-samples -name '*.txt' | sort | head -1)" "$TINY/"
+read -r START _ < <(timed "$WORK/time-tiny" "$BIN" code "$TINY" --out "$WORK/out-tiny" --quiet)
+
+declare -A SEC RSS
+for t in 1 2; do
+  rm -rf "$WORK/out-$t"
+  read -r SEC[$t] RSS[$t] < <(timed "$WORK/time-$t" "$BIN" code "$CORPUS" --out "$WORK/out-$t" --threads "$t" --quiet)
+done
+UNITS=$(grep -m1 '"units"' "$WORK/out-1/summary.json" | tr -dc '0-9')
+JIEBA_LINE=$(target/release/examples/jieba_cut "$CORPUS")
+JIEBA_MBS=$(echo "$JIEBA_LINE" | sed -E 's/.*\(([0-9.]+) MB\/s.*/\1/')
+PY_MBS=""
+if python3 -c 'import jieba' 2>/dev/null; then
+  PY_LINE=$(python3 bench/baseline.py "$CORPUS" codebooks/return-migrant-entrepreneurship.toml "$PY_LIMIT_MB" 2>/dev/null)
+  PY_MBS=$(echo "$PY_LINE" | sed -E 's/.*\(([0-9.]+) MB\/s.*/\1/')
+else
+  PY_LINE="python baseline skipped: python3 -c 'import jieba' fails (pip install jieba)"
+fi
+
+awk -v mb="$MB" -v docs="$DOCS" -v units="$UNITS" -v s1="${SEC[1]}" -v s2="${SEC[2]}" \
+    -v r1="${RSS[1]}" -v r2="${RSS[2]}" -v jb="$JIEBA_MBS" -v py="$PY_MBS" -v start="$START" 'BEGIN {
+  printf "\n| run | seconds | MB/s | documents/s | units/s | peak RSS MB |\n|---|---:|---:|---:|---:|---:|\n"
+  printf "| policy-coder code, 1 thread | %.2f | %.1f | %.0f | %.0f | %.0f |\n", s1, mb/s1, docs/s1, units/s1, r1/1024
+  printf "| policy-coder code, 2 threads | %.2f | %.1f | %.0f | %.0f | %.0f |\n", s2, mb/s2, docs/s2, units/s2, r2/1024
+  printf "| bare jieba-rs cut, 1 thread | %.2f | %.1f | | | |\n", mb/jb, jb
+  if (py != "") printf "| Python jieba.lcut + term counts (first %s MB) | | %.2f | | | |\n", ENVIRON["PY_LIMIT_MB"] ? ENVIRON["PY_LIMIT_MB"] : 20, py
+  printf "\nratios: 1 thread / bare jieba = %.2f (target >= 0.70); 2 threads / 1 thread = %.2f (target >= 1.7)", (mb/s1)/jb, s1/s2
+  if (py != "") printf "; 1 thread / Python = %.1fx (target >= 25)", (mb/s1)/py
+  printf "\nstart-up (one small document, all outputs): %.0f ms (target <= 200)\n", start*1000
+}'
+echo "$JIEBA_LINE"
+echo "$PY_LINE"
