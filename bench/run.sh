@@ -34,13 +34,16 @@ TINY="$WORK/tiny"; rm -rf "$TINY" "$WORK/out-tiny"; mkdir -p "$TINY"
 cp "$(find corpus-samples -name '*.txt' | sort | head -1)" "$TINY/"
 read -r START _ < <(timed "$WORK/time-tiny" "$BIN" code "$TINY" --out "$WORK/out-tiny" --quiet)
 
+# One thread is pinned to one core (the writer thread would otherwise use the second).
+PIN=""; command -v taskset >/dev/null 2>&1 && PIN="taskset -c 0"
 declare -A SEC RSS
 for t in 1 2; do
   rm -rf "$WORK/out-$t"
-  read -r SEC[$t] RSS[$t] < <(timed "$WORK/time-$t" "$BIN" code "$CORPUS" --out "$WORK/out-$t" --threads "$t" --quiet)
+  if [ "$t" = 1 ]; then pin=$PIN; else pin=""; fi
+  read -r SEC[$t] RSS[$t] < <(timed "$WORK/time-$t" $pin "$BIN" code "$CORPUS" --out "$WORK/out-$t" --threads "$t" --quiet)
 done
 UNITS=$(grep -m1 '"units"' "$WORK/out-1/summary.json" | tr -dc '0-9')
-JIEBA_LINE=$(target/release/examples/jieba_cut "$CORPUS")
+JIEBA_LINE=$($PIN target/release/examples/jieba_cut "$CORPUS")
 JIEBA_MBS=$(echo "$JIEBA_LINE" | sed -E 's/.*\(([0-9.]+) MB\/s.*/\1/')
 PY_MBS=""
 if python3 -c 'import jieba' 2>/dev/null; then
@@ -53,7 +56,7 @@ fi
 awk -v mb="$MB" -v docs="$DOCS" -v units="$UNITS" -v s1="${SEC[1]}" -v s2="${SEC[2]}" \
     -v r1="${RSS[1]}" -v r2="${RSS[2]}" -v jb="$JIEBA_MBS" -v py="$PY_MBS" -v start="$START" 'BEGIN {
   printf "\n| run | seconds | MB/s | documents/s | units/s | peak RSS MB |\n|---|---:|---:|---:|---:|---:|\n"
-  printf "| policy-coder code, 1 thread | %.2f | %.1f | %.0f | %.0f | %.0f |\n", s1, mb/s1, docs/s1, units/s1, r1/1024
+  printf "| policy-coder code, 1 thread (1 core) | %.2f | %.1f | %.0f | %.0f | %.0f |\n", s1, mb/s1, docs/s1, units/s1, r1/1024
   printf "| policy-coder code, 2 threads | %.2f | %.1f | %.0f | %.0f | %.0f |\n", s2, mb/s2, docs/s2, units/s2, r2/1024
   printf "| bare jieba-rs cut, 1 thread | %.2f | %.1f | | | |\n", mb/jb, jb
   if (py != "") printf "| Python jieba.lcut + term counts (first %s MB) | | %.2f | | | |\n", ENVIRON["PY_LIMIT_MB"] ? ENVIRON["PY_LIMIT_MB"] : 20, py

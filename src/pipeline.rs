@@ -532,11 +532,42 @@ fn code_files(
     let indexed: Vec<(usize, &InputFile)> = doc_ids.into_iter().zip(files).collect();
     let mut seen: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     let progress = Progress::new(opts.progress, files.len());
-    for batch in indexed.chunks(opts.batch.max(1)) {
-        let results: Vec<Coded> = batch
-            .par_iter()
-            .map(|(id, f)| code_file(coder, opts, &readers, *id, f))
-            .collect();
+    // Batches are coded in parallel on the pool while this thread writes the previous
+    // batch; the channel holds one batch, so memory stays bounded by two batches.
+    std::thread::scope(|scope| -> Result<()> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Coded>>(1);
+        let readers = &readers;
+        let indexed = &indexed;
+        scope.spawn(move || {
+            for batch in indexed.chunks(opts.batch.max(1)) {
+                let results: Vec<Coded> = batch
+                    .par_iter()
+                    .map(|(id, f)| code_file(coder, opts, readers, *id, f))
+                    .collect();
+                if tx.send(results).is_err() {
+                    // The writer stopped on an error; it reports it.
+                    return;
+                }
+            }
+        });
+        for results in rx {
+            write_batch(results, agg, keywords, counts, w, &mut seen, &progress)?;
+        }
+        Ok(())
+    })
+}
+
+/// Tallies and writes one coded batch, in path order.
+fn write_batch(
+    results: Vec<Coded>,
+    agg: &mut Aggregator,
+    keywords: &mut Keywords,
+    counts: &mut RunCounts,
+    w: &mut Writers,
+    seen: &mut std::collections::HashMap<String, String>,
+    progress: &Progress,
+) -> Result<()> {
+    {
         for mut c in results {
             counts.files += 1;
             if let Some(fp) = c.fingerprint.take() {
