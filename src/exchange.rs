@@ -405,9 +405,16 @@ pub fn qdc_to_toml(xml: &str, name: &str) -> Result<String> {
     // Path of indexes into the tree of the open Code elements.
     let mut depth = 0usize;
     let mut saw_codebook = false;
+    // Line of a byte position, for error messages (rounded down to a character boundary).
+    let line_at = |pos: usize| {
+        let mut p = pos.min(xml.len());
+        while !xml.is_char_boundary(p) {
+            p -= 1;
+        }
+        xml[..p].matches('\n').count() + 1
+    };
     loop {
         let pos = reader.buffer_position() as usize;
-        let line = xml[..pos.min(xml.len())].matches('\n').count() + 1;
         match reader.read_event() {
             Ok(ev @ (Event::Start(_) | Event::Empty(_)))
                 if {
@@ -432,7 +439,11 @@ pub fn qdc_to_toml(xml: &str, name: &str) -> Result<String> {
                     }
                 }
                 let Some(code_name) = code_name else {
-                    return Err(usage(name, line, "<Code> without a name attribute".into()));
+                    return Err(usage(
+                        name,
+                        line_at(pos),
+                        "<Code> without a name attribute".into(),
+                    ));
                 };
                 let node = Node {
                     id: slug(&code_name),
@@ -442,10 +453,11 @@ pub fn qdc_to_toml(xml: &str, name: &str) -> Result<String> {
                 depth += 1;
                 match depth {
                     1 => tree.cores.push(node),
-                    2 => match tree.cores.last_mut() {
-                        Some(c) => c.children.push(node),
-                        None => unreachable!("depth 2 follows a depth-1 code"),
-                    },
+                    2 => {
+                        if let Some(c) = tree.cores.last_mut() {
+                            c.children.push(node);
+                        }
+                    }
                     3 => {
                         if let Some(cat) = tree.cores.last_mut().and_then(|c| c.children.last_mut())
                         {
@@ -479,7 +491,7 @@ pub fn qdc_to_toml(xml: &str, name: &str) -> Result<String> {
             Ok(Event::Start(e)) if e.local_name().as_ref() == "CodeBook" => saw_codebook = true,
             Ok(Event::Eof) => break,
             Ok(_) => {}
-            Err(e) => return Err(usage(name, line, format!("invalid XML: {e}"))),
+            Err(e) => return Err(usage(name, line_at(pos), format!("invalid XML: {e}"))),
         }
     }
     if !saw_codebook {
@@ -911,5 +923,31 @@ mod tests {
             "{err}"
         );
         assert!(liwc_to_toml("word\t1\n", "x.dic").is_err());
+    }
+}
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        /// Any text given as a YAML, LIWC or qdc codebook gives a result or an error, never
+        /// a panic; whatever converts is valid TOML for the codebook parser to judge.
+        #[test]
+        fn converters_never_panic(src in "(?s).{0,400}", picks in proptest::collection::vec(0usize..12, 0..40)) {
+            let pieces = ["%\n", "1\tfunding\n", "word*\t1\n", "a:\n", "  - x\n", "  b: [y]\n",
+                "<CodeBook>", "<Code name=\"a\">", "</Code>", "<Code name=\"b\"/>", "\t", "\n"];
+            let mut s = src.clone();
+            for p in picks { s.push_str(pieces[p]); }
+            for text in [&src, &s] {
+                for out in [yaml_to_toml(text, "x.yml"), liwc_to_toml(text, "x.dic"), qdc_to_toml(text, "x.qdc")] {
+                    if let Ok(toml) = out {
+                        let _ = Codebook::parse(&toml, "x");
+                    }
+                }
+            }
+        }
     }
 }
