@@ -215,6 +215,25 @@ struct RawConcept {
     exclude: RawExclude,
 }
 
+/// Reports every pattern of `regexes` that does not compile, under `id`.
+fn check_regexes(
+    regexes: &[Spanned<String>],
+    id: &str,
+    problem: &mut dyn FnMut(std::ops::Range<usize>, &str, String),
+) {
+    for r in regexes {
+        if let Err(e) = regex::Regex::new(r.get_ref()) {
+            let detail = e.to_string();
+            let first = detail.lines().last().unwrap_or("").trim();
+            problem(
+                r.span(),
+                id,
+                format!("invalid regex `{}`: {first}", r.get_ref()),
+            );
+        }
+    }
+}
+
 fn line_of(src: &str, byte: usize) -> usize {
     src[..byte.min(src.len())]
         .bytes()
@@ -386,22 +405,7 @@ impl Codebook {
                     problem(c.id.span(), id, "empty term in a term list".into());
                 }
             }
-            for r in &c.regex {
-                if let Err(e) = regex::Regex::new(r.get_ref()) {
-                    let first = e
-                        .to_string()
-                        .lines()
-                        .last()
-                        .unwrap_or("")
-                        .trim()
-                        .to_string();
-                    problem(
-                        r.span(),
-                        id,
-                        format!("invalid regex `{}`: {first}", r.get_ref()),
-                    );
-                }
-            }
+            check_regexes(&c.regex, id, &mut problem);
             concepts.push(Concept {
                 id: id.clone(),
                 label: c.label.clone().unwrap_or_default(),
@@ -415,25 +419,11 @@ impl Codebook {
         }
         let mut dimensions = Vec::new();
         let mut dimension_values = Vec::new();
-        let reserved = [
-            "doc_id",
-            "unit_id",
-            "file",
-            "level",
-            "province",
-            "region",
-            "year",
-            "lang",
-            "boilerplate",
-            "text",
-            "concepts",
-            "categories",
-            "cores",
-            "evidence",
-            "kind",
-            "source",
-            "confidence",
-        ];
+        let reserved: Vec<&str> = crate::output::UNIT_COLUMNS
+            .iter()
+            .copied()
+            .chain(["source", "confidence"])
+            .collect();
         for d in &raw.dimension {
             let id = d.id.get_ref();
             check_id(&d.id, &mut problem);
@@ -473,22 +463,7 @@ impl Codebook {
                         "empty term list: give `zh`, `en` or `regex` terms".into(),
                     );
                 }
-                for r in &v.regex {
-                    if let Err(e) = regex::Regex::new(r.get_ref()) {
-                        let first = e
-                            .to_string()
-                            .lines()
-                            .last()
-                            .unwrap_or("")
-                            .trim()
-                            .to_string();
-                        problem(
-                            r.span(),
-                            vid,
-                            format!("invalid regex `{}`: {first}", r.get_ref()),
-                        );
-                    }
-                }
+                check_regexes(&v.regex, vid, &mut problem);
                 dimension_values.push(DimValue {
                     id: vid.clone(),
                     label: v.label.clone().unwrap_or_default(),
@@ -732,5 +707,32 @@ en = ["subsidy"]
     fn syntax_errors_name_the_line() {
         let e = problems("[[core]]\nid = \"a\nlabel = 3\n");
         assert!(e.contains("cb.toml:2:"), "{e}");
+    }
+
+    #[test]
+    fn dimensions_are_validated_like_concepts() {
+        let ok = format!(
+            "{OK}\n[[dimension]]\nid = \"stage\"\nlabel = {{ en = \"Stage\" }}\n\
+             [[dimension.value]]\nid = \"startup\"\nlabel = {{ en = \"Start-up\" }}\nzh = [\"初创期\"]\n"
+        );
+        let cb = Codebook::parse(&ok, "cb.toml").unwrap();
+        assert_eq!(cb.dimensions[0].id, "stage");
+        assert_eq!(cb.values_of(0).collect::<Vec<_>>(), [0]);
+        let bad = format!(
+            "{OK}\n[[dimension]]\nid = \"text\"\nlabel = {{ en = \"Text\" }}\n\
+             [[dimension.value]]\nid = \"a\"\nlabel = {{ en = \"A\" }}\nregex = [\"(\"]\n\
+             [[dimension.value]]\nid = \"a\"\nlabel = {{ en = \"A\" }}\n\
+             [[dimension]]\nid = \"empty\"\nlabel = {{ en = \"E\" }}\n"
+        );
+        let e = problems(&bad);
+        for want in [
+            "a units.csv column name",
+            "invalid regex `(`",
+            "duplicate value id in dimension `text`",
+            "empty term list",
+            "dimension without values",
+        ] {
+            assert!(e.contains(want), "{want} missing from {e}");
+        }
     }
 }

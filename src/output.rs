@@ -97,7 +97,8 @@ pub struct DocRecord {
     pub metadata_sources: String,
 }
 
-const UNIT_COLUMNS: [&str; 15] = [
+/// The fixed columns of `units.csv`, in order.
+pub const UNIT_COLUMNS: [&str; 15] = [
     "doc_id",
     "unit_id",
     "file",
