@@ -290,29 +290,17 @@ pub mod tests {
     use lopdf::content::{Content, Operation};
     use lopdf::{dictionary, Document, Object, Stream};
 
-    /// A PDF with one page per entry, each a list of lines in Helvetica (ASCII text).
-    pub fn pdf(pages: &[&[&str]]) -> Vec<u8> {
-        let mut doc = Document::with_version("1.5");
+    /// Saves `doc` with one page per operation list, all using `font_id` as `/F1`.
+    fn assemble(
+        mut doc: Document,
+        font_id: lopdf::ObjectId,
+        pages: Vec<Vec<Operation>>,
+    ) -> Vec<u8> {
         let pages_id = doc.new_object_id();
-        let font_id = doc.add_object(
-            dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" },
-        );
         let resources_id =
             doc.add_object(dictionary! { "Font" => dictionary! { "F1" => font_id } });
         let mut kids = Vec::new();
-        for lines in pages {
-            // One text object per line, as many PDF writers do.
-            let mut ops = Vec::new();
-            for (i, l) in lines.iter().enumerate() {
-                ops.push(Operation::new("BT", vec![]));
-                ops.push(Operation::new("Tf", vec!["F1".into(), 12.into()]));
-                ops.push(Operation::new(
-                    "Td",
-                    vec![72.into(), (720 - 14 * i as i64).into()],
-                ));
-                ops.push(Operation::new("Tj", vec![Object::string_literal(*l)]));
-                ops.push(Operation::new("ET", vec![]));
-            }
+        for ops in pages {
             let content = Content { operations: ops };
             let content_id = doc.add_object(Stream::new(dictionary! {}, content.encode().unwrap()));
             let page_id = doc.add_object(
@@ -327,6 +315,33 @@ pub mod tests {
         let mut buf = Vec::new();
         doc.save_to(&mut buf).unwrap();
         buf
+    }
+
+    /// A PDF with one page per entry, each a list of lines in Helvetica (ASCII text).
+    pub fn pdf(pages: &[&[&str]]) -> Vec<u8> {
+        let mut doc = Document::with_version("1.5");
+        let font_id = doc.add_object(
+            dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" },
+        );
+        let pages = pages
+            .iter()
+            .map(|lines| {
+                // One text object per line, as many PDF writers do.
+                let mut ops = Vec::new();
+                for (i, l) in lines.iter().enumerate() {
+                    ops.push(Operation::new("BT", vec![]));
+                    ops.push(Operation::new("Tf", vec!["F1".into(), 12.into()]));
+                    ops.push(Operation::new(
+                        "Td",
+                        vec![72.into(), (720 - 14 * i as i64).into()],
+                    ));
+                    ops.push(Operation::new("Tj", vec![Object::string_literal(*l)]));
+                    ops.push(Operation::new("ET", vec![]));
+                }
+                ops
+            })
+            .collect();
+        assemble(doc, font_id, pages)
     }
 
     /// A PDF written the way word processors write Chinese: a Type0 font with Identity-H
@@ -351,7 +366,6 @@ pub mod tests {
         }
         cmap += "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n";
         let mut doc = Document::with_version("1.5");
-        let pages_id = doc.new_object_id();
         let to_unicode = doc.add_object(Stream::new(dictionary! {}, cmap.into_bytes()));
         let descendant = doc.add_object(dictionary! {
             "Type" => "Font", "Subtype" => "CIDFontType2", "BaseFont" => "SimSun",
@@ -361,42 +375,31 @@ pub mod tests {
             "Type" => "Font", "Subtype" => "Type0", "BaseFont" => "SimSun", "Encoding" => "Identity-H",
             "DescendantFonts" => vec![descendant.into()], "ToUnicode" => to_unicode,
         });
-        let resources_id =
-            doc.add_object(dictionary! { "Font" => dictionary! { "F1" => font_id } });
-        let mut kids = Vec::new();
-        for lines in pages {
-            let mut ops = vec![
-                Operation::new("BT", vec![]),
-                Operation::new("Tf", vec!["F1".into(), 16.into()]),
-                Operation::new("Td", vec![72.into(), 760.into()]),
-            ];
-            for (i, l) in lines.iter().enumerate() {
-                if i > 0 {
-                    ops.push(Operation::new("Td", vec![0.into(), (-24).into()]));
+        let pages = pages
+            .iter()
+            .map(|lines| {
+                let mut ops = vec![
+                    Operation::new("BT", vec![]),
+                    Operation::new("Tf", vec!["F1".into(), 16.into()]),
+                    Operation::new("Td", vec![72.into(), 760.into()]),
+                ];
+                for (i, l) in lines.iter().enumerate() {
+                    if i > 0 {
+                        ops.push(Operation::new("Td", vec![0.into(), (-24).into()]));
+                    }
+                    let mut array = Vec::new();
+                    for c in l.chars() {
+                        let id = cid(c).to_be_bytes().to_vec();
+                        array.push(Object::String(id, lopdf::StringFormat::Hexadecimal));
+                        array.push(Object::Integer(-120));
+                    }
+                    ops.push(Operation::new("TJ", vec![Object::Array(array)]));
                 }
-                let mut array = Vec::new();
-                for c in l.chars() {
-                    let id = cid(c).to_be_bytes().to_vec();
-                    array.push(Object::String(id, lopdf::StringFormat::Hexadecimal));
-                    array.push(Object::Integer(-120));
-                }
-                ops.push(Operation::new("TJ", vec![Object::Array(array)]));
-            }
-            ops.push(Operation::new("ET", vec![]));
-            let content = Content { operations: ops };
-            let content_id = doc.add_object(Stream::new(dictionary! {}, content.encode().unwrap()));
-            let page_id = doc.add_object(
-                dictionary! { "Type" => "Page", "Parent" => pages_id, "Contents" => content_id },
-            );
-            kids.push(page_id.into());
-        }
-        let count = kids.len() as i64;
-        doc.objects.insert(pages_id, Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count, "Resources" => resources_id, "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()] }));
-        let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
-        doc.trailer.set("Root", catalog_id);
-        let mut buf = Vec::new();
-        doc.save_to(&mut buf).unwrap();
-        buf
+                ops.push(Operation::new("ET", vec![]));
+                ops
+            })
+            .collect();
+        assemble(doc, font_id, pages)
     }
 
     #[test]
