@@ -187,12 +187,13 @@ fn monte_carlo(
     replicates: u32,
     seed: u64,
 ) -> MonteCarlo {
-    let mut rows = Vec::new();
-    let mut cols = Vec::new();
+    // One entry per observation: u32 indexes keep this at 8 bytes per reference.
+    let mut rows: Vec<u32> = Vec::new();
+    let mut cols: Vec<u32> = Vec::new();
     for (i, row) in observed.iter().enumerate() {
         for (j, &o) in row.iter().enumerate() {
-            rows.extend(std::iter::repeat_n(i, o as usize));
-            cols.extend(std::iter::repeat_n(j, o as usize));
+            rows.extend(std::iter::repeat_n(i as u32, o as usize));
+            cols.extend(std::iter::repeat_n(j as u32, o as usize));
         }
     }
     let mut rng = SplitMix64::new(seed);
@@ -204,7 +205,7 @@ fn monte_carlo(
         rng.shuffle(&mut cols);
         table.iter_mut().for_each(|r| r.fill(0));
         for (&i, &j) in rows.iter().zip(&cols) {
-            table[i][j] += 1;
+            table[i as usize][j as usize] += 1;
         }
         if pearson(&table, expected) >= bar {
             extreme += 1;
