@@ -194,6 +194,12 @@ impl Coder {
         })
     }
 
+    /// True when [`Coder::code`] leaves `buf` holding the unit's unstemmed tokens (English
+    /// with exact `=word` terms in the codebook; Chinese is never stemmed).
+    pub fn leaves_unstemmed_tokens(&self, lang: Lang) -> bool {
+        lang == Lang::Zh || self.en_exact.ac.is_some()
+    }
+
     /// Codes one unit of normalised text. `buf` is scratch space reused across calls.
     pub fn code(&self, text: &str, lang: Lang, buf: &mut TokenStream) -> UnitCodes {
         let mut hits = Vec::new();

@@ -77,7 +77,13 @@ impl Stopwords {
 
     /// True when `token` (a lower-case token key) counts as a keyword.
     pub fn keeps(&self, token: &str) -> bool {
-        if !token.chars().any(char::is_alphanumeric) || self.words.contains(token) {
+        // Han characters and ASCII first: the general Unicode tables are slow.
+        let word_char = |c: char| {
+            c.is_ascii_alphanumeric()
+                || ('\u{4E00}'..='\u{9FFF}').contains(&c)
+                || c.is_alphanumeric()
+        };
+        if !token.chars().any(word_char) || self.words.contains(token) {
             return false;
         }
         if !self.keep_numbers

@@ -216,7 +216,8 @@ pub fn analyze(coder: &Coder, opts: &CodeOptions, records: bool) -> Result<Analy
 }
 
 /// Adds the keywords of one unit's tokens (in `buf`, as the coder left them) to `words`.
-/// English units are re-tokenized unstemmed so that keywords read as words.
+/// English units are re-tokenized unstemmed, unless the coder already did, so that
+/// keywords read as words.
 fn count_words(
     coder: &Coder,
     stopwords: &Stopwords,
@@ -225,11 +226,15 @@ fn count_words(
     buf: &mut TokenStream,
     words: &mut WordCounts,
 ) {
-    if lang == Lang::En {
+    if !coder.leaves_unstemmed_tokens(lang) {
         coder.tokenizer.tokenize_with(text, lang, false, buf);
     }
     for k in buf.keys() {
-        if stopwords.keeps(k) {
+        // A word already counted in this document was kept before: one lookup.
+        if let Some(c) = words.counts.get_mut(k) {
+            *c += 1;
+            words.total += 1;
+        } else if stopwords.keeps(k) {
             words.add(k, 1);
         }
     }
