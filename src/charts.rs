@@ -30,6 +30,18 @@ fn header(w: u32, h: u32, title: &str) -> String {
     )
 }
 
+/// A horizontal grid line from `x1` to `x2` at `y`, labelled on the left.
+fn grid_line(s: &mut String, x1: f64, x2: f64, y: f64, label: &str) {
+    let _ = writeln!(
+        s,
+        "<line x1=\"{x1}\" x2=\"{x2:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#ddd\"/>\
+         <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+        x1 - 6.0,
+        y + 4.0,
+        esc(label)
+    );
+}
+
 fn legend(s: &mut String, x: f64, y: f64, names: &[&str]) {
     for (i, n) in names.iter().enumerate() {
         let yy = y + i as f64 * 18.0;
@@ -73,14 +85,7 @@ pub fn stacked_core_shares(agg: &Aggregator, cb: &Codebook, dim: Dim) -> String 
     );
     for p in [0, 25, 50, 75, 100] {
         let y = top + plot_h * (1.0 - p as f64 / 100.0);
-        let _ = writeln!(
-            s,
-            "<line x1=\"{left}\" x2=\"{:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#ddd\"/>\
-             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{p}%</text>",
-            left + plot_w,
-            left - 6.0,
-            y + 4.0
-        );
+        grid_line(&mut s, left, left + plot_w, y, &format!("{p}%"));
     }
     for (i, (g, shares, n)) in groups.iter().enumerate() {
         let x = left + gap + i as f64 * (bar + gap);
@@ -201,14 +206,7 @@ pub fn adoption_by_year(agg: &Aggregator, cb: &Codebook) -> String {
     for t in 0..=ticks {
         let v = t * step;
         let y = top + plot_h * (1.0 - v as f64 / axis_max as f64);
-        let _ = writeln!(
-            s,
-            "<line x1=\"{left}\" x2=\"{:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#ddd\"/>\
-             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{v}</text>",
-            left + plot_w,
-            left - 6.0,
-            y + 4.0
-        );
+        grid_line(&mut s, left, left + plot_w, y, &v.to_string());
     }
     let n = years.len();
     let x_of = |i: usize| {

@@ -47,6 +47,17 @@ fn label_text(l: &Label) -> String {
     }
 }
 
+/// A label followed by its term lists (`. zh: a; b. en: c`), for code descriptions.
+fn with_terms(label: &Label, lists: [(&str, &Vec<String>); 3]) -> String {
+    let mut desc = label_text(label);
+    for (name, terms) in lists {
+        if !terms.is_empty() {
+            let _ = write!(desc, ". {name}: {}", terms.join("; "));
+        }
+    }
+    desc
+}
+
 const CORE_COLOURS: [&str; 4] = ["#0072B2", "#E69F00", "#009E73", "#CC79A7"];
 
 /// The codebook as a REFI-QDA codebook (`urn:QDA-XML:codebook:1.0`): cores, categories and
@@ -91,16 +102,14 @@ pub fn to_qdc(cb: &Codebook) -> String {
             }
             code(&mut s, 6, &path, &cat.id, colour, &desc);
             for concept in cb.concepts.iter().filter(|x| x.category == k) {
-                let mut desc = label_text(&concept.label);
-                for (name, terms) in [
-                    ("zh", &concept.zh),
-                    ("en", &concept.en),
-                    ("regex", &concept.regex),
-                ] {
-                    if !terms.is_empty() {
-                        let _ = write!(desc, ". {name}: {}", terms.join("; "));
-                    }
-                }
+                let desc = with_terms(
+                    &concept.label,
+                    [
+                        ("zh", &concept.zh),
+                        ("en", &concept.en),
+                        ("regex", &concept.regex),
+                    ],
+                );
                 code(
                     &mut s,
                     8,
@@ -127,12 +136,14 @@ pub fn to_qdc(cb: &Codebook) -> String {
         );
         for v in cb.values_of(d) {
             let value = &cb.dimension_values[v];
-            let mut desc = label_text(&value.label);
-            for (name, terms) in [("zh", &value.zh), ("en", &value.en)] {
-                if !terms.is_empty() {
-                    let _ = write!(desc, ". {name}: {}", terms.join("; "));
-                }
-            }
+            let desc = with_terms(
+                &value.label,
+                [
+                    ("zh", &value.zh),
+                    ("en", &value.en),
+                    ("regex", &value.regex),
+                ],
+            );
             code(
                 &mut s,
                 6,

@@ -364,8 +364,8 @@ impl Report<'_> {
 }
 
 /// Writes every table as CSV, `report.md`, `summary.json`, the charts and `report.html`
-/// into `dir`.
-pub fn write_tables(dir: &Path, report: &Report) -> Result<()> {
+/// into `dir`; returns the tables for other writers.
+pub fn write_tables(dir: &Path, report: &Report) -> Result<Vec<Table>> {
     let Report {
         agg,
         cb,
@@ -433,7 +433,8 @@ pub fn write_tables(dir: &Path, report: &Report) -> Result<()> {
     }
     let path = dir.join("report.html");
     let html = crate::html::report_html(report, &tables, &charts, &dir.join("units.csv"));
-    std::fs::write(&path, html).map_err(|e| Error::io(&path, e))
+    std::fs::write(&path, html).map_err(|e| Error::io(&path, e))?;
+    Ok(tables)
 }
 
 /// A table in Markdown, cut to `max_rows` rows with a pointer to the full CSV.

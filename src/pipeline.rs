@@ -114,11 +114,11 @@ pub fn run(coder: &Coder, opts: &CodeOptions) -> Result<RunCounts> {
         settings: &settings,
         top: opts.top,
     };
-    output::write_tables(&opts.out, &report)?;
+    let tables = output::write_tables(&opts.out, &report)?;
     if opts.xlsx {
         crate::xlsx::write_workbook(
             &opts.out.join("report.xlsx"),
-            &report,
+            &tables,
             &opts.out.join("units.csv"),
         )?;
     }

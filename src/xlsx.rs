@@ -4,7 +4,6 @@
 //! counts as numbers, the header row bold and frozen, columns sized to their content.
 
 use crate::error::{Error, Result};
-use crate::output::Report;
 use crate::tables::{Cell, Table};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 use std::path::Path;
@@ -118,7 +117,7 @@ fn write_units(
 }
 
 /// Writes `report.xlsx` at `path`: the report's tables, then the units from `units_csv`.
-pub fn write_workbook(path: &Path, report: &Report, units_csv: &Path) -> Result<()> {
+pub fn write_workbook(path: &Path, tables: &[Table], units_csv: &Path) -> Result<()> {
     let xerr =
         |e: XlsxError| Error::Usage(format!("{}: cannot write workbook: {e}", path.display()));
     let f = Formats {
@@ -144,8 +143,8 @@ pub fn write_workbook(path: &Path, report: &Report, units_csv: &Path) -> Result<
             .set_author("policy-coder")
             .set_title("policy-coder report"),
     );
-    for t in report.tables() {
-        write_table(wb.add_worksheet(), &t, &f).map_err(xerr)?;
+    for t in tables {
+        write_table(wb.add_worksheet(), t, &f).map_err(xerr)?;
     }
     let ws = wb.add_worksheet_with_constant_memory().map_err(xerr)?;
     if let Some(note) = write_units(ws, units_csv, &f).map_err(xerr)? {
