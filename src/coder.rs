@@ -4,7 +4,7 @@ use crate::codebook::Codebook;
 use crate::error::Result;
 use crate::lang::Lang;
 use crate::normalize::normalize;
-use crate::tokenize::{TokenStream, Tokenizer};
+use crate::tokenize::{KeyForm, TokenStream, Tokenizer};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::Regex;
 use std::collections::HashMap;
@@ -194,13 +194,8 @@ impl Coder {
         })
     }
 
-    /// True when [`Coder::code`] leaves `buf` holding the unit's unstemmed tokens (English
-    /// with exact `=word` terms in the codebook; Chinese is never stemmed).
-    pub fn leaves_unstemmed_tokens(&self, lang: Lang) -> bool {
-        lang == Lang::Zh || self.en_exact.ac.is_some()
-    }
-
-    /// Codes one unit of normalised text. `buf` is scratch space reused across calls.
+    /// Codes one unit of normalised text. `buf` is scratch space reused across calls; it
+    /// is left holding the unit's tokens.
     pub fn code(&self, text: &str, lang: Lang, buf: &mut TokenStream) -> UnitCodes {
         let mut hits = Vec::new();
         let mut vetoed: Vec<usize> = Vec::new();
@@ -209,10 +204,15 @@ impl Coder {
             Lang::Zh => &self.zh,
             Lang::En => &self.en,
         };
-        token_matches(automaton, buf, &mut hits, &mut vetoed);
-        if lang == Lang::En && self.en_exact.ac.is_some() {
-            self.tokenizer.tokenize_with(text, lang, false, buf);
-            token_matches(&self.en_exact, buf, &mut hits, &mut vetoed);
+        token_matches(automaton, buf, KeyForm::Key, &mut hits, &mut vetoed);
+        if lang == Lang::En {
+            token_matches(
+                &self.en_exact,
+                buf,
+                KeyForm::Surface,
+                &mut hits,
+                &mut vetoed,
+            );
         }
         if let (Lang::Zh, Some(ac)) = (lang, &self.zh_exclude.ac) {
             for m in ac.find_overlapping_iter(text) {
@@ -291,12 +291,17 @@ impl Coder {
 fn token_matches(
     automaton: &LangAutomaton,
     buf: &TokenStream,
+    form: KeyForm,
     hits: &mut Vec<Hit>,
     vetoed: &mut Vec<usize>,
 ) {
     let Some(ac) = &automaton.ac else { return };
-    for m in ac.find_overlapping_iter(&buf.keys) {
-        let Some((start, end)) = buf.text_span(m.start(), m.end() - 1) else {
+    let keys = match form {
+        KeyForm::Key => buf.keys.as_str(),
+        KeyForm::Surface => buf.surface(),
+    };
+    for m in ac.find_overlapping_iter(keys) {
+        let Some((start, end)) = buf.text_span(form, m.start(), m.end() - 1) else {
             continue;
         };
         for t in &automaton.targets[m.pattern().as_usize()] {

@@ -215,21 +215,10 @@ pub fn analyze(coder: &Coder, opts: &CodeOptions, records: bool) -> Result<Analy
     })
 }
 
-/// Adds the keywords of one unit's tokens (in `buf`, as the coder left them) to `words`.
-/// English units are re-tokenized unstemmed, unless the coder already did, so that
-/// keywords read as words.
-fn count_words(
-    coder: &Coder,
-    stopwords: &Stopwords,
-    text: &str,
-    lang: Lang,
-    buf: &mut TokenStream,
-    words: &mut WordCounts,
-) {
-    if !coder.leaves_unstemmed_tokens(lang) {
-        coder.tokenizer.tokenize_with(text, lang, false, buf);
-    }
-    for k in buf.keys() {
+/// Adds the keywords of one unit's tokens (in `buf`, as the coder left them) to `words`:
+/// unstemmed, so that keywords read as words.
+fn count_words(stopwords: &Stopwords, buf: &TokenStream, words: &mut WordCounts) {
+    for k in buf.words() {
         // A word already counted in this document was kept before: one lookup.
         if let Some(c) = words.counts.get_mut(k) {
             *c += 1;
@@ -702,8 +691,7 @@ fn code_file(
         .map(|seg| {
             let codes = coder.code(&norm.text[seg.start..seg.end], lang, &mut buf);
             if !seg.kind.is_boilerplate() {
-                let text = &norm.text[seg.start..seg.end];
-                count_words(coder, &opts.stopwords, text, lang, &mut buf, &mut words);
+                count_words(&opts.stopwords, &buf, &mut words);
             }
             let (os, oe) = norm.original_span(seg.start, seg.end);
             let mut u = unit_record(
@@ -931,14 +919,7 @@ fn code_units(
                 let codes = coder.code(&norm.text, lang, &mut buf);
                 let mut words = WordCounts::default();
                 if !kind.is_boilerplate() {
-                    count_words(
-                        coder,
-                        &opts.stopwords,
-                        &norm.text,
-                        lang,
-                        &mut buf,
-                        &mut words,
-                    );
+                    count_words(&opts.stopwords, &buf, &mut words);
                 }
                 let original = OriginalText::new(&row.text);
                 let mut rec = unit_record(

@@ -14,11 +14,18 @@ use unicode_segmentation::UnicodeSegmentation;
 pub const SEP: char = '\u{1F}';
 
 /// The tokens of one text.
+///
+/// English tokens have two keys: the stem (in [`TokenStream::keys`], what codebook terms
+/// match) and the lower-case word (in the surface string, for exact `=word` terms and
+/// keyword counts), both made in one pass. Chinese words are never stemmed, so the
+/// surface string is the key string.
 #[derive(Debug, Default, Clone)]
 pub struct TokenStream {
     /// `SEP key SEP key … SEP`.
     pub keys: String,
-    /// Per token: byte range of its key in `keys` and of its text in the input.
+    /// `SEP word SEP word … SEP` for English; empty for Chinese (see [`TokenStream::surface`]).
+    surface: String,
+    /// Per token: where its keys and its text sit.
     pub tokens: Vec<TokenSpan>,
 }
 
@@ -27,45 +34,93 @@ pub struct TokenStream {
 pub struct TokenSpan {
     /// Start of the key in [`TokenStream::keys`].
     pub key_start: u32,
+    /// Start of the unstemmed word in [`TokenStream::surface`].
+    pub surface_start: u32,
     /// Byte start in the tokenized text.
     pub start: u32,
     /// Byte end in the tokenized text.
     pub end: u32,
 }
 
+/// Which key string of a [`TokenStream`] a position refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyForm {
+    /// Stems (English) or words (Chinese): [`TokenStream::keys`].
+    Key,
+    /// Unstemmed lower-case words: [`TokenStream::surface`].
+    Surface,
+}
+
 impl TokenStream {
     fn clear(&mut self) {
         self.keys.clear();
         self.keys.push(SEP);
+        self.surface.clear();
         self.tokens.clear();
     }
 
+    /// Adds a token whose key is also its surface word (Chinese, punctuation).
     fn push(&mut self, key: &str, start: usize, end: usize) {
+        self.push_both(key, key, start, end)
+    }
+
+    fn push_both(&mut self, key: &str, word: &str, start: usize, end: usize) {
+        let surface_start = if self.surface.is_empty() {
+            self.keys.len()
+        } else {
+            self.surface.len()
+        };
         self.tokens.push(TokenSpan {
             key_start: self.keys.len() as u32,
+            surface_start: surface_start as u32,
             start: start as u32,
             end: end as u32,
         });
         self.keys.push_str(key);
         self.keys.push(SEP);
+        if !self.surface.is_empty() {
+            self.surface.push_str(word);
+            self.surface.push(SEP);
+        }
     }
 
-    /// The token keys, in order (for tests and keyword counts).
+    /// `SEP word SEP word … SEP`: the unstemmed lower-case words (the keys themselves for
+    /// Chinese).
+    pub fn surface(&self) -> &str {
+        if self.surface.is_empty() {
+            &self.keys
+        } else {
+            &self.surface
+        }
+    }
+
+    /// The token keys, in order.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.keys.split(SEP).filter(|k| !k.is_empty())
     }
 
-    /// Text byte span covered by the tokens whose keys lie in `keys[key_start..key_end]`,
-    /// where the range starts and ends on separators.
-    pub fn text_span(&self, key_start: usize, key_end: usize) -> Option<(usize, usize)> {
+    /// The unstemmed words, in order (for keyword counts).
+    pub fn words(&self) -> impl Iterator<Item = &str> {
+        self.surface().split(SEP).filter(|k| !k.is_empty())
+    }
+
+    /// Text byte span covered by the tokens whose keys lie in `keys[key_start..key_end]`
+    /// (of the key string `form`), where the range starts and ends on separators.
+    pub fn text_span(
+        &self,
+        form: KeyForm,
+        key_start: usize,
+        key_end: usize,
+    ) -> Option<(usize, usize)> {
+        let at = |t: &TokenSpan| match form {
+            KeyForm::Key => t.key_start,
+            KeyForm::Surface => t.surface_start,
+        };
         let first = self
             .tokens
-            .binary_search_by_key(&((key_start + 1) as u32), |t| t.key_start)
+            .binary_search_by_key(&((key_start + 1) as u32), at)
             .ok()?;
-        let last = match self
-            .tokens
-            .binary_search_by_key(&(key_end as u32), |t| t.key_start)
-        {
+        let last = match self.tokens.binary_search_by_key(&(key_end as u32), at) {
             Ok(i) => i.checked_sub(1)?,
             Err(i) => i.checked_sub(1)?,
         };
@@ -74,6 +129,15 @@ impl TokenStream {
             self.tokens[last].end as usize,
         ))
     }
+}
+
+/// Stems seen on this thread: the Snowball stemmer costs thousands of instructions a
+/// word and a policy corpus repeats a small vocabulary.
+const STEM_CACHE_MAX: usize = 100_000;
+
+thread_local! {
+    static STEMS: std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, Box<str>>> =
+        std::cell::RefCell::new(rustc_hash::FxHashMap::default());
 }
 
 /// Tokenizer shared by all threads: one jieba instance (its dictionary takes ~70 ms to
@@ -108,14 +172,9 @@ impl Tokenizer {
         }
     }
 
-    /// Tokenizes normalised `text` into `out` (cleared first).
+    /// Tokenizes normalised `text` into `out` (cleared first): keys and, for English,
+    /// the unstemmed words as well.
     pub fn tokenize(&self, text: &str, lang: Lang, out: &mut TokenStream) {
-        self.tokenize_with(text, lang, true, out)
-    }
-
-    /// Like [`Tokenizer::tokenize`]; with `stem == false` English words keep their
-    /// lower-case surface form (for exact `=word` terms).
-    pub fn tokenize_with(&self, text: &str, lang: Lang, stem: bool, out: &mut TokenStream) {
         out.clear();
         match lang {
             Lang::Zh => {
@@ -136,6 +195,7 @@ impl Tokenizer {
                 }
             }
             Lang::En => {
+                out.surface.push(SEP);
                 let mut lower = String::new();
                 for (start, piece) in text.split_word_bound_indices() {
                     let Some(first) = piece.chars().next() else {
@@ -143,19 +203,21 @@ impl Tokenizer {
                     };
                     if first.is_alphanumeric() {
                         lower.clear();
-                        lower.extend(piece.chars().flat_map(char::to_lowercase).map(|c| {
-                            if c == '’' {
-                                '\''
-                            } else {
-                                c
-                            }
-                        }));
-                        if stem {
-                            let stemmed = self.stemmer.stem(&lower);
-                            out.push(&stemmed, start, start + piece.len());
+                        if piece.is_ascii() {
+                            lower.push_str(piece);
+                            lower.make_ascii_lowercase();
                         } else {
-                            out.push(&lower, start, start + piece.len());
+                            lower.extend(piece.chars().flat_map(char::to_lowercase).map(|c| {
+                                if c == '’' {
+                                    '\''
+                                } else {
+                                    c
+                                }
+                            }));
                         }
+                        self.with_stem(&lower, |stem| {
+                            out.push_both(stem, &lower, start, start + piece.len())
+                        });
                     } else if first.is_whitespace()
                         || first.is_control()
                         || matches!(first, '-' | '\'' | '’' | '/' | '‐' | '–')
@@ -169,12 +231,33 @@ impl Tokenizer {
         }
     }
 
+    /// Calls `f` with the stem of the lower-case word `word`.
+    fn with_stem<R>(&self, word: &str, f: impl FnOnce(&str) -> R) -> R {
+        STEMS.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            if let Some(stem) = cache.get(word) {
+                return f(stem);
+            }
+            let stem: Box<str> = self.stemmer.stem(word).into();
+            if cache.len() >= STEM_CACHE_MAX {
+                cache.clear();
+            }
+            let r = f(&stem);
+            cache.insert(word.into(), stem);
+            r
+        })
+    }
+
     /// The key string of a codebook term: `SEP k1 SEP k2 … SEP`, tokenized like text
     /// (stemmed unless `stem` is false).
     pub fn term_key(&self, term: &str, lang: Lang, stem: bool) -> String {
         let mut ts = TokenStream::default();
-        self.tokenize_with(&normalize(term).text, lang, stem, &mut ts);
-        ts.keys
+        self.tokenize(&normalize(term).text, lang, &mut ts);
+        if stem {
+            ts.keys
+        } else {
+            ts.surface().to_string()
+        }
     }
 }
 
@@ -208,8 +291,21 @@ mod tests {
             ["start", "up", "grant", ",", "tax"]
         );
         let mut ts = TokenStream::default();
-        tok().tokenize_with("Farmer Cooperatives", Lang::En, false, &mut ts);
-        assert_eq!(ts.keys().collect::<Vec<_>>(), ["farmer", "cooperatives"]);
+        tok().tokenize("Farmer Cooperatives", Lang::En, &mut ts);
+        assert_eq!(ts.keys().collect::<Vec<_>>(), ["farmer", "cooper"]);
+        assert_eq!(ts.words().collect::<Vec<_>>(), ["farmer", "cooperatives"]);
+        // Each key string maps back to the same text.
+        let surface = ts.surface().to_string();
+        let at = surface.find("cooperatives").unwrap();
+        assert_eq!(
+            ts.text_span(KeyForm::Surface, at - 1, at + "cooperatives".len()),
+            Some((7, 19))
+        );
+        let at = ts.keys.find("cooper").unwrap();
+        assert_eq!(
+            ts.text_span(KeyForm::Key, at - 1, at + "cooper".len()),
+            Some((7, 19))
+        );
     }
 
     #[test]
