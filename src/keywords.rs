@@ -133,18 +133,162 @@ impl WordCounts {
     }
 }
 
+/// Marks a word that is not a keyword in a thread's cache.
+const NOT_KEYWORD: u32 = u32::MAX;
+
+/// Entries a thread's cache holds before it starts again.
+const CACHE_MAX: usize = 500_000;
+
+static NEXT_VOCABULARY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+thread_local! {
+    /// Per thread: which vocabulary the cache belongs to, and word → id (or NOT_KEYWORD).
+    static CACHE: std::cell::RefCell<(u64, FxHashMap<Box<str>, u32>)> =
+        std::cell::RefCell::new((0, FxHashMap::default()));
+}
+
+/// The keywords of a run, numbered as first met, each word's stop-list decision made
+/// once. Shared by the coding threads: each looks words up in its own cache first and
+/// takes the lock only for a word it has not seen, so counting a token costs one hash
+/// lookup and per-group tables are arrays indexed by word id.
+#[derive(Debug)]
+pub struct Vocabulary {
+    instance: u64,
+    stopwords: std::sync::Arc<Stopwords>,
+    shared: std::sync::Mutex<SharedWords>,
+}
+
+#[derive(Debug, Default)]
+struct SharedWords {
+    ids: FxHashMap<Box<str>, u32>,
+    words: Vec<Box<str>>,
+}
+
+impl Vocabulary {
+    /// An empty vocabulary that keeps the words `stopwords` keeps.
+    pub fn new(stopwords: std::sync::Arc<Stopwords>) -> Self {
+        Vocabulary {
+            instance: NEXT_VOCABULARY.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            stopwords,
+            shared: std::sync::Mutex::new(SharedWords::default()),
+        }
+    }
+
+    /// The id of `word` (a lower-case token), or `None` when it is not a keyword.
+    pub fn id(&self, word: &str) -> Option<u32> {
+        CACHE.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            if cache.0 != self.instance {
+                cache.1.clear();
+                cache.0 = self.instance;
+            }
+            let id = match cache.1.get(word) {
+                Some(&id) => id,
+                None => {
+                    let id = self.shared_id(word);
+                    if cache.1.len() >= CACHE_MAX {
+                        cache.1.clear();
+                    }
+                    cache.1.insert(word.into(), id);
+                    id
+                }
+            };
+            (id != NOT_KEYWORD).then_some(id)
+        })
+    }
+
+    fn shared_id(&self, word: &str) -> u32 {
+        if !self.stopwords.keeps(word) {
+            return NOT_KEYWORD;
+        }
+        let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(&id) = shared.ids.get(word) {
+            return id;
+        }
+        let id = shared.words.len() as u32;
+        shared.words.push(word.into());
+        shared.ids.insert(word.into(), id);
+        id
+    }
+
+    /// The words, indexed by id.
+    fn words(&self) -> Vec<Box<str>> {
+        let shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        shared.words.clone()
+    }
+}
+
+/// The keyword counts of one document, by word id of a [`Vocabulary`].
+#[derive(Debug, Clone, Default)]
+pub struct DocWords {
+    counts: FxHashMap<u32, u64>,
+    total: u64,
+}
+
+impl DocWords {
+    /// Counts `word` once when the vocabulary keeps it.
+    pub fn add(&mut self, vocabulary: &Vocabulary, word: &str) {
+        if let Some(id) = vocabulary.id(word) {
+            *self.counts.entry(id).or_insert(0) += 1;
+            self.total += 1;
+        }
+    }
+
+    /// Words counted.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+}
+
+/// Counts by word id of one group.
+#[derive(Debug, Clone, Default)]
+struct IdCounts {
+    counts: Vec<u64>,
+    total: u64,
+}
+
+impl IdCounts {
+    fn add(&mut self, id: usize, n: u64) {
+        if id >= self.counts.len() {
+            self.counts.resize(id + 1, 0);
+        }
+        self.counts[id] += n;
+        self.total += n;
+    }
+
+    fn merge(&mut self, other: &IdCounts) {
+        for (id, &n) in other.counts.iter().enumerate() {
+            if n > 0 {
+                self.add(id, n);
+            }
+        }
+    }
+
+    fn resolve(&self, words: &[Box<str>]) -> WordCounts {
+        let mut w = WordCounts::default();
+        for (id, &n) in self.counts.iter().enumerate() {
+            if n > 0 {
+                w.counts.insert(words[id].to_string(), n);
+            }
+        }
+        w.total = self.total;
+        w
+    }
+}
+
 /// Word counts per group of the chosen dimensions (level and region unless told otherwise);
 /// the overall counts are the sum of the first dimension's groups. Memory grows with the
 /// number of groups times the vocabulary, not with the corpus.
 #[derive(Debug, Clone)]
 pub struct Keywords {
     dims: Vec<Dim>,
-    groups: BTreeMap<(Dim, String), WordCounts>,
+    vocabulary: std::sync::Arc<Vocabulary>,
+    groups: BTreeMap<(Dim, String), IdCounts>,
 }
 
 impl Default for Keywords {
     fn default() -> Self {
-        Keywords::new(&[Dim::Level, Dim::Region])
+        Keywords::new(&[Dim::Level, Dim::Region], Default::default())
     }
 }
 
@@ -192,8 +336,9 @@ pub struct KeynessRow {
 }
 
 impl Keywords {
-    /// Counts words per group of `dims` (Overall needs nothing: it is derived).
-    pub fn new(dims: &[Dim]) -> Self {
+    /// Counts the words `stopwords` keeps per group of `dims` (Overall needs nothing: it
+    /// is derived).
+    pub fn new(dims: &[Dim], stopwords: std::sync::Arc<Stopwords>) -> Self {
         let mut dims: Vec<Dim> = dims
             .iter()
             .copied()
@@ -204,20 +349,29 @@ impl Keywords {
         }
         Keywords {
             dims,
+            vocabulary: std::sync::Arc::new(Vocabulary::new(stopwords)),
             groups: BTreeMap::new(),
         }
     }
 
+    /// The vocabulary that documents' words are counted with (see [`DocWords::add`]).
+    pub fn vocabulary(&self) -> &std::sync::Arc<Vocabulary> {
+        &self.vocabulary
+    }
+
     /// Adds one document's word counts under its groups.
-    pub fn add_document(&mut self, keys: &GroupKeys, words: &WordCounts) {
+    pub fn add_document(&mut self, keys: &GroupKeys, words: &DocWords) {
         if words.total == 0 {
             return;
         }
         for &dim in &self.dims {
-            self.groups
+            let group = self
+                .groups
                 .entry((dim, keys.get(dim).to_string()))
-                .or_default()
-                .merge(words);
+                .or_default();
+            for (&id, &n) in &words.counts {
+                group.add(id as usize, n);
+            }
         }
     }
 
@@ -229,7 +383,7 @@ impl Keywords {
         } else {
             dim
         };
-        let mut merged: BTreeMap<String, WordCounts> = BTreeMap::new();
+        let mut merged: BTreeMap<String, IdCounts> = BTreeMap::new();
         for ((d, g), w) in &self.groups {
             if *d == source {
                 let key = if dim == Dim::Overall {
@@ -245,7 +399,11 @@ impl Keywords {
                 }
             }
         }
-        let mut v: Vec<(String, WordCounts)> = merged.into_iter().collect();
+        let words = self.vocabulary.words();
+        let mut v: Vec<(String, WordCounts)> = merged
+            .into_iter()
+            .map(|(g, c)| (g, c.resolve(&words)))
+            .collect();
         v.sort_by_key(|(g, _)| crate::aggregate::group_order(dim, g));
         v
     }
@@ -350,10 +508,12 @@ mod tests {
         }
     }
 
-    fn words(list: &[(&str, u64)]) -> WordCounts {
-        let mut w = WordCounts::default();
+    fn words(k: &Keywords, list: &[(&str, u64)]) -> DocWords {
+        let mut w = DocWords::default();
         for (s, n) in list {
-            w.add(s, *n);
+            for _ in 0..*n {
+                w.add(k.vocabulary(), s);
+            }
         }
         w
     }
@@ -390,10 +550,10 @@ mod tests {
         let mut k = Keywords::default();
         k.add_document(
             &keys("central"),
-            &words(&[("试点", 6), ("改革", 3), ("区域", 1)]),
+            &words(&k, &[("试点", 6), ("改革", 3), ("区域", 1)]),
         );
-        k.add_document(&keys("local"), &words(&[("服务", 5), ("试点", 1)]));
-        k.add_document(&keys("local"), &words(&[("服务", 2), ("建设", 2)]));
+        k.add_document(&keys("local"), &words(&k, &[("服务", 5), ("试点", 1)]));
+        k.add_document(&keys("local"), &words(&k, &[("服务", 2), ("建设", 2)]));
         let rows = k.top_rows(Dim::Level, 2);
         let got: Vec<(&str, &str, u64, f64)> = rows
             .iter()
@@ -413,9 +573,9 @@ mod tests {
     #[test]
     fn keyness_names_the_characteristic_words_of_each_side() {
         let mut k = Keywords::default();
-        k.add_document(&keys("central"), &words(&[("试点", 30), ("企业", 970)]));
-        k.add_document(&keys("local"), &words(&[("试点", 10), ("企业", 1990)]));
-        k.add_document(&keys("unknown"), &words(&[("试点", 500)]));
+        k.add_document(&keys("central"), &words(&k, &[("试点", 30), ("企业", 970)]));
+        k.add_document(&keys("local"), &words(&k, &[("试点", 10), ("企业", 1990)]));
+        k.add_document(&keys("unknown"), &words(&k, &[("试点", 500)]));
         let rows = k.keyness_rows(Dim::Level, 5, 0.05);
         let central: Vec<&KeynessRow> = rows.iter().filter(|r| r.group == "central").collect();
         assert_eq!(central.len(), 1);

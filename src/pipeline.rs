@@ -5,7 +5,7 @@ use crate::aggregate::{Aggregator, GroupKeys};
 use crate::classify::{self, Classifier, Mode};
 use crate::coder::{Coder, UnitCodes};
 use crate::error::{Error, Result};
-use crate::keywords::{Keywords, Stopwords, WordCounts};
+use crate::keywords::{DocWords, Keywords, Stopwords, Vocabulary};
 use crate::lang::{self, Lang};
 use crate::metadata::{self, DocMeta, Level};
 use crate::normalize::{normalize, Normalized};
@@ -157,7 +157,7 @@ pub fn analyze(coder: &Coder, opts: &CodeOptions, records: bool) -> Result<Analy
         }
     };
     let mut agg = Aggregator::new(coder.codebook.categories.len());
-    let mut keywords = Keywords::new(&opts.keyword_dims);
+    let mut keywords = Keywords::new(&opts.keyword_dims, opts.stopwords.clone());
     let mut counts = RunCounts::default();
     let mut extra = match &source {
         Source::Units(u) => carried_columns(u),
@@ -217,15 +217,9 @@ pub fn analyze(coder: &Coder, opts: &CodeOptions, records: bool) -> Result<Analy
 
 /// Adds the keywords of one unit's tokens (in `buf`, as the coder left them) to `words`:
 /// unstemmed, so that keywords read as words.
-fn count_words(stopwords: &Stopwords, buf: &TokenStream, words: &mut WordCounts) {
+fn count_words(vocabulary: &Vocabulary, buf: &TokenStream, words: &mut DocWords) {
     for k in buf.words() {
-        // A word already counted in this document was kept before: one lookup.
-        if let Some(c) = words.counts.get_mut(k) {
-            *c += 1;
-            words.total += 1;
-        } else if stopwords.keeps(k) {
-            words.add(k, 1);
-        }
+        words.add(vocabulary, k);
     }
 }
 
@@ -296,7 +290,7 @@ struct Coded {
     units: Vec<UnitRecord>,
     review: Vec<Vec<String>>,
     keys: Option<GroupKeys>,
-    words: WordCounts,
+    words: DocWords,
     /// Bytes of text read.
     bytes: usize,
 }
@@ -526,6 +520,8 @@ fn code_files(
     let indexed: Vec<(usize, &InputFile)> = doc_ids.into_iter().zip(files).collect();
     let mut seen: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     let progress = Progress::new(opts.progress, files.len());
+    let vocabulary = keywords.vocabulary().clone();
+    let vocabulary = &*vocabulary;
     // Batches are coded in parallel on the pool while this thread writes the previous
     // batch; the channel holds one batch, so memory stays bounded by two batches.
     std::thread::scope(|scope| -> Result<()> {
@@ -536,7 +532,7 @@ fn code_files(
             for batch in indexed.chunks(opts.batch.max(1)) {
                 let results: Vec<Coded> = batch
                     .par_iter()
-                    .map(|(id, f)| code_file(coder, opts, readers, *id, f))
+                    .map(|(id, f)| code_file(coder, opts, vocabulary, readers, *id, f))
                     .collect();
                 if tx.send(results).is_err() {
                     // The writer stopped on an error; it reports it.
@@ -639,6 +635,7 @@ fn tally_document(
 fn code_file(
     coder: &Coder,
     opts: &CodeOptions,
+    vocabulary: &Vocabulary,
     readers: &[Box<dyn Reader>],
     doc_id: usize,
     f: &InputFile,
@@ -656,7 +653,7 @@ fn code_file(
             units: Vec::new(),
             review: Vec::new(),
             keys: None,
-            words: WordCounts::default(),
+            words: DocWords::default(),
             bytes: 0,
         }
     };
@@ -685,13 +682,13 @@ fn code_file(
     let mut buf = TokenStream::default();
     let keys = keys_of(&meta);
     let mut review = Vec::new();
-    let mut words = WordCounts::default();
+    let mut words = DocWords::default();
     let units: Vec<UnitRecord> = segments
         .iter()
         .map(|seg| {
             let codes = coder.code(&norm.text[seg.start..seg.end], lang, &mut buf);
             if !seg.kind.is_boilerplate() {
-                count_words(&opts.stopwords, &buf, &mut words);
+                count_words(vocabulary, &buf, &mut words);
             }
             let (os, oe) = norm.original_span(seg.start, seg.end);
             let mut u = unit_record(
@@ -879,6 +876,8 @@ fn code_units(
     let mut n_coded = 0usize;
     let mut langs = std::collections::BTreeSet::new();
     let mut rows = u.iter()?;
+    let vocabulary = keywords.vocabulary().clone();
+    let vocabulary = &*vocabulary;
     let doc_keys_seen = std::cell::Cell::new(false);
     loop {
         let batch: Vec<_> = rows
@@ -888,7 +887,7 @@ fn code_units(
         if batch.is_empty() {
             break;
         }
-        type Row = (UnitRecord, GroupKeys, Option<Vec<String>>, WordCounts);
+        type Row = (UnitRecord, GroupKeys, Option<Vec<String>>, DocWords);
         let coded: Vec<Row> = batch
             .par_iter()
             .map(|row| {
@@ -917,9 +916,9 @@ fn code_units(
                 let kind = segment::classify_line(norm.text.trim(), lang);
                 let mut buf = TokenStream::default();
                 let codes = coder.code(&norm.text, lang, &mut buf);
-                let mut words = WordCounts::default();
+                let mut words = DocWords::default();
                 if !kind.is_boilerplate() {
-                    count_words(&opts.stopwords, &buf, &mut words);
+                    count_words(vocabulary, &buf, &mut words);
                 }
                 let original = OriginalText::new(&row.text);
                 let mut rec = unit_record(
