@@ -5,7 +5,7 @@ use crate::error::Result;
 use crate::lang::Lang;
 use crate::normalize::normalize;
 use crate::tokenize::{KeyForm, TokenStream, Tokenizer};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::Regex;
 use std::collections::HashMap;
 
@@ -68,6 +68,9 @@ impl LangAutomaton {
             Some(
                 AhoCorasickBuilder::new()
                     .match_kind(MatchKind::Standard)
+                    // A full DFA: every token key begins with the separator, which no
+                    // prefilter can skip, so the search runs state by state on every byte.
+                    .kind(Some(AhoCorasickKind::DFA))
                     .build(keys.iter().map(|(k, _)| k))
                     .map_err(|e| {
                         crate::error::Error::Usage(format!("codebook too large to compile: {e}"))

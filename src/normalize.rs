@@ -38,13 +38,32 @@ impl Normalized {
 /// `\n`, zero-width characters removed. Circled numbers (①…⑳) are kept because they
 /// mark list items and NFKC would turn them into bare digits.
 pub fn normalize(original: &str) -> Normalized {
+    let bytes = original.as_bytes();
     let mut text = String::with_capacity(original.len());
-    let mut orig_char = Vec::with_capacity(original.len() + 1);
-    let mut chars = original.chars().enumerate().peekable();
-    let mut n_chars = 0usize;
-    while let Some((i, c)) = chars.next() {
-        n_chars = i + 1;
-        let idx = i as u32;
+    let mut orig_char: Vec<u32> = Vec::with_capacity(original.len() + 1);
+    let (mut i, mut idx) = (0usize, 0u32);
+    while i < bytes.len() {
+        // The bulk of a policy text (ASCII and the Han characters U+4000–U+9FFF, whose
+        // UTF-8 lead bytes are E4–E9) is unchanged by NFKC: copy it in runs.
+        let run = i;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b < 0x80 && !matches!(b, b'\r' | 0x0B | 0x0C) {
+                orig_char.push(idx);
+                i += 1;
+            } else if (0xE4..=0xE9).contains(&b) {
+                orig_char.extend([idx; 3]);
+                i += 3;
+            } else {
+                break;
+            }
+            idx += 1;
+        }
+        text.push_str(&original[run..i]);
+        let Some(c) = original[i..].chars().next() else {
+            break;
+        };
+        i += c.len_utf8();
         let mut push = |ch: char, text: &mut String| {
             let before = text.len();
             text.push(ch);
@@ -52,24 +71,36 @@ pub fn normalize(original: &str) -> Normalized {
         };
         match c {
             '\r' => {
-                if matches!(chars.peek(), Some((_, '\n'))) {
-                    continue;
+                if bytes.get(i) != Some(&b'\n') {
+                    push('\n', &mut text);
                 }
-                push('\n', &mut text);
             }
             '\u{2028}' | '\u{2029}' | '\u{85}' | '\u{0B}' | '\u{0C}' => push('\n', &mut text),
             '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{FEFF}' | '\u{00AD}' => {}
-            c if c.is_ascii() || ('\u{4E00}'..='\u{9FFF}').contains(&c) => push(c, &mut text),
-            '\u{2460}'..='\u{2473}' => push(c, &mut text),
+            c if kept(c) => push(c, &mut text),
             c => {
                 for n in std::iter::once(c).nfkc() {
                     push(n, &mut text);
                 }
             }
         }
+        idx += 1;
     }
-    orig_char.push(n_chars as u32);
+    orig_char.push(idx);
     Normalized { text, orig_char }
+}
+
+/// Characters that normalisation leaves as they are (NFKC maps each to itself): the
+/// bulk of a policy text, copied in runs.
+fn kept(c: char) -> bool {
+    if c.is_ascii() {
+        return !matches!(c, '\r' | '\u{0B}' | '\u{0C}');
+    }
+    matches!(c,
+        '\u{3400}'..='\u{9FFF}'
+        | '\u{2460}'..='\u{2473}'
+        | '、' | '。' | '《' | '》' | '「' | '」' | '『' | '』' | '〈' | '〉' | '【' | '】'
+        | '“' | '”' | '‘' | '’' | '—' | '·')
 }
 
 /// Converts Traditional Chinese to Simplified for matching when the text looks Traditional
@@ -122,6 +153,37 @@ pub fn simplify_if_traditional(n: &mut Normalized) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn characters_copied_in_runs_are_their_own_nfkc() {
+        // Circled numbers are kept on purpose (they mark list items).
+        let circled = '\u{2460}'..='\u{2473}';
+        for c in (0..=0xFFFFu32)
+            .filter_map(char::from_u32)
+            .filter(|&c| kept(c) && !circled.contains(&c))
+        {
+            let n: String = std::iter::once(c).nfkc().collect();
+            assert_eq!(n, c.to_string(), "U+{:04X}", c as u32);
+        }
+    }
+
+    #[test]
+    fn every_byte_of_a_run_maps_to_its_character() {
+        let text = "ab第一条“①”\r\nＡ创业。x";
+        let n = normalize(text);
+        assert_eq!(n.text, "ab第一条“①”\nA创业。x");
+        let originals: Vec<char> = text.chars().collect();
+        for (b, c) in n.text.char_indices() {
+            let o = originals[n.original_char(b)];
+            // \r\n keeps its \n; Ａ became A.
+            let expect = if c == 'A' { 'Ａ' } else { c };
+            assert_eq!(o, expect, "byte {b}");
+            for k in b..b + c.len_utf8() {
+                assert_eq!(n.original_char(k), n.original_char(b));
+            }
+        }
+        assert_eq!(n.original_char(n.text.len()), originals.len());
+    }
 
     #[test]
     fn fullwidth_ascii_becomes_halfwidth() {
