@@ -521,14 +521,10 @@ struct Header {
 
 fn read_header(text: &str) -> Header {
     let p = patterns();
-    let lines: Vec<&str> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect();
+    let lines = || text.lines().map(str::trim).filter(|l| !l.is_empty());
     let mut h = Header::default();
-    let head = &lines[..lines.len().min(15)];
-    for l in head {
+    let head: Vec<&str> = lines().take(15).collect();
+    for &l in &head {
         if l.starts_with('【') || l.starts_with("原文链接") || l.starts_with("http") {
             continue;
         }
@@ -561,15 +557,20 @@ fn read_header(text: &str) -> Header {
             h.title = l.to_string();
         }
     }
-    if let Some(i) = lines.iter().position(|l| is_date_line(l)) {
-        h.date = lines[i].trim_matches(['(', ')', '（', '）']).to_string();
-        if i > 0 {
-            let prev = lines[i - 1];
-            if prev.chars().count() <= 40
-                && !prev.contains(['。', ';', ',', '，', ':', '：'])
-                && !is_date_line(prev)
-                && i > 1
-            {
+    // The first date line, with the two lines before it.
+    let mut before: [Option<&str>; 2] = [None, None];
+    let date_line = lines().find(|l| {
+        let found = is_date_line(l);
+        if !found {
+            before = [before[1], Some(l)];
+        }
+        found
+    });
+    if let Some(date) = date_line {
+        h.date = date.trim_matches(['(', ')', '（', '）']).to_string();
+        // The issuer signs just above the date, below at least one line of text.
+        if let [Some(_), Some(prev)] = before {
+            if prev.chars().count() <= 40 && !prev.contains(['。', ';', ',', '，', ':', '：']) {
                 h.issuer = prev.to_string();
             }
         }

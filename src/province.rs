@@ -32,6 +32,8 @@ struct Tables {
     /// English names, matched case-insensitively on word boundaries.
     en_matcher: AhoCorasick,
     en_owner: Vec<usize>,
+    /// Per province: its English names lower-cased without spaces (for [`lookup`]).
+    en_compact: Vec<Vec<String>>,
 }
 
 fn tables() -> &'static Tables {
@@ -88,7 +90,16 @@ fn build_tables() -> Tables {
         .ascii_case_insensitive(true)
         .build(&en_names)
         .expect("embedded province names form a valid automaton");
+    let en_compact = provinces
+        .iter()
+        .map(|p| {
+            p.en.iter()
+                .map(|e| e.to_lowercase().replace(' ', ""))
+                .collect()
+        })
+        .collect();
     Tables {
+        en_compact,
         provinces,
         zh_matcher,
         zh_owner,
@@ -113,14 +124,13 @@ pub fn lookup(name: &str) -> Option<&'static Province> {
     let t = tables();
     let lower = name.to_lowercase();
     let compact: String = lower.chars().filter(|c| !c.is_whitespace()).collect();
-    if let Some(p) = t.provinces.iter().find(|p| {
+    let with_suffix = lower.strip_suffix(" province");
+    if let Some((p, _)) = t.provinces.iter().zip(&t.en_compact).find(|(p, en)| {
         p.id == compact
             || p.zh == name
             || p.full == name
-            || p.en
-                .iter()
-                .any(|e| e.to_lowercase().replace(' ', "") == compact)
-            || format!("{} province", p.id) == lower
+            || en.iter().any(|e| *e == compact)
+            || with_suffix == Some(p.id)
     }) {
         return Some(p);
     }

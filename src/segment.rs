@@ -380,6 +380,11 @@ fn boilerplate_kind(line: &str, lang: Lang, near_date: bool) -> Option<Kind> {
 
 /// True for a line that is only a date (2015年6月17日, 二〇一五年六月十七日, 17 June 2015).
 pub fn is_date_line(line: &str) -> bool {
+    // A date line is short (the longest, "（成文日期：二〇一五年十二月三十一日）", is 58
+    // bytes): long lines are ruled out before the regexes.
+    if line.len() > 120 {
+        return false;
+    }
     let p = patterns();
     p.date_zh.is_match(line) || p.date_en.is_match(line)
 }
