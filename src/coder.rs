@@ -217,7 +217,16 @@ impl Coder {
                 &mut vetoed,
             );
         }
-        if let (Lang::Zh, Some(ac)) = (lang, &self.zh_exclude.ac) {
+        // Chinese excludes veto concepts, so they are looked for only when the unit has a
+        // hit of a concept that has some.
+        let excludable = |h: &Hit| {
+            self.codebook
+                .concepts
+                .get(h.concept)
+                .is_some_and(|c| !c.exclude_zh.is_empty())
+        };
+        if let (Lang::Zh, Some(ac), true) = (lang, &self.zh_exclude.ac, hits.iter().any(excludable))
+        {
             for m in ac.find_overlapping_iter(text) {
                 vetoed.extend(
                     self.zh_exclude.targets[m.pattern().as_usize()]

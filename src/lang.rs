@@ -34,7 +34,9 @@ impl fmt::Display for Lang {
 pub fn detect(text: &str) -> Lang {
     let (mut han, mut latin) = (0usize, 0usize);
     for c in text.chars() {
-        if is_han(c) {
+        if c.is_ascii() {
+            latin += usize::from(c.is_ascii_alphabetic());
+        } else if is_han(c) {
             han += 1;
         } else if c.is_alphabetic() {
             latin += 1;

@@ -101,7 +101,18 @@ impl TokenStream {
 
     /// The unstemmed words, in order (for keyword counts).
     pub fn words(&self) -> impl Iterator<Item = &str> {
-        self.surface().split(SEP).filter(|k| !k.is_empty())
+        let surface = self.surface();
+        // Each word runs from its start to the separator before the next word's start.
+        let ends = self
+            .tokens
+            .iter()
+            .skip(1)
+            .map(|t| t.surface_start as usize - 1)
+            .chain(std::iter::once(surface.len().saturating_sub(1)));
+        self.tokens
+            .iter()
+            .zip(ends)
+            .map(move |(t, end)| &surface[t.surface_start as usize..end])
     }
 
     /// Text byte span covered by the tokens whose keys lie in `keys[key_start..key_end]`
