@@ -33,13 +33,26 @@ impl fmt::Display for Lang {
 /// word is about 1.5 characters, an English word about 5 letters), else English.
 pub fn detect(text: &str) -> Lang {
     let (mut han, mut latin) = (0usize, 0usize);
-    for c in text.chars() {
-        if c.is_ascii() {
-            latin += usize::from(c.is_ascii_alphabetic());
-        } else if is_han(c) {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            latin += usize::from(b.is_ascii_alphabetic());
+            i += 1;
+        } else if (0xE4..=0xE9).contains(&b) {
+            // Lead bytes of U+4000–U+9FFF: Han (and the Yijing hexagrams, which do not occur
+            // in policy text) without decoding the character.
             han += 1;
-        } else if c.is_alphabetic() {
-            latin += 1;
+            i += 3;
+        } else {
+            let c = text[i..].chars().next().unwrap_or('\0');
+            if is_han(c) {
+                han += 1;
+            } else if c.is_alphabetic() {
+                latin += 1;
+            }
+            i += c.len_utf8().max(1);
         }
     }
     if han > 0 && han * 5 >= latin {

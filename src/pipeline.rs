@@ -769,34 +769,55 @@ fn unit_record(
     keys: &GroupKeys,
     span: impl Fn(usize, usize) -> (usize, usize, String),
 ) -> UnitRecord {
+    use std::fmt::Write as _;
     let cb = &coder.codebook;
-    let join = |ids: Vec<&str>| ids.join(";");
-    let concept_evidence = codes
-        .hits
-        .iter()
-        .map(|h| (cb.concepts[h.concept].id.clone(), h));
+    // `;`-joined ids, written straight into one string.
+    let join = |ids: &mut dyn Iterator<Item = &str>| {
+        let mut out = String::new();
+        for (i, id) in ids.enumerate() {
+            if i > 0 {
+                out.push(';');
+            }
+            out.push_str(id);
+        }
+        out
+    };
+    let mut evidence = String::new();
+    let mut item = |name: &str, sub: Option<&str>, h: &crate::coder::Hit| {
+        let (s, e, t) = span(h.start, h.end);
+        if !evidence.is_empty() {
+            evidence.push(';');
+        }
+        evidence.push_str(name);
+        if let Some(sub) = sub {
+            evidence.push('.');
+            evidence.push_str(sub);
+        }
+        evidence.push(':');
+        if t.contains([';', '\n']) {
+            evidence.push_str(&t.replace([';', '\n'], " "));
+        } else {
+            evidence.push_str(&t);
+        }
+        let _ = write!(evidence, "@{s}-{e}");
+    };
+    for h in &codes.hits {
+        item(&cb.concepts[h.concept].id, None, h);
+    }
     // Dimension evidence is named `dimension.value`, e.g. `stage.startup:初创@3-5`.
-    let dimension_evidence = codes.dimension_hits.iter().map(|h| {
+    for h in &codes.dimension_hits {
         let v = &cb.dimension_values[h.concept];
-        (format!("{}.{}", cb.dimensions[v.dimension].id, v.id), h)
-    });
-    let evidence = concept_evidence
-        .chain(dimension_evidence)
-        .map(|(name, h)| {
-            let (s, e, t) = span(h.start, h.end);
-            format!("{name}:{}@{}-{}", t.replace([';', '\n'], " "), s, e)
-        })
-        .collect::<Vec<_>>()
-        .join(";");
+        item(&cb.dimensions[v.dimension].id, Some(&v.id), h);
+    }
     let dimensions = (0..cb.dimensions.len())
         .map(|d| {
-            let ids: Vec<&str> = codes
-                .dimension_values
-                .iter()
-                .filter(|&&v| cb.dimension_values[v].dimension == d)
-                .map(|&v| cb.dimension_values[v].id.as_str())
-                .collect();
-            ids.join(";")
+            join(
+                &mut codes
+                    .dimension_values
+                    .iter()
+                    .filter(|&&v| cb.dimension_values[v].dimension == d)
+                    .map(|&v| cb.dimension_values[v].id.as_str()),
+            )
         })
         .collect();
     UnitRecord {
@@ -808,27 +829,14 @@ fn unit_record(
         boilerplate: kind.is_boilerplate(),
         kind: kind.as_str(),
         text,
-        concepts: join(
-            codes
-                .concepts
-                .iter()
-                .map(|&c| cb.concepts[c].id.as_str())
-                .collect(),
-        ),
+        concepts: join(&mut codes.concepts.iter().map(|&c| cb.concepts[c].id.as_str())),
         categories: join(
-            codes
+            &mut codes
                 .categories
                 .iter()
-                .map(|&k| cb.categories[k].id.as_str())
-                .collect(),
+                .map(|&k| cb.categories[k].id.as_str()),
         ),
-        cores: join(
-            codes
-                .cores
-                .iter()
-                .map(|&c| cb.cores[c].id.as_str())
-                .collect(),
-        ),
+        cores: join(&mut codes.cores.iter().map(|&c| cb.cores[c].id.as_str())),
         evidence,
         category_idx: codes.categories.clone(),
         dimensions,
