@@ -88,6 +88,21 @@ pub struct Tally {
     pub references: Vec<u64>,
 }
 
+impl Tally {
+    fn count_unit(&mut self, categories: &[usize], boilerplate: bool) {
+        self.units += 1;
+        if !boilerplate {
+            self.body_units += 1;
+            if !categories.is_empty() {
+                self.coded_units += 1;
+            }
+            for &k in categories {
+                self.references[k] += 1;
+            }
+        }
+    }
+}
+
 /// Running totals for every group of every dimension.
 #[derive(Debug, Clone)]
 pub struct Aggregator {
@@ -131,16 +146,29 @@ impl Aggregator {
 
     /// Counts one unit; boilerplate units count as units but give no references.
     pub fn add_unit(&mut self, keys: &GroupKeys, categories: &[usize], boilerplate: bool) {
+        self.each(keys, |t| t.count_unit(categories, boilerplate));
+    }
+
+    /// Counts the units of one document, given as (categories, boilerplate), like
+    /// [`Aggregator::add_unit`] for each but with one group lookup per document.
+    pub fn add_units<'a>(
+        &mut self,
+        keys: &GroupKeys,
+        units: impl IntoIterator<Item = (&'a [usize], bool)>,
+    ) {
+        let mut doc = Tally {
+            references: vec![0; self.n_categories],
+            ..Default::default()
+        };
+        for (categories, boilerplate) in units {
+            doc.count_unit(categories, boilerplate);
+        }
         self.each(keys, |t| {
-            t.units += 1;
-            if !boilerplate {
-                t.body_units += 1;
-                if !categories.is_empty() {
-                    t.coded_units += 1;
-                }
-                for &k in categories {
-                    t.references[k] += 1;
-                }
+            t.units += doc.units;
+            t.body_units += doc.body_units;
+            t.coded_units += doc.coded_units;
+            for (sum, n) in t.references.iter_mut().zip(&doc.references) {
+                *sum += n;
             }
         });
     }
@@ -326,6 +354,35 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_documents_units_at_once_count_as_one_by_one() {
+        let k = GroupKeys {
+            level: "local".into(),
+            region: "west".into(),
+            province: "sichuan".into(),
+            year: "2018".into(),
+        };
+        let units: [(&[usize], bool); 4] =
+            [(&[0, 2], false), (&[], false), (&[1], true), (&[2], false)];
+        let (mut one, mut all) = (Aggregator::new(3), Aggregator::new(3));
+        for (c, b) in units {
+            one.add_unit(&k, c, b);
+        }
+        all.add_units(&k, units);
+        for dim in Dim::ALL {
+            let (a, b) = (one.groups(dim), all.groups(dim));
+            assert_eq!(a.len(), b.len());
+            for ((ga, ta), (gb, tb)) in a.iter().zip(&b) {
+                assert_eq!(ga, gb);
+                assert_eq!(
+                    (ta.units, ta.body_units, ta.coded_units, &ta.references),
+                    (tb.units, tb.body_units, tb.coded_units, &tb.references)
+                );
+            }
+        }
+        assert_eq!(all.overall().references, vec![1, 0, 2]);
     }
 
     #[test]

@@ -624,8 +624,13 @@ fn tally_document(
     counts.unknown_province +=
         usize::from(keys.province == region::UNKNOWN && keys.level != Level::Central.as_str());
     counts.unknown_year += usize::from(keys.year == region::UNKNOWN);
+    agg.add_units(
+        keys,
+        units
+            .iter()
+            .map(|u| (u.category_idx.as_slice(), u.boilerplate)),
+    );
     for u in units {
-        agg.add_unit(keys, &u.category_idx, u.boilerplate);
         if !u.boilerplate {
             agg.add_dimension_values(&u.category_idx, &u.dimension_idx);
         }
