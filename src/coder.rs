@@ -5,7 +5,9 @@ use crate::error::Result;
 use crate::lang::Lang;
 use crate::normalize::normalize;
 use crate::tokenize::{KeyForm, TokenStream, Tokenizer};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::automaton::{Automaton, OverlappingState};
+use aho_corasick::dfa::DFA;
+use aho_corasick::{Input, Match, MatchKind};
 use regex::Regex;
 use std::collections::HashMap;
 
@@ -53,7 +55,7 @@ struct Target {
 
 #[derive(Debug)]
 struct LangAutomaton {
-    ac: Option<AhoCorasick>,
+    ac: Option<DFA>,
     /// Per automaton pattern: the concepts it signals (or vetoes).
     targets: Vec<Vec<Target>>,
 }
@@ -66,11 +68,12 @@ impl LangAutomaton {
             None
         } else {
             Some(
-                AhoCorasickBuilder::new()
+                // A full DFA used through its concrete type (the search loop is compiled
+                // for it, not dispatched per byte), without a prefilter: every token key
+                // begins with the separator, so no prefilter could skip anything.
+                aho_corasick::dfa::Builder::new()
                     .match_kind(MatchKind::Standard)
-                    // A full DFA: every token key begins with the separator, which no
-                    // prefilter can skip, so the search runs state by state on every byte.
-                    .kind(Some(AhoCorasickKind::DFA))
+                    .prefilter(false)
                     .build(keys.iter().map(|(k, _)| k))
                     .map_err(|e| {
                         crate::error::Error::Usage(format!("codebook too large to compile: {e}"))
@@ -227,7 +230,7 @@ impl Coder {
         };
         if let (Lang::Zh, Some(ac), true) = (lang, &self.zh_exclude.ac, hits.iter().any(excludable))
         {
-            for m in ac.find_overlapping_iter(text) {
+            for m in overlapping(ac, text) {
                 vetoed.extend(
                     self.zh_exclude.targets[m.pattern().as_usize()]
                         .iter()
@@ -300,6 +303,17 @@ impl Coder {
     }
 }
 
+/// Every match of `dfa` in `haystack`, overlapping ones included.
+fn overlapping<'a>(dfa: &'a DFA, haystack: &'a str) -> impl Iterator<Item = Match> + 'a {
+    let input = Input::new(haystack);
+    let mut state = OverlappingState::start();
+    std::iter::from_fn(move || {
+        // An unanchored standard search cannot fail; an error ends the matches.
+        dfa.try_find_overlapping(&input, &mut state).ok()?;
+        state.get_match()
+    })
+}
+
 fn token_matches(
     automaton: &LangAutomaton,
     buf: &TokenStream,
@@ -312,7 +326,7 @@ fn token_matches(
         KeyForm::Key => buf.keys.as_str(),
         KeyForm::Surface => buf.surface(),
     };
-    for m in ac.find_overlapping_iter(keys) {
+    for m in overlapping(ac, keys) {
         let Some((start, end)) = buf.text_span(form, m.start(), m.end() - 1) else {
             continue;
         };
