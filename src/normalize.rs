@@ -108,12 +108,12 @@ fn kept(c: char) -> bool {
 /// by characters of the same UTF-8 length, so the offset map stays valid and evidence still
 /// points at the original text. Returns whether the text was converted.
 pub fn simplify_if_traditional(n: &mut Normalized) -> bool {
-    // Decide on the first 600 characters: a Simplified text is left alone without
+    // Decide on the first 200 characters: a Simplified text is left alone without
     // converting all of it.
     let cut = n
         .text
         .char_indices()
-        .nth(600)
+        .nth(200)
         .map_or(n.text.len(), |(i, _)| i);
     if cut < n.text.len() {
         let head = &n.text[..cut];

@@ -183,6 +183,19 @@ fn patterns() -> &'static Patterns {
 
 /// A numbered style found at the start of a line: (style index, rank, marker end).
 fn numbering(line: &str, lang: Lang) -> Option<(usize, u8, usize)> {
+    // Every style begins with one of these characters: other lines skip the regexes.
+    let first = line.chars().next()?;
+    let may_be_numbered = first.is_ascii_digit()
+        || match lang {
+            Lang::Zh => {
+                matches!(first, '第' | '(' | '（' | '①'..='⑳')
+                    || "一二三四五六七八九十百零〇两".contains(first)
+            }
+            Lang::En => matches!(first, '(' | 'P' | 'T' | 'C' | 'S' | 'A'),
+        };
+    if !may_be_numbered {
+        return None;
+    }
     let styles = match lang {
         Lang::Zh => &patterns().zh_styles,
         Lang::En => &patterns().en_styles,
