@@ -176,6 +176,11 @@ impl Vocabulary {
 
     /// The id of `word` (a lower-case token), or `None` when it is not a keyword.
     pub fn id(&self, word: &str) -> Option<u32> {
+        // Single characters (punctuation, 的, 和 …) are most tokens and never kept by
+        // default: no lookup for them.
+        if !self.stopwords.keep_single_chars && word.len() <= 4 && word.chars().nth(1).is_none() {
+            return None;
+        }
         CACHE.with(|cache| {
             let mut cache = cache.borrow_mut();
             if cache.0 != self.instance {
