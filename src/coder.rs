@@ -110,6 +110,12 @@ impl Coder {
     /// Compiles `codebook`: builds the tokenizer and one automaton per language over
     /// the token keys of every term.
     pub fn new(codebook: Codebook) -> Result<Coder> {
+        // The built-in patterns compile on another thread while jieba loads its dictionary.
+        let warm = std::thread::spawn(|| {
+            crate::segment::prepare();
+            crate::metadata::prepare();
+            crate::province::all();
+        });
         let tokenizer = Tokenizer::new(
             codebook
                 .concepts
@@ -189,6 +195,8 @@ impl Coder {
                 }
             }
         }
+        // A panic there would be a bug in a built-in pattern; the first use reports it.
+        let _ = warm.join();
         Ok(Coder {
             zh: LangAutomaton::build(zh)?,
             en: LangAutomaton::build(en)?,

@@ -369,6 +369,12 @@ const CENTRAL_BODIES_EN: &[&str] = &[
     "Council of the European Union",
 ];
 
+/// Compiles the built-in metadata patterns now rather than on first use (start-up work
+/// that can overlap the dictionary load).
+pub fn prepare() {
+    let _ = patterns();
+}
+
 fn patterns() -> &'static Patterns {
     static P: OnceLock<Patterns> = OnceLock::new();
     P.get_or_init(|| {

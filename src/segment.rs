@@ -136,6 +136,12 @@ struct Patterns {
     en_note: Regex,
 }
 
+/// Compiles the built-in segmentation patterns now rather than on first use (start-up work
+/// that can overlap the dictionary load).
+pub fn prepare() {
+    let _ = patterns();
+}
+
 fn patterns() -> &'static Patterns {
     static P: OnceLock<Patterns> = OnceLock::new();
     P.get_or_init(|| {
