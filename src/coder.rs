@@ -1,15 +1,16 @@
-//! Coding: the codebook compiled once into token-level automata, applied to units.
+//! Coding: the codebook compiled once into token-level matchers, applied to units.
 
 use crate::codebook::Codebook;
 use crate::error::Result;
 use crate::lang::Lang;
 use crate::normalize::normalize;
-use crate::tokenize::{KeyForm, TokenStream, Tokenizer};
+use crate::token_trie::TokenTrie;
+use crate::tokenize::{KeyForm, TokenStream, Tokenizer, SEP};
 use aho_corasick::automaton::{Automaton, OverlappingState};
 use aho_corasick::dfa::DFA;
 use aho_corasick::{Input, Match, MatchKind};
 use regex::Regex;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// One concept found in a unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -53,14 +54,51 @@ struct Target {
     exclude: bool,
 }
 
+/// Terms of one language and key form, as whole-token sequences.
 #[derive(Debug)]
-struct LangAutomaton {
-    ac: Option<DFA>,
-    /// Per automaton pattern: the concepts it signals (or vetoes).
+struct TermMatcher {
+    trie: TokenTrie,
+    /// Per pattern: the concepts it signals (or vetoes).
     targets: Vec<Vec<Target>>,
 }
 
-impl LangAutomaton {
+impl TermMatcher {
+    /// `keys`: term key strings (`SEP k1 SEP k2 … SEP`) and their targets.
+    fn build(keys: HashMap<String, Vec<Target>>) -> Self {
+        // Keys that differ only in separators are one token sequence.
+        let mut merged: BTreeMap<Vec<String>, Vec<Target>> = BTreeMap::new();
+        for (key, targets) in keys {
+            let tokens: Vec<String> = key
+                .split(SEP)
+                .filter(|t| !t.is_empty())
+                .map(String::from)
+                .collect();
+            let all = merged.entry(tokens).or_default();
+            for t in targets {
+                if !all
+                    .iter()
+                    .any(|x| x.concept == t.concept && x.exclude == t.exclude)
+                {
+                    all.push(t);
+                }
+            }
+        }
+        TermMatcher {
+            trie: TokenTrie::new(merged.keys()),
+            targets: merged.into_values().collect(),
+        }
+    }
+}
+
+/// Substring terms (Chinese excludes) in one automaton.
+#[derive(Debug)]
+struct SubstringMatcher {
+    ac: Option<DFA>,
+    /// Per automaton pattern: the concepts it vetoes.
+    targets: Vec<Vec<Target>>,
+}
+
+impl SubstringMatcher {
     fn build(keys: HashMap<String, Vec<Target>>) -> Result<Self> {
         let mut keys: Vec<_> = keys.into_iter().collect();
         keys.sort_by(|a, b| a.0.cmp(&b.0));
@@ -68,19 +106,17 @@ impl LangAutomaton {
             None
         } else {
             Some(
-                // A full DFA used through its concrete type (the search loop is compiled
-                // for it, not dispatched per byte), without a prefilter: every token key
-                // begins with the separator, so no prefilter could skip anything.
+                // A full DFA used through its concrete type: the search loop is compiled
+                // for it, not dispatched per byte.
                 aho_corasick::dfa::Builder::new()
                     .match_kind(MatchKind::Standard)
-                    .prefilter(false)
                     .build(keys.iter().map(|(k, _)| k))
                     .map_err(|e| {
                         crate::error::Error::Usage(format!("codebook too large to compile: {e}"))
                     })?,
             )
         };
-        Ok(LangAutomaton {
+        Ok(SubstringMatcher {
             ac,
             targets: keys.into_iter().map(|(_, t)| t).collect(),
         })
@@ -99,10 +135,10 @@ pub struct Coder {
     pub codebook: Codebook,
     /// The shared tokenizer (jieba with the codebook's terms).
     pub tokenizer: Tokenizer,
-    zh: LangAutomaton,
-    en: LangAutomaton,
-    en_exact: LangAutomaton,
-    zh_exclude: LangAutomaton,
+    zh: TermMatcher,
+    en: TermMatcher,
+    en_exact: TermMatcher,
+    zh_exclude: SubstringMatcher,
     regexes: Vec<(usize, Regex)>,
 }
 
@@ -132,7 +168,7 @@ impl Coder {
         let mut regexes = Vec::new();
         let add =
             |map: &mut HashMap<String, Vec<Target>>, key: String, concept: usize, exclude: bool| {
-                if key.chars().any(|c| c != crate::tokenize::SEP) {
+                if key.chars().any(|c| c != SEP) {
                     let targets = map.entry(key).or_default();
                     if !targets
                         .iter()
@@ -198,10 +234,10 @@ impl Coder {
         // A panic there would be a bug in a built-in pattern; the first use reports it.
         let _ = warm.join();
         Ok(Coder {
-            zh: LangAutomaton::build(zh)?,
-            en: LangAutomaton::build(en)?,
-            en_exact: LangAutomaton::build(en_exact)?,
-            zh_exclude: LangAutomaton::build(zh_exclude)?,
+            zh: TermMatcher::build(zh),
+            en: TermMatcher::build(en),
+            en_exact: TermMatcher::build(en_exact),
+            zh_exclude: SubstringMatcher::build(zh_exclude)?,
             codebook,
             tokenizer,
             regexes,
@@ -323,33 +359,31 @@ fn overlapping<'a>(dfa: &'a DFA, haystack: &'a str) -> impl Iterator<Item = Matc
 }
 
 fn token_matches(
-    automaton: &LangAutomaton,
+    matcher: &TermMatcher,
     buf: &TokenStream,
     form: KeyForm,
     hits: &mut Vec<Hit>,
     vetoed: &mut Vec<usize>,
 ) {
-    let Some(ac) = &automaton.ac else { return };
-    let keys = match form {
-        KeyForm::Key => buf.keys.as_str(),
-        KeyForm::Surface => buf.surface(),
-    };
-    for m in overlapping(ac, keys) {
-        let Some((start, end)) = buf.text_span(form, m.start(), m.end() - 1) else {
-            continue;
-        };
-        for t in &automaton.targets[m.pattern().as_usize()] {
-            if t.exclude {
-                vetoed.push(t.concept as usize);
-            } else {
-                hits.push(Hit {
-                    start,
-                    end,
-                    concept: t.concept as usize,
-                });
+    let tokens = &buf.tokens;
+    matcher.trie.find(
+        tokens.len(),
+        |i| buf.key(form, i),
+        |first, last, p| {
+            let (start, end) = (tokens[first].start as usize, tokens[last].end as usize);
+            for t in &matcher.targets[p] {
+                if t.exclude {
+                    vetoed.push(t.concept as usize);
+                } else {
+                    hits.push(Hit {
+                        start,
+                        end,
+                        concept: t.concept as usize,
+                    });
+                }
             }
-        }
-    }
+        },
+    );
 }
 
 #[cfg(test)]

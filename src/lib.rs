@@ -33,6 +33,7 @@ pub mod segment;
 pub mod sheet;
 pub mod stats;
 pub mod tables;
+pub mod token_trie;
 pub mod tokenize;
 pub mod units_input;
 pub mod xlsx;

@@ -101,44 +101,24 @@ impl TokenStream {
 
     /// The unstemmed words, in order (for keyword counts).
     pub fn words(&self) -> impl Iterator<Item = &str> {
-        let surface = self.surface();
-        // Each word runs from its start to the separator before the next word's start.
-        let ends = self
-            .tokens
-            .iter()
-            .skip(1)
-            .map(|t| t.surface_start as usize - 1)
-            .chain(std::iter::once(surface.len().saturating_sub(1)));
-        self.tokens
-            .iter()
-            .zip(ends)
-            .map(move |(t, end)| &surface[t.surface_start as usize..end])
+        (0..self.tokens.len()).map(|i| self.key(KeyForm::Surface, i))
     }
 
-    /// Text byte span covered by the tokens whose keys lie in `keys[key_start..key_end]`
-    /// (of the key string `form`), where the range starts and ends on separators.
-    pub fn text_span(
-        &self,
-        form: KeyForm,
-        key_start: usize,
-        key_end: usize,
-    ) -> Option<(usize, usize)> {
-        let at = |t: &TokenSpan| match form {
-            KeyForm::Key => t.key_start,
-            KeyForm::Surface => t.surface_start,
+    /// The key of token `i` in the key string `form`.
+    ///
+    /// # Panics
+    /// If `i` is not below the number of tokens.
+    pub fn key(&self, form: KeyForm, i: usize) -> &str {
+        let (string, at): (&str, fn(&TokenSpan) -> u32) = match form {
+            KeyForm::Key => (&self.keys, |t| t.key_start),
+            KeyForm::Surface => (self.surface(), |t| t.surface_start),
         };
-        let first = self
-            .tokens
-            .binary_search_by_key(&((key_start + 1) as u32), at)
-            .ok()?;
-        let last = match self.tokens.binary_search_by_key(&(key_end as u32), at) {
-            Ok(i) => i.checked_sub(1)?,
-            Err(i) => i.checked_sub(1)?,
+        // A key runs from its start to the separator before the next key's start.
+        let end = match self.tokens.get(i + 1) {
+            Some(next) => at(next) as usize - 1,
+            None => string.len() - 1,
         };
-        Some((
-            self.tokens[first].start as usize,
-            self.tokens[last].end as usize,
-        ))
+        &string[at(&self.tokens[i]) as usize..end]
     }
 }
 
@@ -305,18 +285,9 @@ mod tests {
         tok().tokenize("Farmer Cooperatives", Lang::En, &mut ts);
         assert_eq!(ts.keys().collect::<Vec<_>>(), ["farmer", "cooper"]);
         assert_eq!(ts.words().collect::<Vec<_>>(), ["farmer", "cooperatives"]);
-        // Each key string maps back to the same text.
-        let surface = ts.surface().to_string();
-        let at = surface.find("cooperatives").unwrap();
-        assert_eq!(
-            ts.text_span(KeyForm::Surface, at - 1, at + "cooperatives".len()),
-            Some((7, 19))
-        );
-        let at = ts.keys.find("cooper").unwrap();
-        assert_eq!(
-            ts.text_span(KeyForm::Key, at - 1, at + "cooper".len()),
-            Some((7, 19))
-        );
+        assert_eq!(ts.key(KeyForm::Key, 1), "cooper");
+        assert_eq!(ts.key(KeyForm::Surface, 1), "cooperatives");
+        assert_eq!((ts.tokens[1].start, ts.tokens[1].end), (7, 19));
     }
 
     #[test]
