@@ -129,7 +129,7 @@ pub fn lookup(name: &str) -> Option<&'static Province> {
         p.id == compact
             || p.zh == name
             || p.full == name
-            || en.iter().any(|e| *e == compact)
+            || en.contains(&compact)
             || with_suffix == Some(p.id)
     }) {
         return Some(p);
