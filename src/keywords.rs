@@ -143,8 +143,52 @@ static NEXT_VOCABULARY: std::sync::atomic::AtomicU64 = std::sync::atomic::Atomic
 
 thread_local! {
     /// Per thread: which vocabulary the cache belongs to, and word → id (or NOT_KEYWORD).
-    static CACHE: std::cell::RefCell<(u64, FxHashMap<Box<str>, u32>)> =
-        std::cell::RefCell::new((0, FxHashMap::default()));
+    static CACHE: std::cell::RefCell<(u64, WordCache)> =
+        std::cell::RefCell::new((0, WordCache::default()));
+}
+
+/// Word → id, short words packed into the key itself: a lookup in a large table then
+/// touches one cache line instead of chasing a pointer to the word's bytes.
+#[derive(Debug, Default)]
+struct WordCache {
+    short: FxHashMap<u128, u32>,
+    long: FxHashMap<Box<str>, u32>,
+}
+
+impl WordCache {
+    /// Words of up to 15 bytes as a number: the bytes, then the length in the top byte.
+    fn pack(word: &str) -> Option<u128> {
+        let bytes = word.as_bytes();
+        (bytes.len() < 16).then(|| {
+            let mut b = [0u8; 16];
+            b[..bytes.len()].copy_from_slice(bytes);
+            b[15] = bytes.len() as u8;
+            u128::from_le_bytes(b)
+        })
+    }
+
+    fn get(&self, word: &str) -> Option<u32> {
+        match Self::pack(word) {
+            Some(k) => self.short.get(&k).copied(),
+            None => self.long.get(word).copied(),
+        }
+    }
+
+    fn insert(&mut self, word: &str, id: u32) {
+        match Self::pack(word) {
+            Some(k) => self.short.insert(k, id),
+            None => self.long.insert(word.into(), id),
+        };
+    }
+
+    fn len(&self) -> usize {
+        self.short.len() + self.long.len()
+    }
+
+    fn clear(&mut self) {
+        self.short.clear();
+        self.long.clear();
+    }
 }
 
 /// The keywords of a run, numbered as first met, each word's stop-list decision made
@@ -188,13 +232,13 @@ impl Vocabulary {
                 cache.0 = self.instance;
             }
             let id = match cache.1.get(word) {
-                Some(&id) => id,
+                Some(id) => id,
                 None => {
                     let id = self.shared_id(word);
                     if cache.1.len() >= CACHE_MAX {
                         cache.1.clear();
                     }
-                    cache.1.insert(word.into(), id);
+                    cache.1.insert(word, id);
                     id
                 }
             };
@@ -503,6 +547,31 @@ fn share(n: u64, total: u64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn word_cache_tells_short_and_long_words_apart() {
+        let mut c = WordCache::default();
+        let words = [
+            "",
+            "a",
+            "a\0",
+            "\0",
+            "创业",
+            "创业担保贷款",
+            "创业担保贷款扶持",
+            "abcdefghijklmno",
+            "abcdefghijklmnop",
+        ];
+        for (i, w) in words.iter().enumerate() {
+            c.insert(w, i as u32);
+        }
+        assert_eq!(c.len(), words.len());
+        for (i, w) in words.iter().enumerate() {
+            assert_eq!(c.get(w), Some(i as u32), "{w:?}");
+        }
+        assert_eq!(c.get("b"), None);
+        assert_eq!(c.get("创业担保贷款扶持政策"), None);
+    }
 
     fn keys(level: &str) -> GroupKeys {
         GroupKeys {
