@@ -147,46 +147,69 @@ thread_local! {
         std::cell::RefCell::new((0, WordCache::default()));
 }
 
-/// Word → id, short words packed into the key itself: a lookup in a large table then
-/// touches one cache line instead of chasing a pointer to the word's bytes.
+/// Word → id, short words packed into the key itself: a probe of a large table then
+/// touches one cache line instead of chasing a pointer to the word's bytes, and most
+/// Chinese words (two characters, six bytes) take 16-byte entries.
 #[derive(Debug, Default)]
 struct WordCache {
-    short: FxHashMap<u128, u32>,
+    up_to_7: FxHashMap<u64, u32>,
+    up_to_15: FxHashMap<[u64; 2], u32>,
     long: FxHashMap<Box<str>, u32>,
 }
 
+/// A word as a packed key: its bytes, then its length in the last byte.
+enum Packed<'a> {
+    Short(u64),
+    Medium([u64; 2]),
+    Long(&'a str),
+}
+
 impl WordCache {
-    /// Words of up to 15 bytes as a number: the bytes, then the length in the top byte.
-    fn pack(word: &str) -> Option<u128> {
+    fn pack(word: &str) -> Packed<'_> {
         let bytes = word.as_bytes();
-        (bytes.len() < 16).then(|| {
-            let mut b = [0u8; 16];
+        let mut b = [0u8; 16];
+        if bytes.len() < 8 {
+            b[..bytes.len()].copy_from_slice(bytes);
+            b[7] = bytes.len() as u8;
+            Packed::Short(u64::from_le_bytes([
+                b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
+            ]))
+        } else if bytes.len() < 16 {
             b[..bytes.len()].copy_from_slice(bytes);
             b[15] = bytes.len() as u8;
-            u128::from_le_bytes(b)
-        })
+            let (lo, hi) = b.split_at(8);
+            let word =
+                |h: &[u8]| u64::from_le_bytes([h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]]);
+            Packed::Medium([word(lo), word(hi)])
+        } else {
+            Packed::Long(word)
+        }
     }
 
     fn get(&self, word: &str) -> Option<u32> {
         match Self::pack(word) {
-            Some(k) => self.short.get(&k).copied(),
-            None => self.long.get(word).copied(),
+            Packed::Short(k) => self.up_to_7.get(&k),
+            Packed::Medium(k) => self.up_to_15.get(&k),
+            Packed::Long(w) => self.long.get(w),
         }
+        .copied()
     }
 
     fn insert(&mut self, word: &str, id: u32) {
         match Self::pack(word) {
-            Some(k) => self.short.insert(k, id),
-            None => self.long.insert(word.into(), id),
+            Packed::Short(k) => self.up_to_7.insert(k, id),
+            Packed::Medium(k) => self.up_to_15.insert(k, id),
+            Packed::Long(w) => self.long.insert(w.into(), id),
         };
     }
 
     fn len(&self) -> usize {
-        self.short.len() + self.long.len()
+        self.up_to_7.len() + self.up_to_15.len() + self.long.len()
     }
 
     fn clear(&mut self) {
-        self.short.clear();
+        self.up_to_7.clear();
+        self.up_to_15.clear();
         self.long.clear();
     }
 }
