@@ -534,7 +534,8 @@ fn read_header(text: &str) -> Header {
         if l.starts_with('【') || l.starts_with("原文链接") || l.starts_with("http") {
             continue;
         }
-        if h.doc_number.is_empty() {
+        // Both number patterns end in 号: other lines skip the regexes.
+        if h.doc_number.is_empty() && l.contains('号') {
             if let Some(m) = p.doc_number.find(l).or_else(|| p.order_number.find(l)) {
                 if l.chars().count() <= 40 {
                     h.doc_number = m.as_str().to_string();
