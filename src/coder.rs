@@ -143,8 +143,8 @@ pub struct Coder {
 }
 
 impl Coder {
-    /// Compiles `codebook`: builds the tokenizer and one automaton per language over
-    /// the token keys of every term.
+    /// Compiles `codebook`: builds the tokenizer and, per language and key form, a trie
+    /// over the token keys of every term.
     pub fn new(codebook: Codebook) -> Result<Coder> {
         // The built-in patterns compile on another thread while jieba loads its dictionary.
         let warm = std::thread::spawn(|| {
@@ -250,11 +250,11 @@ impl Coder {
         let mut hits = Vec::new();
         let mut vetoed: Vec<usize> = Vec::new();
         self.tokenizer.tokenize(text, lang, buf);
-        let automaton = match lang {
+        let matcher = match lang {
             Lang::Zh => &self.zh,
             Lang::En => &self.en,
         };
-        token_matches(automaton, buf, KeyForm::Key, &mut hits, &mut vetoed);
+        token_matches(matcher, buf, KeyForm::Key, &mut hits, &mut vetoed);
         if lang == Lang::En {
             token_matches(
                 &self.en_exact,

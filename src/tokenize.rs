@@ -1,8 +1,8 @@
 //! Tokens for matching: jieba-rs words for Chinese, stemmed Unicode words for English.
 //!
 //! Tokens are written into a [`TokenStream`]: one string of token keys joined by a
-//! separator, so the codebook automaton can match whole tokens only (印度 never inside
-//! 印度尼西亚, "tax" never inside "taxonomy").
+//! separator, with each token's place in it, so codebook terms are matched against whole
+//! tokens only (印度 never inside 印度尼西亚, "tax" never inside "taxonomy").
 
 use crate::lang::Lang;
 use crate::normalize::normalize;
@@ -96,7 +96,7 @@ impl TokenStream {
 
     /// The token keys, in order.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.keys.split(SEP).filter(|k| !k.is_empty())
+        (0..self.tokens.len()).map(|i| self.key(KeyForm::Key, i))
     }
 
     /// The unstemmed words, in order (for keyword counts).
