@@ -167,20 +167,18 @@ enum Packed<'a> {
 impl WordCache {
     fn pack(word: &str) -> Packed<'_> {
         let bytes = word.as_bytes();
-        let mut b = [0u8; 16];
-        if bytes.len() < 8 {
-            b[..bytes.len()].copy_from_slice(bytes);
-            b[7] = bytes.len() as u8;
-            Packed::Short(u64::from_le_bytes([
-                b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
-            ]))
-        } else if bytes.len() < 16 {
-            b[..bytes.len()].copy_from_slice(bytes);
-            b[15] = bytes.len() as u8;
-            let (lo, hi) = b.split_at(8);
-            let word =
-                |h: &[u8]| u64::from_le_bytes([h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]]);
-            Packed::Medium([word(lo), word(hi)])
+        let n = bytes.len();
+        if n < 8 {
+            let mut b = [0u8; 8];
+            b[..n].copy_from_slice(bytes);
+            b[7] = n as u8;
+            Packed::Short(u64::from_le_bytes(b))
+        } else if n < 16 {
+            let mut b = [0u8; 16];
+            b[..n].copy_from_slice(bytes);
+            b[15] = n as u8;
+            let k = u128::from_le_bytes(b);
+            Packed::Medium([k as u64, (k >> 64) as u64])
         } else {
             Packed::Long(word)
         }

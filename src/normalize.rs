@@ -48,10 +48,10 @@ pub fn normalize(original: &str) -> Normalized {
         let run = i;
         while i < bytes.len() {
             let b = bytes[i];
-            if b < 0x80 && !matches!(b, b'\r' | 0x0B | 0x0C) {
+            if b < 0x80 && ascii_kept(b) {
                 orig_char.push(idx);
                 i += 1;
-            } else if (0xE4..=0xE9).contains(&b) {
+            } else if crate::lang::is_han_lead_byte(b) {
                 orig_char.extend([idx; 3]);
                 i += 3;
             } else {
@@ -90,11 +90,16 @@ pub fn normalize(original: &str) -> Normalized {
     Normalized { text, orig_char }
 }
 
+/// ASCII that normalisation leaves as it is: all but the line breaks it rewrites.
+fn ascii_kept(b: u8) -> bool {
+    !matches!(b, b'\r' | 0x0B | 0x0C)
+}
+
 /// Characters that normalisation leaves as they are (NFKC maps each to itself): the
 /// bulk of a policy text, copied in runs.
 fn kept(c: char) -> bool {
     if c.is_ascii() {
-        return !matches!(c, '\r' | '\u{0B}' | '\u{0C}');
+        return ascii_kept(c as u8);
     }
     matches!(c,
         '\u{3400}'..='\u{9FFF}'
