@@ -47,7 +47,7 @@ impl Dim {
 }
 
 /// Group values of one document or unit, one per dimension.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GroupKeys {
     /// `central`, `local` or `unknown`.
     pub level: String,

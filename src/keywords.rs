@@ -288,25 +288,24 @@ impl Vocabulary {
     }
 }
 
-/// The keyword counts of one document, by word id of a [`Vocabulary`].
+/// The keywords of one document, as word ids of a [`Vocabulary`] in text order: appending
+/// an id is cheaper than a hash-table update, and the writer adds them to its group arrays.
 #[derive(Debug, Clone, Default)]
 pub struct DocWords {
-    counts: FxHashMap<u32, u64>,
-    total: u64,
+    ids: Vec<u32>,
 }
 
 impl DocWords {
     /// Counts `word` once when the vocabulary keeps it.
     pub fn add(&mut self, vocabulary: &Vocabulary, word: &str) {
         if let Some(id) = vocabulary.id(word) {
-            *self.counts.entry(id).or_insert(0) += 1;
-            self.total += 1;
+            self.ids.push(id);
         }
     }
 
     /// Words counted.
     pub fn total(&self) -> u64 {
-        self.total
+        self.ids.len() as u64
     }
 }
 
@@ -431,7 +430,7 @@ impl Keywords {
 
     /// Adds one document's word counts under its groups.
     pub fn add_document(&mut self, keys: &GroupKeys, words: &DocWords) {
-        if words.total == 0 {
+        if words.ids.is_empty() {
             return;
         }
         for &dim in &self.dims {
@@ -439,8 +438,8 @@ impl Keywords {
                 .groups
                 .entry((dim, keys.get(dim).to_string()))
                 .or_default();
-            for (&id, &n) in &words.counts {
-                group.add(id as usize, n);
+            for &id in &words.ids {
+                group.add(id as usize, 1);
             }
         }
     }

@@ -2,7 +2,7 @@
 //! `summary.json`. Everything is written in a fixed order so that the same input gives
 //! the same bytes.
 
-use crate::aggregate::{Aggregator, Dim, ShareRow};
+use crate::aggregate::{Aggregator, Dim, GroupKeys, ShareRow};
 use crate::codebook::Codebook;
 use crate::error::{Error, Result};
 use crate::keywords::Keywords;
@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// One row of `units.csv`.
 #[derive(Debug, Clone, Default)]
@@ -20,16 +21,10 @@ pub struct UnitRecord {
     pub doc_id: usize,
     /// `doc-section-item[-clause]`, or the input's id with `--units`.
     pub unit_id: String,
-    /// Path relative to the input folder.
-    pub file: String,
-    /// Government level.
-    pub level: String,
-    /// Province id.
-    pub province: String,
-    /// Region id.
-    pub region: String,
-    /// Year.
-    pub year: String,
+    /// Path relative to the input folder (shared by a document's units).
+    pub file: Arc<str>,
+    /// The document's groups: level, province, region, year (shared by its units).
+    pub keys: Arc<GroupKeys>,
     /// `zh` or `en`.
     pub lang: &'static str,
     /// Left out of share denominators.
@@ -129,6 +124,8 @@ fn open(path: &Path) -> Result<Box<dyn Write + Send>> {
 pub struct UnitsWriter {
     w: csv::Writer<Box<dyn Write + Send>>,
     path: PathBuf,
+    /// The row's doc id, formatted.
+    doc: String,
 }
 
 impl UnitsWriter {
@@ -144,20 +141,22 @@ impl UnitsWriter {
         Ok(UnitsWriter {
             w,
             path: path.to_path_buf(),
+            doc: String::new(),
         })
     }
 
     /// Writes one row.
     pub fn write(&mut self, u: &UnitRecord) -> Result<()> {
-        let doc = u.doc_id.to_string();
-        let mut rec: Vec<&str> = vec![
-            &doc,
+        self.doc.clear();
+        let _ = write!(self.doc, "{}", u.doc_id);
+        let fixed: [&str; 15] = [
+            &self.doc,
             &u.unit_id,
             &u.file,
-            &u.level,
-            &u.province,
-            &u.region,
-            &u.year,
+            &u.keys.level,
+            &u.keys.province,
+            &u.keys.region,
+            &u.keys.year,
             u.lang,
             if u.boilerplate { "true" } else { "false" },
             &u.text,
@@ -167,10 +166,15 @@ impl UnitsWriter {
             &u.evidence,
             u.kind,
         ];
-        rec.extend(u.dimensions.iter().map(String::as_str));
-        rec.extend(u.extra.iter().map(String::as_str));
+        // Field by field: no per-row vector of the row's fields.
+        let rest = u.dimensions.iter().chain(&u.extra).map(String::as_str);
+        for field in fixed.into_iter().chain(rest) {
+            self.w
+                .write_field(field)
+                .map_err(|e| Error::io(&self.path, e.into()))?;
+        }
         self.w
-            .write_record(&rec)
+            .write_record(None::<&[u8]>)
             .map_err(|e| Error::io(&self.path, e.into()))
     }
 

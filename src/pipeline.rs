@@ -289,7 +289,7 @@ struct Coded {
     record: DocRecord,
     units: Vec<UnitRecord>,
     review: Vec<Vec<String>>,
-    keys: Option<GroupKeys>,
+    keys: Option<Arc<GroupKeys>>,
     words: DocWords,
     /// Bytes of text read.
     bytes: usize,
@@ -481,7 +481,7 @@ fn apply_model(
         vec![
             u.doc_id.to_string(),
             u.unit_id.clone(),
-            u.file.clone(),
+            u.file.to_string(),
             if disagree {
                 "rules and model disagree"
             } else {
@@ -685,7 +685,8 @@ fn code_file(
     let segments = segment::segment(&norm.text, lang, opts.unit_mode);
     let original = OriginalText::new(&extracted.text);
     let mut buf = TokenStream::default();
-    let keys = keys_of(&meta);
+    let keys = Arc::new(keys_of(&meta));
+    let file: Arc<str> = Arc::from(f.rel.as_str());
     let mut review = Vec::new();
     let mut words = DocWords::default();
     let units: Vec<UnitRecord> = segments
@@ -710,7 +711,7 @@ fn code_file(
             );
             u.doc_id = doc_id;
             u.unit_id = seg.id(doc_id);
-            u.file = f.rel.clone();
+            u.file = Arc::clone(&file);
             if let Some((clf, mode)) = &opts.model {
                 review.extend(apply_model(
                     coder,
@@ -771,7 +772,7 @@ fn unit_record(
     lang: Lang,
     kind: Kind,
     text: String,
-    keys: &GroupKeys,
+    keys: &Arc<GroupKeys>,
     span: impl Fn(usize, usize) -> (usize, usize, String),
 ) -> UnitRecord {
     use std::fmt::Write as _;
@@ -826,10 +827,7 @@ fn unit_record(
         })
         .collect();
     UnitRecord {
-        level: keys.level.clone(),
-        province: keys.province.clone(),
-        region: keys.region.clone(),
-        year: keys.year.clone(),
+        keys: Arc::clone(keys),
         lang: lang.as_str(),
         boilerplate: kind.is_boilerplate(),
         kind: kind.as_str(),
@@ -883,8 +881,8 @@ fn code_units(
     let file = u
         .path
         .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+        .map(|n| Arc::from(n.to_string_lossy().as_ref()))
+        .unwrap_or_else(|| Arc::from(""));
     let mut n_units = 0usize;
     let mut n_coded = 0usize;
     let mut langs = std::collections::BTreeSet::new();
@@ -900,7 +898,7 @@ fn code_units(
         if batch.is_empty() {
             break;
         }
-        type Row = (UnitRecord, GroupKeys, Option<Vec<String>>, DocWords);
+        type Row = (UnitRecord, Option<Vec<String>>, DocWords);
         let coded: Vec<Row> = batch
             .par_iter()
             .map(|row| {
@@ -922,10 +920,10 @@ fn code_units(
                     (None, Level::Central) => region::NATIONAL.to_string(),
                     _ => region::UNKNOWN.to_string(),
                 };
-                let keys = GroupKeys {
+                let keys = Arc::new(GroupKeys {
                     region,
                     ..keys_of(&meta)
-                };
+                });
                 let kind = segment::classify_line(norm.text.trim(), lang);
                 let mut buf = TokenStream::default();
                 let codes = coder.code(&norm.text, lang, &mut buf);
@@ -952,16 +950,17 @@ fn code_units(
                     .clone()
                     .filter(|s| !s.is_empty())
                     .unwrap_or_else(|| format!("1-0-{}", row.line - 1));
-                rec.file = file.clone();
+                rec.file = Arc::clone(&file);
                 rec.extra = row.cells.clone();
                 let review = opts
                     .model
                     .as_ref()
                     .and_then(|(clf, mode)| apply_model(coder, clf, *mode, &norm.text, &mut rec));
-                (rec, keys, review, words)
+                (rec, review, words)
             })
             .collect();
-        for (rec, keys, review, words) in &coded {
+        for (rec, review, words) in &coded {
+            let keys = &rec.keys;
             keywords.add_document(keys, words);
             if !doc_keys_seen.replace(true) {
                 agg.add_document(keys);
@@ -982,7 +981,7 @@ fn code_units(
     counts.files = 1;
     counts.coded = 1;
     w.docs.write(&DocRecord {
-        file,
+        file: file.to_string(),
         status: "coded",
         encoding: "UTF-8".into(),
         lang: langs.into_iter().collect::<Vec<_>>().join(";"),
