@@ -32,7 +32,7 @@ pub struct UnitRecord {
     /// What the unit is (body, heading, title, addressee, …).
     pub kind: &'static str,
     /// The unit's original text.
-    pub text: String,
+    pub text: UnitText,
     /// Concept ids, `;`-joined.
     pub concepts: String,
     /// Category ids, `;`-joined.
@@ -90,6 +90,42 @@ pub struct DocRecord {
     pub date: String,
     /// Where each metadata field came from.
     pub metadata_sources: String,
+}
+
+/// A unit's text: a byte range of its document's text, which the document's units share
+/// instead of each holding a copy.
+#[derive(Debug, Clone, Default)]
+pub struct UnitText {
+    doc: Arc<str>,
+    range: std::ops::Range<usize>,
+}
+
+impl UnitText {
+    /// `doc[range]`; a range that is out of bounds or not on character boundaries is
+    /// clamped to the empty text.
+    pub fn new(doc: Arc<str>, range: std::ops::Range<usize>) -> Self {
+        let range = if doc.get(range.clone()).is_some() {
+            range
+        } else {
+            0..0
+        };
+        UnitText { doc, range }
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.doc[self.range.clone()]
+    }
+}
+
+impl From<String> for UnitText {
+    fn from(s: String) -> Self {
+        let n = s.len();
+        UnitText {
+            doc: Arc::from(s),
+            range: 0..n,
+        }
+    }
 }
 
 /// The fixed columns of `units.csv`, in order.
@@ -159,7 +195,7 @@ impl UnitsWriter {
             &u.keys.year,
             u.lang,
             if u.boilerplate { "true" } else { "false" },
-            &u.text,
+            u.text.as_str(),
             &u.concepts,
             &u.categories,
             &u.cores,
@@ -633,4 +669,20 @@ pub fn report_markdown(
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unit_text_is_a_range_of_the_shared_document_text() {
+        let doc: Arc<str> = Arc::from("第一条 支持返乡创业。");
+        let t = UnitText::new(Arc::clone(&doc), 10..31);
+        assert_eq!(t.as_str(), "支持返乡创业。");
+        // Out of bounds or inside a character: empty, never a panic.
+        assert_eq!(UnitText::new(Arc::clone(&doc), 10..99).as_str(), "");
+        assert_eq!(UnitText::new(doc, 1..4).as_str(), "");
+        assert_eq!(UnitText::from("whole".to_string()).as_str(), "whole");
+    }
 }

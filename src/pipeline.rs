@@ -10,7 +10,7 @@ use crate::lang::{self, Lang};
 use crate::metadata::{self, DocMeta, Level};
 use crate::normalize::{normalize, Normalized};
 use crate::output::{
-    self, DocRecord, DocumentsWriter, RunCounts, RunSettings, UnitRecord, UnitsWriter,
+    self, DocRecord, DocumentsWriter, RunCounts, RunSettings, UnitRecord, UnitText, UnitsWriter,
 };
 use crate::read::{self, Disposition, InputFile, Reader};
 use crate::region::{self, RegionScheme};
@@ -491,7 +491,7 @@ fn apply_model(
             rule.join(";"),
             model_cats.join(";"),
             format!("{confidence:.3}"),
-            u.text.clone(),
+            u.text.as_str().to_string(),
         ]
     })
 }
@@ -683,7 +683,9 @@ fn code_file(
     let mut meta = metadata::infer(&norm.text, &f.rel, manifest_row, &opts.regions);
     metadata::apply_hints(&mut meta, &extracted.hints);
     let segments = segment::segment(&norm.text, lang, opts.unit_mode);
-    let original = OriginalText::new(&extracted.text);
+    // The document's units share one copy of its text.
+    let doc_text: Arc<str> = Arc::from(extracted.text.as_str());
+    let original = OriginalText::new(&doc_text);
     let mut buf = TokenStream::default();
     let keys = Arc::new(keys_of(&meta));
     let file: Arc<str> = Arc::from(f.rel.as_str());
@@ -702,11 +704,11 @@ fn code_file(
                 &codes,
                 lang,
                 seg.kind,
-                original.slice(os, oe).to_string(),
+                UnitText::new(Arc::clone(&doc_text), original.byte_range(os, oe)),
                 &keys,
                 |h_start, h_end| {
                     let (s, e) = norm.original_span(seg.start + h_start, seg.start + h_end);
-                    (s, e, original.slice(s, e).to_string())
+                    (s, e, original.slice(s, e))
                 },
             );
             u.doc_id = doc_id;
@@ -766,21 +768,24 @@ fn fill_meta(record: &mut DocRecord, meta: &DocMeta) {
 
 /// Builds a unit row; `span` maps a hit's byte range in the unit's normalised text to
 /// original (char start, char end, text).
-fn unit_record(
+fn unit_record<'t>(
     coder: &Coder,
     codes: &UnitCodes,
     lang: Lang,
     kind: Kind,
-    text: String,
+    text: UnitText,
     keys: &Arc<GroupKeys>,
-    span: impl Fn(usize, usize) -> (usize, usize, String),
+    span: impl Fn(usize, usize) -> (usize, usize, &'t str),
 ) -> UnitRecord {
     use std::fmt::Write as _;
     let cb = &coder.codebook;
-    // `;`-joined ids, written straight into one string.
+    // `;`-joined ids, written straight into one string sized for a few ids.
     let join = |ids: &mut dyn Iterator<Item = &str>| {
         let mut out = String::new();
         for (i, id) in ids.enumerate() {
+            if i == 0 {
+                out.reserve(4 * (id.len() + 1));
+            }
             if i > 0 {
                 out.push(';');
             }
@@ -788,7 +793,8 @@ fn unit_record(
         }
         out
     };
-    let mut evidence = String::new();
+    // `concept:term@start-end` is rarely over 48 bytes.
+    let mut evidence = String::with_capacity(48 * (codes.hits.len() + codes.dimension_hits.len()));
     let mut item = |name: &str, sub: Option<&str>, h: &crate::coder::Hit| {
         let (s, e, t) = span(h.start, h.end);
         if !evidence.is_empty() {
@@ -803,7 +809,7 @@ fn unit_record(
         if t.contains([';', '\n']) {
             evidence.push_str(&t.replace([';', '\n'], " "));
         } else {
-            evidence.push_str(&t);
+            evidence.push_str(t);
         }
         let _ = write!(evidence, "@{s}-{e}");
     };
@@ -862,10 +868,15 @@ impl<'a> OriginalText<'a> {
     }
 
     fn slice(&self, start_char: usize, end_char: usize) -> &'a str {
+        &self.text[self.byte_range(start_char, end_char)]
+    }
+
+    /// Byte range of characters `start_char..end_char` (clamped to the text).
+    fn byte_range(&self, start_char: usize, end_char: usize) -> std::ops::Range<usize> {
         let last = self.char_bytes.len() - 1;
         let s = self.char_bytes[start_char.min(last)] as usize;
         let e = self.char_bytes[end_char.min(last)] as usize;
-        &self.text[s..e.max(s)]
+        s..e.max(s)
     }
 }
 
@@ -937,11 +948,11 @@ fn code_units(
                     &codes,
                     lang,
                     kind,
-                    row.text.clone(),
+                    row.text.clone().into(),
                     &keys,
                     |s, e| {
                         let (s, e) = norm.original_span(s, e);
-                        (s, e, original.slice(s, e).to_string())
+                        (s, e, original.slice(s, e))
                     },
                 );
                 rec.doc_id = 1;
