@@ -43,7 +43,8 @@ pub struct UnitRecord {
     pub evidence: String,
     /// Category indexes (for aggregation; not written).
     pub category_idx: Vec<usize>,
-    /// Per codebook dimension, its value ids `;`-joined.
+    /// Per codebook dimension, its value ids `;`-joined; empty (not a list of empty
+    /// strings) when the unit has no dimension value.
     pub dimensions: Vec<String>,
     /// Dimension value indexes (for aggregation; not written).
     pub dimension_idx: Vec<usize>,
@@ -162,6 +163,8 @@ pub struct UnitsWriter {
     path: PathBuf,
     /// The row's doc id, formatted.
     doc: String,
+    /// Number of codebook dimension columns.
+    n_dimensions: usize,
 }
 
 impl UnitsWriter {
@@ -178,6 +181,7 @@ impl UnitsWriter {
             w,
             path: path.to_path_buf(),
             doc: String::new(),
+            n_dimensions: dimensions.len(),
         })
     }
 
@@ -203,7 +207,14 @@ impl UnitsWriter {
             u.kind,
         ];
         // Field by field: no per-row vector of the row's fields.
-        let rest = u.dimensions.iter().chain(&u.extra).map(String::as_str);
+        let dims = u
+            .dimensions
+            .iter()
+            .map(String::as_str)
+            .chain(std::iter::repeat(""));
+        let rest = dims
+            .take(self.n_dimensions)
+            .chain(u.extra.iter().map(String::as_str));
         for field in fixed.into_iter().chain(rest) {
             self.w
                 .write_field(field)

@@ -701,11 +701,11 @@ fn code_file(
             let (os, oe) = norm.original_span(seg.start, seg.end);
             let mut u = unit_record(
                 coder,
-                &codes,
+                codes,
                 lang,
                 seg.kind,
                 UnitText::new(Arc::clone(&doc_text), original.byte_range(os, oe)),
-                &keys,
+                (&file, &keys),
                 |h_start, h_end| {
                     let (s, e) = norm.original_span(seg.start + h_start, seg.start + h_end);
                     (s, e, original.slice(s, e))
@@ -713,7 +713,6 @@ fn code_file(
             );
             u.doc_id = doc_id;
             u.unit_id = seg.id(doc_id);
-            u.file = Arc::clone(&file);
             if let Some((clf, mode)) = &opts.model {
                 review.extend(apply_model(
                     coder,
@@ -766,15 +765,15 @@ fn fill_meta(record: &mut DocRecord, meta: &DocMeta) {
     record.metadata_sources = meta.origins_string();
 }
 
-/// Builds a unit row; `span` maps a hit's byte range in the unit's normalised text to
-/// original (char start, char end, text).
+/// Builds a unit row; `(file, keys)` are its document's, shared by its units; `span` maps a
+/// hit's byte range in the unit's normalised text to original (char start, char end, text).
 fn unit_record<'t>(
     coder: &Coder,
-    codes: &UnitCodes,
+    codes: UnitCodes,
     lang: Lang,
     kind: Kind,
     text: UnitText,
-    keys: &Arc<GroupKeys>,
+    (file, keys): (&Arc<str>, &Arc<GroupKeys>),
     span: impl Fn(usize, usize) -> (usize, usize, &'t str),
 ) -> UnitRecord {
     use std::fmt::Write as _;
@@ -821,7 +820,12 @@ fn unit_record<'t>(
         let v = &cb.dimension_values[h.concept];
         item(&cb.dimensions[v.dimension].id, Some(&v.id), h);
     }
-    let dimensions = (0..cb.dimensions.len())
+    let n_dimensions = if codes.dimension_values.is_empty() {
+        0
+    } else {
+        cb.dimensions.len()
+    };
+    let dimensions = (0..n_dimensions)
         .map(|d| {
             join(
                 &mut codes
@@ -832,7 +836,11 @@ fn unit_record<'t>(
             )
         })
         .collect();
+    // Every field set here: `..Default::default()` would allocate a default `Arc` per unit.
     UnitRecord {
+        doc_id: 0,
+        unit_id: String::new(),
+        file: Arc::clone(file),
         keys: Arc::clone(keys),
         lang: lang.as_str(),
         boilerplate: kind.is_boilerplate(),
@@ -847,10 +855,10 @@ fn unit_record<'t>(
         ),
         cores: join(&mut codes.cores.iter().map(|&c| cb.cores[c].id.as_str())),
         evidence,
-        category_idx: codes.categories.clone(),
+        category_idx: codes.categories,
         dimensions,
-        dimension_idx: codes.dimension_values.clone(),
-        ..Default::default()
+        dimension_idx: codes.dimension_values,
+        extra: Vec::new(),
     }
 }
 
@@ -945,11 +953,11 @@ fn code_units(
                 let original = OriginalText::new(&row.text);
                 let mut rec = unit_record(
                     coder,
-                    &codes,
+                    codes,
                     lang,
                     kind,
                     row.text.clone().into(),
-                    &keys,
+                    (&file, &keys),
                     |s, e| {
                         let (s, e) = norm.original_span(s, e);
                         (s, e, original.slice(s, e))
@@ -961,7 +969,6 @@ fn code_units(
                     .clone()
                     .filter(|s| !s.is_empty())
                     .unwrap_or_else(|| format!("1-0-{}", row.line - 1));
-                rec.file = Arc::clone(&file);
                 rec.extra = row.cells.clone();
                 let review = opts
                     .model

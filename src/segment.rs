@@ -109,11 +109,14 @@ pub struct Segment {
 impl Segment {
     /// `doc-section-item[-clause]`.
     pub fn id(&self, doc: usize) -> String {
+        use std::fmt::Write as _;
+        // Sized once: `format!` would start from the two bytes of its `-` pieces.
+        let mut id = String::with_capacity(24);
+        let _ = write!(id, "{doc}-{}-{}", self.section, self.item);
         if self.clause > 0 {
-            format!("{doc}-{}-{}-{}", self.section, self.item, self.clause)
-        } else {
-            format!("{doc}-{}-{}", self.section, self.item)
+            let _ = write!(id, "-{}", self.clause);
         }
+        id
     }
 }
 
@@ -257,11 +260,14 @@ fn physical_lines(text: &str) -> Vec<(usize, usize)> {
             let s = pos + lead;
             let line = &text[s..s + trimmed.len()];
             // PKU Law exports put a chapter heading and its first article on one line.
-            match patterns()
-                .chapter_then_article
-                .captures(line)
-                .and_then(|c| c.get(1))
-            {
+            // (The pattern starts with 第: other lines skip the regex and its allocation.)
+            let split = line.starts_with('第').then(|| {
+                patterns()
+                    .chapter_then_article
+                    .captures(line)
+                    .and_then(|c| c.get(1))
+            });
+            match split.flatten() {
                 Some(m) => {
                     let head = line[..m.start()].trim_end();
                     out.push((s, s + head.len()));
