@@ -241,29 +241,44 @@ impl Vocabulary {
 
     /// The id of `word` (a lower-case token), or `None` when it is not a keyword.
     pub fn id(&self, word: &str) -> Option<u32> {
-        // Single characters (punctuation, 的, 和 …) are most tokens and never kept by
-        // default: no lookup for them.
-        if !self.stopwords.keep_single_chars && word.len() <= 4 && word.chars().nth(1).is_none() {
-            return None;
-        }
+        let mut found = None;
+        self.ids([word].into_iter(), |id| found = Some(id));
+        found
+    }
+
+    /// Calls `f` with the id of each of `words` that is a keyword, in order: one visit
+    /// to the thread's cache for all of them.
+    pub fn ids<'w>(&self, words: impl Iterator<Item = &'w str>, mut f: impl FnMut(u32)) {
         CACHE.with(|cache| {
             let mut cache = cache.borrow_mut();
             if cache.0 != self.instance {
                 cache.1.clear();
                 cache.0 = self.instance;
             }
-            let id = match cache.1.get(word) {
-                Some(id) => id,
-                None => {
-                    let id = self.shared_id(word);
-                    if cache.1.len() >= CACHE_MAX {
-                        cache.1.clear();
-                    }
-                    cache.1.insert(word, id);
-                    id
+            for word in words {
+                // Single characters (punctuation, 的, 和 …) are most tokens and never kept
+                // by default: no lookup for them.
+                if !self.stopwords.keep_single_chars
+                    && word.len() <= 4
+                    && word.chars().nth(1).is_none()
+                {
+                    continue;
                 }
-            };
-            (id != NOT_KEYWORD).then_some(id)
+                let id = match cache.1.get(word) {
+                    Some(id) => id,
+                    None => {
+                        let id = self.shared_id(word);
+                        if cache.1.len() >= CACHE_MAX {
+                            cache.1.clear();
+                        }
+                        cache.1.insert(word, id);
+                        id
+                    }
+                };
+                if id != NOT_KEYWORD {
+                    f(id);
+                }
+            }
         })
     }
 
@@ -298,9 +313,12 @@ pub struct DocWords {
 impl DocWords {
     /// Counts `word` once when the vocabulary keeps it.
     pub fn add(&mut self, vocabulary: &Vocabulary, word: &str) {
-        if let Some(id) = vocabulary.id(word) {
-            self.ids.push(id);
-        }
+        self.add_all(vocabulary, [word].into_iter());
+    }
+
+    /// Counts each of `words` that the vocabulary keeps.
+    pub fn add_all<'w>(&mut self, vocabulary: &Vocabulary, words: impl Iterator<Item = &'w str>) {
+        vocabulary.ids(words, |id| self.ids.push(id));
     }
 
     /// Words counted.

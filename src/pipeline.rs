@@ -218,9 +218,7 @@ pub fn analyze(coder: &Coder, opts: &CodeOptions, records: bool) -> Result<Analy
 /// Adds the keywords of one unit's tokens (in `buf`, as the coder left them) to `words`:
 /// unstemmed, so that keywords read as words.
 fn count_words(vocabulary: &Vocabulary, buf: &TokenStream, words: &mut DocWords) {
-    for k in buf.words() {
-        words.add(vocabulary, k);
-    }
+    words.add_all(vocabulary, buf.words());
 }
 
 fn prepare_out_dir(out: &Path, force: bool) -> Result<()> {

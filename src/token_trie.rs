@@ -8,6 +8,19 @@ use rustc_hash::FxHashMap;
 
 const NONE: u32 = u32::MAX;
 
+/// Bits of the filter in front of the token table.
+const FILTER_BITS: usize = 1 << 16;
+
+/// A 16-bit fingerprint of a token from its length, first three and last bytes: cheap
+/// to compute, and distinct for nearly all the few hundred tokens a codebook's terms have.
+fn fingerprint(token: &str) -> usize {
+    let b = token.as_bytes();
+    let at = |i: usize| b.get(i).copied().unwrap_or(0) as u64;
+    let last = b.last().copied().unwrap_or(0) as u64;
+    let x = at(0) | at(1) << 8 | at(2) << 16 | last << 24 | (b.len() as u64) << 32;
+    (x.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 48) as usize
+}
+
 /// A set of patterns, each a non-empty sequence of token keys.
 #[derive(Debug, Default)]
 pub struct TokenTrie {
@@ -19,6 +32,9 @@ pub struct TokenTrie {
     edges: FxHashMap<(u32, u32), u32>,
     /// Per node: the pattern ending there (`NONE` if none). Node 0 is the root.
     pattern: Vec<u32>,
+    /// Bit `fingerprint(t)` set for every token `t` of `ids`: most text tokens are in no
+    /// pattern, and the filter turns them away without hashing the token.
+    filter: Vec<u64>,
 }
 
 impl TokenTrie {
@@ -29,6 +45,7 @@ impl TokenTrie {
     ) -> Self {
         let mut trie = TokenTrie {
             pattern: vec![NONE],
+            filter: vec![0; FILTER_BITS / 64],
             ..TokenTrie::default()
         };
         for (index, tokens) in patterns.into_iter().enumerate() {
@@ -37,6 +54,8 @@ impl TokenTrie {
                 let token = token.as_ref();
                 let next_id = trie.ids.len() as u32;
                 let id = *trie.ids.entry(token.into()).or_insert(next_id);
+                let f = fingerprint(token);
+                trie.filter[f / 64] |= 1 << (f % 64);
                 if id as usize == trie.first.len() {
                     trie.first.push(NONE);
                 }
@@ -61,7 +80,7 @@ impl TokenTrie {
 
     /// True when no pattern can match.
     pub fn is_empty(&self) -> bool {
-        self.pattern.len() == 1
+        self.pattern.len() <= 1
     }
 
     /// Calls `found(first, last, pattern)` for every run of tokens `first..=last` that
@@ -75,7 +94,14 @@ impl TokenTrie {
         if self.is_empty() {
             return;
         }
-        let id = |i: usize| self.ids.get(key(i)).copied();
+        let id = |i: usize| {
+            let k = key(i);
+            let f = fingerprint(k);
+            if self.filter[f / 64] & (1 << (f % 64)) == 0 {
+                return None;
+            }
+            self.ids.get(k).copied()
+        };
         for first in 0..len {
             let Some(mut node) = id(first).map(|t| self.first[t as usize]) else {
                 continue;
@@ -135,6 +161,7 @@ mod tests {
         let empty = TokenTrie::new(Vec::<Vec<&str>>::new());
         assert!(empty.is_empty());
         assert_eq!(all(&empty, &["a"]), []);
+        assert_eq!(all(&TokenTrie::default(), &["a"]), []);
     }
 
     proptest! {
