@@ -139,6 +139,9 @@ const NOT_KEYWORD: u32 = u32::MAX;
 /// Entries a thread's cache holds before it starts again.
 const CACHE_MAX: usize = 500_000;
 
+/// log2 of the slots of a thread's direct-mapped front cache (16 bytes each).
+const HOT_BITS: u32 = 13;
+
 static NEXT_VOCABULARY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 thread_local! {
@@ -152,6 +155,9 @@ thread_local! {
 /// Chinese words (two characters, six bytes) take 16-byte entries.
 #[derive(Debug, Default)]
 struct WordCache {
+    /// Direct-mapped front for short words: the frequent words of a corpus stay in a
+    /// 128 KB array that fits the core's cache, where the full table does not.
+    hot: Vec<(u64, u32)>,
     up_to_7: FxHashMap<u64, u32>,
     up_to_15: FxHashMap<[u64; 2], u32>,
     long: FxHashMap<Box<str>, u32>,
@@ -184,13 +190,33 @@ impl WordCache {
         }
     }
 
-    fn get(&self, word: &str) -> Option<u32> {
+    /// Slot of a packed short word in `hot`.
+    fn hot_slot(k: u64) -> usize {
+        (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - HOT_BITS)) as usize
+    }
+
+    fn get(&mut self, word: &str) -> Option<u32> {
         match Self::pack(word) {
-            Packed::Short(k) => self.up_to_7.get(&k),
-            Packed::Medium(k) => self.up_to_15.get(&k),
-            Packed::Long(w) => self.long.get(w),
+            // The length byte (the top one) is 0 only for the empty word, so key 0 marks
+            // an empty slot of `hot`.
+            Packed::Short(k) if k >> 56 != 0 => {
+                if self.hot.is_empty() {
+                    self.hot = vec![(0, 0); 1 << HOT_BITS];
+                }
+                let slot = Self::hot_slot(k);
+                if self.hot[slot].0 == k {
+                    return Some(self.hot[slot].1);
+                }
+                let id = self.up_to_7.get(&k).copied();
+                if let Some(id) = id {
+                    self.hot[slot] = (k, id);
+                }
+                id
+            }
+            Packed::Short(k) => self.up_to_7.get(&k).copied(),
+            Packed::Medium(k) => self.up_to_15.get(&k).copied(),
+            Packed::Long(w) => self.long.get(w).copied(),
         }
-        .copied()
     }
 
     fn insert(&mut self, word: &str, id: u32) {
@@ -206,6 +232,7 @@ impl WordCache {
     }
 
     fn clear(&mut self) {
+        self.hot.iter_mut().for_each(|e| *e = (0, 0));
         self.up_to_7.clear();
         self.up_to_15.clear();
         self.long.clear();
@@ -609,6 +636,31 @@ mod tests {
         }
         assert_eq!(c.get("b"), None);
         assert_eq!(c.get("创业担保贷款扶持政策"), None);
+        // Again, now served by the front cache.
+        for (i, w) in words.iter().enumerate() {
+            assert_eq!(c.get(w), Some(i as u32), "{w:?}");
+        }
+    }
+
+    #[test]
+    fn word_cache_front_survives_collisions_and_clearing() {
+        let mut c = WordCache::default();
+        // More words than the front has slots, so slots are shared.
+        let words: Vec<String> = (0..3 * (1u32 << HOT_BITS))
+            .map(|i| {
+                char::from_u32(0x4E00 + i % 20_000).unwrap().to_string() + &(i / 20_000).to_string()
+            })
+            .collect();
+        for (i, w) in words.iter().enumerate() {
+            c.insert(w, i as u32);
+        }
+        for _ in 0..2 {
+            for (i, w) in words.iter().enumerate().rev() {
+                assert_eq!(c.get(w), Some(i as u32), "{w:?}");
+            }
+        }
+        c.clear();
+        assert!(words.iter().all(|w| c.get(w).is_none()));
     }
 
     fn keys(level: &str) -> GroupKeys {
