@@ -13,6 +13,7 @@ pub mod charts;
 pub mod classify;
 pub mod codebook;
 pub mod coder;
+pub mod csv_row;
 pub mod decode;
 pub mod error;
 pub mod exchange;

@@ -159,8 +159,10 @@ fn open(path: &Path) -> Result<Box<dyn Write + Send>> {
 
 /// Streams `units.csv`.
 pub struct UnitsWriter {
-    w: csv::Writer<Box<dyn Write + Send>>,
+    w: Box<dyn Write + Send>,
     path: PathBuf,
+    /// The row being encoded.
+    row: Vec<u8>,
     /// The row's doc id, formatted.
     doc: String,
     /// Number of codebook dimension columns.
@@ -171,15 +173,17 @@ impl UnitsWriter {
     /// Creates the file and writes the header: the fixed columns, one per codebook
     /// dimension, then `extra` (carried input columns, model columns).
     pub fn create(path: &Path, dimensions: &[String], extra: &[String]) -> Result<Self> {
-        let mut w = csv::Writer::from_writer(open(path)?);
-        let mut header: Vec<String> = UNIT_COLUMNS.iter().map(|s| s.to_string()).collect();
-        header.extend(dimensions.iter().cloned());
-        header.extend(extra.iter().cloned());
-        w.write_record(&header)
-            .map_err(|e| Error::io(path, e.into()))?;
+        let mut w = open(path)?;
+        let mut row = Vec::new();
+        let header = UNIT_COLUMNS
+            .into_iter()
+            .chain(dimensions.iter().chain(extra).map(String::as_str));
+        crate::csv_row::push_row(&mut row, header);
+        w.write_all(&row).map_err(|e| Error::io(path, e))?;
         Ok(UnitsWriter {
             w,
             path: path.to_path_buf(),
+            row,
             doc: String::new(),
             n_dimensions: dimensions.len(),
         })
@@ -206,7 +210,7 @@ impl UnitsWriter {
             &u.evidence,
             u.kind,
         ];
-        // Field by field: no per-row vector of the row's fields.
+        // Encoded into one reused buffer: no per-row vector of the row's fields.
         let dims = u
             .dimensions
             .iter()
@@ -215,14 +219,12 @@ impl UnitsWriter {
         let rest = dims
             .take(self.n_dimensions)
             .chain(u.extra.iter().map(String::as_str));
-        for field in fixed.into_iter().chain(rest) {
-            self.w
-                .write_field(field)
-                .map_err(|e| Error::io(&self.path, e.into()))?;
-        }
-        self.w
-            .write_record(None::<&[u8]>)
-            .map_err(|e| Error::io(&self.path, e.into()))
+        let mut row = std::mem::take(&mut self.row);
+        row.clear();
+        crate::csv_row::push_row(&mut row, fixed.into_iter().chain(rest));
+        let written = self.w.write_all(&row);
+        self.row = row;
+        written.map_err(|e| Error::io(&self.path, e))
     }
 
     /// Flushes the file.

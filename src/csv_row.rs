@@ -1,0 +1,99 @@
+//! CSV rows encoded the way the `csv` crate's default writer encodes them (a field is
+//! quoted only when it holds a comma, a quote, CR or LF; quotes are doubled; rows end
+//! in LF), for `units.csv`: every unit's full text passes through here, and finding the
+//! bytes that need quoting with `memchr` is several times faster than the byte table
+//! the general writer consults.
+
+/// Appends one row of `fields` to `out`, LF included. A row of one empty field is
+/// written `""`, as the `csv` crate does, so that it is not read back as a blank line.
+pub fn push_row<'a>(out: &mut Vec<u8>, fields: impl IntoIterator<Item = &'a str>) {
+    let start = out.len();
+    let mut n = 0usize;
+    for field in fields {
+        if n > 0 {
+            out.push(b',');
+        }
+        push_field(out, field.as_bytes());
+        n += 1;
+    }
+    if n == 1 && out.len() == start {
+        out.extend_from_slice(b"\"\"");
+    }
+    out.push(b'\n');
+}
+
+fn push_field(out: &mut Vec<u8>, field: &[u8]) {
+    let quote = memchr::memchr3(b',', b'"', b'\n', field).is_some()
+        || memchr::memchr(b'\r', field).is_some();
+    if !quote {
+        out.extend_from_slice(field);
+        return;
+    }
+    out.push(b'"');
+    let mut rest = field;
+    while let Some(i) = memchr::memchr(b'"', rest) {
+        out.extend_from_slice(&rest[..=i]);
+        out.push(b'"');
+        rest = &rest[i + 1..];
+    }
+    out.extend_from_slice(rest);
+    out.push(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn ours(rows: &[Vec<String>]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for r in rows {
+            push_row(&mut out, r.iter().map(String::as_str));
+        }
+        out
+    }
+
+    fn csv_crate(rows: &[Vec<String>]) -> Vec<u8> {
+        let mut w = csv::WriterBuilder::new()
+            .flexible(true)
+            .from_writer(Vec::new());
+        for r in rows {
+            w.write_record(r).unwrap();
+        }
+        w.into_inner().unwrap()
+    }
+
+    #[test]
+    fn quotes_only_what_needs_it() {
+        let rows = vec![
+            vec![
+                "1-2-3".into(),
+                "支持返乡创业，给予补贴".into(),
+                String::new(),
+            ],
+            vec![
+                "a,b".into(),
+                "say \"hi\"".into(),
+                "two\nlines".into(),
+                "cr\r".into(),
+            ],
+            vec![String::new()],
+        ];
+        assert_eq!(
+            String::from_utf8(ours(&rows)).unwrap(),
+            "1-2-3,支持返乡创业，给予补贴,\n\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\"cr\r\"\n\"\"\n"
+        );
+        assert_eq!(ours(&rows), csv_crate(&rows));
+    }
+
+    proptest! {
+        /// Byte for byte what the csv crate writes, for any fields.
+        #[test]
+        fn same_bytes_as_the_csv_crate(
+            rows in prop::collection::vec(
+                prop::collection::vec("[a,\"\r\n 创 ]{0,6}|\\PC{0,8}", 1..5), 0..5),
+        ) {
+            prop_assert_eq!(ours(&rows), csv_crate(&rows));
+        }
+    }
+}
