@@ -4,11 +4,13 @@
 # Python jieba baseline; prints throughput, peak RSS and the ratios.
 #
 #   bash bench/run.sh [SIZE] [WORKDIR]     (defaults: 200MB, target/bench)
+#   ROUNDS=3 bash bench/run.sh             (the timed runs repeated, interleaved; medians printed)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZE=${1:-200MB}
 WORK=${2:-target/bench}
 PY_LIMIT_MB=${PY_LIMIT_MB:-20}
+ROUNDS=${ROUNDS:-1}
 cargo build --release -q --bin policy-coder --bin gen-corpus --example jieba_cut
 BIN=target/release/policy-coder
 CORPUS="$WORK/corpus-$SIZE"
@@ -39,16 +41,30 @@ cp "$(find corpus-samples -name '*.txt' | sort | head -1)" "$TINY/"
 read -r START _ < <(timed "$WORK/time-tiny" "$BIN" code "$TINY" --out "$WORK/out-tiny" --quiet)
 
 # One thread is pinned to one core (the writer thread would otherwise use the second).
+# With ROUNDS > 1 the three timed runs are repeated in turn, so that a slow spell of a
+# shared machine falls on all of them; each figure is then the median of its runs.
 PIN=""; command -v taskset >/dev/null 2>&1 && PIN="taskset -c 0"
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 declare -A SEC RSS
-for t in 1 2; do
-  rm -rf "$WORK/out-$t"
-  if [ "$t" = 1 ]; then pin=$PIN; else pin=""; fi
-  read -r SEC[$t] RSS[$t] < <(timed "$WORK/time-$t" $pin "$BIN" code "$CORPUS" --out "$WORK/out-$t" --threads "$t" --quiet)
+declare -a ALL1=() ALL2=() ALLJ=()
+RSS[1]=0; RSS[2]=0
+for round in $(seq "$ROUNDS"); do
+  for t in 1 2; do
+    rm -rf "$WORK/out-$t"
+    if [ "$t" = 1 ]; then pin=$PIN; else pin=""; fi
+    read -r s rss < <(timed "$WORK/time-$t" $pin "$BIN" code "$CORPUS" --out "$WORK/out-$t" --threads "$t" --quiet)
+    if [ "$t" = 1 ]; then ALL1+=("$s"); else ALL2+=("$s"); fi
+    [ "$rss" -gt "${RSS[$t]}" ] && RSS[$t]=$rss
+  done
+  JIEBA_LINE=$($PIN target/release/examples/jieba_cut "$CORPUS")
+  ALLJ+=("$(echo "$JIEBA_LINE" | sed -E 's/.*\(([0-9.]+) MB\/s.*/\1/')")
 done
+SEC[1]=$(median "${ALL1[@]}"); SEC[2]=$(median "${ALL2[@]}")
+JIEBA_MBS=$(median "${ALLJ[@]}")
+if [ "$ROUNDS" -gt 1 ]; then
+  echo "runs (seconds): 1 thread ${ALL1[*]}; 2 threads ${ALL2[*]}; bare jieba MB/s ${ALLJ[*]}"
+fi
 UNITS=$(grep -m1 '"units"' "$WORK/out-1/summary.json" | tr -dc '0-9')
-JIEBA_LINE=$($PIN target/release/examples/jieba_cut "$CORPUS")
-JIEBA_MBS=$(echo "$JIEBA_LINE" | sed -E 's/.*\(([0-9.]+) MB\/s.*/\1/')
 PY_MBS=""
 if python3 -c 'import jieba' 2>/dev/null; then
   PY_LINE=$(python3 bench/baseline.py "$CORPUS" codebooks/return-migrant-entrepreneurship.toml "$PY_LIMIT_MB" 2>/dev/null)
