@@ -47,7 +47,7 @@ pub fn detect(text: &str) -> Lang {
             let c = text[i..].chars().next().unwrap_or('\0');
             if is_han(c) {
                 han += 1;
-            } else if c.is_alphabetic() {
+            } else if !is_cjk_punctuation(c) && c.is_alphabetic() {
                 latin += 1;
             }
             i += c.len_utf8().max(1);
@@ -67,6 +67,13 @@ pub fn is_han_lead_byte(b: u8) -> bool {
     (0xE4..=0xE9).contains(&b)
 }
 
+/// General punctuation (“ ” — …) and the CJK punctuation marks (、。《》「」【】): never
+/// letters, and most of Chinese text's non-Han characters, so they skip the Unicode
+/// table lookup of `char::is_alphabetic`.
+fn is_cjk_punctuation(c: char) -> bool {
+    matches!(c, '\u{2000}'..='\u{206F}' | '\u{3000}'..='\u{3004}' | '\u{3008}'..='\u{3020}')
+}
+
 /// CJK unified ideographs and their common extensions.
 pub fn is_han(c: char) -> bool {
     matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{20000}'..='\u{2A6DF}' | '\u{F900}'..='\u{FAFF}')
@@ -84,5 +91,19 @@ mod tests {
             Lang::En
         );
         assert_eq!(detect(""), Lang::En);
+    }
+
+    #[test]
+    fn punctuation_fast_path_holds_no_letters() {
+        let ranges = [
+            '\u{2000}'..='\u{206F}',
+            '\u{3000}'..='\u{3004}',
+            '\u{3008}'..='\u{3020}',
+        ];
+        for c in ranges.into_iter().flatten() {
+            assert!(is_cjk_punctuation(c));
+            assert!(!c.is_alphabetic(), "{c:?} is a letter");
+        }
+        assert!(!is_cjk_punctuation('〇') && '〇'.is_alphabetic());
     }
 }
