@@ -266,13 +266,6 @@ impl Vocabulary {
         }
     }
 
-    /// The id of `word` (a lower-case token), or `None` when it is not a keyword.
-    pub fn id(&self, word: &str) -> Option<u32> {
-        let mut found = None;
-        self.ids([word].into_iter(), |id| found = Some(id));
-        found
-    }
-
     /// Calls `f` with the id of each of `words` that is a keyword, in order: one visit
     /// to the thread's cache for all of them.
     pub fn ids<'w>(&self, words: impl Iterator<Item = &'w str>, mut f: impl FnMut(u32)) {
