@@ -191,10 +191,17 @@ impl UnitsWriter {
 
     /// Writes one row.
     pub fn write(&mut self, u: &UnitRecord) -> Result<()> {
-        self.doc.clear();
-        let _ = write!(self.doc, "{}", u.doc_id);
+        let UnitsWriter {
+            w,
+            path,
+            row,
+            doc,
+            n_dimensions,
+        } = self;
+        doc.clear();
+        let _ = write!(doc, "{}", u.doc_id);
         let fixed: [&str; 15] = [
-            &self.doc,
+            doc,
             &u.unit_id,
             &u.file,
             &u.keys.level,
@@ -217,14 +224,11 @@ impl UnitsWriter {
             .map(String::as_str)
             .chain(std::iter::repeat(""));
         let rest = dims
-            .take(self.n_dimensions)
+            .take(*n_dimensions)
             .chain(u.extra.iter().map(String::as_str));
-        let mut row = std::mem::take(&mut self.row);
         row.clear();
-        crate::csv_row::push_row(&mut row, fixed.into_iter().chain(rest));
-        let written = self.w.write_all(&row);
-        self.row = row;
-        written.map_err(|e| Error::io(&self.path, e))
+        crate::csv_row::push_row(row, fixed.into_iter().chain(rest));
+        w.write_all(row).map_err(|e| Error::io(path, e))
     }
 
     /// Flushes the file.

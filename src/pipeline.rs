@@ -246,30 +246,13 @@ fn prepare_out_dir(out: &Path, force: bool) -> Result<()> {
 /// Input columns carried into `units.csv`: `id` (when the input has an id column) and
 /// every other column but the text, renamed `input_<name>` where it clashes with ours.
 fn carried_columns(u: &UnitsFile) -> Vec<String> {
-    let ours = [
-        "doc_id",
-        "unit_id",
-        "file",
-        "level",
-        "province",
-        "region",
-        "year",
-        "lang",
-        "boilerplate",
-        "text",
-        "concepts",
-        "categories",
-        "cores",
-        "evidence",
-        "kind",
-    ];
     u.headers
         .iter()
         .map(|h| {
             let lower = h.to_lowercase();
             if lower == "id" || lower == "unit_id" {
                 "id".to_string()
-            } else if ours.contains(&lower.as_str()) {
+            } else if output::UNIT_COLUMNS.contains(&lower.as_str()) {
                 format!("input_{h}")
             } else {
                 h.clone()
