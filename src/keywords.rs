@@ -172,21 +172,20 @@ enum Packed<'a> {
 
 impl WordCache {
     fn pack(word: &str) -> Packed<'_> {
-        let bytes = word.as_bytes();
-        let n = bytes.len();
-        if n < 8 {
-            let mut b = [0u8; 8];
-            b[..n].copy_from_slice(bytes);
-            b[7] = n as u8;
-            Packed::Short(u64::from_le_bytes(b))
-        } else if n < 16 {
-            let mut b = [0u8; 16];
-            b[..n].copy_from_slice(bytes);
-            b[15] = n as u8;
-            let k = u128::from_le_bytes(b);
-            Packed::Medium([k as u64, (k >> 64) as u64])
-        } else {
-            Packed::Long(word)
+        let b = word.as_bytes();
+        let n = b.len();
+        // Two overlapping loads cover the word: bytes copied one by one into a stack
+        // array and read back as a whole stall the store buffer on every lookup.
+        let le = |b: &[u8]| b.iter().rev().fold(0u64, |k, &x| k << 8 | u64::from(x));
+        let load4 = |i: usize| u64::from(u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]));
+        let load8 = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().unwrap_or_default());
+        let len = (n as u64) << 56;
+        match n {
+            0..4 => Packed::Short(le(b) | len),
+            4..8 => Packed::Short(load4(0) | load4(n - 4) << ((n - 4) * 8) | len),
+            8 => Packed::Medium([load8(0), len]),
+            9..16 => Packed::Medium([load8(0), load8(n - 8) >> ((16 - n) * 8) | len]),
+            _ => Packed::Long(word),
         }
     }
 
@@ -632,6 +631,42 @@ mod tests {
         // Again, now served by the front cache.
         for (i, w) in words.iter().enumerate() {
             assert_eq!(c.get(w), Some(i as u32), "{w:?}");
+        }
+    }
+
+    /// The layout the cache's keys had when they were built in a byte array: the bytes,
+    /// then the length in the last byte.
+    fn packed_by_bytes(word: &str) -> Option<[u64; 2]> {
+        let (bytes, n) = (word.as_bytes(), word.len());
+        let mut b = [0u8; 16];
+        match n {
+            0..8 => {
+                b[..n].copy_from_slice(bytes);
+                b[7] = n as u8;
+                Some([u64::from_le_bytes(b[..8].try_into().unwrap()), 0])
+            }
+            8..16 => {
+                b[..n].copy_from_slice(bytes);
+                b[15] = n as u8;
+                let k = u128::from_le_bytes(b);
+                Some([k as u64, (k >> 64) as u64])
+            }
+            _ => None,
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn packed_keys_are_the_bytes_then_the_length(word in "[a-z\u{e9}\u{4e00}-\u{4e0f}\u{1f600}]{0,9}") {
+            let got = match WordCache::pack(&word) {
+                Packed::Short(k) => Some([k, 0]),
+                Packed::Medium(k) => Some(k),
+                Packed::Long(w) => {
+                    proptest::prop_assert_eq!(w, word.as_str());
+                    None
+                }
+            };
+            proptest::prop_assert_eq!(got, packed_by_bytes(&word));
         }
     }
 
