@@ -1,13 +1,19 @@
 //! Bare jieba-rs segmentation, the floor of policy-coder's cost: reads every .txt file under
 //! a folder and cuts it line by line (HMM on), one thread, dictionary start included.
 //!
-//! `cargo run --release --example jieba_cut -- DIR`
+//! With `--units`, each file is also decoded, normalised and split into units as `code`
+//! does, and the units are cut one by one: the part of `code` that every output needs,
+//! without coding, keyword counts, metadata or writing.
+//!
+//! `cargo run --release --example jieba_cut -- DIR [--units]`
 
+use policy_coder::{decode, lang, normalize, segment};
 use std::time::Instant;
 
 fn main() {
-    let Some(dir) = std::env::args().nth(1) else {
-        eprintln!("usage: jieba_cut DIR");
+    let mut args = std::env::args().skip(1);
+    let (Some(dir), units) = (args.next(), args.next().as_deref() == Some("--units")) else {
+        eprintln!("usage: jieba_cut DIR [--units]");
         std::process::exit(1);
     };
     let t0 = Instant::now();
@@ -22,18 +28,37 @@ fn main() {
         .collect();
     paths.sort();
     for p in paths {
-        let Ok(text) = std::fs::read_to_string(&p) else {
+        let Ok(raw) = std::fs::read(&p) else {
             continue;
         };
-        bytes += text.len();
+        bytes += raw.len();
         files += 1;
-        for line in text.lines() {
-            tokens += jieba.cut(line, true).len();
+        if units {
+            let Ok(text) = decode::decode(&raw) else {
+                continue;
+            };
+            let n = normalize::normalize(&text.text);
+            let lang = lang::detect(&n.text);
+            for s in segment::segment(&n.text, lang, segment::UnitMode::Auto) {
+                tokens += jieba.cut(&n.text[s.start..s.end], true).len();
+            }
+        } else {
+            let Ok(text) = std::str::from_utf8(&raw) else {
+                continue;
+            };
+            for line in text.lines() {
+                tokens += jieba.cut(line, true).len();
+            }
         }
     }
     let secs = t0.elapsed().as_secs_f64();
+    let what = if units {
+        "jieba_cut --units"
+    } else {
+        "jieba_cut"
+    };
     println!(
-        "jieba_cut: {files} files, {:.1} MB, {tokens} tokens in {secs:.2} s ({:.1} MB/s; dictionary {:.0} ms)",
+        "{what}: {files} files, {:.1} MB, {tokens} tokens in {secs:.2} s ({:.1} MB/s; dictionary {:.0} ms)",
         bytes as f64 / 1e6,
         bytes as f64 / 1e6 / secs,
         start.as_secs_f64() * 1e3
