@@ -39,17 +39,21 @@ find "$CORPUS" -type f -exec cat {} + >/dev/null
 # Start-up: code one small document (codebook load + compile + jieba dictionary + outputs).
 TINY="$WORK/tiny"; rm -rf "$TINY" "$WORK/out-tiny"; mkdir -p "$TINY"
 cp "$(find corpus-samples -name '*.txt' | sort | head -1)" "$TINY/"
-read -r START _ < <(timed "$WORK/time-tiny" "$BIN" code "$TINY" --out "$WORK/out-tiny" --quiet)
 
 # One thread is pinned to one core (the writer thread would otherwise use the second).
-# With ROUNDS > 1 the three timed runs are repeated in turn, so that a slow spell of a
-# shared machine falls on all of them; each figure is then the median of its runs.
+# With ROUNDS > 1 every timed run (start-up, code with 1 and 2 threads, bare jieba, the
+# floor, Python) is repeated in turn, so that a slow spell of a shared machine falls on all
+# of them; each figure is then the median of its runs.
 PIN=""; command -v taskset >/dev/null 2>&1 && PIN="taskset -c 0"
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 declare -A SEC RSS
-declare -a ALL1=() ALL2=() ALLJ=() ALLU=()
+declare -a ALL1=() ALL2=() ALLJ=() ALLU=() ALLP=() ALLS=()
+HAVE_PY=""; python3 -c 'import jieba' 2>/dev/null && HAVE_PY=1
 RSS[1]=0; RSS[2]=0
 for round in $(seq "$ROUNDS"); do
+  rm -rf "$WORK/out-tiny"
+  read -r s _ < <(timed "$WORK/time-tiny" "$BIN" code "$TINY" --out "$WORK/out-tiny" --quiet)
+  ALLS+=("$s")
   for t in 1 2; do
     rm -rf "$WORK/out-$t"
     if [ "$t" = 1 ]; then pin=$PIN; else pin=""; fi
@@ -61,17 +65,20 @@ for round in $(seq "$ROUNDS"); do
   ALLJ+=("$(echo "$JIEBA_LINE" | sed -E 's/.*\(([0-9.]+) MB\/s.*/\1/')")
   UNITS_LINE=$($PIN target/release/examples/jieba_cut "$CORPUS" --units)
   ALLU+=("$(echo "$UNITS_LINE" | sed -E 's/.*\(([0-9.]+) MB\/s.*/\1/')")
+  if [ -n "$HAVE_PY" ]; then
+    PY_LINE=$(python3 bench/baseline.py "$CORPUS" codebooks/return-migrant-entrepreneurship.toml "$PY_LIMIT_MB" 2>/dev/null)
+    ALLP+=("$(echo "$PY_LINE" | sed -E 's/.*\(([0-9.]+) MB\/s.*/\1/')")
+  fi
 done
 SEC[1]=$(median "${ALL1[@]}"); SEC[2]=$(median "${ALL2[@]}")
-JIEBA_MBS=$(median "${ALLJ[@]}"); FLOOR_MBS=$(median "${ALLU[@]}")
+JIEBA_MBS=$(median "${ALLJ[@]}"); FLOOR_MBS=$(median "${ALLU[@]}"); START=$(median "${ALLS[@]}")
 if [ "$ROUNDS" -gt 1 ]; then
-  echo "runs (seconds): 1 thread ${ALL1[*]}; 2 threads ${ALL2[*]}; bare jieba MB/s ${ALLJ[*]}; floor MB/s ${ALLU[*]}"
+  echo "runs (seconds): 1 thread ${ALL1[*]}; 2 threads ${ALL2[*]}; bare jieba MB/s ${ALLJ[*]}; floor MB/s ${ALLU[*]}; Python MB/s ${ALLP[*]}; start-up s ${ALLS[*]}"
 fi
 UNITS=$(grep -m1 '"units"' "$WORK/out-1/summary.json" | tr -dc '0-9')
 PY_MBS=""
-if python3 -c 'import jieba' 2>/dev/null; then
-  PY_LINE=$(python3 bench/baseline.py "$CORPUS" codebooks/return-migrant-entrepreneurship.toml "$PY_LIMIT_MB" 2>/dev/null)
-  PY_MBS=$(echo "$PY_LINE" | sed -E 's/.*\(([0-9.]+) MB\/s.*/\1/')
+if [ -n "$HAVE_PY" ]; then
+  PY_MBS=$(median "${ALLP[@]}")
 else
   PY_LINE="python baseline skipped: python3 -c 'import jieba' fails (pip install jieba)"
 fi
