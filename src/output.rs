@@ -154,7 +154,9 @@ fn open(path: &Path) -> Result<Box<dyn Write + Send>> {
         return Ok(Box::new(std::io::sink()));
     }
     let f = File::create(path).map_err(|e| Error::io(path, e))?;
-    Ok(Box::new(BufWriter::new(f)))
+    // units.csv is about twice the size of the corpus: with the default 8 KB buffer that
+    // is a write call per 8 KB (50,000 for a 200 MB corpus).
+    Ok(Box::new(BufWriter::with_capacity(1 << 20, f)))
 }
 
 /// Streams `units.csv`.
