@@ -337,9 +337,10 @@ fn boilerplate_kind(line: &str, lang: Lang, near_date: bool) -> Option<Kind> {
         return Some(Kind::Source);
     }
     // Cheap literal checks first: most lines are body text, and these patterns are long.
+    // Each check is implied by its pattern (they all end in `$`).
     let short = line.len() <= 240;
     if short
-        && line.contains('号')
+        && closing(line).ends_with('号')
         && (p.doc_number.is_match(line) || p.order_number.is_match(line))
     {
         return Some(Kind::DocNumber);
@@ -348,7 +349,7 @@ fn boilerplate_kind(line: &str, lang: Lang, near_date: bool) -> Option<Kind> {
         return Some(Kind::Date);
     }
     if short
-        && ((line.contains('日') && p.signature_with_date.is_match(line))
+        && ((line.ends_with('日') && p.signature_with_date.is_match(line))
             || (near_date && p.org_suffix.is_match(line)))
     {
         return Some(Kind::Signature);
@@ -360,10 +361,10 @@ fn boilerplate_kind(line: &str, lang: Lang, near_date: bool) -> Option<Kind> {
         return Some(Kind::Attachment);
     }
     if short
-        && (line.contains("此件")
-            || line.contains("抄送")
-            || line.contains("印发")
-            || line.contains("联系"))
+        && (line.starts_with(['(', '（'])
+            || line.starts_with("抄送")
+            || line.starts_with("联系")
+            || line.ends_with("印发"))
         && p.note.is_match(line)
     {
         return Some(Kind::Note);
@@ -403,11 +404,21 @@ fn boilerplate_kind(line: &str, lang: Lang, near_date: bool) -> Option<Kind> {
     None
 }
 
+/// `line` without the white space and closing brackets at its end.
+fn closing(line: &str) -> &str {
+    line.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ')' | '）'))
+}
+
 /// True for a line that is only a date (2015年6月17日, 二〇一五年六月十七日, 17 June 2015).
 pub fn is_date_line(line: &str) -> bool {
     // A date line is short (the longest, "（成文日期：二〇一五年十二月三十一日）", is 58
     // bytes): long lines are ruled out before the regexes.
     if line.len() > 120 {
+        return false;
+    }
+    // Every form ends in 日, a digit or a full stop before closing brackets: body lines
+    // (ending in 。 or ；) skip the regexes.
+    if !closing(line).ends_with(|c: char| c == '日' || c == '.' || c.is_ascii_digit()) {
         return false;
     }
     let p = patterns();
@@ -679,6 +690,35 @@ mod tests {
         let units = seg("关于印发X办法的通知\n（皖开放办〔2022〕6号）\n省有关单位：\n《X办法》现印发给你们，请认真贯彻执行。\n", Lang::Zh, UnitMode::Auto);
         let kinds: Vec<&str> = units.iter().map(|u| u.1).collect();
         assert_eq!(kinds, ["title", "doc_number", "addressee", "note"]);
+    }
+
+    #[test]
+    fn literal_checks_let_every_boilerplate_form_through() {
+        // Each line ends or starts the way its pattern demands, with the spaces and
+        // brackets the patterns allow.
+        for (line, kind) in [
+            ("国办发〔2015〕47号", Kind::DocNumber),
+            ("(皖开放办〔2022〕6号)", Kind::DocNumber),
+            ("国务院令 第588号 )", Kind::DocNumber),
+            ("中华人民共和国国务院令(第 5 号)", Kind::DocNumber),
+            ("(2015年6月17日 )", Kind::Date),
+            ("2015-6-17 ", Kind::Date),
+            ("17 June 2015.", Kind::Date),
+            ("XX省人民政府 2015年6月17日", Kind::Signature),
+            ("(此件公开发布)", Kind::Note),
+            ("抄送:省委办公厅。", Kind::Note),
+            ("XX省人民政府办公厅 2015年6月17日印发", Kind::Note),
+            ("联系电话: 0551-1234567", Kind::Note),
+            ("联系人:张三", Kind::Note),
+        ] {
+            assert_eq!(classify_line(line, Lang::Zh), kind, "{line}");
+        }
+        for line in [
+            "本办法自2021年1月1日起施行。",
+            "对返乡创业人员给予一次性补贴(每人5000元)。",
+        ] {
+            assert_eq!(classify_line(line, Lang::Zh), Kind::Body, "{line}");
+        }
     }
 
     #[test]
