@@ -4,7 +4,7 @@
 //! separator, with each token's place in it, so codebook terms are matched against whole
 //! tokens only (印度 never inside 印度尼西亚, "tax" never inside "taxonomy").
 
-use crate::lang::Lang;
+use crate::lang::{is_han_lead_byte, Lang};
 use crate::normalize::normalize;
 use jieba_rs::Jieba;
 use rust_stemmers::{Algorithm, Stemmer};
@@ -172,7 +172,9 @@ impl Tokenizer {
                 let mut lower = String::new();
                 for t in self.jieba.cut(text, true) {
                     let w = t.word;
-                    if w.chars().all(|c| c.is_whitespace() || c.is_control()) {
+                    // Most words start with a Han character: no Unicode table lookups.
+                    let han = w.as_bytes().first().copied().is_some_and(is_han_lead_byte);
+                    if !han && w.chars().all(|c| c.is_whitespace() || c.is_control()) {
                         continue;
                     }
                     let key = if w.bytes().any(|b| b.is_ascii_uppercase()) {
