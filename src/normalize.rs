@@ -12,15 +12,41 @@ use unicode_normalization::UnicodeNormalization;
 pub struct Normalized {
     /// The normalised text.
     pub text: String,
-    /// For each byte of `text` (and one past the end), the char offset in the original.
-    orig_char: Vec<u32>,
+    /// Where the map from normalised bytes to original characters changes course, by
+    /// byte; the last one is at `text.len()`. A map entry per byte would cost four bytes
+    /// of memory per byte of text.
+    marks: Vec<Mark>,
 }
+
+/// From `byte` on (to the next mark), the normalised text corresponds to the original
+/// text starting at character `orig`: character for character when `one_to_one`, else
+/// every byte comes from that one character (an NFKC expansion such as ㈠ → (一)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Mark {
+    byte: u32,
+    orig: u32,
+    one_to_one: bool,
+}
+
+/// Bytes of one-to-one text after which a new mark is set, so that a lookup counts
+/// at most about this many bytes.
+const MARK_EVERY: usize = 64;
 
 impl Normalized {
     /// Char offset in the original text of normalised byte offset `byte`
     /// (`byte == text.len()` maps to the original length).
     pub fn original_char(&self, byte: usize) -> usize {
-        self.orig_char[byte.min(self.orig_char.len() - 1)] as usize
+        let byte = byte.min(self.text.len());
+        let at = self.marks.partition_point(|m| m.byte as usize <= byte);
+        let Some(m) = at.checked_sub(1).map(|i| self.marks[i]) else {
+            return 0;
+        };
+        if !m.one_to_one {
+            return m.orig as usize;
+        }
+        // Characters started between the mark and `byte`, `byte`'s own included.
+        let span = &self.text.as_bytes()[m.byte as usize..=byte];
+        m.orig as usize + span.len() - continuation_bytes(span) - 1
     }
 
     /// Original char span `[start, end)` of the normalised byte span `[start, end)`.
@@ -34,25 +60,67 @@ impl Normalized {
     }
 }
 
+/// UTF-8 continuation bytes (10xxxxxx) in `bytes`, eight at a time.
+fn continuation_bytes(bytes: &[u8]) -> usize {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut n = 0;
+    for c in &mut chunks {
+        let w = u64::from_le_bytes(c.try_into().unwrap_or_default());
+        // Top bit set and the next bit clear.
+        n += (w & !(w << 1) & HIGH).count_ones() as usize;
+    }
+    n + chunks
+        .remainder()
+        .iter()
+        .filter(|&&b| b & 0xC0 == 0x80)
+        .count()
+}
+
+/// Appends the normalisation of the character `c` (followed by the byte `next`) to `out`.
+fn normalize_char(c: char, next: Option<u8>, out: &mut String) {
+    match c {
+        '\r' => {
+            if next != Some(b'\n') {
+                out.push('\n');
+            }
+        }
+        '\u{2028}' | '\u{2029}' | '\u{85}' | '\u{0B}' | '\u{0C}' => out.push('\n'),
+        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{FEFF}' | '\u{00AD}' => {}
+        c if kept(c) => out.push(c),
+        c => out.extend(std::iter::once(c).nfkc()),
+    }
+}
+
 /// Normalises `original`: NFKC per character, CRLF/CR and Unicode line separators to
 /// `\n`, zero-width characters removed. Circled numbers (①…⑳) are kept because they
 /// mark list items and NFKC would turn them into bare digits.
 pub fn normalize(original: &str) -> Normalized {
     let bytes = original.as_bytes();
     let mut text = String::with_capacity(original.len());
-    let mut orig_char: Vec<u32> = Vec::with_capacity(original.len() + 1);
+    let mut marks: Vec<Mark> = Vec::new();
+    // `last_mark` is the byte of the last one-to-one mark; `None` when the next output
+    // needs a new one (at the start, and after a character that was dropped or expanded).
+    let mut last_mark: Option<usize> = None;
     let (mut i, mut idx) = (0usize, 0u32);
     while i < bytes.len() {
+        if last_mark.is_none_or(|m| text.len() - m >= MARK_EVERY) {
+            marks.push(Mark {
+                byte: text.len() as u32,
+                orig: idx,
+                one_to_one: true,
+            });
+            last_mark = Some(text.len());
+        }
         // The bulk of a policy text (ASCII and the Han characters U+4000–U+9FFF, whose
         // UTF-8 lead bytes are E4–E9) is unchanged by NFKC: copy it in runs.
         let run = i;
-        while i < bytes.len() {
+        let run_end = bytes.len().min(i + MARK_EVERY);
+        while i < run_end {
             let b = bytes[i];
             if b < 0x80 && ascii_kept(b) {
-                orig_char.push(idx);
                 i += 1;
             } else if crate::lang::is_han_lead_byte(b) {
-                orig_char.extend([idx; 3]);
                 i += 3;
             } else {
                 break;
@@ -60,34 +128,38 @@ pub fn normalize(original: &str) -> Normalized {
             idx += 1;
         }
         text.push_str(&original[run..i]);
+        if i >= run_end {
+            continue;
+        }
         let Some(c) = original[i..].chars().next() else {
             break;
         };
         i += c.len_utf8();
-        let mut push = |ch: char, text: &mut String| {
-            let before = text.len();
-            text.push(ch);
-            orig_char.extend(std::iter::repeat_n(idx, text.len() - before));
-        };
-        match c {
-            '\r' => {
-                if bytes.get(i) != Some(&b'\n') {
-                    push('\n', &mut text);
-                }
-            }
-            '\u{2028}' | '\u{2029}' | '\u{85}' | '\u{0B}' | '\u{0C}' => push('\n', &mut text),
-            '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{FEFF}' | '\u{00AD}' => {}
-            c if kept(c) => push(c, &mut text),
-            c => {
-                for n in std::iter::once(c).nfkc() {
-                    push(n, &mut text);
-                }
+        let before = text.len();
+        normalize_char(c, bytes.get(i).copied(), &mut text);
+        let added = &text[before..];
+        let mut chars = added.chars();
+        match (chars.next(), chars.next()) {
+            // One character for one: the current mark still counts right.
+            (Some(_), None) => {}
+            (None, _) => last_mark = None,
+            (Some(_), Some(_)) => {
+                marks.push(Mark {
+                    byte: before as u32,
+                    orig: idx,
+                    one_to_one: false,
+                });
+                last_mark = None;
             }
         }
         idx += 1;
     }
-    orig_char.push(idx);
-    Normalized { text, orig_char }
+    marks.push(Mark {
+        byte: text.len() as u32,
+        orig: idx,
+        one_to_one: false,
+    });
+    Normalized { text, marks }
 }
 
 /// ASCII that normalisation leaves as it is: all but the line breaks it rewrites.
@@ -188,6 +260,56 @@ mod tests {
             }
         }
         assert_eq!(n.original_char(n.text.len()), originals.len());
+    }
+
+    /// The map one entry per byte, built character by character: what the marks must
+    /// reproduce.
+    fn dense_map(original: &str) -> (String, Vec<usize>) {
+        let (mut text, mut map) = (String::new(), Vec::new());
+        let chars: Vec<(usize, char)> = original.char_indices().collect();
+        for (j, &(at, c)) in chars.iter().enumerate() {
+            normalize_char(
+                c,
+                original.as_bytes().get(at + c.len_utf8()).copied(),
+                &mut text,
+            );
+            map.resize(text.len(), j);
+        }
+        map.push(chars.len());
+        (text, map)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn marks_map_every_byte_like_a_full_map(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "创业", "a", "Ｂ", "１", "\r\n", "\r", "\u{200B}", "\u{2028}", "㈠", "①",
+                    "“", "、", "ﬁ", "\u{3400}", "é", "e\u{301}", "𠀀", " ", "。",
+                ]),
+                0..400,
+            )
+        ) {
+            let original = pieces.concat();
+            let n = normalize(&original);
+            let (text, map) = dense_map(&original);
+            proptest::prop_assert_eq!(&n.text, &text);
+            for (b, &o) in map.iter().enumerate() {
+                proptest::prop_assert_eq!(n.original_char(b), o, "byte {}", b);
+            }
+        }
+    }
+
+    #[test]
+    fn continuation_bytes_are_counted_eight_at_a_time() {
+        let text = "a创业é𠀀。bc\u{301}ＡＢＣ创业担保贷款";
+        for start in 0..text.len() {
+            for end in start..=text.len() {
+                let span = &text.as_bytes()[start..end];
+                let slow = span.iter().filter(|&&b| b & 0xC0 == 0x80).count();
+                assert_eq!(continuation_bytes(span), slow, "{start}..{end}");
+            }
+        }
     }
 
     #[test]
