@@ -113,8 +113,13 @@ impl Builder {
 /// machine's `units.csv` as coder `machine` (only for units the other files name).
 pub fn load(files: &[PathBuf], machine: Option<(&Path, MachineLevel)>) -> Result<Codings> {
     let mut b = Builder::default();
+    // Files without a data row, named when too few coders are found.
+    let mut empty = Vec::new();
     for path in files {
         let s = read_sheet(path)?;
+        if s.rows.is_empty() {
+            empty.push(s.path.clone());
+        }
         let unit_col = s
             .col(&UNIT_COLS)
             .ok_or_else(|| Error::csv(&s.path, 1, "unit", "needs a `unit` or `unit_id` column"))?;
@@ -199,10 +204,17 @@ pub fn load(files: &[PathBuf], machine: Option<(&Path, MachineLevel)>) -> Result
     }
     let codings = b.build();
     if codings.table.coders.len() < 2 {
+        let found = match codings.table.coders.as_slice() {
+            [] => "found none".to_string(),
+            coders => format!("found {} ({})", coders.len(), coders.join(", ")),
+        };
+        let why = if empty.is_empty() {
+            String::new()
+        } else {
+            format!("; no data rows in {}", empty.join(", "))
+        };
         return Err(Error::Usage(format!(
-            "agreement needs at least two coders; found {} ({})",
-            codings.table.coders.len(),
-            codings.table.coders.join(", ")
+            "agreement needs at least two coders; {found}{why}"
         )));
     }
     Ok(codings)
@@ -808,6 +820,14 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("at least two coders"));
+        let header_only = write(d.path(), "header.csv", "unit,code\n");
+        let e = load(&[header_only.clone(), header_only], None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("found none") && e.contains("no data rows in") && e.contains("header.csv"),
+            "{e}"
+        );
         let ragged = write(d.path(), "r.csv", "unit,ann,bob\n1,a,a\n2,a\n");
         assert!(load(&[ragged], None)
             .unwrap_err()
