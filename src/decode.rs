@@ -1,14 +1,15 @@
 //! Bytes to text: BOM sniffing, UTF-8 validation, and detection of legacy Chinese
 //! encodings (GB18030/GBK, Big5) for files without a BOM.
 
-use encoding_rs::{Encoding, BIG5, GB18030, UTF_16LE, UTF_8};
+use encoding_rs::{Encoding, BIG5, GB18030, UTF_16BE, UTF_16LE, UTF_8};
 
 /// Decoded text and the name of the encoding it was read with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decoded {
     /// The text, without BOM.
     pub text: String,
-    /// `UTF-8`, `UTF-8 (BOM)`, `UTF-16LE`, `UTF-16BE`, `GB18030`, `Big5`, or another
+    /// `UTF-8`, `UTF-8 (BOM)`, `UTF-16LE`, `UTF-16BE`, `UTF-16LE (no BOM)`,
+    /// `UTF-16BE (no BOM)`, `GB18030`, `Big5`, or another
     /// WHATWG encoding name when detection chose one.
     pub encoding: &'static str,
 }
@@ -28,7 +29,7 @@ pub enum DecodeError {
 }
 
 /// Decodes a file's bytes. UTF-8 (with or without BOM) and UTF-16 with BOM are
-/// recognised exactly; other bytes go to chardetng, and the result is accepted only
+/// recognised exactly, UTF-16 without BOM by where its NULs fall; other bytes go to chardetng, and the result is accepted only
 /// if it decodes without a single malformed sequence, so nothing is silently mangled.
 pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
     if bytes.is_empty() {
@@ -48,7 +49,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
     // Chinese text (measured 22 ms against 1.7 ms for 21 MB).
     if let Some(s) = UTF_8.decode_without_bom_handling_and_without_replacement(bytes) {
         if s.contains('\0') {
-            return Err(DecodeError::Binary);
+            return utf16_without_bom(bytes).ok_or(DecodeError::Binary);
         }
         return Ok(Decoded {
             text: s.into_owned(),
@@ -56,7 +57,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
         });
     }
     if bytes.contains(&0) {
-        return Err(DecodeError::Binary);
+        return utf16_without_bom(bytes).ok_or(DecodeError::Binary);
     }
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     detector.feed(bytes, true);
@@ -75,6 +76,42 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
         Err(_) if enc != GB18030 => strict(GB18030, bytes, "GB18030"),
         Err(e) => Err(e),
     }
+}
+
+/// UTF-16 without a BOM, as some Windows tools save text: bytes that decode without an
+/// error or a control character, which random or structured binary data almost never
+/// does (unpaired surrogates, U+0000). The byte order is the one where most NULs are
+/// high bytes of ASCII characters (a Han character such as 一, U+4E00, has one too).
+fn utf16_without_bom(bytes: &[u8]) -> Option<Decoded> {
+    if !bytes.len().is_multiple_of(2) {
+        return None;
+    }
+    let nuls_at = |parity: usize| {
+        bytes
+            .iter()
+            .skip(parity)
+            .step_by(2)
+            .filter(|&&b| b == 0)
+            .count()
+    };
+    let le = (UTF_16LE, "UTF-16LE (no BOM)");
+    let be = (UTF_16BE, "UTF-16BE (no BOM)");
+    // Little-endian first (what Windows writes) unless the NULs say otherwise.
+    let order = if nuls_at(0) > nuls_at(1) {
+        [be, le]
+    } else {
+        [le, be]
+    };
+    order.into_iter().find_map(|(enc, name)| {
+        let text = enc.decode_without_bom_handling_and_without_replacement(bytes)?;
+        let clean = !text
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{c}'));
+        clean.then(|| Decoded {
+            text: text.into_owned(),
+            encoding: name,
+        })
+    })
 }
 
 fn strict(
@@ -143,5 +180,43 @@ mod tests {
             Err(DecodeError::Binary)
         );
         assert_eq!(decode(b"abc\0def"), Err(DecodeError::Binary));
+    }
+
+    #[test]
+    fn utf16_without_bom_is_recognised_by_its_nuls() {
+        // The last text has one NUL on each side (the space; 一 is U+4E00).
+        for (text, le, name) in [
+            (
+                "第一条 对返乡创业人员给予创业担保贷款（2020年）。\r\n",
+                true,
+                "UTF-16LE (no BOM)",
+            ),
+            (
+                "第一条 对返乡创业人员给予创业担保贷款（2020年）。\r\n",
+                false,
+                "UTF-16BE (no BOM)",
+            ),
+            ("第一条 支持返乡创业。", true, "UTF-16LE (no BOM)"),
+        ] {
+            let b: Vec<u8> = text
+                .encode_utf16()
+                .flat_map(|u| if le { u.to_le_bytes() } else { u.to_be_bytes() })
+                .collect();
+            let d = decode(&b).unwrap();
+            assert_eq!((d.text.as_str(), d.encoding), (text, name));
+        }
+        // U+0000 either way, or noise (unpaired surrogates, control characters): binary.
+        assert_eq!(decode(b"a\0\0\0"), Err(DecodeError::Binary));
+        let mut x = 7u64;
+        let noise: Vec<u8> = (0..4096)
+            .map(|_| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (x >> 56) as u8
+            })
+            .collect();
+        assert!(noise.contains(&0));
+        assert_eq!(decode(&noise), Err(DecodeError::Binary));
     }
 }
