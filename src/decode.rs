@@ -29,8 +29,9 @@ pub enum DecodeError {
 }
 
 /// Decodes a file's bytes. UTF-8 (with or without BOM) and UTF-16 with BOM are
-/// recognised exactly, UTF-16 without BOM by where its NULs fall; other bytes go to chardetng, and the result is accepted only
-/// if it decodes without a single malformed sequence, so nothing is silently mangled.
+/// recognised exactly, and bytes with NULs are tried as UTF-16 without BOM; other bytes
+/// go to chardetng, and the result is accepted only if it decodes without a single
+/// malformed sequence, so nothing is silently mangled.
 pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
     if bytes.is_empty() {
         return Err(DecodeError::Empty);
