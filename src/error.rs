@@ -44,13 +44,14 @@ pub enum Error {
         message: String,
     },
     /// Reading or writing a file failed.
-    #[error("{path}: {source}")]
+    // The cause is in the message and deliberately not a `source()` as well: the CLI
+    // prints the whole chain, which said it twice.
+    #[error("{path}: {cause}")]
     Io {
         /// The file or directory.
         path: String,
         /// The underlying error.
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The output directory holds files and `--force` was not given.
     #[error(
@@ -74,10 +75,10 @@ impl Error {
     }
 
     /// An I/O error on `path`.
-    pub fn io(path: impl AsRef<std::path::Path>, source: std::io::Error) -> Self {
+    pub fn io(path: impl AsRef<std::path::Path>, cause: std::io::Error) -> Self {
         Error::Io {
             path: path.as_ref().display().to_string(),
-            source,
+            cause,
         }
     }
 }

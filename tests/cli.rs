@@ -226,6 +226,13 @@ fn gb18030_and_utf16_files_are_decoded_and_reported() {
     let text16 = format!("{text}加强创业培训。\n");
     utf16.extend(text16.encode_utf16().flat_map(|u| u.to_le_bytes()));
     fs::write(docs.join("u16.txt"), utf16).unwrap();
+    // Without a BOM, as some Windows tools save it.
+    let text16 = format!("{text}加强创业指导。\n");
+    let no_bom: Vec<u8> = text16
+        .encode_utf16()
+        .flat_map(|u| u.to_le_bytes())
+        .collect();
+    fs::write(docs.join("u16nobom.txt"), no_bom).unwrap();
     let out = dir.path().join("out");
     code(&[docs.to_str().unwrap()], &out).code(0);
     let docs = read_csv(&out.join("documents.csv"));
@@ -243,7 +250,8 @@ fn gb18030_and_utf16_files_are_decoded_and_reported() {
         enc,
         [
             ("gb.txt", "GB18030", "sichuan"),
-            ("u16.txt", "UTF-16LE", "sichuan")
+            ("u16.txt", "UTF-16LE", "sichuan"),
+            ("u16nobom.txt", "UTF-16LE (no BOM)", "sichuan")
         ]
     );
     let units = read_csv(&out.join("units.csv"));
@@ -251,6 +259,17 @@ fn gb18030_and_utf16_files_are_decoded_and_reported() {
         .iter()
         .any(|u| u["text"] == "对返乡创业人员给予创业担保贷款贴息。"
             && u["categories"].contains("financial_services")));
+}
+
+#[test]
+fn a_missing_input_is_an_error_naming_it_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-folder");
+    let out = code(&[missing.to_str().unwrap()], &dir.path().join("out")).code(1);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("no-such-folder"), "{err}");
+    // The cause once, not once in the message and again as its source.
+    assert_eq!(err.matches("os error 2").count(), 1, "{err}");
 }
 
 #[test]
