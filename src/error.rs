@@ -32,7 +32,11 @@ pub enum Error {
         problems: Vec<Problem>,
     },
     /// A CSV or TSV input (units, manifest, region mapping) is malformed.
-    #[error("{path}:{line}: {field}{sep}{message}", sep = if .field.is_empty() { "" } else { ": " })]
+    #[error(
+        "{path}{at}: {field}{sep}{message}",
+        at = if *.line == 0 { String::new() } else { format!(":{}", .line) },
+        sep = if .field.is_empty() { "" } else { ": " }
+    )]
     Csv {
         /// The file.
         path: String,
@@ -85,3 +89,20 @@ impl Error {
 
 /// Result with the library's [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_errors_show_the_line_only_when_known() {
+        assert_eq!(
+            Error::csv("a.csv", 3, "year", "`20x5` is not a year").to_string(),
+            "a.csv:3: year: `20x5` is not a year"
+        );
+        assert_eq!(
+            Error::csv("a.csv", 0, "", "undecodable text").to_string(),
+            "a.csv: undecodable text"
+        );
+    }
+}
