@@ -71,12 +71,36 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
     } else {
         (guess, guess.name())
     };
-    match strict(enc, bytes, name) {
-        Ok(d) => Ok(d),
+    let decoded = match strict(enc, bytes, name) {
+        Ok(d) => d,
         // Chinese policy text that chardetng misjudged is most often GB18030.
-        Err(_) if enc != GB18030 => strict(GB18030, bytes, "GB18030"),
-        Err(e) => Err(e),
+        Err(_) if enc != GB18030 => strict(GB18030, bytes, "GB18030")?,
+        Err(e) => return Err(e),
+    };
+    // A single-byte encoding decodes any bytes: random data comes out as text with
+    // about one control character in eight.
+    if looks_binary(&decoded.text) {
+        return Err(DecodeError::Binary);
     }
+    Ok(decoded)
+}
+
+/// Control characters that plain text holds: tab, line breaks, form feed, and the
+/// Ctrl-Z that old DOS editors put at the end of a file.
+fn is_text_control(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{c}' | '\u{1a}')
+}
+
+/// More than one character in a hundred is a control character plain text does not hold.
+fn looks_binary(text: &str) -> bool {
+    let (mut n, mut other) = (0usize, 0usize);
+    for c in text.chars() {
+        n += 1;
+        if c.is_control() && !is_text_control(c) {
+            other += 1;
+        }
+    }
+    other * 100 > n
 }
 
 /// UTF-16 without a BOM, as some Windows tools save text: bytes that decode without an
@@ -105,9 +129,7 @@ fn utf16_without_bom(bytes: &[u8]) -> Option<Decoded> {
     };
     order.into_iter().find_map(|(enc, name)| {
         let text = enc.decode_without_bom_handling_and_without_replacement(bytes)?;
-        let clean = !text
-            .chars()
-            .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{c}'));
+        let clean = !text.chars().any(|c| c.is_control() && !is_text_control(c));
         clean.then(|| Decoded {
             text: text.into_owned(),
             encoding: name,
@@ -219,5 +241,24 @@ mod tests {
             .collect();
         assert!(noise.contains(&0));
         assert_eq!(decode(&noise), Err(DecodeError::Binary));
+    }
+
+    #[test]
+    fn random_bytes_without_nuls_are_binary_not_windows_1252() {
+        let mut x = 11u64;
+        let noise: Vec<u8> = (0..100)
+            .map(|_| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (x >> 56) as u8
+            })
+            .map(|b| b.max(1))
+            .collect();
+        assert_eq!(decode(&noise), Err(DecodeError::Binary));
+        // A DOS file's closing Ctrl-Z is text.
+        let mut gb = GB18030.encode(ZH).0.into_owned();
+        gb.push(0x1a);
+        assert_eq!(decode(&gb).unwrap().encoding, "GB18030");
     }
 }
