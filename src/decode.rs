@@ -205,6 +205,12 @@ mod tests {
         assert_eq!(decode(b"abc\0def"), Err(DecodeError::Binary));
     }
 
+    /// `n` seeded random bytes.
+    fn noise(seed: u64, n: usize) -> Vec<u8> {
+        let mut rng = crate::rng::SplitMix64::new(seed);
+        (0..n).map(|_| (rng.next_u64() >> 56) as u8).collect()
+    }
+
     #[test]
     fn utf16_without_bom_is_recognised_by_its_nuls() {
         // The last text has one NUL on each side (the space; 一 is U+4E00).
@@ -230,31 +236,14 @@ mod tests {
         }
         // U+0000 either way, or noise (unpaired surrogates, control characters): binary.
         assert_eq!(decode(b"a\0\0\0"), Err(DecodeError::Binary));
-        let mut x = 7u64;
-        let noise: Vec<u8> = (0..4096)
-            .map(|_| {
-                x = x
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                (x >> 56) as u8
-            })
-            .collect();
+        let noise = noise(7, 4096);
         assert!(noise.contains(&0));
         assert_eq!(decode(&noise), Err(DecodeError::Binary));
     }
 
     #[test]
     fn random_bytes_without_nuls_are_binary_not_windows_1252() {
-        let mut x = 11u64;
-        let noise: Vec<u8> = (0..100)
-            .map(|_| {
-                x = x
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                (x >> 56) as u8
-            })
-            .map(|b| b.max(1))
-            .collect();
+        let noise: Vec<u8> = noise(11, 100).into_iter().map(|b| b.max(1)).collect();
         assert_eq!(decode(&noise), Err(DecodeError::Binary));
         // A DOS file's closing Ctrl-Z is text.
         let mut gb = GB18030.encode(ZH).0.into_owned();
