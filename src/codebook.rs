@@ -73,7 +73,28 @@ pub struct Concept {
     pub exclude_zh: Vec<String>,
     /// English terms that veto the concept in a unit.
     pub exclude_en: Vec<String>,
+    /// A hit counts only with one of these terms within so many tokens of it.
+    pub near: Option<Context>,
+    /// A hit does not count with one of these terms within so many tokens of it.
+    pub not_near: Option<Context>,
+    /// A hit counts only with one of these terms in the same clause.
+    pub clause: Option<Context>,
 }
+
+/// Context terms of a rule (NEAR, NOT NEAR, same clause), after WordStat's rules.
+/// Chinese terms match as substrings, English ones as stemmed words (`=word`: exact).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Context {
+    /// Chinese terms.
+    pub zh: Vec<String>,
+    /// English terms.
+    pub en: Vec<String>,
+    /// Largest distance in tokens between the hit and a context term (NEAR rules).
+    pub within: usize,
+}
+
+/// Default distance of NEAR and NOT NEAR rules, in tokens.
+pub const DEFAULT_WITHIN: usize = 8;
 
 /// An extra dimension coded beside the instrument tree (e.g. entrepreneurship stage), for
 /// cross-tabs of instrument × dimension.
@@ -124,6 +145,10 @@ pub struct Codebook {
     /// Extra dictionary words: kept whole by the tokenizer, never coded (e.g. department
     /// names such as 人力资源社会保障部门, so that 社会保障 does not match inside them).
     pub words: Vec<String>,
+    /// The codebook's own section-role rules (checked before the built-in ones).
+    pub roles: Vec<crate::role::RoleSpec>,
+    /// Whether the built-in role rules apply (`default_roles = false` turns them off).
+    pub default_roles: bool,
     /// FNV-1a hash of the source text, to tie models and results to a codebook.
     pub hash: String,
 }
@@ -145,6 +170,9 @@ struct RawFile {
     concept: Vec<RawConcept>,
     #[serde(default)]
     dimension: Vec<RawDimension>,
+    #[serde(default)]
+    role: Vec<crate::role::RawRole>,
+    default_roles: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -213,6 +241,19 @@ struct RawConcept {
     regex: Vec<Spanned<String>>,
     #[serde(default)]
     exclude: RawExclude,
+    near: Option<Spanned<RawContext>>,
+    not_near: Option<Spanned<RawContext>>,
+    clause: Option<Spanned<RawContext>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawContext {
+    #[serde(default)]
+    zh: Vec<String>,
+    #[serde(default)]
+    en: Vec<String>,
+    within: Option<i64>,
 }
 
 /// Reports every pattern of `regexes` that does not compile, under `id`.
@@ -406,6 +447,48 @@ impl Codebook {
                 }
             }
             check_regexes(&c.regex, id, &mut problem);
+            let mut context = |raw: &Option<Spanned<RawContext>>, name: &str, proximity: bool| {
+                let raw = raw.as_ref()?;
+                let (span, r) = (raw.span(), raw.get_ref());
+                if r.zh.is_empty() && r.en.is_empty() {
+                    problem(
+                        span.clone(),
+                        id,
+                        format!("`{name}` has no terms: give `zh` or `en`"),
+                    );
+                }
+                if r.zh.iter().chain(&r.en).any(|t| t.trim().is_empty()) {
+                    problem(span.clone(), id, format!("empty term in `{name}`"));
+                }
+                let within = match (r.within, proximity) {
+                    (None, _) => DEFAULT_WITHIN,
+                    (Some(w), true) if (1..=100).contains(&w) => w as usize,
+                    (Some(w), true) => {
+                        problem(
+                            span.clone(),
+                            id,
+                            format!("`{name}.within` must be 1 to 100 tokens, not {w}"),
+                        );
+                        DEFAULT_WITHIN
+                    }
+                    (Some(_), false) => {
+                        problem(
+                            span.clone(),
+                            id,
+                            format!("`{name}` takes no `within`: it is the hit's clause"),
+                        );
+                        DEFAULT_WITHIN
+                    }
+                };
+                Some(Context {
+                    zh: r.zh.iter().map(|t| t.trim().to_string()).collect(),
+                    en: r.en.iter().map(|t| t.trim().to_string()).collect(),
+                    within,
+                })
+            };
+            let near = context(&c.near, "near", true);
+            let not_near = context(&c.not_near, "not_near", true);
+            let clause = context(&c.clause, "clause", false);
             concepts.push(Concept {
                 id: id.clone(),
                 label: c.label.clone().unwrap_or_default(),
@@ -415,6 +498,9 @@ impl Codebook {
                 regex: c.regex.iter().map(|r| r.get_ref().clone()).collect(),
                 exclude_zh: c.exclude.zh.iter().map(|t| t.trim().to_string()).collect(),
                 exclude_en: c.exclude.en.iter().map(|t| t.trim().to_string()).collect(),
+                near,
+                not_near,
+                clause,
             });
         }
         let mut dimensions = Vec::new();
@@ -488,6 +574,10 @@ impl Codebook {
                 label: d.label.clone().unwrap_or_default(),
             });
         }
+        let (roles, role_problems) = crate::role::validate(&raw.role);
+        for (span, id, message) in role_problems {
+            problem(span, &id, message);
+        }
         let _ = &raw.description;
         if !problems.is_empty() {
             problems.sort_by_key(|p| p.line);
@@ -511,6 +601,8 @@ impl Codebook {
                 .map(|w| w.trim().to_string())
                 .filter(|w| !w.is_empty())
                 .collect(),
+            roles,
+            default_roles: raw.default_roles.unwrap_or(true),
             hash: fnv1a_hex(src.as_bytes()),
         })
     }

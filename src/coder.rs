@@ -48,10 +48,44 @@ impl UnitCodes {
     }
 }
 
+/// What a matched term does for its concept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Rule {
+    /// A term of the concept: a hit.
+    Term,
+    /// Vetoes the concept's hits in its clause.
+    Exclude,
+    /// Required within `near.within` tokens of a hit.
+    Near,
+    /// Forbidden within `not_near.within` tokens of a hit.
+    NotNear,
+    /// Required in the hit's clause.
+    Clause,
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Target {
     concept: u32,
-    exclude: bool,
+    rule: Rule,
+}
+
+/// A context term found in a unit (byte span in its normalised text).
+#[derive(Debug, Clone, Copy)]
+struct ContextMatch {
+    concept: u32,
+    rule: Rule,
+    start: usize,
+}
+
+/// Per concept: what its context rules need.
+#[derive(Debug, Clone, Copy, Default)]
+struct Needs {
+    /// Has Chinese context terms (excludes, near, not near, clause).
+    zh_context: bool,
+    /// Has any context rule.
+    any: bool,
+    /// A hit needs a context term (near or clause) to count.
+    requires: bool,
 }
 
 /// Terms of one language and key form, as whole-token sequences.
@@ -77,7 +111,7 @@ impl TermMatcher {
             for t in targets {
                 if !all
                     .iter()
-                    .any(|x| x.concept == t.concept && x.exclude == t.exclude)
+                    .any(|x| x.concept == t.concept && x.rule == t.rule)
                 {
                     all.push(t);
                 }
@@ -138,8 +172,11 @@ pub struct Coder {
     zh: TermMatcher,
     en: TermMatcher,
     en_exact: TermMatcher,
-    zh_exclude: SubstringMatcher,
+    zh_context: SubstringMatcher,
     regexes: Vec<(usize, Regex)>,
+    needs: Vec<Needs>,
+    /// Section-role rules, compiled once.
+    pub roles: crate::role::RoleTable,
 }
 
 impl Coder {
@@ -164,43 +201,64 @@ impl Coder {
         let mut zh: HashMap<String, Vec<Target>> = HashMap::new();
         let mut en: HashMap<String, Vec<Target>> = HashMap::new();
         let mut en_exact: HashMap<String, Vec<Target>> = HashMap::new();
-        let mut zh_exclude: HashMap<String, Vec<Target>> = HashMap::new();
+        let mut zh_context: HashMap<String, Vec<Target>> = HashMap::new();
         let mut regexes = Vec::new();
         let add =
-            |map: &mut HashMap<String, Vec<Target>>, key: String, concept: usize, exclude: bool| {
+            |map: &mut HashMap<String, Vec<Target>>, key: String, concept: usize, rule: Rule| {
                 if key.chars().any(|c| c != SEP) {
                     let targets = map.entry(key).or_default();
                     if !targets
                         .iter()
-                        .any(|x| x.concept as usize == concept && x.exclude == exclude)
+                        .any(|x| x.concept as usize == concept && x.rule == rule)
                     {
                         targets.push(Target {
                             concept: concept as u32,
-                            exclude,
+                            rule,
                         });
                     }
                 }
             };
+        let mut needs = vec![Needs::default(); codebook.concepts.len()];
         for (i, c) in codebook.concepts.iter().enumerate() {
             for t in &c.zh {
-                add(&mut zh, tokenizer.term_key(t, Lang::Zh, true), i, false);
+                add(
+                    &mut zh,
+                    tokenizer.term_key(t, Lang::Zh, true),
+                    i,
+                    Rule::Term,
+                );
             }
-            for (terms, exclude) in [(&c.en, false), (&c.exclude_en, true)] {
-                for t in terms {
+            let rules = [
+                (Some((&c.zh, &c.en)), Rule::Term),
+                (Some((&c.exclude_zh, &c.exclude_en)), Rule::Exclude),
+                (c.near.as_ref().map(|x| (&x.zh, &x.en)), Rule::Near),
+                (c.not_near.as_ref().map(|x| (&x.zh, &x.en)), Rule::NotNear),
+                (c.clause.as_ref().map(|x| (&x.zh, &x.en)), Rule::Clause),
+            ];
+            for (terms, rule) in rules {
+                let Some((zh_terms, en_terms)) = terms else {
+                    continue;
+                };
+                for t in en_terms {
                     match t.strip_prefix('=') {
                         Some(exact) => add(
                             &mut en_exact,
                             tokenizer.term_key(exact, Lang::En, false),
                             i,
-                            exclude,
+                            rule,
                         ),
-                        None => add(&mut en, tokenizer.term_key(t, Lang::En, true), i, exclude),
+                        None => add(&mut en, tokenizer.term_key(t, Lang::En, true), i, rule),
                     }
                 }
+                if rule != Rule::Term {
+                    for t in zh_terms {
+                        add(&mut zh_context, normalize(t).text.to_lowercase(), i, rule);
+                    }
+                    needs[i].zh_context |= !zh_terms.is_empty();
+                    needs[i].any |= !(zh_terms.is_empty() && en_terms.is_empty());
+                }
             }
-            for t in &c.exclude_zh {
-                add(&mut zh_exclude, normalize(t).text.to_lowercase(), i, true);
-            }
+            needs[i].requires = c.near.is_some() || c.clause.is_some();
             for r in &c.regex {
                 // Validated when the codebook was loaded.
                 if let Ok(re) = Regex::new(r) {
@@ -212,7 +270,12 @@ impl Coder {
         let n = codebook.concepts.len();
         for (v, value) in codebook.dimension_values.iter().enumerate() {
             for t in &value.zh {
-                add(&mut zh, tokenizer.term_key(t, Lang::Zh, true), n + v, false);
+                add(
+                    &mut zh,
+                    tokenizer.term_key(t, Lang::Zh, true),
+                    n + v,
+                    Rule::Term,
+                );
             }
             for t in &value.en {
                 match t.strip_prefix('=') {
@@ -220,9 +283,14 @@ impl Coder {
                         &mut en_exact,
                         tokenizer.term_key(exact, Lang::En, false),
                         n + v,
-                        false,
+                        Rule::Term,
                     ),
-                    None => add(&mut en, tokenizer.term_key(t, Lang::En, true), n + v, false),
+                    None => add(
+                        &mut en,
+                        tokenizer.term_key(t, Lang::En, true),
+                        n + v,
+                        Rule::Term,
+                    ),
                 }
             }
             for r in &value.regex {
@@ -237,49 +305,49 @@ impl Coder {
             zh: TermMatcher::build(zh),
             en: TermMatcher::build(en),
             en_exact: TermMatcher::build(en_exact),
-            zh_exclude: SubstringMatcher::build(zh_exclude)?,
+            zh_context: SubstringMatcher::build(zh_context)?,
+            roles: crate::role::RoleTable::new(&codebook.roles, codebook.default_roles),
             codebook,
             tokenizer,
             regexes,
+            needs,
         })
     }
 
     /// Codes one unit of normalised text. `buf` is scratch space reused across calls; it
     /// is left holding the unit's tokens.
+    ///
+    /// Excludes and context rules act within the hit's clause (sentence) or token window,
+    /// not the whole unit: a veto two sentences away does not remove a true hit.
     pub fn code(&self, text: &str, lang: Lang, buf: &mut TokenStream) -> UnitCodes {
         let mut hits = Vec::new();
-        let mut vetoed: Vec<usize> = Vec::new();
+        let mut context: Vec<ContextMatch> = Vec::new();
         self.tokenizer.tokenize(text, lang, buf);
         let matcher = match lang {
             Lang::Zh => &self.zh,
             Lang::En => &self.en,
         };
-        token_matches(matcher, buf, KeyForm::Key, &mut hits, &mut vetoed);
+        token_matches(matcher, buf, KeyForm::Key, &mut hits, &mut context);
         if lang == Lang::En {
             token_matches(
                 &self.en_exact,
                 buf,
                 KeyForm::Surface,
                 &mut hits,
-                &mut vetoed,
+                &mut context,
             );
         }
-        // Chinese excludes veto concepts, so they are looked for only when the unit has a
-        // hit of a concept that has some.
-        let excludable = |h: &Hit| {
-            self.codebook
-                .concepts
-                .get(h.concept)
-                .is_some_and(|c| !c.exclude_zh.is_empty())
-        };
-        if let (Lang::Zh, Some(ac), true) = (lang, &self.zh_exclude.ac, hits.iter().any(excludable))
-        {
-            for m in overlapping(ac, text) {
-                vetoed.extend(
-                    self.zh_exclude.targets[m.pattern().as_usize()]
-                        .iter()
-                        .map(|t| t.concept as usize),
-                );
+        if lang == Lang::Zh {
+            // A term that is the stem of a department's name (财政 in 财政部门, 人力资源
+            // 社会保障 in …局) names the body, not the instrument.
+            hits.retain(|h: &Hit| !names_a_body(&text[h.end..]));
+            // Terms inside a note of who leads, by when, for how many points (R3) code
+            // nothing: （省商务厅牵头，合肥海关配合） （6月底完成，牵头考核单位：…）.
+            if text.contains('(') && !hits.is_empty() {
+                let notes = note_spans(text);
+                if !notes.is_empty() {
+                    hits.retain(|h| !notes.iter().any(|&(s, e)| h.start >= s && h.end <= e));
+                }
             }
         }
         for (concept, re) in &self.regexes {
@@ -293,12 +361,101 @@ impl Coder {
                 }
             }
         }
-        if !vetoed.is_empty() {
-            hits.retain(|h| !vetoed.contains(&h.concept));
+        let need = |h: &Hit| self.needs.get(h.concept).copied().unwrap_or_default();
+        // Chinese context terms are looked for only when a hit's concept has some.
+        if let (Lang::Zh, Some(ac), true) = (
+            lang,
+            &self.zh_context.ac,
+            hits.iter().any(|h| need(h).zh_context),
+        ) {
+            for m in overlapping(ac, text) {
+                context.extend(
+                    self.zh_context.targets[m.pattern().as_usize()]
+                        .iter()
+                        .map(|t| ContextMatch {
+                            concept: t.concept,
+                            rule: t.rule,
+                            start: m.start(),
+                        }),
+                );
+            }
+        }
+        if hits.iter().any(|h| need(h).any) {
+            self.apply_context(text, lang, buf, &mut hits, &mut context);
         }
         hits.sort();
         hits.dedup();
         self.summarize(hits)
+    }
+
+    /// Keeps the hits that their concept's context rules allow. Every test is a binary
+    /// search in sorted context matches, so a long unit stays linear-logarithmic.
+    fn apply_context(
+        &self,
+        text: &str,
+        lang: Lang,
+        buf: &TokenStream,
+        hits: &mut Vec<Hit>,
+        context: &mut [ContextMatch],
+    ) {
+        context.sort_unstable_by_key(|c| (c.concept, c.rule, c.start));
+        let ends = clause_ends(text, lang);
+        let tokens = &buf.tokens;
+        // Index of the token at byte `pos` (the last one starting at or before it).
+        let token_at = |pos: usize| {
+            tokens
+                .partition_point(|t| t.start as usize <= pos)
+                .saturating_sub(1)
+        };
+        // Is there a match of (concept, rule) starting in [from, to)?
+        let any_in = |concept: usize, rule: Rule, from: usize, to: usize| {
+            let lo = context
+                .partition_point(|c| (c.concept as usize, c.rule, c.start) < (concept, rule, from));
+            context
+                .get(lo)
+                .is_some_and(|c| c.concept as usize == concept && c.rule == rule && c.start < to)
+        };
+        hits.retain(|h| {
+            let Some(c) = self.codebook.concepts.get(h.concept) else {
+                return true; // dimension values have no context rules
+            };
+            let need = self.needs[h.concept];
+            if !need.any {
+                return true;
+            }
+            let at = ends.partition_point(|&e| e <= h.start);
+            let clause = (
+                at.checked_sub(1).map_or(0, |i| ends[i]),
+                ends.get(at).copied().unwrap_or(text.len()),
+            );
+            if any_in(h.concept, Rule::Exclude, clause.0, clause.1) {
+                return false;
+            }
+            if c.clause.is_some() && !any_in(h.concept, Rule::Clause, clause.0, clause.1) {
+                return false;
+            }
+            let window = |within: usize| {
+                if tokens.is_empty() {
+                    return (0, text.len());
+                }
+                let first = token_at(h.start).saturating_sub(within);
+                let last = (token_at(h.end.saturating_sub(1)) + within).min(tokens.len() - 1);
+                (tokens[first].start as usize, tokens[last].end as usize)
+            };
+            if let Some(near) = &c.near {
+                let (from, to) = window(near.within);
+                if !any_in(h.concept, Rule::Near, from, to) {
+                    return false;
+                }
+            }
+            if let Some(not_near) = &c.not_near {
+                let (from, to) = window(not_near.within);
+                if any_in(h.concept, Rule::NotNear, from, to) {
+                    return false;
+                }
+            }
+            true
+        });
     }
 
     /// Derives concepts, categories, cores and dimension values from a unit's hits.
@@ -363,7 +520,7 @@ fn token_matches(
     buf: &TokenStream,
     form: KeyForm,
     hits: &mut Vec<Hit>,
-    vetoed: &mut Vec<usize>,
+    context: &mut Vec<ContextMatch>,
 ) {
     let tokens = &buf.tokens;
     matcher.trie.find(
@@ -372,18 +529,80 @@ fn token_matches(
         |first, last, p| {
             let (start, end) = (tokens[first].start as usize, tokens[last].end as usize);
             for t in &matcher.targets[p] {
-                if t.exclude {
-                    vetoed.push(t.concept as usize);
-                } else {
+                if t.rule == Rule::Term {
                     hits.push(Hit {
                         start,
                         end,
                         concept: t.concept as usize,
                     });
+                } else {
+                    context.push(ContextMatch {
+                        concept: t.concept,
+                        rule: t.rule,
+                        start,
+                    });
                 }
             }
         },
     );
+}
+
+/// Byte offsets where the clauses (sentences) of a unit end: after 。！？；!?; and line
+/// breaks, and in English after a full stop followed by a space.
+fn clause_ends(text: &str, lang: Lang) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut ends = Vec::new();
+    for (i, c) in text.char_indices() {
+        let end = match c {
+            '。' | '！' | '？' | '；' | ';' | '!' | '?' | '\n' => true,
+            '.' => lang == Lang::En && bytes.get(i + 1).is_none_or(|b| b.is_ascii_whitespace()),
+            _ => false,
+        };
+        if end {
+            ends.push(i + c.len_utf8());
+        }
+    }
+    ends
+}
+
+/// Byte spans of parenthetical notes on responsibility, deadlines or scores in normalised
+/// Chinese text (full-width brackets are half-width there).
+fn note_spans(text: &str) -> Vec<(usize, usize)> {
+    static RE: std::sync::OnceLock<(Regex, Regex)> = std::sync::OnceLock::new();
+    let (paren, note) = RE.get_or_init(|| {
+        (
+            Regex::new(r"\([^()]{1,200}\)").expect("built-in pattern"),
+            Regex::new(r"牵头|责任单位|责任部门|配合|考核单位|负责单位|[0-9.]+分\)|完成\)|持续推进|月底|年底")
+                .expect("built-in pattern"),
+        )
+    });
+    paren
+        .find_iter(text)
+        .filter(|m| note.is_match(m.as_str()))
+        .map(|m| (m.start(), m.end()))
+        .collect()
+}
+
+/// True when the text right after a Chinese term makes it part of a body's name
+/// (财政 + 部门, 社会保障 + 局, 商务 + 厅).
+fn names_a_body(after: &str) -> bool {
+    const SUFFIXES: [&str; 13] = [
+        "部门",
+        "厅",
+        "局",
+        "委员会",
+        "委",
+        "办公室",
+        "部",
+        "管理局",
+        "管理部门",
+        "主管部门",
+        "管理机构",
+        "工作组",
+        "领导小组",
+    ];
+    const NOT: [&str; 7] = ["局面", "局势", "局部", "委托", "部分", "部署", "部位"];
+    SUFFIXES.iter().any(|s| after.starts_with(s)) && !NOT.iter().any(|s| after.starts_with(s))
 }
 
 #[cfg(test)]
@@ -450,12 +669,17 @@ regex = ['\d+%的税率']
     }
 
     #[test]
-    fn exclude_terms_veto_their_concept_in_the_unit() {
-        assert!(cats(
-            "Tax evasion will be punished; the tax office checks.",
-            Lang::En
-        )
-        .is_empty());
+    fn exclude_terms_veto_their_concept_in_the_hits_clause_only() {
+        assert!(cats("Tax evasion by the tax office is punished.", Lang::En).is_empty());
+        // the veto stands in another sentence: the hit counts
+        assert_eq!(
+            cats(
+                "Tax evasion will be punished. The tax credit applies.",
+                Lang::En
+            ),
+            ["tax"]
+        );
+        assert_eq!(cats("严厉打击逃税行为。落实减税政策", Lang::Zh), ["tax"]);
     }
 
     #[test]

@@ -120,6 +120,24 @@ struct EvaluateArgs {
     /// Output: text or json.
     #[arg(long, default_value = "text")]
     format: String,
+    /// Code this folder of documents and score the whole pipeline against the labelled
+    /// units of its documents (ids `<file stem>#…`, matched by text) instead of
+    /// cross-validating on clauses.
+    #[arg(long, value_name = "DIR")]
+    corpus: Option<PathBuf>,
+    /// With --corpus: document stems held out of tuning, reported apart (comma-separated).
+    #[arg(long, value_name = "STEMS", value_delimiter = ',')]
+    holdout: Vec<String>,
+    /// With --corpus: keep the run's outputs in this folder (default: a temporary folder,
+    /// removed afterwards).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// With --corpus and --out: overwrite the output folder.
+    #[arg(long)]
+    force: bool,
+    /// With --corpus: examples of false positives and misses per category.
+    #[arg(long, default_value_t = 3)]
+    examples: usize,
 }
 
 #[derive(Args)]
@@ -540,6 +558,9 @@ fn evaluate(args: EvaluateArgs) -> Result<u8> {
         anyhow::bail!("--format {}: expected text or json", args.format);
     }
     let (coder, train) = model_setup(&args.model)?;
+    if let Some(corpus) = &args.corpus {
+        return evaluate_corpus(&args, corpus, &coder);
+    }
     let data = read_labeled(&args.model.labeled, &coder)?;
     let report = evaluate(
         &data,
@@ -554,6 +575,32 @@ fn evaluate(args: EvaluateArgs) -> Result<u8> {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print!("{}", render_eval(&report));
+    }
+    Ok(EXIT_OK)
+}
+
+fn evaluate_corpus(args: &EvaluateArgs, corpus: &std::path::Path, coder: &Coder) -> Result<u8> {
+    use policy_coder::corpus_eval::{self, CorpusEvalOptions};
+    let temporary = args.out.is_none();
+    let out = args.out.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("policy-coder-evaluate-{}", std::process::id()))
+    });
+    let mut opts = CodeOptions::new(vec![corpus.to_path_buf()], out.clone());
+    opts.force = args.force || temporary;
+    let eval = CorpusEvalOptions {
+        labeled: args.model.labeled.clone(),
+        held_out: args.holdout.iter().map(|s| s.trim().to_string()).collect(),
+        examples: args.examples,
+    };
+    let result = corpus_eval::evaluate_corpus(coder, &opts, &eval);
+    if temporary {
+        let _ = std::fs::remove_dir_all(&out);
+    }
+    let report = result?;
+    if args.format == "json" {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", corpus_eval::render(&report));
     }
     Ok(EXIT_OK)
 }

@@ -31,6 +31,16 @@ pub struct UnitRecord {
     pub boilerplate: bool,
     /// What the unit is (body, heading, title, addressee, …).
     pub kind: &'static str,
+    /// What its passage is for (measure, goals, definitions, …; see [`crate::role`]).
+    pub role: &'static str,
+    /// Its heading path (`一、总体要求 > （二）基本原则`), shared by the units under it.
+    pub section: Arc<str>,
+    /// Character offset of its start in the original text (as in `evidence`).
+    pub start: usize,
+    /// Character offset of its end in the original text.
+    pub end: usize,
+    /// Matches not coded because of the unit's role, as `concept:term@start-end`.
+    pub withheld: String,
     /// The unit's original text.
     pub text: UnitText,
     /// Concept ids, `;`-joined.
@@ -130,7 +140,7 @@ impl From<String> for UnitText {
 }
 
 /// The fixed columns of `units.csv`, in order.
-pub const UNIT_COLUMNS: [&str; 15] = [
+pub const UNIT_COLUMNS: [&str; 20] = [
     "doc_id",
     "unit_id",
     "file",
@@ -146,6 +156,11 @@ pub const UNIT_COLUMNS: [&str; 15] = [
     "cores",
     "evidence",
     "kind",
+    "role",
+    "section",
+    "start",
+    "end",
+    "withheld",
 ];
 
 /// A buffered file, or a sink for the empty path (runs that keep no records).
@@ -167,6 +182,8 @@ pub struct UnitsWriter {
     row: Vec<u8>,
     /// The row's doc id, formatted.
     doc: String,
+    /// The row's start and end offsets, formatted.
+    span: (String, String),
     /// Number of codebook dimension columns.
     n_dimensions: usize,
 }
@@ -187,6 +204,7 @@ impl UnitsWriter {
             path: path.to_path_buf(),
             row,
             doc: String::new(),
+            span: (String::new(), String::new()),
             n_dimensions: dimensions.len(),
         })
     }
@@ -198,11 +216,16 @@ impl UnitsWriter {
             path,
             row,
             doc,
+            span,
             n_dimensions,
         } = self;
         doc.clear();
         let _ = write!(doc, "{}", u.doc_id);
-        let fixed: [&str; 15] = [
+        span.0.clear();
+        span.1.clear();
+        let _ = write!(span.0, "{}", u.start);
+        let _ = write!(span.1, "{}", u.end);
+        let fixed: [&str; 20] = [
             doc,
             &u.unit_id,
             &u.file,
@@ -218,6 +241,11 @@ impl UnitsWriter {
             &u.cores,
             &u.evidence,
             u.kind,
+            u.role,
+            &u.section,
+            &span.0,
+            &span.1,
+            &u.withheld,
         ];
         // Encoded into one reused buffer: no per-row vector of the row's fields.
         let dims = u

@@ -14,6 +14,7 @@ use crate::output::{
 };
 use crate::read::{self, Disposition, InputFile, Reader};
 use crate::region::{self, RegionScheme};
+use crate::role::Role;
 use crate::segment::{self, Kind, UnitMode};
 use crate::tokenize::TokenStream;
 use crate::units_input::UnitsFile;
@@ -671,6 +672,8 @@ fn code_file(
     let mut meta = metadata::infer(&norm.text, &f.rel, manifest_row, &opts.regions);
     metadata::apply_hints(&mut meta, &extracted.hints);
     let segments = segment::segment(&norm.text, lang, opts.unit_mode);
+    let roles = coder.roles.assign_all(lang, &norm.text, &segments);
+    let sections = segment::section_paths(&norm.text, &segments);
     // The document's units share one copy of its text.
     let doc_text: Arc<str> = Arc::from(extracted.text.as_str());
     let original = OriginalText::new(&doc_text);
@@ -681,15 +684,18 @@ fn code_file(
     let mut words = DocWords::default();
     let units: Vec<UnitRecord> = segments
         .iter()
-        .map(|seg| {
-            let codes = coder.code(&norm.text[seg.start..seg.end], lang, &mut buf);
+        .zip(roles.iter().zip(&sections))
+        .map(|(seg, (&role, section))| {
+            let unit_text = &norm.text[seg.start..seg.end];
+            let codes = coder.code(unit_text, lang, &mut buf);
             if !seg.kind.is_boilerplate() {
                 count_words(vocabulary, &buf, &mut words);
             }
+            let (codes, withheld) = gate_by_role(coder, codes, role, seg.kind, unit_text);
             let (os, oe) = norm.original_span(seg.start, seg.end);
             let mut u = unit_record(
                 coder,
-                codes,
+                (codes, &withheld),
                 lang,
                 seg.kind,
                 UnitText::new(Arc::clone(&doc_text), original.byte_range(os, oe)),
@@ -699,6 +705,9 @@ fn code_file(
                     (s, e, original.slice(s, e))
                 },
             );
+            u.role = role.as_str();
+            u.section = Arc::clone(section);
+            (u.start, u.end) = (os, oe);
             u.doc_id = doc_id;
             u.unit_id = seg.id(doc_id);
             if let Some((clf, mode)) = &opts.model {
@@ -755,9 +764,34 @@ fn fill_meta(record: &mut DocRecord, meta: &DocMeta) {
 
 /// Builds a unit row; `(file, keys)` are its document's, shared by its units; `span` maps a
 /// hit's byte range in the unit's normalised text to original (char start, char end, text).
-fn unit_record<'t>(
+/// Splits a unit's codes by its role: units in roles that hold no instrument keep only
+/// the hits in a quantified commitment to create one (R2, where the role allows it); the
+/// other hits are returned, to be shown as withheld. Boilerplate is coded for the record.
+fn gate_by_role(
     coder: &Coder,
     codes: UnitCodes,
+    role: Role,
+    kind: Kind,
+    text: &str,
+) -> (UnitCodes, Vec<crate::coder::Hit>) {
+    if role.codes_instruments() || kind.is_boilerplate() || codes.hits.is_empty() {
+        return (codes, Vec::new());
+    }
+    let (kept, withheld): (Vec<_>, Vec<_>) = codes
+        .hits
+        .iter()
+        .partition(|h| role.keeps_commitments() && crate::role::is_commitment(text, h.start));
+    let mut all = kept;
+    all.extend(codes.dimension_hits.iter().map(|h| crate::coder::Hit {
+        concept: h.concept + coder.codebook.concepts.len(),
+        ..*h
+    }));
+    (coder.summarize(all), withheld)
+}
+
+fn unit_record<'t>(
+    coder: &Coder,
+    (codes, withheld): (UnitCodes, &[crate::coder::Hit]),
     lang: Lang,
     kind: Kind,
     text: UnitText,
@@ -782,7 +816,7 @@ fn unit_record<'t>(
     };
     // `concept:term@start-end` is rarely over 48 bytes.
     let mut evidence = String::with_capacity(48 * (codes.hits.len() + codes.dimension_hits.len()));
-    let mut item = |name: &str, sub: Option<&str>, h: &crate::coder::Hit| {
+    let item = |evidence: &mut String, name: &str, sub: Option<&str>, h: &crate::coder::Hit| {
         let (s, e, t) = span(h.start, h.end);
         if !evidence.is_empty() {
             evidence.push(';');
@@ -801,13 +835,23 @@ fn unit_record<'t>(
         let _ = write!(evidence, "@{s}-{e}");
     };
     for h in &codes.hits {
-        item(&cb.concepts[h.concept].id, None, h);
+        item(&mut evidence, &cb.concepts[h.concept].id, None, h);
     }
     // Dimension evidence is named `dimension.value`, e.g. `stage.startup:初创@3-5`.
     for h in &codes.dimension_hits {
         let v = &cb.dimension_values[h.concept];
-        item(&cb.dimensions[v.dimension].id, Some(&v.id), h);
+        item(
+            &mut evidence,
+            &cb.dimensions[v.dimension].id,
+            Some(&v.id),
+            h,
+        );
     }
+    let mut withheld_evidence = String::new();
+    for h in withheld {
+        item(&mut withheld_evidence, &cb.concepts[h.concept].id, None, h);
+    }
+    let withheld = withheld_evidence;
     let n_dimensions = if codes.dimension_values.is_empty() {
         0
     } else {
@@ -847,8 +891,16 @@ fn unit_record<'t>(
         dimensions,
         dimension_idx: codes.dimension_values,
         extra: Vec::new(),
+        role: Role::Measure.as_str(),
+        section: Arc::clone(&EMPTY_SECTION),
+        start: 0,
+        end: 0,
+        withheld,
     }
 }
+
+/// The heading path of units outside any heading (shared, so a unit allocates none).
+static EMPTY_SECTION: std::sync::LazyLock<Arc<str>> = std::sync::LazyLock::new(|| Arc::from(""));
 
 /// The original text with a char → byte index, to cut evidence by character offsets.
 struct OriginalText<'a> {
@@ -932,8 +984,11 @@ fn code_units(
                     ..keys_of(&meta)
                 });
                 let kind = segment::classify_line(norm.text.trim(), lang);
+                // A pre-segmented clause has no headings: its role comes from its form.
+                let role = coder.roles.text_role(lang, &norm.text).unwrap_or_default();
                 let mut buf = TokenStream::default();
                 let codes = coder.code(&norm.text, lang, &mut buf);
+                let (codes, withheld) = gate_by_role(coder, codes, role, kind, &norm.text);
                 let mut words = DocWords::default();
                 if !kind.is_boilerplate() {
                     count_words(vocabulary, &buf, &mut words);
@@ -941,7 +996,7 @@ fn code_units(
                 let original = OriginalText::new(&row.text);
                 let mut rec = unit_record(
                     coder,
-                    codes,
+                    (codes, &withheld),
                     lang,
                     kind,
                     row.text.clone().into(),
@@ -952,6 +1007,8 @@ fn code_units(
                     },
                 );
                 rec.doc_id = 1;
+                rec.role = role.as_str();
+                rec.end = row.text.chars().count();
                 rec.unit_id = row
                     .id
                     .clone()

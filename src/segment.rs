@@ -104,6 +104,12 @@ pub struct Segment {
     pub end: usize,
     /// What the unit is.
     pub kind: Kind,
+    /// Index (in the same list) of the numbered line or heading this unit sits under:
+    /// following it upwards gives the unit's heading path.
+    pub parent: Option<u32>,
+    /// Before the document's first structural heading (第X章, 一、, （一）, 第X条, Article N)
+    /// in a document that has one: the preamble or the recitals.
+    pub preamble: bool,
 }
 
 impl Segment {
@@ -457,6 +463,8 @@ impl Counters {
             start,
             end,
             kind,
+            parent: None,
+            preamble: false,
         }
     }
 }
@@ -464,19 +472,31 @@ impl Counters {
 /// Splits a document's normalised text into units.
 pub fn segment(text: &str, lang: Lang, mode: UnitMode) -> Vec<Segment> {
     let lines = logical_lines(text, lang);
-    let mut out = Vec::new();
-    let mut stack: Vec<u8> = Vec::new();
+    let mut out: Vec<Segment> = Vec::new();
+    // Open outline levels: (rank, index of the unit that opened it).
+    let mut stack: Vec<(u8, u32)> = Vec::new();
+    // An unnumbered heading (a part title, a label line): the parent of the lines after
+    // it until the next numbered line, and of a top-level numbered line that follows.
+    let mut loose: Option<u32> = None;
     let mut c = Counters::default();
     let mut seen_body = false;
+    // First unit of the first line numbered in a structural style (rank <= 5).
+    let mut first_structural: Option<usize> = None;
 
     for (li, line) in lines.iter().enumerate() {
         let s = &text[line.start..line.end];
+        let first_new = out.len();
         match line.num {
             Some((_, rank, mend)) => {
-                while stack.last().is_some_and(|&r| r >= rank) {
+                while stack.last().is_some_and(|&(r, _)| r >= rank) {
                     stack.pop();
                 }
-                stack.push(rank);
+                let parent = stack.last().map(|&(_, i)| i).or(loose);
+                loose = None;
+                if rank <= 5 && first_structural.is_none() {
+                    first_structural = Some(first_new);
+                }
+                stack.push((rank, first_new as u32));
                 match stack.len() - 1 {
                     0 => {
                         c.section += 1;
@@ -507,6 +527,9 @@ pub fn segment(text: &str, lang: Lang, mode: UnitMode) -> Vec<Segment> {
                 } else {
                     out.push(c.unit(line.start, line.end, Kind::Body));
                 }
+                for u in &mut out[first_new..] {
+                    u.parent = parent;
+                }
             }
             None => {
                 let kind = line.boiler.or_else(|| {
@@ -518,6 +541,7 @@ pub fn segment(text: &str, lang: Lang, mode: UnitMode) -> Vec<Segment> {
                         None
                     }
                 });
+                let parent = loose.or(stack.last().map(|&(_, i)| i));
                 match kind {
                     Some(kind) => {
                         c.bump();
@@ -535,10 +559,85 @@ pub fn segment(text: &str, lang: Lang, mode: UnitMode) -> Vec<Segment> {
                         }
                     }
                 }
+                for u in &mut out[first_new..] {
+                    u.parent = parent;
+                }
+                if kind == Some(Kind::Heading) {
+                    loose = Some(first_new as u32);
+                }
             }
         }
     }
+    if let Some(first) = first_structural {
+        for u in &mut out[..first] {
+            u.preamble = true;
+        }
+    }
     out
+}
+
+/// The heading path of unit `i`: the titles of the numbered lines and headings it sits
+/// under, outermost first (a long numbered line contributes its first clause).
+pub fn heading_path<'t>(text: &'t str, segments: &[Segment], i: usize) -> Vec<&'t str> {
+    let mut path = Vec::new();
+    let mut next = segments.get(i).and_then(|s| s.parent);
+    // Parents always come before their children, so the walk ends; the bound guards
+    // against a malformed list all the same.
+    while let Some(p) = next.filter(|_| path.len() < 16) {
+        let Some(seg) = segments.get(p as usize) else {
+            break;
+        };
+        path.push(heading_title(&text[seg.start..seg.end]));
+        next = seg.parent.filter(|&q| q < p);
+    }
+    path.reverse();
+    path
+}
+
+/// The heading path of every unit (`一、总体要求 > （二）基本原则`), each path built once and
+/// shared by the units under the same heading.
+pub fn section_paths(text: &str, segments: &[Segment]) -> Vec<std::sync::Arc<str>> {
+    use std::sync::Arc;
+    let empty: Arc<str> = Arc::from("");
+    // Per unit: the path of the units whose parent it is (its own path plus its title).
+    let mut below: Vec<Option<Arc<str>>> = vec![None; segments.len()];
+    let mut out: Vec<Arc<str>> = Vec::with_capacity(segments.len());
+    for (i, seg) in segments.iter().enumerate() {
+        let path = match seg.parent {
+            Some(p) if (p as usize) < i => {
+                let p = p as usize;
+                if below[p].is_none() {
+                    let parent_path: &str = out[p].as_ref();
+                    let title = heading_title(&text[segments[p].start..segments[p].end]);
+                    let title = title.split_whitespace().collect::<Vec<_>>().join(" ");
+                    below[p] = Some(Arc::from(if parent_path.is_empty() {
+                        title
+                    } else {
+                        format!("{parent_path} > {title}")
+                    }));
+                }
+                below[p].clone().unwrap_or_else(|| empty.clone())
+            }
+            _ => empty.clone(),
+        };
+        out.push(path);
+    }
+    out
+}
+
+/// A heading's title: up to the first sentence or clause mark, at most 40 characters.
+pub fn heading_title(line: &str) -> &str {
+    let cut = line
+        .char_indices()
+        .find(|&(_, c)| matches!(c, '。' | '；' | ';' | '：' | ':' | '！' | '？'))
+        .map(|(b, _)| b)
+        .unwrap_or(line.len());
+    let s = &line[..cut];
+    match s.char_indices().nth(40) {
+        Some((b, _)) => &s[..b],
+        None => s,
+    }
+    .trim()
 }
 
 /// Pushes the sentences of `text[start..end]` as body units. When `first_keeps`, the

@@ -15,7 +15,8 @@ pub struct Sheet {
 }
 
 /// Reads a CSV or TSV file (TSV when it ends in `.tsv`/`.tab` or its header holds a tab)
-/// in any encoding [`crate::decode`] detects; a ragged row is an error naming its line.
+/// in any encoding [`crate::decode`] detects; quoted fields may hold tabs and line breaks;
+/// a ragged row is an error naming its line.
 pub fn read_sheet(path: &Path) -> Result<Sheet> {
     let shown = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
@@ -28,9 +29,10 @@ pub fn read_sheet(path: &Path) -> Result<Sheet> {
         .map(|e| e.to_string_lossy().to_lowercase())
         .unwrap_or_default();
     let tab = ext == "tsv" || ext == "tab" || first.contains('\t');
+    // TSV files written by Python's csv module and by spreadsheets quote fields that hold
+    // tabs, line breaks or quotes, as CSV does.
     let mut r = csv::ReaderBuilder::new()
         .delimiter(if tab { b'\t' } else { b',' })
-        .quoting(!tab)
         .flexible(false)
         .from_reader(text.as_bytes());
     let headers: Vec<String> = r

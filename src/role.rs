@@ -1,0 +1,621 @@
+//! Section roles: what a passage of a policy document is for.
+//!
+//! A careful coder codes what a clause does, and most passages of a real document do not
+//! commit the government to an instrument: preambles and recitals, guiding thoughts,
+//! principles, goals, purpose articles, definitions and scope, procedures, liability lists
+//! and final provisions (coding manual R1, R15, R16, R38–R40). A unit's role comes from
+//! the headings it sits under (一、总体要求 > （二）基本原则) and from its own form (第一条
+//! 为…制定本办法); only units in the role [`Role::Measure`] are coded as instruments, except
+//! quantified commitments to create an instrument inside goals (R2), see
+//! [`is_commitment`].
+//!
+//! The patterns come from a table: the built-in one (`data/roles.toml`) and a codebook's
+//! own `[[role]]` tables, checked first.
+
+use crate::lang::Lang;
+use crate::segment::{Kind, Segment};
+use regex::Regex;
+use serde::Deserialize;
+use std::sync::OnceLock;
+
+/// The built-in role table.
+pub const DEFAULT_ROLES_TOML: &str = include_str!("../data/roles.toml");
+
+/// What a unit's passage is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum Role {
+    /// Policy measures: coded.
+    #[default]
+    Measure,
+    /// Before the first structural heading: background, purpose, recitals.
+    Preamble,
+    /// 指导思想, 总体思路.
+    GuidingThought,
+    /// 基本原则.
+    Principles,
+    /// 总体要求, 主要目标.
+    Goals,
+    /// 重要意义, 背景, 形势.
+    Background,
+    /// 为…制定本办法.
+    Purpose,
+    /// Definitions (所称, 是指, ‘X’ means).
+    Definitions,
+    /// Scope (适用于, subject matter and scope).
+    Scope,
+    /// Application, approval and committee procedures.
+    Procedure,
+    /// Reporting to and reviews by a higher body (EU: R40).
+    Reporting,
+    /// Calculation rules, criteria, technical rules (R39).
+    Rules,
+    /// 法律责任, penalties.
+    Liability,
+    /// 附则, entry into force, transposition, repeal, addressees.
+    FinalProvisions,
+    /// Parenthetical notes of who leads and who helps (R3).
+    Responsibility,
+}
+
+/// Every role, in output order.
+pub const ALL: [Role; 15] = [
+    Role::Measure,
+    Role::Preamble,
+    Role::GuidingThought,
+    Role::Principles,
+    Role::Goals,
+    Role::Background,
+    Role::Purpose,
+    Role::Definitions,
+    Role::Scope,
+    Role::Procedure,
+    Role::Reporting,
+    Role::Rules,
+    Role::Liability,
+    Role::FinalProvisions,
+    Role::Responsibility,
+];
+
+impl Role {
+    /// The name used in `units.csv` and in role tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Measure => "measure",
+            Role::Preamble => "preamble",
+            Role::GuidingThought => "guiding_thought",
+            Role::Principles => "principles",
+            Role::Goals => "goals",
+            Role::Background => "background",
+            Role::Purpose => "purpose",
+            Role::Definitions => "definitions",
+            Role::Scope => "scope",
+            Role::Procedure => "procedure",
+            Role::Reporting => "reporting",
+            Role::Rules => "rules",
+            Role::Liability => "liability",
+            Role::FinalProvisions => "final_provisions",
+            Role::Responsibility => "responsibility",
+        }
+    }
+
+    /// The role named `name`.
+    pub fn parse(name: &str) -> Option<Role> {
+        ALL.into_iter().find(|r| r.as_str() == name)
+    }
+
+    /// True when units in this role are coded as instruments.
+    pub fn codes_instruments(self) -> bool {
+        self == Role::Measure
+    }
+
+    /// True when quantified commitments to create an instrument are still coded (R2).
+    pub fn keeps_commitments(self) -> bool {
+        matches!(
+            self,
+            Role::Measure | Role::Preamble | Role::Goals | Role::GuidingThought
+        )
+    }
+}
+
+/// A `[[role]]` table as written in a role file or codebook.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRole {
+    /// The role name.
+    pub role: toml::Spanned<String>,
+    /// Patterns matched against each heading the unit sits under.
+    #[serde(default)]
+    pub heading: RawPatterns,
+    /// Patterns matched against the unit's own text.
+    #[serde(default)]
+    pub text: RawPatterns,
+}
+
+/// Patterns per language.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPatterns {
+    /// Chinese patterns.
+    #[serde(default)]
+    pub zh: Vec<toml::Spanned<String>>,
+    /// English patterns.
+    #[serde(default)]
+    pub en: Vec<toml::Spanned<String>>,
+}
+
+/// A validated role rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleSpec {
+    /// The role.
+    pub role: Role,
+    /// Heading patterns (zh, en).
+    pub heading: (Vec<String>, Vec<String>),
+    /// Own-text patterns (zh, en).
+    pub text: (Vec<String>, Vec<String>),
+}
+
+/// A problem in a role table: (byte span in the file, role name, message).
+pub type RoleProblem = (std::ops::Range<usize>, String, String);
+
+/// Checks raw role tables: every problem as (byte span, id, message).
+pub fn validate(raw: &[RawRole]) -> (Vec<RoleSpec>, Vec<RoleProblem>) {
+    let mut specs = Vec::new();
+    let mut problems = Vec::new();
+    for r in raw {
+        let name = r.role.get_ref();
+        let Some(role) = Role::parse(name) else {
+            problems.push((
+                r.role.span(),
+                name.clone(),
+                format!(
+                    "unknown role `{name}` (known: {})",
+                    ALL.iter()
+                        .map(|r| r.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+            continue;
+        };
+        for p in [&r.heading.zh, &r.heading.en, &r.text.zh, &r.text.en]
+            .into_iter()
+            .flatten()
+        {
+            if let Err(e) = Regex::new(p.get_ref()) {
+                let detail = e.to_string();
+                let first = detail.lines().last().unwrap_or("").trim().to_string();
+                problems.push((
+                    p.span(),
+                    name.clone(),
+                    format!("invalid role pattern `{}`: {first}", p.get_ref()),
+                ));
+            }
+        }
+        let strings = |v: &[toml::Spanned<String>]| v.iter().map(|s| s.get_ref().clone()).collect();
+        specs.push(RoleSpec {
+            role,
+            heading: (strings(&r.heading.zh), strings(&r.heading.en)),
+            text: (strings(&r.text.zh), strings(&r.text.en)),
+        });
+    }
+    (specs, problems)
+}
+
+/// The built-in role rules.
+pub fn default_specs() -> Vec<RoleSpec> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct File {
+        role: Vec<RawRole>,
+    }
+    // The embedded table is checked by the test suite; an error here is a build bug.
+    let file: File = toml::from_str(DEFAULT_ROLES_TOML).expect("built-in roles parse");
+    let (specs, problems) = validate(&file.role);
+    assert!(problems.is_empty(), "built-in roles: {problems:?}");
+    specs
+}
+
+#[derive(Debug)]
+struct Rule {
+    role: Role,
+    zh: Option<Regex>,
+    en: Option<Regex>,
+}
+
+/// Role rules compiled once: heading rules and own-text rules, per language.
+#[derive(Debug)]
+pub struct RoleTable {
+    heading: Vec<Rule>,
+    text: Vec<Rule>,
+}
+
+fn alternation(patterns: &[String]) -> Option<Regex> {
+    if patterns.is_empty() {
+        return None;
+    }
+    let joined = patterns
+        .iter()
+        .map(|p| format!("(?:{p})"))
+        .collect::<Vec<_>>()
+        .join("|");
+    // Each pattern was validated alone; their alternation compiles too.
+    Regex::new(&joined).ok()
+}
+
+impl RoleTable {
+    /// Compiles `specs` (checked first) followed by the built-in rules when `defaults`.
+    pub fn new(specs: &[RoleSpec], defaults: bool) -> RoleTable {
+        let mut all: Vec<RoleSpec> = specs.to_vec();
+        if defaults {
+            all.extend(default_specs());
+        }
+        let mut heading = Vec::new();
+        let mut text = Vec::new();
+        for s in &all {
+            heading.push(Rule {
+                role: s.role,
+                zh: alternation(&s.heading.0),
+                en: alternation(&s.heading.1),
+            });
+            text.push(Rule {
+                role: s.role,
+                zh: alternation(&s.text.0),
+                en: alternation(&s.text.1),
+            });
+        }
+        heading.retain(|r| r.zh.is_some() || r.en.is_some());
+        text.retain(|r| r.zh.is_some() || r.en.is_some());
+        RoleTable { heading, text }
+    }
+
+    fn first(rules: &[Rule], lang: Lang, s: &str) -> Option<Role> {
+        rules.iter().find_map(|r| {
+            let re = match lang {
+                Lang::Zh => r.zh.as_ref(),
+                Lang::En => r.en.as_ref(),
+            }?;
+            re.is_match(s).then_some(r.role)
+        })
+    }
+
+    /// The role a heading line gives the units under it, if any.
+    pub fn heading_role(&self, lang: Lang, heading: &str) -> Option<Role> {
+        Self::first(&self.heading, lang, &heading_key(heading, lang))
+    }
+
+    /// The role a unit's own form gives it (a purpose article, a definition), if any.
+    pub fn text_role(&self, lang: Lang, text: &str) -> Option<Role> {
+        Self::first(&self.text, lang, strip_numbering(text.trim()))
+    }
+
+    /// The role of a unit: its own `text` (normalised), the `headings` it sits under
+    /// (outermost first, as [`crate::segment::heading_path`] gives them), and whether it
+    /// stands in the document's preamble.
+    pub fn assign(&self, lang: Lang, text: &str, headings: &[&str], preamble: bool) -> Role {
+        if let Some(r) = self.text_role(lang, text) {
+            return r;
+        }
+        let own = inline_title(text);
+        own.into_iter()
+            .chain(headings.iter().rev().copied())
+            .find_map(|h| self.heading_role(lang, h))
+            .unwrap_or(if preamble {
+                Role::Preamble
+            } else {
+                Role::Measure
+            })
+    }
+
+    /// The roles of all units of a document, as [`RoleTable::assign`] gives them, with
+    /// each heading judged once for all the units under it.
+    pub fn assign_all(&self, lang: Lang, text: &str, segments: &[Segment]) -> Vec<Role> {
+        // Per unit: the role its headings give the units under it (its own heading first).
+        let mut inherited: Vec<Option<Role>> = Vec::with_capacity(segments.len());
+        let mut roles = Vec::with_capacity(segments.len());
+        for seg in segments {
+            let t = &text[seg.start..seg.end];
+            let from_parent = seg
+                .parent
+                .and_then(|p| inherited.get(p as usize).copied().flatten());
+            let own = if seg.kind == Kind::Heading {
+                self.heading_role(lang, t)
+            } else {
+                inline_title(t).and_then(|h| self.heading_role(lang, h))
+            };
+            let heading = own.or(from_parent);
+            inherited.push(heading);
+            roles.push(
+                self.text_role(lang, t)
+                    .or(heading)
+                    .unwrap_or(if seg.preamble {
+                        Role::Preamble
+                    } else {
+                        Role::Measure
+                    }),
+            );
+        }
+        roles
+    }
+}
+
+/// The inline title of a numbered item ("（二）基本原则。坚持…" → "基本原则"), when short.
+fn inline_title(text: &str) -> Option<&str> {
+    let t = text.trim();
+    let body = strip_numbering(t);
+    (body.len() < t.len())
+        .then(|| crate::segment::heading_title(body))
+        .filter(|h| !h.is_empty() && h.chars().count() <= 20)
+}
+
+/// A heading as the patterns see it: numbering removed; Chinese without spaces
+/// (第一章　总　则 → 总则), English with single spaces.
+fn heading_key(h: &str, lang: Lang) -> String {
+    let h = strip_numbering(h.trim());
+    let h = h.trim_end_matches(['。', '.', ':', '：', ';', '；']);
+    match lang {
+        Lang::Zh => h.chars().filter(|c| !c.is_whitespace()).collect(),
+        Lang::En => h.split_whitespace().collect::<Vec<_>>().join(" "),
+    }
+}
+
+/// `s` without a leading outline marker (第三条, 一、, （二）, 1., ①, Article 5, (a)).
+pub fn strip_numbering(s: &str) -> &str {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(r"^(?:第[一二三四五六七八九十百零〇两\d]+\s*(?:编|部分|章|节|条)|[一二三四五六七八九十]{1,3}\s*[、.]|[(（]\s*[一二三四五六七八九十\d]{1,3}\s*[)）]|\d{1,2}\s*[、.]|[①-⑳]|(?i:article|chapter|section|part|title)\s+[\dIVXLC]+[a-z]?\b|\([a-z]{1,4}\)|\(\d{1,3}\))\s*")
+            .expect("built-in pattern")
+    });
+    match re.find(s) {
+        // "1.5万元" is a number, not an item.
+        Some(m)
+            if !(s.starts_with(|c: char| c.is_ascii_digit())
+                && s[m.end()..].starts_with(|c: char| c.is_ascii_digit())) =>
+        {
+            &s[m.end()..]
+        }
+        _ => s,
+    }
+}
+
+/// Clause ends for [`is_commitment`]: a commitment is judged within its clause.
+fn clause_bounds(text: &str, at: usize) -> (usize, usize) {
+    let is_end = |c: char| matches!(c, '。' | ';' | '；' | ',' | '，' | '!' | '?' | '\n');
+    let at = at.min(text.len());
+    let start = text[..at]
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| is_end(c))
+        .map_or(0, |(b, c)| b + c.len_utf8());
+    let end = text[at..]
+        .char_indices()
+        .find(|&(_, c)| is_end(c))
+        .map_or(text.len(), |(b, _)| at + b);
+    (start, end)
+}
+
+/// True when the clause of `text` around byte `at` is a quantified or concrete commitment
+/// to create something (R2): a creating verb with a counted object ("建成1个返乡创业园区",
+/// "创建20个…示范县", "培训返乡创业人员10万人", "每年培育6000家"). Outcome targets without
+/// such a verb ("返乡创业人数达到10万人") are not.
+pub fn is_commitment(text: &str, at: usize) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        const VERB: &str = "(?:建成|建设|创建|新建|培育|培训|打造|建立|设立|争创|认定|遴选|评选|推出|举办|扶持|引进|招引|布局|改造|实施|推广|树立|选树|发放|提供)";
+        const COUNT: &str = r"(?:\d+(?:\.\d+)?|[一二三四五六七八九十百千万两]+)\s*(?:多|余)?\s*(?:万|千|百)?\s*(?:个|家|所|批|项|座|条|名|人次|人|场|期|款|套|户|条|处|支)";
+        Regex::new(&format!("{VERB}[^,，;；。]{{0,24}}?{COUNT}|{COUNT}[^,，;；。]{{0,6}}?{VERB}"))
+            .expect("built-in pattern")
+    });
+    let (s, e) = clause_bounds(text, at);
+    re.is_match(&text[s..e])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> &'static RoleTable {
+        static T: OnceLock<RoleTable> = OnceLock::new();
+        T.get_or_init(|| RoleTable::new(&[], true))
+    }
+
+    fn zh(text: &str, headings: &[&str]) -> &'static str {
+        table().assign(Lang::Zh, text, headings, false).as_str()
+    }
+
+    fn en(text: &str, headings: &[&str]) -> &'static str {
+        table().assign(Lang::En, text, headings, false).as_str()
+    }
+
+    #[test]
+    fn chinese_headings_give_roles_innermost_first() {
+        assert_eq!(
+            zh(
+                "以习近平新时代中国特色社会主义思想为指导。",
+                &["一、总体要求", "(一)指导思想"]
+            ),
+            "guiding_thought"
+        );
+        assert_eq!(
+            zh(
+                "坚持市场主导、政府引导。",
+                &["一、总体要求", "(二)基本原则"]
+            ),
+            "principles"
+        );
+        assert_eq!(
+            zh("到2025年,基本建成…", &["一、总体要求", "(三)主要目标"]),
+            "goals"
+        );
+        assert_eq!(zh("完善扶持政策。", &["一、总体要求"]), "goals");
+        assert_eq!(
+            zh("对平台给予奖补。", &["二、重点任务", "(一)培育平台"]),
+            "measure"
+        );
+        assert_eq!(
+            zh("本办法由市政务服务数据管理局负责解释。", &["第七章 附 则"]),
+            "final_provisions"
+        );
+        assert_eq!(
+            zh(
+                "违反本办法规定的,由有关部门责令改正。",
+                &["第十一章 法律责任"]
+            ),
+            "liability"
+        );
+        assert_eq!(zh("提交申报材料。", &["四、申报程序"]), "procedure");
+        assert_eq!(
+            zh(
+                "深刻认识推进返乡创业的重大意义",
+                &["一、充分认识返乡创业的重要意义"]
+            ),
+            "background"
+        );
+    }
+
+    #[test]
+    fn an_inline_title_is_its_own_heading() {
+        assert_eq!(
+            zh("(二)基本原则。坚持统筹推进。", &["一、总体要求"]),
+            "principles"
+        );
+        assert_eq!(
+            zh("(二)加强组织领导。各地要建立工作机制。", &["三、保障措施"]),
+            "measure"
+        );
+    }
+
+    #[test]
+    fn own_form_wins_over_headings() {
+        assert_eq!(
+            zh(
+                "第一条 为了规范公共数据管理,根据有关法律法规,结合本省实际,制定本办法。",
+                &["第一章 总则"]
+            ),
+            "purpose"
+        );
+        assert_eq!(
+            zh(
+                "第二条 本办法适用于本市行政区域内政务数据的管理。",
+                &["第一章 总则"]
+            ),
+            "scope"
+        );
+        assert_eq!(
+            zh("第三条 本办法所称公共数据,是指…", &["第一章 总则"]),
+            "definitions"
+        );
+        assert_eq!(
+            zh(
+                "第四条 公共数据管理应当遵循统筹规划、依法采集的原则。",
+                &["第一章 总则"]
+            ),
+            "principles"
+        );
+        assert_eq!(
+            zh(
+                "第五条 省政务服务数据管理局是公共数据主管部门,负责统筹管理工作。",
+                &["第一章 总则"]
+            ),
+            "measure"
+        );
+        assert_eq!(
+            zh(
+                "(责任单位:省经济和信息化厅、省财政厅)",
+                &["一、支持平台建设"]
+            ),
+            "responsibility"
+        );
+        assert_eq!(zh("本办法自2021年1月1日起施行。", &[]), "final_provisions");
+    }
+
+    #[test]
+    fn english_headings_and_forms() {
+        assert_eq!(
+            en(
+                "‘biomass’ means the biodegradable fraction of products;",
+                &["Article 2 Definitions"]
+            ),
+            "definitions"
+        );
+        assert_eq!(
+            en(
+                "This Directive establishes a common framework for the promotion of energy.",
+                &["Article 1 Subject matter"]
+            ),
+            "purpose"
+        );
+        assert_eq!(
+            en(
+                "This Directive applies to buildings.",
+                &["Article 1 Subject matter"]
+            ),
+            "scope"
+        );
+        assert_eq!(
+            en(
+                "Member States shall ensure that support schemes are open.",
+                &["Article 4 Support schemes for energy from renewable sources"]
+            ),
+            "measure"
+        );
+        assert_eq!(
+            en(
+                "The Commission shall review the application.",
+                &["Article 33 Monitoring by the Commission"]
+            ),
+            "reporting"
+        );
+        assert_eq!(
+            en(
+                "This Directive shall enter into force on the third day.",
+                &[]
+            ),
+            "final_provisions"
+        );
+        assert_eq!(
+            en(
+                "The Commission shall be assisted by a committee.",
+                &["Article 34 Committee procedure"]
+            ),
+            "procedure"
+        );
+        assert_eq!(
+            table().assign(
+                Lang::En,
+                "(12) Whereas support should be streamlined.",
+                &[],
+                true
+            ),
+            Role::Preamble
+        );
+    }
+
+    #[test]
+    fn commitments_are_counted_creations_in_their_clause() {
+        let t = "到2025年,每个县至少建成1个返乡创业园区,返乡创业人数达到10万人。";
+        assert!(is_commitment(t, t.find("园区").unwrap()));
+        assert!(!is_commitment(t, t.find("人数").unwrap()));
+        let t = "创建20个电子商务进农村综合示范县";
+        assert!(is_commitment(t, 3));
+        let t = "培训返乡创业人员10万人";
+        assert!(is_commitment(t, 0));
+        assert!(!is_commitment("完善扶持政策,优化创业服务", 0));
+        assert!(!is_commitment("加强试点示范", 0));
+    }
+
+    #[test]
+    fn numbering_is_stripped() {
+        assert_eq!(strip_numbering("第三条 本办法"), "本办法");
+        assert_eq!(strip_numbering("一、总体要求"), "总体要求");
+        assert_eq!(strip_numbering("(二)基本原则"), "基本原则");
+        assert_eq!(strip_numbering("1.5万元"), "1.5万元");
+        assert_eq!(strip_numbering("1.指导思想"), "指导思想");
+        assert_eq!(strip_numbering("Article 12 Definitions"), "Definitions");
+        assert_eq!(strip_numbering("(a) provide for"), "provide for");
+    }
+
+    #[test]
+    fn the_built_in_table_is_valid() {
+        assert!(!default_specs().is_empty());
+    }
+}
