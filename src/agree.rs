@@ -611,7 +611,7 @@ pub fn report(t: &Table, opts: &AgreeOptions) -> std::result::Result<Report, Str
         (true, Some(b)) if q == 2 => Some(b.value),
         (true, Some(_)) => {
             notes.push(format!(
-                "PABAK is defined for two codes ({q} here); Brennan–Prediger is its generalisation"
+                "PABAK needs two codes ({q} here); Brennan–Prediger is its generalisation"
             ));
             None
         }
@@ -809,7 +809,7 @@ pub fn render_text(r: &Report, bootstrap: usize, seed: u64) -> String {
         r.coders.join(", "),
         r.n_units
     );
-    let _ = writeln!(s, "{:<34} {:>7}  interpretation", "coefficient", "value");
+    let _ = writeln!(s, "{:<36} {:>7}  interpretation", "coefficient", "value");
     let kappa_band = |k: Option<f64>| {
         k.map(|k| format!("{} (Landis & Koch)", rel::landis_koch(k)))
             .unwrap_or_default()
@@ -830,7 +830,7 @@ pub fn render_text(r: &Report, bootstrap: usize, seed: u64) -> String {
         }
         let _ = writeln!(s, "{title}");
         for (name, v, interp) in rows.drain(..) {
-            let _ = writeln!(s, "  {name:<32} {:>7}  {interp}", f3(v));
+            let _ = writeln!(s, "  {name:<34} {:>7}  {interp}", f3(v));
         }
     };
     let row = |rows: &mut Vec<(String, Option<f64>, String)>,
