@@ -1958,6 +1958,37 @@ mod tests {
     }
 
     #[test]
+    fn unit_bootstrap_ignores_which_columns_hold_the_values() {
+        // The case: the same two values per unit, once in columns A and B, once
+        // spread over eight coder columns. The pairs bootstrap pooled (m − 1) n / 2 pairs
+        // from the number of columns and gave two different intervals; resampling units
+        // gives one.
+        let mut rng = SplitMix64::new(5);
+        let two = simulated(&mut rng, 12, 2, 1.0, 0.8);
+        let mut spread = Table {
+            units: two.units.clone(),
+            coders: (0..8).map(|i| i.to_string()).collect(),
+            values: vec![vec![None; 8]; 12],
+        };
+        for (u, row) in two.values.iter().enumerate() {
+            for (k, v) in row.iter().enumerate() {
+                spread.values[u][(u + 3 * k) % 8] = v.clone();
+            }
+        }
+        let ci = |t: &Table| {
+            alpha_bootstrap_units(t, Metric::Nominal, None, 1000, 9)
+                .unwrap()
+                .unwrap()
+                .ci
+        };
+        assert_eq!(
+            krippendorff_alpha(&two, Metric::Nominal).unwrap(),
+            krippendorff_alpha(&spread, Metric::Nominal).unwrap()
+        );
+        assert_eq!(ci(&two), ci(&spread));
+    }
+
+    #[test]
     fn unit_bootstrap_is_seeded_and_narrows_with_units() {
         let t = krippendorff_2011();
         let b1 = alpha_bootstrap_units(&t, Metric::Ordinal, t.numeric().as_ref(), 1000, 7)
