@@ -479,7 +479,7 @@ fn scale(
     t: &Table,
     order: Option<&[String]>,
     strings: bool,
-) -> std::result::Result<Option<Scale>, String> {
+) -> std::result::Result<Option<Scale>, rel::ReliabilityError> {
     if let Some(order) = order {
         let order: Vec<String> = order
             .iter()
@@ -512,7 +512,10 @@ fn estimate(c: Option<rel::Coefficient>) -> Estimate {
 }
 
 /// Computes the report.
-pub fn report(t: &Table, opts: &AgreeOptions) -> std::result::Result<Report, String> {
+pub fn report(
+    t: &Table,
+    opts: &AgreeOptions,
+) -> std::result::Result<Report, rel::ReliabilityError> {
     let mut notes = Vec::new();
     let (table, merged) = prepared(t, opts.strings);
     notes.extend(merged);

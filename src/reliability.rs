@@ -36,6 +36,35 @@ use crate::rng::SplitMix64;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// Why a coefficient cannot be computed from the codes given.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReliabilityError {
+    /// The metric needs ordered codes: numbers, or labels in a declared order.
+    #[error("the {metric} metric needs every code to be a single number (or --order){}",
+        code.as_ref().map(|c| format!("; `{c}` is not")).unwrap_or_default())]
+    NotOrdered {
+        /// The metric (`ordinal`, `interval`, `ratio`).
+        metric: String,
+        /// A code without a score, when one is known.
+        code: Option<String>,
+    },
+    /// `--order` names a label twice.
+    #[error("--order lists `{0}` twice")]
+    OrderTwice(String),
+    /// Codes of the table that `--order` does not list.
+    #[error("--order does not list the code{} {}",
+        if .0.len() == 1 { "" } else { "s" },
+        .0.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "))]
+    OrderMissing(Vec<String>),
+}
+
+fn not_ordered(metric: Metric, code: Option<String>) -> ReliabilityError {
+    ReliabilityError::NotOrdered {
+        metric: format!("{metric:?}").to_lowercase(),
+        code,
+    }
+}
+
 /// The codes one coder gave one unit.
 pub type Value = BTreeSet<String>;
 
@@ -182,25 +211,23 @@ pub fn canonical_number(code: &str) -> Option<String> {
 /// The 1-based rank of each code in a declared order (`very low,low,mid,…`), for the
 /// ordinal and interval metrics and the weighted coefficients. `Err` names the codes of the
 /// table that the order does not list, and labels listed twice.
-pub fn order_scores(t: &Table, order: &[String]) -> Result<BTreeMap<String, f64>, String> {
+pub fn order_scores(
+    t: &Table,
+    order: &[String],
+) -> Result<BTreeMap<String, f64>, ReliabilityError> {
     let mut scores = BTreeMap::new();
     for (i, label) in order.iter().enumerate() {
         if scores.insert(label.clone(), (i + 1) as f64).is_some() {
-            return Err(format!("--order lists `{label}` twice"));
+            return Err(ReliabilityError::OrderTwice(label.clone()));
         }
     }
     let missing: Vec<String> = t
         .codes()
         .into_iter()
         .filter(|c| !scores.contains_key(c))
-        .map(|c| format!("`{c}`"))
         .collect();
     if !missing.is_empty() {
-        return Err(format!(
-            "--order does not list the code{} {}",
-            if missing.len() == 1 { "" } else { "s" },
-            missing.join(", ")
-        ));
+        return Err(ReliabilityError::OrderMissing(missing));
     }
     Ok(scores)
 }
@@ -919,22 +946,16 @@ pub fn delta(
     c: &Coincidences,
     metric: Metric,
     numbers: Option<&BTreeMap<String, f64>>,
-) -> Result<Vec<Vec<f64>>, String> {
+) -> Result<Vec<Vec<f64>>, ReliabilityError> {
     let k = c.values.len();
-    let num = |i: usize| -> Result<f64, String> {
+    let num = |i: usize| -> Result<f64, ReliabilityError> {
         let v = &c.values[i];
         let code = v.iter().next().cloned().unwrap_or_default();
         numbers
             .and_then(|m| m.get(&code))
             .copied()
             .filter(|_| v.len() == 1)
-            .ok_or_else(|| {
-                format!(
-                    "the {metric:?} metric needs numeric codes; `{}` is not a number",
-                    label(v)
-                )
-                .to_lowercase()
-            })
+            .ok_or_else(|| not_ordered(metric, Some(label(v))))
     };
     let mut d = vec![vec![0.0; k]; k];
     for i in 0..k {
@@ -1016,7 +1037,7 @@ fn numeric_order(
 
 /// Krippendorff's alpha for a metric. `Err` when the metric needs numbers the codes are
 /// not; `Ok(None)` when alpha is undefined (no pairable values or no variation).
-pub fn krippendorff_alpha(t: &Table, metric: Metric) -> Result<Option<f64>, String> {
+pub fn krippendorff_alpha(t: &Table, metric: Metric) -> Result<Option<f64>, ReliabilityError> {
     krippendorff_alpha_scored(t, metric, t.numeric().as_ref())
 }
 
@@ -1026,12 +1047,9 @@ pub fn krippendorff_alpha_scored(
     t: &Table,
     metric: Metric,
     scores: Option<&BTreeMap<String, f64>>,
-) -> Result<Option<f64>, String> {
+) -> Result<Option<f64>, ReliabilityError> {
     if metric != Metric::Nominal && scores.is_none() {
-        return Err(format!(
-            "the {} metric needs every code to be a single number (or --order)",
-            format!("{metric:?}").to_lowercase()
-        ));
+        return Err(not_ordered(metric, None));
     }
     let c = coincidences(t, numeric_order(scores));
     let d = delta(&c, metric, scores)?;
@@ -1069,7 +1087,7 @@ pub fn alpha_bootstrap(
     metric: Metric,
     replicates: usize,
     seed: u64,
-) -> Result<Option<AlphaBootstrap>, String> {
+) -> Result<Option<AlphaBootstrap>, ReliabilityError> {
     alpha_bootstrap_pairs(t, metric, t.numeric().as_ref(), replicates, seed)
 }
 
@@ -1085,9 +1103,9 @@ pub fn alpha_bootstrap_pairs(
     scores: Option<&BTreeMap<String, f64>>,
     replicates: usize,
     seed: u64,
-) -> Result<Option<AlphaBootstrap>, String> {
+) -> Result<Option<AlphaBootstrap>, ReliabilityError> {
     if metric != Metric::Nominal && scores.is_none() {
-        return Err("the metric needs numeric codes (or --order)".into());
+        return Err(not_ordered(metric, None));
     }
     let c = coincidences(t, numeric_order(scores));
     let d = delta(&c, metric, scores)?;
@@ -1299,9 +1317,9 @@ pub fn alpha_bootstrap_units(
     scores: Option<&BTreeMap<String, f64>>,
     replicates: usize,
     seed: u64,
-) -> Result<Option<AlphaBootstrap>, String> {
+) -> Result<Option<AlphaBootstrap>, ReliabilityError> {
     if metric != Metric::Nominal && scores.is_none() {
-        return Err("the metric needs numeric codes (or --order)".into());
+        return Err(not_ordered(metric, None));
     }
     let c = coincidences(t, numeric_order(scores));
     let delta = if metric == Metric::Ordinal {
@@ -1714,9 +1732,15 @@ mod tests {
         assert_eq!(a(Metric::Nominal), 0.743);
         let short = &order[..4];
         let e = order_scores(&t, short).unwrap_err();
-        assert!(e.contains("`very high`"), "{e}");
+        assert_eq!(e, ReliabilityError::OrderMissing(vec!["very high".into()]));
+        assert_eq!(e.to_string(), "--order does not list the code `very high`");
         let twice = ["low".to_string(), "low".to_string()];
-        assert!(order_scores(&t, &twice).unwrap_err().contains("twice"));
+        assert_eq!(
+            order_scores(&t, &twice).unwrap_err().to_string(),
+            "--order lists `low` twice"
+        );
+        let e = krippendorff_alpha(&t, Metric::Interval).unwrap_err();
+        assert!(matches!(e, ReliabilityError::NotOrdered { .. }), "{e}");
     }
 
     /// irrCAC's `cac.raw4raters` (Gwet 2014; the irrCAC README), Krippendorff's 4 × 12 data
