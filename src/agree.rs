@@ -1293,6 +1293,32 @@ mod tests {
     }
 
     #[test]
+    fn number_spellings_are_one_code_unless_strings() {
+        let d = tempfile::tempdir().unwrap();
+        let f = write(
+            d.path(),
+            "w.csv",
+            "unit,text,ann,bob\n1,t1,1,1.0\n2,t2,2,02\n3,t3,3,2.0\n",
+        );
+        let c = load(&[f], None).unwrap();
+        let (merged, note) = prepared(&c.table, false);
+        assert_eq!(merged.values[0][1], parse_cell("1"));
+        let note = note.unwrap();
+        assert!(
+            note.contains("1.0 = 1") && note.contains("02 = 2"),
+            "{note}"
+        );
+        assert_eq!(prepared(&c.table, true), (c.table.clone(), None));
+        // Only unit 3 is a real disagreement; cells are written as coded.
+        let dis = disagreements_csv(&c, false);
+        assert_eq!(dis, "unit,text,ann,bob\n3,t3,3,2.0\n");
+        assert_eq!(disagreements_csv(&c, true).lines().count(), 4);
+        let r = report(&c.table, &AgreeOptions::default()).unwrap();
+        assert_eq!(r.percent_agreement.map(|p| (p * 3.0).round()), Some(2.0));
+        assert!(r.notes.iter().any(|n| n.contains("compared as numbers")));
+    }
+
+    #[test]
     fn coded_only_drops_units_nobody_coded_with_an_instrument() {
         let t = Table {
             units: vec!["1".into(), "2".into()],
