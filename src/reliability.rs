@@ -14,8 +14,9 @@
 //!   own marginals; asymptotic standard error of Fleiss, Cohen & Everitt (1969):
 //!   SE = √(A + B − C) / ((1 − p_e) √n), A = Σ_i p_ii [1 − (p_i· + p_·i)(1 − κ)]²,
 //!   B = (1 − κ)² Σ_{i≠j} p_ij (p_·i + p_j·)², C = [κ − p_e (1 − κ)]²; 95 % CI κ ± 1.96 SE.
-//! - **Weighted kappa** (numeric codes, categories in numeric order, k of them): agreement
-//!   weights 1 − |i − j| / (k − 1) (linear) or 1 − (i − j)² / (k − 1)² (quadratic).
+//! - **Weighted kappa** (ordered codes: numbers, or labels ranked by a declared order; k
+//!   categories): agreement weights 1 − |i − j| / (k − 1) (linear) or 1 − (i − j)² / (k − 1)²
+//!   (quadratic) over positions; SE of Fleiss, Cohen & Everitt (1969) with weights.
 //! - **Scott's pi**: like kappa with p_e = Σ_k ((n_Ak + n_Bk) / 2n)², pooled marginals.
 //! - **Fleiss' kappa** (units coded by all m coders): κ = (P̄ − P̄_e) / (1 − P̄_e) with
 //!   P_i = (Σ_j n_ij² − m) / (m (m − 1)), P̄_e = Σ_j p_j²; per category
@@ -25,9 +26,16 @@
 //!   α = 1 − (n − 1) Σ o_ck δ_ck / Σ n_c n_k δ_ck. Metrics δ: nominal (0/1), ordinal
 //!   ((Σ_{g=c..k} n_g − (n_c + n_k)/2)²), interval ((c − k)²), ratio (((c − k)/(c + k))²),
 //!   MASI for code sets (Passonneau 2006: 1 − Jaccard × M, M = 1 equal, 2/3 subset, 1/3
-//!   overlap, 0 disjoint). Bootstrap CI after Hayes & Krippendorff (2007): draw
-//!   min(25 q, (m − 1) n / 2) value pairs from the observed coincidences (q non-empty cells),
-//!   α* = 1 − Σ δ / (draws × D_e), percentiles 2.5 and 97.5.
+//!   overlap, 0 disjoint). Bootstrap CI by resampling units ([`alpha_bootstrap_units`]), or
+//!   after Hayes & Krippendorff (2007): draw min(25 q, (m − 1) n / 2) value pairs from the
+//!   observed coincidences (q non-empty cells), α* = 1 − Σ δ / (draws × D_e); percentiles
+//!   2.5 and 97.5.
+//! - **Gwet's AC1/AC2, Brennan–Prediger, Fleiss' and Conger's kappa over missing data**,
+//!   with Gwet's linearisation variance as in R's irrCAC: see [`chance_corrected`].
+//!   **Light's kappa**: the mean of the pairs' Cohen's kappas.
+//!
+//! Codes that are all numbers should be compared as numbers (`1` = `1.0`): see
+//! [`Table::numbers_as_numbers`].
 
 // Matrix formulas read best with explicit indices, as in the papers they follow.
 #![allow(clippy::needless_range_loop)]
