@@ -4,7 +4,7 @@
 
 use crate::codebook::Codebook;
 use crate::error::{Error, Result};
-use crate::reliability::{self as rel, Metric, Table, Value, Weights};
+use crate::reliability::{self as rel, BootstrapMethod, Metric, Table, Value, Weights};
 use crate::sheet::read_sheet;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -245,12 +245,34 @@ pub fn coded_only(t: &Table) -> Table {
 pub struct AgreeOptions {
     /// Alpha metric.
     pub metric: Metric,
-    /// Compute weighted kappas (codes must be numbers).
+    /// Compute the weighted coefficients (codes must be numbers, or `order` given).
     pub ordinal: bool,
     /// Bootstrap replicates for alpha's CI (0 = none).
     pub bootstrap: usize,
     /// Seed of the bootstrap.
     pub seed: u64,
+    /// What the bootstrap of alpha resamples.
+    pub bootstrap_method: BootstrapMethod,
+    /// Keep number codes as text (`1` ≠ `1.0`); by default codes that are all numbers are
+    /// compared as numbers.
+    pub strings: bool,
+    /// Codes in their order (lowest first), for the ordinal and interval metrics and the
+    /// weighted coefficients; implies `ordinal`.
+    pub order: Option<Vec<String>>,
+}
+
+impl Default for AgreeOptions {
+    fn default() -> Self {
+        AgreeOptions {
+            metric: Metric::Nominal,
+            ordinal: false,
+            bootstrap: 1000,
+            seed: 7,
+            bootstrap_method: BootstrapMethod::Units,
+            strings: false,
+            order: None,
+        }
+    }
 }
 
 /// Agreement on one code, seen as present/absent per unit.
@@ -262,8 +284,12 @@ pub struct PerCode {
     pub percent_agreement: Option<f64>,
     /// Cohen's kappa (two coders) or Fleiss' kappa (more).
     pub kappa: Option<f64>,
+    /// Gwet's AC1 (present/absent; stays defined when the code is rare).
+    pub ac1: Option<f64>,
     /// Krippendorff's alpha, nominal.
     pub alpha: Option<f64>,
+    /// Unit-bootstrap 95 % CI of `alpha`.
+    pub alpha_ci: Option<[f64; 2]>,
     /// With two coders: the coder who used the code more (empty when equal).
     pub more: Option<String>,
 }
@@ -294,7 +320,8 @@ pub struct Confusion {
     pub counts: Vec<Vec<usize>>,
 }
 
-/// Everything `agree` reports; field names are the JSON names.
+/// Everything `agree` reports; field names are the JSON names. A coefficient `x` comes with
+/// `x_se` (standard error) and `x_ci` (95 % CI) where they are defined.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     /// Units in the table.
@@ -317,24 +344,84 @@ pub struct Report {
     pub cohen_kappa_se: Option<f64>,
     /// Its 95 % CI.
     pub cohen_kappa_ci: Option<[f64; 2]>,
-    /// Linear weighted kappa (numeric codes, two coders).
+    /// Linear weighted kappa (ordered codes, two coders).
     pub cohen_kappa_linear: Option<f64>,
+    /// Its asymptotic SE (Fleiss, Cohen & Everitt 1969).
+    pub cohen_kappa_linear_se: Option<f64>,
+    /// Its 95 % CI.
+    pub cohen_kappa_linear_ci: Option<[f64; 2]>,
     /// Quadratic weighted kappa.
     pub cohen_kappa_quadratic: Option<f64>,
+    /// Its asymptotic SE.
+    pub cohen_kappa_quadratic_se: Option<f64>,
+    /// Its 95 % CI.
+    pub cohen_kappa_quadratic_ci: Option<[f64; 2]>,
     /// Scott's pi (two coders).
     pub scott_pi: Option<f64>,
+    /// Prevalence-adjusted bias-adjusted kappa 2 p_o − 1 (two coders, two codes).
+    pub pabak: Option<f64>,
+    /// Gwet's AC1 (any number of coders, missing ratings allowed).
+    pub gwet_ac1: Option<f64>,
+    /// Its SE (Gwet 2014; irrCAC).
+    pub gwet_ac1_se: Option<f64>,
+    /// Its 95 % CI.
+    pub gwet_ac1_ci: Option<[f64; 2]>,
+    /// Gwet's AC2 with linear weights (ordered codes).
+    pub gwet_ac2_linear: Option<f64>,
+    /// Its SE.
+    pub gwet_ac2_linear_se: Option<f64>,
+    /// Its 95 % CI.
+    pub gwet_ac2_linear_ci: Option<[f64; 2]>,
+    /// Gwet's AC2 with quadratic weights.
+    pub gwet_ac2_quadratic: Option<f64>,
+    /// Its SE.
+    pub gwet_ac2_quadratic_se: Option<f64>,
+    /// Its 95 % CI.
+    pub gwet_ac2_quadratic_ci: Option<[f64; 2]>,
+    /// Gwet's AC2 with ordinal weights.
+    pub gwet_ac2_ordinal: Option<f64>,
+    /// Its SE.
+    pub gwet_ac2_ordinal_se: Option<f64>,
+    /// Its 95 % CI.
+    pub gwet_ac2_ordinal_ci: Option<[f64; 2]>,
+    /// Brennan–Prediger coefficient / Bennett's S.
+    pub brennan_prediger: Option<f64>,
+    /// Its SE.
+    pub brennan_prediger_se: Option<f64>,
+    /// Its 95 % CI.
+    pub brennan_prediger_ci: Option<[f64; 2]>,
+    /// Conger's kappa (more than two coders; with two it is Cohen's).
+    pub conger_kappa: Option<f64>,
+    /// Its SE.
+    pub conger_kappa_se: Option<f64>,
+    /// Its 95 % CI.
+    pub conger_kappa_ci: Option<[f64; 2]>,
+    /// Light's kappa: mean of the pairs' Cohen's kappas (more than two coders).
+    pub light_kappa: Option<f64>,
     /// Krippendorff's alpha for `krippendorff_metric`.
     pub krippendorff_alpha: Option<f64>,
     /// The metric.
     pub krippendorff_metric: Metric,
     /// Bootstrap 95 % CI.
     pub krippendorff_alpha_ci: Option<[f64; 2]>,
+    /// What the bootstrap resampled (`units` or `pairs`).
+    pub krippendorff_alpha_bootstrap: Option<BootstrapMethod>,
     /// Bootstrap probabilities of alpha below .800 and .667.
     pub krippendorff_alpha_p_below: Option<[f64; 2]>,
     /// Alpha with the MASI distance (multi-label data).
     pub krippendorff_alpha_masi: Option<f64>,
+    /// Its unit-bootstrap 95 % CI.
+    pub krippendorff_alpha_masi_ci: Option<[f64; 2]>,
     /// Fleiss' kappa (units coded by all coders).
     pub fleiss_kappa: Option<f64>,
+    /// Its SE (Gwet's linearisation, as irrCAC).
+    pub fleiss_kappa_se: Option<f64>,
+    /// Its 95 % CI.
+    pub fleiss_kappa_ci: Option<[f64; 2]>,
+    /// z of the test of κ = 0 (SE under the null, Fleiss, Nee & Landis 1979).
+    pub fleiss_kappa_z: Option<f64>,
+    /// Two-sided p of that z.
+    pub fleiss_kappa_p: Option<f64>,
     /// Fleiss' kappa per category.
     pub fleiss_kappa_per_category: Option<BTreeMap<String, Option<f64>>>,
     /// Per code, present/absent.
@@ -358,10 +445,84 @@ fn coder_pairs(n: usize) -> Vec<(usize, usize)> {
         .collect()
 }
 
+/// The table the coefficients see: number codes merged (`1` = `1.0` = `01`) unless
+/// `strings`, with a note when that changed a code.
+pub fn prepared(t: &Table, strings: bool) -> (Table, Option<String>) {
+    if strings {
+        return (t.clone(), None);
+    }
+    match t.numbers_as_numbers() {
+        Some((merged, rewrites)) if !rewrites.is_empty() => {
+            let shown: Vec<String> = rewrites
+                .iter()
+                .take(6)
+                .map(|(a, b)| format!("{a} = {b}"))
+                .collect();
+            let more = if rewrites.len() > 6 { ", …" } else { "" };
+            let note = format!(
+                "codes are all numbers and are compared as numbers ({}{more}); --strings compares them as text",
+                shown.join(", ")
+            );
+            (merged, Some(note))
+        }
+        Some((merged, _)) => (merged, None),
+        None => (t.clone(), None),
+    }
+}
+
+/// Scores of codes (rank in a declared order, or the number) and the categories in order.
+type Scale = (BTreeMap<String, f64>, Vec<String>);
+
+/// The ordered domain of the codes: scores (rank in `order`, or the number) and the
+/// categories in order. `None` when the codes are not ordered.
+fn scale(
+    t: &Table,
+    order: Option<&[String]>,
+    strings: bool,
+) -> std::result::Result<Option<Scale>, rel::ReliabilityError> {
+    if let Some(order) = order {
+        let order: Vec<String> = order
+            .iter()
+            .map(|l| {
+                let l = l.trim();
+                (!strings)
+                    .then(|| t.numeric().and_then(|_| rel::canonical_number(l)))
+                    .flatten()
+                    .unwrap_or_else(|| l.to_string())
+            })
+            .collect();
+        let scores = rel::order_scores(t, &order)?;
+        return Ok(Some((scores, order)));
+    }
+    Ok(t.numeric().map(|scores| {
+        let mut cats: Vec<(f64, String)> = scores.iter().map(|(c, x)| (*x, c.clone())).collect();
+        cats.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+        (scores, cats.into_iter().map(|(_, c)| c).collect())
+    }))
+}
+
+type Estimate = (Option<f64>, Option<f64>, Option<[f64; 2]>);
+
+fn estimate(c: Option<rel::Coefficient>) -> Estimate {
+    (
+        c.map(|c| c.value),
+        c.and_then(|c| c.se),
+        c.and_then(|c| c.ci),
+    )
+}
+
 /// Computes the report.
-pub fn report(t: &Table, opts: &AgreeOptions) -> std::result::Result<Report, String> {
-    let m = t.coders.len();
+pub fn report(
+    t: &Table,
+    opts: &AgreeOptions,
+) -> std::result::Result<Report, rel::ReliabilityError> {
     let mut notes = Vec::new();
+    let (table, merged) = prepared(t, opts.strings);
+    notes.extend(merged);
+    let t = &table;
+    let m = t.coders.len();
+    let scale = scale(t, opts.order.as_deref(), opts.strings)?;
+    let scores = scale.as_ref().map(|(s, _)| s);
     let pairs = coder_pairs(m);
     let cols: Vec<Vec<Option<&Value>>> = (0..m).map(|c| t.column(c)).collect();
     let pair_stats: Vec<PairStats> = pairs
@@ -400,26 +561,35 @@ pub fn report(t: &Table, opts: &AgreeOptions) -> std::result::Result<Report, Str
     if two && kappa.is_none() {
         notes.push("Cohen's kappa is undefined: chance agreement is 1 (a single category was used) or no unit was coded by both".into());
     }
-    let numbers = t.numeric();
-    let (lin, quad) = match (&numbers, opts.ordinal && two) {
-        (Some(nums), true) => (
-            rel::weighted_kappa(&cols[0], &cols[1], nums, Weights::Linear),
-            rel::weighted_kappa(&cols[0], &cols[1], nums, Weights::Quadratic),
-        ),
-        (None, true) => {
-            notes.push("weighted kappa needs every code to be a single number".into());
-            (None, None)
-        }
-        _ => (None, None),
+    let weighted = opts.ordinal || opts.order.is_some();
+    if weighted && scale.is_none() {
+        notes.push(
+            "the weighted coefficients need every code to be a single number, or --order".into(),
+        );
+    }
+    // Ordered categories: scores in order for weighted kappa, labels for AC2.
+    let ordered = scale.as_ref().filter(|_| weighted);
+    let domain: Option<Vec<f64>> = ordered
+        .filter(|_| opts.order.is_some())
+        .map(|(s, cats)| cats.iter().map(|c| s[c]).collect());
+    let wk = |w: Weights| match (ordered, two) {
+        (Some((s, _)), true) => rel::weighted_kappa(&cols[0], &cols[1], s, domain.as_deref(), w),
+        _ => None,
     };
-    let alpha = rel::krippendorff_alpha(t, opts.metric)?;
+    let (lin, quad) = (wk(Weights::Linear), wk(Weights::Quadratic));
+    let alpha = rel::krippendorff_alpha_scored(t, opts.metric, scores)?;
     if alpha.is_none() {
         notes.push("Krippendorff's alpha is undefined: no variation in the pairable values".into());
     }
-    let boot = if opts.bootstrap > 0 {
-        rel::alpha_bootstrap(t, opts.metric, opts.bootstrap, opts.seed)?
-    } else {
-        None
+    let boot = match (opts.bootstrap, opts.bootstrap_method) {
+        (0, _) => None,
+        (r, BootstrapMethod::Units) => {
+            rel::alpha_bootstrap_units(t, opts.metric, scores, r, opts.seed)?
+        }
+        (r, BootstrapMethod::Pairs) => {
+            notes.push("alpha's CI is the Hayes & Krippendorff (2007) pairs bootstrap: it draws value pairs as if they were independent and caps the draws, so it ignores that a unit's values are coded together and does not narrow with more units; the default (--bootstrap-method units) resamples units".into());
+            rel::alpha_bootstrap_pairs(t, opts.metric, scores, r, opts.seed)?
+        }
     };
     let fleiss = rel::fleiss_kappa(t);
     if fleiss.as_ref().is_some_and(|f| f.units < t.units.len()) {
@@ -428,6 +598,44 @@ pub fn report(t: &Table, opts: &AgreeOptions) -> std::result::Result<Report, Str
             fleiss.as_ref().map(|f| f.units).unwrap_or(0)
         ));
     }
+    // Gwet's family over every unit with a rating (missing ratings allowed).
+    let nominal = rel::ratings(t, None);
+    let q = nominal.as_ref().map_or(0, |r| r.categories.len());
+    let identity = rel::weight_matrix(None, q);
+    let family = |c: rel::Chance| {
+        nominal
+            .as_ref()
+            .and_then(|r| rel::chance_corrected(r, &identity, c))
+    };
+    let ac1 = estimate(family(rel::Chance::Gwet));
+    let bp = family(rel::Chance::BrennanPrediger);
+    let conger = estimate((m > 2).then(|| family(rel::Chance::Conger)).flatten());
+    let pabak = match (two, bp) {
+        (true, Some(b)) if q == 2 => Some(b.value),
+        (true, Some(_)) => {
+            notes.push(format!(
+                "PABAK needs two codes ({q} here); Brennan–Prediger is its generalisation"
+            ));
+            None
+        }
+        _ => None,
+    };
+    let bp = estimate(bp);
+    let ordered_ratings = ordered.and_then(|(_, cats)| rel::ratings(t, Some(cats)));
+    let ac2 = |w: Weights| {
+        estimate(ordered_ratings.as_ref().and_then(|r| {
+            rel::chance_corrected(
+                r,
+                &rel::weight_matrix(Some(w), r.categories.len()),
+                rel::Chance::Gwet,
+            )
+        }))
+    };
+    let (ac2_lin, ac2_quad, ac2_ord) = (
+        ac2(Weights::Linear),
+        ac2(Weights::Quadratic),
+        ac2(Weights::Ordinal),
+    );
     let single = t.single_coded_units();
     if single > 0 {
         notes.push(format!("{single} units were coded by one coder only; alpha and the pairwise figures ignore them"));
@@ -457,6 +665,12 @@ pub fn report(t: &Table, opts: &AgreeOptions) -> std::result::Result<Report, Str
         } else {
             rel::fleiss_kappa(&bt).map(|f| f.kappa)
         };
+        let bits = ["0".to_string(), "1".to_string()];
+        let ac1 = rel::ratings(&bt, Some(&bits))
+            .and_then(|r| {
+                rel::chance_corrected(&r, &rel::weight_matrix(None, 2), rel::Chance::Gwet)
+            })
+            .map(|c| c.value);
         let more = two.then(|| {
             let (a, b) = (used[&t.coders[0]], used[&t.coders[1]]);
             match a.cmp(&b) {
@@ -465,13 +679,23 @@ pub fn report(t: &Table, opts: &AgreeOptions) -> std::result::Result<Report, Str
                 std::cmp::Ordering::Equal => String::new(),
             }
         });
+        let alpha_ci = (opts.bootstrap > 0)
+            .then(|| {
+                rel::alpha_bootstrap_units(&bt, Metric::Nominal, None, opts.bootstrap, opts.seed)
+                    .ok()
+                    .flatten()
+                    .map(|b| b.ci)
+            })
+            .flatten();
         per_code.insert(
             code,
             PerCode {
                 used,
                 percent_agreement: mean(&pa),
                 kappa,
+                ac1,
                 alpha: rel::krippendorff_alpha(&bt, Metric::Nominal).ok().flatten(),
+                alpha_ci,
                 more,
             },
         );
@@ -500,6 +724,12 @@ pub fn report(t: &Table, opts: &AgreeOptions) -> std::result::Result<Report, Str
         .iter()
         .filter_map(|p| p.percent_agreement)
         .collect();
+    let masi = multilabel
+        .then(|| rel::krippendorff_alpha_masi(t))
+        .flatten();
+    let masi_ci = (multilabel && opts.bootstrap > 0)
+        .then(|| rel::masi_alpha_bootstrap(t, opts.bootstrap, opts.seed).map(|b| b.ci))
+        .flatten();
     Ok(Report {
         n_units: t.units.len(),
         n_coders: m,
@@ -511,19 +741,45 @@ pub fn report(t: &Table, opts: &AgreeOptions) -> std::result::Result<Report, Str
         cohen_kappa: kappa.map(|k| k.kappa),
         cohen_kappa_se: kappa.map(|k| k.se),
         cohen_kappa_ci: kappa.map(|k| k.ci),
-        cohen_kappa_linear: lin,
-        cohen_kappa_quadratic: quad,
+        cohen_kappa_linear: lin.map(|k| k.kappa),
+        cohen_kappa_linear_se: lin.map(|k| k.se),
+        cohen_kappa_linear_ci: lin.map(|k| k.ci),
+        cohen_kappa_quadratic: quad.map(|k| k.kappa),
+        cohen_kappa_quadratic_se: quad.map(|k| k.se),
+        cohen_kappa_quadratic_ci: quad.map(|k| k.ci),
         scott_pi: if two { pair_stats[0].scott_pi } else { None },
+        pabak,
+        gwet_ac1: ac1.0,
+        gwet_ac1_se: ac1.1,
+        gwet_ac1_ci: ac1.2,
+        gwet_ac2_linear: ac2_lin.0,
+        gwet_ac2_linear_se: ac2_lin.1,
+        gwet_ac2_linear_ci: ac2_lin.2,
+        gwet_ac2_quadratic: ac2_quad.0,
+        gwet_ac2_quadratic_se: ac2_quad.1,
+        gwet_ac2_quadratic_ci: ac2_quad.2,
+        gwet_ac2_ordinal: ac2_ord.0,
+        gwet_ac2_ordinal_se: ac2_ord.1,
+        gwet_ac2_ordinal_ci: ac2_ord.2,
+        brennan_prediger: bp.0,
+        brennan_prediger_se: bp.1,
+        brennan_prediger_ci: bp.2,
+        conger_kappa: conger.0,
+        conger_kappa_se: conger.1,
+        conger_kappa_ci: conger.2,
+        light_kappa: rel::light_kappa(t),
         krippendorff_alpha: alpha,
         krippendorff_metric: opts.metric,
         krippendorff_alpha_ci: boot.as_ref().map(|b| b.ci),
+        krippendorff_alpha_bootstrap: boot.as_ref().map(|_| opts.bootstrap_method),
         krippendorff_alpha_p_below: boot.as_ref().map(|b| [b.p_below_800, b.p_below_667]),
-        krippendorff_alpha_masi: if multilabel {
-            rel::krippendorff_alpha_masi(t)
-        } else {
-            None
-        },
+        krippendorff_alpha_masi: masi,
+        krippendorff_alpha_masi_ci: masi_ci,
         fleiss_kappa: fleiss.as_ref().map(|f| f.kappa),
+        fleiss_kappa_se: fleiss.as_ref().and_then(|f| f.se),
+        fleiss_kappa_ci: fleiss.as_ref().and_then(|f| f.ci),
+        fleiss_kappa_z: fleiss.as_ref().and_then(|f| f.z),
+        fleiss_kappa_p: fleiss.as_ref().and_then(|f| f.p),
         fleiss_kappa_per_category: fleiss.map(|f| f.per_category),
         per_code,
         pairs: (!two).then_some(pair_stats),
@@ -536,7 +792,17 @@ fn f3(x: Option<f64>) -> String {
     x.map(|v| format!("{v:.3}")).unwrap_or_else(|| "—".into())
 }
 
-/// The report as a readable table.
+/// `; SE 0.091, 95% CI [0.421, 0.778]` when known.
+fn se_ci(se: Option<f64>, ci: Option<[f64; 2]>) -> String {
+    match (se, ci) {
+        (Some(se), Some(ci)) => format!("; SE {se:.3}, 95% CI [{:.3}, {:.3}]", ci[0], ci[1]),
+        (None, Some(ci)) => format!("; 95% CI [{:.3}, {:.3}]", ci[0], ci[1]),
+        _ => String::new(),
+    }
+}
+
+/// The report as a readable table, in groups: agreement, chance-corrected for two coders,
+/// chance-corrected for any number of coders, and the alpha family.
 pub fn render_text(r: &Report, bootstrap: usize, seed: u64) -> String {
     let mut s = String::new();
     let _ = writeln!(
@@ -546,7 +812,7 @@ pub fn render_text(r: &Report, bootstrap: usize, seed: u64) -> String {
         r.coders.join(", "),
         r.n_units
     );
-    let _ = writeln!(s, "{:<34} {:>7}  interpretation", "coefficient", "value");
+    let _ = writeln!(s, "{:<36} {:>7}  interpretation", "coefficient", "value");
     let kappa_band = |k: Option<f64>| {
         k.map(|k| format!("{} (Landis & Koch)", rel::landis_koch(k)))
             .unwrap_or_default()
@@ -560,10 +826,22 @@ pub fn render_text(r: &Report, bootstrap: usize, seed: u64) -> String {
         })
         .unwrap_or_default()
     };
-    let mut line = |name: &str, v: Option<f64>, interp: String| {
-        let _ = writeln!(s, "{name:<34} {:>7}  {interp}", f3(v));
+    let mut out = Vec::<(String, Option<f64>, String)>::new();
+    let group = |s: &mut String, title: &str, rows: &mut Vec<(String, Option<f64>, String)>| {
+        if rows.is_empty() {
+            return;
+        }
+        let _ = writeln!(s, "{title}");
+        for (name, v, interp) in rows.drain(..) {
+            let _ = writeln!(s, "  {name:<34} {:>7}  {interp}", f3(v));
+        }
     };
-    line(
+    let row = |rows: &mut Vec<(String, Option<f64>, String)>,
+               name: &str,
+               v: Option<f64>,
+               interp: String| rows.push((name.to_string(), v, interp));
+    row(
+        &mut out,
         if r.n_coders > 2 {
             "percent agreement (mean of pairs)"
         } else {
@@ -573,60 +851,155 @@ pub fn render_text(r: &Report, bootstrap: usize, seed: u64) -> String {
         String::new(),
     );
     if r.n_coders > 2 {
-        line(
+        row(
+            &mut out,
             "percent agreement (all coders)",
             r.percent_agreement_all,
             String::new(),
         );
+    } else {
+        row(&mut out, "Holsti's CR", r.holsti, String::new());
     }
+    group(&mut s, "Agreement", &mut out);
+    let kappa_line = |v: Option<f64>, se: Option<f64>, ci: Option<[f64; 2]>| {
+        format!("{}{}", kappa_band(v), se_ci(se, ci))
+    };
     if r.n_coders == 2 {
-        line("Holsti's CR", r.holsti, String::new());
-        let extra = match (r.cohen_kappa_se, r.cohen_kappa_ci) {
-            (Some(se), Some(ci)) => format!("; SE {se:.3}, 95% CI [{:.3}, {:.3}]", ci[0], ci[1]),
-            _ => String::new(),
-        };
-        line(
+        row(
+            &mut out,
             "Cohen's kappa",
             r.cohen_kappa,
-            format!("{}{extra}", kappa_band(r.cohen_kappa)),
+            kappa_line(r.cohen_kappa, r.cohen_kappa_se, r.cohen_kappa_ci),
         );
         if r.cohen_kappa_linear.is_some() || r.cohen_kappa_quadratic.is_some() {
-            line(
+            row(
+                &mut out,
                 "Cohen's kappa, linear weights",
                 r.cohen_kappa_linear,
-                kappa_band(r.cohen_kappa_linear),
+                kappa_line(
+                    r.cohen_kappa_linear,
+                    r.cohen_kappa_linear_se,
+                    r.cohen_kappa_linear_ci,
+                ),
             );
-            line(
+            row(
+                &mut out,
                 "Cohen's kappa, quadratic weights",
                 r.cohen_kappa_quadratic,
-                kappa_band(r.cohen_kappa_quadratic),
+                kappa_line(
+                    r.cohen_kappa_quadratic,
+                    r.cohen_kappa_quadratic_se,
+                    r.cohen_kappa_quadratic_ci,
+                ),
             );
         }
-        line("Scott's pi", r.scott_pi, kappa_band(r.scott_pi));
+        row(&mut out, "Scott's pi", r.scott_pi, kappa_band(r.scott_pi));
+        if r.pabak.is_some() {
+            row(&mut out, "PABAK", r.pabak, kappa_band(r.pabak));
+        }
+        group(&mut s, "Chance-corrected, two coders", &mut out);
     }
-    line("Fleiss' kappa", r.fleiss_kappa, kappa_band(r.fleiss_kappa));
+    let fleiss_extra = match (r.fleiss_kappa_z, r.fleiss_kappa_p) {
+        (Some(z), Some(p)) => format!("; z {z:.2}, p {}", format_p(p)),
+        _ => String::new(),
+    };
+    row(
+        &mut out,
+        "Fleiss' kappa",
+        r.fleiss_kappa,
+        format!(
+            "{}{fleiss_extra}",
+            kappa_line(r.fleiss_kappa, r.fleiss_kappa_se, r.fleiss_kappa_ci)
+        ),
+    );
+    if r.n_coders > 2 {
+        row(
+            &mut out,
+            "Conger's kappa",
+            r.conger_kappa,
+            kappa_line(r.conger_kappa, r.conger_kappa_se, r.conger_kappa_ci),
+        );
+        row(
+            &mut out,
+            "Light's kappa (mean of pairs)",
+            r.light_kappa,
+            kappa_band(r.light_kappa),
+        );
+    }
+    row(
+        &mut out,
+        "Gwet's AC1",
+        r.gwet_ac1,
+        kappa_line(r.gwet_ac1, r.gwet_ac1_se, r.gwet_ac1_ci),
+    );
+    for (name, v, se, ci) in [
+        (
+            "Gwet's AC2, linear weights",
+            r.gwet_ac2_linear,
+            r.gwet_ac2_linear_se,
+            r.gwet_ac2_linear_ci,
+        ),
+        (
+            "Gwet's AC2, quadratic weights",
+            r.gwet_ac2_quadratic,
+            r.gwet_ac2_quadratic_se,
+            r.gwet_ac2_quadratic_ci,
+        ),
+        (
+            "Gwet's AC2, ordinal weights",
+            r.gwet_ac2_ordinal,
+            r.gwet_ac2_ordinal_se,
+            r.gwet_ac2_ordinal_ci,
+        ),
+    ] {
+        if v.is_some() {
+            row(&mut out, name, v, kappa_line(v, se, ci));
+        }
+    }
+    row(
+        &mut out,
+        "Brennan–Prediger (Bennett's S)",
+        r.brennan_prediger,
+        kappa_line(
+            r.brennan_prediger,
+            r.brennan_prediger_se,
+            r.brennan_prediger_ci,
+        ),
+    );
+    group(&mut s, "Chance-corrected, any number of coders", &mut out);
     let metric = format!("{:?}", r.krippendorff_metric).to_lowercase();
+    let method = match r.krippendorff_alpha_bootstrap {
+        Some(BootstrapMethod::Pairs) => "pairs bootstrap",
+        _ => "bootstrap of units",
+    };
     let ci = r
         .krippendorff_alpha_ci
         .map(|c| {
             format!(
-                "; 95% CI [{:.3}, {:.3}] (bootstrap {bootstrap}, seed {seed})",
+                "; 95% CI [{:.3}, {:.3}] ({method} {bootstrap}, seed {seed})",
                 c[0], c[1]
             )
         })
         .unwrap_or_default();
-    line(
+    row(
+        &mut out,
         &format!("Krippendorff's alpha ({metric})"),
         r.krippendorff_alpha,
         format!("{}{ci}", alpha_band(r.krippendorff_alpha)),
     );
     if r.krippendorff_alpha_masi.is_some() {
-        line(
+        row(
+            &mut out,
             "Krippendorff's alpha (MASI, sets)",
             r.krippendorff_alpha_masi,
-            alpha_band(r.krippendorff_alpha_masi),
+            format!(
+                "{}{}",
+                alpha_band(r.krippendorff_alpha_masi),
+                se_ci(None, r.krippendorff_alpha_masi_ci)
+            ),
         );
     }
+    group(&mut s, "Alpha family", &mut out);
     if let Some(pairs) = &r.pairs {
         let _ = writeln!(
             s,
@@ -657,10 +1030,12 @@ pub fn render_text(r: &Report, bootstrap: usize, seed: u64) -> String {
     }
     let _ = writeln!(
         s,
-        " {:>9} {:>7} {:>7}  {}",
+        " {:>9} {:>7} {:>7} {:>7} {:>16}  {}",
         "agreement",
         "kappa",
+        "AC1",
         "alpha",
+        "alpha 95% CI",
         if r.n_coders == 2 { "used more by" } else { "" }
     );
     for (code, p) in &r.per_code {
@@ -668,12 +1043,18 @@ pub fn render_text(r: &Report, bootstrap: usize, seed: u64) -> String {
         for c in &r.coders {
             let _ = write!(s, " {:>10}", p.used[c]);
         }
+        let ci = p
+            .alpha_ci
+            .map(|c| format!("[{:.3}, {:.3}]", c[0], c[1]))
+            .unwrap_or_else(|| "—".into());
         let _ = writeln!(
             s,
-            " {:>9} {:>7} {:>7}  {}",
+            " {:>9} {:>7} {:>7} {:>7} {:>16}  {}",
             f3(p.percent_agreement),
             f3(p.kappa),
+            f3(p.ac1),
             f3(p.alpha),
+            ci,
             p.more.clone().unwrap_or_default()
         );
     }
@@ -720,12 +1101,32 @@ pub fn render_text(r: &Report, bootstrap: usize, seed: u64) -> String {
     s
 }
 
+/// A p-value as text: `< 0.001` below that.
+fn format_p(p: f64) -> String {
+    if p < 0.001 {
+        "< 0.001".into()
+    } else {
+        format!("{p:.3}")
+    }
+}
+
 /// The per-code table as CSV.
 pub fn per_code_csv(r: &Report) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["code".to_string()];
     header.extend(r.coders.iter().map(|c| format!("used_{c}")));
-    header.extend(["percent_agreement", "kappa", "alpha", "used_more_by"].map(String::from));
+    header.extend(
+        [
+            "percent_agreement",
+            "kappa",
+            "alpha",
+            "used_more_by",
+            "ac1",
+            "alpha_ci_low",
+            "alpha_ci_high",
+        ]
+        .map(String::from),
+    );
     let _ = w.write_record(&header);
     let f = |x: Option<f64>| x.map(|v| format!("{v:.4}")).unwrap_or_default();
     for (code, p) in &r.per_code {
@@ -736,21 +1137,26 @@ pub fn per_code_csv(r: &Report) -> String {
             f(p.kappa),
             f(p.alpha),
             p.more.clone().unwrap_or_default(),
+            f(p.ac1),
+            f(p.alpha_ci.map(|c| c[0])),
+            f(p.alpha_ci.map(|c| c[1])),
         ]);
         let _ = w.write_record(&rec);
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
-/// Units where the coders who coded them disagree, with their texts: CSV text.
-pub fn disagreements_csv(c: &Codings) -> String {
+/// Units where the coders who coded them disagree, with their texts: CSV text. Number codes
+/// are compared as numbers (`1` = `1.0`) unless `strings`; cells are written as coded.
+pub fn disagreements_csv(c: &Codings, strings: bool) -> String {
     let t = &c.table;
+    let (compared, _) = prepared(t, strings);
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["unit".to_string(), "text".to_string()];
     header.extend(t.coders.iter().cloned());
     let _ = w.write_record(&header);
-    for (u, row) in t.units.iter().zip(&t.values) {
-        let coded: Vec<&Value> = row.iter().flatten().collect();
+    for ((u, row), crow) in t.units.iter().zip(&t.values).zip(&compared.values) {
+        let coded: Vec<&Value> = crow.iter().flatten().collect();
         if coded.len() >= 2 && coded.iter().any(|v| *v != coded[0]) {
             let mut rec = vec![u.clone(), c.texts.get(u).cloned().unwrap_or_default()];
             rec.extend(
@@ -851,10 +1257,9 @@ mod tests {
         let r = report(
             &c.table,
             &AgreeOptions {
-                metric: Metric::Nominal,
-                ordinal: false,
                 bootstrap: 0,
                 seed: 1,
+                ..Default::default()
             },
         )
         .unwrap();
@@ -875,10 +1280,9 @@ mod tests {
         let r = report(
             &t,
             &AgreeOptions {
-                metric: Metric::Nominal,
-                ordinal: false,
                 bootstrap: 100,
                 seed: 1,
+                ..Default::default()
             },
         )
         .unwrap();
@@ -886,6 +1290,32 @@ mod tests {
         assert!(json["cohen_kappa"].is_null() && json["krippendorff_alpha"].is_null());
         assert!(r.notes.iter().any(|n| n.contains("undefined")));
         assert_eq!(r.percent_agreement, Some(1.0));
+    }
+
+    #[test]
+    fn number_spellings_are_one_code_unless_strings() {
+        let d = tempfile::tempdir().unwrap();
+        let f = write(
+            d.path(),
+            "w.csv",
+            "unit,text,ann,bob\n1,t1,1,1.0\n2,t2,2,02\n3,t3,3,2.0\n",
+        );
+        let c = load(&[f], None).unwrap();
+        let (merged, note) = prepared(&c.table, false);
+        assert_eq!(merged.values[0][1], parse_cell("1"));
+        let note = note.unwrap();
+        assert!(
+            note.contains("1.0 = 1") && note.contains("02 = 2"),
+            "{note}"
+        );
+        assert_eq!(prepared(&c.table, true), (c.table.clone(), None));
+        // Only unit 3 is a real disagreement; cells are written as coded.
+        let dis = disagreements_csv(&c, false);
+        assert_eq!(dis, "unit,text,ann,bob\n3,t3,3,2.0\n");
+        assert_eq!(disagreements_csv(&c, true).lines().count(), 4);
+        let r = report(&c.table, &AgreeOptions::default()).unwrap();
+        assert_eq!(r.percent_agreement.map(|p| (p * 3.0).round()), Some(2.0));
+        assert!(r.notes.iter().any(|n| n.contains("compared as numbers")));
     }
 
     #[test]

@@ -181,12 +181,21 @@ struct AgreeArgs {
     /// Metric of Krippendorff's alpha: nominal, ordinal, interval, ratio.
     #[arg(long, default_value = "nominal")]
     metric: policy_coder::reliability::Metric,
-    /// Codes are ordered numbers: also report linear and quadratic weighted kappa.
+    /// Codes are ordered numbers: also report weighted kappa and Gwet's AC2.
     #[arg(long)]
     ordinal: bool,
+    /// Codes in order, lowest first ("very low,low,mid,high,very high"): an ordered domain for the ordinal and interval metrics and the weighted coefficients (implies --ordinal).
+    #[arg(long, value_name = "CODES", value_delimiter = ',')]
+    order: Option<Vec<String>>,
+    /// Compare number codes as text (by default 1 = 1.0 = 01 when every code is a number).
+    #[arg(long)]
+    strings: bool,
     /// Bootstrap replicates for alpha's 95% CI (0 = none).
     #[arg(long, default_value_t = 1000)]
     bootstrap: usize,
+    /// What the bootstrap resamples: units (default) or pairs (Hayes & Krippendorff 2007).
+    #[arg(long, value_name = "METHOD", default_value = "units")]
+    bootstrap_method: policy_coder::reliability::BootstrapMethod,
     /// Seed of the bootstrap.
     #[arg(long, default_value_t = 7)]
     seed: u64,
@@ -652,6 +661,9 @@ fn agree(args: AgreeArgs) -> Result<u8> {
         ordinal: args.ordinal,
         bootstrap: args.bootstrap,
         seed: args.seed,
+        bootstrap_method: args.bootstrap_method,
+        strings: args.strings,
+        order: args.order,
     };
     let report = agree::report(&codings.table, &opts).map_err(anyhow::Error::msg)?;
     let out = match args.format.as_str() {
@@ -660,7 +672,7 @@ fn agree(args: AgreeArgs) -> Result<u8> {
         _ => agree::render_text(&report, args.bootstrap, args.seed),
     };
     if let Some(path) = &args.disagreements {
-        std::fs::write(path, agree::disagreements_csv(&codings))
+        std::fs::write(path, agree::disagreements_csv(&codings, args.strings))
             .with_context(|| path.display().to_string())?;
     }
     print!("{out}");

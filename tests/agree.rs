@@ -296,3 +296,252 @@ fn machine_against_the_labelled_clauses() {
         j["krippendorff_alpha"]
     );
 }
+
+/// Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability": 4 coders × 12 units
+/// (irrCAC's `cac.raw4raters`), as a wide CSV with each value written by `spell(coder, v)`.
+fn krippendorff_wide(
+    dir: &std::path::Path,
+    name: &str,
+    spell: impl Fn(usize, &str) -> String,
+) -> PathBuf {
+    let rows = [
+        ["1", "1", "", "1"],
+        ["2", "2", "3", "2"],
+        ["3", "3", "3", "3"],
+        ["3", "3", "3", "3"],
+        ["2", "2", "2", "2"],
+        ["1", "2", "3", "4"],
+        ["4", "4", "4", "4"],
+        ["1", "1", "2", "1"],
+        ["2", "2", "2", "2"],
+        ["", "5", "5", "5"],
+        ["", "", "1", "1"],
+        ["", "", "3", ""],
+    ];
+    let mut text = String::from("unit,r1,r2,r3,r4\n");
+    for (u, row) in rows.iter().enumerate() {
+        let cells: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(c, v)| {
+                if v.is_empty() {
+                    String::new()
+                } else {
+                    spell(c, v)
+                }
+            })
+            .collect();
+        text.push_str(&format!("{},{}\n", u + 1, cells.join(",")));
+    }
+    let f = dir.join(name);
+    fs::write(&f, text).unwrap();
+    f
+}
+
+fn round3(v: &serde_json::Value) -> f64 {
+    (v.as_f64().unwrap() * 1000.0).round() / 1000.0
+}
+
+#[test]
+fn number_codes_written_1_and_1_0_are_one_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = krippendorff_wide(dir.path(), "plain.csv", |_, v| v.to_string());
+    // Two coders write `1.0` (a spreadsheet column with a missing cell), one writes `01`.
+    let mixed = krippendorff_wide(dir.path(), "mixed.csv", |c, v| match c {
+        1 | 3 => format!("{v}.0"),
+        2 => format!("0{v}"),
+        _ => v.to_string(),
+    });
+    let args = |f: &PathBuf, extra: &[&str]| {
+        let mut a = vec![
+            f.to_str().unwrap().to_string(),
+            "--metric".into(),
+            "ordinal".into(),
+        ];
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let run = |a: Vec<String>| json(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    let p = run(args(&plain, &[]));
+    let m = run(args(&mixed, &[]));
+    // Krippendorff (2011): ordinal alpha .815.
+    assert_eq!(round3(&p["krippendorff_alpha"]), 0.815);
+    for field in [
+        "krippendorff_alpha",
+        "gwet_ac1",
+        "fleiss_kappa",
+        "conger_kappa",
+        "percent_agreement",
+    ] {
+        assert_eq!(p[field], m[field], "{field}");
+    }
+    let notes = m["notes"].to_string();
+    assert!(
+        notes.contains("compared as numbers") && notes.contains("1.0 = 1"),
+        "{notes}"
+    );
+    assert!(!p["notes"].to_string().contains("compared as numbers"));
+    let s = run(args(&mixed, &["--strings"]));
+    assert_ne!(
+        round3(&s["krippendorff_alpha"]),
+        0.815,
+        "--strings keeps 1 ≠ 1.0"
+    );
+}
+
+#[test]
+fn ordered_labels_with_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let labels = ["very low", "low", "mid", "high", "very high"];
+    let f = krippendorff_wide(dir.path(), "labels.csv", |_, v| {
+        labels[v.parse::<usize>().unwrap() - 1].to_string()
+    });
+    let order = "very low,low,mid,high,very high";
+    let j = json(&[f.to_str().unwrap(), "--metric", "ordinal", "--order", order]);
+    // Krippendorff (2011): ordinal alpha .815 for the values 1–5; labels in that order
+    // give the same.
+    assert_eq!(round3(&j["krippendorff_alpha"]), 0.815);
+    // --order makes the weighted coefficients available; irrCAC's weighting vignette gives
+    // AC2 (quadratic) 0.914 on these data.
+    assert_eq!(round3(&j["gwet_ac2_quadratic"]), 0.914);
+    let j = json(&[
+        f.to_str().unwrap(),
+        "--metric",
+        "interval",
+        "--order",
+        order,
+    ]);
+    assert_eq!(round3(&j["krippendorff_alpha"]), 0.849);
+    bin()
+        .args(["agree"])
+        .arg(&f)
+        .args(["--metric", "ordinal"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "needs every code to be a single number",
+        ));
+    bin()
+        .args(["agree"])
+        .arg(&f)
+        .args(["--metric", "ordinal", "--order", "very low,low,mid,high"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "--order does not list the code `very high`",
+        ));
+}
+
+#[test]
+fn gwet_conger_and_brennan_prediger_equal_irrcac() {
+    // irrCAC README, `cac.raw4raters` (the same 4 × 12 data): AC1 0.77544 (SE 0.14295),
+    // Conger 0.76282 (SE 0.14917), Brennan-Prediger 0.77273 (SE 0.14472); the weighting
+    // vignette with quadratic weights: AC2 0.914 (SE 0.10396).
+    let dir = tempfile::tempdir().unwrap();
+    let f = krippendorff_wide(dir.path(), "k.csv", |_, v| v.to_string());
+    let j = json(&[f.to_str().unwrap(), "--ordinal"]);
+    let pair = |name: &str| (round3(&j[name]), round3(&j[format!("{name}_se")]));
+    assert_eq!(pair("gwet_ac1"), (0.775, 0.143));
+    assert_eq!(pair("conger_kappa"), (0.763, 0.149));
+    assert_eq!(pair("brennan_prediger"), (0.773, 0.145));
+    assert_eq!(pair("gwet_ac2_quadratic"), (0.914, 0.104));
+    assert!(j["light_kappa"].is_number() && j["gwet_ac2_ordinal"].is_number());
+    assert!(
+        j["cohen_kappa"].is_null() && j["pabak"].is_null(),
+        "four coders"
+    );
+    for field in [
+        "fleiss_kappa_se",
+        "fleiss_kappa_ci",
+        "fleiss_kappa_z",
+        "fleiss_kappa_p",
+    ] {
+        assert!(!j[field].is_null(), "{field}");
+    }
+    bin().args(["agree"]).arg(&f).assert().code(0).stdout(
+        predicate::str::contains("Chance-corrected, any number of coders")
+            .and(predicate::str::contains("Conger's kappa"))
+            .and(predicate::str::contains("Light's kappa"))
+            .and(predicate::str::contains("Alpha family")),
+    );
+}
+
+#[test]
+fn two_coders_pabak_and_weighted_kappa_se() {
+    let dir = tempfile::tempdir().unwrap();
+    // Wikipedia's Cohen's kappa example: yes/yes 20, yes/no 5, no/yes 10, no/no 15;
+    // p_o = .70, so PABAK = 2 × .70 − 1 = .40 (Byrt, Bishop & Carlin 1993).
+    let mut text = String::from("unit,a,b\n");
+    let mut u = 0;
+    for (a, b, n) in [
+        ("yes", "yes", 20),
+        ("yes", "no", 5),
+        ("no", "yes", 10),
+        ("no", "no", 15),
+    ] {
+        for _ in 0..n {
+            u += 1;
+            text.push_str(&format!("{u},{a},{b}\n"));
+        }
+    }
+    let f = dir.path().join("yn.csv");
+    fs::write(&f, text).unwrap();
+    let j = json(&[f.to_str().unwrap()]);
+    assert_eq!(round3(&j["pabak"]), 0.400);
+    assert_eq!(round3(&j["brennan_prediger"]), 0.400);
+    assert_eq!(j["krippendorff_alpha_bootstrap"], "units");
+    let out = bin()
+        .args(["agree"])
+        .arg(&f)
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("Chance-corrected, two coders") && text.contains("PABAK"),
+        "{text}"
+    );
+    // Weighted kappa with its SE (irrCAC's kappa2.table formula, checked in the unit tests).
+    let w = dir.path().join("w.csv");
+    fs::write(&w, "unit,r1,r2\n1,1,1\n2,2,2\n3,3,3\n4,1,2\n5,2,3\n6,3,3\n").unwrap();
+    let j = json(&[w.to_str().unwrap(), "--ordinal"]);
+    assert!(j["cohen_kappa_linear_se"].as_f64().unwrap() > 0.0);
+    let ci = j["cohen_kappa_quadratic_ci"].as_array().unwrap();
+    assert!(ci[0].as_f64().unwrap() < 0.75 && 0.75 < ci[1].as_f64().unwrap());
+}
+
+#[test]
+fn bootstrap_methods_and_interval_fields() {
+    let [a, b] = sheets();
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    let units = json(&[a, b]);
+    assert_eq!(units["krippendorff_alpha_bootstrap"], "units");
+    assert!(units["krippendorff_alpha_masi_ci"].is_array());
+    assert!(units["per_code"]["none"]["alpha_ci"].is_array());
+    assert!(units["per_code"]["none"]["ac1"].is_number());
+    let pairs = json(&[a, b, "--bootstrap-method", "pairs"]);
+    assert_eq!(pairs["krippendorff_alpha_bootstrap"], "pairs");
+    assert!(pairs["notes"].to_string().contains("Hayes & Krippendorff"));
+    assert_ne!(
+        units["krippendorff_alpha_ci"],
+        pairs["krippendorff_alpha_ci"]
+    );
+    let none = json(&[a, b, "--bootstrap", "0"]);
+    assert!(
+        none["krippendorff_alpha_ci"].is_null() && none["krippendorff_alpha_bootstrap"].is_null()
+    );
+    bin()
+        .args(["agree", a, b, "--bootstrap-method", "draws"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("unknown bootstrap method"));
+    bin()
+        .args(["agree", a, b, "--format", "csv"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::starts_with(
+            "code,used_coder_a,used_coder_b,percent_agreement,kappa,alpha,used_more_by,ac1,alpha_ci_low,alpha_ci_high",
+        ));
+}
