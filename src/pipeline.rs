@@ -691,7 +691,7 @@ fn code_file(
             if !seg.kind.is_boilerplate() {
                 count_words(vocabulary, &buf, &mut words);
             }
-            let (codes, withheld) = gate_by_role(coder, codes, role, seg.kind, unit_text);
+            let (codes, withheld) = gate_by_role(coder, codes, (role, seg.kind), lang, unit_text);
             let (os, oe) = norm.original_span(seg.start, seg.end);
             let mut u = unit_record(
                 coder,
@@ -770,17 +770,37 @@ fn fill_meta(record: &mut DocRecord, meta: &DocMeta) {
 fn gate_by_role(
     coder: &Coder,
     codes: UnitCodes,
-    role: Role,
-    kind: Kind,
+    (role, kind): (Role, Kind),
+    lang: Lang,
     text: &str,
 ) -> (UnitCodes, Vec<crate::coder::Hit>) {
-    if role.codes_instruments() || kind.is_boilerplate() || codes.hits.is_empty() {
+    if kind.is_boilerplate() || codes.hits.is_empty() {
         return (codes, Vec::new());
     }
-    let (kept, withheld): (Vec<_>, Vec<_>) = codes
-        .hits
-        .iter()
-        .partition(|h| role.keeps_commitments() && crate::role::is_commitment(text, h.start));
+    let (kept, withheld): (Vec<_>, Vec<_>) = if role.codes_instruments() {
+        // A match in a clause that sets a deadline, a procedure or a ban is withheld
+        // even inside a measure (R16); each sentence is judged once.
+        let mut judged: Vec<((usize, usize), bool)> = Vec::new();
+        codes.hits.iter().partition(|h| {
+            let b = crate::role::sentence_bounds(text, lang, h.start);
+            match judged.iter().find(|(x, _)| *x == b) {
+                Some(&(_, keep)) => keep,
+                None => {
+                    let keep = coder.roles.clause_role(lang, &text[b.0..b.1]).is_none();
+                    judged.push((b, keep));
+                    keep
+                }
+            }
+        })
+    } else {
+        codes
+            .hits
+            .iter()
+            .partition(|h| role.keeps_commitments() && crate::role::is_commitment(text, h.start))
+    };
+    if withheld.is_empty() {
+        return (codes, Vec::new());
+    }
     let mut all = kept;
     all.extend(codes.dimension_hits.iter().map(|h| crate::coder::Hit {
         concept: h.concept + coder.codebook.concepts.len(),
@@ -988,7 +1008,7 @@ fn code_units(
                 let role = coder.roles.text_role(lang, &norm.text).unwrap_or_default();
                 let mut buf = TokenStream::default();
                 let codes = coder.code(&norm.text, lang, &mut buf);
-                let (codes, withheld) = gate_by_role(coder, codes, role, kind, &norm.text);
+                let (codes, withheld) = gate_by_role(coder, codes, (role, kind), lang, &norm.text);
                 let mut words = DocWords::default();
                 if !kind.is_boilerplate() {
                     count_words(vocabulary, &buf, &mut words);

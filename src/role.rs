@@ -129,6 +129,10 @@ pub struct RawRole {
     /// Patterns matched against the unit's own text.
     #[serde(default)]
     pub text: RawPatterns,
+    /// Patterns matched against the clause (sentence) of each match in a measure unit: a
+    /// match in such a clause is withheld (a deadline or a ban inside an article).
+    #[serde(default)]
+    pub clause: RawPatterns,
 }
 
 /// Patterns per language.
@@ -152,6 +156,8 @@ pub struct RoleSpec {
     pub heading: (Vec<String>, Vec<String>),
     /// Own-text patterns (zh, en).
     pub text: (Vec<String>, Vec<String>),
+    /// Clause patterns (zh, en).
+    pub clause: (Vec<String>, Vec<String>),
 }
 
 /// A problem in a role table: (byte span in the file, role name, message).
@@ -177,9 +183,16 @@ pub fn validate(raw: &[RawRole]) -> (Vec<RoleSpec>, Vec<RoleProblem>) {
             ));
             continue;
         };
-        for p in [&r.heading.zh, &r.heading.en, &r.text.zh, &r.text.en]
-            .into_iter()
-            .flatten()
+        for p in [
+            &r.heading.zh,
+            &r.heading.en,
+            &r.text.zh,
+            &r.text.en,
+            &r.clause.zh,
+            &r.clause.en,
+        ]
+        .into_iter()
+        .flatten()
         {
             if let Err(e) = Regex::new(p.get_ref()) {
                 let detail = e.to_string();
@@ -196,6 +209,7 @@ pub fn validate(raw: &[RawRole]) -> (Vec<RoleSpec>, Vec<RoleProblem>) {
             role,
             heading: (strings(&r.heading.zh), strings(&r.heading.en)),
             text: (strings(&r.text.zh), strings(&r.text.en)),
+            clause: (strings(&r.clause.zh), strings(&r.clause.en)),
         });
     }
     (specs, problems)
@@ -227,6 +241,7 @@ struct Rule {
 pub struct RoleTable {
     heading: Vec<Rule>,
     text: Vec<Rule>,
+    clause: Vec<Rule>,
 }
 
 fn alternation(patterns: &[String]) -> Option<Regex> {
@@ -251,7 +266,13 @@ impl RoleTable {
         }
         let mut heading = Vec::new();
         let mut text = Vec::new();
+        let mut clause = Vec::new();
         for s in &all {
+            clause.push(Rule {
+                role: s.role,
+                zh: alternation(&s.clause.0),
+                en: alternation(&s.clause.1),
+            });
             heading.push(Rule {
                 role: s.role,
                 zh: alternation(&s.heading.0),
@@ -265,7 +286,12 @@ impl RoleTable {
         }
         heading.retain(|r| r.zh.is_some() || r.en.is_some());
         text.retain(|r| r.zh.is_some() || r.en.is_some());
-        RoleTable { heading, text }
+        clause.retain(|r| r.zh.is_some() || r.en.is_some());
+        RoleTable {
+            heading,
+            text,
+            clause,
+        }
     }
 
     fn first(rules: &[Rule], lang: Lang, s: &str) -> Option<Role> {
@@ -286,6 +312,12 @@ impl RoleTable {
     /// The role a unit's own form gives it (a purpose article, a definition), if any.
     pub fn text_role(&self, lang: Lang, text: &str) -> Option<Role> {
         Self::first(&self.text, lang, strip_numbering(text.trim()))
+    }
+
+    /// The role a clause (sentence) gives the matches in it, if any: a deadline, a
+    /// procedure or a ban inside a measure article.
+    pub fn clause_role(&self, lang: Lang, clause: &str) -> Option<Role> {
+        Self::first(&self.clause, lang, clause)
     }
 
     /// The role of a unit: its own `text` (normalised), the `headings` it sits under
@@ -377,19 +409,37 @@ pub fn strip_numbering(s: &str) -> &str {
     }
 }
 
+/// Byte bounds of the sentence of `text` around byte `at` (ends at 。；;!?！？ and line
+/// breaks; in English also at a full stop before a space).
+pub fn sentence_bounds(text: &str, lang: Lang, at: usize) -> (usize, usize) {
+    bounds(text, at, |c, next| {
+        matches!(c, '。' | ';' | '；' | '!' | '?' | '！' | '？' | '\n')
+            || (lang == Lang::En && c == '.' && next.is_none_or(char::is_whitespace))
+    })
+}
+
 /// Clause ends for [`is_commitment`]: a commitment is judged within its clause.
 fn clause_bounds(text: &str, at: usize) -> (usize, usize) {
-    let is_end = |c: char| matches!(c, '。' | ';' | '；' | ',' | '，' | '!' | '?' | '\n');
-    let at = at.min(text.len());
+    bounds(text, at, |c, _| {
+        matches!(c, '。' | ';' | '；' | ',' | '，' | '!' | '?' | '\n')
+    })
+}
+
+/// Bounds of the stretch of `text` around `at` between two ends (`is_end(char, next)`).
+fn bounds(text: &str, at: usize, is_end: impl Fn(char, Option<char>) -> bool) -> (usize, usize) {
+    let at = (0..=at.min(text.len()))
+        .rev()
+        .find(|&b| text.is_char_boundary(b))
+        .unwrap_or(0);
     let start = text[..at]
         .char_indices()
         .rev()
-        .find(|&(_, c)| is_end(c))
+        .find(|&(b, c)| is_end(c, text[b + c.len_utf8()..].chars().next()))
         .map_or(0, |(b, c)| b + c.len_utf8());
     let end = text[at..]
         .char_indices()
-        .find(|&(_, c)| is_end(c))
-        .map_or(text.len(), |(b, _)| at + b);
+        .find(|&(b, c)| is_end(c, text[at + b + c.len_utf8()..].chars().next()))
+        .map_or(text.len(), |(b, c)| at + b + c.len_utf8());
     (start, end)
 }
 
