@@ -802,6 +802,43 @@ en = ["subsidy"]
     }
 
     #[test]
+    fn context_rules_and_roles_are_validated_with_lines() {
+        let ok = format!(
+            "{OK}near = {{ zh = [\"给予\"], within = 5 }}\nclause = {{ en = [\"firms\"] }}\n\
+             [[role]]\nrole = \"goals\"\nheading = {{ zh = ['^目标$'] }}\n"
+        );
+        let cb = Codebook::parse(&ok, "cb.toml").unwrap();
+        assert_eq!(cb.concepts[0].near.as_ref().unwrap().within, 5);
+        assert_eq!(cb.concepts[0].clause.as_ref().unwrap().en, ["firms"]);
+        assert_eq!(cb.roles[0].role, crate::role::Role::Goals);
+        let bad = format!(
+            "{OK}near = {{ zh = [\"给予\"], within = 0 }}\nclause = {{ zh = [\"x\"], within = 3 }}\n\
+             not_near = {{ }}\n[[role]]\nrole = \"aims\"\n[[role]]\nrole = \"goals\"\ntext = {{ zh = ['('] }}\n"
+        );
+        let msg = problems(&bad);
+        assert!(
+            msg.contains("cb.toml:16: subsidy: `near.within` must be 1 to 100"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("cb.toml:17: subsidy: `clause` takes no `within`"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("cb.toml:18: subsidy: `not_near` has no terms"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("cb.toml:20: aims: unknown role `aims`"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("cb.toml:23: goals: invalid role pattern `(`"),
+            "{msg}"
+        );
+    }
+
+    #[test]
     fn dimensions_are_validated_like_concepts() {
         let ok = format!(
             "{OK}\n[[dimension]]\nid = \"stage\"\nlabel = {{ en = \"Stage\" }}\n\

@@ -688,6 +688,95 @@ regex = ['\d+%的税率']
         assert!(cats("Regions cooperate", Lang::En).is_empty());
     }
 
+    const CONTEXT_CB: &str = r#"
+[[core]]
+id = "c"
+label = { en = "C" }
+[[category]]
+id = "parks"
+core = "c"
+label = { en = "Parks" }
+[[category]]
+id = "coop"
+core = "c"
+label = { en = "Cooperation" }
+[[category]]
+id = "fees"
+core = "c"
+label = { en = "Fees" }
+[[concept]]
+id = "built_park"
+category = "parks"
+label = { en = "Built park" }
+zh = ["园区"]
+en = ["park"]
+near = { zh = ["建设"], en = ["build"], within = 3 }
+[[concept]]
+id = "coop_gov"
+category = "coop"
+label = { en = "Cooperation among governments" }
+zh = ["协同"]
+en = ["cooperate"]
+clause = { zh = ["部门"], en = ["ministries"] }
+[[concept]]
+id = "fee_cut"
+category = "fees"
+label = { en = "Fee cut" }
+zh = ["降费"]
+en = ["fees"]
+not_near = { zh = ["允许"], en = ["permit"], within = 2 }
+"#;
+
+    fn context_cats(text: &str, lang: Lang) -> Vec<String> {
+        static C: std::sync::OnceLock<Coder> = std::sync::OnceLock::new();
+        let c =
+            C.get_or_init(|| Coder::new(Codebook::parse(CONTEXT_CB, "c.toml").unwrap()).unwrap());
+        c.code_str(text, lang)
+            .categories
+            .iter()
+            .map(|&k| c.codebook.categories[k].id.clone())
+            .collect()
+    }
+
+    #[test]
+    fn near_rules_need_a_context_term_within_the_window() {
+        assert_eq!(context_cats("加快建设园区", Lang::Zh), ["parks"]);
+        assert!(context_cats("在园区开展培训", Lang::Zh).is_empty());
+        // too far: more than three tokens between them
+        assert!(context_cats("建设工作要抓紧推进落实到每个企业和园区", Lang::Zh).is_empty());
+        assert_eq!(context_cats("They will build a park.", Lang::En), ["parks"]);
+        assert!(context_cats("The park opens on Monday.", Lang::En).is_empty());
+    }
+
+    #[test]
+    fn clause_rules_need_a_context_term_in_the_same_sentence() {
+        assert_eq!(context_cats("加强部门协同", Lang::Zh), ["coop"]);
+        assert!(context_cats("推动产业链协同。各部门要落实", Lang::Zh).is_empty());
+        assert_eq!(
+            context_cats("Ministries cooperate on data.", Lang::En),
+            ["coop"]
+        );
+        assert!(context_cats("Firms cooperate. Ministries watch.", Lang::En).is_empty());
+    }
+
+    #[test]
+    fn not_near_rules_remove_hits_close_to_a_term() {
+        assert_eq!(context_cats("实施降费政策", Lang::Zh), ["fees"]);
+        assert!(context_cats("允许降费", Lang::Zh).is_empty());
+        assert_eq!(
+            context_cats("Member States shall cut fees.", Lang::En),
+            ["fees"]
+        );
+        assert!(context_cats("Member States may permit fees.", Lang::En).is_empty());
+    }
+
+    #[test]
+    fn department_names_and_responsibility_notes_code_nothing() {
+        assert!(cats("由省减税部门负责", Lang::Zh).is_empty());
+        assert_eq!(cats("落实减税政策", Lang::Zh), ["tax"]);
+        assert!(cats("落实政策(省减税局牵头,省印度办配合)", Lang::Zh).is_empty());
+    }
+
     #[test]
     fn chinese_excludes_veto_as_substrings() {
         assert!(cats("严厉打击偷逃税行为，落实减税", Lang::Zh).is_empty());

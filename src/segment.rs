@@ -758,6 +758,34 @@ mod tests {
     const NOTICE: &str = "国务院办公厅关于支持返乡创业的意见\n国办发〔2015〕47号\n各省、自治区、直辖市人民政府，国务院各部委、各直属机构：\n　　支持返乡创业意义重大。现提出以下意见。\n一、总体要求\n（一）指导思想。坚持市场导向，强化政策扶持。\n（二）基本原则。政府引导，市场主导。\n二、主要任务\n（一）加大财政支持。对返乡创业给予补贴。\n1.落实税费减免。\n2.加强金融服务。\n国务院办公厅\n2015年6月17日\n（此件公开发布）\n";
 
     #[test]
+    fn units_know_their_heading_path_and_the_preamble() {
+        let n = normalize(NOTICE).text;
+        let segs = segment(&n, Lang::Zh, UnitMode::Auto);
+        let paths = section_paths(&n, &segs);
+        let find = |t: &str| {
+            segs.iter()
+                .position(|s| n[s.start..s.end].contains(t))
+                .unwrap()
+        };
+        assert_eq!(&*paths[find("强化政策扶持")], "一、总体要求");
+        assert_eq!(
+            &*paths[find("落实税费减免")],
+            "二、主要任务 > (一)加大财政支持"
+        );
+        assert_eq!(
+            heading_path(&n, &segs, find("加强金融服务")),
+            ["二、主要任务", "(一)加大财政支持"]
+        );
+        assert!(segs[find("意义重大")].preamble);
+        assert!(!segs[find("落实税费减免")].preamble);
+        // the table of roles reads these paths: principles under 一、 > （二）
+        let roles = crate::role::RoleTable::new(&[], true).assign_all(Lang::Zh, &n, &segs);
+        assert_eq!(roles[find("市场主导")].as_str(), "principles");
+        assert_eq!(roles[find("意义重大")].as_str(), "preamble");
+        assert_eq!(roles[find("落实税费减免")].as_str(), "measure");
+    }
+
+    #[test]
     fn chinese_outline_gives_section_item_clause_ids() {
         let units = seg(NOTICE, Lang::Zh, UnitMode::Auto);
         let ids: Vec<(&str, &str)> = units.iter().map(|u| (u.0.as_str(), u.1)).collect();

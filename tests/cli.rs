@@ -634,3 +634,74 @@ fn shared_corpus_is_coded_without_skips() {
         .iter()
         .all(|d| d["level"] != "unknown" && d["year"] != "unknown"));
 }
+
+/// Runs `evaluate --corpus ../shared/corpus` against one label file and returns the JSON.
+fn evaluate_real(shared: &Path, labels: &str, holdout: &str) -> serde_json::Value {
+    let out = bin()
+        .args(["evaluate", "--corpus"])
+        .arg(shared.join("corpus"))
+        .arg("--labeled")
+        .arg(shared.join("labeled").join(labels))
+        .args(["--holdout", holdout, "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Documents held out of the codebook revision (their labels were not read while tuning).
+const HELD_OUT: &str = "local_guangdong_2020_zhongshan_zhengwushuju,local_shanghai_2019_lingang_guanlibanfa,local_jiangxi_2012_xinyu_lvsejianzhu";
+
+// The floors are the figures reached when the test was written, less a small margin: a
+// coding change that loses validity on real text fails here. The targets (0.85)
+// are not reached yet; see the README's "Validity on real documents".
+#[test]
+fn rules_score_on_real_chinese_documents() {
+    let Some(shared) = shared() else { return };
+    let r = evaluate_real(&shared, "real_zh.tsv", HELD_OUT);
+    let all = &r["groups"]["all"];
+    let held = &r["groups"]["held_out"];
+    let f = |v: &serde_json::Value, k: &str| v[k].as_f64().unwrap();
+    eprintln!(
+        "real_zh all: P {:.3} R {:.3} F1 {:.3} none uncoded {}/{} core error {:.1}; held out F1 {:.3}",
+        f(all, "micro_precision"),
+        f(all, "micro_recall"),
+        f(all, "micro_f1"),
+        all["none_uncoded"],
+        all["none_units"],
+        f(all, "core_share_error"),
+        f(held, "micro_f1")
+    );
+    assert_eq!(
+        all["found"], 400,
+        "every labelled unit is found by its text"
+    );
+    assert!(f(all, "micro_f1") >= 0.67);
+    assert!(f(all, "micro_precision") >= 0.62);
+    assert!(f(held, "micro_f1") >= 0.55);
+    let none_uncoded = all["none_uncoded"].as_f64().unwrap() / all["none_units"].as_f64().unwrap();
+    assert!(none_uncoded >= 0.82, "none left uncoded {none_uncoded:.3}");
+    assert!(f(all, "core_share_error") <= 6.0);
+}
+
+#[test]
+fn rules_score_on_real_english_documents() {
+    let Some(shared) = shared() else { return };
+    let r = evaluate_real(&shared, "real_en.tsv", "");
+    let all = &r["groups"]["all"];
+    assert_eq!(
+        all["found"], 200,
+        "every labelled unit is found by its text"
+    );
+    let none_uncoded = all["none_uncoded"].as_f64().unwrap() / all["none_units"].as_f64().unwrap();
+    eprintln!(
+        "real_en: P {:.3} F1 {:.3} none uncoded {none_uncoded:.3}",
+        all["micro_precision"], all["micro_f1"]
+    );
+    assert!(none_uncoded >= 0.95);
+    assert!(all["micro_precision"].as_f64().unwrap() >= 0.35);
+}
