@@ -63,6 +63,7 @@ fn run(n: usize) {
         features: Some(FeatureKind::Words),
         threshold: Some(0.35),
         gap_threshold: Some(0.6),
+        withhold_threshold: Some(1.01),
         settings: TrainSettings::default(),
     };
     let t = Instant::now();
@@ -77,6 +78,7 @@ fn run(n: usize) {
     let tuned = TrainOptions {
         threshold: None,
         gap_threshold: None,
+        withhold_threshold: None,
         ..fixed.clone()
     };
     let t = Instant::now();

@@ -465,6 +465,8 @@ pub struct CorpusReport {
     pub held_out: Vec<String>,
     /// Scores per document stem.
     pub documents: BTreeMap<String, Scores>,
+    /// With cross-validation: rules, model and hybrid side by side.
+    pub cross_validated: Option<CvReport>,
 }
 
 /// Scores `matched` overall, for the tuning and held-out documents, and per document.
@@ -506,6 +508,7 @@ pub fn report(
             .into_iter()
             .map(|(k, v)| (k.to_string(), score(&v, cb, 0)))
             .collect(),
+        cross_validated: None,
     }
 }
 
@@ -605,6 +608,35 @@ pub fn render(r: &CorpusReport) -> String {
             }
         }
     }
+    if let Some(cv) = &r.cross_validated {
+        let _ = writeln!(
+            o,
+            "\nCross-validated by document ({} folds; no document in both training and test):",
+            cv.folds
+        );
+        let _ = writeln!(
+            o,
+            "{:<10} {:>8} {:>8} {:>8} {:>8} {:>16} {:>10}",
+            "coder", "micro-P", "micro-R", "micro-F1", "macro-F1", "none uncoded", "core err"
+        );
+        for (name, s) in &cv.coders {
+            let _ = writeln!(
+                o,
+                "{:<10} {:>8.3} {:>8.3} {:>8.3} {:>8.3} {:>9} {:>5.1}% {:>9.1}",
+                name,
+                s.micro_precision,
+                s.micro_recall,
+                s.micro_f1,
+                s.macro_f1,
+                format!("{}/{}", s.none_uncoded, s.none_units),
+                pct(s.none_uncoded, s.none_units),
+                s.core_share_error
+            );
+        }
+        for m in &cv.fold_models {
+            let _ = writeln!(o, "  {m}");
+        }
+    }
     let _ = writeln!(
         o,
         "\nPer document:\n{:<48} {:>5} {:>6} {:>6} {:>6} {:>12}",
@@ -640,6 +672,23 @@ pub struct CorpusEvalOptions {
     pub held_out: BTreeSet<String>,
     /// Examples of false positives and misses per category.
     pub examples: usize,
+    /// Cross-validate a classifier by document: folds and training options. Each fold's
+    /// model is trained on the labelled units of the other folds' documents and codes the
+    /// corpus in `model` and `hybrid` mode; the fold's documents are scored.
+    pub cv: Option<(usize, crate::classify::TrainOptions)>,
+}
+
+/// Rules, model and hybrid side by side, cross-validated by document.
+#[derive(Debug, Clone, Serialize)]
+pub struct CvReport {
+    /// Folds.
+    pub folds: usize,
+    /// Document stems per fold.
+    pub fold_documents: Vec<Vec<String>>,
+    /// Each fold model's feature kind and thresholds.
+    pub fold_models: Vec<String>,
+    /// Scores of all labelled units by coder: `rules`, `model`, `hybrid`.
+    pub coders: BTreeMap<String, Scores>,
 }
 
 /// Codes the corpus with `opts` (its outputs land in `opts.out`) and scores the result
@@ -690,7 +739,7 @@ pub fn evaluate_corpus(
         }
     }
     let matched = match_labels(&labels, &texts, &units);
-    Ok(report(
+    let mut r = report(
         &matched,
         cb,
         &eval.held_out,
@@ -699,7 +748,101 @@ pub fn evaluate_corpus(
             .map(|p| p.display().to_string())
             .collect(),
         eval.examples,
-    ))
+    );
+    if let Some((folds, train)) = &eval.cv {
+        let cv = cross_validate(coder, code, (&labels, &texts), &matched, *folds, train)?;
+        r.cross_validated = Some(cv);
+    }
+    Ok(r)
+}
+
+/// Trains a model per fold of documents on the other folds' labels and scores the fold's
+/// documents coded in `model` and `hybrid` mode, beside the rules.
+fn cross_validate(
+    coder: &crate::Coder,
+    code: &crate::pipeline::CodeOptions,
+    (labels, texts): (&[LabeledUnit], &HashMap<String, String>),
+    rules: &[Matched],
+    folds: usize,
+    train: &crate::classify::TrainOptions,
+) -> Result<CvReport> {
+    use crate::classify::{Classifier, Labeled, Mode};
+    let docs: Vec<String> = labels
+        .iter()
+        .map(|l| l.stem.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if folds < 2 || docs.len() < folds {
+        return Err(Error::Usage(format!(
+            "cross-validation by document needs at least 2 folds and a document per fold ({} documents, {folds} folds)",
+            docs.len()
+        )));
+    }
+    // Documents dealt to folds in sorted order: deterministic, no document in two folds.
+    let fold_of: HashMap<&str, usize> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.as_str(), i % folds))
+        .collect();
+    let mut by_mode: BTreeMap<&str, Vec<Matched>> = BTreeMap::new();
+    let mut fold_models = Vec::new();
+    for f in 0..folds {
+        let data: Vec<Labeled> = labels
+            .iter()
+            .filter(|l| fold_of[l.stem.as_str()] != f)
+            .map(|l| Labeled {
+                text: l.text.clone(),
+                labels: l.labels.clone(),
+            })
+            .collect();
+        let clf = std::sync::Arc::new(Classifier::train(&data, coder, train)?);
+        let m = &clf.model;
+        fold_models.push(format!(
+            "fold {}: {:?}, threshold {:.2}, gap {:.2}, withhold {:.2}",
+            f + 1,
+            m.features,
+            m.threshold,
+            m.gap_threshold,
+            m.withhold_threshold
+        ));
+        let in_fold: Vec<LabeledUnit> = labels
+            .iter()
+            .filter(|l| fold_of[l.stem.as_str()] == f)
+            .cloned()
+            .collect();
+        for (name, mode) in [("model", Mode::Model), ("hybrid", Mode::Hybrid)] {
+            let mut opts = code.clone();
+            opts.out = code.out.join(format!("cv-{}-{name}", f + 1));
+            opts.force = true;
+            opts.model = Some((clf.clone(), mode));
+            crate::pipeline::run(coder, &opts)?;
+            let units = read_units(&opts.out.join("units.csv"), &coder.codebook)?;
+            by_mode
+                .entry(name)
+                .or_default()
+                .extend(match_labels(&in_fold, texts, &units));
+        }
+    }
+    let all = |m: &[Matched]| score(&m.iter().collect::<Vec<_>>(), &coder.codebook, 0);
+    let mut coders = BTreeMap::new();
+    coders.insert("rules".to_string(), all(rules));
+    for (name, m) in &by_mode {
+        coders.insert(name.to_string(), all(m));
+    }
+    Ok(CvReport {
+        folds,
+        fold_documents: (0..folds)
+            .map(|f| {
+                docs.iter()
+                    .filter(|d| fold_of[d.as_str()] == f)
+                    .cloned()
+                    .collect()
+            })
+            .collect(),
+        fold_models,
+        coders,
+    })
 }
 
 #[cfg(test)]

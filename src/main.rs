@@ -83,10 +83,14 @@ struct ModelArgs {
     #[arg(long)]
     threshold: Option<f32>,
     /// Probability from which the model fills units the rules leave uncoded in hybrid mode
-    /// (default: tuned by cross-validation; above 1 = never). With --features and both
-    /// thresholds given, training skips cross-validation.
+    /// (default: tuned by cross-validation; above 1 = never). With --features and all
+    /// three thresholds given, training skips cross-validation.
     #[arg(long)]
     gap_threshold: Option<f32>,
+    /// Probability of `none` from which hybrid mode withholds the rules' codes of a unit
+    /// (default: tuned by cross-validation with the gap threshold; above 1 = never).
+    #[arg(long)]
+    withhold_threshold: Option<f32>,
     /// L2 penalty.
     #[arg(long, default_value_t = 0.1)]
     l2: f32,
@@ -138,6 +142,10 @@ struct EvaluateArgs {
     /// With --corpus: examples of false positives and misses per category.
     #[arg(long, default_value_t = 3)]
     examples: usize,
+    /// With --corpus: also cross-validate a classifier by document in this many folds
+    /// (rules, model and hybrid side by side; trains one model per fold).
+    #[arg(long, value_name = "FOLDS")]
+    cv: Option<usize>,
 }
 
 #[derive(Args)]
@@ -527,6 +535,7 @@ fn model_setup(a: &ModelArgs) -> Result<(Coder, policy_coder::classify::TrainOpt
             features: a.features,
             threshold: a.threshold,
             gap_threshold: a.gap_threshold,
+            withhold_threshold: a.withhold_threshold,
             settings,
         },
     ))
@@ -568,7 +577,7 @@ fn evaluate(args: EvaluateArgs) -> Result<u8> {
     }
     let (coder, train) = model_setup(&args.model)?;
     if let Some(corpus) = &args.corpus {
-        return evaluate_corpus(&args, corpus, &coder);
+        return evaluate_corpus(&args, corpus, &coder, train);
     }
     let data = read_labeled(&args.model.labeled, &coder)?;
     let report = evaluate(
@@ -588,7 +597,12 @@ fn evaluate(args: EvaluateArgs) -> Result<u8> {
     Ok(EXIT_OK)
 }
 
-fn evaluate_corpus(args: &EvaluateArgs, corpus: &std::path::Path, coder: &Coder) -> Result<u8> {
+fn evaluate_corpus(
+    args: &EvaluateArgs,
+    corpus: &std::path::Path,
+    coder: &Coder,
+    train: policy_coder::classify::TrainOptions,
+) -> Result<u8> {
     use policy_coder::corpus_eval::{self, CorpusEvalOptions};
     let temporary = args.out.is_none();
     let out = args.out.clone().unwrap_or_else(|| {
@@ -600,6 +614,7 @@ fn evaluate_corpus(args: &EvaluateArgs, corpus: &std::path::Path, coder: &Coder)
         labeled: args.model.labeled.clone(),
         held_out: args.holdout.iter().map(|s| s.trim().to_string()).collect(),
         examples: args.examples,
+        cv: args.cv.map(|k| (k, train)),
     };
     let result = corpus_eval::evaluate_corpus(coder, &opts, &eval);
     if temporary {

@@ -463,6 +463,15 @@ fn apply_model(
         .collect::<Vec<_>>()
         .join(";");
     u.category_idx = idx;
+    if source == "withheld" {
+        // The rules' evidence stays in the row, in the withheld column, marked by source.
+        if !u.withheld.is_empty() && !u.evidence.is_empty() {
+            u.withheld.push(';');
+        }
+        let evidence = std::mem::take(&mut u.evidence);
+        u.withheld.push_str(&evidence);
+        u.concepts.clear();
+    }
     u.extra.push(source.to_string());
     u.extra.push(format!("{confidence:.3}"));
     let low = source == "model" && confidence < REVIEW_CONFIDENCE;

@@ -14,7 +14,7 @@
 
 use crate::lang::Lang;
 use crate::segment::{Kind, Segment};
-use regex::Regex;
+use regex::{Regex, RegexSet};
 use serde::Deserialize;
 use std::sync::OnceLock;
 
@@ -229,32 +229,52 @@ pub fn default_specs() -> Vec<RoleSpec> {
     specs
 }
 
-#[derive(Debug)]
-struct Rule {
-    role: Role,
-    zh: Option<Regex>,
-    en: Option<Regex>,
+/// Patterns of one kind (heading, text or clause) per language in one set each, with the
+/// role of every pattern: one pass over a string finds the first rule that matches.
+#[derive(Debug, Default)]
+struct Rules {
+    zh: Option<(RegexSet, Vec<Role>)>,
+    en: Option<(RegexSet, Vec<Role>)>,
 }
 
-/// Role rules compiled once: heading rules and own-text rules, per language.
+impl Rules {
+    fn build(specs: &[RoleSpec], pick: impl Fn(&RoleSpec) -> &(Vec<String>, Vec<String>)) -> Rules {
+        let set = |lang: usize| {
+            let (patterns, roles): (Vec<&str>, Vec<Role>) = specs
+                .iter()
+                .flat_map(|s| {
+                    let p = pick(s);
+                    let list = if lang == 0 { &p.0 } else { &p.1 };
+                    list.iter().map(move |x| (x.as_str(), s.role))
+                })
+                .unzip();
+            // Every pattern was validated alone; a set of valid patterns compiles.
+            (!patterns.is_empty())
+                .then(|| RegexSet::new(patterns).ok().map(|set| (set, roles)))
+                .flatten()
+        };
+        Rules {
+            zh: set(0),
+            en: set(1),
+        }
+    }
+
+    /// The role of the first pattern (in table order) that matches `s`.
+    fn first(&self, lang: Lang, s: &str) -> Option<Role> {
+        let (set, roles) = match lang {
+            Lang::Zh => self.zh.as_ref(),
+            Lang::En => self.en.as_ref(),
+        }?;
+        set.matches(s).iter().next().map(|i| roles[i])
+    }
+}
+
+/// Role rules compiled once: heading rules, own-text rules and clause rules, per language.
 #[derive(Debug)]
 pub struct RoleTable {
-    heading: Vec<Rule>,
-    text: Vec<Rule>,
-    clause: Vec<Rule>,
-}
-
-fn alternation(patterns: &[String]) -> Option<Regex> {
-    if patterns.is_empty() {
-        return None;
-    }
-    let joined = patterns
-        .iter()
-        .map(|p| format!("(?:{p})"))
-        .collect::<Vec<_>>()
-        .join("|");
-    // Each pattern was validated alone; their alternation compiles too.
-    Regex::new(&joined).ok()
+    heading: Rules,
+    text: Rules,
+    clause: Rules,
 }
 
 impl RoleTable {
@@ -264,60 +284,27 @@ impl RoleTable {
         if defaults {
             all.extend(default_specs());
         }
-        let mut heading = Vec::new();
-        let mut text = Vec::new();
-        let mut clause = Vec::new();
-        for s in &all {
-            clause.push(Rule {
-                role: s.role,
-                zh: alternation(&s.clause.0),
-                en: alternation(&s.clause.1),
-            });
-            heading.push(Rule {
-                role: s.role,
-                zh: alternation(&s.heading.0),
-                en: alternation(&s.heading.1),
-            });
-            text.push(Rule {
-                role: s.role,
-                zh: alternation(&s.text.0),
-                en: alternation(&s.text.1),
-            });
-        }
-        heading.retain(|r| r.zh.is_some() || r.en.is_some());
-        text.retain(|r| r.zh.is_some() || r.en.is_some());
-        clause.retain(|r| r.zh.is_some() || r.en.is_some());
         RoleTable {
-            heading,
-            text,
-            clause,
+            heading: Rules::build(&all, |s| &s.heading),
+            text: Rules::build(&all, |s| &s.text),
+            clause: Rules::build(&all, |s| &s.clause),
         }
-    }
-
-    fn first(rules: &[Rule], lang: Lang, s: &str) -> Option<Role> {
-        rules.iter().find_map(|r| {
-            let re = match lang {
-                Lang::Zh => r.zh.as_ref(),
-                Lang::En => r.en.as_ref(),
-            }?;
-            re.is_match(s).then_some(r.role)
-        })
     }
 
     /// The role a heading line gives the units under it, if any.
     pub fn heading_role(&self, lang: Lang, heading: &str) -> Option<Role> {
-        Self::first(&self.heading, lang, &heading_key(heading, lang))
+        self.heading.first(lang, &heading_key(heading, lang))
     }
 
     /// The role a unit's own form gives it (a purpose article, a definition), if any.
     pub fn text_role(&self, lang: Lang, text: &str) -> Option<Role> {
-        Self::first(&self.text, lang, strip_numbering(text.trim()))
+        self.text.first(lang, strip_numbering(text.trim()))
     }
 
     /// The role a clause (sentence) gives the matches in it, if any: a deadline, a
     /// procedure or a ban inside a measure article.
     pub fn clause_role(&self, lang: Lang, clause: &str) -> Option<Role> {
-        Self::first(&self.clause, lang, clause)
+        self.clause.first(lang, clause)
     }
 
     /// The role of a unit: its own `text` (normalised), the `headings` it sits under

@@ -195,8 +195,11 @@ pub struct TrainOptions {
     /// Threshold; `None` = tuned by cross-validation.
     pub threshold: Option<f32>,
     /// Gap-filling threshold of the hybrid; `None` = tuned by cross-validation. When
-    /// features and both thresholds are given, no cross-validation runs.
+    /// features and all three thresholds are given, no cross-validation runs.
     pub gap_threshold: Option<f32>,
+    /// Probability of `none` from which the hybrid withholds rule codes; `None` = tuned by
+    /// cross-validation together with the gap threshold.
+    pub withhold_threshold: Option<f32>,
     /// Settings.
     pub settings: TrainSettings,
 }
@@ -227,6 +230,10 @@ pub struct Model {
     /// Threshold for filling units the rules leave uncoded (hybrid mode), tuned by the
     /// out-of-fold micro-F1 of the hybrid; above 1 means the model never fills gaps.
     pub gap_threshold: f32,
+    /// Probability of `none` from which the hybrid withholds the rules' codes of a unit
+    /// (the evidence stays, marked); above 1 means never (models written before it).
+    #[serde(default = "never")]
+    pub withhold_threshold: f32,
     /// Class labels (including `none`).
     pub labels: Vec<String>,
     /// Word block vocabulary.
@@ -243,6 +250,10 @@ pub struct Model {
     pub intercept: Vec<f32>,
     /// Training clauses.
     pub n_train: usize,
+}
+
+fn never() -> f32 {
+    1.01
 }
 
 /// How `code` uses a model.
@@ -290,6 +301,8 @@ pub struct Prediction {
     pub none: f32,
     /// Categories confident enough to fill a unit the rules leave uncoded.
     pub gap: Vec<(String, f32)>,
+    /// `none` is probable enough to withhold the rules' codes (hybrid).
+    pub withhold: bool,
 }
 
 fn rule_names(coder: &Coder) -> Vec<String> {
@@ -350,8 +363,10 @@ impl Classifier {
         // (out-of-fold micro-F1, feature kind, threshold, out-of-fold probabilities)
         let mut best: Option<(f32, FeatureKind, f32, Vec<ClassProbs>)> = None;
         let folds = opts.settings.tuning_folds.min(min_class_count(&labels));
-        let fixed =
-            opts.features.is_some() && opts.threshold.is_some() && opts.gap_threshold.is_some();
+        let fixed = opts.features.is_some()
+            && opts.threshold.is_some()
+            && opts.gap_threshold.is_some()
+            && opts.withhold_threshold.is_some();
         if folds >= 2 && !fixed {
             let assignment =
                 stratified_folds(&labels, folds, opts.settings.seed).map_err(Error::Usage)?;
@@ -375,26 +390,32 @@ impl Classifier {
                 }
             }
         }
-        let (kind, threshold, gap_threshold) = match best {
+        let (kind, threshold, gap_threshold, withhold_threshold) = match best {
             Some((_, kind, thr, oof)) => {
                 let rules: Vec<Vec<String>> = data
                     .iter()
                     .map(|l| rule_labels(l, opts.target, coder))
                     .collect();
-                let gap = opts
-                    .gap_threshold
-                    .unwrap_or_else(|| best_gap_threshold(&oof, &labels, &rules));
-                (kind, thr, gap)
+                let (gap, withhold) = best_hybrid_thresholds(
+                    &oof,
+                    &labels,
+                    &rules,
+                    opts.gap_threshold,
+                    opts.withhold_threshold,
+                );
+                (kind, thr, gap, withhold)
             }
             None => (
                 kinds[0],
                 opts.threshold.unwrap_or(0.35),
                 opts.gap_threshold.unwrap_or(1.01),
+                opts.withhold_threshold.unwrap_or(1.01),
             ),
         };
         let mut model = fit(data, &labels, coder, kind, opts.target, &opts.settings)?;
         model.threshold = threshold;
         model.gap_threshold = gap_threshold;
+        model.withhold_threshold = withhold_threshold;
         model.tuning = tuning;
         Classifier::new(model)
     }
@@ -527,6 +548,7 @@ impl Classifier {
             categories,
             none,
             gap,
+            withhold: none >= m.withhold_threshold,
         }
     }
 }
@@ -644,6 +666,7 @@ fn fit(
         tuning: BTreeMap::new(),
         threshold: 0.35,
         gap_threshold: 1.01,
+        withhold_threshold: 1.01,
         labels: class_labels.clone(),
         words,
         subwords,
@@ -787,45 +810,62 @@ fn rule_labels(l: &Labeled, target: Target, coder: &Coder) -> Vec<String> {
     set.into_iter().collect()
 }
 
-/// The gap-filling threshold that maximises the hybrid's out-of-fold micro-F1; ties go to
-/// the higher threshold (the model fills fewer gaps).
-fn best_gap_threshold(
+/// The hybrid's thresholds that maximise its out-of-fold micro-F1: the gap-filling
+/// threshold (the model codes a unit the rules leave uncoded) and the withholding threshold
+/// (the model's `none` probability from which the rules' codes are withheld). Given values
+/// are kept; ties go to the higher thresholds (the model changes fewer units).
+fn best_hybrid_thresholds(
     probs: &[BTreeMap<String, f32>],
     gold: &[Vec<String>],
     rules: &[Vec<String>],
-) -> f32 {
-    let mut best = (1.01f32, -1.0f32);
-    for step in (6..=21).rev() {
-        let t = if step == 21 { 1.01 } else { step as f32 * 0.05 };
-        let (mut tp, mut fp, mut fn_) = (0.0f32, 0.0f32, 0.0f32);
-        for ((p, g), r) in probs.iter().zip(gold).zip(rules) {
-            let pred: BTreeSet<&str> = if r.is_empty() {
-                p.iter()
-                    .filter(|(l, v)| *l != NONE && **v >= t)
-                    .map(|(l, _)| l.as_str())
-                    .collect()
-            } else {
-                r.iter().map(String::as_str).collect()
-            };
-            let gold: BTreeSet<&str> = g
-                .iter()
-                .map(String::as_str)
-                .filter(|l| *l != NONE)
-                .collect();
-            tp += pred.intersection(&gold).count() as f32;
-            fp += pred.difference(&gold).count() as f32;
-            fn_ += gold.difference(&pred).count() as f32;
+    gap: Option<f32>,
+    withhold: Option<f32>,
+) -> (f32, f32) {
+    let grid = |given: Option<f32>| -> Vec<f32> {
+        match given {
+            Some(t) => vec![t],
+            None => (6..=21)
+                .rev()
+                .map(|step| if step == 21 { 1.01 } else { step as f32 * 0.05 })
+                .collect(),
         }
-        let f1 = if tp == 0.0 {
-            0.0
-        } else {
-            2.0 * tp / (2.0 * tp + fp + fn_)
-        };
-        if f1 > best.1 + 1e-6 {
-            best = (t, f1);
+    };
+    let mut best = (1.01f32, 1.01f32, -1.0f32);
+    for &w in &grid(withhold) {
+        for &t in &grid(gap) {
+            let (mut tp, mut fp, mut fn_) = (0.0f32, 0.0f32, 0.0f32);
+            for ((p, g), r) in probs.iter().zip(gold).zip(rules) {
+                let none = p.get(NONE).copied().unwrap_or(0.0);
+                let pred: BTreeSet<&str> = if r.is_empty() {
+                    p.iter()
+                        .filter(|(l, v)| *l != NONE && **v >= t)
+                        .map(|(l, _)| l.as_str())
+                        .collect()
+                } else if none >= w {
+                    BTreeSet::new()
+                } else {
+                    r.iter().map(String::as_str).collect()
+                };
+                let gold: BTreeSet<&str> = g
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|l| *l != NONE)
+                    .collect();
+                tp += pred.intersection(&gold).count() as f32;
+                fp += pred.difference(&gold).count() as f32;
+                fn_ += gold.difference(&pred).count() as f32;
+            }
+            let f1 = if tp == 0.0 {
+                0.0
+            } else {
+                2.0 * tp / (2.0 * tp + fp + fn_)
+            };
+            if f1 > best.2 + 1e-6 {
+                best = (t, w, f1);
+            }
         }
     }
-    best.0
+    (best.0, best.1)
 }
 
 fn best_threshold(probs: &[BTreeMap<String, f32>], gold: &[Vec<String>]) -> (f32, f32) {
@@ -853,14 +893,22 @@ pub struct Decision {
     pub disagree: bool,
 }
 
-/// Combines rule categories with a prediction: rule matches are always kept (they carry
-/// evidence); the model adds categories only where the rules found none; a unit where the
-/// model's categories differ from the rules' is flagged.
+/// Combines rule categories with a prediction: rule matches are kept (they carry evidence)
+/// unless the model judges the unit `none` with a probability at or above the model's
+/// withholding threshold (`withheld`); the model adds categories only where the rules found
+/// none; a unit where the model's categories differ from the rules' is flagged.
 pub fn hybrid(rule: &[String], pred: &Prediction) -> Decision {
     let model: BTreeSet<&str> = pred.categories.iter().map(|c| c.0.as_str()).collect();
     let rules: BTreeSet<&str> = rule.iter().map(String::as_str).collect();
     let prob = |c: &str| pred.categories.iter().find(|x| x.0 == c).map(|x| x.1);
-    if !rules.is_empty() {
+    if !rules.is_empty() && pred.withhold {
+        Decision {
+            categories: Vec::new(),
+            source: "withheld",
+            confidence: pred.none,
+            disagree: true,
+        }
+    } else if !rules.is_empty() {
         let agree = rules.iter().filter(|c| model.contains(*c)).count();
         Decision {
             categories: rule.to_vec(),
@@ -926,6 +974,7 @@ mod tests {
             features: Some(kind),
             threshold: None,
             gap_threshold: None,
+            withhold_threshold: None,
             settings: TrainSettings::default(),
         }
     }
@@ -1013,14 +1062,25 @@ mod tests {
     }
 
     #[test]
-    fn hybrid_never_drops_a_rule_match() {
+    fn hybrid_keeps_rule_matches_unless_the_model_withholds_them() {
         let cats = vec![("tax_fee_reduction".to_string(), 0.9)];
         let pred = Prediction {
             probs: vec![],
             categories: cats.clone(),
             none: 0.05,
             gap: cats,
+            withhold: false,
         };
+        let sure_none = Prediction {
+            categories: vec![],
+            none: 0.95,
+            gap: vec![],
+            withhold: true,
+            probs: vec![],
+        };
+        let d = hybrid(&["fiscal_support".to_string()], &sure_none);
+        assert_eq!((d.categories.len(), d.source), (0, "withheld"));
+        assert_eq!(hybrid(&[], &sure_none).source, "none");
         let d = hybrid(&["fiscal_support".to_string()], &pred);
         assert_eq!(d.categories, ["fiscal_support"]);
         assert!(d.disagree);
