@@ -55,10 +55,12 @@ pub enum Role {
     FinalProvisions,
     /// Parenthetical notes of who leads and who helps (R3).
     Responsibility,
+    /// A short label heading without a verb (智能化制造。, 补助方向。): names no measure (R36).
+    Label,
 }
 
 /// Every role, in output order.
-pub const ALL: [Role; 15] = [
+pub const ALL: [Role; 16] = [
     Role::Measure,
     Role::Preamble,
     Role::GuidingThought,
@@ -74,6 +76,7 @@ pub const ALL: [Role; 15] = [
     Role::Liability,
     Role::FinalProvisions,
     Role::Responsibility,
+    Role::Label,
 ];
 
 impl Role {
@@ -95,6 +98,7 @@ impl Role {
             Role::Liability => "liability",
             Role::FinalProvisions => "final_provisions",
             Role::Responsibility => "responsibility",
+            Role::Label => "label",
         }
     }
 
@@ -318,6 +322,7 @@ impl RoleTable {
         own.into_iter()
             .chain(headings.iter().rev().copied())
             .find_map(|h| self.heading_role(lang, h))
+            .or_else(|| is_label(lang, text).then_some(Role::Label))
             .unwrap_or(if preamble {
                 Role::Preamble
             } else {
@@ -346,6 +351,7 @@ impl RoleTable {
             roles.push(
                 self.text_role(lang, t)
                     .or(heading)
+                    .or_else(|| is_label(lang, t).then_some(Role::Label))
                     .unwrap_or(if seg.preamble {
                         Role::Preamble
                     } else {
@@ -355,6 +361,29 @@ impl RoleTable {
         }
         roles
     }
+}
+
+/// Verbs that make a short line a measure (建设智能工厂。) rather than a label (智能化制造。).
+const MEASURE_VERBS: &[&str] = &[
+    "建设", "建立", "建成", "推动", "推进", "推广", "支持", "鼓励", "培育", "加快", "加强", "加大",
+    "实施", "开展", "完善", "打造", "提升", "促进", "落实", "设立", "引导", "深化", "强化", "优化",
+    "组织", "提供", "构建", "扩大", "创建", "发展", "健全", "给予", "降低", "减免", "简化", "放宽",
+    "实行", "举办", "引进", "培训", "发布", "开放", "保障", "规范", "推行", "争创", "搭建", "做好",
+];
+
+/// A short Chinese line without a clause mark or a verb of action: a label heading such
+/// as 智能化制造。 or 补助方向：, which names no measure (R36).
+fn is_label(lang: Lang, text: &str) -> bool {
+    if lang != Lang::Zh {
+        return false;
+    }
+    let body = strip_numbering(text.trim())
+        .trim_end_matches(['。', ':', '：', '.'])
+        .trim();
+    let n = body.chars().count();
+    (1..=12).contains(&n)
+        && !body.contains([',', '，', ';', '；', '。', '、'])
+        && !MEASURE_VERBS.iter().any(|v| body.contains(v))
 }
 
 /// The inline title of a numbered item ("（二）基本原则。坚持…" → "基本原则"), when short.
@@ -638,6 +667,18 @@ mod tests {
         assert!(is_commitment(t, 0));
         assert!(!is_commitment("完善扶持政策,优化创业服务", 0));
         assert!(!is_commitment("加强试点示范", 0));
+    }
+
+    #[test]
+    fn short_labels_without_a_verb_name_no_measure() {
+        assert_eq!(zh("智能化制造。", &["二、重点任务"]), "label");
+        assert_eq!(zh("补助方向:", &["二、重点任务"]), "label");
+        assert_eq!(
+            zh("建设智能工厂和数字化车间。", &["二、重点任务"]),
+            "measure"
+        );
+        assert_eq!(zh("推广创新型应用案例。", &["二、重点任务"]), "measure");
+        assert_eq!(en("Heat pumps.", &[]), "measure");
     }
 
     #[test]

@@ -680,12 +680,12 @@ fn rules_score_on_real_chinese_documents() {
         all["found"], 400,
         "every labelled unit is found by its text"
     );
-    assert!(f(all, "micro_f1") >= 0.67);
-    assert!(f(all, "micro_precision") >= 0.62);
-    assert!(f(held, "micro_f1") >= 0.55);
+    assert!(f(all, "micro_f1") >= 0.70);
+    assert!(f(all, "micro_precision") >= 0.68);
+    assert!(f(held, "micro_f1") >= 0.58);
     let none_uncoded = all["none_uncoded"].as_f64().unwrap() / all["none_units"].as_f64().unwrap();
-    assert!(none_uncoded >= 0.82, "none left uncoded {none_uncoded:.3}");
-    assert!(f(all, "core_share_error") <= 6.0);
+    assert!(none_uncoded >= 0.86, "none left uncoded {none_uncoded:.3}");
+    assert!(f(all, "core_share_error") <= 5.5);
 }
 
 #[test]
@@ -702,6 +702,6 @@ fn rules_score_on_real_english_documents() {
         "real_en: P {:.3} F1 {:.3} none uncoded {none_uncoded:.3}",
         all["micro_precision"], all["micro_f1"]
     );
-    assert!(none_uncoded >= 0.95);
-    assert!(all["micro_precision"].as_f64().unwrap() >= 0.35);
+    assert!(none_uncoded >= 0.97);
+    assert!(all["micro_precision"].as_f64().unwrap() >= 0.50);
 }
