@@ -60,25 +60,12 @@ pub fn read_labeled_units(path: &Path, cb: &Codebook) -> Result<Vec<LabeledUnit>
         if raw.is_empty() {
             continue; // not coded by the coder: not a label
         }
-        let labels: BTreeSet<String> = raw
-            .split(';')
-            .map(str::trim)
-            .filter(|s| !s.is_empty() && *s != "none")
-            .map(String::from)
-            .collect();
-        let unknown: Vec<&str> = labels
-            .iter()
-            .map(String::as_str)
-            .filter(|l| cb.category_index(l).is_none())
-            .collect();
-        if !unknown.is_empty() {
-            return Err(Error::csv(
-                &sheet.path,
-                *line,
-                "categories",
-                format!("labels not in the codebook: {}", unknown.join(", ")),
-            ));
-        }
+        let labels = crate::classify::parse_labels(
+            raw,
+            |l| cb.category_index(l).is_some(),
+            &sheet.path,
+            *line,
+        )?;
         out.push(LabeledUnit {
             stem: stem.to_string(),
             id: id.clone(),
@@ -512,6 +499,25 @@ pub fn report(
     }
 }
 
+/// The score columns of a table row: micro P/R/F1, macro F1, none left uncoded, core error.
+fn scores_line(s: &Scores) -> String {
+    let share = if s.none_units == 0 {
+        0.0
+    } else {
+        100.0 * s.none_uncoded as f64 / s.none_units as f64
+    };
+    format!(
+        "{:>8.3} {:>8.3} {:>8.3} {:>8.3} {:>9} {:>5.1}% {:>9.1}",
+        s.micro_precision,
+        s.micro_recall,
+        s.micro_f1,
+        s.macro_f1,
+        format!("{}/{}", s.none_uncoded, s.none_units),
+        share,
+        s.core_share_error
+    )
+}
+
 /// The report as text tables.
 pub fn render(r: &CorpusReport) -> String {
     let mut o = String::new();
@@ -520,13 +526,6 @@ pub fn render(r: &CorpusReport) -> String {
         "Evaluation on real documents against {}",
         r.labels.join(", ")
     );
-    let pct = |a: usize, b: usize| {
-        if b == 0 {
-            0.0
-        } else {
-            100.0 * a as f64 / b as f64
-        }
-    };
     let _ = writeln!(
         o,
         "\n{:<10} {:>6} {:>6} {:>8} {:>8} {:>8} {:>8} {:>16} {:>10}",
@@ -543,17 +542,11 @@ pub fn render(r: &CorpusReport) -> String {
     for (name, s) in &r.groups {
         let _ = writeln!(
             o,
-            "{:<10} {:>6} {:>6} {:>8.3} {:>8.3} {:>8.3} {:>8.3} {:>9} {:>5.1}% {:>9.1}",
+            "{:<10} {:>6} {:>6} {}",
             name,
             s.units,
             s.found,
-            s.micro_precision,
-            s.micro_recall,
-            s.micro_f1,
-            s.macro_f1,
-            format!("{}/{}", s.none_uncoded, s.none_units),
-            pct(s.none_uncoded, s.none_units),
-            s.core_share_error
+            scores_line(s)
         );
     }
     if !r.held_out.is_empty() {
@@ -620,18 +613,7 @@ pub fn render(r: &CorpusReport) -> String {
             "coder", "micro-P", "micro-R", "micro-F1", "macro-F1", "none uncoded", "core err"
         );
         for (name, s) in &cv.coders {
-            let _ = writeln!(
-                o,
-                "{:<10} {:>8.3} {:>8.3} {:>8.3} {:>8.3} {:>9} {:>5.1}% {:>9.1}",
-                name,
-                s.micro_precision,
-                s.micro_recall,
-                s.micro_f1,
-                s.macro_f1,
-                format!("{}/{}", s.none_uncoded, s.none_units),
-                pct(s.none_uncoded, s.none_units),
-                s.core_share_error
-            );
+            let _ = writeln!(o, "{:<10} {}", name, scores_line(s));
         }
         for m in &cv.fold_models {
             let _ = writeln!(o, "  {m}");

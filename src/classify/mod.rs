@@ -93,25 +93,7 @@ pub fn read_labeled(paths: &[PathBuf], coder: &Coder) -> Result<Vec<Labeled>> {
             if raw.is_empty() {
                 continue; // an uncoded row is not a training example
             }
-            let labels: BTreeSet<String> = raw
-                .split(';')
-                .map(str::trim)
-                .filter(|s| !s.is_empty() && *s != NONE)
-                .map(String::from)
-                .collect();
-            let unknown: Vec<&str> = labels
-                .iter()
-                .map(String::as_str)
-                .filter(|l| !known.contains(l))
-                .collect();
-            if !unknown.is_empty() {
-                return Err(Error::csv(
-                    &sheet.path,
-                    *line,
-                    "categories",
-                    format!("labels not in the codebook: {}", unknown.join(", ")),
-                ));
-            }
+            let labels = parse_labels(raw, |l| known.contains(l), &sheet.path, *line)?;
             out.push(Labeled {
                 text: row[text_col].clone(),
                 labels,
@@ -124,6 +106,37 @@ pub fn read_labeled(paths: &[PathBuf], coder: &Coder) -> Result<Vec<Labeled>> {
         ));
     }
     Ok(out)
+}
+
+/// The category ids of a label cell (`;`-separated; `none` and empty pieces dropped);
+/// ids that `known` rejects are an error naming the file and line.
+pub(crate) fn parse_labels(
+    raw: &str,
+    known: impl Fn(&str) -> bool,
+    path: &str,
+    line: usize,
+) -> Result<BTreeSet<String>> {
+    let labels: BTreeSet<String> = raw
+        .split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty() && *s != NONE)
+        .map(String::from)
+        .collect();
+    let unknown: Vec<&str> = labels
+        .iter()
+        .map(String::as_str)
+        .filter(|l| !known(l))
+        .collect();
+    if unknown.is_empty() {
+        Ok(labels)
+    } else {
+        Err(Error::csv(
+            path,
+            line,
+            "categories",
+            format!("labels not in the codebook: {}", unknown.join(", ")),
+        ))
+    }
 }
 
 /// Labels of a clause at the target level (`none` when empty).
