@@ -16,6 +16,7 @@ pub mod coder;
 pub mod corpus_eval;
 pub mod csv_row;
 pub mod decode;
+pub mod document;
 pub mod error;
 pub mod exchange;
 pub mod html;
