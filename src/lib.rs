@@ -9,6 +9,7 @@
 
 pub mod aggregate;
 pub mod agree;
+pub mod audit;
 pub mod charts;
 pub mod classify;
 pub mod codebook;
@@ -21,6 +22,7 @@ pub mod error;
 pub mod exchange;
 pub mod html;
 pub mod keywords;
+pub mod kwic;
 pub mod lang;
 pub mod metadata;
 pub mod normalize;
