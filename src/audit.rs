@@ -602,9 +602,9 @@ pub fn render_text(r: &AuditReport) -> String {
                 l.role,
                 l.status.as_str(),
                 e.label.map(|v| format!(" {v}")).unwrap_or_default(),
-                l.left,
+                l.left.trim_end(),
                 l.keyword,
-                l.right
+                l.right.trim_start()
             );
         }
     }

@@ -306,17 +306,21 @@ pub fn render_text(lines: &[KwicLine]) -> String {
     let mut o = String::new();
     let head = |l: &KwicLine| format!("{} {} {} {}", l.file, l.unit_id, l.role, l.status.as_str());
     let hw = lines.iter().map(|l| width(&head(l))).max().unwrap_or(0);
-    let lw = lines.iter().map(|l| width(&l.left)).max().unwrap_or(0);
+    let lw = lines
+        .iter()
+        .map(|l| width(l.left.trim_end()))
+        .max()
+        .unwrap_or(0);
     for l in lines {
         let h = head(l);
+        let left = l.left.trim_end();
         let _ = writeln!(
             o,
-            "{h}{} | {}{} | {} | {}",
+            "{h}{} | {}{left} | {} | {}",
             " ".repeat(hw - width(&h)),
-            " ".repeat(lw - width(&l.left)),
-            l.left,
+            " ".repeat(lw - width(left)),
             l.keyword,
-            l.right
+            l.right.trim_start()
         );
     }
     o

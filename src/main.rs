@@ -827,6 +827,11 @@ fn kwic(args: KwicArgs) -> Result<u8> {
     };
     let mut lines = kwic::kwic(&coder, &corpus.documents, &opts);
     let total = lines.len();
+    let files = lines
+        .iter()
+        .map(|l| l.file.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
     if let Some(max) = args.max {
         lines.truncate(max);
     }
@@ -838,11 +843,9 @@ fn kwic(args: KwicArgs) -> Result<u8> {
         }
     );
     let searched = corpus.documents.iter().filter(|d| d.lang == lang).count();
-    let files: std::collections::BTreeSet<&str> = lines.iter().map(|l| l.file.as_str()).collect();
     eprintln!(
-        "{total} matches of `{}` in {} of {searched} {} documents{}",
+        "{total} matches of `{}` in {files} of {searched} {} documents{}",
         args.term,
-        files.len(),
         lang.as_str(),
         if lines.len() < total {
             format!(" ({} shown)", lines.len())
