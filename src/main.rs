@@ -776,6 +776,18 @@ fn agree(args: AgreeArgs) -> Result<u8> {
     Ok(EXIT_OK)
 }
 
+/// Writes `text` to standard output; a reader that stops early (`| head`) is not an error.
+fn emit(text: &str) -> Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(anyhow::Error::new(e).context("cannot write to standard output"))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Lists the files `kwic` or `audit` could not read; the exit code says whether there were any.
 fn report_unread(skipped: &[(String, String)]) -> u8 {
     for (file, reason) in skipped {
@@ -835,13 +847,10 @@ fn kwic(args: KwicArgs) -> Result<u8> {
     if let Some(max) = args.max {
         lines.truncate(max);
     }
-    print!(
-        "{}",
-        match args.format.as_str() {
-            "csv" => kwic::render_csv(&lines),
-            _ => kwic::render_text(&lines),
-        }
-    );
+    emit(&match args.format.as_str() {
+        "csv" => kwic::render_csv(&lines),
+        _ => kwic::render_text(&lines),
+    })?;
     let searched = corpus.documents.iter().filter(|d| d.lang == lang).count();
     eprintln!(
         "{total} matches of `{}` in {files} of {searched} {} documents{}",
@@ -888,11 +897,11 @@ fn audit(args: AuditArgs) -> Result<u8> {
             min_units: args.min_units,
         },
     );
-    match args.format.as_str() {
-        "json" => println!("{}", serde_json::to_string_pretty(&report)?),
-        "csv" => print!("{}", audit::render_csv(&report)),
-        _ => print!("{}", audit::render_text(&report)),
-    }
+    emit(&match args.format.as_str() {
+        "json" => serde_json::to_string_pretty(&report)? + "\n",
+        "csv" => audit::render_csv(&report),
+        _ => audit::render_text(&report),
+    })?;
     Ok(report_unread(&corpus.skipped))
 }
 
