@@ -122,6 +122,8 @@ pub struct AuditReport {
     pub skipped: Vec<(String, String)>,
     /// Label files.
     pub labels: Vec<String>,
+    /// Document stems whose labels were left unread (held out of tuning).
+    pub held_out: Vec<String>,
     /// Labelled units.
     pub labelled_units: usize,
     /// Of which found in the documents by their text.
@@ -452,6 +454,7 @@ pub fn audit(
             .sum(),
         skipped: corpus.skipped.clone(),
         labels: label_files,
+        held_out: Vec::new(),
         labelled_units: labels.len(),
         labelled_found,
         terms_total: index.terms.len(),
@@ -528,6 +531,9 @@ pub fn render_text(r: &AuditReport) -> String {
             r.labelled_units,
             r.labelled_found
         );
+        if !r.held_out.is_empty() {
+            let _ = writeln!(o, "Labels held out (not read): {}", r.held_out.join(", "));
+        }
         let _ = writeln!(
             o,
             "Worst first: most coded matches the labels call wrong, then lowest precision, then most matches in non-measure roles."

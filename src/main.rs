@@ -370,6 +370,9 @@ struct AuditArgs {
     /// Hand-coded units (`id` = `<file stem>#<unit id>`, `categories`, `text`): precision per term.
     #[arg(long, value_name = "FILE", num_args = 1..)]
     labeled: Vec<PathBuf>,
+    /// With --labeled: document stems whose labels are not used (held out of tuning; comma-separated).
+    #[arg(long, value_name = "STEMS", value_delimiter = ',')]
+    holdout: Vec<String>,
     /// KWIC lines per term.
     #[arg(long, value_name = "N", default_value_t = 3)]
     kwic: usize,
@@ -424,7 +427,7 @@ enum CodebookCommand {
     },
     /// Audit every term on a corpus: units matched, roles, what the coder did, precision against labels.
     #[command(
-        after_help = "Examples:\n  policy-coder codebook audit corpus-samples\n  policy-coder codebook audit corpus/ --labeled hand_coded.tsv --kwic 5\n  policy-coder codebook audit corpus/ --codebook my.toml --format csv --min-units 3 > audit.csv\n\nPer term of every concept: body units and matches, matches coded, withheld by their unit's (or clause's) role,\nremoved by a rule (context rules, department names, notes of who leads), the share of matches in\neach role and outside `measure`, and with --labeled the precision of its coded matches (a match is\ncorrect when the labelled unit containing it carries the concept's category), of all its matches\n(prec. all), and the correct matches withheld or removed (lost). Worst terms first."
+        after_help = "Examples:\n  policy-coder codebook audit corpus-samples\n  policy-coder codebook audit corpus/ --labeled hand_coded.tsv --kwic 5\n  policy-coder codebook audit corpus/ --labeled hand_coded.tsv --holdout doc_a,doc_b\n  policy-coder codebook audit corpus/ --codebook my.toml --format csv --min-units 3 > audit.csv\n\nPer term of every concept: body units and matches, matches coded, withheld by their unit's (or clause's) role,\nremoved by a rule (context rules, department names, notes of who leads), the share of matches in\neach role and outside `measure`, and with --labeled the precision of its coded matches (a match is\ncorrect when the labelled unit containing it carries the concept's category), of all its matches\n(prec. all), and the correct matches withheld or removed (lost). Worst terms first.\n--holdout leaves the labels of some documents unread, to test a revised codebook on them later."
     )]
     Audit(AuditArgs),
 }
@@ -878,12 +881,14 @@ fn audit(args: AuditArgs) -> Result<u8> {
             &coder.codebook,
         )?);
     }
+    let holdout: std::collections::BTreeSet<&str> = args.holdout.iter().map(|s| s.trim()).collect();
+    labels.retain(|l| !holdout.contains(l.stem.as_str()));
     let corpus = policy_coder::document::read_corpus(
         &coder,
         &args.corpus.paths,
         &args.corpus.read_options(),
     )?;
-    let report = audit::audit(
+    let mut report = audit::audit(
         &coder,
         &corpus,
         &labels,
@@ -897,6 +902,7 @@ fn audit(args: AuditArgs) -> Result<u8> {
             min_units: args.min_units,
         },
     );
+    report.held_out = holdout.iter().map(|s| s.to_string()).collect();
     emit(&match args.format.as_str() {
         "json" => serde_json::to_string_pretty(&report)? + "\n",
         "csv" => audit::render_csv(&report),

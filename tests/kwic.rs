@@ -242,6 +242,18 @@ fn audit_scores_terms_against_labels_worst_first() {
         "{text}"
     );
     assert!(text.contains("创业补贴 (zh)"), "{text}");
+    // held-out documents' labels are not read
+    let a = bin()
+        .args(["codebook", "audit"])
+        .arg(&c)
+        .arg("--labeled")
+        .arg(&labels)
+        .args(["--holdout", "a_zh", "--format", "json"])
+        .assert()
+        .code(0);
+    let r: serde_json::Value = serde_json::from_str(&stdout(&a)).unwrap();
+    assert_eq!(r["labelled_units"].as_u64(), Some(0));
+    assert_eq!(r["held_out"][0], "a_zh");
     // --min-units leaves out terms seen in fewer units
     let a = bin()
         .args(["codebook", "audit"])
