@@ -6,7 +6,9 @@
 //! to every codebook term), whole stemmed words in English (`=word`: the exact form).
 //! Each match says what `code` would do with it: `coded`, `withheld` (a unit whose role
 //! holds no instrument, or a clause that sets a deadline, a procedure or a ban), `removed` (a rule of the coder: a department's name, a note of who
-//! leads) or `boilerplate` (a title or heading, out of the shares). Context is cut from the
+//! leads) or `boilerplate` (a title or heading, out of the shares). The status is that of
+//! the term as a concept of its own, without context rules; `codes` names the codebook's
+//! concepts that `code` codes over the same text, after their own rules. Context is cut from the
 //! original text around the match: characters for Chinese, words for English; offsets are
 //! the characters of the original text, as evidence in `units.csv` gives them.
 
@@ -74,6 +76,8 @@ pub struct KwicLine {
     pub keyword: String,
     /// Text after the match.
     pub right: String,
+    /// Concepts of the codebook that `code` codes at the match (`;`-joined; kwic only).
+    pub codes: String,
 }
 
 /// What to show.
@@ -237,6 +241,7 @@ pub fn line(
         left: collapse(left),
         keyword: collapse(&text[sb..eb]),
         right: collapse(right),
+        codes: String::new(),
     }
 }
 
@@ -264,10 +269,26 @@ pub fn kwic(coder: &Coder, documents: &[Document], opts: &KwicOptions) -> Vec<Kw
                 if opts.role.is_some_and(|r| r != u.role) {
                     continue;
                 }
-                for (h, status) in unit_matches(coder, doc, u, &mut buf) {
+                let matches = unit_matches(coder, doc, u, &mut buf);
+                for (h, status) in &matches {
                     if h.concept == concept {
                         let span = doc.original_span(u, h.start, h.end);
-                        lines.push(line(doc, u, span, status, opts.window));
+                        let mut l = line(doc, u, span, *status, opts.window);
+                        // The codebook's own concepts coded over the same text.
+                        let mut codes: Vec<&str> = matches
+                            .iter()
+                            .filter(|(g, st)| {
+                                g.concept != concept
+                                    && *st == Status::Coded
+                                    && g.start < h.end
+                                    && h.start < g.end
+                            })
+                            .map(|(g, _)| coder.codebook.concepts[g.concept].id.as_str())
+                            .collect();
+                        codes.sort_unstable();
+                        codes.dedup();
+                        l.codes = codes.join(";");
+                        lines.push(l);
                     }
                 }
             }
@@ -304,7 +325,20 @@ pub fn width(s: &str) -> usize {
 /// right-aligned so the matches line up.
 pub fn render_text(lines: &[KwicLine]) -> String {
     let mut o = String::new();
-    let head = |l: &KwicLine| format!("{} {} {} {}", l.file, l.unit_id, l.role, l.status.as_str());
+    let head = |l: &KwicLine| {
+        let codes = if l.codes.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", l.codes)
+        };
+        format!(
+            "{} {} {} {}{codes}",
+            l.file,
+            l.unit_id,
+            l.role,
+            l.status.as_str()
+        )
+    };
     let hw = lines.iter().map(|l| width(&head(l))).max().unwrap_or(0);
     let lw = lines
         .iter()
@@ -327,8 +361,9 @@ pub fn render_text(lines: &[KwicLine]) -> String {
 }
 
 /// CSV columns of [`render_csv`].
-pub const CSV_COLUMNS: [&str; 10] = [
+pub const CSV_COLUMNS: [&str; 11] = [
     "file", "unit_id", "role", "section", "status", "start", "end", "left", "match", "right",
+    "codes",
 ];
 
 /// Lines as CSV with [`CSV_COLUMNS`].
@@ -347,6 +382,7 @@ pub fn render_csv(lines: &[KwicLine]) -> String {
             &l.left,
             &l.keyword,
             &l.right,
+            &l.codes,
         ]);
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
@@ -442,6 +478,9 @@ mod tests {
         );
         assert_eq!(measure.len(), 1);
         assert_eq!(measure[0].role, "measure");
+        // the codebook's own concept for the term codes the measure, not the principle
+        assert!(!lines[1].codes.is_empty(), "{lines:?}");
+        assert!(lines[0].codes.is_empty(), "{lines:?}");
     }
 
     #[test]
@@ -463,6 +502,7 @@ mod tests {
             left: left.into(),
             keyword: "补贴".into(),
             right: "x".into(),
+            codes: String::new(),
         };
         let t = render_text(&[l("给予"), l("对返乡人员给予")]);
         let cols: Vec<usize> = t
@@ -471,6 +511,6 @@ mod tests {
             .collect();
         assert_eq!(cols[0], cols[1], "{t}");
         assert!(render_csv(&[l("a")])
-            .starts_with("file,unit_id,role,section,status,start,end,left,match,right\n"));
+            .starts_with("file,unit_id,role,section,status,start,end,left,match,right,codes\n"));
     }
 }
