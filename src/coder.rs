@@ -320,6 +320,33 @@ impl Coder {
     /// Excludes and context rules act within the hit's clause (sentence) or token window,
     /// not the whole unit: a veto two sentences away does not remove a true hit.
     pub fn code(&self, text: &str, lang: Lang, buf: &mut TokenStream) -> UnitCodes {
+        self.code_inner(text, lang, buf, None)
+    }
+
+    /// Codes one unit like [`Coder::code`] and also returns the term matches that rules
+    /// removed: context rules (exclude, near, not near, clause), department names (财政 in
+    /// 财政部门) and notes of who leads (R3). For auditing a codebook; sorted, distinct.
+    pub fn code_traced(
+        &self,
+        text: &str,
+        lang: Lang,
+        buf: &mut TokenStream,
+    ) -> (UnitCodes, Vec<Hit>) {
+        let mut raw = Vec::new();
+        let codes = self.code_inner(text, lang, buf, Some(&mut raw));
+        raw.sort();
+        raw.dedup();
+        raw.retain(|h| h.concept < self.codebook.concepts.len() && !codes.hits.contains(h));
+        (codes, raw)
+    }
+
+    fn code_inner(
+        &self,
+        text: &str,
+        lang: Lang,
+        buf: &mut TokenStream,
+        mut raw: Option<&mut Vec<Hit>>,
+    ) -> UnitCodes {
         let mut hits = Vec::new();
         let mut context: Vec<ContextMatch> = Vec::new();
         self.tokenizer.tokenize(text, lang, buf);
@@ -337,6 +364,9 @@ impl Coder {
                 &mut context,
             );
         }
+        if let Some(raw) = raw.as_deref_mut() {
+            raw.extend_from_slice(&hits);
+        }
         if lang == Lang::Zh {
             // A term that is the stem of a department's name (财政 in 财政部门, 人力资源
             // 社会保障 in …局) names the body, not the instrument.
@@ -350,6 +380,7 @@ impl Coder {
                 }
             }
         }
+        let before_regexes = hits.len();
         for (concept, re) in &self.regexes {
             for m in re.find_iter(text) {
                 if m.start() < m.end() {
@@ -379,6 +410,9 @@ impl Coder {
                         }),
                 );
             }
+        }
+        if let Some(raw) = raw {
+            raw.extend_from_slice(&hits[before_regexes..]);
         }
         if hits.iter().any(|h| need(h).any) {
             self.apply_context(text, lang, buf, &mut hits, &mut context);

@@ -9,6 +9,7 @@
 
 pub mod aggregate;
 pub mod agree;
+pub mod audit;
 pub mod charts;
 pub mod classify;
 pub mod codebook;
@@ -16,10 +17,12 @@ pub mod coder;
 pub mod corpus_eval;
 pub mod csv_row;
 pub mod decode;
+pub mod document;
 pub mod error;
 pub mod exchange;
 pub mod html;
 pub mod keywords;
+pub mod kwic;
 pub mod lang;
 pub mod metadata;
 pub mod normalize;

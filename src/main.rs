@@ -40,7 +40,12 @@ enum Command {
         after_help = "Examples:\n  policy-coder keywords corpus-samples --by level --top 30\n  policy-coder keywords corpus/ --by region --stopwords my_stopwords.txt --out kw/\n\nWords are jieba words (Chinese) and lower-case words (English) of body units, after the built-in\nstop-word lists (data/stopwords_zh.txt, data/stopwords_en.txt); single characters and numbers are\nleft out unless --keep-short. Keyness: log-likelihood G² against the other group (or the rest).\n\nExit codes: 0 success; 1 error; 2 finished but some files were skipped."
     )]
     Keywords(KeywordsArgs),
-    /// Check or show a codebook.
+    /// Keyword in context: every match of a term, with the text around it and what `code` does with it.
+    #[command(
+        after_help = "Examples:\n  policy-coder kwic 创业补贴 corpus-samples\n  policy-coder kwic 财政 corpus/ --window 20 --role measure --max 50\n  policy-coder kwic subsidy corpus-samples/en --format csv > subsidy.csv\n\nThe term is matched as a codebook term: whole jieba words in Chinese (the term is added to the\ndictionary beside the codebook's terms), stemmed words in English (`=word`: the exact form).\nContext: characters (Chinese) or words (English) of the original text on each side; start and end\nare character offsets in the original text, as evidence in units.csv. Status: coded, withheld (a\nunit whose role holds no instrument, or a clause setting a deadline, procedure or ban), removed (a department's name, a note of who leads) or\nboilerplate (titles, headings)."
+    )]
+    Kwic(KwicArgs),
+    /// Check, show, export, import or audit a codebook.
     #[command(subcommand)]
     Codebook(CodebookCommand),
     /// Draw a random (optionally stratified) sample of units into a coding sheet for a second coder.
@@ -304,6 +309,81 @@ struct KeywordsArgs {
     out: Option<PathBuf>,
 }
 
+/// Which documents to read and how to cut them: shared by `kwic` and `codebook audit`.
+#[derive(Args)]
+struct CorpusArgs {
+    /// Files or folders of documents (.txt, .md, .docx, .pdf, .html), searched recursively.
+    #[arg(value_name = "PATH", required = true)]
+    paths: Vec<PathBuf>,
+    /// Codebook file (TOML, quanteda YAML, LIWC .dic; default: the built-in codebook).
+    #[arg(long, value_name = "FILE")]
+    codebook: Option<PathBuf>,
+    /// Unit of analysis: auto, article, sentence (as for `code`).
+    #[arg(long, value_name = "UNIT", default_value = "auto")]
+    unit: UnitMode,
+    /// Leave out files matching this glob (relative to the input folder); repeatable.
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Skip files larger than this many bytes (suffixes KB, MB, GB allowed).
+    #[arg(long, value_name = "SIZE", default_value = "50MB", value_parser = parse_size)]
+    max_file_size: u64,
+    /// Context on each side of a match: characters (Chinese) or words (English).
+    #[arg(long, value_name = "N", default_value_t = policy_coder::kwic::DEFAULT_WINDOW)]
+    window: usize,
+}
+
+impl CorpusArgs {
+    fn read_options(&self) -> policy_coder::document::ReadOptions {
+        policy_coder::document::ReadOptions {
+            exclude: self.exclude.clone(),
+            max_file_size: self.max_file_size,
+            unit_mode: self.unit,
+        }
+    }
+}
+
+#[derive(Args)]
+struct KwicArgs {
+    /// The term: Chinese or English as in a codebook (`=word` for the exact English form).
+    #[arg(value_name = "TERM")]
+    term: String,
+    #[command(flatten)]
+    corpus: CorpusArgs,
+    /// Language of the term and of the documents searched (default: Chinese when the term has Han characters).
+    #[arg(long, value_name = "LANG")]
+    lang: Option<String>,
+    /// Only units of this role (measure, preamble, guiding_thought, principles, goals, …).
+    #[arg(long, value_name = "ROLE")]
+    role: Option<String>,
+    /// Output: text or csv.
+    #[arg(long, default_value = "text")]
+    format: String,
+    /// Show at most N matches (in file and position order).
+    #[arg(long, value_name = "N")]
+    max: Option<usize>,
+}
+
+#[derive(Args)]
+struct AuditArgs {
+    #[command(flatten)]
+    corpus: CorpusArgs,
+    /// Hand-coded units (`id` = `<file stem>#<unit id>`, `categories`, `text`): precision per term.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    labeled: Vec<PathBuf>,
+    /// With --labeled: document stems whose labels are not used (held out of tuning; comma-separated).
+    #[arg(long, value_name = "STEMS", value_delimiter = ',')]
+    holdout: Vec<String>,
+    /// KWIC lines per term.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    kwic: usize,
+    /// Output: text, csv (one row per term) or json.
+    #[arg(long, default_value = "text")]
+    format: String,
+    /// Report terms matched in at least N body units.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    min_units: usize,
+}
+
 #[derive(Subcommand)]
 enum CodebookCommand {
     /// Validate a codebook; errors name the line and id.
@@ -345,6 +425,11 @@ enum CodebookCommand {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Audit every term on a corpus: units matched, roles, what the coder did, precision against labels.
+    #[command(
+        after_help = "Examples:\n  policy-coder codebook audit corpus-samples\n  policy-coder codebook audit corpus/ --labeled hand_coded.tsv --kwic 5\n  policy-coder codebook audit corpus/ --labeled hand_coded.tsv --holdout doc_a,doc_b\n  policy-coder codebook audit corpus/ --codebook my.toml --format csv --min-units 3 > audit.csv\n\nPer term of every concept: body units and matches, matches coded, withheld by their unit's (or clause's) role,\nremoved by a rule (context rules, department names, notes of who leads), the share of matches in\neach role and outside `measure`, and with --labeled the precision of its coded matches (a match is\ncorrect when the labelled unit containing it carries the concept's category), of all its matches\n(prec. all), and the correct matches withheld or removed (lost). Worst terms first.\n--holdout leaves the labels of some documents unread, to test a revised codebook on them later."
+    )]
+    Audit(AuditArgs),
 }
 
 fn write_out(out: Option<&PathBuf>, text: &str) -> Result<()> {
@@ -694,6 +779,138 @@ fn agree(args: AgreeArgs) -> Result<u8> {
     Ok(EXIT_OK)
 }
 
+/// Writes `text` to standard output; a reader that stops early (`| head`) is not an error.
+fn emit(text: &str) -> Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(anyhow::Error::new(e).context("cannot write to standard output"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Lists the files `kwic` or `audit` could not read; the exit code says whether there were any.
+fn report_unread(skipped: &[(String, String)]) -> u8 {
+    for (file, reason) in skipped {
+        eprintln!("skipped {file}: {reason}");
+    }
+    if skipped.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_SKIPPED
+    }
+}
+
+fn kwic(args: KwicArgs) -> Result<u8> {
+    use policy_coder::kwic::{self, KwicOptions};
+    use policy_coder::lang::Lang;
+    if !matches!(args.format.as_str(), "text" | "csv") {
+        anyhow::bail!("--format {}: expected text or csv", args.format);
+    }
+    let lang = match args.lang.as_deref() {
+        None => kwic::term_lang(&args.term),
+        Some("zh") => Lang::Zh,
+        Some("en") => Lang::En,
+        Some(other) => anyhow::bail!("--lang {other}: expected zh or en"),
+    };
+    let role = match args.role.as_deref() {
+        None => None,
+        Some(r) => Some(policy_coder::role::Role::parse(r).ok_or_else(|| {
+            anyhow::anyhow!(
+                "--role {r}: expected one of {}",
+                policy_coder::role::ALL
+                    .iter()
+                    .map(|r| r.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })?),
+    };
+    let codebook = load_codebook(args.corpus.codebook.as_ref())?;
+    let coder = kwic::term_coder(&codebook, &args.term, lang)?;
+    let corpus = policy_coder::document::read_corpus(
+        &coder,
+        &args.corpus.paths,
+        &args.corpus.read_options(),
+    )?;
+    let opts = KwicOptions {
+        window: args.corpus.window,
+        role,
+        max: None,
+    };
+    let mut lines = kwic::kwic(&coder, &corpus.documents, &opts);
+    let total = lines.len();
+    let files = lines
+        .iter()
+        .map(|l| l.file.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    if let Some(max) = args.max {
+        lines.truncate(max);
+    }
+    emit(&match args.format.as_str() {
+        "csv" => kwic::render_csv(&lines),
+        _ => kwic::render_text(&lines),
+    })?;
+    let searched = corpus.documents.iter().filter(|d| d.lang == lang).count();
+    eprintln!(
+        "{total} matches of `{}` in {files} of {searched} {} documents{}",
+        args.term,
+        lang.as_str(),
+        if lines.len() < total {
+            format!(" ({} shown)", lines.len())
+        } else {
+            String::new()
+        }
+    );
+    Ok(report_unread(&corpus.skipped))
+}
+
+fn audit(args: AuditArgs) -> Result<u8> {
+    use policy_coder::audit::{self, AuditOptions};
+    if !matches!(args.format.as_str(), "text" | "csv" | "json") {
+        anyhow::bail!("--format {}: expected text, csv or json", args.format);
+    }
+    let coder = Coder::new(load_codebook(args.corpus.codebook.as_ref())?)?;
+    let mut labels = Vec::new();
+    for path in &args.labeled {
+        labels.extend(policy_coder::corpus_eval::read_labeled_units(
+            path,
+            &coder.codebook,
+        )?);
+    }
+    let holdout: std::collections::BTreeSet<&str> = args.holdout.iter().map(|s| s.trim()).collect();
+    labels.retain(|l| !holdout.contains(l.stem.as_str()));
+    let corpus = policy_coder::document::read_corpus(
+        &coder,
+        &args.corpus.paths,
+        &args.corpus.read_options(),
+    )?;
+    let mut report = audit::audit(
+        &coder,
+        &corpus,
+        &labels,
+        args.labeled
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
+        &AuditOptions {
+            examples: args.kwic,
+            window: args.corpus.window,
+            min_units: args.min_units,
+        },
+    );
+    report.held_out = holdout.iter().map(|s| s.to_string()).collect();
+    emit(&match args.format.as_str() {
+        "json" => serde_json::to_string_pretty(&report)? + "\n",
+        "csv" => audit::render_csv(&report),
+        _ => audit::render_text(&report),
+    })?;
+    Ok(report_unread(&corpus.skipped))
+}
+
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Code(args) => code(args),
@@ -702,6 +919,8 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Train(args) => train(args),
         Command::Evaluate(args) => evaluate(args),
         Command::Agree(args) => agree(args),
+        Command::Kwic(args) => kwic(args),
+        Command::Codebook(CodebookCommand::Audit(args)) => audit(args),
         Command::Codebook(CodebookCommand::Check { file }) => {
             let cb = policy_coder::exchange::load_any(&file)?;
             let terms: usize = cb

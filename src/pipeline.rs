@@ -771,12 +771,10 @@ fn fill_meta(record: &mut DocRecord, meta: &DocMeta) {
     record.metadata_sources = meta.origins_string();
 }
 
-/// Builds a unit row; `(file, keys)` are its document's, shared by its units; `span` maps a
-/// hit's byte range in the unit's normalised text to original (char start, char end, text).
 /// Splits a unit's codes by its role: units in roles that hold no instrument keep only
 /// the hits in a quantified commitment to create one (R2, where the role allows it); the
 /// other hits are returned, to be shown as withheld. Boilerplate is coded for the record.
-fn gate_by_role(
+pub fn gate_by_role(
     coder: &Coder,
     codes: UnitCodes,
     (role, kind): (Role, Kind),
@@ -818,6 +816,8 @@ fn gate_by_role(
     (coder.summarize(all), withheld)
 }
 
+/// Builds a unit row; `(file, keys)` are its document's, shared by its units; `span` maps a
+/// hit's byte range in the unit's normalised text to original (char start, char end, text).
 fn unit_record<'t>(
     coder: &Coder,
     (codes, withheld): (UnitCodes, &[crate::coder::Hit]),
