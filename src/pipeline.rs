@@ -760,6 +760,10 @@ fn fill_meta(record: &mut DocRecord, meta: &DocMeta) {
     record.doc_number = meta.doc_number.clone();
     record.date = meta.date.clone();
     record.metadata_sources = meta.origins_string();
+    record.metadata_confidence = meta.confidence_string();
+    record.metadata_candidates = meta.candidates_string();
+    record.source_url = meta.source_url.clone();
+    record.pkulaw_id = meta.pkulaw_id.clone();
 }
 
 /// Builds a unit row; `(file, keys)` are its document's, shared by its units; `span` maps a

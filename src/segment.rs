@@ -388,9 +388,38 @@ fn boilerplate_kind(line: &str, lang: Lang, near_date: bool) -> Option<Kind> {
             return Some(Kind::Note);
         }
     }
-    if (line.ends_with(':') || line.ends_with('：'))
-        && line.chars().count() <= 120
-        && !line.contains('。')
+    if is_addressee(line) {
+        return Some(Kind::Addressee);
+    }
+    None
+}
+
+/// True for an addressee line: 各省、自治区、直辖市人民政府，国务院各部委、各直属机构：, a
+/// list of provincial departments by kind, 中国人民银行上海总部，各分行…：, or "To the
+/// people's governments of all provinces…:". It ends in a colon and names bodies; a
+/// long list of them is still one addressee line (up to 300 characters).
+pub fn is_addressee(line: &str) -> bool {
+    let line = line.trim();
+    if !(line.ends_with(':') || line.ends_with('：')) || line.contains('。') {
+        return false;
+    }
+    let n = line.chars().count();
+    if line.starts_with("To the ") || line.starts_with("To all ") {
+        let lower = line.to_lowercase();
+        return n <= 300
+            && !line.contains(". ")
+            && [
+                "government",
+                "provinces",
+                "ministries",
+                "departments",
+                "member states",
+            ]
+            .iter()
+            .any(|k| lower.contains(k));
+    }
+    let listed = line.contains(['、', '，', ',']);
+    (n <= 120 || (listed && n <= 300))
         && [
             "人民政府",
             "各",
@@ -401,13 +430,12 @@ fn boilerplate_kind(line: &str, lang: Lang, near_date: bool) -> Option<Kind> {
             "局",
             "机构",
             "直属",
+            "总部",
+            "分行",
+            "兵团",
         ]
         .iter()
         .any(|k| line.contains(k))
-    {
-        return Some(Kind::Addressee);
-    }
-    None
 }
 
 /// `line` without the white space and closing brackets at its end.
