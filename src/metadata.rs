@@ -826,6 +826,75 @@ fn read_header(text: &str) -> Header {
     h
 }
 
+/// Comparable form of a title line: without white space, brackets' width or dash kind
+/// (PKULaw repeats the title with full-width brackets and another dash).
+fn title_key(l: &str) -> String {
+    l.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '（' => '(',
+            '）' => ')',
+            '—' | '－' | '–' => '-',
+            c => c,
+        })
+        .collect()
+}
+
+/// Byte ranges of the lines at the top of a document that are metadata rather than text:
+/// a database export's lines (【法宝引证码】…, 原文链接：…, an address) and a title line that
+/// repeats the one before it. They are read into `pkulaw_id`, `source_url` and `title`,
+/// and are no units of analysis.
+pub fn metadata_lines(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    let mut seen = 0;
+    let mut last_title: Option<String> = None;
+    for raw in text.split_inclusive('\n') {
+        let start = pos;
+        pos += raw.len();
+        let l = raw.trim();
+        if l.is_empty() {
+            continue;
+        }
+        seen += 1;
+        if seen > 8 {
+            break;
+        }
+        let lead = raw.len() - raw.trim_start().len();
+        let range = start + lead..start + lead + l.len();
+        if is_database_line(l) {
+            out.push(range);
+            continue;
+        }
+        let key = title_key(l);
+        if last_title.as_ref() == Some(&key) {
+            out.push(range);
+            continue;
+        }
+        // Only the first line after the database lines can be the title that repeats.
+        if last_title.is_some() || l.contains('。') {
+            break;
+        }
+        last_title = Some(key);
+    }
+    out
+}
+
+/// `text` with [`metadata_lines`] blanked out (spaces of the same byte length), so that
+/// segmentation skips them while every offset stays valid.
+pub fn without_metadata_lines(text: &str) -> std::borrow::Cow<'_, str> {
+    let ranges = metadata_lines(text);
+    if ranges.is_empty() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut bytes = text.as_bytes().to_vec();
+    for r in ranges {
+        bytes[r].fill(b' ');
+    }
+    // Whole lines were replaced by ASCII spaces: still UTF-8.
+    std::borrow::Cow::Owned(String::from_utf8(bytes).unwrap_or_else(|_| text.to_string()))
+}
+
 /// A place that names an issuer, a title's issuing body or a document number's prefix.
 fn place_of(s: &str) -> Option<&'static Province> {
     province::find_in_text(s).or_else(|| county::issuing_county(s).map(|(_, p)| p))
@@ -1082,6 +1151,27 @@ pub fn infer(
             prov.push(Clue::new(pr.id, source));
         }
     };
+    let (tl, tp) = title_clues(&meta.title);
+    let mut place = number_place(&meta.doc_number, text);
+    // A central number under a local issuer is a document it passes on or cites
+    // (国办发〔2015〕47号 under 汤阴县人民政府…), not its own.
+    let issuer_read = !header.issuer.is_empty() || !m.issuer.is_empty();
+    let own_level = match issuer_read {
+        true => issuer_clues(&meta.issuer).0.or(tl),
+        false => tl,
+    };
+    if place == NumberPlace::Central
+        && meta.origins.get("doc_number") == Some(&Origin::Text)
+        && own_level == Some(Level::Local)
+    {
+        meta.doc_number.clear();
+        meta.origins.remove("doc_number");
+        if !issuer_read {
+            meta.issuer.clear();
+            meta.origins.remove("issuer");
+        }
+        place = NumberPlace::Unknown { local: false };
+    }
     let (il, ip) = issuer_clues(&meta.issuer);
     push(il, ip, "issuer", &mut level, &mut prov);
     push(
@@ -1093,10 +1183,9 @@ pub fn infer(
     );
     // A title whose issuer was read from it is no second witness.
     if !(header.issuer_from == "title" && meta.origins.get("issuer") == Some(&Origin::Text)) {
-        let (tl, tp) = title_clues(&meta.title);
         push(tl, tp, "title", &mut level, &mut prov);
     }
-    match number_place(&meta.doc_number, text) {
+    match place {
         NumberPlace::Central => level.push(Clue::new("central", "doc_number")),
         NumberPlace::Province(pr) => push(
             Some(Level::Local),
@@ -1348,6 +1437,219 @@ mod tests {
             (m.issuer.as_str(), m.province.map(|p| p.id), m.level),
             ("四川省人民政府", Some("sichuan"), Level::Local)
         );
+    }
+
+    /// The value and sources of every clue for `field`, for assertions.
+    fn clues(m: &DocMeta, field: &str) -> Vec<(String, &'static str)> {
+        m.clues[field]
+            .iter()
+            .map(|c| (c.value.clone(), c.source))
+            .collect()
+    }
+
+    #[test]
+    fn an_addressee_first_line_is_no_title_and_no_province() {
+        // A list of provincial departments by kind, naming the Xinjiang corps.
+        let text = "各省、自治区、直辖市及新疆生产建设兵团发展改革委、财政厅（局）、人力资源社会保障厅（局）：\n　　为做好返乡创业工作，现就有关事项通知如下。\n一、加大支持力度。\n";
+        let m = infer_text(text, "a.txt");
+        assert_eq!(m.title, "");
+        assert_eq!((m.level, m.province), (Level::Central, None));
+        assert_eq!(m.province_id(), "national");
+        assert_eq!(clues(&m, "level"), [("central".to_string(), "addressee")]);
+        // The central bank's head office in Shanghai and its branches.
+        let text = "中国人民银行上海总部，各分行、营业管理部，各省会（首府）城市中心支行，各副省级城市中心支行：\n　　现将有关事项通知如下。\n";
+        let m = infer_text(text, "b.txt");
+        assert_eq!(
+            (m.level, m.province, m.title.as_str()),
+            (Level::Central, None, "")
+        );
+        // All provinces, then the State Council's ministries.
+        let text = "关于进一步做好返乡创业工作的意见\n各省、自治区、直辖市人民政府，国务院各部委、各直属机构：\n　　现提出以下意见。\n";
+        let m = infer_text(text, "c.txt");
+        assert_eq!(m.title, "关于进一步做好返乡创业工作的意见");
+        assert_eq!(m.level, Level::Central);
+    }
+
+    #[test]
+    fn local_addressees_and_self_references_say_local() {
+        let text = "关于做好返乡创业工作的通知\n各市人民政府，省政府各部门：\n　　现就有关事项通知如下。\n";
+        let m = infer_text(text, "a.txt");
+        assert_eq!((m.level, m.province), (Level::Local, None));
+        assert_eq!(m.province_id(), "unknown");
+        let text =
+            "关于做好返乡创业工作的通知\n　　经省政府同意，结合我省实际，现就有关事项通知如下。\n";
+        let m = infer_text(text, "b.txt");
+        assert_eq!(m.level, Level::Local);
+        assert_eq!(
+            clues(&m, "level"),
+            [("local".to_string(), "self_reference")]
+        );
+        for own in ["我市", "我县", "本省"] {
+            let m = infer_text(
+                &format!("关于X的通知\n　　{own}将加大支持力度。\n"),
+                "c.txt",
+            );
+            assert_eq!(m.level, Level::Local, "{own}");
+        }
+        // 资本市场 holds 本市 but speaks of no city.
+        let m = infer_text("关于X的通知\n　　支持企业进入资本市场。\n", "d.txt");
+        assert_eq!(m.level, Level::Unknown);
+    }
+
+    #[test]
+    fn county_issuers_and_their_number_prefixes() {
+        let text = "方城县人民政府办公室关于印发方城县返乡创业扶持办法的通知\n方政办〔2017〕47号\n各乡镇人民政府，县政府各部门：\n　　现将办法印发给你们，请认真贯彻执行。\n方城县人民政府办公室\n2017年6月5日\n";
+        let m = infer_text(text, "a.txt");
+        assert_eq!(
+            (m.level, m.province.map(|p| p.id), m.year),
+            (Level::Local, Some("henan"), Some(2017))
+        );
+        assert_eq!(m.issuer, "方城县人民政府办公室");
+        assert_eq!(m.confidence("province"), Some(Confidence::High));
+        // Only the number and a mention of the county: 方 is 方城县 here, not 方正县.
+        let text = "关于做好返乡创业工作的通知\n方政办〔2018〕3号\n　　为支持方城县返乡人员创业，现就有关事项通知如下。\n";
+        let m = infer_text(text, "b.txt");
+        assert_eq!(m.province.map(|p| p.id), Some("henan"));
+        assert_eq!(clues(&m, "province"), [("henan".to_string(), "doc_number")]);
+        // Both 方城县 and 方正县 named: the number decides nothing, both are listed.
+        let text =
+            "关于做好返乡创业工作的通知\n方政办〔2018〕3号\n　　方城县与方正县结为对口协作县。\n";
+        let m = infer_text(text, "c.txt");
+        assert_eq!((m.level, m.province), (Level::Local, None));
+        assert_eq!(m.confidence("province"), Some(Confidence::Low));
+        assert_eq!(
+            m.candidates_string(),
+            "province=heilongjiang(doc_number)|henan(doc_number)"
+        );
+        // A county department signing.
+        let text = "关于印发汤阴县农村电商发展实施方案的通知\n各乡镇人民政府：\n　　现将方案印发给你们。\n汤阴县发展和改革委员会\n2019年3月8日\n";
+        let m = infer_text(text, "d.txt");
+        assert_eq!(
+            (m.level, m.province.map(|p| p.id), m.year),
+            (Level::Local, Some("henan"), Some(2019))
+        );
+    }
+
+    #[test]
+    fn pkulaw_headers_are_metadata() {
+        let text = "    【法宝引证码】 CLI.12.9990001\n原文链接：https://www.pkulaw.com/lar/0000test.html\n三亚市水务局关于2019年5月1日—2019年5月31日取水许可审批结果的公告\n三亚市水务局关于2019年5月1日－2019年5月31日取水许可审批结果的公告\n（2019年）\n　　现将审批结果予以公告。\n";
+        let m = infer_text(text, "a.txt");
+        assert_eq!(m.pkulaw_id, "CLI.12.9990001");
+        assert_eq!(m.source_url, "https://www.pkulaw.com/lar/0000test.html");
+        assert!(
+            m.title.starts_with("三亚市水务局关于2019年5月1日"),
+            "{}",
+            m.title
+        );
+        assert_eq!(m.issuer, "三亚市水务局");
+        assert_eq!(
+            (m.level, m.province.map(|p| p.id), m.year),
+            (Level::Local, Some("hainan"), Some(2019))
+        );
+        assert_eq!(
+            clues(&m, "year"),
+            [
+                ("2019".to_string(), "bracket_year"),
+                ("2019".to_string(), "title_date")
+            ]
+        );
+        // The database lines and the repeated title are no text to segment.
+        let lines: Vec<&str> = metadata_lines(text).into_iter().map(|r| &text[r]).collect();
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert!(lines[0].starts_with("【法宝引证码】"));
+        assert!(lines[2].contains("2019年5月1日－2019年5月31日"));
+        let blank = without_metadata_lines(text);
+        assert_eq!(blank.len(), text.len());
+        assert!(!blank.contains("法宝") && blank.matches("三亚市水务局关于").count() == 1);
+    }
+
+    #[test]
+    fn an_order_number_on_two_lines() {
+        let text = "【法宝引证码】 CLI.11.9990002\n某某条例实施办法\n临沂市人民政府令\n（第19号）\n　　《某某条例实施办法》已经市政府常务会议通过，现予公布。\n市长　张三\n2019年8月12日\n";
+        let m = infer_text(text, "a.txt");
+        assert_eq!(m.doc_number, "临沂市人民政府令第19号");
+        assert_eq!(m.issuer, "临沂市人民政府");
+        assert_eq!(m.title, "某某条例实施办法");
+        assert_eq!(
+            (m.level, m.province.map(|p| p.id), m.year),
+            (Level::Local, Some("shandong"), Some(2019))
+        );
+    }
+
+    #[test]
+    fn titles_without_guanyu() {
+        let text = "安阳市人民政府办公室印发安阳市促进返乡创业若干措施的通知\n各县（市、区）人民政府：\n　　现印发给你们。\n";
+        let m = infer_text(text, "a.txt");
+        assert_eq!(
+            m.title,
+            "安阳市人民政府办公室印发安阳市促进返乡创业若干措施的通知"
+        );
+        assert_eq!(m.issuer, "安阳市人民政府办公室");
+        assert_eq!(m.province.map(|p| p.id), Some("henan"));
+        let m = infer_text(
+            "湖北省返乡创业扶持办法（试行）\n第一条　为支持返乡创业，制定本办法。\n",
+            "b.txt",
+        );
+        assert_eq!(m.title, "湖北省返乡创业扶持办法（试行）");
+        assert_eq!(m.province.map(|p| p.id), Some("hubei"));
+    }
+
+    #[test]
+    fn years_from_title_dates_never_from_cited_numbers() {
+        // A local document that passes on a central one: the number under its title is
+        // the central document's, and its year is not the local document's.
+        let text = "汤阴县人民政府关于贯彻落实返乡创业意见的实施意见\n国办发〔2015〕47号\n　　为贯彻落实国务院办公厅意见，结合我县实际，提出如下实施意见。\n";
+        let m = infer_text(text, "a.txt");
+        assert_eq!(m.year, None);
+        assert_eq!(m.doc_number, "");
+        assert_eq!(
+            (m.level, m.province.map(|p| p.id)),
+            (Level::Local, Some("henan"))
+        );
+        // A number in the text is cited: it gives no year either.
+        let text = "关于做好返乡创业工作的通知\n　　根据《国务院办公厅关于支持农民工等人员返乡创业的意见》（国办发〔2015〕47号），现就有关事项通知如下。\n";
+        assert_eq!(infer_text(text, "b.txt").year, None);
+        // Its own number older than a document it cites: not the year; the date is.
+        let text = "关于做好返乡创业工作的通知\n豫政〔2015〕3号\n　　根据《关于X的意见》（国办发〔2016〕9号），现通知如下。\n河南省人民政府\n2017年2月3日\n";
+        let m = infer_text(text, "c.txt");
+        assert_eq!(m.year, Some(2017));
+        assert_eq!(m.confidence("year"), Some(Confidence::Low));
+        assert_eq!(
+            m.candidates_string(),
+            "year=2017(date)|2015(doc_number)|>=2016(cited_number)"
+        );
+        // Without the date the cited number's bound rules out the own number's year.
+        let text = "关于做好返乡创业工作的通知\n豫政〔2015〕3号\n　　根据《关于X的意见》（国办发〔2016〕9号），现通知如下。\n";
+        assert_eq!(infer_text(text, "d.txt").year, None);
+        // A month in the title; a bare year or a plan's range is no date of issue.
+        let m = infer_text("关于公布2021年3月份取水许可审批结果的公告\n", "e.txt");
+        assert_eq!(m.year, Some(2021));
+        let m = infer_text("关于印发返乡创业行动计划（2021—2023年）的通知\n", "f.txt");
+        assert_eq!(m.year, None);
+    }
+
+    #[test]
+    fn conflicting_evidence_is_listed() {
+        let text = "方城县人民政府关于做好返乡创业工作的通知\n　　现就有关事项通知如下。\n";
+        let m = infer_text(text, "local/sichuan/a.txt");
+        assert_eq!(m.province.map(|p| p.id), Some("sichuan"));
+        assert_eq!(m.confidence("province"), Some(Confidence::Low));
+        assert_eq!(
+            m.candidates_string(),
+            "province=sichuan(path)|henan(issuer)"
+        );
+        assert_eq!(m.confidence_string(), "level=high;province=low");
+        let text = "关于做好返乡创业工作的通知\n豫政〔2017〕3号\n　　现通知如下。\n河南省人民政府\n2016年12月28日\n";
+        let m = infer_text(text, "b.txt");
+        assert_eq!(m.year, Some(2016));
+        assert_eq!(m.candidates_string(), "year=2016(date)|2017(doc_number)");
+        // An effective date is only a candidate.
+        let m = infer_text(
+            "湖北省返乡创业扶持办法\n第十条　本办法自2021年7月1日起施行。\n",
+            "c.txt",
+        );
+        assert_eq!(m.year, None);
+        assert_eq!(m.candidates_string(), "year=2021(effective_date)");
     }
 
     #[test]
