@@ -1068,7 +1068,7 @@ fn number_place(num: &str, text: &str) -> NumberPlace {
     );
     let mut named: Vec<&'static Province> = places
         .iter()
-        .filter(|(n, _)| text.contains(n))
+        .filter(|(n, _)| names_place(text, n))
         .map(|(_, p)| *p)
         .chain(by_abbr.iter().filter(|p| text.contains(p.zh)).copied())
         .collect();
@@ -1080,6 +1080,18 @@ fn number_place(num: &str, text: &str) -> NumberPlace {
         (0, _) => NumberPlace::Unknown { local },
         _ => NumberPlace::Ambiguous(named),
     }
+}
+
+/// True when `text` names the place `name` somewhere, not as the start of a longer word
+/// (新建区 inside 新建区域, 东乡市 inside 东乡市场).
+fn names_place(text: &str, name: &str) -> bool {
+    text.match_indices(name).any(|(i, _)| {
+        let next = text[i + name.len()..].chars().next();
+        !matches!(
+            (name.chars().last(), next),
+            (Some('区'), Some('域')) | (Some('市'), Some('场')) | (Some('县'), Some('域'))
+        )
+    })
 }
 
 /// Combines manifest, path and text evidence. Nothing is guessed: a field no source
@@ -1528,6 +1540,13 @@ mod tests {
             (m.level, m.province.map(|p| p.id), m.year),
             (Level::Local, Some("henan"), Some(2019))
         );
+    }
+
+    #[test]
+    fn place_mentions_are_whole_names() {
+        assert!(names_place("支持新建区发展", "新建区"));
+        assert!(!names_place("在新建区域内", "新建区"));
+        assert!(names_place("在新建区域内，新建区政府", "新建区"));
     }
 
     #[test]
