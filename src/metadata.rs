@@ -756,7 +756,12 @@ fn read_header(text: &str) -> Header {
                 continue;
             }
         }
-        if is_addressee(l) {
+        // An addressee whose colon the export lost still lists bodies: 各…, or to all provinces.
+        let colonless = (l.starts_with('各') || p.central_addressee.is_match(l))
+            && l.contains(['、', '，', ','])
+            && l.chars().count() <= 300
+            && !p.title_words.is_match(l);
+        if is_addressee(l) || colonless {
             if h.addressee.is_empty() {
                 h.addressee = l.to_string();
             }
@@ -1471,6 +1476,12 @@ mod tests {
         // The central bank's head office in Shanghai and its branches.
         let text = "中国人民银行上海总部，各分行、营业管理部，各省会（首府）城市中心支行，各副省级城市中心支行：\n　　现将有关事项通知如下。\n";
         let m = infer_text(text, "b.txt");
+        assert_eq!(
+            (m.level, m.province, m.title.as_str()),
+            (Level::Central, None, "")
+        );
+        // The same without its colon, as some exports have it.
+        let m = infer_text(&text.replacen('：', "", 1), "b.txt");
         assert_eq!(
             (m.level, m.province, m.title.as_str()),
             (Level::Central, None, "")
