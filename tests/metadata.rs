@@ -176,3 +176,50 @@ fn renamed_shared_corpus_gets_every_known_field_right() {
     assert!(wrong.is_empty(), "{wrong:#?}");
     assert_eq!(right, 41);
 }
+
+/// The sample corpus under neutral names (extensions kept) without its manifest: no
+/// field its manifest knows is inferred wrong.
+#[test]
+fn renamed_samples_get_no_known_field_wrong() {
+    let samples = root().join("corpus-samples");
+    let truth = read_csv(&samples.join("metadata.csv"));
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("in");
+    fs::create_dir(&dir).unwrap();
+    let mut names = BTreeMap::new();
+    for (i, row) in truth.iter().enumerate() {
+        let f = row["file"].as_str();
+        let ext = Path::new(f).extension().unwrap().to_str().unwrap();
+        let neutral = format!("doc{:02}.{ext}", i + 1);
+        fs::copy(samples.join(f), dir.join(&neutral)).unwrap();
+        names.insert(neutral, row);
+    }
+    let (docs, _) = run(&dir);
+    let (mut right, mut unknown, mut wrong) = (0, 0, Vec::new());
+    for (neutral, want) in &names {
+        let got = &docs[neutral];
+        for field in ["level", "province", "year"] {
+            let w = want[field].trim();
+            if w.is_empty() {
+                continue;
+            }
+            let g = got[field].as_str();
+            // The manifest writes provinces as 四川, 湖南省, Guizhou or henan.
+            let same = g == w.to_lowercase()
+                || (field == "province" && !got["province_zh"].is_empty() && {
+                    let zh = got["province_zh"].as_str();
+                    w == zh || w.trim_end_matches('省') == zh
+                });
+            if same {
+                right += 1;
+            } else if g == "unknown" {
+                unknown += 1;
+            } else {
+                wrong.push(format!("{} {field}: {g} (want {w})", want["file"]));
+            }
+        }
+    }
+    eprintln!("renamed samples: {right} right, {unknown} unknown of the manifest's fields");
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    assert!(unknown <= 1, "{unknown} unknown");
+}
