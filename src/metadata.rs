@@ -189,10 +189,7 @@ impl DocMeta {
     pub fn confidence(&self, field: &str) -> Option<Confidence> {
         let clues = self.clues.get(field).filter(|c| !c.is_empty())?;
         let chosen = self.chosen(field);
-        let disagree = clues
-            .iter()
-            .any(|c| c.value != chosen && !(c.source == "cited_number" && chosen.is_empty()));
-        if chosen.is_empty() || disagree {
+        if chosen.is_empty() || clues.iter().any(|c| c.value != chosen) {
             return Some(Confidence::Low);
         }
         let mut sources: Vec<&str> = clues.iter().map(|c| c.source).collect();
