@@ -15,6 +15,7 @@ pub mod classify;
 pub mod codebook;
 pub mod coder;
 pub mod corpus_eval;
+pub mod county;
 pub mod csv_row;
 pub mod decode;
 pub mod document;

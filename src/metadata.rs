@@ -1,10 +1,11 @@
 //! Document metadata: from a `metadata.csv` manifest when it has the field, else
 //! inferred from the path and the text's header (title, document number, issuer, date).
 
+use crate::county;
 use crate::error::{Error, Result};
 use crate::province::{self, Province};
 use crate::region::{self, RegionScheme};
-use crate::segment::is_date_line;
+use crate::segment::{is_addressee, is_date_line};
 use aho_corasick::AhoCorasick;
 use regex::Regex;
 use serde::Serialize;
@@ -74,6 +75,65 @@ impl Origin {
     }
 }
 
+/// One piece of evidence for a metadata field: the value it points to and where it was
+/// read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clue {
+    /// The value: `central` or `local` for the level, a province id, a year.
+    pub value: String,
+    /// Where it was read: `manifest`, `path`, `issuer`, `addressee`, `title`,
+    /// `doc_number`, `self_reference` (我省, 经省政府同意), `date`, `bracket_year` (a
+    /// `（2020年）` line under the title), `title_date`, `format` (HTML publish date),
+    /// `cited_number` (a lower bound: the latest year among the numbers the text cites).
+    pub source: &'static str,
+    /// A tentative clue is listed among the candidates but decides nothing: one of the
+    /// several places a document number may stand for, or a lower bound on the year.
+    pub tentative: bool,
+}
+
+impl Clue {
+    fn new(value: impl Into<String>, source: &'static str) -> Clue {
+        Clue {
+            value: value.into(),
+            source,
+            tentative: false,
+        }
+    }
+
+    fn tentative(value: impl Into<String>, source: &'static str) -> Clue {
+        Clue {
+            tentative: true,
+            ..Clue::new(value, source)
+        }
+    }
+}
+
+/// How far the evidence for a field agrees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Confidence {
+    /// Sources disagree: the value (if any) is the most reliable source's, and
+    /// `documents.csv` lists the competing candidates.
+    Low,
+    /// One source, not contradicted.
+    Medium,
+    /// The manifest or path gave it, or two or more sources agree and none disagrees.
+    High,
+}
+
+impl Confidence {
+    /// `low`, `medium` or `high`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+/// The fields whose evidence is weighed: level, province, year.
+pub const WEIGHED_FIELDS: [&str; 3] = ["level", "province", "year"];
+
 /// Metadata of one document.
 #[derive(Debug, Clone, Default)]
 pub struct DocMeta {
@@ -93,8 +153,14 @@ pub struct DocMeta {
     pub date: String,
     /// Document number (国办发〔2015〕47号).
     pub doc_number: String,
+    /// The source address of a database export (PKULaw's `原文链接：` line).
+    pub source_url: String,
+    /// The PKULaw citation code (`【法宝引证码】 CLI.12.4638041` → `CLI.12.4638041`).
+    pub pkulaw_id: String,
     /// Origin of each field, by name.
     pub origins: BTreeMap<&'static str, Origin>,
+    /// Evidence for level, province and year, most reliable source first.
+    pub clues: BTreeMap<&'static str, Vec<Clue>>,
 }
 
 impl DocMeta {
@@ -106,6 +172,76 @@ impl DocMeta {
             .map(|(k, o)| format!("{k}={}", o.as_str()))
             .collect::<Vec<_>>()
             .join(";")
+    }
+
+    /// The value a weighed field was given, as its clues write it (empty when unknown).
+    fn chosen(&self, field: &str) -> String {
+        match field {
+            "level" if self.level != Level::Unknown => self.level.as_str().to_string(),
+            "province" => self.province.map(|p| p.id.to_string()).unwrap_or_default(),
+            "year" => self.year.map(|y| y.to_string()).unwrap_or_default(),
+            _ => String::new(),
+        }
+    }
+
+    /// How far the evidence for `field` (level, province, year) agrees; `None` without
+    /// evidence.
+    pub fn confidence(&self, field: &str) -> Option<Confidence> {
+        let clues = self.clues.get(field).filter(|c| !c.is_empty())?;
+        let chosen = self.chosen(field);
+        if chosen.is_empty() || clues.iter().any(|c| c.value != chosen) {
+            return Some(Confidence::Low);
+        }
+        let mut sources: Vec<&str> = clues.iter().map(|c| c.source).collect();
+        sources.dedup();
+        Some(
+            if sources.len() >= 2 || matches!(sources[0], "manifest" | "path") {
+                Confidence::High
+            } else {
+                Confidence::Medium
+            },
+        )
+    }
+
+    /// `level=high;province=medium;year=low` for `documents.csv` (fields without evidence
+    /// are left out).
+    pub fn confidence_string(&self) -> String {
+        WEIGHED_FIELDS
+            .iter()
+            .filter_map(|f| self.confidence(f).map(|c| format!("{f}={}", c.as_str())))
+            .collect::<Vec<_>>()
+            .join(";")
+    }
+
+    /// The competing candidates of the fields whose evidence disagrees, each value with
+    /// its sources: `year=2017(date)|2015(doc_number)`; fields joined with `;`. Empty
+    /// when all evidence agrees.
+    pub fn candidates_string(&self) -> String {
+        let mut out = Vec::new();
+        for f in WEIGHED_FIELDS {
+            if self.confidence(f) != Some(Confidence::Low) {
+                continue;
+            }
+            let mut values: Vec<(String, Vec<&str>)> = Vec::new();
+            for c in &self.clues[f] {
+                let v = if c.source == "cited_number" {
+                    format!(">={}", c.value)
+                } else {
+                    c.value.clone()
+                };
+                match values.iter_mut().find(|(x, _)| *x == v) {
+                    Some((_, s)) if !s.contains(&c.source) => s.push(c.source),
+                    Some(_) => {}
+                    None => values.push((v, vec![c.source])),
+                }
+            }
+            let list: Vec<String> = values
+                .iter()
+                .map(|(v, s)| format!("{v}({})", s.join(",")))
+                .collect();
+            out.push(format!("{f}={}", list.join("|")));
+        }
+        out.join(";")
     }
 
     /// Province id; `national` for a central document without one, else `unknown`.
@@ -282,14 +418,24 @@ impl Manifest {
 
 struct Patterns {
     doc_number: Regex,
+    own_number: Regex,
     order_number: Regex,
+    bracket_year: Regex,
+    bracket_order: Regex,
     year_zh: Regex,
     year_en: Regex,
+    title_date: Regex,
+    effective_date: Regex,
     title_words: Regex,
     central: AhoCorasick,
     central_en: AhoCorasick,
     quoted: Regex,
     org_prefix: Regex,
+    organ_end: Regex,
+    central_addressee: Regex,
+    local_addressee: Regex,
+    self_reference: Regex,
+    en_issuer: Regex,
 }
 
 const CENTRAL_BODIES: &[&str] = &[
@@ -355,7 +501,6 @@ const CENTRAL_BODIES: &[&str] = &[
     "中央网信办",
     "国家互联网信息办公室",
 ];
-
 const CENTRAL_BODIES_EN: &[&str] = &[
     "State Council",
     "Central Committee",
@@ -381,17 +526,34 @@ fn patterns() -> &'static Patterns {
         let r = |s: &str| Regex::new(s).expect("built-in pattern");
         Patterns {
             doc_number: r(r"[\p{Han}]{1,12}\s*[〔\[(（【]\s*((?:19|20)\d{2})\s*[〕\])）】]\s*(?:第\s*)?\d+\s*号"),
-            order_number: r(r"[\p{Han}]{2,20}令\s*(?:\(|（)?\s*第\s*\d+\s*号"),
+            // A line that is only a document number, possibly in brackets.
+            own_number: r(r"^[(（]?\s*([\p{Han}]{1,12}\s*[〔\[(（【]\s*((?:19|20)\d{2})\s*[〕\])）】]\s*(?:第\s*)?\d+\s*号)\s*[)）]?$"),
+            order_number: r(r"^[(（]?\s*([\p{Han}]{2,20}令\s*[(（]?\s*第\s*\d+\s*号\s*[)）]?)\s*[)）]?$"),
+            bracket_year: r(r"^[(（\[【]\s*((?:19|20)\d{2})\s*年?\s*[)）\]】]$"),
+            bracket_order: r(r"^[(（\[【]\s*(第\s*\d+\s*号)\s*[)）\]】]$"),
             year_zh: r(r"(\d{4}|[〇零○一二三四五六七八九]{4})\s*年"),
             year_en: r(r"\b((?:19|20)\d{2})\b"),
-            title_words: r(r"关于.{1,120}的?(?:通知|意见|办法|决定|规定|方案|细则|条例|公告|通告|批复|函|计划|规划|纲要|措施)|(?:办法|条例|规定|细则|方案|意见|措施)$"),
+            title_date: r(r"((?:19|20)\d{2})\s*年\s*\d{1,2}\s*月"),
+            effective_date: r(r"自\s*((?:19|20)\d{2})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日起(?:施行|实施|执行)"),
+            // Titles with 关于, titles that issue or pass on another document (印发…的通知,
+            // without 关于), and titles that end in the name of a kind of document.
+            title_words: r(r"关于.{1,120}的?(?:通知|意见|办法|决定|规定|方案|细则|条例|公告|通告|批复|函|计划|规划|纲要|措施)|(?:印发|转发|批转|公布|发布).{1,120}的?(?:通知|公告|通告|决定)\s*$|(?:办法|条例|规定|细则|方案|意见|措施|通知|公告|通告|决定|批复|规划|计划|纲要|指引|规则|要点|指南|实施意见)\s*(?:[(（][^()（）]{1,20}[)）])?\s*$"),
             central: AhoCorasick::new(CENTRAL_BODIES).expect("built-in names"),
             central_en: aho_corasick::AhoCorasickBuilder::new()
                 .ascii_case_insensitive(true)
                 .build(CENTRAL_BODIES_EN)
                 .expect("built-in names"),
             quoted: r(r"《[^》]*》"),
-            org_prefix: r(r"^(.{2,40}?(?:人民政府办公厅|人民政府办公室|人民政府|办公厅|办公室|委员会|局|厅|部|署|院|中心|小组))(?:关于|印发)"),
+            org_prefix: r(r"^(.{2,60}?(?:人民政府办公厅|人民政府办公室|人民政府|办公厅|办公室|委员会|局|厅|部|署|院|中心|小组))\s*(?:关于|印发|转发|批转)"),
+            organ_end: r(r"(?:政府|办公厅|办公室|委员会|委|局|厅|部|署|院|会|中心|小组|办|行|总社|兵团)$"),
+            // Addressed to every province, or to provincial departments by kind: the
+            // issuer stands above the provinces. (各省辖市 is a province's own cities.)
+            central_addressee: r(r"各省(?:、|,|，|\(|（|级|份|区市)|省、自治区|省\(区、市\)|省（区、市）|国务院各部委|国务院各有关部门|国务院有关部门|中国人民银行上海总部|各分行、营业管理部|各银保监局|各证监局|(?i:all provinces|the state council)"),
+            local_addressee: r(r"各(?:市|县|区|旗|州|盟|地|乡|镇|街道|省辖市)|(?:省|市|县|区|州|旗)(?:人民)?政府各|(?:省|市|县|州|区)直|州级|市级各|县级各"),
+            // A document speaking of its own province, city or county, or approved by
+            // the government above it.
+            self_reference: r(r"我省|本省(?:[^份]|$)|我市|我县|我州|我区|我旗|我盟|经(?:省|市|县|州|区|旗)(?:人民)?政府同意"),
+            en_issuer: r(r"^(?:The )?(?:People's Government of|People’s Government of|General Office of|Office of the People's Government of|Department of)\s.{3,100}$"),
         }
     })
 }
@@ -479,22 +641,6 @@ fn is_central_body(s: &str) -> bool {
     p.central.is_match(s) || p.central_en.is_match(s)
 }
 
-fn doc_number_prefix_level(num: &str) -> (Option<Level>, Option<&'static Province>) {
-    let first: String = num.chars().take(1).collect();
-    if ["国发", "国办", "国函", "中发", "中办"]
-        .iter()
-        .any(|p| num.starts_with(p))
-        || num.contains("部发")
-        || num.contains("部函")
-    {
-        return (Some(Level::Central), None);
-    }
-    match province::from_abbreviation(&first) {
-        Some(p) => (Some(Level::Local), Some(p)),
-        None => (None, None),
-    }
-}
-
 /// What the path says: `central/` or `local/` directories, province names in directory
 /// or file names (`local/sichuan/…`, `local_anhui_2022_rcep.txt`).
 fn from_path(rel: &str) -> (Option<Level>, Option<&'static Province>) {
@@ -522,86 +668,451 @@ struct Header {
     title: String,
     doc_number: String,
     issuer: String,
+    /// Where the issuer was read: `signature`, `order` (X人民政府令), `title`, `english`.
+    issuer_from: &'static str,
     date: String,
+    /// The first addressee line of the header.
+    addressee: String,
+    /// A `（2020年）` line of its own in the header (PKULaw).
+    bracket_year: Option<i32>,
+    source_url: String,
+    pkulaw_id: String,
+}
+
+/// True for a line a database export adds before the document (【法宝引证码】, 原文链接：,
+/// an address, 【发布部门】 …).
+fn is_database_line(l: &str) -> bool {
+    l.starts_with('【')
+        || l.starts_with("原文链接")
+        || l.starts_with("http")
+        || l.starts_with("来源:")
+        || l.starts_with("来源：")
+}
+
+/// A signature: short, unpunctuated, ending in the name of a body.
+fn is_organ(l: &str) -> bool {
+    let l = l.trim();
+    let n = l.chars().count();
+    (2..=40).contains(&n)
+        && !l.contains(['。', ';', ',', '，', ':', '：', '；', ' ', '　'])
+        && patterns().organ_end.is_match(l)
 }
 
 fn read_header(text: &str) -> Header {
     let p = patterns();
-    let lines = || text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
     let mut h = Header::default();
-    let head: Vec<&str> = lines().take(15).collect();
-    for &l in &head {
-        if l.starts_with('【') || l.starts_with("原文链接") || l.starts_with("http") {
+    let mut order_issuer = String::new();
+    let mut title_lines: Vec<&str> = Vec::new();
+    let mut prev: Option<&str> = None;
+    // The header: up to the first line of running text (at most 20 lines).
+    for &l in lines.iter().take(20) {
+        if is_database_line(l) {
+            if let Some(rest) = l.strip_prefix("【法宝引证码】") {
+                h.pkulaw_id = rest.trim().to_string();
+            } else if let Some(rest) = l.strip_prefix("原文链接") {
+                h.source_url = rest.trim_start_matches([':', '：']).trim().to_string();
+            } else if l.starts_with("http") && h.source_url.is_empty() {
+                h.source_url = l.to_string();
+            }
             continue;
         }
-        // Both number patterns end in 号: other lines skip the regexes.
-        if h.doc_number.is_empty() && l.contains('号') {
-            if let Some(m) = p.doc_number.find(l).or_else(|| p.order_number.find(l)) {
-                if l.chars().count() <= 40 {
-                    h.doc_number = m.as_str().to_string();
-                    continue;
+        if let Some(c) = p.bracket_year.captures(l) {
+            h.bracket_year = h.bracket_year.or_else(|| c[1].parse().ok());
+            prev = Some(l);
+            continue;
+        }
+        if let Some(c) = p.bracket_order.captures(l) {
+            // 上海市人民政府令 / （第19号） on two lines: one order number.
+            if let Some(pl) = prev.filter(|pl| pl.ends_with('令')) {
+                if h.doc_number.is_empty() {
+                    h.doc_number = format!("{pl}{}", c[1].replace(char::is_whitespace, ""));
                 }
+                order_issuer = pl.trim_end_matches('令').to_string();
+            }
+            prev = Some(l);
+            continue;
+        }
+        if l.chars().count() <= 40 && l.contains('号') {
+            let own = p
+                .own_number
+                .captures(l)
+                .or_else(|| p.order_number.captures(l));
+            if let Some(c) = own {
+                if h.doc_number.is_empty() {
+                    h.doc_number = c[1].to_string();
+                }
+                if let Some(i) = c[1].find('令') {
+                    order_issuer = c[1][..i].to_string();
+                }
+                prev = Some(l);
+                continue;
             }
         }
-        if h.title.is_empty()
-            && l.chars().count() <= 150
-            && !l.contains('。')
-            && (p.title_words.is_match(l) || l.to_lowercase().starts_with("directive"))
-        {
-            h.title = l.to_string();
+        // An addressee whose colon the export lost still lists bodies: 各…, or to all provinces.
+        let colonless = (l.starts_with('各') || p.central_addressee.is_match(l))
+            && l.contains(['、', '，', ','])
+            && l.chars().count() <= 300
+            && !p.title_words.is_match(l);
+        if is_addressee(l) || colonless {
+            if h.addressee.is_empty() {
+                h.addressee = l.to_string();
+            }
+            prev = Some(l);
+            continue;
         }
+        if is_date_line(l) {
+            prev = Some(l);
+            continue;
+        }
+        if l.contains('。') || l.chars().count() > 150 {
+            break; // running text: the header is over
+        }
+        if l.ends_with('令') && l.chars().count() <= 30 {
+            prev = Some(l);
+            continue; // 中山市人民政府令: the order's heading, numbered on the next line
+        }
+        if p.en_issuer.is_match(l) && !l.ends_with('.') && h.issuer.is_empty() {
+            h.issuer = l.to_string();
+            h.issuer_from = "english";
+        }
+        title_lines.push(l);
+        prev = Some(l);
     }
-    if h.title.is_empty() {
-        // First line that is neither a database line nor a number or date.
-        if let Some(l) = head.iter().find(|l| {
-            !l.starts_with('【')
-                && !l.starts_with("原文链接")
-                && !l.starts_with("http")
-                && !is_date_line(l)
-                && l.chars().count() <= 150
-                && !l.contains('。')
-        }) {
-            h.title = l.to_string();
-        }
-    }
-    // The first date line, with the two lines before it.
-    let mut before: [Option<&str>; 2] = [None, None];
-    let date_line = lines().find(|l| {
-        let found = is_date_line(l);
-        if !found {
-            before = [before[1], Some(l)];
-        }
-        found
-    });
-    if let Some(date) = date_line {
-        h.date = date.trim_matches(['(', ')', '（', '）']).to_string();
-        // The issuer signs just above the date, below at least one line of text.
-        if let [Some(_), Some(prev)] = before {
-            if prev.chars().count() <= 40 && !prev.contains(['。', ';', ',', '，', ':', '：']) {
-                h.issuer = prev.to_string();
+    let titled = |l: &&str| {
+        !l.contains('。')
+            && (p.title_words.is_match(l.trim_start_matches(['#', ' ']))
+                || l.to_lowercase().starts_with("directive"))
+    };
+    h.title = title_lines
+        .iter()
+        .find(|l| titled(l))
+        .or_else(|| title_lines.first())
+        .map(|l| l.to_string())
+        .unwrap_or_default();
+
+    // The first date line. The issuer signs just above it, below at least one line of
+    // text; joint issuers sign on consecutive lines.
+    if let Some(at) = lines.iter().position(|l| is_date_line(l)) {
+        h.date = lines[at].trim_matches(['(', ')', '（', '）']).to_string();
+        let prev = at.checked_sub(1).map(|i| lines[i]);
+        if at >= 2 && prev.is_some_and(|l| l.chars().count() <= 80 && p.en_issuer.is_match(l)) {
+            h.issuer = lines[at - 1].to_string();
+            h.issuer_from = "signature";
+        } else {
+            let mut first = at;
+            while first > 1 && at - first < 4 && is_organ(lines[first - 1]) {
+                first -= 1;
+            }
+            if first < at {
+                h.issuer = lines[first..at].join("、");
+                h.issuer_from = "signature";
             }
         }
+    }
+    if h.issuer.is_empty() && !order_issuer.is_empty() {
+        h.issuer = order_issuer;
+        h.issuer_from = "order";
     }
     if h.issuer.is_empty() {
-        let t = h.title.trim_start_matches(['【', '[']);
+        let t = h.title.trim_start_matches(['【', '[', '#', ' ']);
         if let Some(c) = p.org_prefix.captures(t) {
             h.issuer = c[1].to_string();
+            h.issuer_from = "title";
         }
     }
     h
 }
 
+/// Comparable form of a title line: without white space, brackets' width or dash kind
+/// (PKULaw repeats the title with full-width brackets and another dash).
+fn title_key(l: &str) -> String {
+    l.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '（' => '(',
+            '）' => ')',
+            '—' | '－' | '–' => '-',
+            c => c,
+        })
+        .collect()
+}
+
+/// Byte ranges of the lines at the top of a document that are metadata rather than text:
+/// a database export's lines (【法宝引证码】…, 原文链接：…, an address) and a title line that
+/// repeats the one before it. They are read into `pkulaw_id`, `source_url` and `title`,
+/// and are no units of analysis.
+pub fn metadata_lines(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    let mut seen = 0;
+    let mut last_title: Option<String> = None;
+    for raw in text.split_inclusive('\n') {
+        let start = pos;
+        pos += raw.len();
+        let l = raw.trim();
+        if l.is_empty() {
+            continue;
+        }
+        seen += 1;
+        if seen > 8 {
+            break;
+        }
+        let lead = raw.len() - raw.trim_start().len();
+        let range = start + lead..start + lead + l.len();
+        if is_database_line(l) {
+            out.push(range);
+            continue;
+        }
+        let key = title_key(l);
+        if last_title.as_ref() == Some(&key) {
+            out.push(range);
+            continue;
+        }
+        // Only the first line after the database lines can be the title that repeats.
+        if last_title.is_some() || l.contains('。') {
+            break;
+        }
+        last_title = Some(key);
+    }
+    out
+}
+
+/// `text` with [`metadata_lines`] blanked out (spaces of the same byte length), so that
+/// segmentation skips them while every offset stays valid.
+pub fn without_metadata_lines(text: &str) -> std::borrow::Cow<'_, str> {
+    let ranges = metadata_lines(text);
+    if ranges.is_empty() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut bytes = text.as_bytes().to_vec();
+    for r in ranges {
+        bytes[r].fill(b' ');
+    }
+    // Whole lines were replaced by ASCII spaces: still UTF-8.
+    std::borrow::Cow::Owned(String::from_utf8(bytes).unwrap_or_else(|_| text.to_string()))
+}
+
+/// A place that names an issuer, a title's issuing body or a document number's prefix.
+fn place_of(s: &str) -> Option<&'static Province> {
+    province::find_in_text(s).or_else(|| county::issuing_county(s).map(|(_, p)| p))
+}
+
+/// Level and province of an issuer: a place in its name is local (国家税务总局四川省税务局
+/// included), a central body central.
+fn issuer_clues(issuer: &str) -> (Option<Level>, Option<&'static Province>) {
+    if issuer.is_empty() {
+        return (None, None);
+    }
+    if let Some(p) = place_of(issuer) {
+        return (Some(Level::Local), Some(p));
+    }
+    if is_central_body(issuer) {
+        return (Some(Level::Central), None);
+    }
+    (None, None)
+}
+
+/// Level and province from a title: the body before 关于/印发 when there is one, else a
+/// place at the very start of the title (湖南省…办法), else a central body in the title
+/// outside the documents it quotes.
+fn title_clues(title: &str) -> (Option<Level>, Option<&'static Province>) {
+    let p = patterns();
+    let t = title.trim_start_matches(['【', '[', '#', ' ']);
+    if let Some(c) = p.org_prefix.captures(t) {
+        let (l, pr) = issuer_clues(&c[1]);
+        if l.is_some() {
+            return (l, pr);
+        }
+    }
+    let unquoted = p.quoted.replace_all(t, "");
+    if let Some(pr) = place_at_start(&unquoted) {
+        return (Some(Level::Local), Some(pr));
+    }
+    if is_central_body(&unquoted) && !unquoted.starts_with("关于") {
+        return (Some(Level::Central), None);
+    }
+    (None, None)
+}
+
+/// A province, prefecture or county named within the first characters of a title
+/// (中国(上海)自由贸易试验区… allows the 中国( before it).
+fn place_at_start(t: &str) -> Option<&'static Province> {
+    let head: String = t.chars().take(12).collect();
+    let pos = |s: &str| {
+        province::find_in_text(s).and_then(|p| {
+            let at = [p.zh, p.full]
+                .iter()
+                .filter_map(|n| s.find(n))
+                .chain(
+                    province::prefectures()
+                        .filter(|(_, q)| q.id == p.id)
+                        .filter_map(|(n, _)| s.find(n)),
+                )
+                .min()?;
+            Some((at, p))
+        })
+    };
+    match pos(&head) {
+        Some((at, p)) if head[..at].chars().count() <= 3 => Some(p),
+        _ => county::issuing_county(t).map(|(_, p)| p),
+    }
+}
+
+/// What the addressee says of the issuer's level: to every province or to provincial
+/// departments by kind → central; to a province's or city's own bodies → local.
+fn addressee_level(addressee: &str) -> Option<Level> {
+    let p = patterns();
+    if addressee.is_empty() {
+        None
+    } else if p.central_addressee.is_match(addressee) {
+        Some(Level::Central)
+    } else if p.local_addressee.is_match(addressee) {
+        Some(Level::Local)
+    } else {
+        None
+    }
+}
+
+/// Abbreviations in document numbers that are not the first character of the place's
+/// name (宁政发 is Nanjing's, 余府发 Xinyu's), and provinces whose numbers use another
+/// character than their abbreviation (云政发 Yunnan, 内政发 Inner Mongolia).
+const NUMBER_ABBREVIATIONS: &[(&str, &str)] = &[
+    ("宁", "南京市"),
+    ("余", "新余市"),
+    ("穗", "广州市"),
+    ("榕", "福州市"),
+    ("筑", "贵阳市"),
+    ("甬", "宁波市"),
+    ("锡", "无锡市"),
+    ("汴", "开封市"),
+    ("并", "太原市"),
+    ("潭", "湘潭市"),
+    ("云", "云南"),
+    ("内", "内蒙古"),
+];
+
+/// What a document-number prefix says of level and province.
+#[derive(Debug, PartialEq)]
+enum NumberPlace {
+    /// A central prefix (国办发, 人社部发, data/doc_prefixes.tsv).
+    Central,
+    /// One province: the prefix's abbreviation stands for it, or for a prefecture or
+    /// county of it that the text names.
+    Province(&'static Province),
+    /// Several places the text names, in different provinces.
+    Ambiguous(Vec<&'static Province>),
+    /// Nothing known, or a local prefix (…府…) whose place is not known.
+    Unknown { local: bool },
+}
+
+/// Reads a document number's prefix. The first character abbreviates a province (川府发),
+/// a prefecture (包府办发) or a county (方政办): the candidates are the province with that
+/// abbreviation and the prefectures and counties whose name starts with it; the ones the
+/// text names decide, and without any, the province by abbreviation.
+fn number_place(num: &str, text: &str) -> NumberPlace {
+    let num = num.trim().trim_start_matches(['(', '（']);
+    let prefix: String = num
+        .chars()
+        .take_while(|c| !matches!(c, '〔' | '[' | '(' | '（' | '【'))
+        .collect();
+    let prefix = prefix.trim();
+    if prefix.is_empty() {
+        return NumberPlace::Unknown { local: false };
+    }
+    // An order: 上海市人民政府令第19号, 国务院令第588号.
+    if let Some(i) = prefix.find('令') {
+        let issuer = &prefix[..i];
+        return match issuer_clues(issuer) {
+            (Some(Level::Central), _) => NumberPlace::Central,
+            (_, Some(p)) => NumberPlace::Province(p),
+            _ => NumberPlace::Unknown { local: false },
+        };
+    }
+    let central_prefix = DOC_PREFIXES
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once('\t'))
+        .any(|(p, _)| prefix.starts_with(p));
+    if central_prefix
+        || ["国发", "国办", "国函", "中发", "中办"]
+            .iter()
+            .any(|p| prefix.starts_with(p))
+        || prefix.contains("部发")
+        || prefix.contains("部函")
+    {
+        return NumberPlace::Central;
+    }
+    let first: String = prefix.chars().take(1).collect();
+    let local = prefix.contains('府');
+    let mut by_abbr: Vec<&'static Province> =
+        province::from_abbreviation(&first).into_iter().collect();
+    let mut places: Vec<(&str, &'static Province)> = Vec::new();
+    for (a, name) in NUMBER_ABBREVIATIONS {
+        if *a == first {
+            match province::lookup(name) {
+                Some(p) if *name == p.zh => by_abbr.push(p),
+                Some(p) => places.push((name, p)),
+                None => {}
+            }
+        }
+    }
+    places.extend(province::prefectures().filter(|(n, _)| n.starts_with(first.as_str())));
+    places.extend(
+        county::all()
+            .iter()
+            .filter(|c| c.name.starts_with(first.as_str()) && c.name.chars().count() >= 3)
+            .filter_map(|c| county::province_of(c.name).map(|p| (c.name, p))),
+    );
+    let mut named: Vec<&'static Province> = places
+        .iter()
+        .filter(|(n, _)| names_place(text, n))
+        .map(|(_, p)| *p)
+        .chain(by_abbr.iter().filter(|p| text.contains(p.zh)).copied())
+        .collect();
+    named.sort_by_key(|p| p.id);
+    named.dedup_by_key(|p| p.id);
+    match (named.len(), by_abbr.first()) {
+        (1, _) => NumberPlace::Province(named[0]),
+        (0, Some(p)) if by_abbr.len() == 1 => NumberPlace::Province(p),
+        (0, _) => NumberPlace::Unknown { local },
+        _ => NumberPlace::Ambiguous(named),
+    }
+}
+
+/// True when `text` names the place `name` somewhere, not as the start of a longer word
+/// (新建区 inside 新建区域, 东乡市 inside 东乡市场).
+fn names_place(text: &str, name: &str) -> bool {
+    text.match_indices(name).any(|(i, _)| {
+        let next = text[i + name.len()..].chars().next();
+        !matches!(
+            (name.chars().last(), next),
+            (Some('区'), Some('域')) | (Some('市'), Some('场')) | (Some('县'), Some('域'))
+        )
+    })
+}
+
 /// Combines manifest, path and text evidence. Nothing is guessed: a field no source
-/// determines stays unknown.
+/// determines stays unknown, and the evidence for level, province and year is kept in
+/// [`DocMeta::clues`] (most reliable first) so that conflicts show.
 pub fn infer(
     text: &str,
     rel_path: &str,
     manifest: Option<&ManifestRow>,
     regions: &RegionScheme,
 ) -> DocMeta {
+    let p = patterns();
     let m = manifest.cloned().unwrap_or_default();
     let header = read_header(text);
-    let mut meta = DocMeta::default();
+    let mut meta = DocMeta {
+        source_url: header.source_url.clone(),
+        pkulaw_id: header.pkulaw_id.clone(),
+        ..DocMeta::default()
+    };
     let set_str = |field: &'static str,
                    manifest_value: &str,
                    text_value: &str,
@@ -626,59 +1137,114 @@ pub fn infer(
     meta.issuer = set_str("issuer", &m.issuer, &issuer_in_text, &mut meta);
     meta.date = set_str("date", &m.date, &header.date, &mut meta);
 
+    // ---- evidence for level and province, most reliable first
+    let mut level: Vec<Clue> = Vec::new();
+    let mut prov: Vec<Clue> = Vec::new();
+    if let Some(l) = m.level.filter(|l| *l != Level::Unknown) {
+        level.push(Clue::new(l.as_str(), "manifest"));
+    }
+    if let Some(pr) = m.province {
+        prov.push(Clue::new(pr.id, "manifest"));
+    }
     let (path_level, path_prov) = from_path(rel_path);
-    let title_unquoted = patterns().quoted.replace_all(&meta.title, "").into_owned();
-    let (num_level, num_prov) = doc_number_prefix_level(&meta.doc_number);
+    if let Some(l) = path_level {
+        level.push(Clue::new(l.as_str(), "path"));
+    }
+    if let Some(pr) = path_prov {
+        prov.push(Clue::new(pr.id, "path"));
+    }
+    let push = |l: Option<Level>,
+                pr: Option<&'static Province>,
+                source: &'static str,
+                level: &mut Vec<Clue>,
+                prov: &mut Vec<Clue>| {
+        if let Some(l) = l {
+            level.push(Clue::new(l.as_str(), source));
+        }
+        if let Some(pr) = pr {
+            prov.push(Clue::new(pr.id, source));
+        }
+    };
+    let (tl, tp) = title_clues(&meta.title);
+    let mut place = number_place(&meta.doc_number, text);
+    // A central number under a local issuer is a document it passes on or cites
+    // (国办发〔2015〕47号 under 汤阴县人民政府…), not its own.
+    let issuer_read = !header.issuer.is_empty() || !m.issuer.is_empty();
+    let own_level = match issuer_read {
+        true => issuer_clues(&meta.issuer).0.or(tl),
+        false => tl,
+    };
+    if place == NumberPlace::Central
+        && meta.origins.get("doc_number") == Some(&Origin::Text)
+        && own_level == Some(Level::Local)
+    {
+        meta.doc_number.clear();
+        meta.origins.remove("doc_number");
+        if !issuer_read {
+            meta.issuer.clear();
+            meta.origins.remove("issuer");
+        }
+        place = NumberPlace::Unknown { local: false };
+    }
+    let (il, ip) = issuer_clues(&meta.issuer);
+    push(il, ip, "issuer", &mut level, &mut prov);
+    push(
+        addressee_level(&header.addressee),
+        None,
+        "addressee",
+        &mut level,
+        &mut prov,
+    );
+    // A title whose issuer was read from it is no second witness.
+    if !(header.issuer_from == "title" && meta.origins.get("issuer") == Some(&Origin::Text)) {
+        push(tl, tp, "title", &mut level, &mut prov);
+    }
+    match place {
+        NumberPlace::Central => level.push(Clue::new("central", "doc_number")),
+        NumberPlace::Province(pr) => push(
+            Some(Level::Local),
+            Some(pr),
+            "doc_number",
+            &mut level,
+            &mut prov,
+        ),
+        NumberPlace::Ambiguous(list) => {
+            level.push(Clue::new("local", "doc_number"));
+            prov.extend(list.iter().map(|pr| Clue::tentative(pr.id, "doc_number")));
+        }
+        NumberPlace::Unknown { local: true } => level.push(Clue::new("local", "doc_number")),
+        NumberPlace::Unknown { local: false } => {}
+    }
+    if p.self_reference.is_match(text) {
+        level.push(Clue::new("local", "self_reference"));
+    }
 
-    // Level: manifest, path, issuer, title, document number.
-    let text_level = || -> Option<Level> {
-        if !meta.issuer.is_empty() {
-            if province::find_in_text(&meta.issuer).is_some() {
-                return Some(Level::Local);
-            }
-            if is_central_body(&meta.issuer) {
-                return Some(Level::Central);
-            }
-        }
-        if province::find_in_text(&title_unquoted).is_some() {
-            return Some(Level::Local);
-        }
-        if is_central_body(&title_unquoted) {
-            return Some(Level::Central);
-        }
-        num_level
+    // Level: the first clue. Province: the first clue, unless the document is central
+    // (then only the manifest or path give one).
+    let origin_of = |source: &str| match source {
+        "manifest" => Origin::Manifest,
+        "path" => Origin::Path,
+        _ => Origin::Text,
     };
-    let (level, level_origin) = match (m.level, path_level) {
-        (Some(l), _) => (l, Origin::Manifest),
-        (None, Some(l)) => (l, Origin::Path),
-        _ => match text_level() {
-            Some(l) => (l, Origin::Text),
-            None => (Level::Unknown, Origin::None),
-        },
+    let first = |clues: &[Clue]| clues.iter().find(|c| !c.tentative).cloned();
+    let (lv, level_origin) = match first(&level) {
+        Some(c) => (
+            Level::parse(&c.value).ok().flatten().unwrap_or_default(),
+            origin_of(c.source),
+        ),
+        None => (Level::Unknown, Origin::None),
     };
-    meta.level = level;
+    meta.level = lv;
     meta.origins.insert("level", level_origin);
-
-    // Province: manifest, path, issuer, title, document number; central documents take
-    // a province only from the manifest or path.
-    let (prov, prov_origin) = if let Some(p) = m.province {
-        (Some(p), Origin::Manifest)
-    } else if let Some(p) = path_prov {
-        (Some(p), Origin::Path)
-    } else if level == Level::Central {
-        (None, Origin::None)
-    } else {
-        match province::find_in_text(&meta.issuer)
-            .or_else(|| province::find_in_text(&title_unquoted))
-            .or(num_prov)
-        {
-            Some(p) => (Some(p), Origin::Text),
-            None => (None, Origin::None),
-        }
+    let chosen_prov =
+        first(&prov).filter(|c| lv != Level::Central || matches!(c.source, "manifest" | "path"));
+    let (pr, prov_origin) = match chosen_prov {
+        Some(c) => (province::lookup(&c.value), origin_of(c.source)),
+        None => (None, Origin::None),
     };
-    meta.province = prov;
+    meta.province = pr;
     meta.origins.insert("province", prov_origin);
-    if meta.level == Level::Unknown && prov.is_some() {
+    if meta.level == Level::Unknown && pr.is_some() {
         meta.level = Level::Local;
         meta.origins.insert("level", prov_origin);
     }
@@ -688,36 +1254,87 @@ pub fn infer(
         _ => region::UNKNOWN.to_string(),
     };
 
-    // Year: manifest, the date line, the document number.
-    let doc_year = patterns()
+    // ---- year: manifest, the date line, a bracketed year line, the document's own
+    // number, a date in the title, a directive's title. Never a cited document's number:
+    // the latest year among the numbers the text cites is a lower bound.
+    let mut year: Vec<Clue> = Vec::new();
+    if let Some(y) = m.year {
+        year.push(Clue::new(y.to_string(), "manifest"));
+    }
+    let date_source = match meta.origins.get("date") {
+        Some(Origin::Manifest) => "manifest",
+        _ => "date",
+    };
+    if let Some(y) = year_of_date(&meta.date) {
+        year.push(Clue::new(y.to_string(), date_source));
+    }
+    if let Some(y) = header.bracket_year {
+        year.push(Clue::new(y.to_string(), "bracket_year"));
+    }
+    let own_year: Option<i32> = p
         .doc_number
         .captures(&meta.doc_number)
         .and_then(|c| c[1].parse().ok());
-    let (year, year_origin) = if let Some(y) = m.year {
-        (Some(y), Origin::Manifest)
-    } else if let Some(y) = year_of_date(&meta.date) {
-        (
-            Some(y),
-            meta.origins.get("date").copied().unwrap_or(Origin::Text),
-        )
-    } else if let Some(y) = doc_year {
-        (
-            Some(y),
-            meta.origins
-                .get("doc_number")
-                .copied()
-                .unwrap_or(Origin::Text),
-        )
-    } else if let Some(y) = (meta.title.to_lowercase().starts_with("directive"))
-        .then(|| year_of_date(&meta.title))
-        .flatten()
-    {
-        (Some(y), Origin::Text)
-    } else {
-        (None, Origin::None)
-    };
-    meta.year = year;
-    meta.origins.insert("year", year_origin);
+    if let Some(y) = own_year {
+        let source = match meta.origins.get("doc_number") {
+            Some(Origin::Manifest) => "manifest",
+            _ => "doc_number",
+        };
+        year.push(Clue::new(y.to_string(), source));
+    }
+    let title_year = p
+        .title_date
+        .captures_iter(&p.quoted.replace_all(&meta.title, ""))
+        .filter_map(|c| c[1].parse::<i32>().ok())
+        .max();
+    if let Some(y) = title_year {
+        year.push(Clue::new(y.to_string(), "title_date"));
+    }
+    if meta.title.to_lowercase().starts_with("directive") {
+        if let Some(y) = year_of_date(&meta.title) {
+            year.push(Clue::new(y.to_string(), "title"));
+        }
+    }
+    // Numbers the text cites (its own excepted, wherever it stands).
+    let own = meta.doc_number.replace(char::is_whitespace, "");
+    let cited = p
+        .doc_number
+        .captures_iter(text)
+        .filter(|c| c[0].replace(char::is_whitespace, "") != own)
+        .filter_map(|c| c[1].parse::<i32>().ok())
+        .max();
+    if year.iter().all(|c| c.tentative) {
+        // An effective date (自2021年7月1日起施行) says little of the year of issue: listed
+        // as a candidate, it decides nothing.
+        if let Some(c) = p.effective_date.captures(text) {
+            year.push(Clue::tentative(c[1].to_string(), "effective_date"));
+        }
+    }
+    let bound = cited.filter(|b| {
+        year.iter()
+            .any(|c| c.value.parse::<i32>().is_ok_and(|y| y < *b) && c.source != "manifest")
+    });
+    let chosen_year = year
+        .iter()
+        .filter(|c| !c.tentative)
+        .find(|c| {
+            c.source == "manifest"
+                || bound.is_none_or(|b| c.value.parse::<i32>().is_ok_and(|y| y >= b))
+        })
+        .cloned();
+    if let Some(b) = bound {
+        year.push(Clue::tentative(b.to_string(), "cited_number"));
+    }
+    meta.year = chosen_year.as_ref().and_then(|c| c.value.parse().ok());
+    meta.origins.insert(
+        "year",
+        chosen_year
+            .map(|c| origin_of(c.source))
+            .unwrap_or(Origin::None),
+    );
+    meta.clues.insert("level", level);
+    meta.clues.insert("province", prov);
+    meta.clues.insert("year", year);
     meta
 }
 
@@ -735,8 +1352,10 @@ pub fn apply_hints(meta: &mut DocMeta, hints: &BTreeMap<String, String>) {
             meta.date = d.clone();
             meta.origins.insert("date", Origin::Text);
         }
-        if meta.year.is_none() {
-            if let Some(y) = year_of_date(d) {
+        if let Some(y) = year_of_date(d) {
+            let clues = meta.clues.entry("year").or_default();
+            clues.push(Clue::new(y.to_string(), "format"));
+            if meta.year.is_none() {
                 meta.year = Some(y);
                 meta.origins.insert("year", Origin::Text);
             }
@@ -832,6 +1451,232 @@ mod tests {
             (m.issuer.as_str(), m.province.map(|p| p.id), m.level),
             ("四川省人民政府", Some("sichuan"), Level::Local)
         );
+    }
+
+    /// The value and sources of every clue for `field`, for assertions.
+    fn clues(m: &DocMeta, field: &str) -> Vec<(String, &'static str)> {
+        m.clues[field]
+            .iter()
+            .map(|c| (c.value.clone(), c.source))
+            .collect()
+    }
+
+    #[test]
+    fn an_addressee_first_line_is_no_title_and_no_province() {
+        // A list of provincial departments by kind, naming the Xinjiang corps.
+        let text = "各省、自治区、直辖市及新疆生产建设兵团发展改革委、财政厅（局）、人力资源社会保障厅（局）：\n　　为做好返乡创业工作，现就有关事项通知如下。\n一、加大支持力度。\n";
+        let m = infer_text(text, "a.txt");
+        assert_eq!(m.title, "");
+        assert_eq!((m.level, m.province), (Level::Central, None));
+        assert_eq!(m.province_id(), "national");
+        assert_eq!(clues(&m, "level"), [("central".to_string(), "addressee")]);
+        // The central bank's head office in Shanghai and its branches.
+        let text = "中国人民银行上海总部，各分行、营业管理部，各省会（首府）城市中心支行，各副省级城市中心支行：\n　　现将有关事项通知如下。\n";
+        let m = infer_text(text, "b.txt");
+        assert_eq!(
+            (m.level, m.province, m.title.as_str()),
+            (Level::Central, None, "")
+        );
+        // The same without its colon, as some exports have it.
+        let m = infer_text(&text.replacen('：', "", 1), "b.txt");
+        assert_eq!(
+            (m.level, m.province, m.title.as_str()),
+            (Level::Central, None, "")
+        );
+        // All provinces, then the State Council's ministries.
+        let text = "关于进一步做好返乡创业工作的意见\n各省、自治区、直辖市人民政府，国务院各部委、各直属机构：\n　　现提出以下意见。\n";
+        let m = infer_text(text, "c.txt");
+        assert_eq!(m.title, "关于进一步做好返乡创业工作的意见");
+        assert_eq!(m.level, Level::Central);
+    }
+
+    #[test]
+    fn local_addressees_and_self_references_say_local() {
+        let text = "关于做好返乡创业工作的通知\n各市人民政府，省政府各部门：\n　　现就有关事项通知如下。\n";
+        let m = infer_text(text, "a.txt");
+        assert_eq!((m.level, m.province), (Level::Local, None));
+        assert_eq!(m.province_id(), "unknown");
+        let text =
+            "关于做好返乡创业工作的通知\n　　经省政府同意，结合我省实际，现就有关事项通知如下。\n";
+        let m = infer_text(text, "b.txt");
+        assert_eq!(m.level, Level::Local);
+        assert_eq!(
+            clues(&m, "level"),
+            [("local".to_string(), "self_reference")]
+        );
+        for own in ["我市", "我县", "本省"] {
+            let m = infer_text(
+                &format!("关于X的通知\n　　{own}将加大支持力度。\n"),
+                "c.txt",
+            );
+            assert_eq!(m.level, Level::Local, "{own}");
+        }
+        // 资本市场 holds 本市 but speaks of no city.
+        let m = infer_text("关于X的通知\n　　支持企业进入资本市场。\n", "d.txt");
+        assert_eq!(m.level, Level::Unknown);
+    }
+
+    #[test]
+    fn county_issuers_and_their_number_prefixes() {
+        let text = "方城县人民政府办公室关于印发方城县返乡创业扶持办法的通知\n方政办〔2017〕47号\n各乡镇人民政府，县政府各部门：\n　　现将办法印发给你们，请认真贯彻执行。\n方城县人民政府办公室\n2017年6月5日\n";
+        let m = infer_text(text, "a.txt");
+        assert_eq!(
+            (m.level, m.province.map(|p| p.id), m.year),
+            (Level::Local, Some("henan"), Some(2017))
+        );
+        assert_eq!(m.issuer, "方城县人民政府办公室");
+        assert_eq!(m.confidence("province"), Some(Confidence::High));
+        // Only the number and a mention of the county: 方 is 方城县 here, not 方正县.
+        let text = "关于做好返乡创业工作的通知\n方政办〔2018〕3号\n　　为支持方城县返乡人员创业，现就有关事项通知如下。\n";
+        let m = infer_text(text, "b.txt");
+        assert_eq!(m.province.map(|p| p.id), Some("henan"));
+        assert_eq!(clues(&m, "province"), [("henan".to_string(), "doc_number")]);
+        // Both 方城县 and 方正县 named: the number decides nothing, both are listed.
+        let text =
+            "关于做好返乡创业工作的通知\n方政办〔2018〕3号\n　　方城县与方正县结为对口协作县。\n";
+        let m = infer_text(text, "c.txt");
+        assert_eq!((m.level, m.province), (Level::Local, None));
+        assert_eq!(m.confidence("province"), Some(Confidence::Low));
+        assert_eq!(
+            m.candidates_string(),
+            "province=heilongjiang(doc_number)|henan(doc_number)"
+        );
+        // A county department signing.
+        let text = "关于印发汤阴县农村电商发展实施方案的通知\n各乡镇人民政府：\n　　现将方案印发给你们。\n汤阴县发展和改革委员会\n2019年3月8日\n";
+        let m = infer_text(text, "d.txt");
+        assert_eq!(
+            (m.level, m.province.map(|p| p.id), m.year),
+            (Level::Local, Some("henan"), Some(2019))
+        );
+    }
+
+    #[test]
+    fn place_mentions_are_whole_names() {
+        assert!(names_place("支持新建区发展", "新建区"));
+        assert!(!names_place("在新建区域内", "新建区"));
+        assert!(names_place("在新建区域内，新建区政府", "新建区"));
+    }
+
+    #[test]
+    fn pkulaw_headers_are_metadata() {
+        let text = "    【法宝引证码】 CLI.12.9990001\n原文链接：https://www.pkulaw.com/lar/0000test.html\n三亚市水务局关于2019年5月1日—2019年5月31日取水许可审批结果的公告\n三亚市水务局关于2019年5月1日－2019年5月31日取水许可审批结果的公告\n（2019年）\n　　现将审批结果予以公告。\n";
+        let m = infer_text(text, "a.txt");
+        assert_eq!(m.pkulaw_id, "CLI.12.9990001");
+        assert_eq!(m.source_url, "https://www.pkulaw.com/lar/0000test.html");
+        assert!(
+            m.title.starts_with("三亚市水务局关于2019年5月1日"),
+            "{}",
+            m.title
+        );
+        assert_eq!(m.issuer, "三亚市水务局");
+        assert_eq!(
+            (m.level, m.province.map(|p| p.id), m.year),
+            (Level::Local, Some("hainan"), Some(2019))
+        );
+        assert_eq!(
+            clues(&m, "year"),
+            [
+                ("2019".to_string(), "bracket_year"),
+                ("2019".to_string(), "title_date")
+            ]
+        );
+        // The database lines and the repeated title are no text to segment.
+        let lines: Vec<&str> = metadata_lines(text).into_iter().map(|r| &text[r]).collect();
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert!(lines[0].starts_with("【法宝引证码】"));
+        assert!(lines[2].contains("2019年5月1日－2019年5月31日"));
+        let blank = without_metadata_lines(text);
+        assert_eq!(blank.len(), text.len());
+        assert!(!blank.contains("法宝") && blank.matches("三亚市水务局关于").count() == 1);
+    }
+
+    #[test]
+    fn an_order_number_on_two_lines() {
+        let text = "【法宝引证码】 CLI.11.9990002\n某某条例实施办法\n临沂市人民政府令\n（第19号）\n　　《某某条例实施办法》已经市政府常务会议通过，现予公布。\n市长　张三\n2019年8月12日\n";
+        let m = infer_text(text, "a.txt");
+        assert_eq!(m.doc_number, "临沂市人民政府令第19号");
+        assert_eq!(m.issuer, "临沂市人民政府");
+        assert_eq!(m.title, "某某条例实施办法");
+        assert_eq!(
+            (m.level, m.province.map(|p| p.id), m.year),
+            (Level::Local, Some("shandong"), Some(2019))
+        );
+    }
+
+    #[test]
+    fn titles_without_guanyu() {
+        let text = "安阳市人民政府办公室印发安阳市促进返乡创业若干措施的通知\n各县（市、区）人民政府：\n　　现印发给你们。\n";
+        let m = infer_text(text, "a.txt");
+        assert_eq!(
+            m.title,
+            "安阳市人民政府办公室印发安阳市促进返乡创业若干措施的通知"
+        );
+        assert_eq!(m.issuer, "安阳市人民政府办公室");
+        assert_eq!(m.province.map(|p| p.id), Some("henan"));
+        let m = infer_text(
+            "湖北省返乡创业扶持办法（试行）\n第一条　为支持返乡创业，制定本办法。\n",
+            "b.txt",
+        );
+        assert_eq!(m.title, "湖北省返乡创业扶持办法（试行）");
+        assert_eq!(m.province.map(|p| p.id), Some("hubei"));
+    }
+
+    #[test]
+    fn years_from_title_dates_never_from_cited_numbers() {
+        // A local document that passes on a central one: the number under its title is
+        // the central document's, and its year is not the local document's.
+        let text = "汤阴县人民政府关于贯彻落实返乡创业意见的实施意见\n国办发〔2015〕47号\n　　为贯彻落实国务院办公厅意见，结合我县实际，提出如下实施意见。\n";
+        let m = infer_text(text, "a.txt");
+        assert_eq!(m.year, None);
+        assert_eq!(m.doc_number, "");
+        assert_eq!(
+            (m.level, m.province.map(|p| p.id)),
+            (Level::Local, Some("henan"))
+        );
+        // A number in the text is cited: it gives no year either.
+        let text = "关于做好返乡创业工作的通知\n　　根据《国务院办公厅关于支持农民工等人员返乡创业的意见》（国办发〔2015〕47号），现就有关事项通知如下。\n";
+        assert_eq!(infer_text(text, "b.txt").year, None);
+        // Its own number older than a document it cites: not the year; the date is.
+        let text = "关于做好返乡创业工作的通知\n豫政〔2015〕3号\n　　根据《关于X的意见》（国办发〔2016〕9号），现通知如下。\n河南省人民政府\n2017年2月3日\n";
+        let m = infer_text(text, "c.txt");
+        assert_eq!(m.year, Some(2017));
+        assert_eq!(m.confidence("year"), Some(Confidence::Low));
+        assert_eq!(
+            m.candidates_string(),
+            "year=2017(date)|2015(doc_number)|>=2016(cited_number)"
+        );
+        // Without the date the cited number's bound rules out the own number's year.
+        let text = "关于做好返乡创业工作的通知\n豫政〔2015〕3号\n　　根据《关于X的意见》（国办发〔2016〕9号），现通知如下。\n";
+        assert_eq!(infer_text(text, "d.txt").year, None);
+        // A month in the title; a bare year or a plan's range is no date of issue.
+        let m = infer_text("关于公布2021年3月份取水许可审批结果的公告\n", "e.txt");
+        assert_eq!(m.year, Some(2021));
+        let m = infer_text("关于印发返乡创业行动计划（2021—2023年）的通知\n", "f.txt");
+        assert_eq!(m.year, None);
+    }
+
+    #[test]
+    fn conflicting_evidence_is_listed() {
+        let text = "方城县人民政府关于做好返乡创业工作的通知\n　　现就有关事项通知如下。\n";
+        let m = infer_text(text, "local/sichuan/a.txt");
+        assert_eq!(m.province.map(|p| p.id), Some("sichuan"));
+        assert_eq!(m.confidence("province"), Some(Confidence::Low));
+        assert_eq!(
+            m.candidates_string(),
+            "province=sichuan(path)|henan(issuer)"
+        );
+        assert_eq!(m.confidence_string(), "level=high;province=low");
+        let text = "关于做好返乡创业工作的通知\n豫政〔2017〕3号\n　　现通知如下。\n河南省人民政府\n2016年12月28日\n";
+        let m = infer_text(text, "b.txt");
+        assert_eq!(m.year, Some(2016));
+        assert_eq!(m.candidates_string(), "year=2016(date)|2017(doc_number)");
+        // An effective date is only a candidate.
+        let m = infer_text(
+            "湖北省返乡创业扶持办法\n第十条　本办法自2021年7月1日起施行。\n",
+            "c.txt",
+        );
+        assert_eq!(m.year, None);
+        assert_eq!(m.candidates_string(), "year=2021(effective_date)");
     }
 
     #[test]

@@ -101,6 +101,15 @@ pub struct DocRecord {
     pub date: String,
     /// Where each metadata field came from.
     pub metadata_sources: String,
+    /// How far the evidence for level, province and year agrees (`level=high;year=low`).
+    pub metadata_confidence: String,
+    /// The competing candidates of fields whose evidence disagrees
+    /// (`year=2017(date)|2015(doc_number)`), empty when it all agrees.
+    pub metadata_candidates: String,
+    /// The source address of a database export (PKULaw's 原文链接).
+    pub source_url: String,
+    /// The PKULaw citation code (CLI.…).
+    pub pkulaw_id: String,
 }
 
 /// A unit's text: a byte range of its document's text, which the document's units share

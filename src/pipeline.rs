@@ -680,9 +680,11 @@ fn code_file(
     let manifest_row = f.manifest.as_ref().and_then(|m| m.get(&f.rel));
     let mut meta = metadata::infer(&norm.text, &f.rel, manifest_row, &opts.regions);
     metadata::apply_hints(&mut meta, &extracted.hints);
-    let segments = segment::segment(&norm.text, lang, opts.unit_mode);
-    let roles = coder.roles.assign_all(lang, &norm.text, &segments);
-    let sections = segment::section_paths(&norm.text, &segments);
+    // Database lines and a repeated title are metadata, not units.
+    let seg_text = metadata::without_metadata_lines(&norm.text);
+    let segments = segment::segment(&seg_text, lang, opts.unit_mode);
+    let roles = coder.roles.assign_all(lang, &seg_text, &segments);
+    let sections = segment::section_paths(&seg_text, &segments);
     // The document's units share one copy of its text.
     let doc_text: Arc<str> = Arc::from(extracted.text.as_str());
     let original = OriginalText::new(&doc_text);
@@ -769,6 +771,10 @@ fn fill_meta(record: &mut DocRecord, meta: &DocMeta) {
     record.doc_number = meta.doc_number.clone();
     record.date = meta.date.clone();
     record.metadata_sources = meta.origins_string();
+    record.metadata_confidence = meta.confidence_string();
+    record.metadata_candidates = meta.candidates_string();
+    record.source_url = meta.source_url.clone();
+    record.pkulaw_id = meta.pkulaw_id.clone();
 }
 
 /// Splits a unit's codes by its role: units in roles that hold no instrument keep only

@@ -161,6 +161,20 @@ pub fn find_in_text(text: &str) -> Option<&'static Province> {
     best.map(|(_, i)| &t.provinces[i])
 }
 
+/// Every prefecture-level name in `data/prefectures.tsv` (official names and the short
+/// forms in use, each with its suffix), with its province.
+pub fn prefectures() -> impl Iterator<Item = (&'static str, &'static Province)> {
+    let all = all();
+    data_lines(PREFECTURES_TSV).flat_map(move |f| {
+        let p = all.iter().find(|p| p.id == f[0]);
+        f[1].split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .filter_map(move |n| p.map(|p| (n, p)))
+            .collect::<Vec<_>>()
+    })
+}
+
 /// Province of a document-number prefix whose first character is a provincial
 /// abbreviation (川府发 → Sichuan). Central prefixes are handled by the caller.
 pub fn from_abbreviation(ch: &str) -> Option<&'static Province> {

@@ -354,6 +354,24 @@ fn boilerplate_kind(line: &str, lang: Lang, near_date: bool) -> Option<Kind> {
     if short && is_date_line(line) {
         return Some(Kind::Date);
     }
+    // A database export's （2020年） or （第19号） line under the title.
+    if line.len() <= 24 && line.starts_with(['(', '（']) && line.ends_with([')', '）']) {
+        let inner = line.trim_matches(['(', ')', '（', '）', ' ']);
+        let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+        if inner
+            .strip_suffix('年')
+            .is_some_and(|y| y.len() == 4 && digits(y))
+        {
+            return Some(Kind::Date);
+        }
+        if inner
+            .strip_prefix('第')
+            .and_then(|s| s.strip_suffix('号'))
+            .is_some_and(|n| digits(n.trim()))
+        {
+            return Some(Kind::DocNumber);
+        }
+    }
     if short
         && ((line.ends_with('日') && p.signature_with_date.is_match(line))
             || (near_date && p.org_suffix.is_match(line)))
@@ -388,9 +406,38 @@ fn boilerplate_kind(line: &str, lang: Lang, near_date: bool) -> Option<Kind> {
             return Some(Kind::Note);
         }
     }
-    if (line.ends_with(':') || line.ends_with('：'))
-        && line.chars().count() <= 120
-        && !line.contains('。')
+    if is_addressee(line) {
+        return Some(Kind::Addressee);
+    }
+    None
+}
+
+/// True for an addressee line: 各省、自治区、直辖市人民政府，国务院各部委、各直属机构：, a
+/// list of provincial departments by kind, 中国人民银行上海总部，各分行…：, or "To the
+/// people's governments of all provinces…:". It ends in a colon and names bodies; a
+/// long list of them is still one addressee line (up to 300 characters).
+pub fn is_addressee(line: &str) -> bool {
+    let line = line.trim();
+    if !(line.ends_with(':') || line.ends_with('：')) || line.contains('。') {
+        return false;
+    }
+    let n = line.chars().count();
+    if line.starts_with("To the ") || line.starts_with("To all ") {
+        let lower = line.to_lowercase();
+        return n <= 300
+            && !line.contains(". ")
+            && [
+                "government",
+                "provinces",
+                "ministries",
+                "departments",
+                "member states",
+            ]
+            .iter()
+            .any(|k| lower.contains(k));
+    }
+    let listed = line.contains(['、', '，', ',']);
+    (n <= 120 || (listed && n <= 300))
         && [
             "人民政府",
             "各",
@@ -401,13 +448,12 @@ fn boilerplate_kind(line: &str, lang: Lang, near_date: bool) -> Option<Kind> {
             "局",
             "机构",
             "直属",
+            "总部",
+            "分行",
+            "兵团",
         ]
         .iter()
         .any(|k| line.contains(k))
-    {
-        return Some(Kind::Addressee);
-    }
-    None
 }
 
 /// `line` without the white space and closing brackets at its end.
@@ -845,6 +891,30 @@ mod tests {
             "对返乡创业人员给予一次性补贴(每人5000元)。",
         ] {
             assert_eq!(classify_line(line, Lang::Zh), Kind::Body, "{line}");
+        }
+    }
+
+    #[test]
+    fn addressee_lines_of_every_length_and_database_number_lines() {
+        for line in [
+            "各省、自治区、直辖市人民政府，国务院各部委、各直属机构：",
+            "中国人民银行上海总部，各分行、营业管理部，各省会（首府）城市中心支行，各副省级城市中心支行：",
+            // A list of provincial departments by kind, longer than 120 characters.
+            "各省、自治区、直辖市及新疆生产建设兵团发展改革委、财政厅（局）、人力资源社会保障厅（局）、农业农村（农牧）厅（局、委）、商务厅（局）、文化和旅游厅（局）、市场监管局（厅、委）、乡村振兴局，国家税务总局各省、自治区、直辖市和计划单列市税务局：",
+            "To the people's governments of all provinces, autonomous regions and municipalities directly under the Central Government:",
+        ] {
+            assert!(line.chars().count() <= 300);
+            assert_eq!(classify_line(line, Lang::Zh), Kind::Addressee, "{line}");
+        }
+        assert_eq!(classify_line("(2020年)", Lang::Zh), Kind::Date);
+        assert_eq!(classify_line("（第19号）", Lang::Zh), Kind::DocNumber);
+        for line in [
+            "To the extent possible, the following shall apply:",
+            "（三）工作要求",
+            "(2021—2023年)",
+        ] {
+            assert_ne!(classify_line(line, Lang::Zh), Kind::Addressee, "{line}");
+            assert_ne!(classify_line(line, Lang::Zh), Kind::Date, "{line}");
         }
     }
 
