@@ -26,19 +26,6 @@ fn stdout(a: &assert_cmd::assert::Assert) -> String {
     String::from_utf8(a.get_output().stdout.clone()).unwrap()
 }
 
-fn csv_rows(text: &str) -> Vec<std::collections::BTreeMap<String, String>> {
-    let mut r = csv::Reader::from_reader(text.as_bytes());
-    let h = r.headers().unwrap().clone();
-    r.records()
-        .map(|x| {
-            h.iter()
-                .zip(x.unwrap().iter())
-                .map(|(a, b)| (a.to_string(), b.to_string()))
-                .collect()
-        })
-        .collect()
-}
-
 #[test]
 fn kwic_shows_every_match_with_its_role_status_and_original_offsets() {
     let dir = tempfile::tempdir().unwrap();

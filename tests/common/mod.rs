@@ -17,7 +17,12 @@ pub fn root() -> PathBuf {
 
 /// A CSV file as rows of column → value.
 pub fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let mut r = csv::Reader::from_path(path).unwrap();
+    csv_rows(&std::fs::read_to_string(path).unwrap())
+}
+
+/// CSV text as rows of column → value.
+pub fn csv_rows(text: &str) -> Vec<BTreeMap<String, String>> {
+    let mut r = csv::Reader::from_reader(text.as_bytes());
     let h = r.headers().unwrap().clone();
     r.records()
         .map(|x| {
