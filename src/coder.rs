@@ -369,8 +369,12 @@ impl Coder {
         }
         if lang == Lang::Zh {
             // A term that is the stem of a department's name (财政 in 财政部门, 人力资源
-            // 社会保障 in …局) names the body, not the instrument.
-            hits.retain(|h: &Hit| !names_a_body(&text[h.end..]));
+            // 社会保障 in …局) names the body, not the instrument; one that modifies a
+            // record, a system or a post (社会保障数据, 宣传联络员) names that thing.
+            hits.retain(|h: &Hit| {
+                let after = &text[h.end..];
+                !names_a_body(after) && !modifies_a_record(after)
+            });
             // Terms inside a note of who leads, by when, for how many points (R3) code
             // nothing: （省商务厅牵头，合肥海关配合） （6月底完成，牵头考核单位：…）.
             if text.contains('(') && !hits.is_empty() {
@@ -639,6 +643,29 @@ fn names_a_body(after: &str) -> bool {
     SUFFIXES.iter().any(|s| after.starts_with(s)) && !NOT.iter().any(|s| after.starts_with(s))
 }
 
+/// True when the text right after a Chinese term makes the term a modifier of a record, an
+/// information system, an application form or a staff post: the compound's head is that
+/// noun, and the clause is about handling it, not about the instrument (社会保障数据 由…负责,
+/// 资源共享申请, 宣传联络员, 协同办公平台, 公共数据开放目录; coding manual R16, R20).
+fn modifies_a_record(after: &str) -> bool {
+    const HEADS: [&str; 11] = [
+        "数据",
+        "数据库",
+        "系统",
+        "目录",
+        "申请",
+        "登记表",
+        "申报单",
+        "申报表",
+        "联络员",
+        "信息员",
+        "办公",
+    ];
+    // 数据 heads a compound unless it starts a word of its own kind (数据共享 is an act).
+    const NOT: [&str; 4] = ["数据共享", "数据开放", "数据交易", "数据流通"];
+    HEADS.iter().any(|s| after.starts_with(s)) && !NOT.iter().any(|s| after.starts_with(s))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -809,6 +836,16 @@ not_near = { zh = ["允许"], en = ["permit"], within = 2 }
         assert!(cats("由省减税部门负责", Lang::Zh).is_empty());
         assert_eq!(cats("落实减税政策", Lang::Zh), ["tax"]);
         assert!(cats("落实政策(省减税局牵头,省印度办配合)", Lang::Zh).is_empty());
+    }
+
+    #[test]
+    fn a_term_modifying_a_record_or_a_post_codes_nothing() {
+        assert!(cats("减税数据由税务部门负责", Lang::Zh).is_empty());
+        assert!(cats("填写减税申报表", Lang::Zh).is_empty());
+        assert!(cats("保持减税联络员队伍稳定", Lang::Zh).is_empty());
+        // Data sharing is an act, not a record.
+        assert_eq!(cats("推进减税数据共享", Lang::Zh), ["tax"]);
+        assert_eq!(cats("落实减税政策", Lang::Zh), ["tax"]);
     }
 
     #[test]

@@ -279,6 +279,10 @@ impl Rules {
             Lang::Zh => self.zh.as_ref(),
             Lang::En => self.en.as_ref(),
         }?;
+        // Most strings match no rule: the cheaper yes/no search rules them out first.
+        if !set.is_match(s) {
+            return None;
+        }
         set.matches(s).iter().next().map(|i| roles[i])
     }
 }
@@ -560,6 +564,33 @@ pub fn sentence_bounds(text: &str, lang: Lang, at: usize) -> (usize, usize) {
         matches!(c, '。' | ';' | '；' | '!' | '?' | '！' | '？' | '\n')
             || (lang == Lang::En && c == '.' && next.is_none_or(char::is_whitespace))
     })
+}
+
+/// Ends (byte offsets just past the mark) of the sentences of `text`, by the marks of
+/// [`sentence_bounds`], in one pass: the sentence of byte `at` runs from the last end at or
+/// before `at` (or 0) to the first end after it (or the text's end).
+pub fn sentence_ends(text: &str, lang: Lang) -> Vec<usize> {
+    let mut ends = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some((b, c)) = chars.next() {
+        let end = matches!(c, '。' | ';' | '；' | '!' | '?' | '！' | '？' | '\n')
+            || (lang == Lang::En
+                && c == '.'
+                && chars.peek().is_none_or(|&(_, n)| n.is_whitespace()));
+        if end {
+            ends.push(b + c.len_utf8());
+        }
+    }
+    ends
+}
+
+/// The sentence of byte `at` given the sentence ends of its text ([`sentence_ends`]).
+pub fn sentence_at(ends: &[usize], len: usize, at: usize) -> (usize, usize) {
+    let i = ends.partition_point(|&e| e <= at);
+    (
+        i.checked_sub(1).map_or(0, |j| ends[j]),
+        ends.get(i).copied().unwrap_or(len),
+    )
 }
 
 /// Clause ends for [`is_commitment`]: a commitment is judged within its clause.
@@ -879,6 +910,44 @@ mod tests {
         assert_eq!(strip_numbering("1.指导思想"), "指导思想");
         assert_eq!(strip_numbering("Article 12 Definitions"), "Definitions");
         assert_eq!(strip_numbering("(a) provide for"), "provide for");
+    }
+
+    #[test]
+    fn clauses_of_deadlines_bans_and_conditional_procedures_withhold() {
+        let t = RoleTable::new(&[], true);
+        let zh = |c: &str| t.clause_role(Lang::Zh, c);
+        assert_eq!(
+            zh("使用共享数据的，应当提交资源共享申请。"),
+            Some(Role::Procedure)
+        );
+        assert_eq!(
+            zh("协商不成的，由上一级主管部门解决。"),
+            Some(Role::Procedure)
+        );
+        assert_eq!(zh("自受理之日起10个工作日内办结。"), Some(Role::Procedure));
+        assert_eq!(zh("不得挪用补贴资金。"), Some(Role::Liability));
+        // Eligibility of a subsidy is coded (R26): no conditional duty here.
+        assert_eq!(zh("符合条件的，给予一次性创业补贴。"), None);
+        assert_eq!(zh("建立部门协商机制。"), None);
+    }
+
+    #[test]
+    fn sentence_ends_agree_with_sentence_bounds() {
+        for (text, lang) in [
+            ("第一句。第二句；第三句！\n最后", Lang::Zh),
+            ("One sentence. Two e.g. three; four\nfive.", Lang::En),
+            ("", Lang::Zh),
+            ("无标点的一句", Lang::Zh),
+        ] {
+            let ends = sentence_ends(text, lang);
+            for (at, _) in text.char_indices() {
+                assert_eq!(
+                    sentence_at(&ends, text.len(), at),
+                    sentence_bounds(text, lang, at),
+                    "{text:?} at {at}"
+                );
+            }
+        }
     }
 
     #[test]

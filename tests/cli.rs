@@ -680,12 +680,13 @@ fn rules_score_on_real_chinese_documents() {
         all["found"], 400,
         "every labelled unit is found by its text"
     );
-    assert!(f(all, "micro_f1") >= 0.70);
-    assert!(f(all, "micro_precision") >= 0.68);
-    assert!(f(held, "micro_f1") >= 0.58);
+    assert!(f(all, "micro_f1") >= 0.74);
+    assert!(f(all, "micro_precision") >= 0.72);
+    assert!(f(held, "micro_f1") >= 0.61);
     let none_uncoded = all["none_uncoded"].as_f64().unwrap() / all["none_units"].as_f64().unwrap();
-    assert!(none_uncoded >= 0.86, "none left uncoded {none_uncoded:.3}");
-    assert!(f(all, "core_share_error") <= 5.5);
+    // The targets for `none` (90 %) and core shares (3 points) are met.
+    assert!(none_uncoded >= 0.90, "none left uncoded {none_uncoded:.3}");
+    assert!(f(all, "core_share_error") <= 3.0);
 }
 
 #[test]
