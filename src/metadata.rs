@@ -1061,16 +1061,22 @@ fn number_place(num: &str, text: &str) -> NumberPlace {
             }
         }
     }
-    places.extend(province::prefectures().filter(|(n, _)| n.starts_with(first.as_str())));
+    let (prefectures, counties) = places_starting_with(&first);
+    places.extend(prefectures.iter().copied());
+    // One pass over the text for all candidates: they can run to hundreds (every county
+    // starting with 新), and a scan of the whole text per candidate cost 7 % of a run.
+    let mut names: Vec<&str> = places.iter().map(|(n, _)| *n).collect();
+    names.extend(counties);
+    let in_text = places_named(text, &first, &names);
+    places.retain(|(n, _)| in_text.contains(n));
     places.extend(
-        county::all()
+        counties
             .iter()
-            .filter(|c| c.name.starts_with(first.as_str()) && c.name.chars().count() >= 3)
-            .filter_map(|c| county::province_of(c.name).map(|p| (c.name, p))),
+            .filter(|n| in_text.contains(n))
+            .filter_map(|&n| county::province_of(n).map(|p| (n, p))),
     );
     let mut named: Vec<&'static Province> = places
         .iter()
-        .filter(|(n, _)| names_place(text, n))
         .map(|(_, p)| *p)
         .chain(by_abbr.iter().filter(|p| text.contains(p.zh)).copied())
         .collect();
@@ -1086,14 +1092,74 @@ fn number_place(num: &str, text: &str) -> NumberPlace {
 
 /// True when `text` names the place `name` somewhere, not as the start of a longer word
 /// (新建区 inside 新建区域, 东乡市 inside 东乡市场).
+#[cfg(test)]
 fn names_place(text: &str, name: &str) -> bool {
-    text.match_indices(name).any(|(i, _)| {
-        let next = text[i + name.len()..].chars().next();
-        !matches!(
-            (name.chars().last(), next),
-            (Some('区'), Some('域')) | (Some('市'), Some('场')) | (Some('县'), Some('域'))
-        )
-    })
+    text.match_indices(name)
+        .any(|(i, _)| !longer_word(name, &text[i + name.len()..]))
+}
+
+/// True when the place `name`, followed by `rest`, is the start of a longer word.
+fn longer_word(name: &str, rest: &str) -> bool {
+    matches!(
+        (name.chars().last(), rest.chars().next()),
+        (Some('区'), Some('域')) | (Some('市'), Some('场')) | (Some('县'), Some('域'))
+    )
+}
+
+/// The prefectures and the counties (names of three characters or more) whose name starts
+/// with `first`, from an index built once (a scan of every county per document cost more
+/// than the rest of the metadata).
+#[allow(clippy::type_complexity)]
+fn places_starting_with(
+    first: &str,
+) -> (
+    &'static [(&'static str, &'static Province)],
+    &'static [&'static str],
+) {
+    type Index = std::collections::HashMap<
+        char,
+        (Vec<(&'static str, &'static Province)>, Vec<&'static str>),
+    >;
+    static INDEX: OnceLock<Index> = OnceLock::new();
+    let index = INDEX.get_or_init(|| {
+        let mut index: Index = Default::default();
+        for (name, p) in province::prefectures() {
+            if let Some(c) = name.chars().next() {
+                index.entry(c).or_default().0.push((name, p));
+            }
+        }
+        for c in county::all().iter().filter(|c| c.name.chars().count() >= 3) {
+            if let Some(ch) = c.name.chars().next() {
+                index.entry(ch).or_default().1.push(c.name);
+            }
+        }
+        index
+    });
+    match first.chars().next().and_then(|c| index.get(&c)) {
+        Some((p, c)) => (p, c),
+        None => (&[], &[]),
+    }
+}
+
+/// The names among `candidates` (all starting with the character `first`) that `text`
+/// names, by the rule of [`names_place`]: one pass over the places where `first` occurs.
+fn places_named<'n>(text: &str, first: &str, candidates: &[&'n str]) -> Vec<&'n str> {
+    let mut found: Vec<&'n str> = Vec::new();
+    if first.is_empty() || candidates.is_empty() {
+        return found;
+    }
+    for (i, _) in text.match_indices(first) {
+        let rest = &text[i..];
+        for &name in candidates {
+            if rest.starts_with(name)
+                && !longer_word(name, &rest[name.len()..])
+                && !found.contains(&name)
+            {
+                found.push(name);
+            }
+        }
+    }
+    found
 }
 
 /// Combines manifest, path and text evidence. Nothing is guessed: a field no source
@@ -1297,9 +1363,12 @@ pub fn infer(
     }
     // Numbers the text cites (its own excepted, wherever it stands).
     let own = meta.doc_number.replace(char::is_whitespace, "");
+    // Matches are found first and captured after: capturing while scanning a whole text
+    // cost as much as the rest of the metadata.
     let cited = p
         .doc_number
-        .captures_iter(text)
+        .find_iter(text)
+        .filter_map(|m| p.doc_number.captures(m.as_str()))
         .filter(|c| c[0].replace(char::is_whitespace, "") != own)
         .filter_map(|c| c[1].parse::<i32>().ok())
         .max();

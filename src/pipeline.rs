@@ -794,8 +794,9 @@ pub fn gate_by_role(
         // A match in a clause that sets a deadline, a procedure or a ban is withheld
         // even inside a measure (R16); each sentence is judged once.
         let mut judged: Vec<((usize, usize), bool)> = Vec::new();
+        let ends = crate::role::sentence_ends(text, lang);
         codes.hits.iter().partition(|h| {
-            let b = crate::role::sentence_bounds(text, lang, h.start);
+            let b = crate::role::sentence_at(&ends, text.len(), h.start);
             match judged.iter().find(|(x, _)| *x == b) {
                 Some(&(_, keep)) => keep,
                 None => {

@@ -164,15 +164,24 @@ pub fn find_in_text(text: &str) -> Option<&'static Province> {
 /// Every prefecture-level name in `data/prefectures.tsv` (official names and the short
 /// forms in use, each with its suffix), with its province.
 pub fn prefectures() -> impl Iterator<Item = (&'static str, &'static Province)> {
-    let all = all();
-    data_lines(PREFECTURES_TSV).flat_map(move |f| {
-        let p = all.iter().find(|p| p.id == f[0]);
-        f[1].split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .filter_map(move |n| p.map(|p| (n, p)))
-            .collect::<Vec<_>>()
+    // Parsed once: number prefixes look here for every document.
+    static ALL: std::sync::OnceLock<Vec<(&'static str, &'static Province)>> =
+        std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        let all = all();
+        data_lines(PREFECTURES_TSV)
+            .flat_map(move |f| {
+                let p = all.iter().find(|p| p.id == f[0]);
+                f[1].split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .filter_map(move |n| p.map(|p| (n, p)))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
     })
+    .iter()
+    .copied()
 }
 
 /// Province of a document-number prefix whose first character is a provincial

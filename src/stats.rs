@@ -180,6 +180,13 @@ fn label(labels: &[String], i: usize) -> String {
 
 /// Permutation test: the observations' column labels are shuffled against their row labels,
 /// which keeps both margins, and X² is recomputed.
+///
+/// A random permutation is not materialised: the table it produces is drawn directly, cell
+/// by cell, each count from the hypergeometric distribution of the remaining margins (the
+/// conditional form of the multivariate hypergeometric, as Patefield's algorithm behind R's
+/// `r2dtable` does). The distribution of tables is the same as shuffling, and the cost is
+/// rows × columns per replicate instead of one step per reference, so a corpus of millions
+/// of references costs what a small one does.
 fn monte_carlo(
     observed: &[Vec<u64>],
     expected: &[Vec<f64>],
@@ -187,26 +194,17 @@ fn monte_carlo(
     replicates: u32,
     seed: u64,
 ) -> MonteCarlo {
-    // One entry per observation: u32 indexes keep this at 8 bytes per reference.
-    let mut rows: Vec<u32> = Vec::new();
-    let mut cols: Vec<u32> = Vec::new();
-    for (i, row) in observed.iter().enumerate() {
-        for (j, &o) in row.iter().enumerate() {
-            rows.extend(std::iter::repeat_n(i as u32, o as usize));
-            cols.extend(std::iter::repeat_n(j as u32, o as usize));
-        }
-    }
+    let row_totals: Vec<u64> = observed.iter().map(|r| r.iter().sum()).collect();
+    let col_totals: Vec<u64> = (0..observed[0].len())
+        .map(|j| observed.iter().map(|r| r[j]).sum())
+        .collect();
     let mut rng = SplitMix64::new(seed);
-    let mut table = vec![vec![0u64; observed[0].len()]; observed.len()];
+    let mut table = vec![vec![0u64; col_totals.len()]; row_totals.len()];
     // Relative tolerance as in R's chisq.test, so ties are not lost to rounding.
     let bar = chi2 * (1.0 - 1e-7);
     let mut extreme = 0u32;
     for _ in 0..replicates {
-        rng.shuffle(&mut cols);
-        table.iter_mut().for_each(|r| r.fill(0));
-        for (&i, &j) in rows.iter().zip(&cols) {
-            table[i as usize][j as usize] += 1;
-        }
+        draw_table(&row_totals, &col_totals, &mut table, &mut rng);
         if pearson(&table, expected) >= bar {
             extreme += 1;
         }
@@ -215,6 +213,89 @@ fn monte_carlo(
         p_value: (1.0 + extreme as f64) / (1.0 + replicates as f64),
         replicates,
         seed,
+    }
+}
+
+/// Fills `table` with a random table of the given margins, uniform over the permutations
+/// of the observations (every row's counts drawn from the columns still unallocated).
+fn draw_table(rows: &[u64], cols: &[u64], table: &mut [Vec<u64>], rng: &mut SplitMix64) {
+    let mut left: Vec<u64> = cols.to_vec();
+    let mut population: u64 = left.iter().sum();
+    for (i, &row_total) in rows.iter().enumerate() {
+        let mut draws = row_total;
+        let mut rest = population;
+        for (j, cell) in table[i].iter_mut().enumerate() {
+            // The draws still to place come from the columns j.. (`rest` observations),
+            // `left[j]` of which are in column j.
+            let x = if draws == 0 || left[j] == 0 {
+                0
+            } else if draws >= rest {
+                left[j]
+            } else {
+                hypergeometric(rest, left[j], draws, rng)
+            };
+            *cell = x;
+            rest -= left[j];
+            left[j] -= x;
+            draws -= x;
+        }
+        population -= row_total;
+    }
+}
+
+/// One draw from the hypergeometric distribution: marked items among `draws` taken without
+/// replacement from `population` items of which `marked` are marked.
+///
+/// Inversion searched outward from the mode, with the probabilities stepped by their ratio
+/// f(x+1)/f(x) = (K−x)(n−x) / ((x+1)(N−K−n+x+1)): exact, and about one step per standard
+/// deviation, so a cell of millions costs hundreds of steps. (`rand_distr` 0.5.1's sampler
+/// was tried and returned 100 for N = 4,000,200, K = 100, n = 203, where the mean is 0.005.)
+fn hypergeometric(population: u64, marked: u64, draws: u64, rng: &mut SplitMix64) -> u64 {
+    use statrs::function::factorial::ln_binomial;
+    let (n_all, k, n) = (population, marked, draws);
+    let lo = (n + k).saturating_sub(n_all);
+    let hi = n.min(k);
+    if lo >= hi {
+        return lo;
+    }
+    let mode =
+        (((n as f64 + 1.0) * (k as f64 + 1.0) / (n_all as f64 + 2.0)).floor() as u64).clamp(lo, hi);
+    let ln_f = ln_binomial(k, mode) + ln_binomial(n_all - k, n - mode) - ln_binomial(n_all, n);
+    let f_mode = ln_f.exp();
+    // f(x+1) / f(x)
+    let ratio = |x: u64| {
+        // (N−K) − (n−x−1) ≥ 1 on the support (x ≥ n + K − N), ordered so no step underflows.
+        ((k - x) as f64 * (n - x) as f64) / ((x + 1) as f64 * (n_all - k + x + 1 - n) as f64)
+    };
+    let mut u = rng.next_f64() - f_mode;
+    if u <= 0.0 {
+        return mode;
+    }
+    let (mut up, mut f_up, mut down, mut f_down) = (mode, f_mode, mode, f_mode);
+    loop {
+        let mut moved = false;
+        if up < hi {
+            f_up *= ratio(up);
+            up += 1;
+            u -= f_up;
+            if u <= 0.0 {
+                return up;
+            }
+            moved = true;
+        }
+        if down > lo {
+            f_down /= ratio(down - 1);
+            down -= 1;
+            u -= f_down;
+            if u <= 0.0 {
+                return down;
+            }
+            moved = true;
+        }
+        // Rounding left a sliver of probability over the whole support: the mode takes it.
+        if !moved || (f_up < 1e-300 && f_down < 1e-300) {
+            return mode;
+        }
     }
 }
 
@@ -327,6 +408,64 @@ mod tests {
         let even = chi_square(&l, &l, &[vec![2, 2, 2], vec![2, 2, 2]], 500, 7).unwrap();
         assert_eq!(even.chi2, 0.0);
         assert_eq!(even.monte_carlo.unwrap().p_value, 1.0);
+    }
+
+    #[test]
+    fn drawn_tables_keep_both_margins_and_average_to_the_expected_counts() {
+        let rows = [5_000_000u64, 3, 120, 0, 77];
+        let cols = [1_000_000u64, 4_000_100, 0, 100];
+        let n: u64 = rows.iter().sum();
+        let mut table = vec![vec![0u64; cols.len()]; rows.len()];
+        let mut mean = vec![vec![0f64; cols.len()]; rows.len()];
+        let mut rng = SplitMix64::new(3);
+        let reps = 400;
+        for _ in 0..reps {
+            draw_table(&rows, &cols, &mut table, &mut rng);
+            for (i, r) in table.iter().enumerate() {
+                assert_eq!(r.iter().sum::<u64>(), rows[i]);
+            }
+            for (j, &c) in cols.iter().enumerate() {
+                assert_eq!(table.iter().map(|r| r[j]).sum::<u64>(), c);
+            }
+            for (m, r) in mean.iter_mut().zip(&table) {
+                for (m, &x) in m.iter_mut().zip(r) {
+                    *m += x as f64 / reps as f64;
+                }
+            }
+        }
+        // The cell of row 2 (120) and column 1 (4,000,100 of 5,000,200): E = 96.0.
+        let e = 120.0 * cols[1] as f64 / n as f64;
+        assert!((mean[2][1] - e).abs() < 1.0, "{} vs {e}", mean[2][1]);
+    }
+
+    #[test]
+    fn hypergeometric_draws_have_the_exact_mean_and_variance() {
+        let mut rng = SplitMix64::new(11);
+        // (N, K, n): an ordinary case, one where the mean is 0.005 (where rand_distr's sampler
+        // failed), and one where nearly everything is drawn and marked.
+        for &(n_all, k, n) in &[
+            (1000u64, 300u64, 200u64),
+            (4_000_200, 100, 203),
+            (4_000_200, 4_000_100, 3_999_997),
+        ] {
+            let reps = 20_000;
+            let xs: Vec<f64> = (0..reps)
+                .map(|_| hypergeometric(n_all, k, n, &mut rng) as f64)
+                .collect();
+            let mean = xs.iter().sum::<f64>() / reps as f64;
+            let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (reps - 1) as f64;
+            let (nf, kf, df) = (n_all as f64, k as f64, n as f64);
+            let m = df * kf / nf;
+            let v = df * kf / nf * (1.0 - kf / nf) * (nf - df) / (nf - 1.0);
+            assert!(
+                (mean - m).abs() < 4.0 * (v / reps as f64).sqrt() + 1e-3,
+                "{n_all} {k} {n}: mean {mean} vs {m}"
+            );
+            assert!(
+                (var - v).abs() < 0.1 * v + 1e-2,
+                "{n_all} {k} {n}: variance {var} vs {v}"
+            );
+        }
     }
 
     /// a = 30 of 1,000 tokens, b = 10 of 2,000: E₁ = 13.333, E₂ = 26.667,
