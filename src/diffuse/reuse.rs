@@ -1,0 +1,309 @@
+//! Text reuse: near-duplicate clauses across documents, found with MinHash and
+//! locality-sensitive hashing (Broder 1997; Leskovec, Rajaraman & Ullman, *Mining of
+//! Massive Datasets*, ch. 3) so that all pairs are never compared.
+//!
+//! - A clause is a body unit. Its text is reduced to letters and digits (punctuation and
+//!   spaces dropped, lower-cased); a Chinese clause becomes the set of its
+//!   [`SHINGLE_ZH`]-character shingles, an English one the set of its [`SHINGLE_EN`]-word
+//!   shingles. Clauses with fewer than [`MIN_SHINGLES`] shingles are left out (headings,
+//!   short phrases).
+//! - Each set gets a MinHash signature of [`HASHES`] seeded hash functions; the share of
+//!   equal positions in two signatures estimates their Jaccard similarity.
+//! - The signature is cut into [`BANDS`] bands of [`ROWS`] rows: clauses equal in at least
+//!   one band become candidates (a pair with similarity 0.6 is a candidate with probability
+//!   1 − (1 − 0.6³)²⁰ = 0.99). Candidates are verified against [`THRESHOLD`] (estimated
+//!   Jaccard ≥ 0.6: a 40-character clause with one character changed stays above it).
+//! - Direction: from the earlier document to the later (year, then date, then document
+//!   order within an undated year, which `same_year` flags). Each later clause is linked to
+//!   its **earliest** near-duplicate in another document, so a clause passed from the centre
+//!   to thirty provinces gives thirty pairs, not 465.
+//! - Scale: one band at a time, its (band hash, clause) list is sorted and each clause is
+//!   compared with at most [`BUCKET_CAP`] of the earliest clauses of its bucket. Memory is
+//!   one signature per clause; the work is linear in the clauses.
+
+use super::input::{Doc, Unit};
+use crate::rng::SplitMix64;
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+
+/// Characters per shingle (Chinese).
+pub const SHINGLE_ZH: usize = 5;
+/// Words per shingle (English).
+pub const SHINGLE_EN: usize = 3;
+/// Fewest shingles a clause needs to be compared.
+pub const MIN_SHINGLES: usize = 8;
+/// MinHash functions.
+pub const HASHES: usize = BANDS * ROWS;
+/// LSH bands.
+pub const BANDS: usize = 20;
+/// Rows per band.
+pub const ROWS: usize = 3;
+/// Estimated Jaccard similarity at or above which two clauses are reuse.
+pub const THRESHOLD: f64 = 0.6;
+/// Earliest members of a bucket each clause is compared with.
+pub const BUCKET_CAP: usize = 8;
+
+/// A clause's signature.
+#[derive(Debug, Clone)]
+pub struct Clause {
+    /// Document index.
+    pub doc: u32,
+    /// Unit id.
+    pub unit_id: String,
+    /// MinHash signature.
+    pub sig: [u32; HASHES],
+}
+
+/// SplitMix64's finaliser: a bijective mix of 64 bits.
+fn mix(mut h: u64) -> u64 {
+    h = (h ^ (h >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    h = (h ^ (h >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    h ^ (h >> 31)
+}
+
+fn fnv(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    // Mixed, so that near shingles land far apart.
+    mix(h)
+}
+
+/// The shingle hashes of a clause (sorted, without duplicates).
+pub fn shingles(text: &str, lang: &str) -> Vec<u64> {
+    let mut out: Vec<u64> = if lang == "en" {
+        let words: Vec<String> = text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        words
+            .windows(SHINGLE_EN)
+            .map(|w| fnv(w.join(" ").as_bytes()))
+            .collect()
+    } else {
+        let chars: Vec<char> = text
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect();
+        let mut buf = String::new();
+        chars
+            .windows(SHINGLE_ZH)
+            .map(|w| {
+                buf.clear();
+                buf.extend(w);
+                fnv(buf.as_bytes())
+            })
+            .collect()
+    };
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The seeded hash functions: (odd multiplier, addend) pairs.
+pub fn hash_functions(seed: u64) -> Vec<(u64, u64)> {
+    let mut r = SplitMix64::new(seed);
+    (0..HASHES)
+        .map(|_| (r.next_u64() | 1, r.next_u64()))
+        .collect()
+}
+
+/// The MinHash signature of a shingle set (None when it has fewer than [`MIN_SHINGLES`]).
+pub fn signature(shingles: &[u64], funcs: &[(u64, u64)]) -> Option<[u32; HASHES]> {
+    if shingles.len() < MIN_SHINGLES {
+        return None;
+    }
+    let mut sig = [u32::MAX; HASHES];
+    for &x in shingles {
+        for (s, &(a, b)) in sig.iter_mut().zip(funcs) {
+            let h = (a.wrapping_mul(x).wrapping_add(b) >> 32) as u32;
+            if h < *s {
+                *s = h;
+            }
+        }
+    }
+    Some(sig)
+}
+
+/// Estimated Jaccard similarity of two signatures.
+pub fn similarity(a: &[u32; HASHES], b: &[u32; HASHES]) -> f64 {
+    a.iter().zip(b).filter(|(x, y)| x == y).count() as f64 / HASHES as f64
+}
+
+/// Signatures of a chunk of units (in parallel), leaving out documents without a year.
+pub fn signatures(units: &[Unit], docs: &[Doc], funcs: &[(u64, u64)]) -> Vec<Clause> {
+    units
+        .par_iter()
+        .filter(|u| docs[u.doc].year.is_some())
+        .filter_map(|u| {
+            signature(&shingles(&u.text, &u.lang), funcs).map(|sig| Clause {
+                doc: u.doc as u32,
+                unit_id: u.unit_id.clone(),
+                sig,
+            })
+        })
+        .collect()
+}
+
+/// A clause reused: `later` (index into clauses) from its earliest near-duplicate `source`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Link {
+    /// The earlier clause.
+    pub source: usize,
+    /// The later clause.
+    pub later: usize,
+    /// Estimated Jaccard similarity.
+    pub similarity: f64,
+}
+
+/// Finds, for every clause, its earliest near-duplicate in another, earlier document.
+pub fn links(clauses: &[Clause], docs: &[Doc]) -> Vec<Link> {
+    let key = |i: usize| super::adoption::time_key(&docs[clauses[i].doc as usize]);
+    // Rank of each clause in time order, so buckets sort by a plain integer.
+    let mut order: Vec<usize> = (0..clauses.len()).collect();
+    order.sort_by_key(|&i| (key(i), i));
+    let mut rank = vec![0u32; clauses.len()];
+    for (r, &i) in order.iter().enumerate() {
+        rank[i] = r as u32;
+    }
+    let mut best: Vec<Option<(u32, f64)>> = vec![None; clauses.len()];
+    let mut band: Vec<(u64, u32)> = Vec::with_capacity(clauses.len());
+    for b in 0..BANDS {
+        band.clear();
+        band.par_extend(clauses.par_iter().enumerate().map(|(i, c)| {
+            let mut h: u64 = b as u64;
+            for &v in &c.sig[b * ROWS..(b + 1) * ROWS] {
+                h = mix(h.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ v as u64);
+            }
+            (h, rank[i])
+        }));
+        band.par_sort_unstable();
+        let mut start = 0;
+        while start < band.len() {
+            let mut end = start + 1;
+            while end < band.len() && band[end].0 == band[start].0 {
+                end += 1;
+            }
+            for j in start + 1..end {
+                let later = order[band[j].1 as usize];
+                let mut seen = 0;
+                for &(_, r) in &band[start..j] {
+                    let src = order[r as usize];
+                    if clauses[src].doc == clauses[later].doc {
+                        continue;
+                    }
+                    if key(src) >= key(later) {
+                        break;
+                    }
+                    seen += 1;
+                    if seen > BUCKET_CAP {
+                        break;
+                    }
+                    if best[later].is_some_and(|(s, _)| rank[s as usize] <= r) {
+                        break;
+                    }
+                    let sim = similarity(&clauses[src].sig, &clauses[later].sig);
+                    if sim >= THRESHOLD {
+                        best[later] = Some((src as u32, sim));
+                        break;
+                    }
+                }
+            }
+            start = end;
+        }
+    }
+    best.into_iter()
+        .enumerate()
+        .filter_map(|(later, b)| {
+            b.map(|(s, sim)| Link {
+                source: s as usize,
+                later,
+                similarity: sim,
+            })
+        })
+        .collect()
+}
+
+/// Reuse between two documents.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocPair {
+    /// The earlier document.
+    pub earlier: usize,
+    /// The later document.
+    pub later: usize,
+    /// (earlier unit, later unit, similarity) of each clause pair.
+    pub clauses: Vec<(String, String, f64)>,
+    /// Both in the same year with no dates to order them (direction by document order).
+    pub same_year: bool,
+}
+
+/// The flow of a pair: `central→local`, `local→central`, `central→central`,
+/// `local→local (same region)`, `local→local (other region)`, or `other`.
+pub fn flow(docs: &[Doc], p: &DocPair) -> &'static str {
+    let (a, b) = (&docs[p.earlier], &docs[p.later]);
+    match (a.level.as_str(), b.level.as_str()) {
+        ("central", "local") => "central→local",
+        ("local", "central") => "local→central",
+        ("central", "central") => "central→central",
+        ("local", "local") if a.region == b.region && !a.region.is_empty() => {
+            "local→local (same region)"
+        }
+        ("local", "local") => "local→local (other region)",
+        _ => "other",
+    }
+}
+
+/// Groups clause links into document pairs, sorted by earlier then later document.
+pub fn doc_pairs(clauses: &[Clause], links: &[Link], docs: &[Doc]) -> Vec<DocPair> {
+    let mut m: BTreeMap<(usize, usize), Vec<(String, String, f64)>> = BTreeMap::new();
+    for l in links {
+        let (s, t) = (&clauses[l.source], &clauses[l.later]);
+        m.entry((s.doc as usize, t.doc as usize)).or_default().push((
+            s.unit_id.clone(),
+            t.unit_id.clone(),
+            l.similarity,
+        ));
+    }
+    m.into_iter()
+        .map(|((a, b), mut c)| {
+            c.sort_by(|x, y| (&x.1, &x.0).cmp(&(&y.1, &y.0)));
+            DocPair {
+                earlier: a,
+                later: b,
+                clauses: c,
+                same_year: super::input::time_order(&docs[a], &docs[b]).is_none(),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn near_duplicates_are_similar_and_others_are_not() {
+        let f = hash_functions(7);
+        let a = "对首次创业的返乡人员，按规定给予一次性创业补贴，所需资金从就业补助资金中列支。";
+        let b = "对首次创业的返乡人员，按规定给予一次性创业补贴，所需资金从就业专项资金中列支。";
+        let c = "广泛宣传返乡创业政策和典型经验，营造全社会支持返乡创业的良好舆论氛围。";
+        let s = |t: &str| signature(&shingles(t, "zh"), &f).unwrap();
+        assert!(similarity(&s(a), &s(b)) >= THRESHOLD);
+        assert!(similarity(&s(a), &s(c)) < 0.2);
+        assert!(signature(&shingles("加强组织领导", "zh"), &f).is_none());
+        let e1 = "Member States shall ensure that returning migrants receive start-up grants and training.";
+        let e2 = "Member states shall ensure that returning migrants receive start-up grants and advice.";
+        let sig = |t: &str| signature(&shingles(t, "en"), &f).unwrap();
+        assert!(similarity(&sig(e1), &sig(e2)) >= 0.5);
+    }
+
+    #[test]
+    fn shingles_ignore_punctuation_and_case() {
+        assert_eq!(shingles("给予，创业 补贴。", "zh"), shingles("给予创业补贴", "zh"));
+        assert_eq!(shingles("A b C d", "en"), shingles("a, B; c d", "en"));
+    }
+}
