@@ -670,6 +670,110 @@ pub fn markdown(d: &Diffusion, charts: Option<&str>) -> String {
     s
 }
 
+/// A short plain-text summary for the terminal.
+pub fn summary_text(d: &Diffusion) -> String {
+    let mut s = String::new();
+    let c = &d.counts;
+    let _ = writeln!(
+        s,
+        "{} coded documents ({} without a year left out, {} local without a province); {} central documents, {} provinces, {}",
+        c.documents,
+        c.without_year,
+        c.without_province,
+        c.central,
+        c.provinces,
+        d.years.map_or("no years".to_string(), |(a, b)| format!("{a}-{b}"))
+    );
+    let central = d.adoptions.iter().filter(|a| a.government == "central").count();
+    let _ = writeln!(
+        s,
+        "adoption events: {} ({central} central, {} provincial) of {} instruments",
+        d.adoptions.len(),
+        d.adoptions.len() - central,
+        d.adoptions
+            .iter()
+            .map(|a| a.instrument.as_str())
+            .collect::<BTreeSet<_>>()
+            .len()
+    );
+    let fitted = d.curves.iter().filter(|c| c.fit.is_some()).count();
+    let _ = writeln!(
+        s,
+        "curves: {} instruments adopted by provinces, {fitted} fitted",
+        d.curves.len()
+    );
+    let mut top: Vec<&Curve> = d.curves.iter().collect();
+    top.sort_by(|a, b| b.adopters().cmp(&a.adopters()).then(a.instrument.cmp(&b.instrument)));
+    for cv in top.iter().take(5) {
+        let _ = writeln!(
+            s,
+            "  {:<28} {:>2} provinces, take-off {}, midpoint {}",
+            cv.instrument,
+            cv.adopters(),
+            cv.takeoff.map_or("-".to_string(), |y| y.to_string()),
+            cv.fit
+                .map_or(format!("- ({})", cv.note), |f| format!("{:.1}", f.midpoint))
+        );
+    }
+    let abs = vertical::absorption(&d.vertical);
+    if !abs.is_empty() {
+        let parts: Vec<String> = abs
+            .iter()
+            .map(|(core, a)| {
+                format!(
+                    "{core} {}/{} ({:.1} %)",
+                    a.absorbed,
+                    a.instruments,
+                    a.share_pct().unwrap_or(0.0)
+                )
+            })
+            .collect();
+        let _ = writeln!(s, "absorbed by central documents: {}", parts.join(", "));
+    }
+    if let Some(all) = d.neighbours.iter().find(|n| n.scope == "all") {
+        let _ = writeln!(
+            s,
+            "neighbour effect: {}/{} adoptions preceded by a neighbour ({:.1} %, {:.1} % expected), p = {} ({} permutations)",
+            all.test.preceded,
+            all.test.adoptions,
+            all.test.share_pct(),
+            all.test.expected_pct(),
+            crate::tables::format_p(all.test.p_value),
+            all.test.permutations
+        );
+    }
+    if !d.innovativeness.is_empty() {
+        let name = |r: &Innovativeness| format!("{} {:.2}", r.province, r.walker_score);
+        let n = d.innovativeness.len();
+        let _ = writeln!(
+            s,
+            "leaders: {}; laggards: {}",
+            d.innovativeness.iter().take(3).map(name).collect::<Vec<_>>().join(", "),
+            d.innovativeness[n.saturating_sub(3)..]
+                .iter()
+                .map(name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    if let Some(pairs) = &d.reuse {
+        let t = reuse_summary(d, pairs);
+        let flows: Vec<String> = t
+            .rows
+            .iter()
+            .map(|r| format!("{} {} ({} clauses)", r[0].render(), r[1].render(), r[2].render()))
+            .collect();
+        let _ = writeln!(
+            s,
+            "text reuse: {} clauses compared, {} document pairs: {}",
+            c.clauses,
+            pairs.len(),
+            flows.join(", ")
+        );
+    }
+    s
+}
+
 /// Writes every table as CSV, the charts into `out/charts/`, and `diffusion.md` into `out`.
 pub fn write(out: &Path, d: &Diffusion) -> Result<()> {
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
