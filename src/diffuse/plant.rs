@@ -190,10 +190,10 @@ pub struct PlantedDoc {
 /// Characters of the distinctive clauses: common words of administrative prose that form
 /// no codebook term, drawn at random so that two clauses share few shingles by chance.
 const FILLER: [&str; 40] = [
-    "山区", "沿江", "城乡", "统筹", "结合", "实际", "细化", "方案", "明确", "分工", "压实",
-    "责任", "对标", "先进", "地区", "经验", "逐步", "形成", "长效", "机制", "因地", "制宜",
-    "分类", "指导", "突出", "重点", "补齐", "短板", "稳步", "扎实", "有序", "持续", "健全",
-    "台账", "跟踪", "问效", "定期", "调度", "及时", "总结",
+    "山区", "沿江", "城乡", "实际", "细化", "对标", "逐步", "形成", "因地", "制宜", "分类",
+    "突出", "补齐", "短板", "稳步", "扎实", "有序", "及时", "总结", "平原", "丘陵", "全面",
+    "深入", "切实", "统一", "完善", "分工", "健全", "压实", "长效", "谋划", "落细", "常态",
+    "高原", "盆地", "牧区", "林区", "流域", "错位", "兼顾",
 ];
 
 fn filler(rng: &mut SplitMix64, words: usize) -> String {
@@ -252,11 +252,11 @@ pub fn documents(p: &Planted) -> Vec<PlantedDoc> {
             text.push_str(&format!(
                 "（{}）{place}要{}，{clause}\n",
                 super::zh_item(item),
-                filler(&mut rng, 6)
+                filler(&mut rng, 10)
             ));
         }
         text.push_str("二、工作要求\n");
-        let own = format!("{place}要{}。", filler(&mut rng, 14));
+        let own = format!("{place}要{}。", filler(&mut rng, 16));
         text.push_str(&format!("（一）{own}\n"));
         let mut reuses = None;
         let earlier: Vec<usize> = (0..docs.len()).filter(|&i| docs[i].year < year).collect();
