@@ -146,7 +146,17 @@ pub fn curve(instrument: &str, core: &str, adoption_years: &[i32], years: (i32, 
             .iter()
             .map(|&c| c as f64 / PROVINCES as f64)
             .collect();
-        (fit_logistic(&ys, &shares), String::new())
+        let fit = fit_logistic(&ys, &shares);
+        let note = match fit {
+            Some(f) if f.midpoint > years.1 as f64 => {
+                "midpoint after the last year: still rising, extrapolated".to_string()
+            }
+            Some(f) if f.midpoint < years.0 as f64 => {
+                "midpoint before the first year: extrapolated".to_string()
+            }
+            _ => String::new(),
+        };
+        (fit, note)
     };
     Curve {
         instrument: instrument.to_string(),
