@@ -51,12 +51,24 @@ fn planted_diffusion_is_recovered() {
     // Adoption events: exactly the planted (instrument, province, year) triples.
     let planted: BTreeSet<(String, String, String)> = read_csv(&truth.join("adoptions.csv"))
         .into_iter()
-        .map(|r| (r["instrument"].clone(), r["province"].clone(), r["year"].clone()))
+        .map(|r| {
+            (
+                r["instrument"].clone(),
+                r["province"].clone(),
+                r["year"].clone(),
+            )
+        })
         .collect();
     let found: BTreeSet<(String, String, String)> = read_csv(&out.join("diffusion_adoption.csv"))
         .into_iter()
         .filter(|r| r["government"] != "central")
-        .map(|r| (r["instrument"].clone(), r["government"].clone(), r["year"].clone()))
+        .map(|r| {
+            (
+                r["instrument"].clone(),
+                r["government"].clone(),
+                r["year"].clone(),
+            )
+        })
         .collect();
     assert_eq!(found, planted);
 
@@ -98,7 +110,11 @@ fn planted_diffusion_is_recovered() {
     let hits = truth_pairs.intersection(&found_pairs).count() as f64;
     let precision = hits / found_pairs.len() as f64;
     let recall = hits / truth_pairs.len() as f64;
-    assert!(truth_pairs.len() >= 20, "{} planted pairs", truth_pairs.len());
+    assert!(
+        truth_pairs.len() >= 20,
+        "{} planted pairs",
+        truth_pairs.len()
+    );
     assert!(
         precision >= 0.95 && recall >= 0.95,
         "precision {precision:.3}, recall {recall:.3}"

@@ -218,7 +218,11 @@ fn diffusion(out: &Path, seed: u64, random: bool) {
             meta,
             "{},{},{},{}",
             d.file,
-            if d.province.is_some() { "local" } else { "central" },
+            if d.province.is_some() {
+                "local"
+            } else {
+                "central"
+            },
             d.province.as_deref().unwrap_or(""),
             d.year
         );
@@ -246,7 +250,11 @@ fn diffusion(out: &Path, seed: u64, random: bool) {
         "{} documents, {} instruments planted ({}), {} reused clauses, seed {seed}",
         docs.len(),
         p.schedules.len(),
-        if random { "random adoption" } else { "neighbour-driven" },
+        if random {
+            "random adoption"
+        } else {
+            "neighbour-driven"
+        },
         docs.iter().filter(|d| d.reuses.is_some()).count()
     );
 }

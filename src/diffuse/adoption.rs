@@ -61,12 +61,18 @@ pub fn adoptions(
         })
         .collect();
     out.sort_by(|a, b| {
-        (&a.instrument, a.government != "central", a.year, &a.government).cmp(&(
-            &b.instrument,
-            b.government != "central",
-            b.year,
-            &b.government,
-        ))
+        (
+            &a.instrument,
+            a.government != "central",
+            a.year,
+            &a.government,
+        )
+            .cmp(&(
+                &b.instrument,
+                b.government != "central",
+                b.year,
+                &b.government,
+            ))
     });
     out
 }

@@ -144,13 +144,14 @@ pub fn read_documents(path: &Path) -> Result<Vec<Doc>> {
             continue;
         }
         let y = get(c[5]);
-        let year = if y.is_empty() || y == "unknown" {
-            None
-        } else {
-            Some(y.parse::<i32>().map_err(|_| {
-                Error::csv(&shown, i + 2, "year", format!("`{y}` is not a year"))
-            })?)
-        };
+        let year =
+            if y.is_empty() || y == "unknown" {
+                None
+            } else {
+                Some(y.parse::<i32>().map_err(|_| {
+                    Error::csv(&shown, i + 2, "year", format!("`{y}` is not a year"))
+                })?)
+            };
         let date_text = date_col.map(get).unwrap_or("").to_string();
         let date = parse_date(&date_text)
             .filter(|d| Some(d.0) == year)
@@ -188,11 +189,12 @@ pub struct Unit {
 
 /// Streams the body units (boilerplate left out) of a `units.csv` whose file is one of
 /// `docs`, in chunks of `chunk` units, to `f`. Units of files not in `docs` (skipped,
-/// or not coded) are passed over.
+/// or not coded) are passed over. Without `with_text` the units' text is left empty.
 pub fn for_each_unit_chunk(
     path: &Path,
     docs: &[Doc],
     chunk: usize,
+    with_text: bool,
     mut f: impl FnMut(Vec<Unit>),
 ) -> Result<()> {
     let (mut r, h) = open(path)?;
@@ -242,7 +244,11 @@ pub fn for_each_unit_chunk(
             doc,
             unit_id: get(c[1]).to_string(),
             lang: get(c[2]).to_string(),
-            text: get(c[4]).to_string(),
+            text: if with_text {
+                get(c[4]).to_string()
+            } else {
+                String::new()
+            },
             categories: split(get(c[5])),
             concepts: split(get(c[6])),
         });

@@ -180,7 +180,7 @@ pub fn analyse(results: &Path, cb: &Codebook, opts: &DiffuseOptions) -> Result<D
     let mut inst: adoption::DocInstruments = vec![BTreeMap::new(); docs.len()];
     let mut clauses = Vec::new();
     let funcs = reuse::hash_functions(opts.seed);
-    input::for_each_unit_chunk(&units_path, &docs, 20_000, |units| {
+    input::for_each_unit_chunk(&units_path, &docs, 20_000, opts.reuse, |units| {
         for u in &units {
             let ids = match opts.level {
                 Level::Category => &u.categories,
@@ -327,7 +327,8 @@ fn table(id: &str, title: &str, note: &str, headers: &[&str], rows: Vec<Vec<Cell
     }
 }
 
-/// The result tables, each written as `<id>.csv`.
+/// The result tables, each written as `<id>.csv` (`reuse_pairs` here holds the
+/// [`REUSE_TOP`] pairs with most clauses; [`write`] writes all of them).
 pub fn tables(d: &Diffusion) -> Vec<Table> {
     let docs = &d.docs;
     let mut out = Vec::new();
@@ -394,7 +395,9 @@ pub fn tables(d: &Diffusion) -> Vec<Table> {
                 int(c.cumulative[k]),
                 Cell::Pct(c.cumulative[k] as f64 * 100.0 / curves::PROVINCES as f64),
                 c.fit.map_or(Cell::Empty, |f| {
-                    Cell::Pct(100.0 * f.saturation / (1.0 + (-(y as f64 - f.midpoint) / f.scale).exp()))
+                    Cell::Pct(
+                        100.0 * f.saturation / (1.0 + (-(y as f64 - f.midpoint) / f.scale).exp()),
+                    )
                 }),
             ]);
         }
@@ -403,7 +406,15 @@ pub fn tables(d: &Diffusion) -> Vec<Table> {
         "diffusion_curves_by_year",
         "Adoption curves by year",
         "New and cumulative adopting provinces per year, their share of 31, and the fitted share.",
-        &["instrument", "core", "year", "new_adopters", "adopters", "share_pct", "fitted_pct"],
+        &[
+            "instrument",
+            "core",
+            "year",
+            "new_adopters",
+            "adopters",
+            "share_pct",
+            "fitted_pct",
+        ],
         by_year,
     ));
     out.push(table(
@@ -512,50 +523,77 @@ pub fn tables(d: &Diffusion) -> Vec<Table> {
             .collect(),
     ));
     if let Some(pairs) = &d.reuse {
-        out.push(table(
-            "reuse_pairs",
-            "Text reuse",
-            &format!(
-                "Document pairs with near-duplicate clauses (MinHash estimate of Jaccard ≥ {} on {}-character / {}-word shingles), from the earlier document to the later; each later clause is linked to its earliest near-duplicate.",
-                reuse::THRESHOLD,
-                reuse::SHINGLE_ZH,
-                reuse::SHINGLE_EN
-            ),
-            &["earlier_file", "later_file", "earlier_level", "later_level", "earlier_province", "later_province", "earlier_year", "later_year", "flow", "same_year", "clause_pairs", "mean_similarity", "max_similarity", "clauses"],
-            pairs
-                .iter()
-                .map(|p| {
-                    let (a, b) = (&docs[p.earlier], &docs[p.later]);
-                    let sims: Vec<f64> = p.clauses.iter().map(|c| c.2).collect();
-                    vec![
-                        text(&a.file),
-                        text(&b.file),
-                        text(&a.level),
-                        text(&b.level),
-                        text(&a.province),
-                        text(&b.province),
-                        int(a.year.unwrap_or_default() as usize),
-                        int(b.year.unwrap_or_default() as usize),
-                        text(reuse::flow(docs, p)),
-                        text(if p.same_year { "yes" } else { "no" }),
-                        int(p.clauses.len()),
-                        Cell::Num(sims.iter().sum::<f64>() / sims.len().max(1) as f64, 3),
-                        Cell::Num(sims.iter().cloned().fold(0.0, f64::max), 3),
-                        text(
-                            p.clauses
-                                .iter()
-                                .take(10)
-                                .map(|(x, y, _)| format!("{x}>{y}"))
-                                .collect::<Vec<_>>()
-                                .join(";"),
-                        ),
-                    ]
-                })
-                .collect(),
-        ));
+        // The pairs with most clauses (all of them are in reuse_pairs.csv, see [`write`]).
+        let mut top: Vec<&reuse::DocPair> = pairs.iter().collect();
+        top.sort_by_key(|p| std::cmp::Reverse(p.clauses.len()));
+        top.truncate(REUSE_TOP);
+        out.push(reuse_table(d, top.into_iter()));
         out.push(reuse_summary(d, pairs));
     }
     out
+}
+
+/// Document pairs shown in reports (the most clauses first); `reuse_pairs.csv` has all.
+pub const REUSE_TOP: usize = 30;
+
+const REUSE_HEADERS: [&str; 14] = [
+    "earlier_file",
+    "later_file",
+    "earlier_level",
+    "later_level",
+    "earlier_province",
+    "later_province",
+    "earlier_year",
+    "later_year",
+    "flow",
+    "same_year",
+    "clause_pairs",
+    "mean_similarity",
+    "max_similarity",
+    "clauses",
+];
+
+fn reuse_row(docs: &[Doc], p: &reuse::DocPair) -> Vec<Cell> {
+    let (a, b) = (&docs[p.earlier], &docs[p.later]);
+    let sims: Vec<f64> = p.clauses.iter().map(|c| c.2).collect();
+    vec![
+        text(&a.file),
+        text(&b.file),
+        text(&a.level),
+        text(&b.level),
+        text(&a.province),
+        text(&b.province),
+        int(a.year.unwrap_or_default() as usize),
+        int(b.year.unwrap_or_default() as usize),
+        text(reuse::flow(docs, p)),
+        text(if p.same_year { "yes" } else { "no" }),
+        int(p.clauses.len()),
+        Cell::Num(sims.iter().sum::<f64>() / sims.len().max(1) as f64, 3),
+        Cell::Num(sims.iter().cloned().fold(0.0, f64::max), 3),
+        text(
+            p.clauses
+                .iter()
+                .take(10)
+                .map(|(x, y, _)| format!("{x}>{y}"))
+                .collect::<Vec<_>>()
+                .join(";"),
+        ),
+    ]
+}
+
+fn reuse_table<'a>(d: &Diffusion, pairs: impl Iterator<Item = &'a reuse::DocPair>) -> Table {
+    table(
+        "reuse_pairs",
+        "Text reuse",
+        &format!(
+            "Document pairs with near-duplicate clauses (MinHash estimate of Jaccard ≥ {} on {}-character / {}-word shingles), from the earlier document to the later; each later clause is linked to its earliest near-duplicate. At most {REUSE_TOP} pairs with the most clauses are shown; `reuse_pairs.csv` has all.",
+            reuse::THRESHOLD,
+            reuse::SHINGLE_ZH,
+            reuse::SHINGLE_EN
+        ),
+        &REUSE_HEADERS,
+        pairs.map(|p| reuse_row(&d.docs, p)).collect(),
+    )
 }
 
 fn reuse_summary(d: &Diffusion, pairs: &[reuse::DocPair]) -> Table {
@@ -625,6 +663,10 @@ pub fn charts(d: &Diffusion) -> Vec<(&'static str, String)> {
 /// The diffusion section of a report, in Markdown (`charts`: the folder of the SVGs
 /// relative to the report, or None to leave them out).
 pub fn markdown(d: &Diffusion, charts: Option<&str>) -> String {
+    markdown_of(d, &tables(d), charts)
+}
+
+fn markdown_of(d: &Diffusion, tables: &[Table], charts: Option<&str>) -> String {
     let mut s = String::new();
     let c = &d.counts;
     let _ = writeln!(s, "## Diffusion\n");
@@ -648,7 +690,7 @@ pub fn markdown(d: &Diffusion, charts: Option<&str>) -> String {
             "![Cumulative adopting provinces per core]({dir}/diffusion_cores.svg)\n\n![Adoption curves]({dir}/diffusion_curves.svg)\n"
         );
     }
-    for t in tables(d) {
+    for t in tables {
         if t.id == "diffusion_adoption" || t.id == "diffusion_curves_by_year" {
             continue;
         }
@@ -684,7 +726,11 @@ pub fn summary_text(d: &Diffusion) -> String {
         c.provinces,
         d.years.map_or("no years".to_string(), |(a, b)| format!("{a}-{b}"))
     );
-    let central = d.adoptions.iter().filter(|a| a.government == "central").count();
+    let central = d
+        .adoptions
+        .iter()
+        .filter(|a| a.government == "central")
+        .count();
     let _ = writeln!(
         s,
         "adoption events: {} ({central} central, {} provincial) of {} instruments",
@@ -703,7 +749,11 @@ pub fn summary_text(d: &Diffusion) -> String {
         d.curves.len()
     );
     let mut top: Vec<&Curve> = d.curves.iter().collect();
-    top.sort_by(|a, b| b.adopters().cmp(&a.adopters()).then(a.instrument.cmp(&b.instrument)));
+    top.sort_by(|a, b| {
+        b.adopters()
+            .cmp(&a.adopters())
+            .then(a.instrument.cmp(&b.instrument))
+    });
     for cv in top.iter().take(5) {
         let _ = writeln!(
             s,
@@ -748,7 +798,12 @@ pub fn summary_text(d: &Diffusion) -> String {
         let _ = writeln!(
             s,
             "leaders: {}; laggards: {}",
-            d.innovativeness.iter().take(3).map(name).collect::<Vec<_>>().join(", "),
+            d.innovativeness
+                .iter()
+                .take(3)
+                .map(name)
+                .collect::<Vec<_>>()
+                .join(", "),
             d.innovativeness[n.saturating_sub(3)..]
                 .iter()
                 .map(name)
@@ -761,7 +816,14 @@ pub fn summary_text(d: &Diffusion) -> String {
         let flows: Vec<String> = t
             .rows
             .iter()
-            .map(|r| format!("{} {} ({} clauses)", r[0].render(), r[1].render(), r[2].render()))
+            .map(|r| {
+                format!(
+                    "{} {} ({} clauses)",
+                    r[0].render(),
+                    r[1].render(),
+                    r[2].render()
+                )
+            })
             .collect();
         let _ = writeln!(
             s,
@@ -777,9 +839,23 @@ pub fn summary_text(d: &Diffusion) -> String {
 /// Writes every table as CSV, the charts into `out/charts/`, and `diffusion.md` into `out`.
 pub fn write(out: &Path, d: &Diffusion) -> Result<()> {
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
-    for t in tables(d) {
+    let tables = tables(d);
+    for t in tables.iter().filter(|t| t.id != "reuse_pairs") {
         let p = out.join(format!("{}.csv", t.id));
         std::fs::write(&p, t.to_csv()).map_err(|e| Error::io(&p, e))?;
+    }
+    if let Some(pairs) = &d.reuse {
+        // Streamed: a large corpus has hundreds of thousands of pairs.
+        let p = out.join("reuse_pairs.csv");
+        let f = std::fs::File::create(&p).map_err(|e| Error::io(&p, e))?;
+        let mut w = csv::Writer::from_writer(std::io::BufWriter::new(f));
+        let err = |e: csv::Error| Error::io(&p, std::io::Error::other(e.to_string()));
+        w.write_record(REUSE_HEADERS).map_err(err)?;
+        for pair in pairs {
+            w.write_record(reuse_row(&d.docs, pair).iter().map(Cell::render))
+                .map_err(err)?;
+        }
+        w.flush().map_err(|e| Error::io(&p, e))?;
     }
     let dir = out.join("charts");
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
@@ -788,7 +864,10 @@ pub fn write(out: &Path, d: &Diffusion) -> Result<()> {
         std::fs::write(&p, svg).map_err(|e| Error::io(&p, e))?;
     }
     let p = out.join("diffusion.md");
-    let md = format!("# policy-coder diffusion\n\n{}", markdown(d, Some("charts")));
+    let md = format!(
+        "# policy-coder diffusion\n\n{}",
+        markdown_of(d, &tables, Some("charts"))
+    );
     std::fs::write(&p, md).map_err(|e| Error::io(&p, e))
 }
 

@@ -274,8 +274,14 @@ mod tests {
     #[test]
     fn random_adoption_is_mostly_not_significant() {
         let seeds = 1..=20u64;
-        let significant = seeds.clone().filter(|&s| planted_p(false, s) < 0.05).count();
+        let significant = seeds
+            .clone()
+            .filter(|&s| planted_p(false, s) < 0.05)
+            .count();
         // Under the null about 1 in 20 is expected; allow a few.
-        assert!(significant <= 3, "{significant} of 20 random seeds significant");
+        assert!(
+            significant <= 3,
+            "{significant} of 20 random seeds significant"
+        );
     }
 }

@@ -190,14 +190,16 @@ pub struct PlantedDoc {
 /// Characters of the distinctive clauses: common words of administrative prose that form
 /// no codebook term, drawn at random so that two clauses share few shingles by chance.
 const FILLER: [&str; 40] = [
-    "山区", "沿江", "城乡", "实际", "细化", "对标", "逐步", "形成", "因地", "制宜", "分类",
-    "突出", "补齐", "短板", "稳步", "扎实", "有序", "及时", "总结", "平原", "丘陵", "全面",
-    "深入", "切实", "统一", "完善", "分工", "健全", "压实", "长效", "谋划", "落细", "常态",
-    "高原", "盆地", "牧区", "林区", "流域", "错位", "兼顾",
+    "山区", "沿江", "城乡", "实际", "细化", "对标", "逐步", "形成", "因地", "制宜", "分类", "突出",
+    "补齐", "短板", "稳步", "扎实", "有序", "及时", "总结", "平原", "丘陵", "全面", "深入", "切实",
+    "统一", "完善", "分工", "健全", "压实", "长效", "谋划", "落细", "常态", "高原", "盆地", "牧区",
+    "林区", "流域", "错位", "兼顾",
 ];
 
 fn filler(rng: &mut SplitMix64, words: usize) -> String {
-    (0..words).map(|_| FILLER[rng.below(FILLER.len())]).collect()
+    (0..words)
+        .map(|_| FILLER[rng.below(FILLER.len())])
+        .collect()
 }
 
 /// Renders the planted process as documents, in (year, centre first, province) order.
@@ -235,7 +237,10 @@ pub fn documents(p: &Planted) -> Vec<PlantedDoc> {
         let place = if prov.is_empty() {
             "各地".to_string()
         } else {
-            province::lookup(&prov).map(|p| p.zh).unwrap_or("").to_string()
+            province::lookup(&prov)
+                .map(|p| p.zh)
+                .unwrap_or("")
+                .to_string()
         };
         let mut text = format!(
             "{issuer}关于支持返乡创业的通知\n{number}〔{year}〕{}号\n一、政策措施\n",

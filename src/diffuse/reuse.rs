@@ -42,7 +42,7 @@ pub const ROWS: usize = 3;
 /// Estimated Jaccard similarity at or above which two clauses are reuse.
 pub const THRESHOLD: f64 = 0.6;
 /// Earliest members of a bucket each clause is compared with.
-pub const BUCKET_CAP: usize = 8;
+pub const BUCKET_CAP: usize = 4;
 
 /// A clause's signature.
 #[derive(Debug, Clone)]
@@ -52,7 +52,7 @@ pub struct Clause {
     /// Unit id.
     pub unit_id: String,
     /// MinHash signature.
-    pub sig: [u32; HASHES],
+    pub sig: [u16; HASHES],
 }
 
 /// SplitMix64's finaliser: a bijective mix of 64 bits.
@@ -103,18 +103,18 @@ pub fn shingles(text: &str, lang: &str) -> Vec<u64> {
             .map(|w| fnv(w.join(" ").as_bytes()))
             .collect()
     } else {
-        let chars: Vec<char> = text
+        let chars: Vec<u32> = text
             .chars()
             .filter(|c| c.is_alphanumeric())
             .flat_map(char::to_lowercase)
+            .map(u32::from)
             .collect();
-        let mut buf = String::new();
         chars
             .windows(SHINGLE_ZH)
             .map(|w| {
-                buf.clear();
-                buf.extend(w);
-                fnv(buf.as_bytes())
+                mix(w.iter().fold(0u64, |h, &c| {
+                    h.wrapping_mul(0x0010_0000_0000_01B3) ^ c as u64
+                }))
             })
             .collect()
     };
@@ -132,24 +132,33 @@ pub fn hash_functions(seed: u64) -> Vec<(u64, u64)> {
 }
 
 /// The MinHash signature of a shingle set (None when it has fewer than [`MIN_SHINGLES`]).
-pub fn signature(shingles: &[u64], funcs: &[(u64, u64)]) -> Option<[u32; HASHES]> {
+pub fn signature(shingles: &[u64], funcs: &[(u64, u64)]) -> Option<[u16; HASHES]> {
     if shingles.len() < MIN_SHINGLES {
         return None;
     }
-    let mut sig = [u32::MAX; HASHES];
+    let mut a = [0u64; HASHES];
+    let mut b = [0u64; HASHES];
+    for (k, &(x, y)) in funcs.iter().take(HASHES).enumerate() {
+        a[k] = x;
+        b[k] = y;
+    }
+    let mut min = [u64::MAX; HASHES];
     for &x in shingles {
-        for (s, &(a, b)) in sig.iter_mut().zip(funcs) {
-            let h = (a.wrapping_mul(x).wrapping_add(b) >> 32) as u32;
-            if h < *s {
-                *s = h;
-            }
+        for k in 0..HASHES {
+            min[k] = min[k].min(a[k].wrapping_mul(x).wrapping_add(b[k]));
         }
+    }
+    // b-bit MinHash (Li & König 2010): the 16 high bits of each minimum are kept; two
+    // different minima agree on them by chance with probability 2⁻¹⁶, negligible here.
+    let mut sig = [0u16; HASHES];
+    for k in 0..HASHES {
+        sig[k] = (min[k] >> 48) as u16;
     }
     Some(sig)
 }
 
 /// Estimated Jaccard similarity of two signatures.
-pub fn similarity(a: &[u32; HASHES], b: &[u32; HASHES]) -> f64 {
+pub fn similarity(a: &[u16; HASHES], b: &[u16; HASHES]) -> f64 {
     a.iter().zip(b).filter(|(x, y)| x == y).count() as f64 / HASHES as f64
 }
 
@@ -182,70 +191,84 @@ pub struct Link {
 /// Finds, for every clause, its earliest near-duplicate in another, earlier document.
 pub fn links(clauses: &[Clause], docs: &[Doc]) -> Vec<Link> {
     let key = |i: usize| super::adoption::time_key(&docs[clauses[i].doc as usize]);
-    // Rank of each clause in time order, so buckets sort by a plain integer.
+    // Clauses in time order: their rank is what buckets sort by and what `best` holds.
     let mut order: Vec<usize> = (0..clauses.len()).collect();
     order.sort_by_key(|&i| (key(i), i));
-    let mut rank = vec![0u32; clauses.len()];
-    for (r, &i) in order.iter().enumerate() {
-        rank[i] = r as u32;
-    }
+    let keys: Vec<(i32, u32, u32, usize)> = order.iter().map(|&i| key(i)).collect();
+    let sig = |r: u32| &clauses[order[r as usize]].sig;
+    let doc = |r: u32| clauses[order[r as usize]].doc;
+    // Per rank: the rank of its earliest near-duplicate so far, and the similarity.
     let mut best: Vec<Option<(u32, f64)>> = vec![None; clauses.len()];
     let mut band: Vec<(u64, u32)> = Vec::with_capacity(clauses.len());
+    let mut starts: Vec<u32> = Vec::with_capacity(clauses.len());
     for b in 0..BANDS {
         band.clear();
-        band.par_extend(clauses.par_iter().enumerate().map(|(i, c)| {
+        band.par_extend((0..clauses.len() as u32).into_par_iter().map(|r| {
             let mut h: u64 = b as u64;
-            for &v in &c.sig[b * ROWS..(b + 1) * ROWS] {
+            for &v in &sig(r)[b * ROWS..(b + 1) * ROWS] {
                 h = mix(h.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ v as u64);
             }
-            (h, rank[i])
+            (h, r)
         }));
         band.par_sort_unstable();
-        let mut start = 0;
-        while start < band.len() {
-            let mut end = start + 1;
-            while end < band.len() && band[end].0 == band[start].0 {
-                end += 1;
-            }
-            for j in start + 1..end {
-                let later = order[band[j].1 as usize];
+        // Where each position's bucket starts.
+        starts.clear();
+        for j in 0..band.len() {
+            starts.push(if j > 0 && band[j].0 == band[j - 1].0 {
+                starts[j - 1]
+            } else {
+                j as u32
+            });
+        }
+        // Each clause is in one bucket per band, so positions are independent.
+        let updates: Vec<(u32, u32, f64)> = (0..band.len())
+            .into_par_iter()
+            .filter_map(|j| {
+                let later = band[j].1;
                 let mut seen = 0;
-                for &(_, r) in &band[start..j] {
-                    let src = order[r as usize];
-                    if clauses[src].doc == clauses[later].doc {
+                for &(_, src) in &band[starts[j] as usize..j] {
+                    if doc(src) == doc(later) {
                         continue;
                     }
-                    if key(src) >= key(later) {
+                    if keys[src as usize] >= keys[later as usize] {
                         break;
                     }
                     seen += 1;
                     if seen > BUCKET_CAP {
                         break;
                     }
-                    if best[later].is_some_and(|(s, _)| rank[s as usize] <= r) {
+                    if best[later as usize].is_some_and(|(s, _)| s <= src) {
                         break;
                     }
-                    let sim = similarity(&clauses[src].sig, &clauses[later].sig);
+                    let sim = similarity(sig(src), sig(later));
                     if sim >= THRESHOLD {
-                        best[later] = Some((src as u32, sim));
-                        break;
+                        return Some((later, src, sim));
                     }
                 }
-            }
-            start = end;
+                None
+            })
+            .collect();
+        for (later, src, sim) in updates {
+            best[later as usize] = Some((src, sim));
         }
     }
-    best.into_iter()
+    let mut out: Vec<Link> = best
+        .into_iter()
         .enumerate()
         .filter_map(|(later, b)| {
             b.map(|(s, sim)| Link {
-                source: s as usize,
-                later,
+                source: order[s as usize],
+                later: order[later],
                 similarity: sim,
             })
         })
-        .collect()
+        .collect();
+    out.sort_by_key(|l| l.later);
+    out
 }
+
+/// (earlier unit, later unit, similarity).
+pub type ClausePair = (String, String, f64);
 
 /// Reuse between two documents.
 #[derive(Debug, Clone, PartialEq)]
@@ -255,7 +278,7 @@ pub struct DocPair {
     /// The later document.
     pub later: usize,
     /// (earlier unit, later unit, similarity) of each clause pair.
-    pub clauses: Vec<(String, String, f64)>,
+    pub clauses: Vec<ClausePair>,
     /// Both in the same year with no dates to order them (direction by document order).
     pub same_year: bool,
 }
@@ -278,14 +301,12 @@ pub fn flow(docs: &[Doc], p: &DocPair) -> &'static str {
 
 /// Groups clause links into document pairs, sorted by earlier then later document.
 pub fn doc_pairs(clauses: &[Clause], links: &[Link], docs: &[Doc]) -> Vec<DocPair> {
-    let mut m: BTreeMap<(usize, usize), Vec<(String, String, f64)>> = BTreeMap::new();
+    let mut m: BTreeMap<(usize, usize), Vec<ClausePair>> = BTreeMap::new();
     for l in links {
         let (s, t) = (&clauses[l.source], &clauses[l.later]);
-        m.entry((s.doc as usize, t.doc as usize)).or_default().push((
-            s.unit_id.clone(),
-            t.unit_id.clone(),
-            l.similarity,
-        ));
+        m.entry((s.doc as usize, t.doc as usize))
+            .or_default()
+            .push((s.unit_id.clone(), t.unit_id.clone(), l.similarity));
     }
     m.into_iter()
         .map(|((a, b), mut c)| {
@@ -337,7 +358,10 @@ mod tests {
 
     #[test]
     fn shingles_ignore_punctuation_and_case() {
-        assert_eq!(shingles("给予，创业 补贴。", "zh"), shingles("给予创业补贴", "zh"));
+        assert_eq!(
+            shingles("给予，创业 补贴。", "zh"),
+            shingles("给予创业补贴", "zh")
+        );
         assert_eq!(shingles("A b C d", "en"), shingles("a, B; c d", "en"));
     }
 }

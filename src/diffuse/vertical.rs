@@ -168,7 +168,9 @@ mod tests {
             doc("local", "henan", 2018, 1, 5),
         ];
         let set = |ks: &[&str]| -> BTreeMap<String, String> {
-            ks.iter().map(|k| (k.to_string(), "u".to_string())).collect()
+            ks.iter()
+                .map(|k| (k.to_string(), "u".to_string()))
+                .collect()
         };
         let inst = vec![
             set(&["fiscal", "barriers"]),
