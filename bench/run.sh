@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end performance bench: generates a corpus, times `policy-coder code` with 1 and 2
-# threads, bare jieba-rs segmentation of the same text (alone, and after the decoding,
-# normalisation and unit segmentation every output needs), and (when `import jieba` works)
+# threads, `policy-coder diffuse` on the 2-thread results, bare jieba-rs segmentation of the
+# same text (alone, and after the decoding, normalisation and unit segmentation every output
+# needs), and (when `import jieba` works)
 # a Python jieba baseline; prints throughput, peak RSS and the ratios.
 #
 #   bash bench/run.sh [SIZE] [WORKDIR]     (defaults: 200MB, target/bench)
@@ -47,9 +48,9 @@ cp "$(find corpus-samples -name '*.txt' | sort | head -1)" "$TINY/"
 PIN=""; command -v taskset >/dev/null 2>&1 && PIN="taskset -c 0"
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 declare -A SEC RSS
-declare -a ALL1=() ALL2=() ALLJ=() ALLU=() ALLP=() ALLS=()
+declare -a ALL1=() ALL2=() ALLJ=() ALLU=() ALLP=() ALLS=() ALLD=()
 HAVE_PY=""; python3 -c 'import jieba' 2>/dev/null && HAVE_PY=1
-RSS[1]=0; RSS[2]=0
+RSS[1]=0; RSS[2]=0; RSS[d]=0
 for round in $(seq "$ROUNDS"); do
   rm -rf "$WORK/out-tiny"
   read -r s _ < <(timed "$WORK/time-tiny" "$BIN" code "$TINY" --out "$WORK/out-tiny" --quiet)
@@ -61,6 +62,10 @@ for round in $(seq "$ROUNDS"); do
     if [ "$t" = 1 ]; then ALL1+=("$s"); else ALL2+=("$s"); fi
     [ "$rss" -gt "${RSS[$t]}" ] && RSS[$t]=$rss
   done
+  rm -rf "$WORK/out-diffuse"
+  read -r s rss < <(timed "$WORK/time-diffuse" "$BIN" diffuse "$WORK/out-2" --out "$WORK/out-diffuse")
+  ALLD+=("$s")
+  [ "$rss" -gt "${RSS[d]}" ] && RSS[d]=$rss
   JIEBA_LINE=$($PIN target/release/examples/jieba_cut "$CORPUS")
   ALLJ+=("$(echo "$JIEBA_LINE" | sed -E 's/.*\(([0-9.]+) MB\/s.*/\1/')")
   UNITS_LINE=$($PIN target/release/examples/jieba_cut "$CORPUS" --units)
@@ -70,10 +75,10 @@ for round in $(seq "$ROUNDS"); do
     ALLP+=("$(echo "$PY_LINE" | sed -E 's/.*\(([0-9.]+) MB\/s.*/\1/')")
   fi
 done
-SEC[1]=$(median "${ALL1[@]}"); SEC[2]=$(median "${ALL2[@]}")
+SEC[1]=$(median "${ALL1[@]}"); SEC[2]=$(median "${ALL2[@]}"); SEC[d]=$(median "${ALLD[@]}")
 JIEBA_MBS=$(median "${ALLJ[@]}"); FLOOR_MBS=$(median "${ALLU[@]}"); START=$(median "${ALLS[@]}")
 if [ "$ROUNDS" -gt 1 ]; then
-  echo "runs (seconds): 1 thread ${ALL1[*]}; 2 threads ${ALL2[*]}; bare jieba MB/s ${ALLJ[*]}; floor MB/s ${ALLU[*]}; Python MB/s ${ALLP[*]}; start-up s ${ALLS[*]}"
+  echo "runs (seconds): 1 thread ${ALL1[*]}; 2 threads ${ALL2[*]}; diffuse ${ALLD[*]}; bare jieba MB/s ${ALLJ[*]}; floor MB/s ${ALLU[*]}; Python MB/s ${ALLP[*]}; start-up s ${ALLS[*]}"
 fi
 UNITS=$(grep -m1 '"units"' "$WORK/out-1/summary.json" | tr -dc '0-9')
 PY_MBS=""
@@ -84,15 +89,17 @@ else
 fi
 
 awk -v mb="$MB" -v docs="$DOCS" -v units="$UNITS" -v s1="${SEC[1]}" -v s2="${SEC[2]}" \
-    -v r1="${RSS[1]}" -v r2="${RSS[2]}" -v jb="$JIEBA_MBS" -v fl="$FLOOR_MBS" -v py="$PY_MBS" -v start="$START" 'BEGIN {
+    -v r1="${RSS[1]}" -v r2="${RSS[2]}" -v sd="${SEC[d]}" -v rd="${RSS[d]}" -v jb="$JIEBA_MBS" -v fl="$FLOOR_MBS" -v py="$PY_MBS" -v start="$START" 'BEGIN {
   printf "\n| run | seconds | MB/s | documents/s | units/s | peak RSS MB |\n|---|---:|---:|---:|---:|---:|\n"
   printf "| policy-coder code, 1 thread (1 core) | %.2f | %.1f | %.0f | %.0f | %.0f |\n", s1, mb/s1, docs/s1, units/s1, r1/1024
   printf "| policy-coder code, 2 threads | %.2f | %.1f | %.0f | %.0f | %.0f |\n", s2, mb/s2, docs/s2, units/s2, r2/1024
+  printf "| policy-coder diffuse on those results, 2 threads | %.2f | %.1f | %.0f | %.0f | %.0f |\n", sd, mb/sd, docs/sd, units/sd, rd/1024
   printf "| bare jieba-rs cut, 1 thread | %.2f | %.1f | | | |\n", mb/jb, jb
   printf "| floor: read, normalise, segment, cut each unit (no coding or outputs), 1 thread | %.2f | %.1f | | | |\n", mb/fl, fl
   if (py != "") printf "| Python jieba.lcut + term counts (first %s MB) | | %.2f | | | |\n", ENVIRON["PY_LIMIT_MB"] ? ENVIRON["PY_LIMIT_MB"] : 20, py
   printf "\nratios: 1 thread / bare jieba = %.2f (target >= 0.70); 2 threads / 1 thread = %.2f (target >= 1.7)", (mb/s1)/jb, s1/s2
   printf "; floor / bare jieba = %.2f", fl/jb
+  printf "; diffuse / code 2 threads = %.2f (target <= 1)", sd/s2
   if (py != "") printf "; 1 thread / Python = %.1fx (target >= 25)", (mb/s1)/py
   printf "\nstart-up (one small document, all outputs): %.0f ms (target <= 200)\n", start*1000
 }'

@@ -8,18 +8,18 @@ use std::fmt::Write as _;
 
 /// Colours of the cores (supply, demand, environment, then more), colour-blind safe
 /// (Okabe & Ito).
-const PALETTE: [&str; 8] = [
+pub(crate) const PALETTE: [&str; 8] = [
     "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999",
 ];
 
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
 }
 
-fn header(w: u32, h: u32, title: &str) -> String {
+pub(crate) fn header(w: u32, h: u32, title: &str) -> String {
     format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" \
          font-family=\"sans-serif\" font-size=\"12\" role=\"img\" aria-label=\"{t}\">\n\
@@ -31,7 +31,7 @@ fn header(w: u32, h: u32, title: &str) -> String {
 }
 
 /// A horizontal grid line from `x1` to `x2` at `y`, labelled on the left.
-fn grid_line(s: &mut String, x1: f64, x2: f64, y: f64, label: &str) {
+pub(crate) fn grid_line(s: &mut String, x1: f64, x2: f64, y: f64, label: &str) {
     let _ = writeln!(
         s,
         "<line x1=\"{x1}\" x2=\"{x2:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#ddd\"/>\
@@ -42,7 +42,7 @@ fn grid_line(s: &mut String, x1: f64, x2: f64, y: f64, label: &str) {
     );
 }
 
-fn legend(s: &mut String, x: f64, y: f64, names: &[&str]) {
+pub(crate) fn legend(s: &mut String, x: f64, y: f64, names: &[&str]) {
     for (i, n) in names.iter().enumerate() {
         let yy = y + i as f64 * 18.0;
         let _ = writeln!(

@@ -18,6 +18,7 @@ pub mod corpus_eval;
 pub mod county;
 pub mod csv_row;
 pub mod decode;
+pub mod diffuse;
 pub mod document;
 pub mod error;
 pub mod exchange;

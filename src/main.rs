@@ -48,6 +48,11 @@ enum Command {
     /// Check, show, export, import or audit a codebook.
     #[command(subcommand)]
     Codebook(CodebookCommand),
+    /// Policy diffusion: adoption events and curves, central–local absorption, text reuse, neighbour effects.
+    #[command(
+        after_help = "Examples:\n  policy-coder code corpus-samples --out results && policy-coder diffuse results\n  policy-coder diffuse results --level concept --out results/diffusion\n\nReads documents.csv and units.csv written by `code`. Writes diffusion_adoption.csv,\ndiffusion_curves.csv, diffusion_curves_by_year.csv, diffusion_vertical.csv,\ndiffusion_absorption.csv, diffusion_neighbours.csv, diffusion_innovativeness.csv,\nreuse_pairs.csv, reuse_summary.csv, charts/diffusion_*.svg and diffusion.md into --out\n(default: RESULTS_DIR). Documents without a year are left out and counted."
+    )]
+    Diffuse(DiffuseArgs),
     /// Draw a random (optionally stratified) sample of units into a coding sheet for a second coder.
     #[command(
         after_help = "Examples:\n  policy-coder sample results/units.csv --n 200 --seed 7 --stratify region --exclude-boilerplate --sheet coder2.csv\n\nThe sheet has columns unit_id, doc, text and an empty code column (codes separated by `;`; `none` = no instrument)."
@@ -151,6 +156,28 @@ struct EvaluateArgs {
     /// (rules, model and hybrid side by side; trains one model per fold).
     #[arg(long, value_name = "FOLDS")]
     cv: Option<usize>,
+}
+
+#[derive(Args)]
+struct DiffuseArgs {
+    /// The output folder of `policy-coder code` (documents.csv, units.csv).
+    #[arg(value_name = "RESULTS_DIR")]
+    results: PathBuf,
+    /// Instruments are categories (axial codes) or concepts (open codes).
+    #[arg(long, default_value = "category")]
+    level: policy_coder::diffuse::Level,
+    /// Where to write the outputs (default: RESULTS_DIR).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// The codebook the run used, for the cores of its instruments (default: built-in).
+    #[arg(long, value_name = "FILE")]
+    codebook: Option<PathBuf>,
+    /// Seed of the permutation test and the MinHash functions.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// Permutations of the neighbour test.
+    #[arg(long, default_value_t = 999)]
+    permutations: usize,
 }
 
 #[derive(Args)]
@@ -714,6 +741,26 @@ fn evaluate_corpus(
     Ok(EXIT_OK)
 }
 
+fn diffuse(args: DiffuseArgs) -> Result<u8> {
+    use policy_coder::diffuse::{self, DiffuseOptions};
+    let cb = match &args.codebook {
+        Some(p) => Codebook::load(p)?,
+        None => Codebook::default_codebook(),
+    };
+    let opts = DiffuseOptions {
+        level: args.level,
+        seed: args.seed,
+        permutations: args.permutations,
+        reuse: true,
+    };
+    let d = diffuse::analyse(&args.results, &cb, &opts)?;
+    let out = args.out.unwrap_or_else(|| args.results.clone());
+    diffuse::write(&out, &d)?;
+    print!("{}", diffuse::summary_text(&d));
+    eprintln!("diffusion results in {}", out.display());
+    Ok(EXIT_OK)
+}
+
 fn sample(args: SampleArgs) -> Result<u8> {
     use policy_coder::sample::{self, SampleOptions};
     let opts = SampleOptions {
@@ -916,6 +963,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Code(args) => code(args),
         Command::Keywords(args) => keywords(args),
         Command::Sample(args) => sample(args),
+        Command::Diffuse(args) => diffuse(args),
         Command::Train(args) => train(args),
         Command::Evaluate(args) => evaluate(args),
         Command::Agree(args) => agree(args),

@@ -116,6 +116,8 @@ pub fn run(coder: &Coder, opts: &CodeOptions) -> Result<RunCounts> {
         top: opts.top,
     };
     let tables = output::write_tables(&opts.out, &report)?;
+    // Runs over at least two years and two provinces get a diffusion section in report.md.
+    crate::diffuse::append_to_report(&opts.out, &coder.codebook)?;
     if opts.xlsx {
         crate::xlsx::write_workbook(
             &opts.out.join("report.xlsx"),

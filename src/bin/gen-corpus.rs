@@ -3,6 +3,13 @@
 //! provinces, years and a `metadata.csv`. Same seed, same corpus.
 //!
 //! `cargo run --release --bin gen-corpus -- --size 200MB --out DIR [--seed 7] [--no-shared]`
+//!
+//! `gen-corpus --diffusion --out DIR [--seed 7] [--random]` instead writes a planted
+//! diffusion process (see `policy_coder::diffuse::plant`): instruments adopted on a
+//! logistic schedule, neighbour-driven unless `--random`, with reused clauses, plus its truth
+//! in the hidden folder `DIR/.truth/` (which `code` does not read): `schedules.csv`
+//! (instrument, midpoint, scale, take-off, central year), `adoptions.csv` (instrument,
+//! province, year) and `reuse.csv` (earlier file, later file).
 
 use policy_coder::decode::decode;
 use policy_coder::province;
@@ -185,8 +192,90 @@ fn parse_size(s: &str) -> Option<u64> {
     t.parse().ok()
 }
 
+fn write_or_exit(path: &Path, text: &str) {
+    if let Some(parent) = path.parent() {
+        let _ = std::fs::create_dir_all(parent);
+    }
+    if let Err(e) = std::fs::write(path, text) {
+        eprintln!("{}: {e}", path.display());
+        std::process::exit(1);
+    }
+}
+
+fn diffusion(out: &Path, seed: u64, random: bool) {
+    use policy_coder::diffuse::plant::{documents, plant, PlantOptions};
+    let p = plant(&PlantOptions {
+        seed,
+        neighbour_driven: !random,
+        ..PlantOptions::default()
+    });
+    let docs = documents(&p);
+    let mut meta = String::from("file,level,province,year\n");
+    let mut reuse = String::from("earlier_file,later_file\n");
+    for d in &docs {
+        write_or_exit(&out.join(&d.file), &d.text);
+        let _ = writeln!(
+            meta,
+            "{},{},{},{}",
+            d.file,
+            if d.province.is_some() {
+                "local"
+            } else {
+                "central"
+            },
+            d.province.as_deref().unwrap_or(""),
+            d.year
+        );
+        if let Some(s) = d.reuses {
+            let _ = writeln!(reuse, "{},{}", docs[s].file, d.file);
+        }
+    }
+    let mut sched = String::from("instrument,midpoint,scale,takeoff,central_year\n");
+    let mut adopt = String::from("instrument,province,year\n");
+    for s in &p.schedules {
+        let _ = writeln!(
+            sched,
+            "{},{:.3},{},{},{}",
+            s.instrument, s.midpoint, s.scale, s.takeoff, s.central_year
+        );
+        for (prov, y) in &s.adoptions {
+            let _ = writeln!(adopt, "{},{prov},{y}", s.instrument);
+        }
+    }
+    write_or_exit(&out.join("metadata.csv"), &meta);
+    write_or_exit(&out.join(".truth/schedules.csv"), &sched);
+    write_or_exit(&out.join(".truth/adoptions.csv"), &adopt);
+    write_or_exit(&out.join(".truth/reuse.csv"), &reuse);
+    eprintln!(
+        "{} documents, {} instruments planted ({}), {} reused clauses, seed {seed}",
+        docs.len(),
+        p.schedules.len(),
+        if random {
+            "random adoption"
+        } else {
+            "neighbour-driven"
+        },
+        docs.iter().filter(|d| d.reuses.is_some()).count()
+    );
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--diffusion") {
+        let value = |name: &str| {
+            args.iter()
+                .position(|a| a == name)
+                .and_then(|i| args.get(i + 1))
+                .cloned()
+        };
+        let Some(out) = value("--out") else {
+            eprintln!("usage: gen-corpus --diffusion --out DIR [--seed 7] [--random]");
+            std::process::exit(1);
+        };
+        let seed: u64 = value("--seed").and_then(|s| s.parse().ok()).unwrap_or(7);
+        diffusion(Path::new(&out), seed, args.iter().any(|a| a == "--random"));
+        return;
+    }
     let value = |name: &str| {
         args.iter()
             .position(|a| a == name)
@@ -195,7 +284,7 @@ fn main() {
     };
     let (Some(size), Some(out)) = (value("--size").and_then(|s| parse_size(&s)), value("--out"))
     else {
-        eprintln!("usage: gen-corpus --size 200MB --out DIR [--seed 7] [--no-shared]");
+        eprintln!("usage: gen-corpus --size 200MB --out DIR [--seed 7] [--no-shared]\n       gen-corpus --diffusion --out DIR [--seed 7] [--random]");
         std::process::exit(1);
     };
     let seed: u64 = value("--seed").and_then(|s| s.parse().ok()).unwrap_or(7);
