@@ -247,12 +247,15 @@ struct InputArgs {
     /// Skip files larger than this many bytes (suffixes KB, MB, GB allowed).
     #[arg(long, value_name = "SIZE", default_value = "50MB", value_parser = parse_size)]
     max_file_size: u64,
-    /// Worker threads (default: all cores).
+    /// Worker threads (default: all cores; at most 4 per core, more are capped with a warning).
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
     /// Print nothing but errors (and no progress bar).
     #[arg(long, short)]
     quiet: bool,
+    /// Read files behind links that lead outside the input folders (skipped by default).
+    #[arg(long)]
+    follow_links_outside: bool,
 }
 
 /// Which words count in keyword tables.
@@ -482,8 +485,9 @@ fn stopwords(a: &StopwordArgs) -> Result<policy_coder::keywords::Stopwords> {
 /// Sets the thread pool and builds the coder and options common to `code` and `keywords`.
 fn setup(input: InputArgs, out: PathBuf, words: &StopwordArgs) -> Result<(Coder, CodeOptions)> {
     if let Some(n) = input.threads {
+        let n = thread_count(n)?;
         rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
+            .num_threads(n)
             .build_global()
             .context("--threads")?;
     }
@@ -499,7 +503,22 @@ fn setup(input: InputArgs, out: PathBuf, words: &StopwordArgs) -> Result<(Coder,
     opts.stopwords = std::sync::Arc::new(stopwords(words)?);
     opts.top = words.top;
     opts.progress = !input.quiet;
+    opts.follow_links_outside = input.follow_links_outside;
     Ok((coder, opts))
+}
+
+/// `--threads N`: 0 is refused, more than 4 per core is capped with a warning.
+fn thread_count(n: usize) -> Result<usize> {
+    if n == 0 {
+        anyhow::bail!("--threads 0: give at least 1 (or leave --threads out to use all cores)");
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    let cap = cores * 4;
+    if n > cap {
+        eprintln!("warning: --threads {n} capped to {cap} (4 per core on this machine's {cores} cores)");
+        return Ok(cap);
+    }
+    Ok(n)
 }
 
 fn keywords(args: KeywordsArgs) -> Result<u8> {

@@ -58,6 +58,8 @@ pub struct CodeOptions {
     pub xlsx: bool,
     /// Show a progress bar on stderr (when it is a terminal).
     pub progress: bool,
+    /// Read links that lead outside the input folders (skipped by default).
+    pub follow_links_outside: bool,
 }
 
 impl CodeOptions {
@@ -79,6 +81,7 @@ impl CodeOptions {
             keyword_dims: vec![crate::aggregate::Dim::Level, crate::aggregate::Dim::Region],
             xlsx: false,
             progress: false,
+            follow_links_outside: false,
         }
     }
 }
@@ -101,8 +104,18 @@ pub struct Analysis {
 
 /// Codes everything and writes the outputs. Input errors (bad manifest, bad units file,
 /// missing path, non-empty output folder) are found before anything is written.
+///
+/// The outputs are written as one transaction (see [`crate::outdir`]): into a staging
+/// folder under a lock, moved into `opts.out` only when all are written, with `run.json`
+/// recording the run id and command line.
 pub fn run(coder: &Coder, opts: &CodeOptions) -> Result<RunCounts> {
-    let a = analyze(coder, opts, true)?;
+    let stamp = crate::outdir::RunStamp::now();
+    let mut inputs = opts.inputs.clone();
+    inputs.extend(opts.units.iter().map(|(p, _)| p.clone()));
+    crate::outdir::check_inputs(&opts.out, &inputs)?;
+    let txn = crate::outdir::OutputTxn::begin(&opts.out, opts.force)?;
+    let dir = txn.dir().to_path_buf();
+    let a = analyze_into(coder, opts, Some(&dir))?;
     let settings = RunSettings {
         regions: opts.regions.name.clone(),
         unit: format!("{:?}", opts.unit_mode).to_lowercase(),
@@ -115,14 +128,11 @@ pub fn run(coder: &Coder, opts: &CodeOptions) -> Result<RunCounts> {
         settings: &settings,
         top: opts.top,
     };
-    let tables = output::write_tables(&opts.out, &report)?;
+    let tables = output::write_tables(&dir, &report)?;
     if opts.xlsx {
-        crate::xlsx::write_workbook(
-            &opts.out.join("report.xlsx"),
-            &tables,
-            &opts.out.join("units.csv"),
-        )?;
+        crate::xlsx::write_workbook(&dir.join("report.xlsx"), &tables, &dir.join("units.csv"))?;
     }
+    txn.commit(stamp)?;
     Ok(a.counts)
 }
 
@@ -130,6 +140,12 @@ pub fn run(coder: &Coder, opts: &CodeOptions) -> Result<RunCounts> {
 /// `documents.csv` (and `review.csv` with a model) into `opts.out` as it goes;
 /// without, writes nothing (for `keywords`).
 pub fn analyze(coder: &Coder, opts: &CodeOptions, records: bool) -> Result<Analysis> {
+    analyze_into(coder, opts, records.then_some(opts.out.as_path()))
+}
+
+/// [`analyze`], writing the records into `records` (a folder) when given. The walk
+/// leaves `opts.out` out when it lies inside an input folder.
+fn analyze_into(coder: &Coder, opts: &CodeOptions, records: Option<&Path>) -> Result<Analysis> {
     let source = match &opts.units {
         Some((path, col)) => Source::Units(UnitsFile::open(path, col)?),
         None => {
@@ -138,18 +154,24 @@ pub fn analyze(coder: &Coder, opts: &CodeOptions, records: bool) -> Result<Analy
                     "nothing to code: give a PATH or --units FILE".into(),
                 ));
             }
-            Source::Files(read::collect(
+            let walk = read::Walk {
+                out: (!opts.out.as_os_str().is_empty()).then(|| opts.out.clone()),
+                follow_links_outside: opts.follow_links_outside,
+            };
+            Source::Files(read::collect_with(
                 &opts.inputs,
                 &read::exclude_set(&opts.exclude)?,
+                &walk,
             )?)
         }
     };
-    let out = if records {
-        prepare_out_dir(&opts.out, opts.force)?;
-        opts.out.clone()
+    let out = if let Some(dir) = records {
+        prepare_out_dir(dir, opts.force)?;
+        dir.to_path_buf()
     } else {
         PathBuf::new()
     };
+    let records = records.is_some();
     let file = |name: &str| {
         if records {
             out.join(name)
