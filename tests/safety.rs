@@ -1,0 +1,387 @@
+//! Safety of inputs and outputs, through the binary: a run never eats its inputs, never
+//! reads what it was not given, never leaves outputs that lie about the run, and never
+//! writes through links (issue 17).
+
+mod common;
+use common::*;
+
+use predicates::prelude::*;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+fn samples() -> PathBuf {
+    root().join("corpus-samples")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from) {
+        let e = e.unwrap();
+        let rel = e.path().strip_prefix(from).unwrap();
+        let dest = to.join(rel);
+        if e.file_type().is_dir() {
+            fs::create_dir_all(&dest).unwrap();
+        } else {
+            fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+}
+
+fn code() -> assert_cmd::Command {
+    let mut c = bin();
+    c.arg("code").timeout(Duration::from_secs(120));
+    c
+}
+
+fn coded_units(out: &Path) -> usize {
+    read_csv(&out.join("units.csv")).len()
+}
+
+#[test]
+fn a_units_file_is_not_coded_back_into_its_own_folder() {
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path().join("r2");
+    code().arg(samples()).arg("--out").arg(&r).assert().code(0);
+    let before = fs::read(r.join("units.csv")).unwrap();
+    assert!(coded_units(&r) > 50);
+    code()
+        .arg("--units")
+        .arg(r.join("units.csv"))
+        .arg("--out")
+        .arg(&r)
+        .arg("--force")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("is one of the outputs"));
+    assert_eq!(fs::read(r.join("units.csv")).unwrap(), before, "input wiped");
+}
+
+#[test]
+fn out_equal_to_the_input_folder_is_refused() {
+    let d = tempfile::tempdir().unwrap();
+    let same = d.path().join("same");
+    fs::create_dir(&same).unwrap();
+    fs::write(same.join("report.md"), "# My own report\n\n关于减税的通知。\n").unwrap();
+    code()
+        .arg(&same)
+        .arg("--out")
+        .arg(&same)
+        .arg("--force")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("would overwrite the documents"));
+    assert_eq!(
+        fs::read_to_string(same.join("report.md")).unwrap(),
+        "# My own report\n\n关于减税的通知。\n"
+    );
+    assert_eq!(fs::read_dir(&same).unwrap().count(), 1);
+}
+
+#[test]
+fn an_output_folder_inside_the_input_is_not_coded_on_the_next_run() {
+    let d = tempfile::tempdir().unwrap();
+    let inside = d.path().join("inside");
+    copy_dir(&samples(), &inside);
+    let results = inside.join("results");
+    code().arg(&inside).arg("--out").arg(&results).assert().code(0);
+    let first = fs::read(results.join("shares_overall.csv")).unwrap();
+    let units = coded_units(&results);
+    code()
+        .arg(&inside)
+        .arg("--out")
+        .arg(&results)
+        .arg("--force")
+        .assert()
+        .code(0);
+    assert_eq!(coded_units(&results), units, "reports coded as documents");
+    assert_eq!(fs::read(results.join("shares_overall.csv")).unwrap(), first);
+    let docs = read_csv(&results.join("documents.csv"));
+    let out_row = docs.iter().find(|r| r["file"] == "results").unwrap();
+    assert_eq!(out_row["status"], "excluded");
+    assert!(out_row["reason"].contains("output folder"));
+    assert!(!docs.iter().any(|r| r["file"].starts_with("results/")));
+}
+
+#[cfg(unix)]
+#[test]
+fn devices_fifos_and_links_outside_the_inputs_are_not_read() {
+    use std::os::unix::fs::symlink;
+    let d = tempfile::tempdir().unwrap();
+    let corpus = d.path().join("corpus");
+    fs::create_dir(&corpus).unwrap();
+    fs::write(corpus.join("a.txt"), "国务院关于减税降费的通知。\n").unwrap();
+    let secret = d.path().join("secret.txt");
+    fs::write(&secret, "SECRET-KEY-MATERIAL 减税\n").unwrap();
+    symlink(&secret, corpus.join("notice.txt")).unwrap();
+    symlink("..", corpus.join("up")).unwrap();
+    symlink("/dev/zero", corpus.join("zero.txt")).unwrap();
+    let fifo = corpus.join("pipe.txt");
+    let made_fifo = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
+    let out = d.path().join("out");
+    code()
+        .arg(&corpus)
+        .arg("--out")
+        .arg(&out)
+        .arg("--max-file-size")
+        .arg("1MB")
+        .assert()
+        .code(2);
+    let units = fs::read_to_string(out.join("units.csv")).unwrap();
+    assert!(!units.contains("SECRET"), "a file outside the inputs was read");
+    let docs = read_csv(&out.join("documents.csv"));
+    let reason = |f: &str| {
+        docs.iter()
+            .find(|r| r["file"] == f)
+            .unwrap_or_else(|| panic!("{f} not listed"))["reason"]
+            .clone()
+    };
+    assert!(reason("notice.txt").contains("outside the input folders"));
+    assert!(reason("up").contains("outside the input folders"));
+    assert!(reason("zero.txt").contains("outside the input folders"));
+    if made_fifo {
+        assert!(reason("pipe.txt").contains("not a regular file"));
+    } else {
+        eprintln!("mkfifo not available: FIFO case not checked");
+    }
+    assert_eq!(docs.len(), 4 + usize::from(made_fifo), "{docs:?}");
+    // Followed on request: the secret is read, /dev/zero is still refused as a device.
+    let out2 = d.path().join("out2");
+    code()
+        .arg(&corpus)
+        .arg("--out")
+        .arg(&out2)
+        .arg("--follow-links-outside")
+        .arg("--exclude")
+        .arg("up")
+        .assert()
+        .code(2);
+    assert!(fs::read_to_string(out2.join("units.csv"))
+        .unwrap()
+        .contains("SECRET"));
+    let docs = read_csv(&out2.join("documents.csv"));
+    let zero = docs.iter().find(|r| r["file"] == "zero.txt").unwrap();
+    assert!(zero["reason"].contains("not a regular file"), "{zero:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_folder_in_use_by_another_run_is_refused() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("out");
+    code().arg(samples()).arg("--out").arg(&out).assert().code(0);
+    let before = fs::read(out.join("units.csv")).unwrap();
+    // A lock held by a live process (this test).
+    fs::write(
+        out.join(".policy-coder.lock"),
+        format!("{}\n", std::process::id()),
+    )
+    .unwrap();
+    code()
+        .arg(samples().join("en"))
+        .arg("--out")
+        .arg(&out)
+        .arg("--force")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("in use by another run"));
+    assert_eq!(fs::read(out.join("units.csv")).unwrap(), before);
+    // A lock left by a process that is gone is taken over.
+    fs::write(out.join(".policy-coder.lock"), "4294967295\n").unwrap();
+    code()
+        .arg(samples().join("en"))
+        .arg("--out")
+        .arg(&out)
+        .arg("--force")
+        .assert()
+        .code(0);
+    assert!(!out.join(".policy-coder.lock").exists());
+}
+
+#[test]
+fn two_runs_at_once_never_mix_their_outputs() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("same");
+    let spawn = |input: PathBuf| {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("policy-coder"))
+            .arg("code")
+            .arg(input)
+            .arg("--out")
+            .arg(&out)
+            .arg("--force")
+            .arg("--quiet")
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let a = spawn(samples().join("local"));
+    let b = spawn(samples().join("central"));
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    assert!(a.status.success() || b.status.success());
+    for o in [&a, &b] {
+        if !o.status.success() {
+            assert!(String::from_utf8_lossy(&o.stderr).contains("in use by another run"));
+        }
+    }
+    let text = fs::read(out.join("units.csv")).unwrap();
+    let text = String::from_utf8(text).expect("units.csv is not UTF-8");
+    let files: std::collections::BTreeSet<String> = csv_rows(&text)
+        .into_iter()
+        .map(|r| r["file"].split('/').next().unwrap_or("").to_string())
+        .collect();
+    let docs: Vec<_> = read_csv(&out.join("documents.csv"));
+    let local = docs.iter().any(|r| r["file"].contains("fanxiang_chuangye_shishi"));
+    let central = docs.iter().any(|r| r["file"].contains("guoban"));
+    assert!(local != central, "documents.csv mixes both corpora");
+    assert!(!files.is_empty());
+}
+
+/// A corpus that takes a debug build a few seconds: many copies of the samples.
+fn slow_corpus(dir: &Path) {
+    for i in 0..40 {
+        copy_dir(&samples().join("local"), &dir.join(format!("c{i:02}")));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_killed_run_leaves_the_previous_outputs_or_says_it_is_incomplete() {
+    let d = tempfile::tempdir().unwrap();
+    let corpus = d.path().join("corpus");
+    slow_corpus(&corpus);
+    let out = d.path().join("out");
+    code().arg(samples()).arg("--out").arg(&out).assert().code(0);
+    let before = fs::read(out.join("units.csv")).unwrap();
+    let old_id = fs::read_to_string(out.join("run.json")).unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("policy-coder"))
+        .arg("code")
+        .arg(&corpus)
+        .arg("--out")
+        .arg(&out)
+        .arg("--force")
+        .arg("--quiet")
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    let _ = child.kill();
+    let status = child.wait().unwrap();
+    if status.success() {
+        eprintln!("the run finished before it could be killed: nothing interrupted");
+        return;
+    }
+    let incomplete = out.join("INCOMPLETE").exists();
+    let unchanged = fs::read(out.join("units.csv")).unwrap() == before
+        && fs::read_to_string(out.join("run.json")).unwrap() == old_id;
+    assert!(
+        incomplete || unchanged,
+        "an interrupted run left outputs that look complete"
+    );
+    // The next run is not blocked by the dead run's lock.
+    code()
+        .arg(samples().join("en"))
+        .arg("--out")
+        .arg(&out)
+        .arg("--force")
+        .assert()
+        .code(0);
+    assert!(!out.join("INCOMPLETE").exists());
+    assert!(!out.join(".policy-coder.partial").exists());
+}
+
+#[test]
+fn force_removes_stale_outputs_and_only_those() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("s");
+    code()
+        .arg(samples())
+        .arg("--out")
+        .arg(&out)
+        .arg("--xlsx")
+        .assert()
+        .code(0);
+    assert!(out.join("report.xlsx").is_file());
+    fs::write(out.join("my notes.txt"), "keep me").unwrap();
+    fs::write(out.join("crosstab_old_dimension.csv"), "a,b\n").unwrap();
+    code()
+        .arg(samples().join("en"))
+        .arg("--out")
+        .arg(&out)
+        .arg("--force")
+        .assert()
+        .code(0);
+    assert!(!out.join("report.xlsx").exists(), "stale report.xlsx left");
+    assert!(!out.join("crosstab_old_dimension.csv").exists());
+    assert_eq!(
+        fs::read_to_string(out.join("my notes.txt")).unwrap(),
+        "keep me"
+    );
+    let run: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+    assert!(run["run_id"].as_str().is_some_and(|s| !s.is_empty()));
+    let cmd: Vec<&str> = run["command"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(cmd.contains(&"--force") && cmd.contains(&"code"), "{cmd:?}");
+    let files: Vec<&str> = run["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(files.contains(&"units.csv") && !files.contains(&"report.xlsx"));
+}
+
+#[cfg(unix)]
+#[test]
+fn links_planted_in_the_output_folder_are_replaced_not_written_through() {
+    use std::os::unix::fs::symlink;
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("out");
+    fs::create_dir(&out).unwrap();
+    let victim = d.path().join("victim.md");
+    fs::write(&victim, "precious").unwrap();
+    symlink(&victim, out.join("report.md")).unwrap();
+    let victim_dir = d.path().join("victim_dir");
+    fs::create_dir(&victim_dir).unwrap();
+    symlink(&victim_dir, out.join("charts")).unwrap();
+    code()
+        .arg(samples().join("en"))
+        .arg("--out")
+        .arg(&out)
+        .arg("--force")
+        .assert()
+        .code(0);
+    assert_eq!(fs::read_to_string(&victim).unwrap(), "precious");
+    assert_eq!(fs::read_dir(&victim_dir).unwrap().count(), 0);
+    assert!(!fs::symlink_metadata(out.join("report.md"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(out.join("charts").is_dir() && !out.join("charts").is_symlink());
+}
+
+#[test]
+fn threads_zero_is_refused_and_huge_counts_are_capped() {
+    let d = tempfile::tempdir().unwrap();
+    code()
+        .arg(samples().join("en"))
+        .arg("--out")
+        .arg(d.path().join("a"))
+        .args(["--threads", "0"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--threads 0"));
+    code()
+        .arg(samples().join("en"))
+        .arg("--out")
+        .arg(d.path().join("b"))
+        .args(["--threads", "100000"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("capped to"));
+}
