@@ -815,23 +815,27 @@ pub fn gate_by_role(
     let (kept, withheld): (Vec<_>, Vec<_>) = if role.codes_instruments() {
         // A match in a clause that sets a deadline, a procedure or a ban is withheld
         // even inside a measure (R16); each sentence is judged once.
-        let mut judged: Vec<((usize, usize), bool)> = Vec::new();
+        // Sentence ends are found once and each sentence judged once, so that a long
+        // unit with many matches takes linear, not quadratic, time.
+        let ends = crate::role::Ends::sentences(text, lang);
+        let mut judged: std::collections::HashMap<(usize, usize), bool> = Default::default();
         codes.hits.iter().partition(|h| {
-            let b = crate::role::sentence_bounds(text, lang, h.start);
-            match judged.iter().find(|(x, _)| *x == b) {
-                Some(&(_, keep)) => keep,
-                None => {
-                    let keep = coder.roles.clause_role(lang, &text[b.0..b.1]).is_none();
-                    judged.push((b, keep));
-                    keep
-                }
-            }
+            let b = ends.around(text, h.start);
+            *judged
+                .entry(b)
+                .or_insert_with(|| coder.roles.clause_role(lang, &text[b.0..b.1]).is_none())
+        })
+    } else if role.keeps_commitments() {
+        let clauses = crate::role::Ends::clauses(text);
+        let mut judged: std::collections::HashMap<(usize, usize), bool> = Default::default();
+        codes.hits.iter().partition(|h| {
+            let b = clauses.around(text, h.start);
+            *judged
+                .entry(b)
+                .or_insert_with(|| crate::role::is_commitment_at(text, &clauses, h.start))
         })
     } else {
-        codes
-            .hits
-            .iter()
-            .partition(|h| role.keeps_commitments() && crate::role::is_commitment(text, h.start))
+        (Vec::new(), codes.hits.clone())
     };
     if withheld.is_empty() {
         return (codes, Vec::new());

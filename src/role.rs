@@ -553,20 +553,73 @@ fn marker_len(s: &str) -> Option<usize> {
     }
 }
 
+/// The ends of a text's sentences (or clauses), found once, so that the stretch around
+/// each of many positions is looked up in log time: judging every match of a long unit
+/// by rescanning its sentence was quadratic in the unit's length.
+#[derive(Debug, Clone)]
+pub struct Ends {
+    /// Byte offsets just after each end character, ascending.
+    ends: Vec<usize>,
+    len: usize,
+}
+
+impl Ends {
+    fn new(text: &str, is_end: impl Fn(char, Option<char>) -> bool) -> Self {
+        let mut ends = Vec::new();
+        let mut it = text.char_indices().peekable();
+        while let Some((b, c)) = it.next() {
+            if is_end(c, it.peek().map(|&(_, n)| n)) {
+                ends.push(b + c.len_utf8());
+            }
+        }
+        Ends {
+            ends,
+            len: text.len(),
+        }
+    }
+
+    /// Sentence ends as in [`sentence_bounds`].
+    pub fn sentences(text: &str, lang: Lang) -> Self {
+        Ends::new(text, |c, next| is_sentence_end(lang, c, next))
+    }
+
+    /// Clause ends as in [`is_commitment`].
+    pub fn clauses(text: &str) -> Self {
+        Ends::new(text, is_clause_end)
+    }
+
+    /// Byte bounds of the stretch around byte `at` of `text` (the text these ends were
+    /// found in).
+    pub fn around(&self, text: &str, at: usize) -> (usize, usize) {
+        let at = (0..=at.min(text.len()))
+            .rev()
+            .find(|&b| text.is_char_boundary(b))
+            .unwrap_or(0);
+        let i = self.ends.partition_point(|&e| e <= at);
+        let start = i.checked_sub(1).map_or(0, |j| self.ends[j]);
+        let end = self.ends.get(i).copied().unwrap_or(self.len);
+        (start, end)
+    }
+}
+
+fn is_sentence_end(lang: Lang, c: char, next: Option<char>) -> bool {
+    matches!(c, '。' | ';' | '；' | '!' | '?' | '！' | '？' | '\n')
+        || (lang == Lang::En && c == '.' && next.is_none_or(char::is_whitespace))
+}
+
+fn is_clause_end(c: char, _next: Option<char>) -> bool {
+    matches!(c, '。' | ';' | '；' | ',' | '，' | '!' | '?' | '\n')
+}
+
 /// Byte bounds of the sentence of `text` around byte `at` (ends at 。；;!?！？ and line
 /// breaks; in English also at a full stop before a space).
 pub fn sentence_bounds(text: &str, lang: Lang, at: usize) -> (usize, usize) {
-    bounds(text, at, |c, next| {
-        matches!(c, '。' | ';' | '；' | '!' | '?' | '！' | '？' | '\n')
-            || (lang == Lang::En && c == '.' && next.is_none_or(char::is_whitespace))
-    })
+    bounds(text, at, |c, next| is_sentence_end(lang, c, next))
 }
 
 /// Clause ends for [`is_commitment`]: a commitment is judged within its clause.
 fn clause_bounds(text: &str, at: usize) -> (usize, usize) {
-    bounds(text, at, |c, _| {
-        matches!(c, '。' | ';' | '；' | ',' | '，' | '!' | '?' | '\n')
-    })
+    bounds(text, at, is_clause_end)
 }
 
 /// Bounds of the stretch of `text` around `at` between two ends (`is_end(char, next)`).
@@ -592,6 +645,15 @@ fn bounds(text: &str, at: usize, is_end: impl Fn(char, Option<char>) -> bool) ->
 /// "创建20个…示范县", "培训返乡创业人员10万人", "每年培育6000家"). Outcome targets without
 /// such a verb ("返乡创业人数达到10万人") are not.
 pub fn is_commitment(text: &str, at: usize) -> bool {
+    commitment_in(text, clause_bounds(text, at))
+}
+
+/// [`is_commitment`] with the clause ends of `text` found once (for many positions).
+pub fn is_commitment_at(text: &str, clauses: &Ends, at: usize) -> bool {
+    commitment_in(text, clauses.around(text, at))
+}
+
+fn commitment_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = RE.get_or_init(|| {
         const VERB: &str = "(?:建成|建设|创建|新建|培育|培训|打造|建立|设立|争创|认定|遴选|评选|推出|举办|扶持|引进|招引|布局|改造|实施|推广|树立|选树|发放|提供)";
@@ -599,13 +661,32 @@ pub fn is_commitment(text: &str, at: usize) -> bool {
         Regex::new(&format!("{VERB}[^,，;；。]{{0,24}}?{COUNT}|{COUNT}[^,，;；。]{{0,6}}?{VERB}"))
             .expect("built-in pattern")
     });
-    let (s, e) = clause_bounds(text, at);
-    re.is_match(&text[s..e])
+    re
+}
+
+fn commitment_in(text: &str, (s, e): (usize, usize)) -> bool {
+    commitment_re().is_match(&text[s..e])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn precomputed_ends_give_the_same_bounds_as_a_scan() {
+        let t = "一、加强扶持。给予减税,优化服务；创建10个园区!\nFees are waived. Loans e.g. 5.5 m?x";
+        for lang in [Lang::Zh, Lang::En] {
+            let s = Ends::sentences(t, lang);
+            let c = Ends::clauses(t);
+            for at in 0..=t.len() + 2 {
+                assert_eq!(s.around(t, at), sentence_bounds(t, lang, at), "{at}");
+                assert_eq!(c.around(t, at), clause_bounds(t, at), "{at}");
+                if at < t.len() && t.is_char_boundary(at) {
+                    assert_eq!(is_commitment_at(t, &c, at), is_commitment(t, at), "{at}");
+                }
+            }
+        }
+    }
 
     fn table() -> &'static RoleTable {
         static T: OnceLock<RoleTable> = OnceLock::new();

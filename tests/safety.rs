@@ -385,3 +385,22 @@ fn threads_zero_is_refused_and_huge_counts_are_capped() {
         .code(0)
         .stderr(predicate::str::contains("capped to"));
 }
+
+#[test]
+fn a_multi_megabyte_unbroken_line_is_coded_in_linear_time() {
+    // Before: matches were judged by rescanning their sentence, quadratic in its length
+    // (an 8 MB line took 74 s); now a few seconds even in a debug build. The timeout of
+    // `code()` is the only limit: no timing is asserted.
+    let d = tempfile::tempdir().unwrap();
+    let corpus = d.path().join("long");
+    fs::create_dir(&corpus).unwrap();
+    let zh = "对返乡创业人员给予减税降费和创业担保贷款支持，不得收取费用，并提供培训服务".repeat(30_000);
+    fs::write(corpus.join("zh.txt"), &zh).unwrap();
+    let en = "fees and charges are waived for returnee entrepreneurs with loans and training, not charged ".repeat(20_000);
+    fs::write(corpus.join("en.txt"), &en).unwrap();
+    let out = d.path().join("out");
+    code().arg(&corpus).arg("--out").arg(&out).assert().code(0);
+    let docs = read_csv(&out.join("documents.csv"));
+    assert!(docs.iter().all(|r| r["status"] == "coded"), "{docs:?}");
+    assert!(coded_units(&out) >= 2);
+}
