@@ -404,3 +404,75 @@ fn a_multi_megabyte_unbroken_line_is_coded_in_linear_time() {
     assert!(docs.iter().all(|r| r["status"] == "coded"), "{docs:?}");
     assert!(coded_units(&out) >= 2);
 }
+
+/// A small valid codebook with a dimension, `{dim}` as its id and `{term}` as a term.
+fn codebook_with(dim: &str, term: &str) -> String {
+    format!(
+        r#"
+[[core]]
+id = "env"
+label = {{ zh = "环境", en = "Environment" }}
+[[category]]
+id = "tax"
+core = "env"
+label = {{ zh = "税收", en = "Tax" }}
+[[concept]]
+id = "tax"
+category = "tax"
+label = {{ zh = "税", en = "tax" }}
+zh = ["减税", {term}]
+[[dimension]]
+id = {dim}
+label = {{ zh = "阶段", en = "Stage" }}
+[[dimension.value]]
+id = "start"
+label = {{ zh = "初创", en = "Start" }}
+zh = ["初创"]
+"#
+    )
+}
+
+#[test]
+fn codebook_ids_outside_a_safe_set_and_terms_without_letters_are_rejected() {
+    let d = tempfile::tempdir().unwrap();
+    let check = |name: &str, text: String| {
+        let f = d.path().join(name);
+        fs::write(&f, text).unwrap();
+        bin()
+            .args(["codebook", "check"])
+            .arg(&f)
+            .timeout(Duration::from_secs(60))
+            .assert()
+    };
+    check("ok.toml", codebook_with(r#""stage""#, r#""创业""#)).code(0);
+    // Row 9: an id with `/` would write crosstab_x/../../PWNED.csv outside --out.
+    check("slash.toml", codebook_with(r#""x/../../PWNED""#, r#""创业""#))
+        .code(1)
+        .stderr(predicate::str::contains("slash.toml:15:"))
+        .stderr(predicate::str::contains("letters, digits"));
+    // Row 18: a control character breaks SVG and xlsx XML.
+    check("ctrl.toml", codebook_with(r#""st\u0001age""#, r#""创业""#))
+        .code(1)
+        .stderr(predicate::str::contains("ctrl.toml:15:"));
+    // Row 26: terms that match only punctuation or nothing visible.
+    check("dot.toml", codebook_with(r#""stage""#, r#"".""#))
+        .code(1)
+        .stderr(predicate::str::contains("dot.toml:10:"))
+        .stderr(predicate::str::contains("no letter or digit"));
+    check("zwsp.toml", codebook_with(r#""stage""#, r#""\u200B""#))
+        .code(1)
+        .stderr(predicate::str::contains("no letter or digit"));
+    // And `code` refuses such a codebook before writing anything.
+    let out = d.path().join("out");
+    bin()
+        .arg("code")
+        .arg(samples().join("en"))
+        .arg("--codebook")
+        .arg(d.path().join("slash.toml"))
+        .arg("--out")
+        .arg(&out)
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .code(1);
+    assert!(!d.path().join("PWNED.csv").exists() && !out.exists());
+}
