@@ -75,6 +75,9 @@ impl UnitsFile {
                 "not UTF-8 text; save the file as UTF-8",
             ));
         }
+        if delimiter != b'\t' {
+            crate::csv_row::check_quotes(&first, delimiter, &shown)?;
+        }
         let mut r = reader(path, delimiter)?;
         let headers: Vec<String> = r
             .headers()

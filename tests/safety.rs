@@ -476,3 +476,40 @@ fn codebook_ids_outside_a_safe_set_and_terms_without_letters_are_rejected() {
         .code(1);
     assert!(!d.path().join("PWNED.csv").exists() && !out.exists());
 }
+
+#[test]
+fn an_unterminated_quote_in_a_csv_input_is_an_error_at_its_line() {
+    let d = tempfile::tempdir().unwrap();
+    let units = d.path().join("clauses.csv");
+    fs::write(
+        &units,
+        "id,text\n1,对返乡创业人员给予减税\n2,\"unterminated 提供培训\n3,给予创业担保贷款\n4,减免费用\n",
+    )
+    .unwrap();
+    code()
+        .arg("--units")
+        .arg(&units)
+        .arg("--out")
+        .arg(d.path().join("out"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("clauses.csv:3:"))
+        .stderr(predicate::str::contains("never closes"));
+    assert!(!d.path().join("out").exists());
+    // The same in a folder's metadata.csv.
+    let corpus = d.path().join("corpus");
+    fs::create_dir(&corpus).unwrap();
+    fs::write(corpus.join("a.txt"), "国务院关于减税的通知。\n").unwrap();
+    fs::write(
+        corpus.join("metadata.csv"),
+        "file,title\na.txt,\"关于减税的通知\nb.txt,other\n",
+    )
+    .unwrap();
+    code()
+        .arg(&corpus)
+        .arg("--out")
+        .arg(d.path().join("out2"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("metadata.csv:2:"));
+}
