@@ -40,6 +40,17 @@ fn push_field(out: &mut Vec<u8>, field: &[u8]) {
     out.push(b'"');
 }
 
+/// A cell made safe to open in a spreadsheet: text starting with `=`, `+`, `-` or `@`
+/// (which Excel and LibreOffice run as a formula, e.g. `=HYPERLINK(…)`) gets a leading
+/// `'`, which they show as text. Other cells are returned as they are.
+pub fn excel_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@']) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
 /// The 1-based line where a quoted field opens that never closes, if one does, read as
 /// the `csv` crate reads (a quote opens a field only at its start; `""` inside a quoted
 /// field is a quote). The `csv` crate takes such a field to the end of the file, silently
@@ -91,6 +102,16 @@ pub fn check_quotes(bytes: &[u8], delimiter: u8, shown: &str) -> crate::error::R
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formula_like_cells_are_prefixed() {
+        assert_eq!(excel_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(excel_safe("+1"), "'+1");
+        assert_eq!(excel_safe("-1"), "'-1");
+        assert_eq!(excel_safe("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(excel_safe("减税 = 1"), "减税 = 1");
+        assert_eq!(excel_safe(""), "");
+    }
 
     #[test]
     fn unterminated_quotes_are_found_with_their_line() {

@@ -6,7 +6,7 @@ use crate::aggregate::{Aggregator, Dim, GroupKeys, ShareRow};
 use crate::codebook::Codebook;
 use crate::error::{Error, Result};
 use crate::keywords::Keywords;
-use crate::tables::{self, Cell, Table};
+use crate::tables::{self, md_cell, Cell, Table};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::fs::File;
@@ -613,13 +613,13 @@ pub fn report_markdown(
             cb.cores
                 .iter()
                 .find(|c| c.id == r.core)
-                .map(|c| format!("**{} {}**", c.label.zh, c.label.en))
+                .map(|c| md_cell(&format!("**{} {}**", c.label.zh, c.label.en)))
                 .unwrap_or_default()
         } else {
             cb.categories
                 .iter()
                 .find(|c| c.id == r.category)
-                .map(|c| format!("{} {}", c.label.zh, c.label.en))
+                .map(|c| md_cell(&format!("{} {}", c.label.zh, c.label.en)))
                 .unwrap_or_default()
         };
         let core = if r.category.is_empty() {
@@ -667,8 +667,11 @@ pub fn report_markdown(
             let total: u64 = t.references.iter().sum();
             let _ = write!(
                 s,
-                "| {g} | {} | {} | {} | {total} |",
-                t.documents, t.body_units, t.coded_units
+                "| {} | {} | {} | {} | {total} |",
+                md_cell(g),
+                t.documents,
+                t.body_units,
+                t.coded_units
             );
             for r in rows.iter().filter(|r| r.category.is_empty()) {
                 let _ = write!(s, " {} |", fmt_pct(r.share_pct));
@@ -682,7 +685,7 @@ pub fn report_markdown(
             );
             let _ = write!(s, "| category |");
             for (g, _) in &groups {
-                let _ = write!(s, " {g} |");
+                let _ = write!(s, " {} |", md_cell(g));
             }
             let _ = write!(s, "\n|---|");
             for _ in &groups {
@@ -719,8 +722,8 @@ pub fn report_markdown(
             let _ = writeln!(
                 s,
                 "| {} | {} |",
-                f.replace('|', "\\|"),
-                r.replace('|', "\\|")
+                md_cell(f),
+                md_cell(r)
             );
         }
     }

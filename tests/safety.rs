@@ -513,3 +513,74 @@ fn an_unterminated_quote_in_a_csv_input_is_an_error_at_its_line() {
         .code(1)
         .stderr(predicate::str::contains("metadata.csv:2:"));
 }
+
+#[test]
+fn report_escaping_holds_against_markup_and_formulas_in_the_text() {
+    let d = tempfile::tempdir().unwrap();
+    let units = d.path().join("clauses.csv");
+    fs::write(
+        &units,
+        "id,text,region_note\n\
+         1,\"=HYPERLINK(\"\"http://x\"\",\"\"给予减税\"\")\",a\n\
+         2,<!--<script>alert(1)</script> 给予创业担保贷款,b\n\
+         3,对返乡创业人员给予减税 & 降费 > 0,c\n",
+    )
+    .unwrap();
+    let out = d.path().join("out");
+    code()
+        .arg("--units")
+        .arg(&units)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(0);
+    // Row 16: the JSON embedded in report.html has no raw < > & left.
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    let start = html.find("id=\"units-data\">").unwrap() + "id=\"units-data\">".len();
+    let json = &html[start..start + html[start..].find("</script>").unwrap()];
+    assert!(!json.contains('<') && !json.contains('>') && !json.contains('&'), "{json}");
+    let rows: serde_json::Value = serde_json::from_str(json).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 3);
+    assert!(json.contains("\\u003c!--\\u003cscript\\u003e"));
+    // Row 17: the coding sheet does not hand a formula to Excel.
+    let sheet = d.path().join("sheet.csv");
+    bin()
+        .arg("sample")
+        .arg(out.join("units.csv"))
+        .args(["--n", "3", "--seed", "7", "--sheet"])
+        .arg(&sheet)
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .code(0);
+    let rows = read_csv(&sheet);
+    let f = rows.iter().find(|r| r["text"].contains("HYPERLINK")).unwrap();
+    assert!(f["text"].starts_with("'=HYPERLINK"), "{f:?}");
+}
+
+#[test]
+fn markdown_report_escapes_pipes_and_tags_in_region_names() {
+    let d = tempfile::tempdir().unwrap();
+    let regions = d.path().join("regions.csv");
+    fs::write(
+        &regions,
+        "province,region\nsichuan,<script>x</script>\nhenan,a|b\n",
+    )
+    .unwrap();
+    let out = d.path().join("out");
+    code()
+        .arg(samples())
+        .arg("--regions")
+        .arg(&regions)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(0);
+    let md = fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        !md.replace("\\<", "").contains("<script>"),
+        "raw tag in report.md"
+    );
+    assert!(md.contains("\\<script>x\\</script>"));
+    assert!(md.contains("a\\|b"));
+    assert!(!md.contains(" a|b "));
+}
