@@ -592,6 +592,9 @@ fn code(args: CodeArgs) -> Result<u8> {
 
 /// Lists skipped files and ends with the one-line summary on stderr.
 fn report_skipped(counts: &policy_coder::output::RunCounts, quiet: bool, out: Option<&PathBuf>) {
+    for w in &counts.warnings {
+        eprintln!("warning: {w}");
+    }
     for (file, reason) in &counts.skipped_files {
         eprintln!("skipped {file}: {reason}");
     }

@@ -331,6 +331,9 @@ pub struct RunCounts {
     pub unknown_year: usize,
     /// Skipped files and reasons, in path order.
     pub skipped_files: Vec<(String, String)>,
+    /// Warnings for the user (e.g. manifest rows that match no file); not in summary.json.
+    #[serde(skip)]
+    pub warnings: Vec<String>,
 }
 
 /// Settings recorded in the outputs.

@@ -183,7 +183,15 @@ fn analyze_into(coder: &Coder, opts: &CodeOptions, records: Option<&Path>) -> Re
     let mut keywords = Keywords::new(&opts.keyword_dims, opts.stopwords.clone());
     let mut counts = RunCounts::default();
     let mut extra = match &source {
-        Source::Units(u) => carried_columns(u),
+        Source::Units(u) => carried_columns(
+            u,
+            &coder
+                .codebook
+                .dimensions
+                .iter()
+                .map(|d| d.id.clone())
+                .collect::<Vec<_>>(),
+        ),
         Source::Files(_) => Vec::new(),
     };
     if opts.model.is_some() {
@@ -267,19 +275,29 @@ fn prepare_out_dir(out: &Path, force: bool) -> Result<()> {
 }
 
 /// Input columns carried into `units.csv`: `id` (when the input has an id column) and
-/// every other column but the text, renamed `input_<name>` where it clashes with ours.
-fn carried_columns(u: &UnitsFile) -> Vec<String> {
+/// every other column, renamed `input_<name>` where it clashes with one of ours (the
+/// fixed columns, the codebook's dimensions, `source`/`confidence`) or an earlier one, so
+/// that the header never repeats a name: the tool's own `units.csv` codes again.
+fn carried_columns(u: &UnitsFile, dimensions: &[String]) -> Vec<String> {
+    let mut taken: std::collections::HashSet<String> = output::UNIT_COLUMNS
+        .iter()
+        .map(|c| c.to_string())
+        .chain(dimensions.iter().map(|d| d.to_lowercase()))
+        .chain(["source".to_string(), "confidence".to_string()])
+        .collect();
     u.headers
         .iter()
         .map(|h| {
             let lower = h.to_lowercase();
-            if lower == "id" || lower == "unit_id" {
+            let mut name = if lower == "id" || lower == "unit_id" {
                 "id".to_string()
-            } else if output::UNIT_COLUMNS.contains(&lower.as_str()) {
-                format!("input_{h}")
             } else {
                 h.clone()
+            };
+            while !taken.insert(name.to_lowercase()) {
+                name = format!("input_{name}");
             }
+            name
         })
         .collect()
 }
@@ -525,6 +543,7 @@ fn code_files(
     counts: &mut RunCounts,
     w: &mut Writers,
 ) -> Result<()> {
+    counts.warnings.extend(unmatched_manifest_rows(files));
     let readers = read::readers();
     // Documents are numbered among the files to read, in sorted path order.
     let mut doc_ids = Vec::with_capacity(files.len());
@@ -846,6 +865,34 @@ pub fn gate_by_role(
         ..*h
     }));
     (coder.summarize(all), withheld)
+}
+
+/// A warning for every manifest row that names no file found under its folder (a typo
+/// in `metadata.csv` would otherwise leave that document's metadata to inference
+/// without a word).
+fn unmatched_manifest_rows(files: &[InputFile]) -> Vec<String> {
+    let mut found: std::collections::BTreeMap<&str, (&crate::metadata::Manifest, Vec<&str>)> =
+        Default::default();
+    for f in files {
+        if let Some(m) = &f.manifest {
+            found.entry(m.path.as_str()).or_insert((m, Vec::new())).1.push(&f.rel);
+        }
+    }
+    let mut warnings = Vec::new();
+    for (path, (m, rels)) in found {
+        let matched: std::collections::HashSet<*const crate::metadata::ManifestRow> = rels
+            .iter()
+            .filter_map(|r| m.get(r).map(|row| row as *const _))
+            .collect();
+        for name in m.files() {
+            if m.get(name).is_some_and(|row| !matched.contains(&(row as *const _))) {
+                warnings.push(format!(
+                    "{path}: row for `{name}` matches no file under its folder (a typo?); its metadata is not used"
+                ));
+            }
+        }
+    }
+    warnings
 }
 
 /// Builds a unit row; `(file, keys)` are its document's, shared by its units; `span` maps a

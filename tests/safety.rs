@@ -584,3 +584,47 @@ fn markdown_report_escapes_pipes_and_tags_in_region_names() {
     assert!(md.contains("a\\|b"));
     assert!(!md.contains(" a|b "));
 }
+
+#[test]
+fn manifest_rows_that_match_no_file_are_warned_about() {
+    let d = tempfile::tempdir().unwrap();
+    let corpus = d.path().join("corpus");
+    fs::create_dir(&corpus).unwrap();
+    fs::write(corpus.join("a.txt"), "关于减税的通知。\n").unwrap();
+    fs::write(
+        corpus.join("metadata.csv"),
+        "file,level,year\na.txt,central,2019\nb.txtt,local,2020\n",
+    )
+    .unwrap();
+    code()
+        .arg(&corpus)
+        .arg("--out")
+        .arg(d.path().join("out"))
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("warning:"))
+        .stderr(predicate::str::contains("`b.txtt` matches no file"))
+        .stderr(predicate::str::contains("`a.txt`").not());
+}
+
+#[test]
+fn the_tools_own_units_csv_codes_again() {
+    let d = tempfile::tempdir().unwrap();
+    let first = d.path().join("first");
+    code().arg(samples()).arg("--out").arg(&first).assert().code(0);
+    let copy = d.path().join("units.csv");
+    fs::copy(first.join("units.csv"), &copy).unwrap();
+    let second = d.path().join("second");
+    code()
+        .arg("--units")
+        .arg(&copy)
+        .arg("--out")
+        .arg(&second)
+        .assert()
+        .code(0);
+    let text = fs::read_to_string(second.join("units.csv")).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let distinct: std::collections::BTreeSet<&str> = header.iter().copied().collect();
+    assert_eq!(distinct.len(), header.len(), "duplicate headers: {header:?}");
+    assert_eq!(read_csv(&second.join("units.csv")).len(), coded_units(&first));
+}
