@@ -261,7 +261,10 @@ struct RawContext {
 /// `-` only. Ids name output files (`crosstab_<dimension>.csv`), columns and SVG/XML
 /// text, so `/`, `..`, control characters and markup are kept out.
 pub fn is_safe_id(id: &str) -> bool {
-    !id.is_empty() && id.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
 }
 
 /// Whether a term has something to match: a letter or digit (not only punctuation or
@@ -570,7 +573,11 @@ impl Codebook {
                         "empty term list: give `zh`, `en` or `regex` terms".into(),
                     );
                 }
-                if let Some(t) = v.zh.iter().chain(&v.en).find(|t| !t.trim().is_empty() && !has_letter_or_digit(t)) {
+                if let Some(t) =
+                    v.zh.iter()
+                        .chain(&v.en)
+                        .find(|t| !t.trim().is_empty() && !has_letter_or_digit(t))
+                {
                     problem(v.id.span(), vid, no_letter(t));
                 }
                 check_regexes(&v.regex, vid, &mut problem);

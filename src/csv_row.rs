@@ -115,9 +115,18 @@ mod tests {
 
     #[test]
     fn unterminated_quotes_are_found_with_their_line() {
-        assert_eq!(unterminated_quote(b"id,text\n1,ok\n2,\"open\n3,x\n", b','), Some(3));
-        assert_eq!(unterminated_quote(b"id,text\n1,\"a \"\"q\"\" b\"\n2,x\n", b','), None);
-        assert_eq!(unterminated_quote(b"id,text\n1,\"multi\nline\"\n", b','), None);
+        assert_eq!(
+            unterminated_quote(b"id,text\n1,ok\n2,\"open\n3,x\n", b','),
+            Some(3)
+        );
+        assert_eq!(
+            unterminated_quote(b"id,text\n1,\"a \"\"q\"\" b\"\n2,x\n", b','),
+            None
+        );
+        assert_eq!(
+            unterminated_quote(b"id,text\n1,\"multi\nline\"\n", b','),
+            None
+        );
         // A quote inside an unquoted field is a character, not an opening.
         assert_eq!(unterminated_quote(b"id,text\n1,5\" screen\n", b','), None);
         assert_eq!(unterminated_quote(b"a\tb\n1\t\"x\n", b'\t'), Some(2));

@@ -32,7 +32,7 @@ struct Cli {
 enum Command {
     /// Code documents (or pre-segmented units) and write units, documents and share tables.
     #[command(
-        after_help = "Examples:\n  policy-coder code corpus-samples --out results\n  policy-coder code central/ local/ --regions nbs --out results --force\n  policy-coder code --units clauses.tsv --text-column text --out results\n  policy-coder code corpus/ --xlsx --top 20 --stopwords extra_stopwords.txt\n\nOutputs in --out: units.csv, documents.csv, shares_overall.csv, shares_by_level.csv,\nshares_by_region.csv, shares_by_province.csv, shares_by_year.csv, crosstab_<dimension>.csv,\nchisq.csv, chisq_residuals.csv, keywords.csv, keyness.csv, report.md, report.html, charts/*.svg,\nsummary.json, and report.xlsx with --xlsx. A progress bar shows on a terminal for long runs.\n\nExit codes: 0 success; 1 error; 2 finished but some files were skipped (see documents.csv)."
+        after_help = "Examples:\n  policy-coder code corpus-samples --out results\n  policy-coder code central/ local/ --regions nbs --out results --force\n  policy-coder code --units clauses.tsv --text-column text --out results\n  policy-coder code corpus/ --xlsx --top 20 --stopwords extra_stopwords.txt\n\nOutputs in --out: units.csv, documents.csv, shares_overall.csv, shares_by_level.csv,\nshares_by_region.csv, shares_by_province.csv, shares_by_year.csv, crosstab_<dimension>.csv,\nchisq.csv, chisq_residuals.csv, keywords.csv, keyness.csv, report.md, report.html, charts/*.svg,\nsummary.json, run.json (run id, command line), and report.xlsx with --xlsx. A progress bar shows on a terminal for long runs.\n\nExit codes: 0 success; 1 error; 2 finished but some files were skipped (see documents.csv)."
     )]
     Code(CodeArgs),
     /// Keyword frequencies per group (level, region, province, year) and keyness between groups.
@@ -282,7 +282,7 @@ struct CodeArgs {
     /// Output folder (created; must be empty unless --force).
     #[arg(long, value_name = "DIR", default_value = "results")]
     out: PathBuf,
-    /// Overwrite files in a non-empty output folder.
+    /// Replace the outputs of an earlier run in a non-empty output folder (other files are kept).
     #[arg(long)]
     force: bool,
     /// A model trained with `policy-coder train` (category target).
@@ -515,7 +515,9 @@ fn thread_count(n: usize) -> Result<usize> {
     let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
     let cap = cores * 4;
     if n > cap {
-        eprintln!("warning: --threads {n} capped to {cap} (4 per core on this machine's {cores} cores)");
+        eprintln!(
+            "warning: --threads {n} capped to {cap} (4 per core on this machine's {cores} cores)"
+        );
         return Ok(cap);
     }
     Ok(n)

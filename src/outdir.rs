@@ -127,9 +127,7 @@ pub fn resolve(path: &Path) -> PathBuf {
     let abs = if path.is_absolute() {
         path.to_path_buf()
     } else {
-        std::env::current_dir()
-            .unwrap_or_default()
-            .join(path)
+        std::env::current_dir().unwrap_or_default().join(path)
     };
     let mut existing = abs.as_path();
     let mut tail = Vec::new();
@@ -335,9 +333,7 @@ impl Drop for OutputTxn {
 fn is_plain_relative(p: &str) -> bool {
     let path = Path::new(p);
     let parts: Vec<_> = path.components().collect();
-    !parts.is_empty()
-        && parts.len() <= 2
-        && parts.iter().all(|c| matches!(c, Component::Normal(_)))
+    !parts.is_empty() && parts.len() <= 2 && parts.iter().all(|c| matches!(c, Component::Normal(_)))
 }
 
 /// Removes a file, link or folder at `p` if there is one (a link itself, not its target).
@@ -450,7 +446,10 @@ mod tests {
         {
             let t = OutputTxn::begin(&out, true).unwrap();
             fs::write(t.dir().join("units.csv"), "new").unwrap();
-            assert!(OutputTxn::begin(&out, true).is_err(), "second run not locked out");
+            assert!(
+                OutputTxn::begin(&out, true).is_err(),
+                "second run not locked out"
+            );
         }
         assert_eq!(fs::read_to_string(out.join("units.csv")).unwrap(), "old");
         assert!(!out.join(LOCK).exists() && !out.join(STAGING).exists());

@@ -722,12 +722,7 @@ pub fn report_markdown(
     if !counts.skipped_files.is_empty() {
         let _ = writeln!(s, "\n## Skipped files\n\n| file | reason |\n|---|---|");
         for (f, r) in &counts.skipped_files {
-            let _ = writeln!(
-                s,
-                "| {} | {} |",
-                md_cell(f),
-                md_cell(r)
-            );
+            let _ = writeln!(s, "| {} | {} |", md_cell(f), md_cell(r));
         }
     }
     s

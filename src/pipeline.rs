@@ -875,7 +875,11 @@ fn unmatched_manifest_rows(files: &[InputFile]) -> Vec<String> {
         Default::default();
     for f in files {
         if let Some(m) = &f.manifest {
-            found.entry(m.path.as_str()).or_insert((m, Vec::new())).1.push(&f.rel);
+            found
+                .entry(m.path.as_str())
+                .or_insert((m, Vec::new()))
+                .1
+                .push(&f.rel);
         }
     }
     let mut warnings = Vec::new();
@@ -885,7 +889,9 @@ fn unmatched_manifest_rows(files: &[InputFile]) -> Vec<String> {
             .filter_map(|r| m.get(r).map(|row| row as *const _))
             .collect();
         for name in m.files() {
-            if m.get(name).is_some_and(|row| !matched.contains(&(row as *const _))) {
+            if m.get(name)
+                .is_some_and(|row| !matched.contains(&(row as *const _)))
+            {
                 warnings.push(format!(
                     "{path}: row for `{name}` matches no file under its folder (a typo?); its metadata is not used"
                 ));

@@ -674,7 +674,8 @@ mod tests {
 
     #[test]
     fn precomputed_ends_give_the_same_bounds_as_a_scan() {
-        let t = "一、加强扶持。给予减税,优化服务；创建10个园区!\nFees are waived. Loans e.g. 5.5 m?x";
+        let t =
+            "一、加强扶持。给予减税,优化服务；创建10个园区!\nFees are waived. Loans e.g. 5.5 m?x";
         for lang in [Lang::Zh, Lang::En] {
             let s = Ends::sentences(t, lang);
             let c = Ends::clauses(t);

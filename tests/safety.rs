@@ -53,7 +53,11 @@ fn a_units_file_is_not_coded_back_into_its_own_folder() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("is one of the outputs"));
-    assert_eq!(fs::read(r.join("units.csv")).unwrap(), before, "input wiped");
+    assert_eq!(
+        fs::read(r.join("units.csv")).unwrap(),
+        before,
+        "input wiped"
+    );
 }
 
 #[test]
@@ -61,7 +65,11 @@ fn out_equal_to_the_input_folder_is_refused() {
     let d = tempfile::tempdir().unwrap();
     let same = d.path().join("same");
     fs::create_dir(&same).unwrap();
-    fs::write(same.join("report.md"), "# My own report\n\n关于减税的通知。\n").unwrap();
+    fs::write(
+        same.join("report.md"),
+        "# My own report\n\n关于减税的通知。\n",
+    )
+    .unwrap();
     code()
         .arg(&same)
         .arg("--out")
@@ -83,7 +91,12 @@ fn an_output_folder_inside_the_input_is_not_coded_on_the_next_run() {
     let inside = d.path().join("inside");
     copy_dir(&samples(), &inside);
     let results = inside.join("results");
-    code().arg(&inside).arg("--out").arg(&results).assert().code(0);
+    code()
+        .arg(&inside)
+        .arg("--out")
+        .arg(&results)
+        .assert()
+        .code(0);
     let first = fs::read(results.join("shares_overall.csv")).unwrap();
     let units = coded_units(&results);
     code()
@@ -130,7 +143,10 @@ fn devices_fifos_and_links_outside_the_inputs_are_not_read() {
         .assert()
         .code(2);
     let units = fs::read_to_string(out.join("units.csv")).unwrap();
-    assert!(!units.contains("SECRET"), "a file outside the inputs was read");
+    assert!(
+        !units.contains("SECRET"),
+        "a file outside the inputs was read"
+    );
     let docs = read_csv(&out.join("documents.csv"));
     let reason = |f: &str| {
         docs.iter()
@@ -171,7 +187,12 @@ fn devices_fifos_and_links_outside_the_inputs_are_not_read() {
 fn a_folder_in_use_by_another_run_is_refused() {
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("out");
-    code().arg(samples()).arg("--out").arg(&out).assert().code(0);
+    code()
+        .arg(samples())
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(0);
     let before = fs::read(out.join("units.csv")).unwrap();
     // A lock held by a live process (this test).
     fs::write(
@@ -232,7 +253,9 @@ fn two_runs_at_once_never_mix_their_outputs() {
         .map(|r| r["file"].split('/').next().unwrap_or("").to_string())
         .collect();
     let docs: Vec<_> = read_csv(&out.join("documents.csv"));
-    let local = docs.iter().any(|r| r["file"].contains("fanxiang_chuangye_shishi"));
+    let local = docs
+        .iter()
+        .any(|r| r["file"].contains("fanxiang_chuangye_shishi"));
     let central = docs.iter().any(|r| r["file"].contains("guoban"));
     assert!(local != central, "documents.csv mixes both corpora");
     assert!(!files.is_empty());
@@ -240,7 +263,7 @@ fn two_runs_at_once_never_mix_their_outputs() {
 
 /// A corpus that takes a debug build a few seconds: many copies of the samples.
 fn slow_corpus(dir: &Path) {
-    for i in 0..40 {
+    for i in 0..80 {
         copy_dir(&samples().join("local"), &dir.join(format!("c{i:02}")));
     }
 }
@@ -252,7 +275,12 @@ fn a_killed_run_leaves_the_previous_outputs_or_says_it_is_incomplete() {
     let corpus = d.path().join("corpus");
     slow_corpus(&corpus);
     let out = d.path().join("out");
-    code().arg(samples()).arg("--out").arg(&out).assert().code(0);
+    code()
+        .arg(samples())
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(0);
     let before = fs::read(out.join("units.csv")).unwrap();
     let old_id = fs::read_to_string(out.join("run.json")).unwrap();
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("policy-coder"))
@@ -264,7 +292,7 @@ fn a_killed_run_leaves_the_previous_outputs_or_says_it_is_incomplete() {
         .arg("--quiet")
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(700));
+    std::thread::sleep(Duration::from_millis(500));
     let _ = child.kill();
     let status = child.wait().unwrap();
     if status.success() {
@@ -272,10 +300,17 @@ fn a_killed_run_leaves_the_previous_outputs_or_says_it_is_incomplete() {
         return;
     }
     let incomplete = out.join("INCOMPLETE").exists();
-    let unchanged = fs::read(out.join("units.csv")).unwrap() == before
-        && fs::read_to_string(out.join("run.json")).unwrap() == old_id;
+    let new_id = fs::read_to_string(out.join("run.json")).unwrap();
+    let unchanged = fs::read(out.join("units.csv")).unwrap() == before && new_id == old_id;
+    // Killed after its outputs were in place (while printing its summary): complete.
+    let complete = new_id != old_id
+        && read_csv(&out.join("documents.csv")).len()
+            == walkdir::WalkDir::new(&corpus)
+                .into_iter()
+                .filter(|e| e.as_ref().unwrap().file_type().is_file())
+                .count();
     assert!(
-        incomplete || unchanged,
+        incomplete || unchanged || complete,
         "an interrupted run left outputs that look complete"
     );
     // The next run is not blocked by the dead run's lock.
@@ -394,7 +429,8 @@ fn a_multi_megabyte_unbroken_line_is_coded_in_linear_time() {
     let d = tempfile::tempdir().unwrap();
     let corpus = d.path().join("long");
     fs::create_dir(&corpus).unwrap();
-    let zh = "对返乡创业人员给予减税降费和创业担保贷款支持，不得收取费用，并提供培训服务".repeat(30_000);
+    let zh =
+        "对返乡创业人员给予减税降费和创业担保贷款支持，不得收取费用，并提供培训服务".repeat(30_000);
     fs::write(corpus.join("zh.txt"), &zh).unwrap();
     let en = "fees and charges are waived for returnee entrepreneurs with loans and training, not charged ".repeat(20_000);
     fs::write(corpus.join("en.txt"), &en).unwrap();
@@ -446,10 +482,13 @@ fn codebook_ids_outside_a_safe_set_and_terms_without_letters_are_rejected() {
     };
     check("ok.toml", codebook_with(r#""stage""#, r#""创业""#)).code(0);
     // Row 9: an id with `/` would write crosstab_x/../../PWNED.csv outside --out.
-    check("slash.toml", codebook_with(r#""x/../../PWNED""#, r#""创业""#))
-        .code(1)
-        .stderr(predicate::str::contains("slash.toml:15:"))
-        .stderr(predicate::str::contains("letters, digits"));
+    check(
+        "slash.toml",
+        codebook_with(r#""x/../../PWNED""#, r#""创业""#),
+    )
+    .code(1)
+    .stderr(predicate::str::contains("slash.toml:15:"))
+    .stderr(predicate::str::contains("letters, digits"));
     // Row 18: a control character breaks SVG and xlsx XML.
     check("ctrl.toml", codebook_with(r#""st\u0001age""#, r#""创业""#))
         .code(1)
@@ -538,7 +577,10 @@ fn report_escaping_holds_against_markup_and_formulas_in_the_text() {
     let html = fs::read_to_string(out.join("report.html")).unwrap();
     let start = html.find("id=\"units-data\">").unwrap() + "id=\"units-data\">".len();
     let json = &html[start..start + html[start..].find("</script>").unwrap()];
-    assert!(!json.contains('<') && !json.contains('>') && !json.contains('&'), "{json}");
+    assert!(
+        !json.contains('<') && !json.contains('>') && !json.contains('&'),
+        "{json}"
+    );
     let rows: serde_json::Value = serde_json::from_str(json).unwrap();
     assert_eq!(rows.as_array().unwrap().len(), 3);
     assert!(json.contains("\\u003c!--\\u003cscript\\u003e"));
@@ -553,7 +595,10 @@ fn report_escaping_holds_against_markup_and_formulas_in_the_text() {
         .assert()
         .code(0);
     let rows = read_csv(&sheet);
-    let f = rows.iter().find(|r| r["text"].contains("HYPERLINK")).unwrap();
+    let f = rows
+        .iter()
+        .find(|r| r["text"].contains("HYPERLINK"))
+        .unwrap();
     assert!(f["text"].starts_with("'=HYPERLINK"), "{f:?}");
 }
 
@@ -611,7 +656,12 @@ fn manifest_rows_that_match_no_file_are_warned_about() {
 fn the_tools_own_units_csv_codes_again() {
     let d = tempfile::tempdir().unwrap();
     let first = d.path().join("first");
-    code().arg(samples()).arg("--out").arg(&first).assert().code(0);
+    code()
+        .arg(samples())
+        .arg("--out")
+        .arg(&first)
+        .assert()
+        .code(0);
     let copy = d.path().join("units.csv");
     fs::copy(first.join("units.csv"), &copy).unwrap();
     let second = d.path().join("second");
@@ -625,6 +675,36 @@ fn the_tools_own_units_csv_codes_again() {
     let text = fs::read_to_string(second.join("units.csv")).unwrap();
     let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
     let distinct: std::collections::BTreeSet<&str> = header.iter().copied().collect();
-    assert_eq!(distinct.len(), header.len(), "duplicate headers: {header:?}");
-    assert_eq!(read_csv(&second.join("units.csv")).len(), coded_units(&first));
+    assert_eq!(
+        distinct.len(),
+        header.len(),
+        "duplicate headers: {header:?}"
+    );
+    assert_eq!(
+        read_csv(&second.join("units.csv")).len(),
+        coded_units(&first)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn non_utf8_file_names_stay_distinct() {
+    use std::os::unix::ffi::OsStrExt;
+    let d = tempfile::tempdir().unwrap();
+    let corpus = d.path().join("corpus");
+    fs::create_dir(&corpus).unwrap();
+    let a = corpus.join(std::ffi::OsStr::from_bytes(b"bad\xff\xfe.txt"));
+    let b = corpus.join(std::ffi::OsStr::from_bytes(b"bad\xff\xfd.txt"));
+    if fs::write(&a, "关于减税的通知。\n").is_err() {
+        eprintln!("this file system refuses non-UTF-8 names: not checked");
+        return;
+    }
+    fs::write(&b, "关于创业担保贷款的通知。\n").unwrap();
+    let out = d.path().join("out");
+    code().arg(&corpus).arg("--out").arg(&out).assert().code(0);
+    let files: Vec<String> = read_csv(&out.join("documents.csv"))
+        .into_iter()
+        .map(|r| r["file"].clone())
+        .collect();
+    assert_eq!(files, vec!["bad\\xFF\\xFD.txt", "bad\\xFF\\xFE.txt"]);
 }

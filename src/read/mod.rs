@@ -98,13 +98,39 @@ pub struct InputFile {
 
 fn rel_of(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
-    let s = rel.to_string_lossy().replace('\\', "/");
+    let s = rel
+        .components()
+        .map(|c| match c {
+            std::path::Component::RootDir => String::new(),
+            c => shown(c.as_os_str()),
+        })
+        .collect::<Vec<_>>()
+        .join("/");
     if s.is_empty() {
-        path.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
+        path.file_name().map(shown).unwrap_or_default()
     } else {
         s
+    }
+}
+
+/// A file name as text: bytes that are not UTF-8 are written `\xFF`, so that two
+/// names differing only in such bytes stay apart (a lossy `�` made them identical).
+fn shown(name: &std::ffi::OsStr) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let mut out = String::new();
+        for chunk in name.as_bytes().utf8_chunks() {
+            out.push_str(chunk.valid());
+            for b in chunk.invalid() {
+                out.push_str(&format!("\\x{b:02X}"));
+            }
+        }
+        out
+    }
+    #[cfg(not(unix))]
+    {
+        name.to_string_lossy().into_owned()
     }
 }
 
@@ -151,10 +177,7 @@ enum Cut {
 /// [`collect`] with the output folder left out and the link policy of `walk`.
 pub fn collect_with(paths: &[PathBuf], exclude: &GlobSet, walk: &Walk) -> Result<Vec<InputFile>> {
     let mut out = Vec::new();
-    let roots: Vec<PathBuf> = paths
-        .iter()
-        .filter_map(|p| p.canonicalize().ok())
-        .collect();
+    let roots: Vec<PathBuf> = paths.iter().filter_map(|p| p.canonicalize().ok()).collect();
     let out_dir = walk.out.as_deref().map(crate::outdir::resolve);
     for root in paths {
         let meta = std::fs::metadata(root).map_err(|e| Error::io(root, e))?;
