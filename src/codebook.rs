@@ -257,6 +257,29 @@ struct RawContext {
 }
 
 /// Reports every pattern of `regexes` that does not compile, under `id`.
+/// Whether `id` is a safe codebook id: non-empty, letters (any script), digits, `_` and
+/// `-` only. Ids name output files (`crosstab_<dimension>.csv`), columns and SVG/XML
+/// text, so `/`, `..`, control characters and markup are kept out.
+pub fn is_safe_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+}
+
+/// Whether a term has something to match: a letter or digit (not only punctuation or
+/// invisible characters such as a zero-width space).
+fn has_letter_or_digit(t: &str) -> bool {
+    t.chars().any(char::is_alphanumeric)
+}
+
+fn no_letter(t: &str) -> String {
+    format!(
+        "term \"{}\" has no letter or digit (it would match punctuation or nothing visible)",
+        t.escape_debug()
+    )
+}
+
 fn check_regexes(
     regexes: &[Spanned<String>],
     id: &str,
@@ -333,14 +356,11 @@ impl Codebook {
             |id: &Spanned<String>,
              problem: &mut dyn FnMut(std::ops::Range<usize>, &str, String)| {
                 let s = id.get_ref();
-                if s.is_empty()
-                    || s.chars()
-                        .any(|c| c.is_whitespace() || matches!(c, ';' | ',' | '"'))
-                {
+                if !is_safe_id(s) {
                     problem(
                         id.span(),
-                        s,
-                        "ids must be non-empty, without spaces, `;`, `,` or quotes".into(),
+                        &s.escape_debug().to_string(),
+                        "ids must be non-empty and made of letters, digits, `_` and `-` only (they name files and columns)".into(),
                     );
                 }
             };
@@ -444,6 +464,8 @@ impl Codebook {
             for list in [&c.zh, &c.en, &c.exclude.zh, &c.exclude.en] {
                 if list.iter().any(|t| t.trim().is_empty()) {
                     problem(c.id.span(), id, "empty term in a term list".into());
+                } else if let Some(t) = list.iter().find(|t| !has_letter_or_digit(t)) {
+                    problem(c.id.span(), id, no_letter(t));
                 }
             }
             check_regexes(&c.regex, id, &mut problem);
@@ -459,6 +481,8 @@ impl Codebook {
                 }
                 if r.zh.iter().chain(&r.en).any(|t| t.trim().is_empty()) {
                     problem(span.clone(), id, format!("empty term in `{name}`"));
+                } else if let Some(t) = r.zh.iter().chain(&r.en).find(|t| !has_letter_or_digit(t)) {
+                    problem(span.clone(), id, format!("`{name}`: {}", no_letter(t)));
                 }
                 let within = match (r.within, proximity) {
                     (None, _) => DEFAULT_WITHIN,
@@ -548,6 +572,13 @@ impl Codebook {
                         vid,
                         "empty term list: give `zh`, `en` or `regex` terms".into(),
                     );
+                }
+                if let Some(t) =
+                    v.zh.iter()
+                        .chain(&v.en)
+                        .find(|t| !t.trim().is_empty() && !has_letter_or_digit(t))
+                {
+                    problem(v.id.span(), vid, no_letter(t));
                 }
                 check_regexes(&v.regex, vid, &mut problem);
                 dimension_values.push(DimValue {

@@ -336,7 +336,10 @@ impl Coder {
         let codes = self.code_inner(text, lang, buf, Some(&mut raw));
         raw.sort();
         raw.dedup();
-        raw.retain(|h| h.concept < self.codebook.concepts.len() && !codes.hits.contains(h));
+        // A sorted copy and binary search: `contains` per match was quadratic in long units.
+        let mut kept = codes.hits.clone();
+        kept.sort();
+        raw.retain(|h| h.concept < self.codebook.concepts.len() && kept.binary_search(h).is_err());
         (codes, raw)
     }
 

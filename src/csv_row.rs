@@ -40,9 +40,97 @@ fn push_field(out: &mut Vec<u8>, field: &[u8]) {
     out.push(b'"');
 }
 
+/// A cell made safe to open in a spreadsheet: text starting with `=`, `+`, `-` or `@`
+/// (which Excel and LibreOffice run as a formula, e.g. `=HYPERLINK(…)`) gets a leading
+/// `'`, which they show as text. Other cells are returned as they are.
+pub fn excel_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@']) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+/// The 1-based line where a quoted field opens that never closes, if one does, read as
+/// the `csv` crate reads (a quote opens a field only at its start; `""` inside a quoted
+/// field is a quote). The `csv` crate takes such a field to the end of the file, silently
+/// swallowing every row after it.
+pub fn unterminated_quote(bytes: &[u8], delimiter: u8) -> Option<usize> {
+    let mut line = 1usize;
+    let mut field_start = true;
+    let mut open_at: Option<usize> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if open_at.is_some() {
+            if b == b'"' {
+                if bytes.get(i + 1) == Some(&b'"') {
+                    i += 1;
+                } else {
+                    open_at = None;
+                }
+            }
+        } else if b == b'"' && field_start {
+            open_at = Some(line);
+        }
+        if b == b'\n' {
+            line += 1;
+        }
+        if open_at.is_none() {
+            field_start = b == delimiter || b == b'\n' || b == b'\r';
+        } else {
+            field_start = false;
+        }
+        i += 1;
+    }
+    open_at
+}
+
+/// An error for a CSV file with an unterminated quote, or `Ok` when it has none.
+pub fn check_quotes(bytes: &[u8], delimiter: u8, shown: &str) -> crate::error::Result<()> {
+    match unterminated_quote(bytes, delimiter) {
+        None => Ok(()),
+        Some(line) => Err(crate::error::Error::csv(
+            shown,
+            line,
+            "",
+            "a quoted field opens here and never closes (every row after it would be lost); close the quote or double it (\"\")",
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formula_like_cells_are_prefixed() {
+        assert_eq!(excel_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(excel_safe("+1"), "'+1");
+        assert_eq!(excel_safe("-1"), "'-1");
+        assert_eq!(excel_safe("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(excel_safe("减税 = 1"), "减税 = 1");
+        assert_eq!(excel_safe(""), "");
+    }
+
+    #[test]
+    fn unterminated_quotes_are_found_with_their_line() {
+        assert_eq!(
+            unterminated_quote(b"id,text\n1,ok\n2,\"open\n3,x\n", b','),
+            Some(3)
+        );
+        assert_eq!(
+            unterminated_quote(b"id,text\n1,\"a \"\"q\"\" b\"\n2,x\n", b','),
+            None
+        );
+        assert_eq!(
+            unterminated_quote(b"id,text\n1,\"multi\nline\"\n", b','),
+            None
+        );
+        // A quote inside an unquoted field is a character, not an opening.
+        assert_eq!(unterminated_quote(b"id,text\n1,5\" screen\n", b','), None);
+        assert_eq!(unterminated_quote(b"a\tb\n1\t\"x\n", b'\t'), Some(2));
+    }
     use proptest::prelude::*;
 
     fn ours(rows: &[Vec<String>]) -> Vec<u8> {

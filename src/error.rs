@@ -62,6 +62,18 @@ pub enum Error {
         "output directory {0} is not empty; choose another with --out or pass --force to overwrite"
     )]
     OutputNotEmpty(String),
+    /// Another run holds the output folder's lock.
+    #[error(
+        "output directory {out} is in use by another run (process {pid}); wait for it, or remove {lock} if no run is going"
+    )]
+    OutputLocked {
+        /// The output folder.
+        out: String,
+        /// The lock file.
+        lock: String,
+        /// The process id recorded in the lock.
+        pid: String,
+    },
     /// Arguments that do not fit together.
     #[error("{0}")]
     Usage(String),

@@ -291,10 +291,10 @@ fn slug(name: &str) -> String {
         .trim()
         .chars()
         .map(|c| {
-            if c.is_whitespace() || matches!(c, ';' | ',' | '"' | '/' | '.') {
-                '_'
-            } else {
+            if c.is_alphanumeric() || c == '-' {
                 c
+            } else {
+                '_'
             }
         })
         .collect();

@@ -81,8 +81,24 @@ fn units_json(units_csv: &Path) -> String {
             rows.push(serde_json::to_string(&row).unwrap_or_default());
         }
     }
-    // `</` would end the script element early.
-    format!("[{}]", rows.join(",\n")).replace("</", "<\\/")
+    script_safe_json(&format!("[{}]", rows.join(",\n")))
+}
+
+/// JSON made safe inside a `<script>` element: `<`, `>` and `&` (which occur only inside
+/// JSON strings) as `\u003c`, `\u003e`, `\u0026`. Escaping only `</` was not enough:
+/// `<!--<script>` in a document's text switches the HTML parser into a state where the
+/// element runs on past its `</script>`, and the unit table came out empty.
+fn script_safe_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI','Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;margin:0 auto;max-width:1200px;padding:0 16px 48px;color:#222}

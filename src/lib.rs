@@ -28,6 +28,7 @@ pub mod kwic;
 pub mod lang;
 pub mod metadata;
 pub mod normalize;
+pub mod outdir;
 pub mod output;
 pub mod pipeline;
 pub mod province;

@@ -32,7 +32,7 @@ struct Cli {
 enum Command {
     /// Code documents (or pre-segmented units) and write units, documents and share tables.
     #[command(
-        after_help = "Examples:\n  policy-coder code corpus-samples --out results\n  policy-coder code central/ local/ --regions nbs --out results --force\n  policy-coder code --units clauses.tsv --text-column text --out results\n  policy-coder code corpus/ --xlsx --top 20 --stopwords extra_stopwords.txt\n\nOutputs in --out: units.csv, documents.csv, shares_overall.csv, shares_by_level.csv,\nshares_by_region.csv, shares_by_province.csv, shares_by_year.csv, crosstab_<dimension>.csv,\nchisq.csv, chisq_residuals.csv, keywords.csv, keyness.csv, report.md, report.html, charts/*.svg,\nsummary.json, and report.xlsx with --xlsx. A progress bar shows on a terminal for long runs.\n\nExit codes: 0 success; 1 error; 2 finished but some files were skipped (see documents.csv)."
+        after_help = "Examples:\n  policy-coder code corpus-samples --out results\n  policy-coder code central/ local/ --regions nbs --out results --force\n  policy-coder code --units clauses.tsv --text-column text --out results\n  policy-coder code corpus/ --xlsx --top 20 --stopwords extra_stopwords.txt\n\nOutputs in --out: units.csv, documents.csv, shares_overall.csv, shares_by_level.csv,\nshares_by_region.csv, shares_by_province.csv, shares_by_year.csv, crosstab_<dimension>.csv,\nchisq.csv, chisq_residuals.csv, keywords.csv, keyness.csv, report.md, report.html, charts/*.svg,\nsummary.json, run.json (run id, command line), and report.xlsx with --xlsx. A progress bar shows on a terminal for long runs.\n\nExit codes: 0 success; 1 error; 2 finished but some files were skipped (see documents.csv)."
     )]
     Code(CodeArgs),
     /// Keyword frequencies per group (level, region, province, year) and keyness between groups.
@@ -274,12 +274,15 @@ struct InputArgs {
     /// Skip files larger than this many bytes (suffixes KB, MB, GB allowed).
     #[arg(long, value_name = "SIZE", default_value = "50MB", value_parser = parse_size)]
     max_file_size: u64,
-    /// Worker threads (default: all cores).
+    /// Worker threads (default: all cores; at most 4 per core, more are capped with a warning).
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
     /// Print nothing but errors (and no progress bar).
     #[arg(long, short)]
     quiet: bool,
+    /// Read files behind links that lead outside the input folders (skipped by default).
+    #[arg(long)]
+    follow_links_outside: bool,
 }
 
 /// Which words count in keyword tables.
@@ -306,7 +309,7 @@ struct CodeArgs {
     /// Output folder (created; must be empty unless --force).
     #[arg(long, value_name = "DIR", default_value = "results")]
     out: PathBuf,
-    /// Overwrite files in a non-empty output folder.
+    /// Replace the outputs of an earlier run in a non-empty output folder (other files are kept).
     #[arg(long)]
     force: bool,
     /// A model trained with `policy-coder train` (category target).
@@ -509,8 +512,9 @@ fn stopwords(a: &StopwordArgs) -> Result<policy_coder::keywords::Stopwords> {
 /// Sets the thread pool and builds the coder and options common to `code` and `keywords`.
 fn setup(input: InputArgs, out: PathBuf, words: &StopwordArgs) -> Result<(Coder, CodeOptions)> {
     if let Some(n) = input.threads {
+        let n = thread_count(n)?;
         rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
+            .num_threads(n)
             .build_global()
             .context("--threads")?;
     }
@@ -526,7 +530,24 @@ fn setup(input: InputArgs, out: PathBuf, words: &StopwordArgs) -> Result<(Coder,
     opts.stopwords = std::sync::Arc::new(stopwords(words)?);
     opts.top = words.top;
     opts.progress = !input.quiet;
+    opts.follow_links_outside = input.follow_links_outside;
     Ok((coder, opts))
+}
+
+/// `--threads N`: 0 is refused, more than 4 per core is capped with a warning.
+fn thread_count(n: usize) -> Result<usize> {
+    if n == 0 {
+        anyhow::bail!("--threads 0: give at least 1 (or leave --threads out to use all cores)");
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    let cap = cores * 4;
+    if n > cap {
+        eprintln!(
+            "warning: --threads {n} capped to {cap} (4 per core on this machine's {cores} cores)"
+        );
+        return Ok(cap);
+    }
+    Ok(n)
 }
 
 fn keywords(args: KeywordsArgs) -> Result<u8> {
@@ -600,6 +621,9 @@ fn code(args: CodeArgs) -> Result<u8> {
 
 /// Lists skipped files and ends with the one-line summary on stderr.
 fn report_skipped(counts: &policy_coder::output::RunCounts, quiet: bool, out: Option<&PathBuf>) {
+    for w in &counts.warnings {
+        eprintln!("warning: {w}");
+    }
     for (file, reason) in &counts.skipped_files {
         eprintln!("skipped {file}: {reason}");
     }

@@ -306,6 +306,7 @@ impl Manifest {
         let text = crate::decode::decode(&bytes)
             .map_err(|e| Error::csv(&shown, 0, "", e.to_string()))?
             .text;
+        crate::csv_row::check_quotes(text.as_bytes(), b',', &shown)?;
         let mut reader = csv::ReaderBuilder::new()
             .flexible(false)
             .from_reader(text.as_bytes());

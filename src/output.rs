@@ -6,7 +6,7 @@ use crate::aggregate::{Aggregator, Dim, GroupKeys, ShareRow};
 use crate::codebook::Codebook;
 use crate::error::{Error, Result};
 use crate::keywords::Keywords;
-use crate::tables::{self, Cell, Table};
+use crate::tables::{self, md_cell, Cell, Table};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::fs::File;
@@ -331,6 +331,9 @@ pub struct RunCounts {
     pub unknown_year: usize,
     /// Skipped files and reasons, in path order.
     pub skipped_files: Vec<(String, String)>,
+    /// Warnings for the user (e.g. manifest rows that match no file); not in summary.json.
+    #[serde(skip)]
+    pub warnings: Vec<String>,
 }
 
 /// Settings recorded in the outputs.
@@ -613,13 +616,13 @@ pub fn report_markdown(
             cb.cores
                 .iter()
                 .find(|c| c.id == r.core)
-                .map(|c| format!("**{} {}**", c.label.zh, c.label.en))
+                .map(|c| md_cell(&format!("**{} {}**", c.label.zh, c.label.en)))
                 .unwrap_or_default()
         } else {
             cb.categories
                 .iter()
                 .find(|c| c.id == r.category)
-                .map(|c| format!("{} {}", c.label.zh, c.label.en))
+                .map(|c| md_cell(&format!("{} {}", c.label.zh, c.label.en)))
                 .unwrap_or_default()
         };
         let core = if r.category.is_empty() {
@@ -667,8 +670,11 @@ pub fn report_markdown(
             let total: u64 = t.references.iter().sum();
             let _ = write!(
                 s,
-                "| {g} | {} | {} | {} | {total} |",
-                t.documents, t.body_units, t.coded_units
+                "| {} | {} | {} | {} | {total} |",
+                md_cell(g),
+                t.documents,
+                t.body_units,
+                t.coded_units
             );
             for r in rows.iter().filter(|r| r.category.is_empty()) {
                 let _ = write!(s, " {} |", fmt_pct(r.share_pct));
@@ -682,7 +688,7 @@ pub fn report_markdown(
             );
             let _ = write!(s, "| category |");
             for (g, _) in &groups {
-                let _ = write!(s, " {g} |");
+                let _ = write!(s, " {} |", md_cell(g));
             }
             let _ = write!(s, "\n|---|");
             for _ in &groups {
@@ -716,12 +722,7 @@ pub fn report_markdown(
     if !counts.skipped_files.is_empty() {
         let _ = writeln!(s, "\n## Skipped files\n\n| file | reason |\n|---|---|");
         for (f, r) in &counts.skipped_files {
-            let _ = writeln!(
-                s,
-                "| {} | {} |",
-                f.replace('|', "\\|"),
-                r.replace('|', "\\|")
-            );
+            let _ = writeln!(s, "| {} | {} |", md_cell(f), md_cell(r));
         }
     }
     s

@@ -58,6 +58,8 @@ pub struct CodeOptions {
     pub xlsx: bool,
     /// Show a progress bar on stderr (when it is a terminal).
     pub progress: bool,
+    /// Read links that lead outside the input folders (skipped by default).
+    pub follow_links_outside: bool,
 }
 
 impl CodeOptions {
@@ -79,6 +81,7 @@ impl CodeOptions {
             keyword_dims: vec![crate::aggregate::Dim::Level, crate::aggregate::Dim::Region],
             xlsx: false,
             progress: false,
+            follow_links_outside: false,
         }
     }
 }
@@ -101,8 +104,18 @@ pub struct Analysis {
 
 /// Codes everything and writes the outputs. Input errors (bad manifest, bad units file,
 /// missing path, non-empty output folder) are found before anything is written.
+///
+/// The outputs are written as one transaction (see [`crate::outdir`]): into a staging
+/// folder under a lock, moved into `opts.out` only when all are written, with `run.json`
+/// recording the run id and command line.
 pub fn run(coder: &Coder, opts: &CodeOptions) -> Result<RunCounts> {
-    let a = analyze(coder, opts, true)?;
+    let stamp = crate::outdir::RunStamp::now();
+    let mut inputs = opts.inputs.clone();
+    inputs.extend(opts.units.iter().map(|(p, _)| p.clone()));
+    crate::outdir::check_inputs(&opts.out, &inputs)?;
+    let txn = crate::outdir::OutputTxn::begin(&opts.out, opts.force)?;
+    let dir = txn.dir().to_path_buf();
+    let a = analyze_into(coder, opts, Some(&dir))?;
     let settings = RunSettings {
         regions: opts.regions.name.clone(),
         unit: format!("{:?}", opts.unit_mode).to_lowercase(),
@@ -115,16 +128,13 @@ pub fn run(coder: &Coder, opts: &CodeOptions) -> Result<RunCounts> {
         settings: &settings,
         top: opts.top,
     };
-    let tables = output::write_tables(&opts.out, &report)?;
+    let tables = output::write_tables(&dir, &report)?;
     // Runs over at least two years and two provinces get a diffusion section in report.md.
-    crate::diffuse::append_to_report(&opts.out, &coder.codebook)?;
+    crate::diffuse::append_to_report(&dir, &coder.codebook)?;
     if opts.xlsx {
-        crate::xlsx::write_workbook(
-            &opts.out.join("report.xlsx"),
-            &tables,
-            &opts.out.join("units.csv"),
-        )?;
+        crate::xlsx::write_workbook(&dir.join("report.xlsx"), &tables, &dir.join("units.csv"))?;
     }
+    txn.commit(stamp)?;
     Ok(a.counts)
 }
 
@@ -132,6 +142,12 @@ pub fn run(coder: &Coder, opts: &CodeOptions) -> Result<RunCounts> {
 /// `documents.csv` (and `review.csv` with a model) into `opts.out` as it goes;
 /// without, writes nothing (for `keywords`).
 pub fn analyze(coder: &Coder, opts: &CodeOptions, records: bool) -> Result<Analysis> {
+    analyze_into(coder, opts, records.then_some(opts.out.as_path()))
+}
+
+/// [`analyze`], writing the records into `records` (a folder) when given. The walk
+/// leaves `opts.out` out when it lies inside an input folder.
+fn analyze_into(coder: &Coder, opts: &CodeOptions, records: Option<&Path>) -> Result<Analysis> {
     let source = match &opts.units {
         Some((path, col)) => Source::Units(UnitsFile::open(path, col)?),
         None => {
@@ -140,18 +156,24 @@ pub fn analyze(coder: &Coder, opts: &CodeOptions, records: bool) -> Result<Analy
                     "nothing to code: give a PATH or --units FILE".into(),
                 ));
             }
-            Source::Files(read::collect(
+            let walk = read::Walk {
+                out: (!opts.out.as_os_str().is_empty()).then(|| opts.out.clone()),
+                follow_links_outside: opts.follow_links_outside,
+            };
+            Source::Files(read::collect_with(
                 &opts.inputs,
                 &read::exclude_set(&opts.exclude)?,
+                &walk,
             )?)
         }
     };
-    let out = if records {
-        prepare_out_dir(&opts.out, opts.force)?;
-        opts.out.clone()
+    let out = if let Some(dir) = records {
+        prepare_out_dir(dir, opts.force)?;
+        dir.to_path_buf()
     } else {
         PathBuf::new()
     };
+    let records = records.is_some();
     let file = |name: &str| {
         if records {
             out.join(name)
@@ -163,7 +185,15 @@ pub fn analyze(coder: &Coder, opts: &CodeOptions, records: bool) -> Result<Analy
     let mut keywords = Keywords::new(&opts.keyword_dims, opts.stopwords.clone());
     let mut counts = RunCounts::default();
     let mut extra = match &source {
-        Source::Units(u) => carried_columns(u),
+        Source::Units(u) => carried_columns(
+            u,
+            &coder
+                .codebook
+                .dimensions
+                .iter()
+                .map(|d| d.id.clone())
+                .collect::<Vec<_>>(),
+        ),
         Source::Files(_) => Vec::new(),
     };
     if opts.model.is_some() {
@@ -247,19 +277,29 @@ fn prepare_out_dir(out: &Path, force: bool) -> Result<()> {
 }
 
 /// Input columns carried into `units.csv`: `id` (when the input has an id column) and
-/// every other column but the text, renamed `input_<name>` where it clashes with ours.
-fn carried_columns(u: &UnitsFile) -> Vec<String> {
+/// every other column, renamed `input_<name>` where it clashes with one of ours (the
+/// fixed columns, the codebook's dimensions, `source`/`confidence`) or an earlier one, so
+/// that the header never repeats a name: the tool's own `units.csv` codes again.
+fn carried_columns(u: &UnitsFile, dimensions: &[String]) -> Vec<String> {
+    let mut taken: std::collections::HashSet<String> = output::UNIT_COLUMNS
+        .iter()
+        .map(|c| c.to_string())
+        .chain(dimensions.iter().map(|d| d.to_lowercase()))
+        .chain(["source".to_string(), "confidence".to_string()])
+        .collect();
     u.headers
         .iter()
         .map(|h| {
             let lower = h.to_lowercase();
-            if lower == "id" || lower == "unit_id" {
+            let mut name = if lower == "id" || lower == "unit_id" {
                 "id".to_string()
-            } else if output::UNIT_COLUMNS.contains(&lower.as_str()) {
-                format!("input_{h}")
             } else {
                 h.clone()
+            };
+            while !taken.insert(name.to_lowercase()) {
+                name = format!("input_{name}");
             }
+            name
         })
         .collect()
 }
@@ -505,6 +545,7 @@ fn code_files(
     counts: &mut RunCounts,
     w: &mut Writers,
 ) -> Result<()> {
+    counts.warnings.extend(unmatched_manifest_rows(files));
     let readers = read::readers();
     // Documents are numbered among the files to read, in sorted path order.
     let mut doc_ids = Vec::with_capacity(files.len());
@@ -795,24 +836,27 @@ pub fn gate_by_role(
     let (kept, withheld): (Vec<_>, Vec<_>) = if role.codes_instruments() {
         // A match in a clause that sets a deadline, a procedure or a ban is withheld
         // even inside a measure (R16); each sentence is judged once.
-        let mut judged: Vec<((usize, usize), bool)> = Vec::new();
-        let ends = crate::role::sentence_ends(text, lang);
+        // Sentence ends are found once and each sentence judged once, so that a long
+        // unit with many matches takes linear, not quadratic, time.
+        let ends = crate::role::Ends::sentences(text, lang);
+        let mut judged: std::collections::HashMap<(usize, usize), bool> = Default::default();
         codes.hits.iter().partition(|h| {
-            let b = crate::role::sentence_at(&ends, text.len(), h.start);
-            match judged.iter().find(|(x, _)| *x == b) {
-                Some(&(_, keep)) => keep,
-                None => {
-                    let keep = coder.roles.clause_role(lang, &text[b.0..b.1]).is_none();
-                    judged.push((b, keep));
-                    keep
-                }
-            }
+            let b = ends.around(text, h.start);
+            *judged
+                .entry(b)
+                .or_insert_with(|| coder.roles.clause_role(lang, &text[b.0..b.1]).is_none())
+        })
+    } else if role.keeps_commitments() {
+        let clauses = crate::role::Ends::clauses(text);
+        let mut judged: std::collections::HashMap<(usize, usize), bool> = Default::default();
+        codes.hits.iter().partition(|h| {
+            let b = clauses.around(text, h.start);
+            *judged
+                .entry(b)
+                .or_insert_with(|| crate::role::is_commitment_at(text, &clauses, h.start))
         })
     } else {
-        codes
-            .hits
-            .iter()
-            .partition(|h| role.keeps_commitments() && crate::role::is_commitment(text, h.start))
+        (Vec::new(), codes.hits.clone())
     };
     if withheld.is_empty() {
         return (codes, Vec::new());
@@ -823,6 +867,40 @@ pub fn gate_by_role(
         ..*h
     }));
     (coder.summarize(all), withheld)
+}
+
+/// A warning for every manifest row that names no file found under its folder (a typo
+/// in `metadata.csv` would otherwise leave that document's metadata to inference
+/// without a word).
+fn unmatched_manifest_rows(files: &[InputFile]) -> Vec<String> {
+    let mut found: std::collections::BTreeMap<&str, (&crate::metadata::Manifest, Vec<&str>)> =
+        Default::default();
+    for f in files {
+        if let Some(m) = &f.manifest {
+            found
+                .entry(m.path.as_str())
+                .or_insert((m, Vec::new()))
+                .1
+                .push(&f.rel);
+        }
+    }
+    let mut warnings = Vec::new();
+    for (path, (m, rels)) in found {
+        let matched: std::collections::HashSet<*const crate::metadata::ManifestRow> = rels
+            .iter()
+            .filter_map(|r| m.get(r).map(|row| row as *const _))
+            .collect();
+        for name in m.files() {
+            if m.get(name)
+                .is_some_and(|row| !matched.contains(&(row as *const _)))
+            {
+                warnings.push(format!(
+                    "{path}: row for `{name}` matches no file under its folder (a typo?); its metadata is not used"
+                ));
+            }
+        }
+    }
+    warnings
 }
 
 /// Builds a unit row; `(file, keys)` are its document's, shared by its units; `span` maps a

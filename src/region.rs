@@ -148,6 +148,8 @@ impl RegionScheme {
     /// file leaves out get region `unknown`.
     pub fn from_csv(path: &Path) -> Result<Self> {
         let shown = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        crate::csv_row::check_quotes(&bytes, b',', &shown)?;
         let mut reader = csv::ReaderBuilder::new()
             .flexible(false)
             .from_path(path)

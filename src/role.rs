@@ -557,47 +557,73 @@ fn marker_len(s: &str) -> Option<usize> {
     }
 }
 
+/// The ends of a text's sentences (or clauses), found once, so that the stretch around
+/// each of many positions is looked up in log time: judging every match of a long unit
+/// by rescanning its sentence was quadratic in the unit's length.
+#[derive(Debug, Clone)]
+pub struct Ends {
+    /// Byte offsets just after each end character, ascending.
+    ends: Vec<usize>,
+    len: usize,
+}
+
+impl Ends {
+    fn new(text: &str, is_end: impl Fn(char, Option<char>) -> bool) -> Self {
+        let mut ends = Vec::new();
+        let mut it = text.char_indices().peekable();
+        while let Some((b, c)) = it.next() {
+            if is_end(c, it.peek().map(|&(_, n)| n)) {
+                ends.push(b + c.len_utf8());
+            }
+        }
+        Ends {
+            ends,
+            len: text.len(),
+        }
+    }
+
+    /// Sentence ends as in [`sentence_bounds`].
+    pub fn sentences(text: &str, lang: Lang) -> Self {
+        Ends::new(text, |c, next| is_sentence_end(lang, c, next))
+    }
+
+    /// Clause ends as in [`is_commitment`].
+    pub fn clauses(text: &str) -> Self {
+        Ends::new(text, is_clause_end)
+    }
+
+    /// Byte bounds of the stretch around byte `at` of `text` (the text these ends were
+    /// found in).
+    pub fn around(&self, text: &str, at: usize) -> (usize, usize) {
+        let at = (0..=at.min(text.len()))
+            .rev()
+            .find(|&b| text.is_char_boundary(b))
+            .unwrap_or(0);
+        let i = self.ends.partition_point(|&e| e <= at);
+        let start = i.checked_sub(1).map_or(0, |j| self.ends[j]);
+        let end = self.ends.get(i).copied().unwrap_or(self.len);
+        (start, end)
+    }
+}
+
+fn is_sentence_end(lang: Lang, c: char, next: Option<char>) -> bool {
+    matches!(c, '。' | ';' | '；' | '!' | '?' | '！' | '？' | '\n')
+        || (lang == Lang::En && c == '.' && next.is_none_or(char::is_whitespace))
+}
+
+fn is_clause_end(c: char, _next: Option<char>) -> bool {
+    matches!(c, '。' | ';' | '；' | ',' | '，' | '!' | '?' | '\n')
+}
+
 /// Byte bounds of the sentence of `text` around byte `at` (ends at 。；;!?！？ and line
 /// breaks; in English also at a full stop before a space).
 pub fn sentence_bounds(text: &str, lang: Lang, at: usize) -> (usize, usize) {
-    bounds(text, at, |c, next| {
-        matches!(c, '。' | ';' | '；' | '!' | '?' | '！' | '？' | '\n')
-            || (lang == Lang::En && c == '.' && next.is_none_or(char::is_whitespace))
-    })
-}
-
-/// Ends (byte offsets just past the mark) of the sentences of `text`, by the marks of
-/// [`sentence_bounds`], in one pass: the sentence of byte `at` runs from the last end at or
-/// before `at` (or 0) to the first end after it (or the text's end).
-pub fn sentence_ends(text: &str, lang: Lang) -> Vec<usize> {
-    let mut ends = Vec::new();
-    let mut chars = text.char_indices().peekable();
-    while let Some((b, c)) = chars.next() {
-        let end = matches!(c, '。' | ';' | '；' | '!' | '?' | '！' | '？' | '\n')
-            || (lang == Lang::En
-                && c == '.'
-                && chars.peek().is_none_or(|&(_, n)| n.is_whitespace()));
-        if end {
-            ends.push(b + c.len_utf8());
-        }
-    }
-    ends
-}
-
-/// The sentence of byte `at` given the sentence ends of its text ([`sentence_ends`]).
-pub fn sentence_at(ends: &[usize], len: usize, at: usize) -> (usize, usize) {
-    let i = ends.partition_point(|&e| e <= at);
-    (
-        i.checked_sub(1).map_or(0, |j| ends[j]),
-        ends.get(i).copied().unwrap_or(len),
-    )
+    bounds(text, at, |c, next| is_sentence_end(lang, c, next))
 }
 
 /// Clause ends for [`is_commitment`]: a commitment is judged within its clause.
 fn clause_bounds(text: &str, at: usize) -> (usize, usize) {
-    bounds(text, at, |c, _| {
-        matches!(c, '。' | ';' | '；' | ',' | '，' | '!' | '?' | '\n')
-    })
+    bounds(text, at, is_clause_end)
 }
 
 /// Bounds of the stretch of `text` around `at` between two ends (`is_end(char, next)`).
@@ -623,6 +649,15 @@ fn bounds(text: &str, at: usize, is_end: impl Fn(char, Option<char>) -> bool) ->
 /// "创建20个…示范县", "培训返乡创业人员10万人", "每年培育6000家"). Outcome targets without
 /// such a verb ("返乡创业人数达到10万人") are not.
 pub fn is_commitment(text: &str, at: usize) -> bool {
+    commitment_in(text, clause_bounds(text, at))
+}
+
+/// [`is_commitment`] with the clause ends of `text` found once (for many positions).
+pub fn is_commitment_at(text: &str, clauses: &Ends, at: usize) -> bool {
+    commitment_in(text, clauses.around(text, at))
+}
+
+fn commitment_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = RE.get_or_init(|| {
         const VERB: &str = "(?:建成|建设|创建|新建|培育|培训|打造|建立|设立|争创|认定|遴选|评选|推出|举办|扶持|引进|招引|布局|改造|实施|推广|树立|选树|发放|提供)";
@@ -630,13 +665,33 @@ pub fn is_commitment(text: &str, at: usize) -> bool {
         Regex::new(&format!("{VERB}[^,，;；。]{{0,24}}?{COUNT}|{COUNT}[^,，;；。]{{0,6}}?{VERB}"))
             .expect("built-in pattern")
     });
-    let (s, e) = clause_bounds(text, at);
-    re.is_match(&text[s..e])
+    re
+}
+
+fn commitment_in(text: &str, (s, e): (usize, usize)) -> bool {
+    commitment_re().is_match(&text[s..e])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn precomputed_ends_give_the_same_bounds_as_a_scan() {
+        let t =
+            "一、加强扶持。给予减税,优化服务；创建10个园区!\nFees are waived. Loans e.g. 5.5 m?x";
+        for lang in [Lang::Zh, Lang::En] {
+            let s = Ends::sentences(t, lang);
+            let c = Ends::clauses(t);
+            for at in 0..=t.len() + 2 {
+                assert_eq!(s.around(t, at), sentence_bounds(t, lang, at), "{at}");
+                assert_eq!(c.around(t, at), clause_bounds(t, at), "{at}");
+                if at < t.len() && t.is_char_boundary(at) {
+                    assert_eq!(is_commitment_at(t, &c, at), is_commitment(t, at), "{at}");
+                }
+            }
+        }
+    }
 
     fn table() -> &'static RoleTable {
         static T: OnceLock<RoleTable> = OnceLock::new();
@@ -929,25 +984,6 @@ mod tests {
         // Eligibility of a subsidy is coded (R26): no conditional duty here.
         assert_eq!(zh("符合条件的，给予一次性创业补贴。"), None);
         assert_eq!(zh("建立部门协商机制。"), None);
-    }
-
-    #[test]
-    fn sentence_ends_agree_with_sentence_bounds() {
-        for (text, lang) in [
-            ("第一句。第二句；第三句！\n最后", Lang::Zh),
-            ("One sentence. Two e.g. three; four\nfive.", Lang::En),
-            ("", Lang::Zh),
-            ("无标点的一句", Lang::Zh),
-        ] {
-            let ends = sentence_ends(text, lang);
-            for (at, _) in text.char_indices() {
-                assert_eq!(
-                    sentence_at(&ends, text.len(), at),
-                    sentence_bounds(text, lang, at),
-                    "{text:?} at {at}"
-                );
-            }
-        }
     }
 
     #[test]

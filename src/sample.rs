@@ -203,14 +203,17 @@ pub fn sample(path: &Path, opts: &SampleOptions) -> Result<Vec<SheetRow>> {
     Ok(out)
 }
 
-/// Writes a coding sheet: `unit_id, doc, text, code` (code empty).
+/// Writes a coding sheet: `unit_id, doc, text, code` (code empty). Coders open it in a
+/// spreadsheet, so cells that would run as formulas get a leading `'`
+/// ([`crate::csv_row::excel_safe`]).
 pub fn write_sheet(path: &Path, rows: &[SheetRow]) -> Result<()> {
+    use crate::csv_row::excel_safe as safe;
     let mut w = csv::Writer::from_path(path).map_err(|e| Error::io(path, e.into()))?;
     let io = |e: csv::Error| Error::io(path, e.into());
     w.write_record(["unit_id", "doc", "text", "code"])
         .map_err(io)?;
     for r in rows {
-        w.write_record([r.unit_id.as_str(), &r.doc, &r.text, ""])
+        w.write_record([&*safe(&r.unit_id), &*safe(&r.doc), &*safe(&r.text), ""])
             .map_err(io)?;
     }
     w.flush().map_err(|e| Error::io(path, e))

@@ -29,6 +29,7 @@ pub fn read_sheet(path: &Path) -> Result<Sheet> {
         .map(|e| e.to_string_lossy().to_lowercase())
         .unwrap_or_default();
     let tab = ext == "tsv" || ext == "tab" || first.contains('\t');
+    crate::csv_row::check_quotes(text.as_bytes(), if tab { b'\t' } else { b',' }, &shown)?;
     // TSV files written by Python's csv module and by spreadsheets quote fields that hold
     // tabs, line breaks or quotes, as CSV does.
     let mut r = csv::ReaderBuilder::new()

@@ -85,8 +85,15 @@ impl Table {
 
     /// The table as a Markdown table (numbers right-aligned).
     pub fn to_markdown(&self) -> String {
-        let esc = |s: String| s.replace('|', "\\|").replace('\n', " ");
-        let mut s = format!("| {} |\n|", self.headers.join(" | "));
+        let esc = |s: String| md_cell(&s);
+        let mut s = format!(
+            "| {} |\n|",
+            self.headers
+                .iter()
+                .map(|h| md_cell(h))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        );
         for i in 0..self.headers.len() {
             let numeric = self.rows.iter().any(|r| {
                 matches!(
@@ -471,6 +478,29 @@ pub fn keyword_tables(kw: &Keywords, dims: &[Dim], top: usize) -> (Table, Table)
         }
     }
     (freq, key)
+}
+
+/// Text made safe for a Markdown table cell: `|` escaped, line breaks as spaces, and
+/// `<` escaped where it could open an HTML tag or comment (`<script`, `</`, `<!--`), so
+/// that a label, region or file name is shown as written, never run as HTML. `<0.001`
+/// and `a < b` are left as they are.
+pub fn md_cell(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '|' => out.push_str("\\|"),
+            '\n' | '\r' => out.push(' '),
+            '<' if chars
+                .peek()
+                .is_some_and(|n| n.is_ascii_alphabetic() || matches!(n, '/' | '!' | '?')) =>
+            {
+                out.push_str("\\<")
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -75,6 +75,9 @@ impl UnitsFile {
                 "not UTF-8 text; save the file as UTF-8",
             ));
         }
+        if delimiter != b'\t' {
+            crate::csv_row::check_quotes(&first, delimiter, &shown)?;
+        }
         let mut r = reader(path, delimiter)?;
         let headers: Vec<String> = r
             .headers()
@@ -140,7 +143,11 @@ impl UnitsFile {
             let level = Level::parse(cell(self.level_col))
                 .map_err(|m| Error::csv(&shown, line, "level", m))?;
             let p = cell(self.province_col);
-            let province = if p.is_empty() || p.eq_ignore_ascii_case("unknown") {
+            // `national` is what units.csv writes for central documents: no province.
+            let province = if p.is_empty()
+                || p.eq_ignore_ascii_case("unknown")
+                || p.eq_ignore_ascii_case(crate::region::NATIONAL)
+            {
                 None
             } else {
                 Some(province::lookup(p).ok_or_else(|| {

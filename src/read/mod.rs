@@ -77,7 +77,8 @@ pub enum Disposition {
     Manifest,
     /// Matched an `--exclude` pattern.
     Excluded(String),
-    /// Could not even be listed (symlink loop, permission).
+    /// Not read: could not be listed (symlink loop, permission), or a link leading
+    /// outside the input folders.
     WalkError(String),
 }
 
@@ -97,13 +98,39 @@ pub struct InputFile {
 
 fn rel_of(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
-    let s = rel.to_string_lossy().replace('\\', "/");
+    let s = rel
+        .components()
+        .map(|c| match c {
+            std::path::Component::RootDir => String::new(),
+            c => shown(c.as_os_str()),
+        })
+        .collect::<Vec<_>>()
+        .join("/");
     if s.is_empty() {
-        path.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
+        path.file_name().map(shown).unwrap_or_default()
     } else {
         s
+    }
+}
+
+/// A file name as text: bytes that are not UTF-8 are written `\xFF`, so that two
+/// names differing only in such bytes stay apart (a lossy `�` made them identical).
+fn shown(name: &std::ffi::OsStr) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let mut out = String::new();
+        for chunk in name.as_bytes().utf8_chunks() {
+            out.push_str(chunk.valid());
+            for b in chunk.invalid() {
+                out.push_str(&format!("\\x{b:02X}"));
+            }
+        }
+        out
+    }
+    #[cfg(not(unix))]
+    {
+        name.to_string_lossy().into_owned()
     }
 }
 
@@ -123,9 +150,35 @@ pub fn exclude_set(patterns: &[String]) -> Result<GlobSet> {
 }
 
 /// Lists every file under `paths` in sorted path order (which fixes document numbers),
-/// skipping hidden files and folders and following symlinks without looping.
+/// skipping hidden files and folders and following symlinks without looping; links
+/// that lead outside the input folders are listed as skipped (see [`collect_with`]).
 pub fn collect(paths: &[PathBuf], exclude: &GlobSet) -> Result<Vec<InputFile>> {
+    collect_with(paths, exclude, &Walk::default())
+}
+
+/// How the walk treats the output folder and links.
+#[derive(Debug, Clone, Default)]
+pub struct Walk {
+    /// The run's output folder: when it lies inside an input folder it is not walked
+    /// (its reports are not documents) and is listed once as `excluded`.
+    pub out: Option<PathBuf>,
+    /// Follow links whose target lies outside every input folder (by default such a
+    /// link is listed as skipped, so that `notice.txt -> ~/.ssh/key` or `up -> ..` does
+    /// not pull in files the user did not give).
+    pub follow_links_outside: bool,
+}
+
+/// A link found by the walk that leads outside the input folders, or the output folder.
+enum Cut {
+    Outside(PathBuf, PathBuf),
+    Out(PathBuf),
+}
+
+/// [`collect`] with the output folder left out and the link policy of `walk`.
+pub fn collect_with(paths: &[PathBuf], exclude: &GlobSet, walk: &Walk) -> Result<Vec<InputFile>> {
     let mut out = Vec::new();
+    let roots: Vec<PathBuf> = paths.iter().filter_map(|p| p.canonicalize().ok()).collect();
+    let out_dir = walk.out.as_deref().map(crate::outdir::resolve);
     for root in paths {
         let meta = std::fs::metadata(root).map_err(|e| Error::io(root, e))?;
         if meta.is_file() {
@@ -149,11 +202,38 @@ pub fn collect(paths: &[PathBuf], exclude: &GlobSet) -> Result<Vec<InputFile>> {
         } else {
             None
         };
+        let mut cuts: Vec<Cut> = Vec::new();
         let walker = walkdir::WalkDir::new(root)
             .follow_links(true)
             .sort_by_file_name()
             .into_iter()
-            .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
+            .filter_entry(|e| {
+                if e.depth() == 0 {
+                    return true;
+                }
+                if is_hidden(e.file_name()) {
+                    return false;
+                }
+                let is_dir = e.file_type().is_dir();
+                if !is_dir && !e.path_is_symlink() {
+                    return true;
+                }
+                let Ok(target) = e.path().canonicalize() else {
+                    return true;
+                };
+                if is_dir && out_dir.as_ref() == Some(&target) {
+                    cuts.push(Cut::Out(e.path().to_path_buf()));
+                    return false;
+                }
+                if e.path_is_symlink()
+                    && !walk.follow_links_outside
+                    && !roots.iter().any(|r| target.starts_with(r))
+                {
+                    cuts.push(Cut::Outside(e.path().to_path_buf(), target));
+                    return false;
+                }
+                true
+            });
         for entry in walker {
             match entry {
                 Ok(e) if e.file_type().is_dir() => {}
@@ -195,6 +275,27 @@ pub fn collect(paths: &[PathBuf], exclude: &GlobSet) -> Result<Vec<InputFile>> {
                 }
             }
         }
+        for cut in cuts {
+            let (path, disposition) = match cut {
+                Cut::Out(p) => (
+                    p,
+                    Disposition::Excluded("the output folder of this run (--out)".into()),
+                ),
+                Cut::Outside(p, target) => (
+                    p,
+                    Disposition::WalkError(format!(
+                        "link to {} outside the input folders (pass --follow-links-outside to read it)",
+                        target.display()
+                    )),
+                ),
+            };
+            out.push(InputFile {
+                rel: rel_of(root, &path),
+                path,
+                manifest: manifest.clone(),
+                disposition,
+            });
+        }
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
     out.dedup_by(|a, b| a.path == b.path);
@@ -227,14 +328,34 @@ pub fn read_file(
         };
         return Err(format!("unsupported format ({shown}: {advice})"));
     };
-    let size = std::fs::metadata(path)
-        .map_err(|e| format!("cannot read: {e}"))?
-        .len();
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+    if !meta.is_file() {
+        // A device (/dev/zero), FIFO or socket, also behind a link: never opened, as
+        // reading one may never end.
+        return Err("not a regular file (device, FIFO or socket)".into());
+    }
+    let size = meta.len();
     if size > max_size {
         return Err(format!(
             "file too large ({size} bytes > limit {max_size}; raise --max-file-size)"
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+    let bytes = read_capped(path, max_size).map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() as u64 > max_size {
+        // Grew while read, or a file whose size the system does not know (/proc).
+        return Err(format!(
+            "file too large (over the limit {max_size} bytes when read; raise --max-file-size)"
+        ));
+    }
     reader.read(&bytes)
+}
+
+/// Reads at most `max + 1` bytes of `path`, so that a file larger than it says (or
+/// growing) cannot exhaust memory.
+fn read_capped(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let f = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    f.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
