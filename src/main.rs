@@ -141,9 +141,7 @@ struct EmbedArgs {
 
 impl EmbedArgs {
     /// Loads the embedder when one is given (and only then: candle is not touched otherwise).
-    fn load(
-        &self,
-    ) -> Result<Option<std::sync::Arc<policy_coder::classify::embed::Embedder>>> {
+    fn load(&self) -> Result<Option<std::sync::Arc<policy_coder::classify::embed::Embedder>>> {
         use policy_coder::classify::embed::{default_cache_dir, EmbedOptions, Embedder};
         let Some(dir) = &self.embedder else {
             return Ok(None);
@@ -176,13 +174,17 @@ impl EmbedArgs {
     }
 }
 
-/// Says how many texts were embedded and how many came from the cache.
-fn report_embedder(e: &policy_coder::classify::embed::Embedder, secs: f64) {
+/// Says how many texts were embedded, how fast, and how many came from the cache.
+fn report_embedder(e: &policy_coder::classify::embed::Embedder, run_secs: f64) {
     let (computed, reused) = e.counts();
+    let busy = e.busy_seconds().min(run_secs);
     eprintln!(
         "embedded {computed} texts ({reused} from the cache){}",
-        if computed > 0 && secs > 0.0 {
-            format!(", {:.1} texts/s over the run", computed as f64 / secs)
+        if computed > 0 && busy > 0.0 {
+            format!(
+                " in {busy:.1} s of the run's {run_secs:.1} s ({:.1} texts/s)",
+                computed as f64 / busy
+            )
         } else {
             String::new()
         }

@@ -405,7 +405,14 @@ fn apply_model(
     let cb = &coder.codebook;
     if u.boilerplate && clf.embedder().is_some() {
         // Not embedded (see `code_file`): the rules' (empty) coding stands.
-        u.extra.push(if u.category_idx.is_empty() { "none" } else { "rule" }.to_string());
+        u.extra.push(
+            if u.category_idx.is_empty() {
+                "none"
+            } else {
+                "rule"
+            }
+            .to_string(),
+        );
         u.extra.push(String::new());
         return None;
     }

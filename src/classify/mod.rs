@@ -1004,7 +1004,11 @@ fn fit_dense(
         .collect();
     let sd: Vec<f32> = (0..dim)
         .map(|j| {
-            let var = vectors.iter().map(|v| (v[j] - mean[j]).powi(2)).sum::<f32>() / n;
+            let var = vectors
+                .iter()
+                .map(|v| (v[j] - mean[j]).powi(2))
+                .sum::<f32>()
+                / n;
             var.sqrt().max(1e-6)
         })
         .collect();

@@ -163,7 +163,9 @@ impl Bert {
             }
         }
         let dev = Device::Cpu;
-        let mut x = self.eln.forward(&Tensor::from_vec(x, (b, t, h), &dev)?)?;
+        // Token states as one (b·t, h) matrix: each linear layer is then a single matrix
+        // product over the whole batch rather than one per text.
+        let mut x = self.eln.forward(&Tensor::from_vec(x, (b * t, h), &dev)?)?;
         let keep = Tensor::from_vec(mask, (b, t), &dev)?;
         // Additive attention mask over keys: 0 for tokens, a large negative for padding.
         let bias = ((keep.clone() - 1.0)? * 1e9)?.reshape((b, 1, 1, t))?;
@@ -181,16 +183,22 @@ impl Bert {
                 .matmul(&v)?
                 .transpose(1, 2)?
                 .contiguous()?
-                .reshape((b, t, h))?;
+                .reshape((b * t, h))?;
             x = l.aln.forward(&(l.ao.forward(&ctx)? + &x)?)?;
             let mid = l.fi.forward(&x)?.gelu_erf()?;
             x = l.oln.forward(&(l.fo.forward(&mid)? + &x)?)?;
         }
         let m = keep.unsqueeze(2)?; // (b, t, 1)
-        let sum = x.broadcast_mul(&m)?.sum(1)?; // (b, h)
+        let sum = x.reshape((b, t, h))?.broadcast_mul(&m)?.sum(1)?; // (b, h)
         let count = m.sum(1)?; // (b, 1)
         let mean = sum.broadcast_div(&count)?;
-        let norm = mean.sqr()?.sum_keepdim(D::Minus1)?.sqrt()?.clamp(1e-12, f64::MAX)?;
-        mean.broadcast_div(&norm)?.to_dtype(DType::F32)?.to_vec2::<f32>()
+        let norm = mean
+            .sqr()?
+            .sum_keepdim(D::Minus1)?
+            .sqrt()?
+            .clamp(1e-12, f64::MAX)?;
+        mean.broadcast_div(&norm)?
+            .to_dtype(DType::F32)?
+            .to_vec2::<f32>()
     }
 }

@@ -25,19 +25,29 @@ impl<'a> Cursor<'a> {
         Ok(s)
     }
     fn u16(&mut self) -> Result<u16, String> {
-        Ok(u16::from_le_bytes(self.take(2)?.try_into().unwrap_or_default()))
+        Ok(u16::from_le_bytes(
+            self.take(2)?.try_into().unwrap_or_default(),
+        ))
     }
     fn u32(&mut self) -> Result<u32, String> {
-        Ok(u32::from_le_bytes(self.take(4)?.try_into().unwrap_or_default()))
+        Ok(u32::from_le_bytes(
+            self.take(4)?.try_into().unwrap_or_default(),
+        ))
     }
     fn i32(&mut self) -> Result<i32, String> {
-        Ok(i32::from_le_bytes(self.take(4)?.try_into().unwrap_or_default()))
+        Ok(i32::from_le_bytes(
+            self.take(4)?.try_into().unwrap_or_default(),
+        ))
     }
     fn u64(&mut self) -> Result<u64, String> {
-        Ok(u64::from_le_bytes(self.take(8)?.try_into().unwrap_or_default()))
+        Ok(u64::from_le_bytes(
+            self.take(8)?.try_into().unwrap_or_default(),
+        ))
     }
     fn f32(&mut self) -> Result<f32, String> {
-        Ok(f32::from_le_bytes(self.take(4)?.try_into().unwrap_or_default()))
+        Ok(f32::from_le_bytes(
+            self.take(4)?.try_into().unwrap_or_default(),
+        ))
     }
     fn usize(&mut self, what: &str) -> Result<usize, String> {
         let v = self.i32()?;
@@ -184,7 +194,11 @@ pub fn parse(bytes: &[u8]) -> Result<Weights, String> {
         w.tensors.insert(ours, r);
     };
     put(&mut w, "word".into(), get("emb.word", vocab * h, true)?);
-    put(&mut w, "pos".into(), get("emb.pos", max_positions * h, false)?);
+    put(
+        &mut w,
+        "pos".into(),
+        get("emb.pos", max_positions * h, false)?,
+    );
     // Only token type 0 is used: the first row.
     let ty = match get("emb.type", h * 2, false)? {
         Raw::F32(v) => Raw::F32(v[..h].to_vec()),

@@ -38,8 +38,8 @@ struct Entry {
 /// Reads `config.json` and `model.safetensors` of `dir`.
 pub fn load(dir: &Path) -> Result<Weights, String> {
     let cfg_path = dir.join("config.json");
-    let text = std::fs::read_to_string(&cfg_path)
-        .map_err(|e| format!("{}: {e}", cfg_path.display()))?;
+    let text =
+        std::fs::read_to_string(&cfg_path).map_err(|e| format!("{}: {e}", cfg_path.display()))?;
     let hc: HfConfig =
         serde_json::from_str(&text).map_err(|e| format!("{}: {e}", cfg_path.display()))?;
     if let Some(act) = hc.hidden_act.as_deref().filter(|a| *a != "gelu") {
@@ -145,7 +145,10 @@ pub fn load(dir: &Path) -> Result<Weights, String> {
         "eln.w".into(),
         Raw::F32(read("embeddings.LayerNorm.weight", h)?),
     );
-    t.insert("eln.b".into(), Raw::F32(read("embeddings.LayerNorm.bias", h)?));
+    t.insert(
+        "eln.b".into(),
+        Raw::F32(read("embeddings.LayerNorm.bias", h)?),
+    );
     for l in 0..cfg.layers {
         let p = format!("encoder.layer.{l}.");
         for (ours, theirs, n) in [

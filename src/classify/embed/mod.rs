@@ -29,6 +29,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
+/// Most texts × tokens² in one forward pass (attention scores: this × heads × 4 bytes,
+/// 34 MB for 12 heads; two 512-token texts, or sixteen of 128).
+const ATTENTION_BUDGET: usize = 720_000;
+
 /// The prompt prefix of e5 models for classification and similarity.
 pub const PREFIX: &str = "query: ";
 
@@ -109,6 +113,8 @@ pub struct Embedder {
     memory: Mutex<HashMap<u64, std::sync::Arc<[f32]>>>,
     computed: AtomicUsize,
     reused: AtomicUsize,
+    /// Wall-clock microseconds spent in the encoder.
+    busy_us: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Embedder {
@@ -234,6 +240,7 @@ impl Embedder {
                 memory: Mutex::new(HashMap::new()),
                 computed: AtomicUsize::new(0),
                 reused: AtomicUsize::new(0),
+                busy_us: std::sync::atomic::AtomicU64::new(0),
             })
         }
     }
@@ -249,6 +256,11 @@ impl Embedder {
             self.computed.load(Ordering::Relaxed),
             self.reused.load(Ordering::Relaxed),
         )
+    }
+
+    /// Seconds spent in the encoder (summed over concurrent calls).
+    pub fn busy_seconds(&self) -> f64 {
+        self.busy_us.load(Ordering::Relaxed) as f64 / 1e6
     }
 
     /// The on-disk cache file, if any.
@@ -292,7 +304,10 @@ impl Embedder {
         // The same text twice in one call is embedded once.
         let mut first: HashMap<u64, usize> = HashMap::new();
         missing.retain(|&i| *first.entry(keys[i]).or_insert(i) == i);
+        let started = std::time::Instant::now();
         let computed = self.compute(&missing.iter().map(|&i| texts[i]).collect::<Vec<_>>())?;
+        self.busy_us
+            .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
         self.computed.fetch_add(computed.len(), Ordering::Relaxed);
         let mut mem = self.memory.lock().unwrap_or_else(|e| e.into_inner());
         let mut fresh = Vec::new();
@@ -317,11 +332,26 @@ impl Embedder {
     #[cfg(feature = "embed")]
     fn compute(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
         let ids: Vec<Vec<u32>> = texts.iter().map(|t| self.ids(t)).collect::<Result<_>>()?;
-        // Batches of similar length waste little on padding.
+        // Batches of similar length waste little on padding; long texts go in smaller
+        // batches, so that the attention scores (texts × tokens², per head) stay bounded.
         let mut order: Vec<usize> = (0..ids.len()).collect();
         order.sort_by_key(|&i| (ids[i].len(), i));
+        let mut chunks: Vec<&[usize]> = Vec::new();
+        let mut start = 0;
+        for end in 1..=order.len() {
+            let longest = ids[order[end - 1]].len();
+            let full =
+                end - start > self.batch || (end - start) * longest * longest > ATTENTION_BUDGET;
+            if full && end - 1 > start {
+                chunks.push(&order[start..end - 1]);
+                start = end - 1;
+            }
+        }
+        if start < order.len() {
+            chunks.push(&order[start..]);
+        }
         let mut out = vec![Vec::new(); ids.len()];
-        for chunk in order.chunks(self.batch) {
+        for chunk in chunks {
             let batch: Vec<Vec<u32>> = chunk.iter().map(|&i| ids[i].clone()).collect();
             let vecs = self
                 .model
@@ -336,7 +366,11 @@ impl Embedder {
 
     #[cfg(not(feature = "embed"))]
     fn compute(&self, _texts: &[&str]) -> Result<Vec<Vec<f32>>> {
-        Err(Error::Usage("no sentence-embedding support in this build".into()))
+        Err(Error::Usage(
+            "no sentence-embedding support in this build".into(),
+        ))
     }
 }
 
+#[cfg(all(test, feature = "embed"))]
+mod tests;
