@@ -179,7 +179,7 @@ fn report_embedder(e: &policy_coder::classify::embed::Embedder, run_secs: f64) {
     let (computed, reused) = e.counts();
     let busy = e.busy_seconds().min(run_secs);
     eprintln!(
-        "embedded {computed} texts ({reused} from the cache){}",
+        "embedded {computed} texts ({reused} more read from the vector cache){}",
         if computed > 0 && busy > 0.0 {
             format!(
                 " in {busy:.1} s of the run's {run_secs:.1} s ({:.1} texts/s)",

@@ -494,10 +494,30 @@ impl Classifier {
             .map(|l| crate::normalize::normalize(&l.text).text)
             .collect();
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let rules = if opts.settings.rule_features {
+            rule_names(coder)
+        } else {
+            Vec::new()
+        };
+        let rule_index: HashMap<String, usize> = rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.clone(), i))
+            .collect();
+        let mut buf = crate::tokenize::TokenStream::default();
         let vectors: Vec<Vec<f32>> = embedder
             .embed(&refs)?
             .into_iter()
-            .map(|v| v.to_vec())
+            .zip(&texts)
+            .map(|(v, t)| {
+                let mut x = v.to_vec();
+                if !rules.is_empty() {
+                    let lang = crate::lang::detect(t);
+                    let matched = features::rule_features(coder, t, lang, &mut buf);
+                    x.extend(rule_indicators(&rule_index, rules.len(), &matched));
+                }
+                x
+            })
             .collect();
         let labels: Vec<Vec<String>> = data
             .iter()
@@ -576,7 +596,7 @@ impl Classifier {
             words: Vocabulary::default(),
             subwords: Vocabulary::default(),
             subword_tokenizer: None,
-            rules: Vec::new(),
+            rules,
             weights,
             intercept,
             n_train: data.len(),
@@ -621,14 +641,24 @@ impl Classifier {
 
     /// Predicts from the embedding of a normalised text. Without an embedder (or should
     /// embedding fail) every probability is 0: the hybrid then keeps the rules.
-    fn predict_embedded(&self, normalized: &str) -> Prediction {
+    fn predict_embedded(&self, normalized: &str, rules: &[String]) -> Prediction {
         let v = self
             .embedder
             .as_ref()
             .and_then(|e| e.embed(&[normalized]).ok())
             .and_then(|mut v| v.pop());
         match v {
-            Some(v) => self.predict_vector(&v),
+            Some(v) => {
+                let mut x = v.to_vec();
+                if !self.model.rules.is_empty() {
+                    x.extend(rule_indicators(
+                        &self.rule_index,
+                        self.model.rules.len(),
+                        rules,
+                    ));
+                }
+                self.predict_vector(&x)
+            }
             None => Prediction {
                 probs: vec![0.0; self.model.labels.len()],
                 categories: Vec::new(),
@@ -667,7 +697,7 @@ impl Classifier {
             )));
         }
         let n_features = match &model.embedder {
-            Some(id) => id.dim,
+            Some(id) => id.dim + model.rules.len(),
             None => model.words.terms.len() + model.subwords.terms.len() + model.rules.len(),
         };
         if model.weights.len() != n_features
@@ -708,7 +738,14 @@ impl Classifier {
     /// Predicts one clause.
     pub fn predict(&self, coder: &Coder, text: &str) -> Prediction {
         if self.model.embedder.is_some() {
-            return self.predict_embedded(&crate::normalize::normalize(text).text);
+            let n = crate::normalize::normalize(text).text;
+            let rules = if self.model.rules.is_empty() {
+                Vec::new()
+            } else {
+                let lang = crate::lang::detect(&n);
+                features::rule_features(coder, &n, lang, &mut Default::default())
+            };
+            return self.predict_embedded(&n, &rules);
         }
         let c = features::counts(coder, self.subword.as_ref(), self.model.features, text);
         self.predict_vector(&self.vector(&c))
@@ -724,8 +761,13 @@ impl Classifier {
         categories: &[&str],
         concepts: &[&str],
     ) -> Prediction {
+        let rules: Vec<String> = categories
+            .iter()
+            .map(|c| format!("r:cat:{c}"))
+            .chain(concepts.iter().map(|c| format!("r:concept:{c}")))
+            .collect();
         if self.model.embedder.is_some() {
-            return self.predict_embedded(normalized);
+            return self.predict_embedded(normalized, &rules);
         }
         let rules = categories
             .iter()
@@ -1025,6 +1067,17 @@ fn fit_dense(
         }
     }
     Ok((w, b, class_labels))
+}
+
+/// 1 for each rule feature matched, in model order.
+fn rule_indicators(index: &HashMap<String, usize>, n: usize, matched: &[String]) -> Vec<f32> {
+    let mut x = vec![0.0; n];
+    for r in matched {
+        if let Some(&i) = index.get(r) {
+            x[i] = 1.0;
+        }
+    }
+    x
 }
 
 /// Class probabilities of a dense vector.

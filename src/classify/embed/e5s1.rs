@@ -107,7 +107,12 @@ pub fn parse(bytes: &[u8]) -> Result<Weights, String> {
     let _type_vocab = c.usize("type vocabulary")?;
     let eps = c.f32()?;
     let block = c.usize("quant block")?;
-    if block != QK || heads == 0 || hidden % heads != 0 || hidden % QK != 0 || ffn % QK != 0 {
+    if block != QK
+        || heads == 0
+        || !hidden.is_multiple_of(heads)
+        || !hidden.is_multiple_of(QK)
+        || !ffn.is_multiple_of(QK)
+    {
         return Err(format!(
             "unsupported shape: hidden {hidden}, heads {heads}, ffn {ffn}, block {block}"
         ));
@@ -151,7 +156,7 @@ pub fn parse(bytes: &[u8]) -> Result<Weights, String> {
                 )
             }
             1 => {
-                if n % QK != 0 || len != n / QK * Q4_BLOCK_BYTES {
+                if !n.is_multiple_of(QK) || len != n / QK * Q4_BLOCK_BYTES {
                     return Err(format!("tensor {name}: {len} bytes for {n} 4-bit weights"));
                 }
                 Raw::Q4(data.to_vec())

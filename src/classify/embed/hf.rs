@@ -56,7 +56,7 @@ pub fn load(dir: &Path) -> Result<Weights, String> {
         max_positions: hc.max_position_embeddings.saturating_sub(pos_offset),
         eps: hc.layer_norm_eps,
     };
-    if cfg.heads == 0 || cfg.hidden % cfg.heads != 0 {
+    if cfg.heads == 0 || !cfg.hidden.is_multiple_of(cfg.heads) {
         return Err(format!(
             "hidden size {} is not divisible by {} heads",
             cfg.hidden, cfg.heads

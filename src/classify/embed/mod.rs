@@ -250,7 +250,8 @@ impl Embedder {
         &self.id
     }
 
-    /// Texts embedded by the model so far, and texts served from a cache.
+    /// Texts embedded by the model so far, and texts whose vectors came from the cache file
+    /// (each counted once: later uses in the run are served from memory).
     pub fn counts(&self) -> (usize, usize) {
         (
             self.computed.load(Ordering::Relaxed),
@@ -290,17 +291,22 @@ impl Embedder {
         let keys: Vec<u64> = texts.iter().map(|t| text_key(t)).collect();
         let mut out: Vec<Option<std::sync::Arc<[f32]>>> = vec![None; texts.len()];
         let mut missing: Vec<usize> = Vec::new();
+        let mut fresh = Vec::new();
         {
-            let mem = self.memory.lock().unwrap_or_else(|e| e.into_inner());
+            let mut mem = self.memory.lock().unwrap_or_else(|e| e.into_inner());
             for (i, k) in keys.iter().enumerate() {
-                match mem.get(k).cloned().or_else(|| self.cache.get(*k)) {
-                    Some(v) => out[i] = Some(v),
-                    None => missing.push(i),
+                if let Some(v) = mem.get(k) {
+                    out[i] = Some(v.clone());
+                } else if let Some(v) = self.cache.get(*k) {
+                    // First use in this run of a vector from the cache file.
+                    self.reused.fetch_add(1, Ordering::Relaxed);
+                    mem.insert(*k, v.clone());
+                    out[i] = Some(v);
+                } else {
+                    missing.push(i);
                 }
             }
         }
-        self.reused
-            .fetch_add(texts.len() - missing.len(), Ordering::Relaxed);
         // The same text twice in one call is embedded once.
         let mut first: HashMap<u64, usize> = HashMap::new();
         missing.retain(|&i| *first.entry(keys[i]).or_insert(i) == i);
@@ -310,7 +316,6 @@ impl Embedder {
             .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
         self.computed.fetch_add(computed.len(), Ordering::Relaxed);
         let mut mem = self.memory.lock().unwrap_or_else(|e| e.into_inner());
-        let mut fresh = Vec::new();
         for (&i, v) in missing.iter().zip(computed) {
             let v: std::sync::Arc<[f32]> = v.into();
             mem.insert(keys[i], v.clone());
