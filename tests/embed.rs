@@ -173,9 +173,9 @@ fn train_code_and_evaluate_with_the_embedder() {
         f1("embedding"),
         f1("embedding-hybrid")
     );
-    // Measured 0.81 (4 folds, seed 7); far above chance among 22 classes.
+    // Measured 0.942 (4 folds, seed 7, with the codebook's matches as features).
     assert!(
-        f1("embedding") > 0.7,
+        f1("embedding") > 0.85,
         "embedding micro-F1 {}",
         f1("embedding")
     );
