@@ -2,6 +2,9 @@
 //! semantic classifier end to end. Skipped, with a message, when the model files are absent:
 //! `scripts/fetch-e5.sh` lays them out (or set POLICY_CODER_E5 to a model folder).
 
+// Without the `embed` feature the tests below are compiled out and their helpers unused.
+#![cfg_attr(not(feature = "embed"), allow(dead_code, unused_imports))]
+
 mod common;
 
 use std::path::PathBuf;

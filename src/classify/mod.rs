@@ -7,7 +7,11 @@
 //! do); a clause then gets every category whose probability reaches the threshold, or
 //! its most probable category when none does. Classes below the median class size are
 //! oversampled to it (seeded), standing in for class weights, which linfa-logistic lacks.
-//! The threshold, and the feature kind unless given, are chosen by out-of-fold micro-F1.
+//! The threshold, and the feature kind unless given, are chosen by out-of-fold micro-F1;
+//! so is top-1 decoding (the single most probable class, `none` included) against the
+//! threshold unless `--decode` fixes it. A model can instead be trained on sentence
+//! embeddings ([`embed`], [`Classifier::train_embedded`]): it records the embedder's identity
+//! and predicts only with that embedder attached.
 
 pub mod embed;
 mod evaluate;
@@ -477,7 +481,9 @@ impl Classifier {
     }
 
     /// Trains a model on sentence embeddings of the clauses (normalised text, `embedder`'s
-    /// prompt): multinomial logistic regression on standardised dimensions, `none` a class.
+    /// prompt), plus the codebook's category and concept matches as 0/1 features unless
+    /// `rule_features` is off: multinomial logistic regression on standardised dimensions,
+    /// `none` a class.
     /// The decoding (top-1 unless given) and the hybrid's thresholds are chosen by
     /// stratified cross-validation, as for TF-IDF; the model records the embedder's identity.
     pub fn train_embedded(

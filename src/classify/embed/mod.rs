@@ -13,6 +13,8 @@
 //! are cached by text hash, in memory and (when a cache folder is given) on disk, so a
 //! re-run while tuning the codebook does not embed again. The tool never downloads
 //! anything: see `scripts/fetch-e5.sh` and the README.
+// Without the `embed` feature only the loader's checks and the error remain.
+#![cfg_attr(not(feature = "embed"), allow(dead_code, unused_imports))]
 
 #[cfg(feature = "embed")]
 mod bert;
@@ -269,7 +271,6 @@ impl Embedder {
         self.cache.path()
     }
 
-    #[cfg_attr(not(feature = "embed"), allow(dead_code))]
     /// Token ids of `text` with the prefix and special tokens, cut to the model's positions
     /// (the closing special token kept).
     fn ids(&self, text: &str) -> Result<Vec<u32>> {
