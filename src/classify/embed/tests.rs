@@ -428,3 +428,69 @@ fn a_pinned_hash_is_checked_and_bad_folders_are_errors() {
     let _ = std::fs::remove_dir_all(d);
     let _ = std::fs::remove_dir_all(empty);
 }
+
+fn coder() -> crate::coder::Coder {
+    crate::coder::Coder::new(crate::codebook::Codebook::default_codebook()).unwrap()
+}
+
+/// English clauses the tiny vocabulary knows, in two categories and `none`.
+fn labeled() -> Vec<crate::classify::Labeled> {
+    let mk = |t: &str, l: Option<&str>| crate::classify::Labeled {
+        text: t.to_string(),
+        labels: l.into_iter().map(String::from).collect(),
+    };
+    let mut v = Vec::new();
+    for _ in 0..4 {
+        v.push(mk("tax relief for small firms", Some("talent_training")));
+        v.push(mk("the fund pays grants", Some("fiscal_support")));
+        v.push(mk("rules", None));
+    }
+    v
+}
+
+#[test]
+fn an_embedding_model_decodes_top1_and_refuses_another_embedder() {
+    use crate::classify::{Classifier, Decode, Target, TrainOptions, TrainSettings};
+    let (a, b) = (tmp("clf-a"), tmp("clf-b"));
+    write_e5s1(&a, &tensors(1, 8), 1);
+    write_e5s1(&b, &tensors(1, 9), 1);
+    let ea = std::sync::Arc::new(Embedder::load(&a, &EmbedOptions::default()).unwrap());
+    let eb = std::sync::Arc::new(Embedder::load(&b, &EmbedOptions::default()).unwrap());
+    let c = coder();
+    let opts = TrainOptions {
+        target: Target::Category,
+        features: None,
+        threshold: None,
+        gap_threshold: None,
+        withhold_threshold: None,
+        settings: TrainSettings {
+            rule_features: false,
+            ..TrainSettings::default()
+        },
+    };
+    let clf = Classifier::train_embedded(&labeled(), &c, &opts, ea.clone()).unwrap();
+    assert_eq!(clf.model.decode, Decode::Top1);
+    assert_eq!(clf.model.embedder.as_ref(), Some(ea.id()));
+    assert_eq!(clf.model.weights.len(), H);
+    // Training texts come back with their own label, one category at most (top-1).
+    for l in labeled() {
+        let p = clf.predict(&c, &l.text);
+        let got: std::collections::BTreeSet<String> =
+            p.categories.iter().map(|x| x.0.clone()).collect();
+        assert!(p.categories.len() <= 1);
+        assert_eq!(got, l.labels, "{}", l.text);
+    }
+    // Saved and loaded, it needs its own embedder back.
+    let file = a.join("model.json");
+    clf.save(&file).unwrap();
+    let mut loaded = Classifier::load(&file, &c).unwrap();
+    let err = loaded.attach_embedder(eb).unwrap_err().to_string();
+    assert!(err.contains("trained on the vectors of embedder"), "{err}");
+    loaded.attach_embedder(ea).unwrap();
+    assert_eq!(
+        loaded.predict(&c, "tax relief for small firms").categories,
+        clf.predict(&c, "tax relief for small firms").categories
+    );
+    let _ = std::fs::remove_dir_all(a);
+    let _ = std::fs::remove_dir_all(b);
+}
