@@ -609,11 +609,11 @@ pub fn render(r: &CorpusReport) -> String {
         );
         let _ = writeln!(
             o,
-            "{:<10} {:>8} {:>8} {:>8} {:>8} {:>16} {:>10}",
+            "{:<16} {:>8} {:>8} {:>8} {:>8} {:>16} {:>10}",
             "coder", "micro-P", "micro-R", "micro-F1", "macro-F1", "none uncoded", "core err"
         );
         for (name, s) in &cv.coders {
-            let _ = writeln!(o, "{:<10} {}", name, scores_line(s));
+            let _ = writeln!(o, "{:<16} {}", name, scores_line(s));
         }
         for m in &cv.fold_models {
             let _ = writeln!(o, "  {m}");
@@ -658,6 +658,9 @@ pub struct CorpusEvalOptions {
     /// model is trained on the labelled units of the other folds' documents and codes the
     /// corpus in `model` and `hybrid` mode; the fold's documents are scored.
     pub cv: Option<(usize, crate::classify::TrainOptions)>,
+    /// With `cv`: also train each fold a model on this embedder's sentence embeddings and
+    /// score it as `embedding` (model mode) and `embedding-hybrid`.
+    pub embedder: Option<std::sync::Arc<crate::classify::embed::Embedder>>,
 }
 
 /// Rules, model and hybrid side by side, cross-validated by document.
@@ -732,7 +735,13 @@ pub fn evaluate_corpus(
         eval.examples,
     );
     if let Some((folds, train)) = &eval.cv {
-        let cv = cross_validate(coder, code, (&labels, &texts), &matched, *folds, train)?;
+        let cv = cross_validate(
+            coder,
+            code,
+            (&labels, &texts),
+            &matched,
+            (*folds, train, eval.embedder.as_ref()),
+        )?;
         r.cross_validated = Some(cv);
     }
     Ok(r)
@@ -745,8 +754,11 @@ fn cross_validate(
     code: &crate::pipeline::CodeOptions,
     (labels, texts): (&[LabeledUnit], &HashMap<String, String>),
     rules: &[Matched],
-    folds: usize,
-    train: &crate::classify::TrainOptions,
+    (folds, train, embedder): (
+        usize,
+        &crate::classify::TrainOptions,
+        Option<&std::sync::Arc<crate::classify::embed::Embedder>>,
+    ),
 ) -> Result<CvReport> {
     use crate::classify::{Classifier, Labeled, Mode};
     let docs: Vec<String> = labels
@@ -778,32 +790,43 @@ fn cross_validate(
                 labels: l.labels.clone(),
             })
             .collect();
-        let clf = std::sync::Arc::new(Classifier::train(&data, coder, train)?);
-        let m = &clf.model;
-        fold_models.push(format!(
-            "fold {}: {:?}, threshold {:.2}, gap {:.2}, withhold {:.2}",
-            f + 1,
-            m.features,
-            m.threshold,
-            m.gap_threshold,
-            m.withhold_threshold
-        ));
         let in_fold: Vec<LabeledUnit> = labels
             .iter()
             .filter(|l| fold_of[l.stem.as_str()] == f)
             .cloned()
             .collect();
-        for (name, mode) in [("model", Mode::Model), ("hybrid", Mode::Hybrid)] {
-            let mut opts = code.clone();
-            opts.out = code.out.join(format!("cv-{}-{name}", f + 1));
-            opts.force = true;
-            opts.model = Some((clf.clone(), mode));
-            crate::pipeline::run(coder, &opts)?;
-            let units = read_units(&opts.out.join("units.csv"), &coder.codebook)?;
-            by_mode
-                .entry(name)
-                .or_default()
-                .extend(match_labels(&in_fold, texts, &units));
+        let mut models = vec![(
+            "model",
+            "hybrid",
+            std::sync::Arc::new(Classifier::train(&data, coder, train)?),
+        )];
+        if let Some(e) = embedder {
+            let clf = Classifier::train_embedded(&data, coder, train, e.clone())?;
+            models.push(("embedding", "embedding-hybrid", std::sync::Arc::new(clf)));
+        }
+        for (model_name, hybrid_name, clf) in models {
+            let m = &clf.model;
+            fold_models.push(format!(
+                "fold {}: {:?}, {:?} decoding, threshold {:.2}, gap {:.2}, withhold {:.2}",
+                f + 1,
+                m.features,
+                m.decode,
+                m.threshold,
+                m.gap_threshold,
+                m.withhold_threshold
+            ));
+            for (name, mode) in [(model_name, Mode::Model), (hybrid_name, Mode::Hybrid)] {
+                let mut opts = code.clone();
+                opts.out = code.out.join(format!("cv-{}-{name}", f + 1));
+                opts.force = true;
+                opts.model = Some((clf.clone(), mode));
+                crate::pipeline::run(coder, &opts)?;
+                let units = read_units(&opts.out.join("units.csv"), &coder.codebook)?;
+                by_mode
+                    .entry(name)
+                    .or_default()
+                    .extend(match_labels(&in_fold, texts, &units));
+            }
         }
     }
     let all = |m: &[Matched]| score(&m.iter().collect::<Vec<_>>(), &coder.codebook, 0);

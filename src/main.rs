@@ -113,6 +113,87 @@ struct ModelArgs {
     /// Leave the codebook's matches out of the features (a text-only model).
     #[arg(long)]
     no_rule_features: bool,
+    /// How probabilities become codes: threshold, or top1 (the most probable class, `none`
+    /// included). Default: TF-IDF whichever cross-validates better, embeddings top1.
+    #[arg(long)]
+    decode: Option<policy_coder::classify::Decode>,
+    /// L2 penalty of the model on sentence embeddings (--embedder).
+    #[arg(long, default_value_t = 1.0)]
+    embed_l2: f32,
+    #[command(flatten)]
+    embed: EmbedArgs,
+}
+
+/// Where the sentence-embedding model and its vector cache are.
+#[derive(Args, Clone)]
+struct EmbedArgs {
+    /// A sentence-embedding model folder (multilingual-e5-small: Hugging Face layout or the
+    /// 4-bit file laid out by scripts/fetch-e5.sh): train/evaluate/code with a model on its
+    /// embeddings.
+    #[arg(long, value_name = "DIR")]
+    embedder: Option<PathBuf>,
+    /// Refuse the embedder's weights unless their SHA-256 is this (hex).
+    #[arg(long, value_name = "HEX", requires = "embedder")]
+    embedder_sha256: Option<String>,
+    /// Folder of the vector cache (default: $XDG_CACHE_HOME/policy-coder/vectors or
+    /// ~/.cache/policy-coder/vectors).
+    #[arg(long, value_name = "DIR", requires = "embedder")]
+    embed_cache: Option<PathBuf>,
+    /// Keep vectors in memory only.
+    #[arg(long, requires = "embedder", conflicts_with = "embed_cache")]
+    no_embed_cache: bool,
+}
+
+impl EmbedArgs {
+    /// Loads the embedder when one is given (and only then: candle is not touched otherwise).
+    fn load(&self) -> Result<Option<std::sync::Arc<policy_coder::classify::embed::Embedder>>> {
+        use policy_coder::classify::embed::{default_cache_dir, EmbedOptions, Embedder};
+        let Some(dir) = &self.embedder else {
+            return Ok(None);
+        };
+        let cache_dir = if self.no_embed_cache {
+            None
+        } else {
+            self.embed_cache.clone().or_else(default_cache_dir)
+        };
+        let started = std::time::Instant::now();
+        let e = Embedder::load(
+            dir,
+            &EmbedOptions {
+                sha256: self.embedder_sha256.clone(),
+                cache_dir,
+                batch: 16,
+            },
+        )?;
+        eprintln!(
+            "embedder {} (SHA-256 {}…, {} dimensions) loaded in {:.1} s{}",
+            e.id().name,
+            &e.id().sha256[..12],
+            e.id().dim,
+            started.elapsed().as_secs_f64(),
+            e.cache_file()
+                .map(|p| format!("; vector cache {}", p.display()))
+                .unwrap_or_default()
+        );
+        Ok(Some(std::sync::Arc::new(e)))
+    }
+}
+
+/// Says how many texts were embedded, how fast, and how many came from the cache.
+fn report_embedder(e: &policy_coder::classify::embed::Embedder, run_secs: f64) {
+    let (computed, reused) = e.counts();
+    let busy = e.busy_seconds().min(run_secs);
+    eprintln!(
+        "embedded {computed} texts ({reused} more read from the vector cache){}",
+        if computed > 0 && busy > 0.0 {
+            format!(
+                " in {busy:.1} s of the run's {run_secs:.1} s ({:.1} texts/s)",
+                computed as f64 / busy
+            )
+        } else {
+            String::new()
+        }
+    );
 }
 
 #[derive(Args)]
@@ -318,6 +399,9 @@ struct CodeArgs {
     /// How to code with --model: rules, model, or hybrid (rules kept, model where rules are silent).
     #[arg(long, default_value = "hybrid", requires = "model")]
     mode: policy_coder::classify::Mode,
+    /// The embedder of a model trained with --embedder (required for such a model).
+    #[command(flatten)]
+    embed: EmbedArgs,
     /// Also write report.xlsx (one sheet per table, and the units).
     #[arg(long)]
     xlsx: bool,
@@ -601,16 +685,33 @@ fn code(args: CodeArgs) -> Result<u8> {
     opts.force = args.force;
     opts.xlsx = args.xlsx;
     if let Some(path) = &args.model {
-        let clf = policy_coder::classify::Classifier::load(path, &coder)?;
+        let mut clf = policy_coder::classify::Classifier::load(path, &coder)?;
         if clf.model.target != policy_coder::classify::Target::Category {
             anyhow::bail!(
                 "{}: `code` needs a model trained with --target category",
                 path.display()
             );
         }
+        match (args.embed.load()?, &clf.model.embedder) {
+            (Some(e), _) => clf
+                .attach_embedder(e)
+                .with_context(|| path.display().to_string())?,
+            (None, Some(id)) => anyhow::bail!(
+                "{}: the model was trained on sentence embeddings of `{}`: pass that model folder with --embedder",
+                path.display(),
+                id.name
+            ),
+            (None, None) => {}
+        }
         opts.model = Some((std::sync::Arc::new(clf), args.mode));
+    } else if args.embed.embedder.is_some() {
+        anyhow::bail!("--embedder needs --model (a model trained with --embedder)");
     }
+    let started = std::time::Instant::now();
     let counts = pipeline::run(&coder, &opts)?;
+    if let Some(e) = opts.model.as_ref().and_then(|m| m.0.embedder()) {
+        report_embedder(e, started.elapsed().as_secs_f64());
+    }
     report_skipped(&counts, quiet, Some(&args.out));
     Ok(if counts.skipped > 0 {
         EXIT_SKIPPED
@@ -662,6 +763,8 @@ fn model_setup(a: &ModelArgs) -> Result<(Coder, policy_coder::classify::TrainOpt
         max_features: a.max_features,
         seed: a.seed,
         rule_features: !a.no_rule_features,
+        decode: a.decode,
+        embed_l2: a.embed_l2,
         ..TrainSettings::default()
     };
     Ok((
@@ -682,7 +785,14 @@ fn train(args: TrainArgs) -> Result<u8> {
     let (coder, opts) = model_setup(&args.model)?;
     let data = read_labeled(&args.model.labeled, &coder)?;
     let started = std::time::Instant::now();
-    let clf = Classifier::train(&data, &coder, &opts)?;
+    let clf = match args.model.embed.load()? {
+        Some(e) => {
+            let clf = Classifier::train_embedded(&data, &coder, &opts, e.clone())?;
+            report_embedder(&e, started.elapsed().as_secs_f64());
+            clf
+        }
+        None => Classifier::train(&data, &coder, &opts)?,
+    };
     clf.save(&args.out)?;
     let m = &clf.model;
     let tuning: Vec<String> = m
@@ -691,7 +801,7 @@ fn train(args: TrainArgs) -> Result<u8> {
         .map(|(k, f)| format!("{k} {f:.3}"))
         .collect();
     eprintln!(
-        "trained on {} clauses in {:.1} s: {} classes, {:?} features ({} word, {} subword, {} rule), threshold {:.2}{}; model in {}",
+        "trained on {} clauses in {:.1} s: {} classes, {:?} features ({} word, {} subword, {} rule), {:?} decoding, threshold {:.2}{}; model in {}",
         data.len(),
         started.elapsed().as_secs_f64(),
         m.labels.len(),
@@ -699,6 +809,7 @@ fn train(args: TrainArgs) -> Result<u8> {
         m.words.terms.len(),
         m.subwords.terms.len(),
         m.rules.len(),
+        m.decode,
         m.threshold,
         if tuning.is_empty() { String::new() } else { format!(" (out-of-fold micro-F1: {})", tuning.join(", ")) },
         args.out.display()
@@ -723,6 +834,7 @@ fn evaluate(args: EvaluateArgs) -> Result<u8> {
             folds: args.folds,
             seed: args.model.seed,
             train,
+            embedder: args.model.embed.load()?,
         },
     )?;
     if args.format == "json" {
@@ -751,7 +863,11 @@ fn evaluate_corpus(
         held_out: args.holdout.iter().map(|s| s.trim().to_string()).collect(),
         examples: args.examples,
         cv: args.cv.map(|k| (k, train)),
+        embedder: args.model.embed.load()?,
     };
+    if eval.embedder.is_some() && eval.cv.is_none() {
+        anyhow::bail!("--embedder with --corpus needs --cv (models are trained by fold)");
+    }
     let result = corpus_eval::evaluate_corpus(coder, &opts, &eval);
     if temporary {
         let _ = std::fs::remove_dir_all(&out);

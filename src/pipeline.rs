@@ -445,6 +445,19 @@ fn apply_model(
     u: &mut UnitRecord,
 ) -> Option<Vec<String>> {
     let cb = &coder.codebook;
+    if u.boilerplate && clf.embedder().is_some() {
+        // Not embedded (see `code_file`): the rules' (empty) coding stands.
+        u.extra.push(
+            if u.category_idx.is_empty() {
+                "none"
+            } else {
+                "rule"
+            }
+            .to_string(),
+        );
+        u.extra.push(String::new());
+        return None;
+    }
     let rule: Vec<String> = u
         .category_idx
         .iter()
@@ -736,6 +749,18 @@ fn code_file(
     let file: Arc<str> = Arc::from(f.rel.as_str());
     let mut review = Vec::new();
     let mut words = DocWords::default();
+    if let Some((clf, _)) = opts.model.as_ref().filter(|(c, _)| c.embedder().is_some()) {
+        // An embedding model sees the document's units in batches, before they are coded;
+        // boilerplate (titles, dates, signatures) is never coded and is not embedded.
+        let texts: Vec<&str> = segments
+            .iter()
+            .filter(|s| !s.kind.is_boilerplate())
+            .map(|s| &norm.text[s.start..s.end])
+            .collect();
+        if let Err(e) = clf.prepare(&texts) {
+            return skip(record, "skipped", format!("sentence embedding failed: {e}"));
+        }
+    }
     let units: Vec<UnitRecord> = segments
         .iter()
         .zip(roles.iter().zip(&sections))
@@ -1072,6 +1097,18 @@ fn code_units(
             .collect::<Result<Vec<_>>>()?;
         if batch.is_empty() {
             break;
+        }
+        if let Some((clf, _)) = opts.model.as_ref().filter(|(c, _)| c.embedder().is_some()) {
+            // Sentence embeddings are computed in batches before the rows are coded.
+            let texts: Vec<String> = batch
+                .iter()
+                .map(|row| {
+                    let mut norm = normalize(&row.text);
+                    crate::normalize::simplify_if_traditional(&mut norm);
+                    norm.text
+                })
+                .collect();
+            clf.prepare(&texts.iter().map(String::as_str).collect::<Vec<_>>())?;
         }
         type Row = (UnitRecord, Option<Vec<String>>, DocWords);
         let coded: Vec<Row> = batch

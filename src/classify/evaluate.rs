@@ -21,6 +21,9 @@ pub struct EvalOptions {
     pub seed: u64,
     /// How each fold's model is trained.
     pub train: TrainOptions,
+    /// Also cross-validate a model on this embedder's sentence embeddings (`embedding` and
+    /// `embedding-hybrid` beside the others).
+    pub embedder: Option<std::sync::Arc<super::embed::Embedder>>,
 }
 
 /// Precision, recall, F1 and support of one category.
@@ -216,29 +219,47 @@ pub fn evaluate(data: &[Labeled], coder: &Coder, opts: &EvalOptions) -> Result<E
             to_target(&coder.code_str(&n, lang::detect(&n)).categories)
         })
         .collect();
-    let mut model = vec![BTreeSet::new(); data.len()];
-    let mut hyb = vec![BTreeSet::new(); data.len()];
+    let kinds: &[(&str, &str)] = if opts.embedder.is_some() {
+        &[("model", "hybrid"), ("embedding", "embedding-hybrid")]
+    } else {
+        &[("model", "hybrid")]
+    };
+    let mut predicted: BTreeMap<&str, Vec<BTreeSet<String>>> = BTreeMap::new();
     let mut fold_models = Vec::new();
     for f in 0..opts.folds {
         let train: Vec<Labeled> = (0..data.len())
             .filter(|&i| fold[i] != f)
             .map(|i| data[i].clone())
             .collect();
-        let clf = Classifier::train(&train, coder, &opts.train)?;
-        fold_models.push(
-            format!(
-                "fold {}: {:?} features, threshold {:.2}",
-                f + 1,
-                clf.model.features,
-                clf.model.threshold
-            )
-            .to_lowercase(),
-        );
-        for i in (0..data.len()).filter(|&i| fold[i] == f) {
-            let p = clf.predict(coder, &data[i].text);
-            model[i] = p.categories.iter().map(|c| c.0.clone()).collect();
-            let rule: Vec<String> = rules[i].iter().cloned().collect();
-            hyb[i] = hybrid(&rule, &p).categories.into_iter().collect();
+        for &(name, hybrid_name) in kinds {
+            let clf = match &opts.embedder {
+                Some(e) if name == "embedding" => {
+                    Classifier::train_embedded(&train, coder, &opts.train, e.clone())?
+                }
+                _ => Classifier::train(&train, coder, &opts.train)?,
+            };
+            fold_models.push(
+                format!(
+                    "fold {}: {:?} features, {:?} decoding, threshold {:.2}",
+                    f + 1,
+                    clf.model.features,
+                    clf.model.decode,
+                    clf.model.threshold
+                )
+                .to_lowercase(),
+            );
+            for i in (0..data.len()).filter(|&i| fold[i] == f) {
+                let p = clf.predict(coder, &data[i].text);
+                let rule: Vec<String> = rules[i].iter().cloned().collect();
+                let m = predicted
+                    .entry(name)
+                    .or_insert_with(|| vec![BTreeSet::new(); data.len()]);
+                m[i] = p.categories.iter().map(|c| c.0.clone()).collect();
+                let h = predicted
+                    .entry(hybrid_name)
+                    .or_insert_with(|| vec![BTreeSet::new(); data.len()]);
+                h[i] = hybrid(&rule, &p).categories.into_iter().collect();
+            }
         }
     }
     let core_of = |c: &str| -> String {
@@ -252,8 +273,9 @@ pub fn evaluate(data: &[Labeled], coder: &Coder, opts: &EvalOptions) -> Result<E
     };
     let mut coders = BTreeMap::new();
     coders.insert("rules".to_string(), score(&gold, &rules, &core_of));
-    coders.insert("model".to_string(), score(&gold, &model, &core_of));
-    coders.insert("hybrid".to_string(), score(&gold, &hyb, &core_of));
+    for (name, pred) in &predicted {
+        coders.insert(name.to_string(), score(&gold, pred, &core_of));
+    }
     Ok(EvalReport {
         n: data.len(),
         folds: opts.folds,
@@ -267,26 +289,30 @@ pub fn evaluate(data: &[Labeled], coder: &Coder, opts: &EvalOptions) -> Result<E
 /// The report as text: the three coders side by side.
 pub fn render_eval(r: &EvalReport) -> String {
     let mut s = String::new();
-    let order = ["rules", "model", "hybrid"];
+    let order: Vec<&str> = ["rules", "model", "hybrid", "embedding", "embedding-hybrid"]
+        .into_iter()
+        .filter(|c| r.coders.contains_key(*c))
+        .collect();
     let _ = writeln!(
         s,
         "{}-fold cross-validation, {} clauses, seed {}, target {:?}\n",
         r.folds, r.n, r.seed, r.target
     );
-    let _ = writeln!(
-        s,
-        "{:<18} {:>8} {:>8} {:>8}",
-        "", "rules", "model", "hybrid"
-    );
+    let _ = write!(s, "{:<18}", "");
+    for c in &order {
+        let _ = write!(s, " {c:>w$}", w = c.len().max(8));
+    }
+    let _ = writeln!(s);
     let row = |s: &mut String, name: &str, f: &dyn Fn(&Scores) -> Option<f64>| {
         let _ = write!(s, "{name:<18}");
-        for c in order {
+        for c in &order {
             let _ = write!(
                 s,
-                " {:>8}",
-                f(&r.coders[c])
+                " {:>w$}",
+                f(&r.coders[*c])
                     .map(|v| format!("{v:.3}"))
-                    .unwrap_or_else(|| "—".into())
+                    .unwrap_or_else(|| "—".into()),
+                w = c.len().max(8)
             );
         }
         let _ = writeln!(s);
@@ -312,8 +338,8 @@ pub fn render_eval(r: &EvalReport) -> String {
             .map(|x| x.support)
             .unwrap_or(0);
         let _ = write!(s, "{c:<28} {support:>4}");
-        for o in order {
-            let x = r.coders[o].per_category.get(c);
+        for o in &order {
+            let x = r.coders[*o].per_category.get(c);
             let _ = write!(
                 s,
                 "  {:<16}",
@@ -323,8 +349,8 @@ pub fn render_eval(r: &EvalReport) -> String {
         }
         let _ = writeln!(s);
     }
-    for o in order {
-        let cm = &r.coders[o].confusion_core;
+    for o in &order {
+        let cm = &r.coders[*o].confusion_core;
         let labels: BTreeSet<&String> = cm
             .keys()
             .chain(cm.values().flat_map(|m| m.keys()))

@@ -20,6 +20,8 @@ pub enum FeatureKind {
     Subword,
     /// Both blocks.
     Both,
+    /// Sentence embeddings (no TF-IDF blocks; see [`super::embed`]).
+    Embedding,
 }
 
 impl FromStr for FeatureKind {
@@ -165,13 +167,13 @@ pub fn counts_with_rules(
     rules: Vec<String>,
 ) -> Counts {
     Counts {
-        words: if kind != FeatureKind::Subword {
+        words: if matches!(kind, FeatureKind::Words | FeatureKind::Both) {
             word_counts(coder, normalized, lang, &mut TokenStream::default())
         } else {
             HashMap::new()
         },
         subwords: match (kind, subword) {
-            (FeatureKind::Words, _) | (_, None) => HashMap::new(),
+            (FeatureKind::Words | FeatureKind::Embedding, _) | (_, None) => HashMap::new(),
             (_, Some(s)) => s.counts(normalized),
         },
         rules,

@@ -7,8 +7,13 @@
 //! do); a clause then gets every category whose probability reaches the threshold, or
 //! its most probable category when none does. Classes below the median class size are
 //! oversampled to it (seeded), standing in for class weights, which linfa-logistic lacks.
-//! The threshold, and the feature kind unless given, are chosen by out-of-fold micro-F1.
+//! The threshold, and the feature kind unless given, are chosen by out-of-fold micro-F1;
+//! so is top-1 decoding (the single most probable class, `none` included) against the
+//! threshold unless `--decode` fixes it. A model can instead be trained on sentence
+//! embeddings ([`embed`], [`Classifier::train_embedded`]): it records the embedder's identity
+//! and predicts only with that embedder attached.
 
+pub mod embed;
 mod evaluate;
 mod features;
 
@@ -177,6 +182,38 @@ pub struct TrainSettings {
     /// Add the codebook's category and concept matches as features.
     #[serde(default = "yes")]
     pub rule_features: bool,
+    /// How probabilities become codes; `None` = whichever cross-validates better.
+    #[serde(default)]
+    pub decode: Option<Decode>,
+    /// L2 penalty of the model on sentence embeddings (standardised dimensions).
+    #[serde(default = "embed_l2")]
+    pub embed_l2: f32,
+}
+
+fn embed_l2() -> f32 {
+    1.0
+}
+
+/// How a model's class probabilities become a clause's codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decode {
+    /// Every category at or above the threshold; else the most probable class.
+    #[default]
+    Threshold,
+    /// The most probable class only: one category, or none when `none` is most probable.
+    Top1,
+}
+
+impl std::str::FromStr for Decode {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "threshold" => Ok(Decode::Threshold),
+            "top1" | "top-1" => Ok(Decode::Top1),
+            _ => Err(format!("unknown decoding `{s}` (threshold, top1)")),
+        }
+    }
 }
 
 fn yes() -> bool {
@@ -194,6 +231,8 @@ impl Default for TrainSettings {
             seed: 7,
             tuning_folds: 3,
             rule_features: true,
+            decode: None,
+            embed_l2: embed_l2(),
         }
     }
 }
@@ -247,6 +286,12 @@ pub struct Model {
     /// (the evidence stays, marked); above 1 means never (models written before it).
     #[serde(default = "never")]
     pub withhold_threshold: f32,
+    /// How probabilities become codes.
+    #[serde(default)]
+    pub decode: Decode,
+    /// The sentence embedder whose vectors are the features (`None`: TF-IDF features).
+    #[serde(default)]
+    pub embedder: Option<embed::EmbedderId>,
     /// Class labels (including `none`).
     pub labels: Vec<String>,
     /// Word block vocabulary.
@@ -297,6 +342,7 @@ impl std::str::FromStr for Mode {
 pub struct Classifier {
     /// The model.
     pub model: Model,
+    embedder: Option<std::sync::Arc<embed::Embedder>>,
     word_index: HashMap<String, usize>,
     sub_index: HashMap<String, usize>,
     rule_index: HashMap<String, usize>,
@@ -351,6 +397,7 @@ impl Classifier {
                 .collect::<HashMap<_, _>>()
         };
         Ok(Classifier {
+            embedder: None,
             word_index: idx(&model.words.terms),
             sub_index: idx(&model.subwords.terms),
             rule_index: idx(&model.rules),
@@ -373,8 +420,8 @@ impl Classifier {
             Some(k) => vec![k],
             None => vec![FeatureKind::Words, FeatureKind::Subword, FeatureKind::Both],
         };
-        // (out-of-fold micro-F1, feature kind, threshold, out-of-fold probabilities)
-        let mut best: Option<(f32, FeatureKind, f32, Vec<ClassProbs>)> = None;
+        // (out-of-fold micro-F1, feature kind, threshold, decoding, out-of-fold probabilities)
+        let mut best: Option<(f32, FeatureKind, f32, Decode, Vec<ClassProbs>)> = None;
         let folds = opts.settings.tuning_folds.min(min_class_count(&labels));
         let fixed = opts.features.is_some()
             && opts.threshold.is_some()
@@ -393,18 +440,16 @@ impl Classifier {
                     &opts.settings,
                     &assignment,
                 )?;
-                let (thr, f1) = match opts.threshold {
-                    Some(t) => (t, micro_f1_at(&oof, &labels, t)),
-                    None => best_threshold(&oof, &labels),
-                };
+                let (decode, thr, f1) =
+                    tune_decode(&oof, &labels, opts.threshold, opts.settings.decode);
                 tuning.insert(format!("{kind:?}").to_lowercase(), f1);
                 if best.as_ref().is_none_or(|b| f1 > b.0) {
-                    best = Some((f1, kind, thr, oof));
+                    best = Some((f1, kind, thr, decode, oof));
                 }
             }
         }
-        let (kind, threshold, gap_threshold, withhold_threshold) = match best {
-            Some((_, kind, thr, oof)) => {
+        let (kind, threshold, decode, gap_threshold, withhold_threshold) = match best {
+            Some((_, kind, thr, decode, oof)) => {
                 let rules: Vec<Vec<String>> = data
                     .iter()
                     .map(|l| rule_labels(l, opts.target, coder))
@@ -416,21 +461,218 @@ impl Classifier {
                     opts.gap_threshold,
                     opts.withhold_threshold,
                 );
-                (kind, thr, gap, withhold)
+                (kind, thr, decode, gap, withhold)
             }
             None => (
                 kinds[0],
                 opts.threshold.unwrap_or(0.35),
+                opts.settings.decode.unwrap_or_default(),
                 opts.gap_threshold.unwrap_or(1.01),
                 opts.withhold_threshold.unwrap_or(1.01),
             ),
         };
         let mut model = fit(data, &labels, coder, kind, opts.target, &opts.settings)?;
         model.threshold = threshold;
+        model.decode = decode;
         model.gap_threshold = gap_threshold;
         model.withhold_threshold = withhold_threshold;
         model.tuning = tuning;
         Classifier::new(model)
+    }
+
+    /// Trains a model on sentence embeddings of the clauses (normalised text, `embedder`'s
+    /// prompt), plus the codebook's category and concept matches as 0/1 features unless
+    /// `rule_features` is off: multinomial logistic regression on standardised dimensions,
+    /// `none` a class.
+    /// The decoding (top-1 unless given) and the hybrid's thresholds are chosen by
+    /// stratified cross-validation, as for TF-IDF; the model records the embedder's identity.
+    pub fn train_embedded(
+        data: &[Labeled],
+        coder: &Coder,
+        opts: &TrainOptions,
+        embedder: std::sync::Arc<embed::Embedder>,
+    ) -> Result<Classifier> {
+        if data.is_empty() {
+            return Err(Error::Usage("the training set is empty".into()));
+        }
+        let texts: Vec<String> = data
+            .iter()
+            .map(|l| crate::normalize::normalize(&l.text).text)
+            .collect();
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let rules = if opts.settings.rule_features {
+            rule_names(coder)
+        } else {
+            Vec::new()
+        };
+        let rule_index: HashMap<String, usize> = rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.clone(), i))
+            .collect();
+        let mut buf = crate::tokenize::TokenStream::default();
+        let vectors: Vec<Vec<f32>> = embedder
+            .embed(&refs)?
+            .into_iter()
+            .zip(&texts)
+            .map(|(v, t)| {
+                let mut x = v.to_vec();
+                if !rules.is_empty() {
+                    let lang = crate::lang::detect(t);
+                    let matched = features::rule_features(coder, t, lang, &mut buf);
+                    x.extend(rule_indicators(&rule_index, rules.len(), &matched));
+                }
+                x
+            })
+            .collect();
+        let labels: Vec<Vec<String>> = data
+            .iter()
+            .map(|l| target_labels(l, opts.target, coder))
+            .collect();
+        let s = &opts.settings;
+        let folds = s.tuning_folds.min(min_class_count(&labels));
+        let mut tuning = BTreeMap::new();
+        let (decode, threshold, gap, withhold) = if folds >= 2 {
+            let assignment = stratified_folds(&labels, folds, s.seed).map_err(Error::Usage)?;
+            use rayon::prelude::*;
+            let per_fold: Vec<Vec<(usize, ClassProbs)>> = (0..folds)
+                .into_par_iter()
+                .map(|f| -> Result<Vec<(usize, ClassProbs)>> {
+                    let idx: Vec<usize> = (0..data.len()).filter(|&i| assignment[i] != f).collect();
+                    let v: Vec<Vec<f32>> = idx.iter().map(|&i| vectors[i].clone()).collect();
+                    let l: Vec<Vec<String>> = idx.iter().map(|&i| labels[i].clone()).collect();
+                    let m = fit_dense(&v, &l, s)?;
+                    Ok((0..data.len())
+                        .filter(|&i| assignment[i] == f)
+                        .map(|i| {
+                            let p = softmax(&m.0, &m.1, &vectors[i]);
+                            (i, m.2.iter().cloned().zip(p).collect())
+                        })
+                        .collect())
+                })
+                .collect::<Result<_>>()?;
+            let mut oof = vec![BTreeMap::new(); data.len()];
+            for (i, p) in per_fold.into_iter().flatten() {
+                oof[i] = p;
+            }
+            let (decode, thr, f1) = tune_decode(
+                &oof,
+                &labels,
+                opts.threshold,
+                Some(s.decode.unwrap_or(Decode::Top1)),
+            );
+            tuning.insert("embedding".to_string(), f1);
+            let rules: Vec<Vec<String>> = data
+                .iter()
+                .map(|l| rule_labels(l, opts.target, coder))
+                .collect();
+            let (gap, withhold) = best_hybrid_thresholds(
+                &oof,
+                &labels,
+                &rules,
+                opts.gap_threshold,
+                opts.withhold_threshold,
+            );
+            (decode, thr, gap, withhold)
+        } else {
+            (
+                s.decode.unwrap_or(Decode::Top1),
+                opts.threshold.unwrap_or(0.35),
+                opts.gap_threshold.unwrap_or(1.01),
+                opts.withhold_threshold.unwrap_or(1.01),
+            )
+        };
+        let (weights, intercept, class_labels) = fit_dense(&vectors, &labels, s)?;
+        let model = Model {
+            format: "policy-coder-model".into(),
+            version: MODEL_VERSION,
+            tool: format!("policy-coder {}", env!("CARGO_PKG_VERSION")),
+            codebook_id: coder.codebook.id.clone(),
+            codebook_hash: coder.codebook.hash.clone(),
+            target: opts.target,
+            features: FeatureKind::Embedding,
+            settings: s.clone(),
+            tuning,
+            threshold,
+            gap_threshold: gap,
+            withhold_threshold: withhold,
+            decode,
+            embedder: Some(embedder.id().clone()),
+            labels: class_labels,
+            words: Vocabulary::default(),
+            subwords: Vocabulary::default(),
+            subword_tokenizer: None,
+            rules,
+            weights,
+            intercept,
+            n_train: data.len(),
+        };
+        let mut clf = Classifier::new(model)?;
+        clf.embedder = Some(embedder);
+        Ok(clf)
+    }
+
+    /// Gives an embedding model its embedder, refusing one other than it was trained with
+    /// (and any for a TF-IDF model).
+    pub fn attach_embedder(&mut self, e: std::sync::Arc<embed::Embedder>) -> Result<()> {
+        match &self.model.embedder {
+            None => Err(Error::Usage(
+                "--embedder is for models trained with --embedder; this model uses TF-IDF features"
+                    .into(),
+            )),
+            Some(id) if id != e.id() => Err(Error::Usage(format!(
+                "the model was trained on the vectors of embedder `{}` (weights SHA-256 {}, tokenizer {}), not of `{}` (SHA-256 {}, tokenizer {}); pass that model folder or retrain",
+                id.name, id.sha256, id.tokenizer_sha256, e.id().name, e.id().sha256, e.id().tokenizer_sha256
+            ))),
+            Some(_) => {
+                self.embedder = Some(e);
+                Ok(())
+            }
+        }
+    }
+
+    /// The embedder of an embedding model, once attached.
+    pub fn embedder(&self) -> Option<&std::sync::Arc<embed::Embedder>> {
+        self.embedder.as_ref()
+    }
+
+    /// Embeds `texts` (normalised unit texts) ahead of their predictions, in batches; a
+    /// no-op for TF-IDF models.
+    pub fn prepare(&self, texts: &[&str]) -> Result<()> {
+        match &self.embedder {
+            Some(e) if !texts.is_empty() => e.embed(texts).map(|_| ()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Predicts from the embedding of a normalised text. Without an embedder (or should
+    /// embedding fail) every probability is 0: the hybrid then keeps the rules.
+    fn predict_embedded(&self, normalized: &str, rules: &[String]) -> Prediction {
+        let v = self
+            .embedder
+            .as_ref()
+            .and_then(|e| e.embed(&[normalized]).ok())
+            .and_then(|mut v| v.pop());
+        match v {
+            Some(v) => {
+                let mut x = v.to_vec();
+                if !self.model.rules.is_empty() {
+                    x.extend(rule_indicators(
+                        &self.rule_index,
+                        self.model.rules.len(),
+                        rules,
+                    ));
+                }
+                self.predict_vector(&x)
+            }
+            None => Prediction {
+                probs: vec![0.0; self.model.labels.len()],
+                categories: Vec::new(),
+                none: 0.0,
+                gap: Vec::new(),
+                withhold: false,
+            },
+        }
     }
 
     /// Saves the model as JSON.
@@ -460,7 +702,10 @@ impl Classifier {
                 model.codebook_id, model.codebook_hash, coder.codebook.id, coder.codebook.hash
             )));
         }
-        let n_features = model.words.terms.len() + model.subwords.terms.len() + model.rules.len();
+        let n_features = match &model.embedder {
+            Some(id) => id.dim + model.rules.len(),
+            None => model.words.terms.len() + model.subwords.terms.len() + model.rules.len(),
+        };
         if model.weights.len() != n_features
             || model.weights.iter().any(|w| w.len() != model.labels.len())
             || model.intercept.len() != model.labels.len()
@@ -498,6 +743,16 @@ impl Classifier {
 
     /// Predicts one clause.
     pub fn predict(&self, coder: &Coder, text: &str) -> Prediction {
+        if self.model.embedder.is_some() {
+            let n = crate::normalize::normalize(text).text;
+            let rules = if self.model.rules.is_empty() {
+                Vec::new()
+            } else {
+                let lang = crate::lang::detect(&n);
+                features::rule_features(coder, &n, lang, &mut Default::default())
+            };
+            return self.predict_embedded(&n, &rules);
+        }
         let c = features::counts(coder, self.subword.as_ref(), self.model.features, text);
         self.predict_vector(&self.vector(&c))
     }
@@ -512,6 +767,14 @@ impl Classifier {
         categories: &[&str],
         concepts: &[&str],
     ) -> Prediction {
+        let rules: Vec<String> = categories
+            .iter()
+            .map(|c| format!("r:cat:{c}"))
+            .chain(concepts.iter().map(|c| format!("r:concept:{c}")))
+            .collect();
+        if self.model.embedder.is_some() {
+            return self.predict_embedded(normalized, &rules);
+        }
         let rules = categories
             .iter()
             .map(|c| format!("r:cat:{c}"))
@@ -542,7 +805,7 @@ impl Classifier {
         let exp: Vec<f32> = z.iter().map(|v| (v - max).exp()).collect();
         let sum: f32 = exp.iter().sum();
         let probs: Vec<f32> = exp.iter().map(|e| e / sum).collect();
-        let categories = assign(&m.labels, &probs, m.threshold);
+        let categories = assign(&m.labels, &probs, m.threshold, m.decode);
         let none = m
             .labels
             .iter()
@@ -567,14 +830,17 @@ impl Classifier {
 }
 
 /// Categories with probability ≥ threshold (not `none`); else the most probable class
-/// when it is not `none`.
-fn assign(labels: &[String], probs: &[f32], threshold: f32) -> Vec<(String, f32)> {
-    let mut out: Vec<(String, f32)> = labels
-        .iter()
-        .zip(probs)
-        .filter(|(l, p)| *l != NONE && **p >= threshold)
-        .map(|(l, p)| (l.clone(), *p))
-        .collect();
+/// when it is not `none`. Top-1 decoding takes the most probable class only.
+fn assign(labels: &[String], probs: &[f32], threshold: f32, decode: Decode) -> Vec<(String, f32)> {
+    let mut out: Vec<(String, f32)> = match decode {
+        Decode::Threshold => labels
+            .iter()
+            .zip(probs)
+            .filter(|(l, p)| *l != NONE && **p >= threshold)
+            .map(|(l, p)| (l.clone(), *p))
+            .collect(),
+        Decode::Top1 => Vec::new(),
+    };
     if out.is_empty() {
         if let Some((i, p)) = probs
             .iter()
@@ -645,7 +911,7 @@ fn fit(
     target: Target,
     s: &TrainSettings,
 ) -> Result<Model> {
-    let subword = if kind != FeatureKind::Words {
+    let subword = if matches!(kind, FeatureKind::Subword | FeatureKind::Both) {
         let texts: Vec<String> = data
             .iter()
             .map(|l| crate::normalize::normalize(&l.text).text)
@@ -680,6 +946,8 @@ fn fit(
         threshold: 0.35,
         gap_threshold: 1.01,
         withhold_threshold: 1.01,
+        decode: Decode::default(),
+        embedder: None,
         labels: class_labels.clone(),
         words,
         subwords,
@@ -703,6 +971,21 @@ fn fit(
         ..model.clone()
     })?;
     let vectors: Vec<Vec<f32>> = counts.iter().map(|c| clf.vector(c)).collect();
+    (model.weights, model.intercept) = fit_weights(&vectors, labels, &class_labels, s.l2, s)?;
+    Ok(model)
+}
+
+/// Multinomial logistic regression of `labels` on `vectors` (one row per clause and label;
+/// classes below the median size oversampled to it, seeded): weights `[feature][class]`
+/// and intercepts in `class_labels` order.
+fn fit_weights(
+    vectors: &[Vec<f32>],
+    labels: &[Vec<String>],
+    class_labels: &[String],
+    l2: f32,
+    s: &TrainSettings,
+) -> Result<(Vec<Vec<f32>>, Vec<f32>)> {
+    let n_features = vectors.first().map(Vec::len).unwrap_or(0);
     // One row per (clause, label); small classes oversampled to the median class size.
     let mut rows: Vec<(usize, usize)> = Vec::new();
     let mut by_class: Vec<Vec<usize>> = vec![Vec::new(); class_labels.len()];
@@ -727,26 +1010,94 @@ fn fit(
     let y = ndarray::Array1::from_iter(rows.iter().map(|r| r.1));
     if class_labels.len() == 1 {
         // A single class needs no solver: it is always predicted.
-        model.weights = vec![vec![0.0]; n_features];
-        model.intercept = vec![0.0];
-        return Ok(model);
+        return Ok((vec![vec![0.0]; n_features], vec![0.0]));
     }
     let fitted = linfa_logistic::MultiLogisticRegression::default()
-        .alpha(s.l2)
+        .alpha(l2)
         .max_iterations(s.max_iterations)
         .fit(&linfa::Dataset::new(x, y))
         .map_err(|e| Error::Usage(format!("training failed: {e}")))?;
     let classes = fitted.classes().to_vec();
     let (params, intercept) = (fitted.params(), fitted.intercept());
-    model.weights = vec![vec![0.0; class_labels.len()]; n_features];
-    model.intercept = vec![-1e4; class_labels.len()];
+    let mut weights = vec![vec![0.0; class_labels.len()]; n_features];
+    let mut bias = vec![-1e4; class_labels.len()];
     for (col, &k) in classes.iter().enumerate() {
-        for j in 0..n_features {
-            model.weights[j][k] = params[[j, col]];
+        for (j, w) in weights.iter_mut().enumerate() {
+            w[k] = params[[j, col]];
         }
-        model.intercept[k] = intercept[col];
+        bias[k] = intercept[col];
     }
-    Ok(model)
+    Ok((weights, bias))
+}
+
+/// Logistic regression on dense vectors, standardised per dimension for the solver and
+/// folded back into the weights: `(weights [dim][class], intercepts, class labels)`.
+#[allow(clippy::type_complexity)]
+fn fit_dense(
+    vectors: &[Vec<f32>],
+    labels: &[Vec<String>],
+    s: &TrainSettings,
+) -> Result<(Vec<Vec<f32>>, Vec<f32>, Vec<String>)> {
+    let class_labels: Vec<String> = labels
+        .iter()
+        .flatten()
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let dim = vectors.first().map(Vec::len).unwrap_or(0);
+    let n = vectors.len().max(1) as f32;
+    let mean: Vec<f32> = (0..dim)
+        .map(|j| vectors.iter().map(|v| v[j]).sum::<f32>() / n)
+        .collect();
+    let sd: Vec<f32> = (0..dim)
+        .map(|j| {
+            let var = vectors
+                .iter()
+                .map(|v| (v[j] - mean[j]).powi(2))
+                .sum::<f32>()
+                / n;
+            var.sqrt().max(1e-6)
+        })
+        .collect();
+    let z: Vec<Vec<f32>> = vectors
+        .iter()
+        .map(|v| (0..dim).map(|j| (v[j] - mean[j]) / sd[j]).collect())
+        .collect();
+    let (mut w, mut b) = fit_weights(&z, labels, &class_labels, s.embed_l2, s)?;
+    // w·(x - mean)/sd + b = (w/sd)·x + (b - Σ w·mean/sd)
+    for (j, row) in w.iter_mut().enumerate() {
+        for (k, x) in row.iter_mut().enumerate() {
+            *x /= sd[j];
+            b[k] -= *x * mean[j];
+        }
+    }
+    Ok((w, b, class_labels))
+}
+
+/// 1 for each rule feature matched, in model order.
+fn rule_indicators(index: &HashMap<String, usize>, n: usize, matched: &[String]) -> Vec<f32> {
+    let mut x = vec![0.0; n];
+    for r in matched {
+        if let Some(&i) = index.get(r) {
+            x[i] = 1.0;
+        }
+    }
+    x
+}
+
+/// Class probabilities of a dense vector.
+fn softmax(weights: &[Vec<f32>], intercept: &[f32], x: &[f32]) -> Vec<f32> {
+    let mut z = intercept.to_vec();
+    for (v, w) in x.iter().zip(weights) {
+        for (zk, wk) in z.iter_mut().zip(w) {
+            *zk += v * wk;
+        }
+    }
+    let max = z.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+    let exp: Vec<f32> = z.iter().map(|v| (v - max).exp()).collect();
+    let sum: f32 = exp.iter().sum();
+    exp.iter().map(|e| e / sum).collect()
 }
 
 /// Out-of-fold probabilities (in global label order) for every clause.
@@ -786,12 +1137,17 @@ fn out_of_fold(
     Ok(out)
 }
 
-fn micro_f1_at(probs: &[BTreeMap<String, f32>], gold: &[Vec<String>], t: f32) -> f32 {
+fn micro_f1_at(
+    probs: &[BTreeMap<String, f32>],
+    gold: &[Vec<String>],
+    t: f32,
+    decode: Decode,
+) -> f32 {
     let (mut tp, mut fp, mut fn_) = (0.0f32, 0.0f32, 0.0f32);
     for (p, g) in probs.iter().zip(gold) {
         let labels: Vec<String> = p.keys().cloned().collect();
         let values: Vec<f32> = p.values().cloned().collect();
-        let pred: BTreeSet<String> = assign(&labels, &values, t)
+        let pred: BTreeSet<String> = assign(&labels, &values, t, decode)
             .into_iter()
             .map(|x| x.0)
             .collect();
@@ -881,11 +1237,32 @@ fn best_hybrid_thresholds(
     (best.0, best.1)
 }
 
+/// The decoding and threshold with the best out-of-fold micro-F1 (given ones are kept);
+/// top-1 must do strictly better to be chosen.
+fn tune_decode(
+    oof: &[ClassProbs],
+    labels: &[Vec<String>],
+    threshold: Option<f32>,
+    decode: Option<Decode>,
+) -> (Decode, f32, f32) {
+    let (thr, f1) = match threshold {
+        Some(t) => (t, micro_f1_at(oof, labels, t, Decode::Threshold)),
+        None => best_threshold(oof, labels),
+    };
+    let top1 = micro_f1_at(oof, labels, thr, Decode::Top1);
+    match decode {
+        Some(Decode::Top1) => (Decode::Top1, thr, top1),
+        Some(Decode::Threshold) => (Decode::Threshold, thr, f1),
+        None if top1 > f1 + 1e-6 => (Decode::Top1, thr, top1),
+        None => (Decode::Threshold, thr, f1),
+    }
+}
+
 fn best_threshold(probs: &[BTreeMap<String, f32>], gold: &[Vec<String>]) -> (f32, f32) {
     let mut best = (0.35, -1.0);
     for step in 2..=18 {
         let t = step as f32 * 0.05;
-        let f1 = micro_f1_at(probs, gold, t);
+        let f1 = micro_f1_at(probs, gold, t, Decode::Threshold);
         if f1 > best.1 + 1e-6 {
             best = (t, f1);
         }
