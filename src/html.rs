@@ -44,6 +44,40 @@ fn table_html(t: &Table) -> String {
     s
 }
 
+/// `page` (a report from [`report_html`]) with one more section before the coded units:
+/// a title, a note, figures (inline SVG) and tables, and a link to it in the navigation.
+pub fn with_section(
+    page: &str,
+    id: &str,
+    title: &str,
+    intro_html: &str,
+    charts: &[(&str, String)],
+    tables: &[Table],
+) -> String {
+    let mut sec = format!(
+        "<section id=\"{}\" class=\"charts\"><h2>{}</h2><p class=\"note\">{intro_html}</p>\n",
+        esc(id),
+        esc(title)
+    );
+    for (name, svg) in charts {
+        let _ = writeln!(sec, "<figure><!-- charts/{name} -->{svg}</figure>");
+    }
+    sec.push_str("</section>\n");
+    for t in tables {
+        sec.push_str(&table_html(t));
+    }
+    let link = format!("<a href=\"#{}\">{}</a>", esc(id), esc(id));
+    let page = page.replacen(
+        "<a href=\"#units-section\">Units</a></nav>",
+        &format!("{link}<a href=\"#units-section\">Units</a></nav>"),
+        1,
+    );
+    match page.find("<section id=\"units-section\">") {
+        Some(at) => format!("{}{sec}{}", &page[..at], &page[at..]),
+        None => page,
+    }
+}
+
 /// Coded units from `units.csv` as a JSON array of
 /// `[unit_id, file, level, region, province, year, categories, text, evidence]`,
 /// body units only, at most [`MAX_UNITS`] (the file is read no further).

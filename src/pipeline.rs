@@ -128,9 +128,10 @@ pub fn run(coder: &Coder, opts: &CodeOptions) -> Result<RunCounts> {
         settings: &settings,
         top: opts.top,
     };
-    let tables = output::write_tables(&dir, &report)?;
-    // Runs over at least two years and two provinces get a diffusion section in report.md.
-    crate::diffuse::append_to_report(&dir, &coder.codebook)?;
+    let mut tables = output::write_tables(&dir, &report)?;
+    // Runs over at least two years and two provinces get a diffusion section in report.md,
+    // report.html and report.xlsx.
+    tables.extend(crate::diffuse::append_to_report(&dir, &coder.codebook)?);
     if opts.xlsx {
         crate::xlsx::write_workbook(&dir.join("report.xlsx"), &tables, &dir.join("units.csv"))?;
     }

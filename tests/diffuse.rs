@@ -177,10 +177,27 @@ fn samples_adoptions_are_the_first_coded_unit_of_each_government() {
         .arg("--out")
         .arg(&out)
         .arg("--quiet")
+        .arg("--xlsx")
         .assert()
         .code(0);
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(report.contains("## Diffusion"), "no diffusion section");
+    // report.html has the section (charts and tables) before the coded units, and a link.
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let section = html
+        .find("<section id=\"diffusion\"")
+        .expect("no diffusion section in html");
+    assert!(section < html.find("<section id=\"units-section\">").unwrap());
+    assert!(html.contains("<a href=\"#diffusion\">"));
+    assert!(html.contains("<section id=\"diffusion_neighbours\">"));
+    assert!(html[section..].contains("<svg"));
+    // report.xlsx has the diffusion tables as sheets.
+    let xlsx = std::fs::File::open(out.join("report.xlsx")).unwrap();
+    let mut zip = zip::ZipArchive::new(xlsx).unwrap();
+    let mut workbook = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("xl/workbook.xml").unwrap(), &mut workbook)
+        .unwrap();
+    assert!(workbook.contains("name=\"diffusion_curves\""), "{workbook}");
     let d = dir.path().join("diff");
     let o = bin()
         .arg("diffuse")

@@ -871,10 +871,11 @@ pub fn write(out: &Path, d: &Diffusion) -> Result<()> {
     std::fs::write(&p, md).map_err(|e| Error::io(&p, e))
 }
 
-/// For `code`: when the run in `results` has at least two years and two provinces,
-/// appends the diffusion section (without text reuse) to its `report.md` and writes its
-/// charts. Returns whether it did.
-pub fn append_to_report(results: &Path, cb: &Codebook) -> Result<bool> {
+/// Adds a diffusion section to the reports of a `code` run in `results` when it spans at
+/// least two years and two provinces (text reuse left to `policy-coder diffuse`): the
+/// section and its charts in report.md and report.html; returns the diffusion tables (for
+/// report.xlsx), empty when there is no diffusion to show.
+pub fn append_to_report(results: &Path, cb: &Codebook) -> Result<Vec<Table>> {
     let d = analyse(
         results,
         cb,
@@ -884,21 +885,53 @@ pub fn append_to_report(results: &Path, cb: &Codebook) -> Result<bool> {
         },
     )?;
     if !d.has_diffusion() {
-        return Ok(false);
+        return Ok(Vec::new());
     }
     let dir = results.join("charts");
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-    for (name, svg) in charts(&d) {
+    let svgs = charts(&d);
+    for (name, svg) in &svgs {
         let p = dir.join(name);
         std::fs::write(&p, svg).map_err(|e| Error::io(&p, e))?;
     }
+    let tables = tables(&d);
     let p = results.join("report.md");
     let mut md = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
     md.push('\n');
-    md.push_str(&markdown(&d, Some("charts")));
+    md.push_str(&markdown_of(&d, &tables, Some("charts")));
     md.push_str("Text reuse between documents: `policy-coder diffuse` on this folder.\n");
     std::fs::write(&p, md).map_err(|e| Error::io(&p, e))?;
-    Ok(true)
+    let p = results.join("report.html");
+    if p.exists() {
+        let page = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
+        let shown: Vec<Table> = tables
+            .iter()
+            .filter(|t| t.id != "diffusion_adoption" && t.id != "diffusion_curves_by_year")
+            .map(|t| {
+                let mut t = t.clone();
+                if t.rows.len() > 30 {
+                    t.note = format!(
+                        "{} The first 30 of {} rows; all in `policy-coder diffuse`'s {}.csv.",
+                        t.note,
+                        t.rows.len(),
+                        t.id
+                    );
+                    t.rows.truncate(30);
+                }
+                t
+            })
+            .collect();
+        let intro = format!(
+            "Adoption of instruments by governments over time ({} documents with a year, {} provinces). \
+             Text reuse between documents: run <code>policy-coder diffuse</code> on this folder.",
+            d.counts.documents - d.counts.without_year,
+            d.counts.provinces
+        );
+        let page =
+            crate::html::with_section(&page, "diffusion", "Diffusion", &intro, &svgs, &shown);
+        std::fs::write(&p, page).map_err(|e| Error::io(&p, e))?;
+    }
+    Ok(tables)
 }
 
 #[cfg(test)]
