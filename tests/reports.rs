@@ -241,7 +241,11 @@ fn charts_and_html_report_contain_every_table_and_nothing_remote() {
             .to_string();
         assert!(html.contains(&format!("<th>{first}</th>")));
     }
-    assert_eq!(html.matches("<svg").count(), 4);
+    // Every chart written is inline: the four of every run, and the two diffusion charts
+    // of a run over several years and provinces (the samples are one).
+    let charts = fs::read_dir(out.join("charts")).unwrap().count();
+    assert_eq!(charts, 6);
+    assert_eq!(html.matches("<svg").count(), charts);
     // Self-contained: no external script, style, image or font.
     for bad in ["src=\"http", "href=\"http", "@import", "url("] {
         assert!(!html.contains(bad), "{bad}");
