@@ -185,32 +185,21 @@ fn analyze_into(coder: &Coder, opts: &CodeOptions, records: Option<&Path>) -> Re
     let mut agg = Aggregator::new(coder.codebook.categories.len());
     let mut keywords = Keywords::new(&opts.keyword_dims, opts.stopwords.clone());
     let mut counts = RunCounts::default();
+    let dimension_ids: Vec<String> = coder
+        .codebook
+        .dimensions
+        .iter()
+        .map(|d| d.id.clone())
+        .collect();
     let mut extra = match &source {
-        Source::Units(u) => carried_columns(
-            u,
-            &coder
-                .codebook
-                .dimensions
-                .iter()
-                .map(|d| d.id.clone())
-                .collect::<Vec<_>>(),
-        ),
+        Source::Units(u) => carried_columns(u, &dimension_ids),
         Source::Files(_) => Vec::new(),
     };
     if opts.model.is_some() {
         extra.extend(["source".to_string(), "confidence".to_string()]);
     }
     let mut w = Writers {
-        units: UnitsWriter::create(
-            &file("units.csv"),
-            &coder
-                .codebook
-                .dimensions
-                .iter()
-                .map(|d| d.id.clone())
-                .collect::<Vec<_>>(),
-            &extra,
-        )?,
+        units: UnitsWriter::create(&file("units.csv"), &dimension_ids, &extra)?,
         docs: DocumentsWriter::create(&file("documents.csv"))?,
         review: match opts.model {
             Some(_) if records => Some(ReviewWriter::create(&file("review.csv"))?),

@@ -450,17 +450,7 @@ impl Classifier {
         }
         let (kind, threshold, decode, gap_threshold, withhold_threshold) = match best {
             Some((_, kind, thr, decode, oof)) => {
-                let rules: Vec<Vec<String>> = data
-                    .iter()
-                    .map(|l| rule_labels(l, opts.target, coder))
-                    .collect();
-                let (gap, withhold) = best_hybrid_thresholds(
-                    &oof,
-                    &labels,
-                    &rules,
-                    opts.gap_threshold,
-                    opts.withhold_threshold,
-                );
+                let (gap, withhold) = tuned_hybrid(data, coder, opts, &oof, &labels);
                 (kind, thr, decode, gap, withhold)
             }
             None => (
@@ -562,17 +552,7 @@ impl Classifier {
                 Some(s.decode.unwrap_or(Decode::Top1)),
             );
             tuning.insert("embedding".to_string(), f1);
-            let rules: Vec<Vec<String>> = data
-                .iter()
-                .map(|l| rule_labels(l, opts.target, coder))
-                .collect();
-            let (gap, withhold) = best_hybrid_thresholds(
-                &oof,
-                &labels,
-                &rules,
-                opts.gap_threshold,
-                opts.withhold_threshold,
-            );
+            let (gap, withhold) = tuned_hybrid(data, coder, opts, &oof, &labels);
             (decode, thr, gap, withhold)
         } else {
             (
@@ -1177,6 +1157,28 @@ fn rule_labels(l: &Labeled, target: Target, coder: &Coder) -> Vec<String> {
         })
         .collect();
     set.into_iter().collect()
+}
+
+/// [`best_hybrid_thresholds`] for a model whose out-of-fold probabilities on `data` are
+/// `oof`, against the rules' own codes of the same clauses.
+fn tuned_hybrid(
+    data: &[Labeled],
+    coder: &Coder,
+    opts: &TrainOptions,
+    oof: &[BTreeMap<String, f32>],
+    gold: &[Vec<String>],
+) -> (f32, f32) {
+    let rules: Vec<Vec<String>> = data
+        .iter()
+        .map(|l| rule_labels(l, opts.target, coder))
+        .collect();
+    best_hybrid_thresholds(
+        oof,
+        gold,
+        &rules,
+        opts.gap_threshold,
+        opts.withhold_threshold,
+    )
 }
 
 /// The hybrid's thresholds that maximise its out-of-fold micro-F1: the gap-filling
