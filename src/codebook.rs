@@ -89,8 +89,12 @@ pub struct Context {
     pub zh: Vec<String>,
     /// English terms.
     pub en: Vec<String>,
-    /// Largest distance in tokens between the hit and a context term (NEAR rules).
-    pub within: usize,
+    /// Largest distance in tokens from a context term standing before the hit to the hit
+    /// (NEAR rules; 0: a term before the hit does not count, WordStat's AFTER).
+    pub before: usize,
+    /// Largest distance in tokens from the hit to a context term standing after it (NEAR
+    /// rules; 0: a term after the hit does not count, WordStat's BEFORE).
+    pub after: usize,
 }
 
 /// Default distance of NEAR and NOT NEAR rules, in tokens.
@@ -254,6 +258,8 @@ struct RawContext {
     #[serde(default)]
     en: Vec<String>,
     within: Option<i64>,
+    before: Option<i64>,
+    after: Option<i64>,
 }
 
 /// Reports every pattern of `regexes` that does not compile, under `id`.
@@ -484,30 +490,58 @@ impl Codebook {
                 } else if let Some(t) = r.zh.iter().chain(&r.en).find(|t| !has_letter_or_digit(t)) {
                     problem(span.clone(), id, format!("`{name}`: {}", no_letter(t)));
                 }
-                let within = match (r.within, proximity) {
-                    (None, _) => DEFAULT_WITHIN,
-                    (Some(w), true) if (1..=100).contains(&w) => w as usize,
-                    (Some(w), true) => {
+                if !proximity {
+                    for (key, given) in [
+                        ("within", r.within),
+                        ("before", r.before),
+                        ("after", r.after),
+                    ] {
+                        if given.is_some() {
+                            problem(
+                                span.clone(),
+                                id,
+                                format!("`{name}` takes no `{key}`: it is the hit's clause"),
+                            );
+                        }
+                    }
+                }
+                // `within` sets both sides; `before` / `after` set one side each. A rule
+                // that names only one side looks only that way (WordStat's BEFORE / AFTER).
+                let mut side = |key: &str, given: Option<i64>, least: i64| match given {
+                    Some(w) if (least..=100).contains(&w) => w as usize,
+                    Some(w) => {
                         problem(
                             span.clone(),
                             id,
-                            format!("`{name}.within` must be 1 to 100 tokens, not {w}"),
+                            format!("`{name}.{key}` must be {least} to 100 tokens, not {w}"),
                         );
                         DEFAULT_WITHIN
                     }
-                    (Some(_), false) => {
-                        problem(
-                            span.clone(),
-                            id,
-                            format!("`{name}` takes no `within`: it is the hit's clause"),
-                        );
-                        DEFAULT_WITHIN
+                    None => DEFAULT_WITHIN,
+                };
+                let within = side("within", r.within, 1);
+                let (before, after) = match (r.before, r.after) {
+                    (None, None) => (within, within),
+                    (b, a) => {
+                        let one_sided = r.within.is_none();
+                        let default = if one_sided { 0 } else { within };
+                        let b = b.map_or(default, |w| side("before", Some(w), 0));
+                        let a = a.map_or(default, |w| side("after", Some(w), 0));
+                        if b == 0 && a == 0 {
+                            problem(
+                                span.clone(),
+                                id,
+                                format!("`{name}` looks neither before nor after the hit"),
+                            );
+                        }
+                        (b, a)
                     }
                 };
                 Some(Context {
                     zh: r.zh.iter().map(|t| t.trim().to_string()).collect(),
                     en: r.en.iter().map(|t| t.trim().to_string()).collect(),
-                    within,
+                    before,
+                    after,
                 })
             };
             let near = context(&c.near, "near", true);
@@ -839,7 +873,8 @@ en = ["subsidy"]
              [[role]]\nrole = \"goals\"\nheading = {{ zh = ['^目标$'] }}\n"
         );
         let cb = Codebook::parse(&ok, "cb.toml").unwrap();
-        assert_eq!(cb.concepts[0].near.as_ref().unwrap().within, 5);
+        assert_eq!(cb.concepts[0].near.as_ref().unwrap().before, 5);
+        assert_eq!(cb.concepts[0].near.as_ref().unwrap().after, 5);
         assert_eq!(cb.concepts[0].clause.as_ref().unwrap().en, ["firms"]);
         assert_eq!(cb.roles[0].role, crate::role::Role::Goals);
         let bad = format!(
@@ -867,6 +902,30 @@ en = ["subsidy"]
             msg.contains("cb.toml:23: goals: invalid role pattern `(`"),
             "{msg}"
         );
+    }
+
+    #[test]
+    fn one_sided_near_rules_take_before_and_after() {
+        let one = format!("{OK}near = {{ zh = [\"给予\"], before = 4 }}\n");
+        let cb = Codebook::parse(&one, "cb.toml").unwrap();
+        let near = cb.concepts[0].near.as_ref().unwrap();
+        assert_eq!((near.before, near.after), (4, 0));
+        let both = format!("{OK}near = {{ zh = [\"给予\"], within = 5, after = 1 }}\n");
+        let cb = Codebook::parse(&both, "cb.toml").unwrap();
+        let near = cb.concepts[0].near.as_ref().unwrap();
+        assert_eq!((near.before, near.after), (5, 1));
+        let bad = format!(
+            "{OK}near = {{ zh = [\"给予\"], before = 0, after = 0 }}\n\
+             not_near = {{ zh = [\"x\"], after = 101 }}\nclause = {{ zh = [\"y\"], before = 2 }}\n"
+        );
+        let msg = problems(&bad);
+        for want in [
+            "cb.toml:16: subsidy: `near` looks neither before nor after the hit",
+            "cb.toml:17: subsidy: `not_near.after` must be 0 to 100 tokens, not 101",
+            "cb.toml:18: subsidy: `clause` takes no `before`",
+        ] {
+            assert!(msg.contains(want), "{want} missing from {msg}");
+        }
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Coding: the codebook compiled once into token-level matchers, applied to units.
 
-use crate::codebook::Codebook;
+use crate::codebook::{Codebook, Context};
 use crate::error::Result;
 use crate::lang::Lang;
 use crate::normalize::normalize;
@@ -55,9 +55,9 @@ enum Rule {
     Term,
     /// Vetoes the concept's hits in its clause.
     Exclude,
-    /// Required within `near.within` tokens of a hit.
+    /// Required within `near`'s window of a hit.
     Near,
-    /// Forbidden within `not_near.within` tokens of a hit.
+    /// Forbidden within `not_near`'s window of a hit.
     NotNear,
     /// Required in the hit's clause.
     Clause,
@@ -475,22 +475,35 @@ impl Coder {
             if c.clause.is_some() && !any_in(h.concept, Rule::Clause, clause.0, clause.1) {
                 return false;
             }
-            let window = |within: usize| {
+            // The byte range from `before` tokens ahead of the hit to `after` tokens past
+            // it; a side of 0 tokens starts or ends at the hit itself, so a term on that
+            // side does not count (WordStat's BEFORE / AFTER).
+            let window = |rule: &Context| {
                 if tokens.is_empty() {
                     return (0, text.len());
                 }
-                let first = token_at(h.start).saturating_sub(within);
-                let last = (token_at(h.end.saturating_sub(1)) + within).min(tokens.len() - 1);
-                (tokens[first].start as usize, tokens[last].end as usize)
+                let first = token_at(h.start).saturating_sub(rule.before);
+                let from = if rule.before == 0 {
+                    h.start
+                } else {
+                    tokens[first].start as usize
+                };
+                let last = (token_at(h.end.saturating_sub(1)) + rule.after).min(tokens.len() - 1);
+                let to = if rule.after == 0 {
+                    h.end
+                } else {
+                    tokens[last].end as usize
+                };
+                (from, to)
             };
             if let Some(near) = &c.near {
-                let (from, to) = window(near.within);
+                let (from, to) = window(near);
                 if !any_in(h.concept, Rule::Near, from, to) {
                     return false;
                 }
             }
             if let Some(not_near) = &c.not_near {
-                let (from, to) = window(not_near.within);
+                let (from, to) = window(not_near);
                 if any_in(h.concept, Rule::NotNear, from, to) {
                     return false;
                 }
@@ -789,6 +802,28 @@ label = { en = "Fee cut" }
 zh = ["降费"]
 en = ["fees"]
 not_near = { zh = ["允许"], en = ["permit"], within = 2 }
+[[category]]
+id = "hubs"
+core = "c"
+label = { en = "Hubs" }
+[[concept]]
+id = "built_hub"
+category = "hubs"
+label = { en = "Built hub" }
+zh = ["基地"]
+en = ["hub"]
+near = { zh = ["建设"], en = ["build"], before = 3, after = 1 }
+[[category]]
+id = "centres"
+core = "c"
+label = { en = "Centres" }
+[[concept]]
+id = "built_centre"
+category = "centres"
+label = { en = "Built centre" }
+zh = ["中心"]
+en = ["centre"]
+near = { zh = ["建设"], en = ["build"], before = 3 }
 "#;
 
     fn context_cats(text: &str, lang: Lang) -> Vec<String> {
@@ -810,6 +845,20 @@ not_near = { zh = ["允许"], en = ["permit"], within = 2 }
         assert!(context_cats("建设工作要抓紧推进落实到每个企业和园区", Lang::Zh).is_empty());
         assert_eq!(context_cats("They will build a park.", Lang::En), ["parks"]);
         assert!(context_cats("The park opens on Monday.", Lang::En).is_empty());
+    }
+
+    #[test]
+    fn near_rules_look_only_as_far_as_each_side_allows() {
+        // before = 3, after = 1: built ahead of the hub, or the hub's 建设 right after it
+        assert_eq!(context_cats("加快建设基地", Lang::Zh), ["hubs"]);
+        assert_eq!(context_cats("推进基地建设", Lang::Zh), ["hubs"]);
+        // a hub named as the place where something else is built
+        assert!(context_cats("支持基地结合特色建设平台", Lang::Zh).is_empty());
+        assert_eq!(context_cats("They build a hub.", Lang::En), ["hubs"]);
+        assert!(context_cats("The hub will then build roads.", Lang::En).is_empty());
+        // only `before`: a term after the hit never counts (WordStat's BEFORE)
+        assert_eq!(context_cats("建设中心", Lang::Zh), ["centres"]);
+        assert!(context_cats("中心建设", Lang::Zh).is_empty());
     }
 
     #[test]
