@@ -168,7 +168,9 @@ fn category_table(out: &mut String, agg: &Aggregator, cb: &Codebook, dim: Dim, n
             esc(&en)
         );
     }
-    out.push_str("</tr><tr><th class=\"n\">n</th><th class=\"n\">%</th><th class=\"n\">in core %</th>");
+    out.push_str(
+        "</tr><tr><th class=\"n\">n</th><th class=\"n\">%</th><th class=\"n\">in core %</th>",
+    );
     for _ in &groups {
         out.push_str("<th class=\"n\">n</th><th class=\"n\">%</th>");
     }

@@ -42,7 +42,11 @@ pub(crate) fn read_documents(path: &Path) -> (Vec<DocRow>, Vec<(String, String)>
     };
     let h: Vec<String> = rdr
         .headers()
-        .map(|h| h.iter().map(|x| x.trim_start_matches('\u{feff}').to_string()).collect())
+        .map(|h| {
+            h.iter()
+                .map(|x| x.trim_start_matches('\u{feff}').to_string())
+                .collect()
+        })
         .unwrap_or_default();
     let col = |name: &str| h.iter().position(|x| x == name);
     let [file, status, reason, title, issuer, level, province, province_zh, region, year, units, coded] =
@@ -202,10 +206,7 @@ fn utf16_spans(text: &str, spans: &[Span]) -> Vec<Span> {
         n += c.len_utf16();
     }
     at.push(n);
-    spans
-        .iter()
-        .map(|&(c, a, b)| (c, at[a], at[b]))
-        .collect()
+    spans.iter().map(|&(c, a, b)| (c, at[a], at[b])).collect()
 }
 
 /// Overlapping spans joined: (start, end, code indexes), in text order.
@@ -253,7 +254,11 @@ pub(crate) fn units_data(units_csv: &Path, docs: &[DocRow], cb: &Codebook) -> Un
     if let Ok(mut rdr) = csv::Reader::from_path(units_csv) {
         let h: Vec<String> = rdr
             .headers()
-            .map(|h| h.iter().map(|x| x.trim_start_matches('\u{feff}').to_string()).collect())
+            .map(|h| {
+                h.iter()
+                    .map(|x| x.trim_start_matches('\u{feff}').to_string())
+                    .collect()
+            })
             .unwrap_or_default();
         let col = |name: &str| h.iter().position(|x| x == name);
         let [uid, file, level, region, province, year, cats, text, evidence, start, boiler] = [
@@ -328,7 +333,11 @@ pub(crate) fn units_data(units_csv: &Path, docs: &[DocRow], cb: &Codebook) -> Un
         .map(|[file, level, region, province, year]| {
             let title = titles.get(file.as_str()).copied().unwrap_or("");
             DocMeta {
-                name: if title.is_empty() { file.clone() } else { title.to_string() },
+                name: if title.is_empty() {
+                    file.clone()
+                } else {
+                    title.to_string()
+                },
                 file: file.clone(),
                 level: level.clone(),
                 region: region.clone(),
@@ -356,7 +365,14 @@ pub(crate) fn units_data(units_csv: &Path, docs: &[DocRow], cb: &Codebook) -> Un
     let cats: Vec<(&str, &str, &str, usize)> = cb
         .categories
         .iter()
-        .map(|c| (c.id.as_str(), c.label.zh.as_str(), c.label.en.as_str(), c.core))
+        .map(|c| {
+            (
+                c.id.as_str(),
+                c.label.zh.as_str(),
+                c.label.en.as_str(),
+                c.core,
+            )
+        })
         .collect();
     let meta = serde_json::json!({
         "pageSize": PAGE_SIZE,
@@ -481,7 +497,12 @@ fn units_section(
             esc(&c.label.zh),
             esc(&c.id)
         );
-        let _ = write!(cat_opts, "<optgroup label=\"{} {}\">", esc(&c.label.zh), esc(&c.id));
+        let _ = write!(
+            cat_opts,
+            "<optgroup label=\"{} {}\">",
+            esc(&c.label.zh),
+            esc(&c.id)
+        );
         for k in cb.categories_of(i) {
             let k = &cb.categories[k];
             let _ = write!(
@@ -585,7 +606,10 @@ mod tests {
         };
         let mut s = String::new();
         unit_row(&mut s, &u, &doc, &["tax_relief".into()], &cb);
-        assert!(s.contains("&lt;x&gt;给予<mark title=\"tax_relief\">减税</mark> &amp; more"), "{s}");
+        assert!(
+            s.contains("&lt;x&gt;给予<mark title=\"tax_relief\">减税</mark> &amp; more"),
+            "{s}"
+        );
         assert!(s.contains("&lt;b&gt;t&lt;/b&gt;") && !s.contains("<x>"));
         assert!(s.contains("<b>减税</b> tax_relief"));
     }
