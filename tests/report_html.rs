@@ -432,3 +432,40 @@ fn html_report_renders_in_headless_chromium() {
     assert_eq!(rows.matches("<tr>").count() - 1, 50);
     assert!(rows.contains("<td class=\"uid\">c400</td>"));
 }
+
+#[test]
+fn markup_in_group_names_is_escaped_in_tables_filters_and_data() {
+    let d = tempfile::tempdir().unwrap();
+    let regions = d.path().join("regions.csv");
+    fs::write(
+        &regions,
+        "province,region\nsichuan,<script>x</script>\nhenan,a&b\n",
+    )
+    .unwrap();
+    let out = d.path().join("out");
+    bin()
+        .arg("code")
+        .arg(root().join("corpus-samples"))
+        .arg("--regions")
+        .arg(&regions)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(0);
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(!html.contains("<script>x"), "raw tag in report.html");
+    // The region is a row of the paper table and a filter option, escaped.
+    let rows = paper_rows(&html, "paper-region-table");
+    assert!(
+        rows.contains_key("&lt;script&gt;x&lt;/script&gt;"),
+        "{rows:?}"
+    );
+    assert!(html.contains("<option value=\"a&amp;b\">a&amp;b</option>"));
+    // And in the embedded data, as JSON escapes that parse back to the name.
+    let meta = script_json(&html, "report-data");
+    assert!(meta["docs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d[3] == "<script>x</script>"));
+}
