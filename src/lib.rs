@@ -19,6 +19,7 @@ pub mod county;
 pub mod csv_row;
 pub mod decode;
 pub mod diffuse;
+pub mod docid;
 pub mod document;
 pub mod error;
 pub mod exchange;
