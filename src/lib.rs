@@ -9,9 +9,11 @@
 
 pub mod aggregate;
 pub mod agree;
+pub mod agree_pairing;
 pub mod audit;
 pub mod charts;
 pub mod classify;
+pub mod code_names;
 pub mod codebook;
 pub mod coder;
 pub mod corpus_eval;
