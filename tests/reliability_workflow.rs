@@ -338,6 +338,13 @@ fn the_readme_reliability_example_reproduces() {
     );
     assert_eq!(stderr(&run), "", "every id points at its text");
     let dis = args_of("policy-coder agree examples/reliability/coder_a.csv examples/reliability/coder_b.csv --disagreements");
-    bin().current_dir(cwd).args(&dis).assert().code(0);
-    assert!(cwd.join("to_reconcile.csv").is_file());
+    let run = bin().current_dir(cwd).args(&dis).assert().code(0);
+    let shown = readme_block("prints the coefficients of the two coders, starting:");
+    let shown = shown.trim_end().strip_suffix('…').unwrap();
+    assert!(
+        trimmed(&stdout(&run)).starts_with(&trimmed(shown)),
+        "{}",
+        stdout(&run)
+    );
+    assert_eq!(read_csv(&cwd.join("to_reconcile.csv")).len(), 8);
 }
