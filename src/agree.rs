@@ -2,6 +2,8 @@
 //! own coding from a `units.csv`), build a reliability table, and report every
 //! coefficient of [`crate::reliability`].
 
+use crate::agree_pairing::{pair, text_key, MachineUnits, Pairing, SheetUnit};
+use crate::code_names::CodeNames;
 use crate::codebook::Codebook;
 use crate::error::{Error, Result};
 use crate::reliability::{self as rel, BootstrapMethod, Metric, Table, Value, Weights};
@@ -27,6 +29,12 @@ pub struct Codings {
     pub table: Table,
     /// Unit id → text.
     pub texts: BTreeMap<String, String>,
+    /// How the sheets' units were paired with the machine's (with `--machine` and files).
+    pub pairing: Option<Pairing>,
+    /// Units whose text differs between two files (compared without white space).
+    pub text_conflicts: Vec<String>,
+    /// Remarks for the report (codes read as codebook ids, …).
+    pub notes: Vec<String>,
 }
 
 const UNIT_COLS: [&str; 3] = ["unit", "unit_id", "id"];
@@ -51,6 +59,8 @@ struct Builder {
     coders: Vec<String>,
     cells: BTreeMap<(String, String), Option<Value>>,
     texts: BTreeMap<String, String>,
+    docs: BTreeMap<String, String>,
+    text_conflicts: BTreeSet<String>,
 }
 
 impl Builder {
@@ -104,13 +114,16 @@ impl Builder {
                 values,
             },
             texts: self.texts,
+            text_conflicts: self.text_conflicts.into_iter().collect(),
+            ..Default::default()
         }
     }
 }
 
 /// Reads coding files: a long file (`unit,coder,code`), a wide file (`unit,<coder1>,…`),
 /// or coding sheets (one coder each, named after the file stem), and optionally the
-/// machine's `units.csv` as coder `machine` (only for units the other files name).
+/// machine's `units.csv` as coder `machine` (only for units the other files name, each
+/// paired by id and checked by text: see [`crate::agree_pairing`]).
 pub fn load(files: &[PathBuf], machine: Option<(&Path, MachineLevel)>) -> Result<Codings> {
     let mut b = Builder::default();
     // Files without a data row, named when too few coders are found.
@@ -124,6 +137,7 @@ pub fn load(files: &[PathBuf], machine: Option<(&Path, MachineLevel)>) -> Result
             .col(&UNIT_COLS)
             .ok_or_else(|| Error::csv(&s.path, 1, "unit", "needs a `unit` or `unit_id` column"))?;
         let text_col = s.col(&["text"]);
+        let doc_col = s.col(&["doc", "file"]);
         let stem = path
             .file_stem()
             .map(|x| x.to_string_lossy().into_owned())
@@ -136,7 +150,20 @@ pub fn load(files: &[PathBuf], machine: Option<(&Path, MachineLevel)>) -> Result
                 .map(|c| row[c].clone())
                 .filter(|t| !t.trim().is_empty())
             {
-                b.texts.entry(unit.to_string()).or_insert(t);
+                match b.texts.get(unit) {
+                    Some(first) if text_key(first) != text_key(&t) => {
+                        b.text_conflicts.insert(unit.to_string());
+                    }
+                    Some(_) => {}
+                    None => {
+                        b.texts.insert(unit.to_string(), t);
+                    }
+                }
+            }
+            if let Some(d) = doc_col.map(|c| row[c].trim()).filter(|d| !d.is_empty()) {
+                b.docs
+                    .entry(unit.to_string())
+                    .or_insert_with(|| d.to_string());
             }
             match (coder_col, code_col) {
                 (Some(cc), Some(vc)) => {
@@ -164,45 +191,47 @@ pub fn load(files: &[PathBuf], machine: Option<(&Path, MachineLevel)>) -> Result
             }
         }
     }
+    let mut pairing = None;
     if let Some((path, level)) = machine {
         let s = read_sheet(path)?;
-        let unit_col = s.col(&["unit_id"]).ok_or_else(|| {
-            Error::csv(
-                &s.path,
-                1,
-                "unit_id",
-                "not a units.csv: no `unit_id` column",
-            )
-        })?;
         let name = match level {
             MachineLevel::Category => "categories",
             MachineLevel::Core => "cores",
         };
-        let code_col = s.col(&[name]).ok_or_else(|| {
-            Error::csv(
-                &s.path,
-                1,
-                name,
-                format!("not a units.csv: no `{name}` column"),
-            )
-        })?;
-        let text_col = s.col(&["text"]);
-        let restrict = !files.is_empty();
-        let known = b.seen_units.clone();
-        for (line, row) in &s.rows {
-            let unit = row[unit_col].trim();
-            if restrict && !known.contains(unit) {
-                continue;
+        let m = MachineUnits::from_sheet(&s, name)?;
+        // The machine codes every unit: no category is the code `none`.
+        let value = |codes: &str| parse_cell(codes).or_else(|| parse_cell("none"));
+        if files.is_empty() {
+            for u in &m.units {
+                b.texts
+                    .entry(u.id.clone())
+                    .or_insert_with(|| u.text.clone());
+                b.put(&s.path, u.line, &u.id, "machine", value(&u.codes))?;
             }
-            if let Some(t) = text_col.map(|c| row[c].clone()) {
-                b.texts.entry(unit.to_string()).or_insert(t);
+        } else {
+            let sheet: Vec<SheetUnit> = b
+                .units
+                .iter()
+                .map(|id| SheetUnit {
+                    id: id.clone(),
+                    text: b.texts.get(id).cloned().unwrap_or_default(),
+                    doc: b.docs.get(id).cloned(),
+                })
+                .collect();
+            let (matched, p) = pair(&sheet, &m, &s.path);
+            for (u, mu) in sheet.iter().zip(matched) {
+                if let Some(mu) = mu {
+                    b.texts
+                        .entry(u.id.clone())
+                        .or_insert_with(|| mu.text.clone());
+                    b.put(&s.path, mu.line, &u.id, "machine", value(&mu.codes))?;
+                }
             }
-            // The machine codes every unit: no category is the code `none`.
-            let value = parse_cell(&row[code_col]).or_else(|| parse_cell("none"));
-            b.put(&s.path, *line, unit, "machine", value)?;
+            pairing = Some(p);
         }
     }
-    let codings = b.build();
+    let mut codings = b.build();
+    codings.pairing = pairing;
     if codings.table.coders.len() < 2 {
         let found = match codings.table.coders.as_slice() {
             [] => "found none".to_string(),
@@ -218,6 +247,26 @@ pub fn load(files: &[PathBuf], machine: Option<(&Path, MachineLevel)>) -> Result
         )));
     }
     Ok(codings)
+}
+
+/// Reads every code in one spelling ([`CodeNames`]: case and spacing ignored, `cb`'s
+/// Chinese and English labels read as their ids), with a note in `c.notes` naming the
+/// spellings that changed.
+pub fn normalise_codes(c: &mut Codings, cb: Option<&Codebook>) {
+    let (table, rewrites) = CodeNames::new(cb).apply(&c.table);
+    c.table = table;
+    if !rewrites.is_empty() {
+        let shown: Vec<String> = rewrites
+            .iter()
+            .take(6)
+            .map(|(a, b)| format!("{a} = {b}"))
+            .collect();
+        let more = if rewrites.len() > 6 { ", …" } else { "" };
+        c.notes.push(format!(
+            "codes are compared without regard to case, and codebook labels as their ids ({}{more})",
+            shown.join(", ")
+        ));
+    }
 }
 
 /// Codes not in the codebook (category and core ids, and `none`).
@@ -332,6 +381,16 @@ pub struct Report {
     pub coders: Vec<String>,
     /// Units coded by only one coder (ignored by alpha and the pairwise figures).
     pub units_single_coder: usize,
+    /// Their ids, each with the one coder who coded it (`unit (coder)`).
+    pub units_single_coder_ids: Vec<String>,
+    /// Units coded by at least two coders: the units of the agreement, kappa, pi and alpha
+    /// figures.
+    pub n_units_compared: usize,
+    /// Units coded by every coder: the units of Fleiss' kappa.
+    pub n_units_all_coders: usize,
+    /// How the sheets' units were paired with the machine's (`--machine`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub machine_pairing: Option<Pairing>,
     /// Percent agreement (pair, or mean over pairs).
     pub percent_agreement: Option<f64>,
     /// Share of units coded by every coder on which all agree.
@@ -637,9 +696,23 @@ pub fn report(
         ac2(Weights::Ordinal),
     );
     let single = t.single_coded_units();
-    if single > 0 {
-        notes.push(format!("{single} units were coded by one coder only; alpha and the pairwise figures ignore them"));
-    }
+    let single_ids: Vec<String> = t
+        .units
+        .iter()
+        .zip(&t.values)
+        .filter_map(|(u, row)| {
+            let mut coded = row.iter().zip(&t.coders).filter(|(v, _)| v.is_some());
+            match (coded.next(), coded.next()) {
+                (Some((_, c)), None) => Some(format!("{u} (coded by {c} only)")),
+                _ => None,
+            }
+        })
+        .collect();
+    let compared = t
+        .values
+        .iter()
+        .filter(|row| row.iter().filter(|v| v.is_some()).count() >= 2)
+        .count();
     let multilabel = t.is_multilabel();
     let mut per_code = BTreeMap::new();
     for code in t.codes() {
@@ -735,6 +808,10 @@ pub fn report(
         n_coders: m,
         coders: t.coders.clone(),
         units_single_coder: single,
+        units_single_coder_ids: single_ids,
+        n_units_compared: compared,
+        n_units_all_coders: complete.len(),
+        machine_pairing: None,
         percent_agreement: mean(&pa_pairs),
         percent_agreement_all: percent_all,
         holsti: if two { pair_stats[0].holsti } else { None },
@@ -792,6 +869,55 @@ fn f3(x: Option<f64>) -> String {
     x.map(|v| format!("{v:.3}")).unwrap_or_else(|| "—".into())
 }
 
+/// The header's account of the units: which each figure uses and what was left out, why.
+fn units_lines(r: &Report) -> String {
+    let mut s = String::new();
+    if let Some(p) = &r.machine_pairing {
+        let _ = writeln!(s, "  machine: {}", p.summary());
+    }
+    let by = if r.n_coders == 2 {
+        "both coders"
+    } else {
+        "at least two coders"
+    };
+    let _ = write!(
+        s,
+        "  {} units coded by {by}: the agreement, kappa, pi and alpha figures use these",
+        r.n_units_compared
+    );
+    if r.n_coders > 2 && r.n_units_all_coders != r.n_units_compared {
+        let _ = write!(s, " ({} coded by all: Fleiss' kappa)", r.n_units_all_coders);
+    }
+    let _ = writeln!(s);
+    if r.units_single_coder > 0 {
+        let shown: Vec<&str> = r
+            .units_single_coder_ids
+            .iter()
+            .take(5)
+            .map(String::as_str)
+            .collect();
+        let more = if r.units_single_coder_ids.len() > 5 {
+            ", …"
+        } else {
+            ""
+        };
+        let (n, it) = match r.units_single_coder {
+            1 => ("1 unit".to_string(), "it"),
+            n => (format!("{n} units"), "them"),
+        };
+        let _ = writeln!(
+            s,
+            "  {n} coded by one coder only, left out of those figures (Gwet's AC1 and Brennan–Prediger count {it} for chance agreement only): {}{more}",
+            shown.join(", ")
+        );
+    }
+    let none = r.n_units - r.n_units_compared - r.units_single_coder;
+    if none > 0 {
+        let _ = writeln!(s, "  {none} coded by no coder, left out of every figure");
+    }
+    s
+}
+
 /// `; SE 0.091, 95% CI [0.421, 0.778]` when known.
 fn se_ci(se: Option<f64>, ci: Option<[f64; 2]>) -> String {
     match (se, ci) {
@@ -807,11 +933,13 @@ pub fn render_text(r: &Report, bootstrap: usize, seed: u64) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "Intercoder reliability: {} coders ({}), {} units\n",
+        "Intercoder reliability: {} coders ({}), {} units",
         r.n_coders,
         r.coders.join(", "),
         r.n_units
     );
+    s.push_str(&units_lines(r));
+    s.push('\n');
     let _ = writeln!(s, "{:<36} {:>7}  interpretation", "coefficient", "value");
     let kappa_band = |k: Option<f64>| {
         k.map(|k| format!("{} (Landis & Koch)", rel::landis_koch(k)))

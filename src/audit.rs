@@ -748,9 +748,9 @@ exclude = { zh = ["培训费"] }
         Corpus {
             documents: texts
                 .iter()
-                .enumerate()
-                .map(|(i, (f, t))| {
-                    Document::from_text(coder(), f, i + 1, t.to_string(), UnitMode::Auto)
+                .map(|(f, t)| {
+                    let key = crate::docid::key(f);
+                    Document::from_text(coder(), f, &key, t.to_string(), UnitMode::Auto)
                 })
                 .collect(),
             skipped: Vec::new(),

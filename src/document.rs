@@ -2,14 +2,15 @@
 //! memory with their text, for the tools that show text rather than tables
 //! ([`crate::kwic`], [`crate::audit`]).
 //!
-//! Files are found and numbered as `code` numbers them (sorted path order, counting every
-//! file to read), so unit ids (`3-2-1`) and character offsets are those of `units.csv`.
+//! Files are found and keyed as `code` keys them (by path relative to the input folder,
+//! [`crate::docid`]), so unit ids (`a6ayyu-2-1`) and character offsets are those of
+//! `units.csv`.
 
 use crate::coder::Coder;
 use crate::error::Result;
 use crate::lang::{self, Lang};
 use crate::normalize::{normalize, simplify_if_traditional, Normalized};
-use crate::read::{self, Disposition};
+use crate::read::{self, Disposition, InputFile};
 use crate::role::Role;
 use crate::segment::{self, Kind, UnitMode};
 use rayon::prelude::*;
@@ -72,8 +73,8 @@ pub struct Document {
     pub file: String,
     /// File name without extension (the key of labelled units).
     pub stem: String,
-    /// Document number of the run.
-    pub doc_id: usize,
+    /// The document's key: the first part of its unit ids ([`crate::docid`]).
+    pub doc_id: String,
     /// The text as read.
     pub original: String,
     /// The normalised text that is matched.
@@ -87,12 +88,12 @@ pub struct Document {
 }
 
 impl Document {
-    /// Reads `text` as the document `file` numbered `doc_id`: normalised, segmented and
+    /// Reads `text` as the document `file` keyed `doc_id`: normalised, segmented and
     /// given roles as `code` does.
     pub fn from_text(
         coder: &Coder,
         file: &str,
-        doc_id: usize,
+        doc_id: &str,
         text: String,
         unit_mode: UnitMode,
     ) -> Document {
@@ -128,7 +129,7 @@ impl Document {
         Document {
             file: file.to_string(),
             stem,
-            doc_id,
+            doc_id: doc_id.to_string(),
             original: text,
             norm,
             lang,
@@ -185,24 +186,25 @@ pub fn read_corpus(coder: &Coder, inputs: &[PathBuf], opts: &ReadOptions) -> Res
     }
     let files = read::collect(inputs, &read::exclude_set(&opts.exclude)?)?;
     let readers = read::readers();
-    let mut numbered = Vec::new();
+    let mut to_read = Vec::new();
     let mut skipped = Vec::new();
-    let mut next = 0usize;
     for f in &files {
         match &f.disposition {
-            Disposition::Read => {
-                next += 1;
-                numbered.push((next, f));
-            }
+            Disposition::Read => to_read.push(f),
             Disposition::WalkError(r) => skipped.push((f.rel.clone(), r.clone())),
             Disposition::Manifest | Disposition::Excluded(_) => {}
         }
     }
-    let read: Vec<std::result::Result<Document, (String, String)>> = numbered
+    let rels: Vec<&str> = to_read.iter().map(|f| f.rel.as_str()).collect();
+    let keyed: Vec<(String, &InputFile)> = crate::docid::assign(&rels)
+        .into_iter()
+        .zip(to_read)
+        .collect();
+    let read: Vec<std::result::Result<Document, (String, String)>> = keyed
         .par_iter()
         .map(|(id, f)| {
             read::read_file(&f.path, &readers, opts.max_file_size)
-                .map(|x| Document::from_text(coder, &f.rel, *id, x.text, opts.unit_mode))
+                .map(|x| Document::from_text(coder, &f.rel, id, x.text, opts.unit_mode))
                 .map_err(|reason| (f.rel.clone(), reason))
         })
         .collect();
@@ -241,9 +243,10 @@ mod tests {
     #[test]
     fn units_carry_ids_roles_sections_and_original_offsets() {
         let text = "关于支持返乡创业的意见\n\n一、总体要求\n（一）指导思想。坚持大众创业、万众创新。\n二、政策措施\n（一）给予创业补贴。对返乡创业人员给予一次性创业补贴。\n";
-        let d = Document::from_text(coder(), "a/b.txt", 4, text.to_string(), UnitMode::Auto);
+        let key = crate::docid::key("a/b.txt");
+        let d = Document::from_text(coder(), "a/b.txt", &key, text.to_string(), UnitMode::Auto);
         assert_eq!((d.stem.as_str(), d.lang), ("b", Lang::Zh));
-        assert!(d.units.iter().all(|u| u.id.starts_with("4-")));
+        assert!(d.units.iter().all(|u| u.id.starts_with(&format!("{key}-"))));
         let guiding = d
             .units
             .iter()

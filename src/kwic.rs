@@ -394,7 +394,8 @@ mod tests {
     use crate::segment::UnitMode;
 
     fn doc(coder: &Coder, text: &str) -> Document {
-        Document::from_text(coder, "d.txt", 1, text.to_string(), UnitMode::Auto)
+        let key = crate::docid::key("d.txt");
+        Document::from_text(coder, "d.txt", &key, text.to_string(), UnitMode::Auto)
     }
 
     #[test]
@@ -493,7 +494,7 @@ mod tests {
     fn text_output_aligns_matches_and_csv_has_a_header() {
         let l = |left: &str| KwicLine {
             file: "a.txt".into(),
-            unit_id: "1-1-1".into(),
+            unit_id: "k3mqa7-1-1".into(),
             role: "measure",
             section: String::new(),
             status: Status::Coded,

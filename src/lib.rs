@@ -9,9 +9,11 @@
 
 pub mod aggregate;
 pub mod agree;
+pub mod agree_pairing;
 pub mod audit;
 pub mod charts;
 pub mod classify;
+pub mod code_names;
 pub mod codebook;
 pub mod coder;
 pub mod corpus_eval;
@@ -19,6 +21,7 @@ pub mod county;
 pub mod csv_row;
 pub mod decode;
 pub mod diffuse;
+pub mod docid;
 pub mod document;
 pub mod error;
 pub mod exchange;

@@ -15,6 +15,8 @@ const EXIT_OK: u8 = 0;
 const EXIT_ERROR: u8 = 1;
 /// Exit code when the run finished but some input files were skipped.
 const EXIT_SKIPPED: u8 = 2;
+/// `agree --machine`: most units of the sheets are not in that units.csv with their text.
+const EXIT_UNPAIRED: u8 = 3;
 
 #[derive(Parser)]
 #[command(
@@ -70,7 +72,7 @@ enum Command {
     Evaluate(EvaluateArgs),
     /// Intercoder reliability of two or more codings (humans and/or the machine).
     #[command(
-        after_help = "Examples:\n  policy-coder agree coder_a.csv coder_b.csv\n  policy-coder agree coder_a.csv --machine results/units.csv --level category --format json\n  policy-coder agree long.csv --metric interval --bootstrap 1000 --seed 7\n  policy-coder agree a.csv b.csv --disagreements to_reconcile.csv\n\nInputs: a long file (unit,coder,code), a wide file (unit,<coder1>,<coder2>,...), or coding sheets\n(one coder each, named after the file; columns unit_id/unit/id and code/codes/categories).\nA cell may hold several codes separated by `;`; an empty cell means not coded; `none` is a code."
+        after_help = "Examples:\n  policy-coder agree coder_a.csv coder_b.csv\n  policy-coder agree coder_a.csv --machine results/units.csv --level category --format json\n  policy-coder agree long.csv --metric interval --bootstrap 1000 --seed 7\n  policy-coder agree a.csv b.csv --disagreements to_reconcile.csv\n\nInputs: a long file (unit,coder,code), a wide file (unit,<coder1>,<coder2>,...), or coding sheets\n(one coder each, named after the file; columns unit_id/unit/id and code/codes/categories).\nA cell may hold several codes separated by `;`; an empty cell means not coded; `none` is a code.\nCodes are compared without regard to case; codebook labels (财政支持, Fiscal support) count as their ids.\nWith --machine every sheet unit is checked against units.csv by id and text (warnings on stderr);\nexit code 3 when most of them are not in it."
     )]
     Agree(AgreeArgs),
 }
@@ -929,8 +931,36 @@ fn agree(args: AgreeArgs) -> Result<u8> {
         anyhow::bail!("--format {}: expected text, json or csv", args.format);
     }
     let mut codings = agree::load(&args.files, args.machine.as_deref().map(|m| (m, level)))?;
+    if !codings.text_conflicts.is_empty() {
+        eprintln!(
+            "warning: {} units have different texts in different files (first: {}); their codes may not be of one text",
+            codings.text_conflicts.len(),
+            codings.text_conflicts[0]
+        );
+    }
+    if let Some(p) = &codings.pairing {
+        if let Some(w) = p.warning() {
+            eprintln!("warning: {w}");
+        }
+        if p.mostly_unpaired() {
+            eprintln!(
+                "error: {} of {} units of the sheets could not be paired with {} (their ids point at other text or at nothing, and their text was not found): the sheets were not drawn from this units.csv; nothing compared",
+                p.unpaired.len(),
+                p.sheet_units,
+                p.units_csv
+            );
+            return Ok(EXIT_UNPAIRED);
+        }
+    }
+    // Codes are read case-insensitively, and codebook labels (zh, en) as their ids: the
+    // codebook given, else the built-in one.
+    let cb = match &args.codebook {
+        Some(path) => Codebook::load(path)?,
+        None => Codebook::default_codebook(),
+    };
+    agree::normalise_codes(&mut codings, Some(&cb));
+    let names = policy_coder::code_names::CodeNames::new(Some(&cb));
     if let Some(path) = &args.codebook {
-        let cb = Codebook::load(path)?;
         let unknown = agree::unknown_codes(&codings.table, &cb);
         if !unknown.is_empty() {
             anyhow::bail!(
@@ -950,9 +980,13 @@ fn agree(args: AgreeArgs) -> Result<u8> {
         seed: args.seed,
         bootstrap_method: args.bootstrap_method,
         strings: args.strings,
-        order: args.order,
+        order: args
+            .order
+            .map(|o| o.iter().map(|l| names.canonical(l)).collect()),
     };
-    let report = agree::report(&codings.table, &opts).map_err(anyhow::Error::msg)?;
+    let mut report = agree::report(&codings.table, &opts).map_err(anyhow::Error::msg)?;
+    report.machine_pairing = codings.pairing.clone();
+    report.notes.splice(0..0, codings.notes.iter().cloned());
     let out = match args.format.as_str() {
         "json" => serde_json::to_string_pretty(&report)? + "\n",
         "csv" => agree::per_code_csv(&report),

@@ -17,8 +17,8 @@ use std::sync::Arc;
 /// One row of `units.csv`.
 #[derive(Debug, Clone, Default)]
 pub struct UnitRecord {
-    /// Document number in sorted path order.
-    pub doc_id: usize,
+    /// The document's key ([`crate::docid`]), shared by its units.
+    pub doc_id: Arc<str>,
     /// `doc-section-item[-clause]`, or the input's id with `--units`.
     pub unit_id: String,
     /// Path relative to the input folder (shared by a document's units).
@@ -89,7 +89,8 @@ pub struct DocRecord {
     pub units: usize,
     /// Body units with at least one category.
     pub coded_units: usize,
-    /// Document number in sorted path order (empty when not read).
+    /// The document's key, the first part of its unit ids ([`crate::docid`]; empty when
+    /// not read).
     pub doc_id: String,
     /// Province, Chinese short name.
     pub province_zh: String,
@@ -189,8 +190,6 @@ pub struct UnitsWriter {
     path: PathBuf,
     /// The row being encoded.
     row: Vec<u8>,
-    /// The row's doc id, formatted.
-    doc: String,
     /// The row's start and end offsets, formatted.
     span: (String, String),
     /// Number of codebook dimension columns.
@@ -212,7 +211,6 @@ impl UnitsWriter {
             w,
             path: path.to_path_buf(),
             row,
-            doc: String::new(),
             span: (String::new(), String::new()),
             n_dimensions: dimensions.len(),
         })
@@ -224,18 +222,15 @@ impl UnitsWriter {
             w,
             path,
             row,
-            doc,
             span,
             n_dimensions,
         } = self;
-        doc.clear();
-        let _ = write!(doc, "{}", u.doc_id);
         span.0.clear();
         span.1.clear();
         let _ = write!(span.0, "{}", u.start);
         let _ = write!(span.1, "{}", u.end);
         let fixed: [&str; 20] = [
-            doc,
+            &u.doc_id,
             &u.unit_id,
             &u.file,
             &u.keys.level,

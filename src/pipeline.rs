@@ -550,18 +550,25 @@ fn code_files(
 ) -> Result<()> {
     counts.warnings.extend(unmatched_manifest_rows(files));
     let readers = read::readers();
-    // Documents are numbered among the files to read, in sorted path order.
-    let mut doc_ids = Vec::with_capacity(files.len());
-    let mut next = 0usize;
-    for f in files {
-        if f.disposition == Disposition::Read {
-            next += 1;
-            doc_ids.push(next);
-        } else {
-            doc_ids.push(0);
-        }
-    }
-    let indexed: Vec<(usize, &InputFile)> = doc_ids.into_iter().zip(files).collect();
+    // Documents are keyed by their relative paths (crate::docid): adding or removing a
+    // file leaves the other documents' unit ids as they were.
+    let rels: Vec<&str> = files
+        .iter()
+        .filter(|f| f.disposition == Disposition::Read)
+        .map(|f| f.rel.as_str())
+        .collect();
+    let mut keys = crate::docid::assign(&rels).into_iter();
+    let indexed: Vec<(Arc<str>, &InputFile)> = files
+        .iter()
+        .map(|f| {
+            let key = if f.disposition == Disposition::Read {
+                keys.next().map(Arc::from).unwrap_or_else(|| Arc::from(""))
+            } else {
+                Arc::from("")
+            };
+            (key, f)
+        })
+        .collect();
     let mut seen: std::collections::HashMap<u64, String> = std::collections::HashMap::new();
     let progress = Progress::new(opts.progress, files.len());
     let vocabulary = keywords.vocabulary().clone();
@@ -576,7 +583,7 @@ fn code_files(
             for batch in indexed.chunks(opts.batch.max(1)) {
                 let results: Vec<Coded> = batch
                     .par_iter()
-                    .map(|(id, f)| code_file(coder, opts, vocabulary, readers, *id, f))
+                    .map(|(id, f)| code_file(coder, opts, vocabulary, readers, id, f))
                     .collect();
                 if tx.send(results).is_err() {
                     // The writer stopped on an error; it reports it.
@@ -686,7 +693,7 @@ fn code_file(
     opts: &CodeOptions,
     vocabulary: &Vocabulary,
     readers: &[Box<dyn Reader>],
-    doc_id: usize,
+    doc_id: &Arc<str>,
     f: &InputFile,
 ) -> Coded {
     let mut record = DocRecord {
@@ -777,7 +784,7 @@ fn code_file(
             u.role = role.as_str();
             u.section = Arc::clone(section);
             (u.start, u.end) = (os, oe);
-            u.doc_id = doc_id;
+            u.doc_id = Arc::clone(doc_id);
             u.unit_id = seg.id(doc_id);
             if let Some((clf, mode)) = &opts.model {
                 review.extend(apply_model(
@@ -1001,7 +1008,7 @@ fn unit_record<'t>(
         .collect();
     // Every field set here: `..Default::default()` would allocate a default `Arc` per unit.
     UnitRecord {
-        doc_id: 0,
+        doc_id: Arc::from(""),
         unit_id: String::new(),
         file: Arc::clone(file),
         keys: Arc::clone(keys),
@@ -1073,6 +1080,8 @@ fn code_units(
         .file_name()
         .map(|n| Arc::from(n.to_string_lossy().as_ref()))
         .unwrap_or_else(|| Arc::from(""));
+    // The units file is one document, keyed by its name; its rows keep their own ids.
+    let doc_id: Arc<str> = Arc::from(crate::docid::key(&file));
     let mut n_units = 0usize;
     let mut n_coded = 0usize;
     let mut langs = std::collections::BTreeSet::new();
@@ -1149,14 +1158,14 @@ fn code_units(
                         (s, e, original.slice(s, e))
                     },
                 );
-                rec.doc_id = 1;
+                rec.doc_id = Arc::clone(&doc_id);
                 rec.role = role.as_str();
                 rec.end = row.text.chars().count();
                 rec.unit_id = row
                     .id
                     .clone()
                     .filter(|s| !s.is_empty())
-                    .unwrap_or_else(|| format!("1-0-{}", row.line - 1));
+                    .unwrap_or_else(|| format!("{doc_id}-0-{}", row.line - 1));
                 rec.extra = row.cells.clone();
                 let review = opts
                     .model
@@ -1194,7 +1203,7 @@ fn code_units(
         level: String::new(),
         units: n_units,
         coded_units: n_coded,
-        doc_id: "1".into(),
+        doc_id: doc_id.to_string(),
         metadata_sources: "units file columns".into(),
         ..Default::default()
     })?;

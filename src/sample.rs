@@ -225,11 +225,12 @@ mod tests {
 
     fn units_csv(dir: &Path) -> std::path::PathBuf {
         let mut s = String::from("doc_id,unit_id,file,level,region,boilerplate,text,cores\n");
+        let key = crate::docid::key("a.txt");
         for i in 0..100 {
             let region = if i < 70 { "east" } else { "west" };
             let boiler = if i % 10 == 0 { "true" } else { "false" };
             s.push_str(&format!(
-                "1,1-0-{i},a.txt,local,{region},{boiler},text {i},{}\n",
+                "{key},{key}-0-{i},a.txt,local,{region},{boiler},text {i},{}\n",
                 if i % 2 == 0 { "supply" } else { "" }
             ));
         }

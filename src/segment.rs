@@ -113,8 +113,8 @@ pub struct Segment {
 }
 
 impl Segment {
-    /// `doc-section-item[-clause]`.
-    pub fn id(&self, doc: usize) -> String {
+    /// `doc-section-item[-clause]`, `doc` the document's key ([`crate::docid`]).
+    pub fn id(&self, doc: impl std::fmt::Display) -> String {
         use std::fmt::Write as _;
         // Sized once: `format!` would start from the two bytes of its `-` pieces.
         let mut id = String::with_capacity(24);

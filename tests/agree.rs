@@ -53,7 +53,12 @@ fn two_sheets_report_every_coefficient_under_its_json_name() {
     let k = j["cohen_kappa"].as_f64().unwrap();
     let ci = j["cohen_kappa_ci"].as_array().unwrap();
     assert!(ci[0].as_f64().unwrap() < k && k < ci[1].as_f64().unwrap());
-    assert_eq!(j["per_code"]["tax_fee_reduction"]["more"], "coder_b");
+    assert_eq!(j["per_code"]["business_barriers"]["more"], "coder_b");
+    assert_eq!(j["n_units_compared"], 29);
+    assert_eq!(
+        j["units_single_coder_ids"][0],
+        "a6ayyu-1-2 (coded by coder_a only)"
+    );
 }
 
 #[test]
@@ -139,7 +144,7 @@ fn text_csv_and_disagreements() {
         .code(0);
     let text = fs::read_to_string(&dis).unwrap();
     assert!(text.starts_with("unit,text,coder_a,coder_b\n"));
-    assert!(text.contains("1-2-9,（九）发展农村电子商务"), "{text}");
+    assert!(text.contains("a6ayyu-2-9,（九）发展农村电子商务"), "{text}");
 }
 
 #[test]

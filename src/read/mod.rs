@@ -149,7 +149,7 @@ pub fn exclude_set(patterns: &[String]) -> Result<GlobSet> {
         .map_err(|e| Error::Usage(format!("--exclude: {e}")))
 }
 
-/// Lists every file under `paths` in sorted path order (which fixes document numbers),
+/// Lists every file under `paths` in sorted path order (the order of `units.csv`),
 /// skipping hidden files and folders and following symlinks without looping; links
 /// that lead outside the input folders are listed as skipped (see [`collect_with`]).
 pub fn collect(paths: &[PathBuf], exclude: &GlobSet) -> Result<Vec<InputFile>> {
