@@ -5,6 +5,7 @@
 
 mod docx;
 mod html;
+mod html_flat;
 mod pdf;
 mod text;
 
@@ -36,6 +37,25 @@ pub trait Reader: Send + Sync {
     fn extensions(&self) -> &'static [&'static str];
     /// Extracts the text from a file's bytes, or says why it cannot.
     fn read(&self, bytes: &[u8]) -> std::result::Result<Extracted, String>;
+    /// [`Reader::read`] with the parts that expand when read (a `.docx`'s XML, a PDF's
+    /// compressed streams) held to `max_expanded` bytes: a larger part is refused with a
+    /// reason starting `too large (expanded)`, never cut short. Formats that do not expand
+    /// read as [`Reader::read`].
+    fn read_within(
+        &self,
+        bytes: &[u8],
+        max_expanded: u64,
+    ) -> std::result::Result<Extracted, String> {
+        let _ = max_expanded;
+        self.read(bytes)
+    }
+}
+
+/// The skip reason of a part that expands past `limit` bytes when decompressed.
+pub(crate) fn too_large_expanded(what: &str, limit: u64) -> String {
+    format!(
+        "too large (expanded): {what} is over {limit} bytes when decompressed (the --max-file-size limit; raise it to read the file)"
+    )
 }
 
 /// Formats recognised but not read, with the advice given in the skip reason.
@@ -347,7 +367,7 @@ pub fn read_file(
             "file too large (over the limit {max_size} bytes when read; raise --max-file-size)"
         ));
     }
-    reader.read(&bytes)
+    reader.read_within(&bytes, max_size)
 }
 
 /// Reads at most `max + 1` bytes of `path`, so that a file larger than it says (or
