@@ -12,7 +12,6 @@ use std::io::Read;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DocxReader;
 
-
 impl Reader for DocxReader {
     fn extensions(&self) -> &'static [&'static str] {
         &["docx"]

@@ -269,6 +269,10 @@ mod tests {
         // The ordinary page stays under the budget and is read through the tree.
         let cost = crate::read::html_flat::scan(PAGE).cost;
         assert!(cost < 100, "{cost}");
-        assert!(!HtmlReader.read(PAGE.as_bytes()).unwrap().encoding.contains("flat"));
+        assert!(!HtmlReader
+            .read(PAGE.as_bytes())
+            .unwrap()
+            .encoding
+            .contains("flat"));
     }
 }

@@ -159,7 +159,9 @@ impl State {
                 .find(|a| &*a.name.local == n)
                 .map(|a| a.value.to_string())
         };
-        let name = attr("name").or_else(|| attr("property")).unwrap_or_default();
+        let name = attr("name")
+            .or_else(|| attr("property"))
+            .unwrap_or_default();
         self.scan
             .meta
             .push((name.to_lowercase(), attr("content").unwrap_or_default()));
@@ -171,10 +173,7 @@ impl State {
 
     fn chars(&mut self, s: &str) {
         if self.in_title {
-            self.scan
-                .title
-                .get_or_insert_with(String::new)
-                .push_str(s);
+            self.scan.title.get_or_insert_with(String::new).push_str(s);
         } else if self.keeps_text() {
             self.scan.text.push_str(s);
         }
