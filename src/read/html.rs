@@ -44,7 +44,7 @@ impl Reader for HtmlReader {
         // the budget is read as flat text by the tokenizer's linear pass.
         let scan = super::html_flat::scan(&decoded.text);
         if scan.cost > super::html_flat::TREE_BUDGET {
-            return flat(scan, &decoded.encoding);
+            return flat(scan, decoded.encoding);
         }
         let doc = Html::parse_document(&decoded.text);
         let sel = |s: &str| Selector::parse(s).map_err(|e| format!("internal selector error: {e}"));

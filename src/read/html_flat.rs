@@ -72,9 +72,10 @@ impl State {
         let name: &str = &tag.name;
         let depth = self.open.len();
         self.scan.cost = self.scan.cost.saturating_add(depth as u64);
-        let opens = !VOID.contains(&name)
-            && !IMPLIED_END.contains(&name)
-            && !(tag.self_closing && self.foreign > 0);
+        let closed = VOID.contains(&name)
+            || IMPLIED_END.contains(&name)
+            || (tag.self_closing && self.foreign > 0);
+        let opens = !closed;
         if opens {
             self.open.push(name.to_string());
             *self.counts.entry(name.to_string()).or_default() += 1;
