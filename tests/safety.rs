@@ -708,3 +708,306 @@ fn non_utf8_file_names_stay_distinct() {
         .collect();
     assert_eq!(files, vec!["bad\\xFF\\xFD.txt", "bad\\xFF\\xFE.txt"]);
 }
+
+/// documents.csv of a run, by file.
+fn documents(
+    out: &Path,
+) -> std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>> {
+    read_csv(&out.join("documents.csv"))
+        .into_iter()
+        .map(|r| (r["file"].clone(), r))
+        .collect()
+}
+
+#[test]
+fn a_page_nested_200000_deep_is_read_in_seconds() {
+    let d = tempfile::tempdir().unwrap();
+    let input = d.path().join("in");
+    fs::create_dir(&input).unwrap();
+    let depth = 200_000;
+    fs::write(
+        input.join("nested.html"),
+        format!(
+            "<html><body>{}对返乡创业人员给予一次性创业补贴。{}</body></html>",
+            "<div>".repeat(depth),
+            "</div>".repeat(depth)
+        ),
+    )
+    .unwrap();
+    let out = d.path().join("out");
+    let t = std::time::Instant::now();
+    code()
+        .arg(&input)
+        .arg("--out")
+        .arg(&out)
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .code(0);
+    assert!(t.elapsed() < Duration::from_secs(30), "{:?}", t.elapsed());
+    let doc = &documents(&out)["nested.html"];
+    assert_eq!(doc["status"], "coded");
+    assert!(doc["encoding"].contains("read as flat text"), "{doc:?}");
+    let units = read_csv(&out.join("units.csv"));
+    assert!(units
+        .iter()
+        .any(|u| u["text"].contains("对返乡创业人员给予一次性创业补贴")));
+}
+
+/// A .docx package whose word/document.xml is `xml`.
+fn docx_with(xml: &str) -> Vec<u8> {
+    use std::io::Write;
+    let mut buf = std::io::Cursor::new(Vec::new());
+    let mut z = zip::ZipWriter::new(&mut buf);
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    z.start_file("word/document.xml", opts).unwrap();
+    z.write_all(xml.as_bytes()).unwrap();
+    z.finish().unwrap();
+    buf.into_inner()
+}
+
+fn document_xml(body: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>{body}</w:body></w:document>"#
+    )
+}
+
+#[test]
+fn a_docx_that_expands_past_max_file_size_is_skipped_not_read_into_memory() {
+    // 30 MB of XML packed into some tens of KB: under --max-file-size on disk, far over
+    // it once decompressed.
+    let d = tempfile::tempdir().unwrap();
+    let input = d.path().join("in");
+    fs::create_dir(&input).unwrap();
+    let xml = document_xml(&format!(
+        "<w:p><w:r><w:t>落实税费减免政策。{}</w:t></w:r></w:p>",
+        " ".repeat(30 << 20)
+    ));
+    let bytes = docx_with(&xml);
+    assert!(bytes.len() < 1 << 20, "{}", bytes.len());
+    fs::write(input.join("bomb.docx"), &bytes).unwrap();
+    fs::write(input.join("ok.txt"), "对返乡创业人员给予一次性创业补贴。\n").unwrap();
+    let out = d.path().join("out");
+    code()
+        .arg(&input)
+        .arg("--out")
+        .arg(&out)
+        .arg("--max-file-size")
+        .arg("1MB")
+        .assert()
+        .code(2);
+    let docs = documents(&out);
+    assert_eq!(docs["bomb.docx"]["status"], "skipped");
+    assert!(
+        docs["bomb.docx"]["reason"].starts_with("too large (expanded)"),
+        "{:?}",
+        docs["bomb.docx"]
+    );
+    assert_eq!(docs["ok.txt"]["status"], "coded");
+}
+
+#[test]
+fn a_docx_over_the_expanded_limit_is_never_cut_and_coded_as_complete() {
+    let d = tempfile::tempdir().unwrap();
+    let input = d.path().join("in");
+    fs::create_dir(&input).unwrap();
+    // About 400 KB of XML; the last paragraph is the one a cut would lose.
+    let mut body = "<w:p><w:r><w:t>各地要加强返乡创业服务。</w:t></w:r></w:p>".repeat(6_000);
+    body.push_str("<w:p><w:r><w:t>最后一条：对返乡创业人员给予一次性创业补贴。</w:t></w:r></w:p>");
+    let xml = document_xml(&body);
+    assert!(
+        xml.len() > 300 << 10 && xml.len() < 1 << 20,
+        "{}",
+        xml.len()
+    );
+    fs::write(input.join("long.docx"), docx_with(&xml)).unwrap();
+    // Under a limit below the XML's size: skipped whole, with the reason.
+    let small = d.path().join("small");
+    code()
+        .arg(&input)
+        .arg("--out")
+        .arg(&small)
+        .arg("--max-file-size")
+        .arg("200KB")
+        .assert()
+        .code(2);
+    let doc = &documents(&small)["long.docx"];
+    assert_eq!(doc["status"], "skipped", "{doc:?}");
+    assert!(doc["reason"].starts_with("too large (expanded)"), "{doc:?}");
+    assert!(doc["reason"].contains("word/document.xml"), "{doc:?}");
+    // Under a limit above it: read whole, to its last paragraph.
+    let big = d.path().join("big");
+    code()
+        .arg(&input)
+        .arg("--out")
+        .arg(&big)
+        .arg("--max-file-size")
+        .arg("1MB")
+        .assert()
+        .code(0);
+    assert_eq!(documents(&big)["long.docx"]["status"], "coded");
+    assert!(read_csv(&big.join("units.csv"))
+        .iter()
+        .any(|u| u["text"].contains("最后一条")));
+}
+
+#[cfg(unix)]
+#[test]
+fn files_below_the_path_length_limit_are_each_listed_with_the_reason() {
+    // 30 folders of 200 bytes: the deeper files' paths pass Linux's 4,096 bytes.
+    let d = tempfile::tempdir().unwrap();
+    let input = d.path().join("in");
+    let mut dir = input.clone();
+    let name = "d".repeat(200);
+    let mut files = Vec::new();
+    fs::create_dir(&input).unwrap();
+    // Created relative to an open folder, as paths past the limit cannot be given whole.
+    use rustix::fs::{mkdirat, openat, Mode, OFlags};
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    let mut fd = openat(rustix::fs::CWD, &input, flags, Mode::empty()).unwrap();
+    for i in 0..30 {
+        let f = format!("f{i}.txt");
+        let content = format!("第{i}条 对返乡创业人员给予一次性创业补贴。\n");
+        let file = openat(
+            &fd,
+            f.as_str(),
+            OFlags::CREATE | OFlags::WRONLY | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o644),
+        )
+        .unwrap();
+        rustix::io::write(&file, content.as_bytes()).unwrap();
+        mkdirat(&fd, name.as_str(), Mode::from_raw_mode(0o755)).unwrap();
+        fd = openat(&fd, name.as_str(), flags, Mode::empty()).unwrap();
+        let rel = dir.strip_prefix(&input).unwrap().join(&f);
+        files.push(rel.to_string_lossy().into_owned());
+        dir.push(&name);
+    }
+    let out = d.path().join("out");
+    code().arg(&input).arg("--out").arg(&out).assert().code(2);
+    let docs = documents(&out);
+    let mut coded = 0;
+    let mut too_long = 0;
+    for f in &files {
+        let doc = docs
+            .get(f)
+            .unwrap_or_else(|| panic!("not listed: {}", &f[f.len() - 20..]));
+        let full = input.join(f).as_os_str().len();
+        if full < 4096 {
+            assert_eq!(doc["status"], "coded", "{doc:?}");
+            coded += 1;
+        } else {
+            assert_eq!(doc["status"], "skipped", "{doc:?}");
+            assert!(doc["reason"].starts_with("path too long"), "{doc:?}");
+            too_long += 1;
+        }
+    }
+    assert!(coded > 10 && too_long > 5, "{coded} {too_long}");
+    // Every file once, and nothing else (the folders are not files).
+    assert_eq!(docs.len(), files.len());
+}
+
+/// A PDF whose page tree is nested `depth` levels deep above one page with `text`,
+/// its content stream compressed.
+fn pdf_nested(depth: usize, text: &str) -> Vec<u8> {
+    use lopdf::content::{Content, Operation};
+    use lopdf::{dictionary, Document, Object, Stream};
+    let mut doc = Document::with_version("1.5");
+    let font = doc.add_object(
+        dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" },
+    );
+    let mut ops = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        ops.push(Operation::new("BT", vec![]));
+        ops.push(Operation::new("Tf", vec!["F1".into(), 12.into()]));
+        ops.push(Operation::new(
+            "Td",
+            vec![72.into(), (720 - 14 * (i as i64 % 50)).into()],
+        ));
+        ops.push(Operation::new("Tj", vec![Object::string_literal(line)]));
+        ops.push(Operation::new("ET", vec![]));
+    }
+    let mut stream = Stream::new(
+        dictionary! {},
+        Content { operations: ops }.encode().unwrap(),
+    );
+    stream.compress().unwrap();
+    let content = doc.add_object(stream);
+    let resources = doc.add_object(dictionary! { "Font" => dictionary! { "F1" => font } });
+    let ids: Vec<_> = (0..=depth).map(|_| doc.new_object_id()).collect();
+    doc.objects.insert(
+        ids[depth],
+        Object::Dictionary(dictionary! {
+            "Type" => "Page", "Parent" => ids[depth - 1], "Contents" => content,
+            "Resources" => resources, "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+        }),
+    );
+    for level in (0..depth).rev() {
+        let mut node =
+            dictionary! { "Type" => "Pages", "Kids" => vec![ids[level + 1].into()], "Count" => 1 };
+        if level > 0 {
+            node.set("Parent", ids[level - 1]);
+        }
+        doc.objects.insert(ids[level], Object::Dictionary(node));
+    }
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => ids[0] });
+    doc.trailer.set("Root", catalog);
+    let mut buf = Vec::new();
+    doc.save_to(&mut buf).unwrap();
+    buf
+}
+
+#[test]
+fn pdfs_that_fail_or_expand_too_far_say_so_instead_of_no_text_layer() {
+    let d = tempfile::tempdir().unwrap();
+    let input = d.path().join("in");
+    fs::create_dir(&input).unwrap();
+    let line = "Member States shall provide start-up grants to returnees.";
+    // Read: a text layer under a page tree nested 5 deep.
+    fs::write(input.join("ok.pdf"), pdf_nested(5, line)).unwrap();
+    // A page tree nested past the parser's depth limit: no page is found.
+    fs::write(input.join("nested.pdf"), pdf_nested(400, line)).unwrap();
+    // A page whose content expands past --max-file-size (2 MB of text in a few KB).
+    let long = format!("{line}\n").repeat(35_000);
+    let bomb = pdf_nested(2, &long);
+    assert!(bomb.len() < 256 << 10, "{}", bomb.len());
+    fs::write(input.join("expands.pdf"), &bomb).unwrap();
+    // Not a PDF at all past its header.
+    fs::write(
+        input.join("broken.pdf"),
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog",
+    )
+    .unwrap();
+    // A page with no text: the only case for `no text layer`.
+    fs::write(input.join("scanned.pdf"), pdf_nested(1, "")).unwrap();
+    let out = d.path().join("out");
+    code()
+        .arg(&input)
+        .arg("--out")
+        .arg(&out)
+        .arg("--max-file-size")
+        .arg("1MB")
+        .assert()
+        .code(2);
+    let docs = documents(&out);
+    let reason = |f: &str| docs[f]["reason"].clone();
+    assert_eq!(docs["ok.pdf"]["status"], "coded", "{:?}", docs["ok.pdf"]);
+    assert!(
+        reason("nested.pdf").starts_with("corrupt pdf"),
+        "{}",
+        reason("nested.pdf")
+    );
+    assert!(
+        reason("expands.pdf").starts_with("too large (expanded)"),
+        "{}",
+        reason("expands.pdf")
+    );
+    assert!(
+        reason("broken.pdf").starts_with("corrupt pdf ("),
+        "{}",
+        reason("broken.pdf")
+    );
+    assert_eq!(reason("scanned.pdf"), "no text layer (scanned PDF?)");
+    for f in ["nested.pdf", "expands.pdf", "broken.pdf"] {
+        assert!(!reason(f).contains("no text layer"), "{f}: {}", reason(f));
+    }
+}

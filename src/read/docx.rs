@@ -12,24 +12,40 @@ use std::io::Read;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DocxReader;
 
-/// Largest `word/document.xml` read (guards against zip bombs).
-const MAX_XML: u64 = 200 * 1024 * 1024;
-
 impl Reader for DocxReader {
     fn extensions(&self) -> &'static [&'static str] {
         &["docx"]
     }
 
     fn read(&self, bytes: &[u8]) -> Result<Extracted, String> {
+        self.read_within(bytes, crate::pipeline::DEFAULT_MAX_FILE_SIZE)
+    }
+
+    /// The XML part is decompressed through a reader that stops one byte past
+    /// `max_expanded`, so a small package that inflates to gigabytes (a zip bomb) never
+    /// takes more memory than the limit, and a part over it is refused whole rather than
+    /// cut off and coded as if complete.
+    fn read_within(&self, bytes: &[u8], max_expanded: u64) -> Result<Extracted, String> {
+        const PART: &str = "word/document.xml";
         let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
             .map_err(|e| format!("corrupt docx (not a zip package: {e})"))?;
         let part = zip
-            .by_name("word/document.xml")
-            .map_err(|_| "corrupt docx (no word/document.xml)".to_string())?;
-        let mut xml = String::new();
-        part.take(MAX_XML)
-            .read_to_string(&mut xml)
+            .by_name(PART)
+            .map_err(|_| format!("corrupt docx (no {PART})"))?;
+        // The size the package declares is checked first (no work for an honest bomb);
+        // the bounded read catches one that understates it.
+        if part.size() > max_expanded {
+            return Err(super::too_large_expanded(PART, max_expanded));
+        }
+        let mut xml = Vec::new();
+        part.take(max_expanded.saturating_add(1))
+            .read_to_end(&mut xml)
             .map_err(|e| format!("corrupt docx ({e})"))?;
+        if xml.len() as u64 > max_expanded {
+            return Err(super::too_large_expanded(PART, max_expanded));
+        }
+        let xml = String::from_utf8(xml)
+            .map_err(|_| "corrupt docx (stream did not contain valid UTF-8)".to_string())?;
         let text = document_text(&xml)?;
         if text.trim().is_empty() {
             return Err("no text in the document".into());
@@ -137,6 +153,24 @@ mod tests {
             "一、加大财政支持\n对返乡创业 给予补贴&贴息。\n项目\t金额\n创业补贴\t1万元\n"
         );
         assert!(!x.text.contains("页眉"));
+    }
+
+    #[test]
+    fn an_xml_part_over_the_limit_is_refused_whole_never_cut() {
+        let body = "<w:p><w:r><w:t>落实创业担保贷款政策。</w:t></w:r></w:p>".repeat(200);
+        let bytes = docx(&body);
+        let size = {
+            let mut z = zip::ZipArchive::new(std::io::Cursor::new(&bytes)).unwrap();
+            let n = z.by_name("word/document.xml").unwrap().size();
+            n
+        };
+        // Exactly at the limit: read whole, every paragraph.
+        let x = DocxReader.read_within(&bytes, size).unwrap();
+        assert_eq!(x.text.matches("落实创业担保贷款政策。").count(), 200);
+        // One byte over: refused with the reason, not cut at the limit.
+        let err = DocxReader.read_within(&bytes, size - 1).unwrap_err();
+        assert!(err.starts_with("too large (expanded)"), "{err}");
+        assert!(err.contains(&(size - 1).to_string()), "{err}");
     }
 
     #[test]

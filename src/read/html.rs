@@ -11,10 +11,10 @@ pub struct HtmlReader;
 
 /// Containers that portals use for the article body, tried before the largest text block.
 const BODY_SELECTORS: &str = "#zoom, .zoom, .TRS_Editor, .TRS_UEDITOR, #UCAP-CONTENT, .pages_content, .article-content, #article, .article, article, #content, .content, #con, .con";
-const SKIP: &[&str] = &[
+pub(super) const SKIP: &[&str] = &[
     "script", "style", "nav", "header", "footer", "noscript", "iframe", "form", "select", "button",
 ];
-const BLOCK: &[&str] = &[
+pub(super) const BLOCK: &[&str] = &[
     "p",
     "div",
     "br",
@@ -40,6 +40,12 @@ impl Reader for HtmlReader {
 
     fn read(&self, bytes: &[u8]) -> Result<Extracted, String> {
         let decoded = crate::decode::decode(bytes).map_err(|e| e.to_string())?;
+        // The tree builder's work grows with the square of the nesting: a page nested past
+        // the budget is read as flat text by the tokenizer's linear pass.
+        let scan = super::html_flat::scan(&decoded.text);
+        if scan.cost > super::html_flat::TREE_BUDGET {
+            return flat(scan, decoded.encoding);
+        }
         let doc = Html::parse_document(&decoded.text);
         let sel = |s: &str| Selector::parse(s).map_err(|e| format!("internal selector error: {e}"));
         let meta = |names: &[&str]| -> Option<String> {
@@ -96,6 +102,47 @@ impl Reader for HtmlReader {
             hints,
         })
     }
+}
+
+/// A page too deeply nested for the tree, from its flat scan: all the text outside
+/// scripts, navigation and the head (no article container is looked for), and the same
+/// `<meta>` hints; `documents.csv`'s `encoding` says how it was read.
+fn flat(scan: super::html_flat::Scan, encoding: &str) -> Result<Extracted, String> {
+    let text = tidy(&scan.text);
+    if text.is_empty() {
+        return Err("no text in the page".into());
+    }
+    let meta = |names: &[&str]| {
+        scan.meta.iter().find_map(|(n, c)| {
+            names
+                .contains(&n.as_str())
+                .then(|| c.trim().to_string())
+                .filter(|c| !c.is_empty())
+        })
+    };
+    let mut hints = std::collections::BTreeMap::new();
+    let title = meta(&["articletitle", "og:title", "title"])
+        .or_else(|| scan.title.clone().filter(|t| !t.is_empty()));
+    if let Some(t) = title {
+        hints.insert("title".to_string(), t);
+    }
+    if let Some(d) = meta(&[
+        "pubdate",
+        "publishdate",
+        "firstpublishedtime",
+        "article:published_time",
+        "date",
+    ]) {
+        hints.insert("date".to_string(), d);
+    }
+    Ok(Extracted {
+        text,
+        encoding: format!(
+            "html ({encoding}; nested {} deep, read as flat text)",
+            scan.max_depth
+        ),
+        hints,
+    })
 }
 
 /// Text of an element with line breaks at block elements, skipping scripts and navigation.
@@ -202,5 +249,30 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(x.text, "落实税费减免政策。\n");
+    }
+
+    #[test]
+    fn pages_nested_past_the_budget_are_read_flat_in_linear_time() {
+        // 200,000 deep took minutes in the tree builder; the flat pass reads it at once.
+        let depth = 200_000;
+        let page = format!(
+            "<html><head><meta name=\"ArticleTitle\" content=\"关于减税的通知\"></head><body><nav>导航</nav>{}落实税费减免政策。<script>不要</script>{}</body></html>",
+            "<div>".repeat(depth),
+            "</div>".repeat(depth)
+        );
+        let t = std::time::Instant::now();
+        let x = HtmlReader.read(page.as_bytes()).unwrap();
+        assert!(t.elapsed().as_secs() < 10, "{:?}", t.elapsed());
+        assert_eq!(x.text, "落实税费减免政策。\n");
+        assert_eq!(x.hints["title"], "关于减税的通知");
+        assert!(x.encoding.contains("read as flat text"), "{}", x.encoding);
+        // The ordinary page stays under the budget and is read through the tree.
+        let cost = crate::read::html_flat::scan(PAGE).cost;
+        assert!(cost < 100, "{cost}");
+        assert!(!HtmlReader
+            .read(PAGE.as_bytes())
+            .unwrap()
+            .encoding
+            .contains("flat"));
     }
 }

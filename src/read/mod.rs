@@ -3,8 +3,11 @@
 //! Every file under the inputs becomes an [`InputFile`]; each format has its own
 //! [`Reader`], found by extension, so a new format is one new module.
 
+#[cfg(unix)]
+mod deep;
 mod docx;
 mod html;
+mod html_flat;
 mod pdf;
 mod text;
 
@@ -36,6 +39,25 @@ pub trait Reader: Send + Sync {
     fn extensions(&self) -> &'static [&'static str];
     /// Extracts the text from a file's bytes, or says why it cannot.
     fn read(&self, bytes: &[u8]) -> std::result::Result<Extracted, String>;
+    /// [`Reader::read`] with the parts that expand when read (a `.docx`'s XML, a PDF's
+    /// compressed streams) held to `max_expanded` bytes: a larger part is refused with a
+    /// reason starting `too large (expanded)`, never cut short. Formats that do not expand
+    /// read as [`Reader::read`].
+    fn read_within(
+        &self,
+        bytes: &[u8],
+        max_expanded: u64,
+    ) -> std::result::Result<Extracted, String> {
+        let _ = max_expanded;
+        self.read(bytes)
+    }
+}
+
+/// The skip reason of a part that expands past `limit` bytes when decompressed.
+pub(crate) fn too_large_expanded(what: &str, limit: u64) -> String {
+    format!(
+        "too large (expanded): {what} is over {limit} bytes when decompressed (the --max-file-size limit; raise it to read the file)"
+    )
 }
 
 /// Formats recognised but not read, with the advice given in the skip reason.
@@ -259,6 +281,25 @@ pub fn collect_with(paths: &[PathBuf], exclude: &GlobSet, walk: &Walk) -> Result
                         .path()
                         .map(Path::to_path_buf)
                         .unwrap_or_else(|| root.clone());
+                    if err.io_error().is_some_and(path_too_long) {
+                        // A folder whose path is too long is not entered by the walk: the
+                        // files under it are found another way and listed one by one.
+                        for (path, reason) in too_long(&path) {
+                            let rel = rel_of(root, &path);
+                            let disposition = if exclude.is_match(&rel) {
+                                Disposition::Excluded("matched --exclude".into())
+                            } else {
+                                Disposition::WalkError(reason)
+                            };
+                            out.push(InputFile {
+                                rel,
+                                path,
+                                manifest: manifest.clone(),
+                                disposition,
+                            });
+                        }
+                        continue;
+                    }
                     let reason = if err.loop_ancestor().is_some() {
                         "symlink loop".to_string()
                     } else {
@@ -300,6 +341,48 @@ pub fn collect_with(paths: &[PathBuf], exclude: &GlobSet, walk: &Walk) -> Result
     out.sort_by(|a, b| a.path.cmp(&b.path));
     out.dedup_by(|a, b| a.path == b.path);
     Ok(out)
+}
+
+/// The system's limit on a path's length, as the reason names it.
+const PATH_MAX: usize = 4096;
+
+fn path_too_long(e: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        deep::is_too_long(e)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = e;
+        false
+    }
+}
+
+fn too_long_reason(path: &Path) -> String {
+    format!(
+        "path too long ({} bytes; the system opens at most {PATH_MAX}): not read",
+        path.as_os_str().len()
+    )
+}
+
+/// The entries to list for a path the walk could not open because it is too long: the
+/// path itself when it is a file, every file below it when it is a folder (a folder
+/// below that cannot be listed is listed with its error).
+fn too_long(path: &Path) -> Vec<(PathBuf, String)> {
+    #[cfg(unix)]
+    if let Ok(found) = deep::below(path) {
+        return found
+            .into_iter()
+            .map(|f| {
+                let reason = match f.error {
+                    Some(e) => format!("{} ({e})", too_long_reason(&f.path)),
+                    None => too_long_reason(&f.path),
+                };
+                (f.path, reason)
+            })
+            .collect();
+    }
+    vec![(path.to_path_buf(), too_long_reason(path))]
 }
 
 /// Reads one file with the reader for its extension, or says why it was skipped.
@@ -347,7 +430,7 @@ pub fn read_file(
             "file too large (over the limit {max_size} bytes when read; raise --max-file-size)"
         ));
     }
-    reader.read(&bytes)
+    reader.read_within(&bytes, max_size)
 }
 
 /// Reads at most `max + 1` bytes of `path`, so that a file larger than it says (or

@@ -11,9 +11,6 @@ use lopdf::content::Content;
 use lopdf::{Document, Encoding, Object, ObjectId};
 use std::collections::{BTreeMap, HashMap};
 
-/// Bound on one page's decompressed content, so a small zip bomb cannot exhaust memory.
-const MAX_PAGE_CONTENT: usize = 64 * 1024 * 1024;
-
 /// `.pdf` documents.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PdfReader;
@@ -24,19 +21,23 @@ impl Reader for PdfReader {
     }
 
     fn read(&self, bytes: &[u8]) -> Result<Extracted, String> {
+        self.read_within(bytes, crate::pipeline::DEFAULT_MAX_FILE_SIZE)
+    }
+
+    /// Every stream is decompressed against `max_expanded` (object streams while the
+    /// file loads; page contents against what is left of it, so many pages cannot add
+    /// up past it). A file that fails to parse, a page that fails, and a stream over
+    /// the limit each say so: `no text layer` is only for a PDF read whole and empty.
+    fn read_within(&self, bytes: &[u8], max_expanded: u64) -> Result<Extracted, String> {
+        let limit = usize::try_from(max_expanded).unwrap_or(usize::MAX);
         // A malformed PDF must not take the batch down, even if the parser panics.
-        let pages = std::panic::catch_unwind(|| -> Result<Vec<String>, String> {
-            let doc = lopdf::Document::load_mem(bytes).map_err(|e| format!("corrupt pdf ({e})"))?;
-            if doc.is_encrypted() {
-                return Err("encrypted pdf".into());
-            }
-            Ok(doc
-                .get_pages()
-                .values()
-                .map(|&id| page_text(&doc, id).unwrap_or_default())
-                .collect())
-        })
-        .map_err(|_| "corrupt pdf (the parser failed)".to_string())??;
+        let pages = std::panic::catch_unwind(|| pages_text(bytes, limit))
+            .map_err(|_| "corrupt pdf (the parser failed)".to_string())?
+            .map_err(|e| match e {
+                PdfError::TooLarge(what) => super::too_large_expanded(&what, max_expanded),
+                PdfError::Corrupt(why) => format!("corrupt pdf ({why})"),
+                PdfError::Encrypted => "encrypted pdf".to_string(),
+            })?;
         let text = clean_pages(&pages);
         if text.trim().is_empty() {
             return Err("no text layer (scanned PDF?)".into());
@@ -47,6 +48,57 @@ impl Reader for PdfReader {
             hints: Default::default(),
         })
     }
+}
+
+/// Why a PDF gave no text.
+enum PdfError {
+    /// A stream (named) decompresses past the limit.
+    TooLarge(String),
+    /// It does not parse: the parser's message, with the page when one page failed.
+    Corrupt(String),
+    Encrypted,
+}
+
+fn is_over_limit(e: &lopdf::Error) -> bool {
+    matches!(
+        e,
+        lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. })
+    )
+}
+
+/// The text of every page, every stream decompressed within `limit` bytes in all.
+fn pages_text(bytes: &[u8], limit: usize) -> Result<Vec<String>, PdfError> {
+    let opts = lopdf::LoadOptions::with_max_decompressed_size(limit);
+    let doc = Document::load_mem_with_options(bytes, opts).map_err(|e| {
+        if is_over_limit(&e) {
+            PdfError::TooLarge("a stream".into())
+        } else {
+            PdfError::Corrupt(e.to_string())
+        }
+    })?;
+    if doc.is_encrypted() {
+        return Err(PdfError::Encrypted);
+    }
+    let ids = doc.get_pages();
+    if ids.is_empty() {
+        return Err(PdfError::Corrupt("no pages found".into()));
+    }
+    let mut left = limit;
+    let mut pages = Vec::with_capacity(ids.len());
+    for (n, id) in ids {
+        match page_text_within(&doc, id, left) {
+            Ok((text, used)) => {
+                left = left.saturating_sub(used);
+                pages.push(text);
+            }
+            Err(e) if is_over_limit(&e) => {
+                return Err(PdfError::TooLarge(format!("the content up to page {n}")))
+            }
+            // A page that fails leaves the document incomplete: it is not coded as if whole.
+            Err(e) => return Err(PdfError::Corrupt(format!("page {n}: {e}"))),
+        }
+    }
+    Ok(pages)
 }
 
 /// An affine matrix `[a b c d e f]` as PDF writes it.
@@ -117,17 +169,35 @@ impl PageText {
     }
 }
 
-/// The text of one page in reading order of the content stream, one line per baseline.
+/// The text of one page in reading order of the content stream, one line per baseline
+/// (its streams decompressed within the default `--max-file-size`).
+#[cfg(test)]
 pub fn page_text(doc: &Document, page: ObjectId) -> Result<String, lopdf::Error> {
-    let encodings: BTreeMap<Vec<u8>, Encoding> = doc
-        .get_page_fonts(page)?
-        .into_iter()
-        .filter_map(|(name, font)| {
-            let e = font.get_font_encoding_with_limit(doc, MAX_PAGE_CONTENT);
-            e.ok().map(|e| (name, e))
-        })
-        .collect();
-    let content = Content::decode(&doc.get_page_content_with_limit(page, MAX_PAGE_CONTENT)?)?;
+    let limit = usize::try_from(crate::pipeline::DEFAULT_MAX_FILE_SIZE).unwrap_or(usize::MAX);
+    page_text_within(doc, page, limit).map(|(text, _)| text)
+}
+
+/// [`page_text`] with the page's content and font maps decompressed within `limit`
+/// bytes (a stream over it is an error, never cut), and the content's size.
+fn page_text_within(
+    doc: &Document,
+    page: ObjectId,
+    limit: usize,
+) -> Result<(String, usize), lopdf::Error> {
+    let mut encodings: BTreeMap<Vec<u8>, Encoding> = BTreeMap::new();
+    for (name, font) in doc.get_page_fonts(page)? {
+        match font.get_font_encoding_with_limit(doc, limit) {
+            Ok(e) => {
+                encodings.insert(name, e);
+            }
+            Err(e) if is_over_limit(&e) => return Err(e),
+            // A font whose encoding cannot be read shows no text, as before.
+            Err(_) => {}
+        }
+    }
+    let raw = doc.get_page_content_with_limit(page, limit)?;
+    let used = raw.len();
+    let content = Content::decode(&raw)?;
     let mut text = PageText {
         out: String::new(),
         last_y: None,
@@ -201,7 +271,7 @@ pub fn page_text(doc: &Document, page: ObjectId) -> Result<String, lopdf::Error>
             _ => {}
         }
     }
-    Ok(text.out)
+    Ok((text.out, used))
 }
 
 fn is_page_number(line: &str) -> bool {
