@@ -1319,8 +1319,16 @@ en = ["expansion"]
         let xml = to_qdc(&cb).replacen("name=\"startup_subsidy\"", "name=\"startup grants\"", 1);
         let toml = qdc_to_toml(&xml, "edited.qdc").unwrap();
         let back = Codebook::parse(&toml, "back.toml").unwrap();
-        let old = cb.concepts.iter().find(|c| c.id == "startup_subsidy").unwrap();
-        let new = back.concepts.iter().find(|c| c.id == "startup_grants").unwrap();
+        let old = cb
+            .concepts
+            .iter()
+            .find(|c| c.id == "startup_subsidy")
+            .unwrap();
+        let new = back
+            .concepts
+            .iter()
+            .find(|c| c.id == "startup_grants")
+            .unwrap();
         assert_eq!(new.zh, old.zh);
         assert_eq!(new.label, old.label);
     }
@@ -1343,7 +1351,10 @@ en = ["expansion"]
         // A broken data block names its code and line.
         let bad = xml.replace("plain", "[policy-coder]\nkind = ");
         let err = qdc_to_toml(&bad, "bad.qdc").unwrap_err().to_string();
-        assert!(err.contains("bad.qdc:3:") && err.contains("Supply: the [policy-coder] block"), "{err}");
+        assert!(
+            err.contains("bad.qdc:3:") && err.contains("Supply: the [policy-coder] block"),
+            "{err}"
+        );
     }
 
     #[test]

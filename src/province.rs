@@ -191,7 +191,10 @@ pub fn lookup_place(name: &str) -> Option<&'static Province> {
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '_' && *c != '-')
         .collect();
-    let zh = name.replace('臺', "台").replace('灣', "湾").replace('門', "门");
+    let zh = name
+        .replace('臺', "台")
+        .replace('灣', "湾")
+        .replace('門', "门");
     outside_mainland().iter().find(|p| {
         p.id.replace('_', "") == compact
             || p.zh == zh

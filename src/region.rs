@@ -241,7 +241,10 @@ mod tests {
         assert_eq!(counts, (10, 6, 12, 3));
         assert_eq!(s.region_of("liaoning"), "northeast");
         assert_eq!(s.region_of("hong_kong"), OUTSIDE_MAINLAND);
-        assert_eq!(RegionScheme::three_belt().region_of("taiwan"), OUTSIDE_MAINLAND);
+        assert_eq!(
+            RegionScheme::three_belt().region_of("taiwan"),
+            OUTSIDE_MAINLAND
+        );
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! Pre-segmented units from a CSV/TSV file (one unit per row), e.g. clauses exported
 //! from Excel or NVivo. The whole file is validated before anything is coded.
 
-use crate::error::{Error, Result};
 use crate::csv_row::LineIndex;
+use crate::error::{Error, Result};
 use crate::metadata::Level;
 use crate::province::{self, Province};
 use std::path::{Path, PathBuf};

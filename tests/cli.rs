@@ -502,7 +502,12 @@ fn crlf_files_name_the_same_lines_as_lf_files() {
     let dir = tempfile::tempdir().unwrap();
     for eol in ["\n", "\r\n"] {
         let units = dir.path().join("u.csv");
-        let rows = ["id,text,province", "1,落实减税政策。,四川", "2,给予补贴,四川", "3,给予补贴,Atlantis"];
+        let rows = [
+            "id,text,province",
+            "1,落实减税政策。,四川",
+            "2,给予补贴,四川",
+            "3,给予补贴,Atlantis",
+        ];
         fs::write(&units, rows.join(eol) + eol).unwrap();
         bin()
             .args(["code", "--units"])
@@ -514,7 +519,11 @@ fn crlf_files_name_the_same_lines_as_lf_files() {
             .stderr(predicate::str::contains(
                 "u.csv:4: province: unknown province `Atlantis`",
             ));
-        fs::write(&units, ["id,text", "1,ok", "2,ok", "3,bad,extra"].join(eol) + eol).unwrap();
+        fs::write(
+            &units,
+            ["id,text", "1,ok", "2,ok", "3,bad,extra"].join(eol) + eol,
+        )
+        .unwrap();
         bin()
             .args(["code", "--units"])
             .arg(&units)
@@ -776,7 +785,11 @@ fn taiwan_hong_kong_and_macao_in_a_manifest_are_places_outside_the_mainland_regi
         .unwrap();
         manifest.push_str(&format!("d{i}.txt,local,{name},2020\n"));
     }
-    fs::write(corpus.join("d9.txt"), "关于支持创业的通知\n一、给予创业补贴。\n").unwrap();
+    fs::write(
+        corpus.join("d9.txt"),
+        "关于支持创业的通知\n一、给予创业补贴。\n",
+    )
+    .unwrap();
     manifest.push_str("d9.txt,local,四川,2020\n");
     fs::write(corpus.join("metadata.csv"), manifest).unwrap();
     let out = dir.path().join("out");
@@ -797,7 +810,11 @@ fn taiwan_hong_kong_and_macao_in_a_manifest_are_places_outside_the_mainland_regi
     assert_eq!(sichuan["region"], "west");
     // The same in a units file.
     let units = dir.path().join("u.csv");
-    fs::write(&units, "id,text,province\n1,给予创业补贴。,香港\n2,给予创业补贴。,Macao\n").unwrap();
+    fs::write(
+        &units,
+        "id,text,province\n1,给予创业补贴。,香港\n2,给予创业补贴。,Macao\n",
+    )
+    .unwrap();
     let out = dir.path().join("out_units");
     bin()
         .args(["code", "--units"])
@@ -864,7 +881,10 @@ fn keywords_out_refuses_an_occupied_folder_without_force() {
     keywords(false)
         .code(1)
         .stderr(predicate::str::contains("not empty"));
-    assert_eq!(fs::read_to_string(out.join("keywords.csv")).unwrap(), "mine\n");
+    assert_eq!(
+        fs::read_to_string(out.join("keywords.csv")).unwrap(),
+        "mine\n"
+    );
     keywords(true).code(0);
     let written = fs::read_to_string(out.join("keywords.csv")).unwrap();
     assert_ne!(written, "mine\n");
