@@ -99,9 +99,52 @@ pub fn check_quotes(bytes: &[u8], delimiter: u8, shown: &str) -> crate::error::R
     }
 }
 
+/// 1-based line numbers of byte offsets, whatever the line ending (LF, CRLF or CR). The
+/// `csv` crate's own line count runs one short on CRLF files, and the byte position it gives
+/// a record there is the LF of the previous line's CRLF, so a line break counts from its
+/// first byte.
+#[derive(Debug, Clone, Default)]
+pub struct LineIndex {
+    /// First byte of every line break.
+    breaks: Vec<u64>,
+}
+
+impl LineIndex {
+    /// Indexes the line breaks of `bytes`.
+    pub fn new(bytes: &[u8]) -> LineIndex {
+        let breaks = memchr::memchr2_iter(b'\r', b'\n', bytes)
+            .filter(|&i| !(bytes[i] == b'\n' && i > 0 && bytes[i - 1] == b'\r'))
+            .map(|i| i as u64)
+            .collect();
+        LineIndex { breaks }
+    }
+
+    /// The line holding byte `byte`.
+    pub fn line(&self, byte: u64) -> usize {
+        self.breaks.partition_point(|&n| n < byte) + 1
+    }
+
+    /// The line where a record starts, from its `csv` position (`fallback` without one).
+    pub fn of(&self, pos: Option<&csv::Position>, fallback: usize) -> usize {
+        pos.map(|p| self.line(p.byte())).unwrap_or(fallback)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_index_counts_lf_and_crlf_alike() {
+        let lf = LineIndex::new(b"a\nb\nc\n");
+        let crlf = LineIndex::new(b"a\r\nb\r\nc\r\n");
+        assert_eq!((lf.line(0), lf.line(2), lf.line(4)), (1, 2, 3));
+        assert_eq!((crlf.line(0), crlf.line(3), crlf.line(6)), (1, 2, 3));
+        // Where the csv crate puts a record after a CRLF: on the LF.
+        assert_eq!((crlf.line(2), crlf.line(5)), (2, 3));
+        let cr = LineIndex::new(b"a\rb\rc");
+        assert_eq!((cr.line(2), cr.line(4)), (2, 3));
+    }
 
     #[test]
     fn formula_like_cells_are_prefixed() {

@@ -60,9 +60,85 @@ fn with_terms(label: &Label, lists: [(&str, &Vec<String>); 3]) -> String {
 
 const CORE_COLOURS: [&str; 4] = ["#0072B2", "#E69F00", "#009E73", "#CC79A7"];
 
+/// The line that opens policy-coder's data in a `.qdc` `Description`: from this line to
+/// the end of the description, the text is a TOML document whose `policy-coder` table holds
+/// the code's fields in codebook syntax (`kind`, `label`, terms, rules), so that
+/// `codebook import` restores what the REFI-QDA schema has no element for.
+pub const QDC_BLOCK: &str = "[policy-coder]";
+
+/// Name of the `<Set>` whose description carries the codebook's own fields (id, version,
+/// label, words, roles).
+pub const QDC_HEADER_SET: &str = "policy-coder codebook";
+
+fn toml_inline_label(l: &Label) -> String {
+    let mut parts = Vec::new();
+    if !l.zh.is_empty() {
+        parts.push(format!("zh = {}", toml_str(&l.zh)));
+    }
+    if !l.en.is_empty() {
+        parts.push(format!("en = {}", toml_str(&l.en)));
+    }
+    format!("{{ {} }}", parts.join(", "))
+}
+
+fn toml_pair(zh: &[String], en: &[String], within: Option<usize>) -> String {
+    let mut s = format!("{{ zh = {}, en = {}", toml_list(zh), toml_list(en));
+    if let Some(w) = within {
+        let _ = write!(s, ", within = {w}");
+    }
+    s.push_str(" }");
+    s
+}
+
+/// A data block: the marker line, `kind`, then `key = value` lines (values already TOML).
+fn data_block(kind: &str, fields: &[(&str, String)]) -> String {
+    let mut s = format!("{QDC_BLOCK}\nkind = {}\n", toml_str(kind));
+    for (k, v) in fields {
+        let _ = writeln!(s, "{k} = {v}");
+    }
+    s
+}
+
+/// Terms as block fields, empty lists left out.
+fn term_fields(zh: &[String], en: &[String], regex: &[String]) -> Vec<(&'static str, String)> {
+    [("zh", zh), ("en", en), ("regex", regex)]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (k, toml_list(v)))
+        .collect()
+}
+
+/// The codebook's own fields as a data block (for the header `<Set>`).
+fn header_block(cb: &Codebook) -> String {
+    let mut s = data_block(
+        "codebook",
+        &[
+            ("id", toml_str(&cb.id)),
+            ("version", toml_str(&cb.version)),
+            ("label", toml_inline_label(&cb.label)),
+            ("words", toml_list(&cb.words)),
+            ("default_roles", cb.default_roles.to_string()),
+        ],
+    );
+    for r in &cb.roles {
+        let _ = write!(
+            s,
+            "[[policy-coder.role]]\nrole = {}\nheading = {}\ntext = {}\nclause = {}\n",
+            toml_str(r.role.as_str()),
+            toml_pair(&r.heading.0, &r.heading.1, None),
+            toml_pair(&r.text.0, &r.text.1, None),
+            toml_pair(&r.clause.0, &r.clause.1, None),
+        );
+    }
+    s
+}
+
 /// The codebook as a REFI-QDA codebook (`urn:QDA-XML:codebook:1.0`): cores, categories and
-/// concepts as nested `Code` elements named by id, labels and terms in `Description`;
-/// extra dimensions as further top-level codes.
+/// concepts as nested `Code` elements named by id, extra dimensions as further top-level
+/// codes. Each `Description` holds a readable label and term list, then a data block
+/// ([`QDC_BLOCK`]) with the code's fields in codebook TOML; a `<Set>` named
+/// [`QDC_HEADER_SET`] holds the codebook's own fields, and one `<Set>` per dimension lists
+/// its codes. [`qdc_to_toml`] reads all of it back.
 pub fn to_qdc(cb: &Codebook) -> String {
     let mut s = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
     let _ = writeln!(
@@ -83,6 +159,7 @@ pub fn to_qdc(cb: &Codebook) -> String {
             indent = indent
         );
     };
+    let with_block = |human: String, block: String| format!("{human}\n\n{block}");
     for (c, core) in cb.cores.iter().enumerate() {
         let colour = CORE_COLOURS[c % CORE_COLOURS.len()];
         code(
@@ -91,7 +168,10 @@ pub fn to_qdc(cb: &Codebook) -> String {
             &core.id,
             &core.id,
             colour,
-            &label_text(&core.label),
+            &with_block(
+                label_text(&core.label),
+                data_block("core", &[("label", toml_inline_label(&core.label))]),
+            ),
         );
         for k in cb.categories_of(c) {
             let cat = &cb.categories[k];
@@ -100,7 +180,18 @@ pub fn to_qdc(cb: &Codebook) -> String {
             if !cat.description.is_empty() {
                 desc = format!("{desc}. {}", cat.description);
             }
-            code(&mut s, 6, &path, &cat.id, colour, &desc);
+            let mut fields = vec![("label", toml_inline_label(&cat.label))];
+            if !cat.description.is_empty() {
+                fields.push(("description", toml_str(&cat.description)));
+            }
+            code(
+                &mut s,
+                6,
+                &path,
+                &cat.id,
+                colour,
+                &with_block(desc, data_block("category", &fields)),
+            );
             for concept in cb.concepts.iter().filter(|x| x.category == k) {
                 let desc = with_terms(
                     &concept.label,
@@ -110,13 +201,30 @@ pub fn to_qdc(cb: &Codebook) -> String {
                         ("regex", &concept.regex),
                     ],
                 );
+                let mut fields = vec![("label", toml_inline_label(&concept.label))];
+                fields.extend(term_fields(&concept.zh, &concept.en, &concept.regex));
+                if !concept.exclude_zh.is_empty() || !concept.exclude_en.is_empty() {
+                    fields.push((
+                        "exclude",
+                        toml_pair(&concept.exclude_zh, &concept.exclude_en, None),
+                    ));
+                }
+                for (name, rule, within) in [
+                    ("near", &concept.near, true),
+                    ("not_near", &concept.not_near, true),
+                    ("clause", &concept.clause, false),
+                ] {
+                    if let Some(r) = rule {
+                        fields.push((name, toml_pair(&r.zh, &r.en, within.then_some(r.within))));
+                    }
+                }
                 code(
                     &mut s,
                     8,
                     &format!("{path}/{}", concept.id),
                     &concept.id,
                     colour,
-                    &desc,
+                    &with_block(desc, data_block("concept", &fields)),
                 );
                 s.push_str("        </Code>\n");
             }
@@ -132,7 +240,10 @@ pub fn to_qdc(cb: &Codebook) -> String {
             &path,
             &dim.id,
             "#999999",
-            &format!("Dimension: {}", label_text(&dim.label)),
+            &with_block(
+                format!("Dimension: {}", label_text(&dim.label)),
+                data_block("dimension", &[("label", toml_inline_label(&dim.label))]),
+            ),
         );
         for v in cb.values_of(d) {
             let value = &cb.dimension_values[v];
@@ -144,19 +255,58 @@ pub fn to_qdc(cb: &Codebook) -> String {
                     ("regex", &value.regex),
                 ],
             );
+            let mut fields = vec![("label", toml_inline_label(&value.label))];
+            fields.extend(term_fields(&value.zh, &value.en, &value.regex));
             code(
                 &mut s,
                 6,
                 &format!("{path}/{}", value.id),
                 &value.id,
                 "#999999",
-                &desc,
+                &with_block(desc, data_block("value", &fields)),
             );
             s.push_str("      </Code>\n");
         }
         s.push_str("    </Code>\n");
     }
-    s.push_str("  </Codes>\n</CodeBook>\n");
+    s.push_str("  </Codes>\n  <Sets>\n");
+    let _ = writeln!(
+        s,
+        "    <Set guid=\"{}\" name=\"{}\">\n      <Description>{}</Description>\n    </Set>",
+        guid(&cb.id, "set:codebook"),
+        QDC_HEADER_SET,
+        xml_esc(&format!(
+            "Codebook {} {}: {}. Read back by `policy-coder codebook import`.\n\n{}",
+            cb.id,
+            cb.version,
+            label_text(&cb.label),
+            header_block(cb)
+        ))
+    );
+    for (d, dim) in cb.dimensions.iter().enumerate() {
+        let path = format!("dimension:{}", dim.id);
+        let _ = writeln!(
+            s,
+            "    <Set guid=\"{}\" name=\"{}\">\n      <Description>{}</Description>",
+            guid(&cb.id, &format!("set:{path}")),
+            xml_esc(&format!("dimension: {}", dim.id)),
+            xml_esc(&format!(
+                "Dimension {} (coded beside the instrument tree, not a core): {}",
+                dim.id,
+                label_text(&dim.label)
+            ))
+        );
+        let _ = writeln!(s, "      <MemberCode guid=\"{}\"/>", guid(&cb.id, &path));
+        for v in cb.values_of(d) {
+            let _ = writeln!(
+                s,
+                "      <MemberCode guid=\"{}\"/>",
+                guid(&cb.id, &format!("{path}/{}", cb.dimension_values[v].id))
+            );
+        }
+        s.push_str("    </Set>\n");
+    }
+    s.push_str("  </Sets>\n</CodeBook>\n");
     s
 }
 
@@ -273,6 +423,10 @@ pub fn to_csv(cb: &Codebook) -> String {
 #[derive(Debug, Default)]
 struct Tree {
     cores: Vec<Node>,
+    /// Extra dimensions (children: their values).
+    dimensions: Vec<Node>,
+    /// The codebook's own fields from a policy-coder `.qdc` export (its header `<Set>`).
+    header: Option<toml::Table>,
 }
 
 #[derive(Debug, Default)]
@@ -283,6 +437,49 @@ struct Node {
     zh: Vec<String>,
     en: Vec<String>,
     regex: Vec<String>,
+    /// Further fields from a policy-coder data block (label, description, exclude, rules),
+    /// written back as they were.
+    fields: toml::Table,
+}
+
+/// Keys of a data block that the tree itself decides (never copied from the block).
+const TREE_KEYS: [&str; 8] = [
+    "kind", "id", "core", "category", "value", "zh", "en", "regex",
+];
+
+impl Node {
+    /// `label = …`: the block's label, or one made from the code's name.
+    fn label_line(&self) -> String {
+        match self.fields.get("label") {
+            Some(v) => format!("label = {v}"),
+            None => format!("label = {}", label_of(&self.label)),
+        }
+    }
+
+    /// The block's other fields, one `key = value` line each (sorted by key).
+    fn field_lines(&self) -> String {
+        let mut s = String::new();
+        for (k, v) in &self.fields {
+            if k != "label" && !TREE_KEYS.contains(&k.as_str()) {
+                let _ = writeln!(s, "{k} = {v}");
+            }
+        }
+        s
+    }
+
+    /// `zh` / `en` / `regex` lines; a TODO marker when there is no term at all.
+    fn term_lines(&self) -> String {
+        let mut s = String::new();
+        if self.zh.is_empty() && self.en.is_empty() && self.regex.is_empty() {
+            s.push_str("zh = []  # TODO: terms\nen = []\n");
+        }
+        for (k, v) in [("zh", &self.zh), ("en", &self.en), ("regex", &self.regex)] {
+            if !v.is_empty() {
+                let _ = writeln!(s, "{k} = {}", toml_list(v));
+            }
+        }
+        s
+    }
 }
 
 /// An id from a name: spaces and forbidden characters become `_`.
@@ -345,49 +542,71 @@ impl Tree {
                 }
             }
         }
+        for dim in &mut self.dimensions {
+            fix(&mut dim.id, "dimension");
+            let level = format!("value of {}", dim.id);
+            for v in &mut dim.children {
+                fix(&mut v.id, &level);
+            }
+        }
     }
 
     fn into_toml(mut self, header: &str) -> String {
         self.dedup_ids();
         let mut s = String::from(header);
         for core in &self.cores {
-            let _ = writeln!(
+            let _ = write!(
                 s,
-                "\n[[core]]\nid = {}\nlabel = {}",
+                "\n[[core]]\nid = {}\n{}\n{}",
                 toml_str(&core.id),
-                label_of(&core.label)
+                core.label_line(),
+                core.field_lines()
             );
         }
         for core in &self.cores {
             for cat in &core.children {
-                let _ = writeln!(
+                let _ = write!(
                     s,
-                    "\n[[category]]\nid = {}\ncore = {}\nlabel = {}",
+                    "\n[[category]]\nid = {}\ncore = {}\n{}\n{}",
                     toml_str(&cat.id),
                     toml_str(&core.id),
-                    label_of(&cat.label)
+                    cat.label_line(),
+                    cat.field_lines()
                 );
             }
         }
         for core in &self.cores {
             for cat in &core.children {
                 for con in &cat.children {
-                    let _ = writeln!(
+                    let _ = write!(
                         s,
-                        "\n[[concept]]\nid = {}\ncategory = {}\nlabel = {}",
+                        "\n[[concept]]\nid = {}\ncategory = {}\n{}\n{}{}",
                         toml_str(&con.id),
                         toml_str(&cat.id),
-                        label_of(&con.label)
+                        con.label_line(),
+                        con.term_lines(),
+                        con.field_lines()
                     );
-                    if con.zh.is_empty() && con.en.is_empty() && con.regex.is_empty() {
-                        s.push_str("zh = []  # TODO: terms\nen = []\n");
-                    }
-                    for (k, v) in [("zh", &con.zh), ("en", &con.en), ("regex", &con.regex)] {
-                        if !v.is_empty() {
-                            let _ = writeln!(s, "{k} = {}", toml_list(v));
-                        }
-                    }
                 }
+            }
+        }
+        for dim in &self.dimensions {
+            let _ = write!(
+                s,
+                "\n[[dimension]]\nid = {}\n{}\n{}",
+                toml_str(&dim.id),
+                dim.label_line(),
+                dim.field_lines()
+            );
+            for v in &dim.children {
+                let _ = write!(
+                    s,
+                    "\n[[dimension.value]]\nid = {}\n{}\n{}{}",
+                    toml_str(&v.id),
+                    v.label_line(),
+                    v.term_lines(),
+                    v.field_lines()
+                );
             }
         }
         s
@@ -405,18 +624,39 @@ fn usage(path: &str, line: usize, message: String) -> Error {
     }
 }
 
-/// Reads a `.qdc` file's code tree into a TOML codebook skeleton: top-level codes become
-/// cores, their children categories, grandchildren concepts (deeper codes are folded into
-/// their concept as terms to review). Concepts get empty term lists marked TODO; a category
-/// without children gets one concept of the same name.
-pub fn qdc_to_toml(xml: &str, name: &str) -> Result<String> {
+/// A `<Code>` as read from a `.qdc` file.
+#[derive(Debug, Default)]
+struct QCode {
+    name: String,
+    description: String,
+    line: usize,
+    children: Vec<QCode>,
+}
+
+/// The data block of a description ([`QDC_BLOCK`] to the end), parsed; `None` without one.
+fn data_block_of(desc: &str) -> std::result::Result<Option<toml::Table>, String> {
+    let at = if desc.starts_with(QDC_BLOCK) {
+        Some(0)
+    } else {
+        desc.find(&format!("\n{QDC_BLOCK}")).map(|i| i + 1)
+    };
+    let Some(at) = at else { return Ok(None) };
+    let mut doc: toml::Table = toml::from_str(&desc[at..]).map_err(|e| {
+        format!(
+            "the {QDC_BLOCK} block of the description is not valid TOML: {}",
+            e.message().trim()
+        )
+    })?;
+    match doc.remove("policy-coder") {
+        Some(toml::Value::Table(t)) => Ok(Some(t)),
+        _ => Ok(None),
+    }
+}
+
+/// Reads the codes and set descriptions of a `.qdc` file.
+fn read_qdc(xml: &str, name: &str) -> Result<(Vec<QCode>, Vec<String>)> {
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_str(xml);
-    let mut tree = Tree::default();
-    // Path of indexes into the tree of the open Code elements.
-    let mut depth = 0usize;
-    let mut saw_codebook = false;
-    // Line of a byte position, for error messages (rounded down to a character boundary).
     let line_at = |pos: usize| {
         let mut p = pos.min(xml.len());
         while !xml.is_char_boundary(p) {
@@ -424,95 +664,197 @@ pub fn qdc_to_toml(xml: &str, name: &str) -> Result<String> {
         }
         xml[..p].matches('\n').count() + 1
     };
+    let mut roots: Vec<QCode> = Vec::new();
+    let mut open: Vec<QCode> = Vec::new();
+    let mut sets: Vec<String> = Vec::new();
+    let (mut in_set, mut in_desc, mut saw_codebook) = (false, false, false);
+    let mut text = String::new();
+    let close = |open: &mut Vec<QCode>, roots: &mut Vec<QCode>| {
+        if let Some(c) = open.pop() {
+            match open.last_mut() {
+                Some(parent) => parent.children.push(c),
+                None => roots.push(c),
+            }
+        }
+    };
     loop {
         let pos = reader.buffer_position() as usize;
-        match reader.read_event() {
-            Ok(ev @ (Event::Start(_) | Event::Empty(_)))
-                if {
-                    let (Event::Start(e) | Event::Empty(e)) = &ev else {
-                        unreachable!()
-                    };
-                    e.local_name().as_ref() == "Code"
-                } =>
-            {
-                let (Event::Start(e) | Event::Empty(e)) = &ev else {
-                    unreachable!()
-                };
-                // `<Code …/>` opens no scope: it is a leaf with no End event.
+        let ev = match reader.read_event() {
+            Ok(ev) => ev,
+            Err(e) => return Err(usage(name, line_at(pos), format!("invalid XML: {e}"))),
+        };
+        match ev {
+            Event::Start(ref e) | Event::Empty(ref e) => {
                 let leaf = matches!(ev, Event::Empty(_));
-                let mut code_name = None;
-                for a in e.attributes().flatten() {
-                    if a.key.local_name().as_ref() == "name" {
-                        code_name = a
-                            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                            .ok()
-                            .map(|v| v.to_string());
-                    }
-                }
-                let Some(code_name) = code_name else {
-                    return Err(usage(
-                        name,
-                        line_at(pos),
-                        "<Code> without a name attribute".into(),
-                    ));
-                };
-                let node = Node {
-                    id: slug(&code_name),
-                    label: code_name,
-                    ..Default::default()
-                };
-                depth += 1;
-                match depth {
-                    1 => tree.cores.push(node),
-                    2 => {
-                        if let Some(c) = tree.cores.last_mut() {
-                            c.children.push(node);
-                        }
-                    }
-                    3 => {
-                        if let Some(cat) = tree.cores.last_mut().and_then(|c| c.children.last_mut())
-                        {
-                            cat.children.push(node);
-                        }
-                    }
-                    _ => {
-                        // Deeper codes: kept as candidate terms of their concept.
-                        if let Some(con) = tree
-                            .cores
-                            .last_mut()
-                            .and_then(|c| c.children.last_mut())
-                            .and_then(|c| c.children.last_mut())
-                        {
-                            let lang_zh = node.label.chars().any(|c| c as u32 >= 0x2E80);
-                            if lang_zh {
-                                con.zh.push(node.label);
-                            } else {
-                                con.en.push(node.label);
+                match e.local_name().as_ref() {
+                    "CodeBook" => saw_codebook = true,
+                    "Code" => {
+                        let mut code_name = None;
+                        for a in e.attributes().flatten() {
+                            if a.key.local_name().as_ref() == "name" {
+                                code_name = a
+                                    .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                                    .ok()
+                                    .map(|v| v.to_string());
                             }
                         }
+                        let Some(code_name) = code_name else {
+                            return Err(usage(
+                                name,
+                                line_at(pos),
+                                "<Code> without a name attribute".into(),
+                            ));
+                        };
+                        open.push(QCode {
+                            name: code_name,
+                            line: line_at(pos),
+                            ..Default::default()
+                        });
+                        // `<Code …/>` opens no scope: it is a leaf with no End event.
+                        if leaf {
+                            close(&mut open, &mut roots);
+                        }
+                    }
+                    "Set" if !leaf => in_set = true,
+                    "Description" if !leaf => {
+                        in_desc = true;
+                        text.clear();
+                    }
+                    _ => {}
+                }
+            }
+            Event::Text(t) if in_desc => text.push_str(&t.xml10_content()),
+            Event::GeneralRef(g) if in_desc => match g.resolve_char_ref() {
+                Ok(Some(c)) => text.push(c),
+                _ => text.push_str(match g.xml10_content().as_ref() {
+                    "lt" => "<",
+                    "gt" => ">",
+                    "amp" => "&",
+                    "quot" => "\"",
+                    "apos" => "'",
+                    _ => "",
+                }),
+            },
+            Event::CData(t) if in_desc => text.push_str(&t.xml10_content()),
+            Event::End(e) => match e.local_name().as_ref() {
+                "Code" => close(&mut open, &mut roots),
+                "Set" => in_set = false,
+                "Description" => {
+                    in_desc = false;
+                    if in_set {
+                        sets.push(std::mem::take(&mut text));
+                    } else if let Some(c) = open.last_mut() {
+                        c.description = std::mem::take(&mut text);
                     }
                 }
-                if leaf {
-                    depth -= 1;
-                }
-            }
-            Ok(Event::End(e)) if e.local_name().as_ref() == "Code" => {
-                depth = depth.saturating_sub(1)
-            }
-            Ok(Event::Start(e)) if e.local_name().as_ref() == "CodeBook" => saw_codebook = true,
-            Ok(Event::Eof) => break,
-            Ok(_) => {}
-            Err(e) => return Err(usage(name, line_at(pos), format!("invalid XML: {e}"))),
+                _ => {}
+            },
+            Event::Eof => break,
+            _ => {}
         }
     }
     if !saw_codebook {
         return Err(usage(
             name,
             1,
-            "not a REFI-QDA codebook (no <CodeBook> root element)".into(),
+            "not a REFI-QDA codebook (no <CodeBook> root element); import reads .qdc files (the md and csv exports are one-way)".into(),
         ));
     }
-    if tree.cores.is_empty() {
+    while !open.is_empty() {
+        close(&mut open, &mut roots);
+    }
+    Ok((roots, sets))
+}
+
+/// A tree node from a code: id from its name, terms and fields from its data block.
+fn node_of(code: &QCode, block: Option<toml::Table>) -> Node {
+    let mut node = Node {
+        id: slug(&code.name),
+        label: code.name.clone(),
+        ..Default::default()
+    };
+    if let Some(mut fields) = block {
+        for (key, list) in [
+            ("zh", &mut node.zh),
+            ("en", &mut node.en),
+            ("regex", &mut node.regex),
+        ] {
+            if let Some(toml::Value::Array(a)) = fields.remove(key) {
+                list.extend(a.iter().filter_map(|v| v.as_str().map(String::from)));
+            }
+        }
+        node.fields = fields;
+    }
+    node
+}
+
+/// Codes below a concept (or a dimension value): their names become candidate terms.
+fn fold_terms(codes: &[QCode], into: &mut Node) {
+    for c in codes {
+        if c.name.chars().any(|ch| ch as u32 >= 0x2E80) {
+            into.zh.push(c.name.clone());
+        } else {
+            into.en.push(c.name.clone());
+        }
+        fold_terms(&c.children, into);
+    }
+}
+
+/// Reads a `.qdc` file into codebook TOML.
+///
+/// A file exported by policy-coder comes back whole: each code's data block ([`QDC_BLOCK`]
+/// in its `Description`) restores its kind, labels, terms, excludes and context rules, and
+/// the [`QDC_HEADER_SET`] set the codebook's id, version, label, words and roles; the tree
+/// (code names and nesting) gives ids and parents, so codes renamed or moved in a QDA
+/// program keep their place. Other files give a skeleton: top-level codes become cores,
+/// their children categories, grandchildren concepts (deeper codes are folded into their
+/// concept as terms to review), with empty term lists marked TODO; a category without
+/// children gets one concept of the same name. A top-level code whose block says
+/// `kind = "dimension"` is a dimension, its children its values.
+pub fn qdc_to_toml(xml: &str, name: &str) -> Result<String> {
+    let (roots, sets) = read_qdc(xml, name)?;
+    let block = |c: &QCode| {
+        data_block_of(&c.description).map_err(|m| usage(name, c.line, format!("{}: {m}", c.name)))
+    };
+    let kind = |b: &Option<toml::Table>| {
+        b.as_ref()
+            .and_then(|t| t.get("kind"))
+            .and_then(|k| k.as_str())
+            .map(String::from)
+    };
+    let mut tree = Tree::default();
+    for set in &sets {
+        if let Ok(Some(t)) = data_block_of(set) {
+            if t.get("kind").and_then(|k| k.as_str()) == Some("codebook") {
+                tree.header = Some(t);
+            }
+        }
+    }
+    for root in &roots {
+        let b = block(root)?;
+        if kind(&b).as_deref() == Some("dimension") {
+            let mut dim = node_of(root, b);
+            for v in &root.children {
+                let mut value = node_of(v, block(v)?);
+                fold_terms(&v.children, &mut value);
+                dim.children.push(value);
+            }
+            tree.dimensions.push(dim);
+            continue;
+        }
+        let mut core = node_of(root, b);
+        for c in &root.children {
+            let mut cat = node_of(c, block(c)?);
+            for k in &c.children {
+                let mut con = node_of(k, block(k)?);
+                fold_terms(&k.children, &mut con);
+                cat.children.push(con);
+            }
+            core.children.push(cat);
+        }
+        tree.cores.push(core);
+    }
+    if tree.cores.is_empty() && tree.dimensions.is_empty() {
         return Err(usage(name, 1, "the codebook has no <Code> elements".into()));
     }
     for core in &mut tree.cores {
@@ -533,14 +875,37 @@ pub fn qdc_to_toml(xml: &str, name: &str) -> Result<String> {
             }
         }
     }
-    Ok(tree.into_toml(&format!(
-        "# Codebook skeleton imported from {name} by policy-coder.\n\
-         # Top-level codes are cores, their children categories, grandchildren concepts.\n\
-         # Fill in the terms (zh/en) of every concept, then check with `policy-coder codebook check`.\n\n\
-         id = {}\nversion = \"0.1\"\nlabel = {}\n",
-        toml_str(&slug(name.rsplit('/').next().unwrap_or(name).trim_end_matches(".qdc"))),
-        label_of(name.rsplit('/').next().unwrap_or(name))
-    )))
+    let file = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let header = match tree.header.take() {
+        Some(h) => {
+            let mut s = format!(
+                "# Codebook imported from {file} by policy-coder (a policy-coder export: terms, rules and labels restored).\n\n"
+            );
+            for key in ["id", "version", "label", "description", "words", "default_roles"] {
+                if let Some(v) = h.get(key) {
+                    let _ = writeln!(s, "{key} = {v}");
+                }
+            }
+            if let Some(toml::Value::Array(roles)) = h.get("role") {
+                for r in roles.iter().filter_map(|r| r.as_table()) {
+                    s.push_str("\n[[role]]\n");
+                    for (k, v) in r {
+                        let _ = writeln!(s, "{k} = {v}");
+                    }
+                }
+            }
+            s
+        }
+        None => format!(
+            "# Codebook skeleton imported from {name} by policy-coder.\n\
+             # Top-level codes are cores, their children categories, grandchildren concepts.\n\
+             # Fill in the terms (zh/en) of every concept, then check with `policy-coder codebook check`.\n\n\
+             id = {}\nversion = \"0.1\"\nlabel = {}\n",
+            toml_str(&slug(file.trim_end_matches(".qdc"))),
+            label_of(file)
+        ),
+    };
+    Ok(tree.into_toml(&header))
 }
 
 /// Sorts dictionary patterns into Chinese terms, English terms, and regexes (patterns
@@ -752,7 +1117,10 @@ pub fn liwc_to_toml(src: &str, name: &str) -> Result<String> {
         cat.children.push(leaf);
         core.children.push(cat);
     }
-    let tree = Tree { cores: vec![core] };
+    let tree = Tree {
+        cores: vec![core],
+        ..Default::default()
+    };
     Ok(tree.into_toml(&format!(
         "# Converted from the LIWC dictionary {name} by policy-coder.\nid = {}\n",
         toml_str(&slug(name.rsplit('/').next().unwrap_or(name)))
@@ -836,25 +1204,157 @@ mod tests {
             codes,
             cb.cores.len() + cb.categories.len() + cb.concepts.len() + n_dim
         );
-        // Import: the skeleton has the same cores, categories and concepts (plus the
-        // dimension as a core), with empty term lists to fill.
+        // Import: the same codebook comes back (terms, rules, labels; the dimension stays
+        // a dimension).
         let toml = qdc_to_toml(&xml, "codebook.qdc").unwrap();
-        assert!(toml.contains("# TODO: terms"));
+        assert!(!toml.contains("TODO"), "{toml}");
+        let back = Codebook::parse(&toml, "back.toml").unwrap();
+        assert_same(&cb, &back);
+        assert_eq!(to_qdc(&back), xml);
+    }
+
+    /// Everything a codebook holds but its source hash.
+    fn assert_same(a: &Codebook, b: &Codebook) {
+        assert_eq!(a.id, b.id);
+        assert_eq!(a.version, b.version);
+        assert_eq!(a.label, b.label);
+        assert_eq!(format!("{:?}", a.cores), format!("{:?}", b.cores));
+        assert_eq!(format!("{:?}", a.categories), format!("{:?}", b.categories));
+        for (x, y) in a.concepts.iter().zip(&b.concepts) {
+            assert_eq!(format!("{x:?}"), format!("{y:?}"));
+        }
+        assert_eq!(a.concepts.len(), b.concepts.len());
+        assert_eq!(format!("{:?}", a.dimensions), format!("{:?}", b.dimensions));
+        assert_eq!(
+            format!("{:?}", a.dimension_values),
+            format!("{:?}", b.dimension_values)
+        );
+        assert_eq!(a.words, b.words);
+        assert_eq!(a.roles, b.roles);
+        assert_eq!(a.default_roles, b.default_roles);
+    }
+
+    #[test]
+    fn qdc_round_trip_keeps_rules_roles_regexes_and_markup_characters() {
+        let src = r#"
+id = "t"
+version = "2.1"
+label = { zh = "测试", en = "Test & <check>" }
+words = ["人力资源社会保障部门"]
+default_roles = false
+
+[[role]]
+role = "preamble"
+heading = { zh = ["总则"], en = ["general"] }
+text = { zh = ["为了"] }
+
+[[core]]
+id = "supply"
+label = { zh = "供给" }
+
+[[core]]
+id = "demand"
+label = { en = "Demand \"side\"" }
+
+[[category]]
+id = "fiscal"
+core = "supply"
+label = { zh = "财政", en = "Fiscal" }
+description = "Grants; subsidies & <funds>"
+
+[[category]]
+id = "buy"
+core = "demand"
+label = { zh = "采购", en = "Procurement" }
+
+[[concept]]
+id = "subsidy"
+category = "fiscal"
+label = { zh = "补贴", en = "Subsidy" }
+zh = ["补贴", "补助"]
+en = ["subsid", "=grant"]
+regex = ['\d+万元']
+exclude = { zh = ["农机补贴"], en = ["farm"] }
+near = { zh = ["给予"], within = 5 }
+not_near = { en = ["cancel"] }
+
+[[concept]]
+id = "purchase"
+category = "buy"
+label = { zh = "政府采购" }
+zh = ["政府采购"]
+clause = { zh = ["优先"], en = ["priority"] }
+
+[[dimension]]
+id = "stage"
+label = { zh = "阶段", en = "Stage" }
+
+[[dimension.value]]
+id = "startup"
+label = { zh = "初创", en = "Start-up" }
+zh = ["初创"]
+
+[[dimension.value]]
+id = "growth"
+label = { en = "Growth" }
+en = ["expansion"]
+"#;
+        let cb = Codebook::parse(src, "t.toml").unwrap();
+        let xml = to_qdc(&cb);
+        let toml = qdc_to_toml(&xml, "t.qdc").unwrap();
+        let back = Codebook::parse(&toml, "back.toml").unwrap();
+        assert_same(&cb, &back);
+        assert_eq!(back.cores.len(), 2, "the dimension must not become a core");
+        assert_eq!(back.dimensions[0].id, "stage");
+        assert_eq!(back.roles.len(), 1);
+        assert!(!back.default_roles);
+        assert_eq!(back.concepts[0].near.as_ref().unwrap().within, 5);
+    }
+
+    #[test]
+    fn qdc_codes_moved_or_renamed_in_a_qda_program_keep_their_data() {
+        // NVivo users rename and move codes: the tree gives ids and parents, the data
+        // block the terms.
+        let cb = Codebook::default_codebook();
+        let xml = to_qdc(&cb).replacen("name=\"startup_subsidy\"", "name=\"startup grants\"", 1);
+        let toml = qdc_to_toml(&xml, "edited.qdc").unwrap();
+        let back = Codebook::parse(&toml, "back.toml").unwrap();
+        let old = cb
+            .concepts
+            .iter()
+            .find(|c| c.id == "startup_subsidy")
+            .unwrap();
+        let new = back
+            .concepts
+            .iter()
+            .find(|c| c.id == "startup_grants")
+            .unwrap();
+        assert_eq!(new.zh, old.zh);
+        assert_eq!(new.label, old.label);
+    }
+
+    #[test]
+    fn qdc_from_other_programs_gives_a_skeleton_to_fill() {
+        let xml = "<?xml version=\"1.0\"?>\n<CodeBook xmlns=\"urn:QDA-XML:codebook:1.0\"><Codes>\n\
+            <Code guid=\"1\" name=\"Supply\" isCodable=\"true\"><Description>plain</Description>\n\
+              <Code guid=\"2\" name=\"财政 支持\" isCodable=\"true\">\n\
+                <Code guid=\"3\" name=\"补贴\" isCodable=\"true\"/>\n\
+              </Code>\n\
+            </Code></Codes></CodeBook>";
+        let toml = qdc_to_toml(xml, "other.qdc").unwrap();
+        assert!(toml.contains("zh = []  # TODO: terms"), "{toml}");
+        assert!(toml.contains("id = \"财政_支持\""), "{toml}");
         let filled = toml.replace("zh = []  # TODO: terms", "zh = [\"占位\"]");
         let back = Codebook::parse(&filled, "back.toml").unwrap();
-        let ids = |v: Vec<&str>| v.into_iter().map(String::from).collect::<Vec<_>>();
-        let mut expected_cores = ids(cb.cores.iter().map(|c| c.id.as_str()).collect());
-        expected_cores.extend(cb.dimensions.iter().map(|d| d.id.clone()));
-        assert_eq!(
-            ids(back.cores.iter().map(|c| c.id.as_str()).collect()),
-            expected_cores
+        assert_eq!(back.cores[0].label.en, "Supply");
+        assert_eq!(back.concepts[0].label.zh, "补贴");
+        // A broken data block names its code and line.
+        let bad = xml.replace("plain", "[policy-coder]\nkind = ");
+        let err = qdc_to_toml(&bad, "bad.qdc").unwrap_err().to_string();
+        assert!(
+            err.contains("bad.qdc:3:") && err.contains("Supply: the [policy-coder] block"),
+            "{err}"
         );
-        for c in &cb.categories {
-            assert!(back.category_index(&c.id).is_some(), "{}", c.id);
-        }
-        for c in &cb.concepts {
-            assert!(back.concepts.iter().any(|x| x.id == c.id), "{}", c.id);
-        }
     }
 
     #[test]

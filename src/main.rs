@@ -215,7 +215,7 @@ struct EvaluateArgs {
     #[arg(long, default_value_t = 5)]
     folds: usize,
     /// Output: text or json.
-    #[arg(long, default_value = "text")]
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
     format: String,
     /// Code this folder of documents and score the whole pipeline against the labelled
     /// units of its documents (ids `<file stem>#…`, matched by text) instead of
@@ -293,7 +293,7 @@ struct AgreeArgs {
     #[arg(long, value_name = "UNITS.csv")]
     machine: Option<PathBuf>,
     /// Level of the machine's codes: category or core.
-    #[arg(long, value_name = "LEVEL", default_value = "category")]
+    #[arg(long, value_name = "LEVEL", default_value = "category", value_parser = ["category", "categories", "core", "cores"])]
     level: String,
     /// Check every code against this codebook's category and core ids (and `none`).
     #[arg(long, value_name = "FILE")]
@@ -323,7 +323,7 @@ struct AgreeArgs {
     #[arg(long, default_value_t = 7)]
     seed: u64,
     /// Output: text, json, or csv (the per-code table).
-    #[arg(long, default_value = "text")]
+    #[arg(long, default_value = "text", value_parser = ["text", "json", "csv"])]
     format: String,
     /// Write every unit where the coders differ, with its text, to this CSV.
     #[arg(long, value_name = "FILE.csv")]
@@ -416,13 +416,17 @@ struct KeywordsArgs {
     #[command(flatten)]
     input: InputArgs,
     /// Group documents by level, region, province, year, or overall.
-    #[arg(long, value_name = "DIM", default_value = "level")]
+    #[arg(long, value_name = "DIM", default_value = "level", value_parser = ["level", "region", "province", "year", "overall", "all"])]
     by: String,
     #[command(flatten)]
     words: StopwordArgs,
-    /// Also write keywords.csv and keyness.csv into this folder.
+    /// Also write keywords.csv and keyness.csv into this folder (refused when it holds
+    /// files, unless --force; written as one transaction with run.json, as `code` does).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Replace the outputs of an earlier run in --out.
+    #[arg(long, requires = "out")]
+    force: bool,
 }
 
 /// Which documents to read and how to cut them: shared by `kwic` and `codebook audit`.
@@ -466,13 +470,13 @@ struct KwicArgs {
     #[command(flatten)]
     corpus: CorpusArgs,
     /// Language of the term and of the documents searched (default: Chinese when the term has Han characters).
-    #[arg(long, value_name = "LANG")]
+    #[arg(long, value_name = "LANG", value_parser = ["zh", "en"])]
     lang: Option<String>,
     /// Only units of this role (measure, preamble, guiding_thought, principles, goals, …).
     #[arg(long, value_name = "ROLE")]
     role: Option<String>,
     /// Output: text or csv.
-    #[arg(long, default_value = "text")]
+    #[arg(long, default_value = "text", value_parser = ["text", "csv"])]
     format: String,
     /// Show at most N matches (in file and position order).
     #[arg(long, value_name = "N")]
@@ -493,7 +497,7 @@ struct AuditArgs {
     #[arg(long, value_name = "N", default_value_t = 3)]
     kwic: usize,
     /// Output: text, csv (one row per term) or json.
-    #[arg(long, default_value = "text")]
+    #[arg(long, default_value = "text", value_parser = ["text", "csv", "json"])]
     format: String,
     /// Report terms matched in at least N body units.
     #[arg(long, value_name = "N", default_value_t = 1)]
@@ -518,21 +522,21 @@ enum CodebookCommand {
     },
     /// Write the codebook as a REFI-QDA codebook (.qdc), a Markdown appendix table, or CSV.
     #[command(
-        after_help = "Examples:\n  policy-coder codebook export --format qdc --out instruments.qdc\n  policy-coder codebook export my.toml --format md > appendix.md\n\nThe .qdc file (REFI-QDA codebook 1.0) imports into NVivo, ATLAS.ti, MAXQDA and QualCoder:\ncores, categories and concepts as nested codes, labels and terms in the descriptions."
+        after_help = "Examples:\n  policy-coder codebook export --format qdc --out instruments.qdc\n  policy-coder codebook export my.toml --format md > appendix.md\n\nThe .qdc file (REFI-QDA codebook 1.0) imports into NVivo, ATLAS.ti, MAXQDA and QualCoder:\ncores, categories and concepts as nested codes, labels and terms in the descriptions, each\nfollowed by a [policy-coder] TOML block that `codebook import` reads back whole."
     )]
     Export {
         /// Codebook file (default: the built-in codebook).
         file: Option<PathBuf>,
         /// qdc, md or csv.
-        #[arg(long, default_value = "qdc")]
+        #[arg(long, default_value = "qdc", value_parser = ["qdc", "md", "markdown", "csv"])]
         format: String,
         /// Output file (default: standard output).
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
-    /// Read a REFI-QDA codebook (.qdc) into a TOML codebook skeleton whose terms you fill in.
+    /// Read a REFI-QDA codebook (.qdc) back into codebook TOML (a skeleton for other programs' trees).
     #[command(
-        after_help = "Example:\n  policy-coder codebook import from_nvivo.qdc --out my_codebook.toml\n\nTop-level codes become cores, their children categories, grandchildren concepts.\nquanteda YAML dictionaries (.yml) and LIWC dictionaries (.dic) need no import: pass them as --codebook."
+        after_help = "Example:\n  policy-coder codebook import from_nvivo.qdc --out my_codebook.toml\n\nA .qdc written by `codebook export` comes back as the same codebook (terms, rules, labels,\ndimensions). Other code trees become a skeleton: top-level codes become cores, their children\ncategories, grandchildren concepts, terms to fill in.\nquanteda YAML dictionaries (.yml) and LIWC dictionaries (.dic) need no import: pass them as --codebook."
     )]
     Import {
         /// The .qdc file.
@@ -647,6 +651,15 @@ fn keywords(args: KeywordsArgs) -> Result<u8> {
         other => anyhow::bail!("--by {other}: expected level, region, province, year or overall"),
     };
     let quiet = args.input.quiet;
+    // Take --out before reading anything: an occupied folder fails at once.
+    let txn = match &args.out {
+        Some(dir) => {
+            policy_coder::outdir::check_inputs(dir, &args.input.paths)?;
+            Some(policy_coder::outdir::OutputTxn::begin(dir, args.force)?)
+        }
+        None => None,
+    };
+    let stamp = policy_coder::outdir::RunStamp::now();
     let (coder, mut opts) = setup(args.input, PathBuf::new(), &args.words)?;
     opts.keyword_dims = vec![dim];
     let a = pipeline::analyze(&coder, &opts, false)?;
@@ -665,13 +678,13 @@ fn keywords(args: KeywordsArgs) -> Result<u8> {
     if dim != Dim::Overall {
         println!("\n# {}\n\n{}\n\n{}", key.title, key.note, key.to_markdown());
     }
-    if let Some(dir) = &args.out {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    if let Some(txn) = txn {
         for t in [&freq, &key] {
-            let path = dir.join(format!("{}.csv", t.id));
+            let path = txn.dir().join(format!("{}.csv", t.id));
             std::fs::write(&path, t.to_csv())
                 .with_context(|| format!("cannot write {}", path.display()))?;
         }
+        txn.commit(stamp)?;
     }
     report_skipped(&a.counts, quiet, None);
     Ok(if a.counts.skipped > 0 {

@@ -331,13 +331,14 @@ impl Manifest {
         .into_iter()
         .map(|n| (n, col(n)))
         .collect();
+        let lines = crate::csv_row::LineIndex::new(text.as_bytes());
         let mut rows = BTreeMap::new();
         for (i, rec) in reader.records().enumerate() {
             let rec = rec.map_err(|e| {
-                let line = e.position().map(|p| p.line() as usize).unwrap_or(i + 2);
+                let line = lines.of(e.position(), i + 2);
                 Error::csv(&shown, line, "", e.to_string())
             })?;
-            let line = rec.position().map(|p| p.line() as usize).unwrap_or(i + 2);
+            let line = lines.of(rec.position(), i + 2);
             let get = |n: &str| {
                 cols[n]
                     .and_then(|c| rec.get(c))
@@ -355,7 +356,7 @@ impl Manifest {
             let province = if p.is_empty() || p.eq_ignore_ascii_case("unknown") {
                 None
             } else {
-                Some(province::lookup(&p).ok_or_else(|| {
+                Some(province::lookup_place(&p).ok_or_else(|| {
                     Error::csv(&shown, line, "province", format!("unknown province `{p}`"))
                 })?)
             };
@@ -1306,7 +1307,7 @@ pub fn infer(
     let chosen_prov =
         first(&prov).filter(|c| lv != Level::Central || matches!(c.source, "manifest" | "path"));
     let (pr, prov_origin) = match chosen_prov {
-        Some(c) => (province::lookup(&c.value), origin_of(c.source)),
+        Some(c) => (province::lookup_place(&c.value), origin_of(c.source)),
         None => (None, Origin::None),
     };
     meta.province = pr;

@@ -140,6 +140,72 @@ pub fn lookup(name: &str) -> Option<&'static Province> {
         .then(|| &t.provinces[t.zh_owner[m.pattern().as_usize()]])
 }
 
+/// Places outside the mainland's 31 provinces that a manifest or a units file may name:
+/// Taiwan, Hong Kong and Macao. They are accepted as a document's province (see
+/// [`lookup_place`]) but belong to no region of the mainland schemes (their region is
+/// [`crate::region::OUTSIDE_MAINLAND`]), and text inference never picks them.
+pub fn outside_mainland() -> &'static [Province] {
+    static PLACES: OnceLock<Vec<Province>> = OnceLock::new();
+    PLACES.get_or_init(|| {
+        vec![
+            Province {
+                id: "taiwan",
+                zh: "台湾",
+                full: "台湾省",
+                abbr: "台",
+                en: vec!["Taiwan"],
+            },
+            Province {
+                id: "hong_kong",
+                zh: "香港",
+                full: "香港特别行政区",
+                abbr: "港",
+                en: vec!["Hong Kong", "Hong Kong SAR", "HKSAR", "Hongkong"],
+            },
+            Province {
+                id: "macao",
+                zh: "澳门",
+                full: "澳门特别行政区",
+                abbr: "澳",
+                en: vec!["Macao", "Macau", "Macao SAR", "Macau SAR"],
+            },
+        ]
+    })
+}
+
+/// Whether a province id names a place outside the mainland (see [`outside_mainland`]).
+pub fn is_outside_mainland(id: &str) -> bool {
+    outside_mainland().iter().any(|p| p.id == id)
+}
+
+/// [`lookup`], then the places outside the mainland by id, Chinese short or full name
+/// (`台湾`, `臺灣`, `香港特别行政区`) or English name (`Hong Kong`, `Macau`): for names a
+/// user writes in a manifest or a units file.
+pub fn lookup_place(name: &str) -> Option<&'static Province> {
+    if let Some(p) = lookup(name) {
+        return Some(p);
+    }
+    let name = name.trim();
+    let compact: String = name
+        .to_lowercase()
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '_' && *c != '-')
+        .collect();
+    let zh = name
+        .replace('臺', "台")
+        .replace('灣', "湾")
+        .replace('門', "门");
+    outside_mainland().iter().find(|p| {
+        p.id.replace('_', "") == compact
+            || p.zh == zh
+            || p.full == zh
+            || zh == format!("中国{}", p.zh)
+            || p.en
+                .iter()
+                .any(|e| e.to_lowercase().replace(' ', "") == compact)
+    })
+}
+
 /// Finds the first province named in a piece of text (an issuer, a title): Chinese
 /// province names, prefecture-level divisions with their suffix, or English names on
 /// word boundaries. Returns the province of the leftmost, longest name.
@@ -200,6 +266,31 @@ fn on_word_boundary(text: &str, start: usize, end: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn taiwan_hong_kong_and_macao_are_places_but_not_provinces() {
+        for (name, id) in [
+            ("台湾", "taiwan"),
+            ("台湾省", "taiwan"),
+            ("臺灣", "taiwan"),
+            ("Taiwan", "taiwan"),
+            ("香港", "hong_kong"),
+            ("香港特别行政区", "hong_kong"),
+            ("Hong Kong", "hong_kong"),
+            ("hong_kong", "hong_kong"),
+            ("澳门", "macao"),
+            ("澳門", "macao"),
+            ("Macao", "macao"),
+            ("macau", "macao"),
+        ] {
+            assert_eq!(lookup_place(name).map(|p| p.id), Some(id), "{name}");
+            assert!(lookup(name).is_none(), "{name} is not one of the 31");
+        }
+        assert_eq!(lookup_place("四川").map(|p| p.id), Some("sichuan"));
+        assert!(lookup_place("Atlantis").is_none());
+        assert!(find_in_text("粤港澳大湾区建设，香港、澳门").map(|p| p.id) != Some("hong_kong"));
+        assert_eq!(all().len(), 31);
+    }
 
     #[test]
     fn thirty_one_provinces_with_unique_ids() {

@@ -10,6 +10,9 @@ use std::path::Path;
 pub const NATIONAL: &str = "national";
 /// Region id when the province is not known.
 pub const UNKNOWN: &str = "unknown";
+/// Region id of Taiwan, Hong Kong and Macao, which no mainland scheme places (a user's
+/// mapping file may place them).
+pub const OUTSIDE_MAINLAND: &str = "outside_mainland";
 
 /// A mapping from province id to region id.
 #[derive(Debug, Clone)]
@@ -177,7 +180,7 @@ impl RegionScheme {
             let rec = rec.map_err(|e| Error::csv(&shown, line, "", e.to_string()))?;
             let pname = rec.get(pc).unwrap_or("").trim();
             let region = rec.get(rc).unwrap_or("").trim();
-            let p = province::lookup(pname).ok_or_else(|| {
+            let p = province::lookup_place(pname).ok_or_else(|| {
                 Error::csv(
                     &shown,
                     line,
@@ -193,12 +196,14 @@ impl RegionScheme {
         Ok(RegionScheme { name: shown, map })
     }
 
-    /// Region of a province id, or `unknown` when the scheme does not place it.
+    /// Region of a province id: `outside_mainland` for Taiwan, Hong Kong and Macao unless
+    /// the scheme places them, `unknown` for other ids the scheme does not place.
     pub fn region_of(&self, province_id: &str) -> &str {
-        self.map
-            .get(province_id)
-            .map(String::as_str)
-            .unwrap_or(UNKNOWN)
+        match self.map.get(province_id) {
+            Some(r) => r,
+            None if province::is_outside_mainland(province_id) => OUTSIDE_MAINLAND,
+            None => UNKNOWN,
+        }
     }
 }
 
@@ -235,6 +240,11 @@ mod tests {
         );
         assert_eq!(counts, (10, 6, 12, 3));
         assert_eq!(s.region_of("liaoning"), "northeast");
+        assert_eq!(s.region_of("hong_kong"), OUTSIDE_MAINLAND);
+        assert_eq!(
+            RegionScheme::three_belt().region_of("taiwan"),
+            OUTSIDE_MAINLAND
+        );
     }
 
     #[test]

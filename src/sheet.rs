@@ -42,10 +42,11 @@ pub fn read_sheet(path: &Path) -> Result<Sheet> {
         .iter()
         .map(|h| h.trim().to_lowercase())
         .collect();
+    let lines = crate::csv_row::LineIndex::new(text.as_bytes());
     let mut rows = Vec::new();
     for (i, rec) in r.records().enumerate() {
         let rec = rec.map_err(|e| {
-            let line = e.position().map(|p| p.line() as usize).unwrap_or(i + 2);
+            let line = lines.of(e.position(), i + 2);
             let msg = match e.kind() {
                 csv::ErrorKind::UnequalLengths {
                     expected_len, len, ..
@@ -54,7 +55,7 @@ pub fn read_sheet(path: &Path) -> Result<Sheet> {
             };
             Error::csv(&shown, line, "", msg)
         })?;
-        let line = rec.position().map(|p| p.line() as usize).unwrap_or(i + 2);
+        let line = lines.of(rec.position(), i + 2);
         rows.push((line, rec.iter().map(String::from).collect()));
     }
     Ok(Sheet {

@@ -1,6 +1,7 @@
 //! Pre-segmented units from a CSV/TSV file (one unit per row), e.g. clauses exported
 //! from Excel or NVivo. The whole file is validated before anything is coded.
 
+use crate::csv_row::LineIndex;
 use crate::error::{Error, Result};
 use crate::metadata::Level;
 use crate::province::{self, Province};
@@ -42,13 +43,19 @@ pub struct UnitRow {
     pub cells: Vec<String>,
 }
 
-fn reader(path: &Path, delimiter: u8) -> Result<csv::Reader<std::fs::File>> {
-    csv::ReaderBuilder::new()
+/// A reader over the file's bytes, and the index that numbers its lines (LF or CRLF).
+fn reader(
+    path: &Path,
+    delimiter: u8,
+) -> Result<(csv::Reader<std::io::Cursor<Vec<u8>>>, LineIndex)> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let lines = LineIndex::new(&bytes);
+    let r = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(false)
         .quoting(delimiter != b'\t')
-        .from_path(path)
-        .map_err(|e| Error::csv(&path.display().to_string(), 0, "", e.to_string()))
+        .from_reader(std::io::Cursor::new(bytes));
+    Ok((r, lines))
 }
 
 impl UnitsFile {
@@ -78,7 +85,7 @@ impl UnitsFile {
         if delimiter != b'\t' {
             crate::csv_row::check_quotes(&first, delimiter, &shown)?;
         }
-        let mut r = reader(path, delimiter)?;
+        let (mut r, _) = reader(path, delimiter)?;
         let headers: Vec<String> = r
             .headers()
             .map_err(|e| Error::csv(&shown, 1, "", e.to_string()))?
@@ -124,10 +131,10 @@ impl UnitsFile {
     /// Iterates over the rows, validating each.
     pub fn iter(&self) -> Result<impl Iterator<Item = Result<UnitRow>> + '_> {
         let shown = self.path.display().to_string();
-        let r = reader(&self.path, self.delimiter)?;
+        let (r, lines) = reader(&self.path, self.delimiter)?;
         Ok(r.into_records().enumerate().map(move |(i, rec)| {
             let rec = rec.map_err(|e| {
-                let line = e.position().map(|p| p.line() as usize).unwrap_or(i + 2);
+                let line = lines.of(e.position(), i + 2);
                 let msg = match e.kind() {
                     csv::ErrorKind::UnequalLengths {
                         expected_len, len, ..
@@ -138,7 +145,7 @@ impl UnitsFile {
                 };
                 Error::csv(&shown, line, "", msg)
             })?;
-            let line = rec.position().map(|p| p.line() as usize).unwrap_or(i + 2);
+            let line = lines.of(rec.position(), i + 2);
             let cell = |c: Option<usize>| c.and_then(|c| rec.get(c)).map(str::trim).unwrap_or("");
             let level = Level::parse(cell(self.level_col))
                 .map_err(|m| Error::csv(&shown, line, "level", m))?;
@@ -150,7 +157,7 @@ impl UnitsFile {
             {
                 None
             } else {
-                Some(province::lookup(p).ok_or_else(|| {
+                Some(province::lookup_place(p).ok_or_else(|| {
                     Error::csv(&shown, line, "province", format!("unknown province `{p}`"))
                 })?)
             };

@@ -233,3 +233,59 @@ fn hybrid_is_not_worse_than_rules_on_the_labelled_clauses() {
     assert!(f("hybrid") >= f("rules") - 1e-9);
     assert!(f("rules") >= 0.85);
 }
+
+/// The README's classifier commands that use the shipped labelled example
+/// (`examples/labeled/`), run as written from the repository root, with `--out` and
+/// `--model` files moved to a temporary folder. They must run without `../shared`.
+#[test]
+fn readme_train_and_evaluate_examples_run_on_the_shipped_labels() {
+    let readme = fs::read_to_string(root().join("README.md")).unwrap();
+    let commands: Vec<&str> = readme
+        .lines()
+        .filter(|l| {
+            // Example commands, not the synopses (`<PATH>...`, `[--mode ...]`).
+            l.starts_with("policy-coder ")
+                && !l.contains(['<', '['])
+                && (l.contains("examples/labeled/") || l.contains("--model model.json"))
+        })
+        .collect();
+    for sub in ["train", "evaluate --labeled", "evaluate --corpus", "code"] {
+        assert!(
+            commands
+                .iter()
+                .any(|c| c.starts_with(&format!("policy-coder {sub} "))),
+            "README has no `policy-coder {sub}` example on examples/labeled: {commands:?}"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // In README order: train writes the model that `code --model` reads.
+    for line in commands {
+        let words: Vec<&str> = line.split_whitespace().skip(1).collect();
+        let mut args: Vec<std::ffi::OsString> = Vec::new();
+        let mut redirect = false;
+        for w in words {
+            if redirect {
+                args.push(dir.path().join(w).into_os_string());
+            } else {
+                args.push(w.into());
+            }
+            redirect = w == "--out" || w == "--model";
+        }
+        let out = bin()
+            .current_dir(root())
+            .args(&args)
+            .assert()
+            .code(0)
+            .get_output()
+            .clone();
+        let text = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        if line.starts_with("policy-coder evaluate") {
+            assert!(text.contains("micro"), "{line}:\n{text}");
+        }
+        if line.starts_with("policy-coder train") {
+            assert!(text.contains("trained on 141 clauses"), "{line}:\n{text}");
+        }
+    }
+    assert!(dir.path().join("model.json").is_file());
+}

@@ -498,6 +498,61 @@ fn invalid_units_csv_exits_1_naming_line_and_field() {
 }
 
 #[test]
+fn crlf_files_name_the_same_lines_as_lf_files() {
+    let dir = tempfile::tempdir().unwrap();
+    for eol in ["\n", "\r\n"] {
+        let units = dir.path().join("u.csv");
+        let rows = [
+            "id,text,province",
+            "1,落实减税政策。,四川",
+            "2,给予补贴,四川",
+            "3,给予补贴,Atlantis",
+        ];
+        fs::write(&units, rows.join(eol) + eol).unwrap();
+        bin()
+            .args(["code", "--units"])
+            .arg(&units)
+            .arg("--out")
+            .arg(dir.path().join("out"))
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains(
+                "u.csv:4: province: unknown province `Atlantis`",
+            ));
+        fs::write(
+            &units,
+            ["id,text", "1,ok", "2,ok", "3,bad,extra"].join(eol) + eol,
+        )
+        .unwrap();
+        bin()
+            .args(["code", "--units"])
+            .arg(&units)
+            .arg("--out")
+            .arg(dir.path().join("out"))
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains("u.csv:4:"));
+        let corpus = dir.path().join("corpus");
+        fs::create_dir_all(&corpus).unwrap();
+        fs::write(corpus.join("a.txt"), "国务院关于减税的通知。\n").unwrap();
+        fs::write(corpus.join("b.txt"), "国务院关于补贴的通知。\n").unwrap();
+        fs::write(
+            corpus.join("metadata.csv"),
+            ["file,level", "a.txt,central", "b.txt,galactic"].join(eol) + eol,
+        )
+        .unwrap();
+        bin()
+            .arg("code")
+            .arg(&corpus)
+            .arg("--out")
+            .arg(dir.path().join("out2"))
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains("metadata.csv:3: level"));
+    }
+}
+
+#[test]
 fn units_mode_carries_columns_through() {
     let dir = tempfile::tempdir().unwrap();
     let units = dir.path().join("clauses.tsv");
@@ -706,4 +761,140 @@ fn rules_score_on_real_english_documents() {
     );
     assert!(none_uncoded >= 0.97);
     assert!(all["micro_precision"].as_f64().unwrap() >= 0.50);
+}
+
+#[test]
+fn taiwan_hong_kong_and_macao_in_a_manifest_are_places_outside_the_mainland_regions() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    fs::create_dir(&corpus).unwrap();
+    let places = [
+        ("台湾", "taiwan"),
+        ("香港", "hong_kong"),
+        ("澳门", "macao"),
+        ("Taiwan", "taiwan"),
+        ("Hong Kong", "hong_kong"),
+        ("Macau", "macao"),
+    ];
+    let mut manifest = String::from("file,level,province,year\n");
+    for (i, (name, _)) in places.iter().enumerate() {
+        fs::write(
+            corpus.join(format!("d{i}.txt")),
+            format!("关于支持创业的通知\n一、对首次创业的人员给予一次性创业补贴{i}千元。\n"),
+        )
+        .unwrap();
+        manifest.push_str(&format!("d{i}.txt,local,{name},2020\n"));
+    }
+    fs::write(
+        corpus.join("d9.txt"),
+        "关于支持创业的通知\n一、给予创业补贴。\n",
+    )
+    .unwrap();
+    manifest.push_str("d9.txt,local,四川,2020\n");
+    fs::write(corpus.join("metadata.csv"), manifest).unwrap();
+    let out = dir.path().join("out");
+    code(&[corpus.to_str().unwrap()], &out).code(0);
+    let docs = read_csv(&out.join("documents.csv"));
+    for (i, (name, id)) in places.iter().enumerate() {
+        let d = docs
+            .iter()
+            .find(|d| d["file"].ends_with(&format!("d{i}.txt")))
+            .unwrap();
+        assert_eq!(
+            (d["province"].as_str(), d["region"].as_str()),
+            (*id, "outside_mainland"),
+            "{name}"
+        );
+    }
+    let sichuan = docs.iter().find(|d| d["file"].ends_with("d9.txt")).unwrap();
+    assert_eq!(sichuan["region"], "west");
+    // The same in a units file.
+    let units = dir.path().join("u.csv");
+    fs::write(
+        &units,
+        "id,text,province\n1,给予创业补贴。,香港\n2,给予创业补贴。,Macao\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out_units");
+    bin()
+        .args(["code", "--units"])
+        .arg(&units)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(0);
+    let rows = read_csv(&out.join("units.csv"));
+    assert_eq!(
+        rows.iter()
+            .map(|r| (r["province"].as_str(), r["region"].as_str()))
+            .collect::<Vec<_>>(),
+        [
+            ("hong_kong", "outside_mainland"),
+            ("macao", "outside_mainland")
+        ]
+    );
+}
+
+#[test]
+fn bad_argument_values_fail_before_any_file_is_read() {
+    // The paths do not exist: a value error must come first (from the argument parser, the
+    // accepted values listed; exit 1, as 2 means "some files skipped"), not a read error.
+    let missing = "/nonexistent/policy-coder-corpus";
+    for args in [
+        vec!["keywords", missing, "--by", "bogus"],
+        vec!["codebook", "export", "--format", "xml"],
+        vec!["agree", missing, "--level", "bogus"],
+        vec!["agree", missing, "--format", "yaml"],
+        vec!["kwic", "补贴", missing, "--lang", "fr"],
+        vec!["kwic", "补贴", missing, "--format", "json"],
+        vec!["codebook", "audit", missing, "--format", "yaml"],
+        vec!["evaluate", "--labeled", missing, "--format", "csv"],
+    ] {
+        bin()
+            .args(&args)
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains("invalid value"))
+            .stderr(predicate::str::contains("possible values"))
+            .stderr(predicate::str::contains("nonexistent").not());
+    }
+}
+
+#[test]
+fn keywords_out_refuses_an_occupied_folder_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("kw");
+    fs::create_dir(&out).unwrap();
+    fs::write(out.join("keywords.csv"), "mine\n").unwrap();
+    let samples = root().join("corpus-samples");
+    let keywords = |force: bool| {
+        let mut cmd = bin();
+        cmd.arg("keywords")
+            .arg(&samples)
+            .args(["--by", "level", "--quiet", "--out"])
+            .arg(&out);
+        if force {
+            cmd.arg("--force");
+        }
+        cmd.assert()
+    };
+    keywords(false)
+        .code(1)
+        .stderr(predicate::str::contains("not empty"));
+    assert_eq!(
+        fs::read_to_string(out.join("keywords.csv")).unwrap(),
+        "mine\n"
+    );
+    keywords(true).code(0);
+    let written = fs::read_to_string(out.join("keywords.csv")).unwrap();
+    assert_ne!(written, "mine\n");
+    assert!(out.join("keyness.csv").is_file() && out.join("run.json").is_file());
+    assert!(!out.join(".policy-coder.partial").exists());
+    // A second run into the now-written folder also needs --force.
+    keywords(false).code(1);
+    bin()
+        .args(["keywords", "x", "--force"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--out"));
 }

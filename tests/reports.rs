@@ -262,7 +262,7 @@ fn codebook_export_import_and_yaml_dictionaries_from_the_command_line() {
         .arg(&qdc)
         .assert()
         .code(0);
-    let toml = dir.path().join("skeleton.toml");
+    let toml = dir.path().join("back.toml");
     bin()
         .args(["codebook", "import"])
         .arg(&qdc)
@@ -270,15 +270,50 @@ fn codebook_export_import_and_yaml_dictionaries_from_the_command_line() {
         .arg(&toml)
         .assert()
         .code(0);
-    let skeleton = fs::read_to_string(&toml).unwrap();
-    assert!(skeleton.contains("id = \"fiscal_support\"") && skeleton.contains("TODO: terms"));
-    // Unfilled terms: the check names the problem.
+    let back = fs::read_to_string(&toml).unwrap();
+    assert!(back.contains("id = \"fiscal_support\"") && !back.contains("TODO: terms"));
+    // The imported codebook is the same codebook: it checks clean, the stage dimension is
+    // still a dimension, and every export format gives back the same bytes.
     bin()
         .args(["codebook", "check"])
         .arg(&toml)
         .assert()
-        .code(1)
-        .stderr(predicates::str::contains("empty term list"));
+        .code(0)
+        .stdout(predicates::str::contains("3 cores, 21 categories"));
+    assert!(back.contains("[[dimension]]\nid = \"stage\""));
+    for format in ["qdc", "md", "csv"] {
+        let export = |file: Option<&std::path::Path>| {
+            let mut cmd = bin();
+            cmd.args(["codebook", "export"]);
+            if let Some(f) = file {
+                cmd.arg(f);
+            }
+            cmd.args(["--format", format])
+                .assert()
+                .code(0)
+                .get_output()
+                .stdout
+                .clone()
+        };
+        assert_eq!(
+            String::from_utf8(export(None)).unwrap(),
+            String::from_utf8(export(Some(&toml))).unwrap(),
+            "--format {format} differs after the round trip"
+        );
+    }
+    // CSV and Markdown exports are one-way: import says so instead of guessing.
+    let csv = dir.path().join("cb.csv");
+    bin()
+        .args(["codebook", "export", "--format", "csv", "--out"])
+        .arg(&csv)
+        .assert()
+        .code(0);
+    bin()
+        .args(["codebook", "import"])
+        .arg(&csv)
+        .assert()
+        .code(predicates::ord::ne(0))
+        .stderr(predicates::str::contains("not a REFI-QDA codebook"));
     let md = bin()
         .args(["codebook", "export", "--format", "md"])
         .assert()
