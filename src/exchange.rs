@@ -81,10 +81,18 @@ fn toml_inline_label(l: &Label) -> String {
     format!("{{ {} }}", parts.join(", "))
 }
 
-fn toml_pair(zh: &[String], en: &[String], within: Option<usize>) -> String {
+/// An inline table of context terms; `window` (tokens before, after) of NEAR rules is
+/// written as `within` when both sides are equal, else as `before` and `after`.
+fn toml_pair(zh: &[String], en: &[String], window: Option<(usize, usize)>) -> String {
     let mut s = format!("{{ zh = {}, en = {}", toml_list(zh), toml_list(en));
-    if let Some(w) = within {
-        let _ = write!(s, ", within = {w}");
+    match window {
+        Some((b, a)) if b == a => {
+            let _ = write!(s, ", within = {b}");
+        }
+        Some((b, a)) => {
+            let _ = write!(s, ", before = {b}, after = {a}");
+        }
+        None => {}
     }
     s.push_str(" }");
     s
@@ -215,7 +223,10 @@ pub fn to_qdc(cb: &Codebook) -> String {
                     ("clause", &concept.clause, false),
                 ] {
                     if let Some(r) = rule {
-                        fields.push((name, toml_pair(&r.zh, &r.en, within.then_some(r.within))));
+                        fields.push((
+                            name,
+                            toml_pair(&r.zh, &r.en, within.then_some((r.before, r.after))),
+                        ));
                     }
                 }
                 code(
@@ -1276,7 +1287,7 @@ en = ["subsid", "=grant"]
 regex = ['\d+万元']
 exclude = { zh = ["农机补贴"], en = ["farm"] }
 near = { zh = ["给予"], within = 5 }
-not_near = { en = ["cancel"] }
+not_near = { en = ["cancel"], before = 3, after = 0 }
 
 [[concept]]
 id = "purchase"
@@ -1308,7 +1319,10 @@ en = ["expansion"]
         assert_eq!(back.dimensions[0].id, "stage");
         assert_eq!(back.roles.len(), 1);
         assert!(!back.default_roles);
-        assert_eq!(back.concepts[0].near.as_ref().unwrap().within, 5);
+        let near = back.concepts[0].near.as_ref().unwrap();
+        assert_eq!((near.before, near.after), (5, 5));
+        let not_near = back.concepts[0].not_near.as_ref().unwrap();
+        assert_eq!((not_near.before, not_near.after), (3, 0));
     }
 
     #[test]
