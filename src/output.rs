@@ -195,6 +195,8 @@ pub struct UnitsWriter {
     span: (String, String),
     /// Number of codebook dimension columns.
     n_dimensions: usize,
+    /// Cells made safe for spreadsheets (`--excel-safe`).
+    safe: bool,
 }
 
 impl UnitsWriter {
@@ -202,7 +204,7 @@ impl UnitsWriter {
     /// dimension, then `extra` (carried input columns, model columns).
     pub fn create(path: &Path, dimensions: &[String], extra: &[String]) -> Result<Self> {
         let mut w = open(path)?;
-        let mut row = Vec::new();
+        let mut row = crate::csv_row::bom().to_vec();
         let header = UNIT_COLUMNS
             .into_iter()
             .chain(dimensions.iter().chain(extra).map(String::as_str));
@@ -215,6 +217,7 @@ impl UnitsWriter {
             doc: String::new(),
             span: (String::new(), String::new()),
             n_dimensions: dimensions.len(),
+            safe: crate::csv_row::style().excel_safe,
         })
     }
 
@@ -227,6 +230,7 @@ impl UnitsWriter {
             doc,
             span,
             n_dimensions,
+            safe,
         } = self;
         doc.clear();
         let _ = write!(doc, "{}", u.doc_id);
@@ -266,7 +270,16 @@ impl UnitsWriter {
             .take(*n_dimensions)
             .chain(u.extra.iter().map(String::as_str));
         row.clear();
-        crate::csv_row::push_row(row, fixed.into_iter().chain(rest));
+        if *safe {
+            let cells: Vec<_> = fixed
+                .into_iter()
+                .chain(rest)
+                .map(crate::csv_row::excel_safe_text)
+                .collect();
+            crate::csv_row::push_row(row, cells.iter().map(|c| &**c));
+        } else {
+            crate::csv_row::push_row(row, fixed.into_iter().chain(rest));
+        }
         w.write_all(row).map_err(|e| Error::io(path, e))
     }
 
@@ -278,29 +291,58 @@ impl UnitsWriter {
 
 /// Streams `documents.csv`.
 pub struct DocumentsWriter {
-    w: csv::Writer<Box<dyn Write + Send>>,
+    /// Encodes a row (the header with the first) into `buf` before it is restyled and
+    /// written.
+    row: csv::Writer<SharedBuf>,
+    buf: SharedBuf,
+    w: Box<dyn Write + Send>,
     path: PathBuf,
 }
 
 impl DocumentsWriter {
     /// Creates the file (the header is written with the first row).
     pub fn create(path: &Path) -> Result<Self> {
+        let mut w = open(path)?;
+        w.write_all(crate::csv_row::bom())
+            .map_err(|e| Error::io(path, e))?;
+        let buf = SharedBuf::default();
         Ok(DocumentsWriter {
-            w: csv::Writer::from_writer(open(path)?),
+            row: csv::Writer::from_writer(buf.clone()),
+            buf,
+            w,
             path: path.to_path_buf(),
         })
     }
 
     /// Writes one row.
     pub fn write(&mut self, d: &DocRecord) -> Result<()> {
+        let err = |e: std::io::Error| Error::io(&self.path, e);
+        self.row.serialize(d).map_err(|e| err(e.into()))?;
+        self.row.flush().map_err(err)?;
+        let bytes = std::mem::take(&mut *self.buf.0.lock().unwrap_or_else(|e| e.into_inner()));
         self.w
-            .serialize(d)
-            .map_err(|e| Error::io(&self.path, e.into()))
+            .write_all(&crate::csv_row::restyle(&bytes))
+            .map_err(err)
     }
 
     /// Flushes the file.
     pub fn finish(mut self) -> Result<()> {
         self.w.flush().map_err(|e| Error::io(&self.path, e))
+    }
+}
+
+/// A byte buffer a `csv::Writer` writes into while its owner takes the bytes out.
+#[derive(Clone, Default)]
+struct SharedBuf(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Write for SharedBuf {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        let mut v = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        v.extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -475,7 +517,7 @@ pub fn write_tables(dir: &Path, report: &Report) -> Result<Vec<Table>> {
     let tables = report.tables();
     for t in &tables {
         let path = dir.join(format!("{}.csv", t.id));
-        std::fs::write(&path, t.to_csv()).map_err(|e| Error::io(&path, e))?;
+        crate::csv_row::write_file(&path, &t.to_csv()).map_err(|e| Error::io(&path, e))?;
     }
     let all_rows: Vec<ShareRow> = Dim::ALL
         .iter()

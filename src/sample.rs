@@ -208,7 +208,10 @@ pub fn sample(path: &Path, opts: &SampleOptions) -> Result<Vec<SheetRow>> {
 /// ([`crate::csv_row::excel_safe`]).
 pub fn write_sheet(path: &Path, rows: &[SheetRow]) -> Result<()> {
     use crate::csv_row::excel_safe as safe;
-    let mut w = csv::Writer::from_path(path).map_err(|e| Error::io(path, e.into()))?;
+    let f = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
+    let mut f = std::io::BufWriter::new(f);
+    std::io::Write::write_all(&mut f, crate::csv_row::bom()).map_err(|e| Error::io(path, e))?;
+    let mut w = csv::Writer::from_writer(f);
     let io = |e: csv::Error| Error::io(path, e.into());
     w.write_record(["unit_id", "doc", "text", "code"])
         .map_err(io)?;
