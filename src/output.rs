@@ -456,26 +456,49 @@ impl Report<'_> {
         let headers = [
             "group",
             "core",
+            "core_zh",
+            "core_en",
             "category",
+            "category_zh",
+            "category_en",
             "references",
             "share_pct",
             "share_in_core_pct",
         ];
         let pct = |v: Option<f64>| v.map_or(Cell::Empty, Cell::Pct);
+        let cb = self.cb;
+        let core_label = |id: &str| cb.cores.iter().find(|c| c.id == id).map(|c| &c.label);
+        let cat_label = |id: &str| cb.categories.iter().find(|c| c.id == id).map(|c| &c.label);
+        let zh = |l: Option<&crate::codebook::Label>| {
+            Cell::Text(l.map(|l| l.zh.clone()).unwrap_or_default())
+        };
+        let en = |l: Option<&crate::codebook::Label>| {
+            Cell::Text(l.map(|l| l.en.clone()).unwrap_or_default())
+        };
         Table {
             id: shares_id(dim),
             title,
-            note: "Share of all coding references in the group (a category counts once per unit); core rows have an empty category.".into(),
+            note: "Share of all coding references in the group (a category counts once per unit); core rows have an empty category. Each share is rounded once to 2 decimals (half to even), so equal counts have equal shares and a group's shares may add up to 100 give or take a few hundredths.".into(),
             headers: headers.iter().map(|h| h.to_string()).collect(),
             rows: self
                 .agg
                 .share_rows(dim, self.cb)
                 .into_iter()
                 .map(|r| {
+                    // Years are numbers (a spreadsheet sorts and charts them as such).
+                    let group = match r.group.parse::<u64>() {
+                        Ok(y) if dim == Dim::Year => Cell::Int(y),
+                        _ => Cell::Text(r.group),
+                    };
+                    let (cl, kl) = (core_label(&r.core), cat_label(&r.category));
                     vec![
-                        Cell::Text(r.group),
+                        group,
                         Cell::Text(r.core),
+                        zh(cl),
+                        en(cl),
                         Cell::Text(r.category),
+                        zh(kl),
+                        en(kl),
                         Cell::Int(r.references),
                         pct(r.share_pct),
                         pct(r.share_in_core_pct),
