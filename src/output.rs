@@ -97,8 +97,11 @@ pub struct DocRecord {
     pub issuer: String,
     /// Document number.
     pub doc_number: String,
-    /// Date as written.
+    /// Date in ISO 8601 (`YYYY-MM-DD`, or `YYYY-MM` / `YYYY` when partial); empty when
+    /// the date as written is not one [`crate::dates::iso_date`] reads.
     pub date: String,
+    /// Date as written in the document or manifest.
+    pub date_original: String,
     /// Where each metadata field came from.
     pub metadata_sources: String,
     /// How far the evidence for level, province and year agrees (`level=high;year=low`).

@@ -835,7 +835,8 @@ fn fill_meta(record: &mut DocRecord, meta: &DocMeta) {
     record.year = meta.year_string();
     record.issuer = meta.issuer.clone();
     record.doc_number = meta.doc_number.clone();
-    record.date = meta.date.clone();
+    record.date = crate::dates::iso_date(&meta.date).unwrap_or_default();
+    record.date_original = meta.date.clone();
     record.metadata_sources = meta.origins_string();
     record.metadata_confidence = meta.confidence_string();
     record.metadata_candidates = meta.candidates_string();
