@@ -232,7 +232,13 @@ impl Aggregator {
 pub fn group_order(dim: Dim, g: &str) -> (u8, usize, String) {
     let fixed: &[&str] = match dim {
         Dim::Level => &["central", "local"],
-        Dim::Region => &["east", "central", "west", "northeast", "national"],
+        Dim::Region => &[
+            "east",
+            crate::region::CENTRAL_REGION,
+            "west",
+            "northeast",
+            "national",
+        ],
         _ => &[],
     };
     if g == crate::region::UNKNOWN {
