@@ -333,11 +333,11 @@ mod tests {
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>\n"));
         // central: supply 50 %, demand 50 % → two 150-px segments of a 300-px bar.
         assert!(
-            svg.contains("<title>central: supply 50.00%</title>"),
+            svg.contains("<title>central: supply 供给型政策工具 50.00%</title>"),
             "{svg}"
         );
         assert!(svg.contains("height=\"150.0\""));
-        assert!(svg.contains("<title>local: supply 100.00%</title>"));
+        assert!(svg.contains("<title>local: supply 供给型政策工具 100.00%</title>"));
         assert_eq!(
             svg.matches("<rect x=").count(),
             2 * 3 + 3,
