@@ -1,8 +1,9 @@
 //! Aggregation: coding references per group and their shares.
 //!
 //! A reference is one category in one body unit (a category counts once per unit).
-//! Shares are rounded by the largest-remainder method so that the rounded shares of a
-//! group add up to exactly 100.00.
+//! Shares are computed once, in exact integer arithmetic, and rounded once to 2 decimals
+//! (half to even), each share on its own: equal counts always get equal shares, and the
+//! shares of a group may add up to 100.00 give or take a few hundredths.
 
 use crate::codebook::Codebook;
 use serde::Serialize;
@@ -231,7 +232,13 @@ impl Aggregator {
 pub fn group_order(dim: Dim, g: &str) -> (u8, usize, String) {
     let fixed: &[&str] = match dim {
         Dim::Level => &["central", "local"],
-        Dim::Region => &["east", "central", "west", "northeast", "national"],
+        Dim::Region => &[
+            "east",
+            crate::region::CENTRAL_REGION,
+            "west",
+            "northeast",
+            "national",
+        ],
         _ => &[],
     };
     if g == crate::region::UNKNOWN {
@@ -301,9 +308,38 @@ pub fn share_rows_of(group: &str, refs: &[u64], codebook: &Codebook) -> Vec<Shar
     rows
 }
 
-/// Percent shares rounded to 2 decimals that add up to exactly 100.00 (largest
-/// remainder method); `None` when the counts are all zero.
+/// Percent shares of `counts`, each rounded once to 2 decimals, half to even (computed
+/// exactly in hundredths of a percent, so `1/8` is 12.50 and `1/6` is 16.67); `None` when
+/// the counts are all zero. Equal counts get equal shares; the shares may add up to
+/// 100.00 give or take `0.005` per share.
 pub fn round_shares(counts: &[u64]) -> Option<Vec<f64>> {
+    let total: u64 = counts.iter().sum();
+    if total == 0 {
+        return None;
+    }
+    counts.iter().map(|&c| percent(c, total)).collect()
+}
+
+/// `part` as a percent of `whole`, rounded once to 2 decimals, half to even (exact
+/// integer arithmetic); `None` when `whole` is 0.
+pub fn percent(part: u64, whole: u64) -> Option<f64> {
+    if whole == 0 {
+        return None;
+    }
+    let (exact, total) = (part as u128 * 10_000, whole as u128);
+    let (q, r) = (exact / total, exact % total);
+    let up = match (2 * r).cmp(&total) {
+        std::cmp::Ordering::Greater => true,
+        std::cmp::Ordering::Equal => q % 2 == 1,
+        std::cmp::Ordering::Less => false,
+    };
+    Some((q + u128::from(up)) as f64 / 100.0)
+}
+
+/// Percent shares rounded to 2 decimals that add up to exactly 100.00 (largest
+/// remainder method, ties to the earlier index; used by `sample` to apportion a sample
+/// across strata, not for reported shares); `None` when the counts are all zero.
+pub fn largest_remainder_shares(counts: &[u64]) -> Option<Vec<f64>> {
     let total: u64 = counts.iter().sum();
     if total == 0 {
         return None;
@@ -331,18 +367,55 @@ mod tests {
     use proptest::prelude::*;
 
     #[test]
-    fn thirds_add_to_100() {
-        let s = round_shares(&[1, 1, 1]).unwrap();
+    fn thirds_add_to_100_with_largest_remainders() {
+        let s = largest_remainder_shares(&[1, 1, 1]).unwrap();
         assert_eq!(s, [33.34, 33.33, 33.33]);
+        assert_eq!(largest_remainder_shares(&[0, 0]), None);
+        assert_eq!(largest_remainder_shares(&[0, 5]).unwrap(), [0.0, 100.0]);
+    }
+
+    #[test]
+    fn equal_counts_get_equal_shares_rounded_once_half_to_even() {
+        // 39 equal counts: the largest-remainder method gave 2.57 to some, 2.56 to others.
+        let s = round_shares(&[1; 39]).unwrap();
+        assert!(s.iter().all(|&x| x == 2.56), "{s:?}");
+        assert_eq!(round_shares(&[1, 1, 1]).unwrap(), [33.33, 33.33, 33.33]);
+        // Exact halves go to the even hundredth: 1/8 = 12.5 exactly; 1/16 = 6.25;
+        // 1/32 = 3.125 → 3.12, 3/32 = 9.375 → 9.38.
+        assert_eq!(round_shares(&[1, 7]).unwrap(), [12.5, 87.5]);
+        assert_eq!(round_shares(&[1, 31]).unwrap(), [3.12, 96.88]);
+        assert_eq!(round_shares(&[3, 29]).unwrap(), [9.38, 90.62]);
         assert_eq!(round_shares(&[0, 0]), None);
-        assert_eq!(round_shares(&[0, 5]).unwrap(), [0.0, 100.0]);
+        // The float noise of a share divided later is gone: 4748 hundredths.
+        assert_eq!(round_shares(&[4748, 5252]).unwrap()[0].to_string(), "47.48");
     }
 
     proptest! {
         #[test]
-        fn shares_in_a_group_sum_to_100(counts in proptest::collection::vec(0u64..100_000, 1..30)) {
+        fn rounded_shares_are_within_half_a_hundredth_and_equal_for_equal_counts(
+            counts in proptest::collection::vec(0u64..100_000, 1..30)
+        ) {
             let total: u64 = counts.iter().sum();
-            match round_shares(&counts) {
+            if let Some(s) = round_shares(&counts) {
+                for (i, (x, &c)) in s.iter().zip(&counts).enumerate() {
+                    let exact = c as f64 * 100.0 / total as f64;
+                    prop_assert!((x - exact).abs() <= 0.005 + 1e-9, "{} vs {}", x, exact);
+                    prop_assert_eq!(format!("{x:.2}").parse::<f64>().unwrap(), *x);
+                    for (y, &d) in s.iter().zip(&counts).skip(i + 1) {
+                        if c == d {
+                            prop_assert_eq!(x, y);
+                        }
+                    }
+                }
+            } else {
+                prop_assert_eq!(total, 0);
+            }
+        }
+
+        #[test]
+        fn largest_remainders_sum_to_100(counts in proptest::collection::vec(0u64..100_000, 1..30)) {
+            let total: u64 = counts.iter().sum();
+            match largest_remainder_shares(&counts) {
                 None => prop_assert_eq!(total, 0),
                 Some(s) => {
                     let hundredths: i64 = s.iter().map(|x| (x * 100.0).round() as i64).sum();

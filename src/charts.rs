@@ -1,6 +1,8 @@
-//! SVG charts of the share tables, written as plain SVG text: no fonts are embedded or
-//! assumed (labels are English ids and numbers, drawn in the viewer's sans-serif), no
-//! scripts, nothing fetched. Each chart is a function of the aggregates to a string.
+//! SVG charts of the share tables, written as plain SVG text: no fonts are embedded (labels
+//! are ids with their Chinese codebook labels, drawn in the first CJK font of
+//! [`FONTS`] the viewer has), no scripts, nothing fetched. Shares are the rounded values
+//! of the share tables, shown with 2 decimals. Each chart is a function of the aggregates
+//! to a string.
 
 use crate::aggregate::{Aggregator, Dim};
 use crate::codebook::Codebook;
@@ -12,6 +14,24 @@ pub(crate) const PALETTE: [&str; 8] = [
     "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999",
 ];
 
+/// The font stack of every chart: common CJK fonts of macOS, Windows and Linux before the
+/// generic `sans-serif`, so that Chinese labels do not show as boxes.
+pub const FONTS: &str = "'PingFang SC','Hiragino Sans GB','Microsoft YaHei','Noto Sans CJK SC','Source Han Sans SC','WenQuanYi Micro Hei',sans-serif";
+
+/// A core's legend name: its id and Chinese label (`supply 供给型`).
+fn core_name(cb: &Codebook, c: usize) -> String {
+    let core = &cb.cores[c];
+    label_beside(&core.id, &core.label.zh)
+}
+
+fn label_beside(id: &str, zh: &str) -> String {
+    if zh.is_empty() || zh == id {
+        id.to_string()
+    } else {
+        format!("{id} {zh}")
+    }
+}
+
 pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -22,11 +42,12 @@ pub(crate) fn esc(s: &str) -> String {
 pub(crate) fn header(w: u32, h: u32, title: &str) -> String {
     format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" \
-         font-family=\"sans-serif\" font-size=\"12\" role=\"img\" aria-label=\"{t}\">\n\
+         font-family=\"{fonts}\" font-size=\"12\" role=\"img\" aria-label=\"{t}\">\n\
          <rect width=\"{w}\" height=\"{h}\" fill=\"white\"/>\n\
          <text x=\"{x}\" y=\"22\" font-size=\"15\" font-weight=\"bold\" text-anchor=\"middle\">{t}</text>\n",
         x = w / 2,
-        t = esc(title)
+        t = esc(title),
+        fonts = FONTS
     )
 }
 
@@ -76,7 +97,7 @@ pub fn stacked_core_shares(agg: &Aggregator, cb: &Codebook, dim: Dim) -> String 
     let gap = 22.0;
     let (left, top, plot_h) = (60.0, 50.0, 300.0);
     let plot_w = (groups.len().max(1) as f64) * (bar + gap) + gap;
-    let w = (left + plot_w + 150.0) as u32;
+    let w = (left + plot_w + 210.0) as u32;
     let h = (top + plot_h + 70.0) as u32;
     let mut s = header(
         w,
@@ -99,12 +120,12 @@ pub fn stacked_core_shares(agg: &Aggregator, cb: &Codebook, dim: Dim) -> String 
                  <title>{}: {} {share:.2}%</title></rect>",
                 PALETTE[c % PALETTE.len()],
                 esc(g),
-                esc(&cb.cores[c].id)
+                esc(&core_name(cb, c))
             );
             if hh >= 14.0 {
                 let _ = writeln!(
                     s,
-                    "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"white\" font-size=\"11\">{share:.1}</text>",
+                    "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"white\" font-size=\"11\">{share:.2}</text>",
                     x + bar / 2.0,
                     y + hh / 2.0 + 4.0
                 );
@@ -121,7 +142,8 @@ pub fn stacked_core_shares(agg: &Aggregator, cb: &Codebook, dim: Dim) -> String 
             top + plot_h + 32.0
         );
     }
-    let names: Vec<&str> = cb.cores.iter().map(|c| c.id.as_str()).collect();
+    let names: Vec<String> = (0..cb.cores.len()).map(|c| core_name(cb, c)).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
     legend(&mut s, left + plot_w + 20.0, top, &names);
     s.push_str("</svg>\n");
     s
@@ -133,10 +155,10 @@ pub fn category_bars(agg: &Aggregator, cb: &Codebook) -> String {
     let shares = crate::aggregate::round_shares(&overall.references)
         .unwrap_or_else(|| vec![0.0; cb.categories.len()]);
     let row = 20.0;
-    let (left, top, plot_w) = (190.0, 44.0, 420.0);
+    let (left, top, plot_w) = (300.0, 44.0, 420.0);
     let max = shares.iter().copied().fold(1.0f64, f64::max);
     let h = (top + row * cb.categories.len() as f64 + 40.0) as u32;
-    let w = (left + plot_w + 170.0) as u32;
+    let w = (left + plot_w + 230.0) as u32;
     let mut s = header(w, h, "Category shares, all documents (% of references)");
     let order: Vec<usize> = (0..cb.cores.len())
         .flat_map(|c| cb.categories_of(c))
@@ -151,7 +173,7 @@ pub fn category_bars(agg: &Aggregator, cb: &Codebook) -> String {
              <text x=\"{:.1}\" y=\"{:.1}\">{:.2}</text>",
             left - 6.0,
             y + 13.0,
-            esc(&cb.categories[k].id),
+            esc(&label_beside(&cb.categories[k].id, &cb.categories[k].label.zh)),
             row - 4.0,
             PALETTE[cb.categories[k].core % PALETTE.len()],
             esc(&cb.categories[k].id),
@@ -162,7 +184,8 @@ pub fn category_bars(agg: &Aggregator, cb: &Codebook) -> String {
             shares[k]
         );
     }
-    let names: Vec<&str> = cb.cores.iter().map(|c| c.id.as_str()).collect();
+    let names: Vec<String> = (0..cb.cores.len()).map(|c| core_name(cb, c)).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
     legend(&mut s, left + plot_w + 50.0, top, &names);
     s.push_str("</svg>\n");
     s
@@ -183,7 +206,7 @@ pub fn adoption_by_year(agg: &Aggregator, cb: &Codebook) -> String {
         })
         .collect();
     let (left, top, plot_w, plot_h) = (60.0, 50.0, 520.0, 260.0);
-    let w = (left + plot_w + 160.0) as u32;
+    let w = (left + plot_w + 220.0) as u32;
     let h = (top + plot_h + 60.0) as u32;
     let mut s = header(w, h, "Instrument references by year");
     let max = years
@@ -258,7 +281,8 @@ pub fn adoption_by_year(agg: &Aggregator, cb: &Codebook) -> String {
             top + plot_h / 2.0
         );
     }
-    let names: Vec<&str> = cb.cores.iter().map(|c| c.id.as_str()).collect();
+    let names: Vec<String> = (0..cb.cores.len()).map(|c| core_name(cb, c)).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
     legend(&mut s, left + plot_w + 20.0, top, &names);
     s.push_str("</svg>\n");
     s
@@ -309,11 +333,11 @@ mod tests {
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>\n"));
         // central: supply 50 %, demand 50 % → two 150-px segments of a 300-px bar.
         assert!(
-            svg.contains("<title>central: supply 50.00%</title>"),
+            svg.contains("<title>central: supply 供给型政策工具 50.00%</title>"),
             "{svg}"
         );
         assert!(svg.contains("height=\"150.0\""));
-        assert!(svg.contains("<title>local: supply 100.00%</title>"));
+        assert!(svg.contains("<title>local: supply 供给型政策工具 100.00%</title>"));
         assert_eq!(
             svg.matches("<rect x=").count(),
             2 * 3 + 3,

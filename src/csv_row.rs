@@ -51,11 +51,126 @@ pub fn excel_safe(cell: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// The UTF-8 byte order mark. Excel reads a CSV file without it in the system's legacy
+/// code page (GBK, Windows-1252, …), which garbles Chinese; with it, as UTF-8.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// How CSV files written for people are encoded: with a UTF-8 BOM (the default; `--no-bom`
+/// turns it off) and, with `--excel-safe`, every text cell starting with `=`, `+`, `-` or
+/// `@` prefixed with `'` (numbers such as `-1.5` are left as they are).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CsvStyle {
+    /// Start each file with [`BOM`].
+    pub bom: bool,
+    /// Prefix formula-like text cells with `'` ([`excel_safe`]).
+    pub excel_safe: bool,
+}
+
+impl Default for CsvStyle {
+    fn default() -> Self {
+        CsvStyle {
+            bom: true,
+            excel_safe: false,
+        }
+    }
+}
+
+/// The process-wide style, set once by the command line from `--no-bom` and
+/// `--excel-safe` (bit 0: no BOM, bit 1: excel-safe), so that every writer of every
+/// command follows the same flags.
+static STYLE: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// Sets the style of every CSV file written afterwards in this process.
+pub fn set_style(style: CsvStyle) {
+    let bits = u8::from(!style.bom) | (u8::from(style.excel_safe) << 1);
+    STYLE.store(bits, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The current style (default: BOM on, excel-safe off).
+pub fn style() -> CsvStyle {
+    let bits = STYLE.load(std::sync::atomic::Ordering::Relaxed);
+    CsvStyle {
+        bom: bits & 1 == 0,
+        excel_safe: bits & 2 != 0,
+    }
+}
+
+/// The BOM when the style asks for one, else nothing: what a CSV file starts with.
+pub fn bom() -> &'static [u8] {
+    if style().bom {
+        BOM
+    } else {
+        b""
+    }
+}
+
+/// A cell as written under the current style: with `--excel-safe`, a text cell starting
+/// with `=`, `+`, `-` or `@` gets a leading `'`; a number (`-1.5`, `+3`) is left as it is,
+/// since a spreadsheet reads it as a number and runs nothing.
+pub fn cell(s: &str) -> std::borrow::Cow<'_, str> {
+    if style().excel_safe {
+        excel_safe_text(s)
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+/// [`excel_safe`] for text cells only: numbers (`-1.5`, `+3`) are left as they are.
+pub fn excel_safe_text(s: &str) -> std::borrow::Cow<'_, str> {
+    if is_number(s) {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        excel_safe(s)
+    }
+}
+
+fn is_number(s: &str) -> bool {
+    let digits = s.trim_start_matches(['-', '+']);
+    !digits.is_empty()
+        && digits.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+        && s.parse::<f64>().is_ok_and(f64::is_finite)
+}
+
+/// CSV bytes (as the `csv` crate writes them) re-encoded under the current style: every
+/// cell through [`cell`]. Unchanged when excel-safe is off. Used for rows that are
+/// serialized first (`documents.csv`) and for whole tables built in memory.
+pub fn restyle(csv_bytes: &[u8]) -> Vec<u8> {
+    restyle_with(csv_bytes, style().excel_safe)
+}
+
+/// [`restyle`] with excel-safe cells on or off.
+pub fn restyle_with(csv_bytes: &[u8], excel_safe: bool) -> Vec<u8> {
+    if !excel_safe {
+        return csv_bytes.to_vec();
+    }
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(csv_bytes);
+    let mut out = Vec::with_capacity(csv_bytes.len() + 16);
+    let mut rec = csv::StringRecord::new();
+    while r.read_record(&mut rec).unwrap_or(false) {
+        let cells: Vec<_> = rec.iter().map(excel_safe_text).collect();
+        push_row(&mut out, cells.iter().map(|c| &**c));
+    }
+    out
+}
+
+/// Writes a CSV file for people: the BOM (unless `--no-bom`), then `csv_text` with its
+/// cells made safe under `--excel-safe`.
+pub fn write_file(path: &std::path::Path, csv_text: &str) -> std::io::Result<()> {
+    let mut bytes = bom().to_vec();
+    bytes.extend_from_slice(&restyle(csv_text.as_bytes()));
+    std::fs::write(path, bytes)
+}
+
 /// The 1-based line where a quoted field opens that never closes, if one does, read as
 /// the `csv` crate reads (a quote opens a field only at its start; `""` inside a quoted
 /// field is a quote). The `csv` crate takes such a field to the end of the file, silently
 /// swallowing every row after it.
 pub fn unterminated_quote(bytes: &[u8], delimiter: u8) -> Option<usize> {
+    // A leading BOM is not part of the first field (the `csv` crate skips it too).
+    let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
     let mut line = 1usize;
     let mut field_start = true;
     let mut open_at: Option<usize> = None;
@@ -154,6 +269,28 @@ mod tests {
         assert_eq!(excel_safe("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(excel_safe("减税 = 1"), "减税 = 1");
         assert_eq!(excel_safe(""), "");
+    }
+
+    #[test]
+    fn restyled_csv_prefixes_text_cells_and_keeps_numbers() {
+        let src = b"a,b,c\n=1+1,-1.5,\"-x, y\"\n@me,+3,plain\n";
+        let out = String::from_utf8(restyle_with(src, true)).unwrap();
+        assert_eq!(out, "a,b,c\n'=1+1,-1.5,\"'-x, y\"\n'@me,+3,plain\n");
+        assert_eq!(restyle_with(src, false), src.to_vec());
+        assert_eq!(excel_safe_text("-inf"), "'-inf");
+        assert_eq!(excel_safe_text("-"), "'-");
+    }
+
+    #[test]
+    fn a_bom_does_not_hide_an_unterminated_quote_or_open_one() {
+        assert_eq!(
+            unterminated_quote(b"\xEF\xBB\xBF\"id\",text\n1,x\n", b','),
+            None
+        );
+        assert_eq!(
+            unterminated_quote(b"\xEF\xBB\xBF\"id,text\n1,x\n", b','),
+            Some(1)
+        );
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub mod coder;
 pub mod corpus_eval;
 pub mod county;
 pub mod csv_row;
+pub mod dates;
 pub mod decode;
 pub mod diffuse;
 pub mod docid;

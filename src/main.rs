@@ -28,6 +28,15 @@ const EXIT_UNPAIRED: u8 = 3;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Write CSV files without the UTF-8 byte order mark (by default every CSV file the
+    /// tool writes starts with one, so that Excel reads its Chinese as UTF-8).
+    #[arg(long, global = true)]
+    no_bom: bool,
+    /// Prefix `'` to every CSV text cell starting with `=`, `+`, `-` or `@`, so that a
+    /// spreadsheet shows it as text instead of running it as a formula (the `sample`
+    /// coding sheet always does this).
+    #[arg(long, global = true)]
+    excel_safe: bool,
 }
 
 #[derive(Subcommand)]
@@ -552,6 +561,12 @@ enum CodebookCommand {
     Audit(AuditArgs),
 }
 
+/// CSV text for standard output: cells made safe under `--excel-safe`, no BOM (a BOM
+/// would show on a terminal and in pipes; files the tool writes itself get one).
+fn stdout_csv(text: &str) -> String {
+    String::from_utf8(policy_coder::csv_row::restyle(text.as_bytes())).unwrap_or_default()
+}
+
 fn write_out(out: Option<&PathBuf>, text: &str) -> Result<()> {
     match out {
         Some(p) => std::fs::write(p, text).with_context(|| format!("cannot write {}", p.display())),
@@ -681,7 +696,7 @@ fn keywords(args: KeywordsArgs) -> Result<u8> {
     if let Some(txn) = txn {
         for t in [&freq, &key] {
             let path = txn.dir().join(format!("{}.csv", t.id));
-            std::fs::write(&path, t.to_csv())
+            policy_coder::csv_row::write_file(&path, &t.to_csv())
                 .with_context(|| format!("cannot write {}", path.display()))?;
         }
         txn.commit(stamp)?;
@@ -1002,11 +1017,11 @@ fn agree(args: AgreeArgs) -> Result<u8> {
     report.notes.splice(0..0, codings.notes.iter().cloned());
     let out = match args.format.as_str() {
         "json" => serde_json::to_string_pretty(&report)? + "\n",
-        "csv" => agree::per_code_csv(&report),
+        "csv" => stdout_csv(&agree::per_code_csv(&report)),
         _ => agree::render_text(&report, args.bootstrap, args.seed),
     };
     if let Some(path) = &args.disagreements {
-        std::fs::write(path, agree::disagreements_csv(&codings, args.strings))
+        policy_coder::csv_row::write_file(path, &agree::disagreements_csv(&codings, args.strings))
             .with_context(|| path.display().to_string())?;
     }
     print!("{out}");
@@ -1085,7 +1100,7 @@ fn kwic(args: KwicArgs) -> Result<u8> {
         lines.truncate(max);
     }
     emit(&match args.format.as_str() {
-        "csv" => kwic::render_csv(&lines),
+        "csv" => stdout_csv(&kwic::render_csv(&lines)),
         _ => kwic::render_text(&lines),
     })?;
     let searched = corpus.documents.iter().filter(|d| d.lang == lang).count();
@@ -1139,13 +1154,17 @@ fn audit(args: AuditArgs) -> Result<u8> {
     report.held_out = holdout.iter().map(|s| s.to_string()).collect();
     emit(&match args.format.as_str() {
         "json" => serde_json::to_string_pretty(&report)? + "\n",
-        "csv" => audit::render_csv(&report),
+        "csv" => stdout_csv(&audit::render_csv(&report)),
         _ => audit::render_text(&report),
     })?;
     Ok(report_unread(&corpus.skipped))
 }
 
 fn run(cli: Cli) -> Result<u8> {
+    policy_coder::csv_row::set_style(policy_coder::csv_row::CsvStyle {
+        bom: !cli.no_bom,
+        excel_safe: cli.excel_safe,
+    });
     match cli.command {
         Command::Code(args) => code(args),
         Command::Keywords(args) => keywords(args),
@@ -1181,7 +1200,12 @@ fn run(cli: Cli) -> Result<u8> {
                 "csv" => policy_coder::exchange::to_csv(&cb),
                 other => anyhow::bail!("--format {other}: expected qdc, md or csv"),
             };
-            write_out(out.as_ref(), &text)?;
+            match (format.as_str(), &out) {
+                ("csv", Some(p)) => policy_coder::csv_row::write_file(p, &text)
+                    .with_context(|| format!("cannot write {}", p.display()))?,
+                ("csv", None) => write_out(None, &stdout_csv(&text))?,
+                _ => write_out(out.as_ref(), &text)?,
+            }
             Ok(EXIT_OK)
         }
         Command::Codebook(CodebookCommand::Import { file, out }) => {

@@ -98,8 +98,11 @@ pub struct DocRecord {
     pub issuer: String,
     /// Document number.
     pub doc_number: String,
-    /// Date as written.
+    /// Date in ISO 8601 (`YYYY-MM-DD`, or `YYYY-MM` / `YYYY` when partial); empty when
+    /// the date as written is not one [`crate::dates::iso_date`] reads.
     pub date: String,
+    /// Date as written in the document or manifest.
+    pub date_original: String,
     /// Where each metadata field came from.
     pub metadata_sources: String,
     /// How far the evidence for level, province and year agrees (`level=high;year=low`).
@@ -194,6 +197,8 @@ pub struct UnitsWriter {
     span: (String, String),
     /// Number of codebook dimension columns.
     n_dimensions: usize,
+    /// Cells made safe for spreadsheets (`--excel-safe`).
+    safe: bool,
 }
 
 impl UnitsWriter {
@@ -201,7 +206,7 @@ impl UnitsWriter {
     /// dimension, then `extra` (carried input columns, model columns).
     pub fn create(path: &Path, dimensions: &[String], extra: &[String]) -> Result<Self> {
         let mut w = open(path)?;
-        let mut row = Vec::new();
+        let mut row = crate::csv_row::bom().to_vec();
         let header = UNIT_COLUMNS
             .into_iter()
             .chain(dimensions.iter().chain(extra).map(String::as_str));
@@ -213,6 +218,7 @@ impl UnitsWriter {
             row,
             span: (String::new(), String::new()),
             n_dimensions: dimensions.len(),
+            safe: crate::csv_row::style().excel_safe,
         })
     }
 
@@ -224,6 +230,7 @@ impl UnitsWriter {
             row,
             span,
             n_dimensions,
+            safe,
         } = self;
         span.0.clear();
         span.1.clear();
@@ -261,7 +268,16 @@ impl UnitsWriter {
             .take(*n_dimensions)
             .chain(u.extra.iter().map(String::as_str));
         row.clear();
-        crate::csv_row::push_row(row, fixed.into_iter().chain(rest));
+        if *safe {
+            let cells: Vec<_> = fixed
+                .into_iter()
+                .chain(rest)
+                .map(crate::csv_row::excel_safe_text)
+                .collect();
+            crate::csv_row::push_row(row, cells.iter().map(|c| &**c));
+        } else {
+            crate::csv_row::push_row(row, fixed.into_iter().chain(rest));
+        }
         w.write_all(row).map_err(|e| Error::io(path, e))
     }
 
@@ -273,29 +289,58 @@ impl UnitsWriter {
 
 /// Streams `documents.csv`.
 pub struct DocumentsWriter {
-    w: csv::Writer<Box<dyn Write + Send>>,
+    /// Encodes a row (the header with the first) into `buf` before it is restyled and
+    /// written.
+    row: csv::Writer<SharedBuf>,
+    buf: SharedBuf,
+    w: Box<dyn Write + Send>,
     path: PathBuf,
 }
 
 impl DocumentsWriter {
     /// Creates the file (the header is written with the first row).
     pub fn create(path: &Path) -> Result<Self> {
+        let mut w = open(path)?;
+        w.write_all(crate::csv_row::bom())
+            .map_err(|e| Error::io(path, e))?;
+        let buf = SharedBuf::default();
         Ok(DocumentsWriter {
-            w: csv::Writer::from_writer(open(path)?),
+            row: csv::Writer::from_writer(buf.clone()),
+            buf,
+            w,
             path: path.to_path_buf(),
         })
     }
 
     /// Writes one row.
     pub fn write(&mut self, d: &DocRecord) -> Result<()> {
+        let err = |e: std::io::Error| Error::io(&self.path, e);
+        self.row.serialize(d).map_err(|e| err(e.into()))?;
+        self.row.flush().map_err(err)?;
+        let bytes = std::mem::take(&mut *self.buf.0.lock().unwrap_or_else(|e| e.into_inner()));
         self.w
-            .serialize(d)
-            .map_err(|e| Error::io(&self.path, e.into()))
+            .write_all(&crate::csv_row::restyle(&bytes))
+            .map_err(err)
     }
 
     /// Flushes the file.
     pub fn finish(mut self) -> Result<()> {
         self.w.flush().map_err(|e| Error::io(&self.path, e))
+    }
+}
+
+/// A byte buffer a `csv::Writer` writes into while its owner takes the bytes out.
+#[derive(Clone, Default)]
+struct SharedBuf(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Write for SharedBuf {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        let mut v = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        v.extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -409,26 +454,49 @@ impl Report<'_> {
         let headers = [
             "group",
             "core",
+            "core_zh",
+            "core_en",
             "category",
+            "category_zh",
+            "category_en",
             "references",
             "share_pct",
             "share_in_core_pct",
         ];
         let pct = |v: Option<f64>| v.map_or(Cell::Empty, Cell::Pct);
+        let cb = self.cb;
+        let core_label = |id: &str| cb.cores.iter().find(|c| c.id == id).map(|c| &c.label);
+        let cat_label = |id: &str| cb.categories.iter().find(|c| c.id == id).map(|c| &c.label);
+        let zh = |l: Option<&crate::codebook::Label>| {
+            Cell::Text(l.map(|l| l.zh.clone()).unwrap_or_default())
+        };
+        let en = |l: Option<&crate::codebook::Label>| {
+            Cell::Text(l.map(|l| l.en.clone()).unwrap_or_default())
+        };
         Table {
             id: shares_id(dim),
             title,
-            note: "Share of all coding references in the group (a category counts once per unit); core rows have an empty category.".into(),
+            note: "Share of all coding references in the group (a category counts once per unit); core rows have an empty category. Each share is rounded once to 2 decimals (half to even), so equal counts have equal shares and a group's shares may add up to 100 give or take a few hundredths.".into(),
             headers: headers.iter().map(|h| h.to_string()).collect(),
             rows: self
                 .agg
                 .share_rows(dim, self.cb)
                 .into_iter()
                 .map(|r| {
+                    // Years are numbers (a spreadsheet sorts and charts them as such).
+                    let group = match r.group.parse::<u64>() {
+                        Ok(y) if dim == Dim::Year => Cell::Int(y),
+                        _ => Cell::Text(r.group),
+                    };
+                    let (cl, kl) = (core_label(&r.core), cat_label(&r.category));
                     vec![
-                        Cell::Text(r.group),
+                        group,
                         Cell::Text(r.core),
+                        zh(cl),
+                        en(cl),
                         Cell::Text(r.category),
+                        zh(kl),
+                        en(kl),
                         Cell::Int(r.references),
                         pct(r.share_pct),
                         pct(r.share_in_core_pct),
@@ -470,7 +538,7 @@ pub fn write_tables(dir: &Path, report: &Report) -> Result<Vec<Table>> {
     let tables = report.tables();
     for t in &tables {
         let path = dir.join(format!("{}.csv", t.id));
-        std::fs::write(&path, t.to_csv()).map_err(|e| Error::io(&path, e))?;
+        crate::csv_row::write_file(&path, &t.to_csv()).map_err(|e| Error::io(&path, e))?;
     }
     let all_rows: Vec<ShareRow> = Dim::ALL
         .iter()

@@ -396,7 +396,9 @@ pub const REVIEW_CONFIDENCE: f32 = 0.5;
 impl ReviewWriter {
     fn create(path: &Path) -> Result<Self> {
         let f = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
-        let mut w = csv::Writer::from_writer(std::io::BufWriter::new(f));
+        let mut f = std::io::BufWriter::new(f);
+        std::io::Write::write_all(&mut f, crate::csv_row::bom()).map_err(|e| Error::io(path, e))?;
+        let mut w = csv::Writer::from_writer(f);
         w.write_record([
             "doc_id",
             "unit_id",
@@ -416,7 +418,13 @@ impl ReviewWriter {
 
     fn write(&mut self, row: &[String]) -> Result<()> {
         self.w
-            .write_record(row)
+            .write_record(
+                row.iter()
+                    .map(|c| crate::csv_row::cell(c))
+                    .collect::<Vec<_>>()
+                    .iter()
+                    .map(|c| c.as_bytes()),
+            )
             .map_err(|e| Error::io(&self.path, e.into()))
     }
 
@@ -834,7 +842,8 @@ fn fill_meta(record: &mut DocRecord, meta: &DocMeta) {
     record.year = meta.year_string();
     record.issuer = meta.issuer.clone();
     record.doc_number = meta.doc_number.clone();
-    record.date = meta.date.clone();
+    record.date = crate::dates::iso_date(&meta.date).unwrap_or_default();
+    record.date_original = meta.date.clone();
     record.metadata_sources = meta.origins_string();
     record.metadata_confidence = meta.confidence_string();
     record.metadata_candidates = meta.candidates_string();

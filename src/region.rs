@@ -14,6 +14,20 @@ pub const UNKNOWN: &str = "unknown";
 /// mapping file may place them).
 pub const OUTSIDE_MAINLAND: &str = "outside_mainland";
 
+/// Region id of the central provinces (中部), distinct from the government level
+/// `central` (中央).
+pub const CENTRAL_REGION: &str = "central_region";
+
+/// A region id as read from a file: the old spelling `central` of the central region
+/// (written before it was renamed) is read as [`CENTRAL_REGION`]; other ids as they are.
+pub fn normalize_region(id: &str) -> &str {
+    if id.eq_ignore_ascii_case("central") {
+        CENTRAL_REGION
+    } else {
+        id
+    }
+}
+
 /// A mapping from province id to region id.
 #[derive(Debug, Clone)]
 pub struct RegionScheme {
@@ -40,7 +54,7 @@ const THREE_BELT: &[(&str, &[&str])] = &[
         ],
     ),
     (
-        "central",
+        CENTRAL_REGION,
         &[
             "shanxi",
             "jilin",
@@ -88,7 +102,7 @@ const NBS: &[(&str, &[&str])] = &[
         ],
     ),
     (
-        "central",
+        CENTRAL_REGION,
         &["shanxi", "anhui", "jiangxi", "henan", "hubei", "hunan"],
     ),
     (
@@ -191,7 +205,7 @@ impl RegionScheme {
             if region.is_empty() {
                 return Err(Error::csv(&shown, line, "region", "empty region"));
             }
-            map.insert(p.id, region.to_string());
+            map.insert(p.id, normalize_region(region).to_string());
         }
         Ok(RegionScheme { name: shown, map })
     }
@@ -222,7 +236,11 @@ mod tests {
     fn three_belt_is_11_8_12() {
         let s = RegionScheme::three_belt();
         assert_eq!(
-            (count(&s, "east"), count(&s, "central"), count(&s, "west")),
+            (
+                count(&s, "east"),
+                count(&s, CENTRAL_REGION),
+                count(&s, "west")
+            ),
             (11, 8, 12)
         );
         assert_eq!(s.region_of("liaoning"), "east");
@@ -234,7 +252,7 @@ mod tests {
         let s = RegionScheme::nbs();
         let counts = (
             count(&s, "east"),
-            count(&s, "central"),
+            count(&s, CENTRAL_REGION),
             count(&s, "west"),
             count(&s, "northeast"),
         );
@@ -245,6 +263,29 @@ mod tests {
             RegionScheme::three_belt().region_of("taiwan"),
             OUTSIDE_MAINLAND
         );
+    }
+
+    #[test]
+    fn no_region_is_named_like_a_level() {
+        for s in [RegionScheme::three_belt(), RegionScheme::nbs()] {
+            for p in province::all() {
+                let r = s.region_of(p.id);
+                assert!(r != "central" && r != "local", "{r}");
+            }
+        }
+        assert_eq!(normalize_region("central"), CENTRAL_REGION);
+        assert_eq!(normalize_region("Central"), CENTRAL_REGION);
+        assert_eq!(normalize_region("east"), "east");
+    }
+
+    #[test]
+    fn a_user_mapping_may_use_the_old_spelling() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("m.csv");
+        std::fs::write(&p, "\u{feff}province,region\n河南,central\n四川,west\n").unwrap();
+        let s = RegionScheme::parse(p.to_str().unwrap()).unwrap();
+        assert_eq!(s.region_of("henan"), CENTRAL_REGION);
+        assert_eq!(s.region_of("sichuan"), "west");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! coder, optionally stratified, reproducible with a seed. Two passes over the file
 //! (count the strata, then reservoir-sample each), so memory holds only the sample.
 
-use crate::aggregate::round_shares;
+use crate::aggregate::largest_remainder_shares;
 use crate::error::{Error, Result};
 use crate::rng::SplitMix64;
 use std::collections::BTreeMap;
@@ -141,7 +141,7 @@ pub fn sample(path: &Path, opts: &SampleOptions) -> Result<Vec<SheetRow>> {
     let total: usize = sizes.values().sum();
     // Proportional allocation by largest remainder, capped at each stratum's size.
     let counts: Vec<u64> = sizes.values().map(|&n| n as u64).collect();
-    let quota: BTreeMap<String, usize> = match round_shares(&counts) {
+    let quota: BTreeMap<String, usize> = match largest_remainder_shares(&counts) {
         Some(shares) if opts.n < total => {
             let mut q: Vec<usize> = shares
                 .iter()
@@ -208,7 +208,10 @@ pub fn sample(path: &Path, opts: &SampleOptions) -> Result<Vec<SheetRow>> {
 /// ([`crate::csv_row::excel_safe`]).
 pub fn write_sheet(path: &Path, rows: &[SheetRow]) -> Result<()> {
     use crate::csv_row::excel_safe as safe;
-    let mut w = csv::Writer::from_path(path).map_err(|e| Error::io(path, e.into()))?;
+    let f = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
+    let mut f = std::io::BufWriter::new(f);
+    std::io::Write::write_all(&mut f, crate::csv_row::bom()).map_err(|e| Error::io(path, e))?;
+    let mut w = csv::Writer::from_writer(f);
     let io = |e: csv::Error| Error::io(path, e.into());
     w.write_record(["unit_id", "doc", "text", "code"])
         .map_err(io)?;

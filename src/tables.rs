@@ -352,7 +352,11 @@ pub fn crosstab_tables(agg: &Aggregator, cb: &Codebook) -> Vec<Table> {
             &[
                 "level",
                 "instrument",
+                "instrument_zh",
+                "instrument_en",
                 &dim.id,
+                &format!("{}_zh", dim.id),
+                &format!("{}_en", dim.id),
                 "units",
                 "row_share_pct",
                 "column_share_pct",
@@ -383,32 +387,39 @@ pub fn crosstab_tables(agg: &Aggregator, cb: &Codebook) -> Vec<Table> {
         for (level, names, counts) in [
             (
                 "core",
-                cb.cores.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+                cb.cores
+                    .iter()
+                    .map(|c| (c.id.as_str(), &c.label))
+                    .collect::<Vec<_>>(),
                 &core,
             ),
             (
                 "category",
-                cb.categories.iter().map(|c| c.id.as_str()).collect(),
+                cb.categories
+                    .iter()
+                    .map(|c| (c.id.as_str(), &c.label))
+                    .collect(),
                 &cat,
             ),
         ] {
             let col_totals: Vec<u64> = (0..values.len())
                 .map(|j| counts.iter().map(|r| r[j]).sum())
                 .collect();
-            for (name, row) in names.iter().zip(counts.iter()) {
+            for ((name, label), row) in names.iter().zip(counts.iter()) {
                 let row_total: u64 = row.iter().sum();
                 for (j, &v) in values.iter().enumerate() {
                     let share = |n: u64, of: u64| {
-                        if of == 0 {
-                            Cell::Empty
-                        } else {
-                            Cell::Pct(n as f64 * 100.0 / of as f64)
-                        }
+                        crate::aggregate::percent(n, of).map_or(Cell::Empty, Cell::Pct)
                     };
+                    let value = &cb.dimension_values[v];
                     t.rows.push(vec![
                         Cell::Text(level.into()),
                         Cell::Text(name.to_string()),
-                        Cell::Text(cb.dimension_values[v].id.clone()),
+                        Cell::Text(label.zh.clone()),
+                        Cell::Text(label.en.clone()),
+                        Cell::Text(value.id.clone()),
+                        Cell::Text(value.label.zh.clone()),
+                        Cell::Text(value.label.en.clone()),
                         Cell::Int(row[j]),
                         share(row[j], row_total),
                         share(row[j], col_totals[j]),

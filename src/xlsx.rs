@@ -1,7 +1,10 @@
 //! `report.xlsx`: one sheet per report table and a sheet of the coded units.
 //!
 //! Percentages are stored as numbers formatted `0.00%` (so Excel can compute with them),
-//! counts as numbers, the header row bold and frozen, columns sized to their content.
+//! exactly the 2-decimal value the CSV shows (47.48 % is stored as 0.4748); counts and
+//! years as numbers; ids (`doc_id`, `unit_id`, codes) always as text; the header row bold
+//! and frozen, columns sized to their content. A `summary` sheet opens the workbook and a
+//! `documents` sheet copies `documents.csv`.
 
 use crate::error::{Error, Result};
 use crate::tables::{Cell, Table};
@@ -10,6 +13,24 @@ use std::path::Path;
 
 /// Rows of `units.csv` copied into the workbook; beyond this the sheet says where the rest is.
 pub const MAX_UNIT_ROWS: usize = 200_000;
+
+/// Excel's limit on the characters of a cell; longer cells are cut and counted in the
+/// `notes` sheet.
+pub const MAX_CELL_CHARS: usize = 32_767;
+
+/// Columns of `units.csv` and `documents.csv` stored as numbers when they hold one;
+/// every other column (ids included) is text.
+const NUMERIC_COLUMNS: [&str; 5] = ["year", "start", "end", "units", "coded_units"];
+
+/// A percentage (0–100) as the fraction Excel stores, equal to its 2-decimal rendering
+/// without float noise: `47.48` → `0.4748`, not `0.47479999999999994`.
+fn pct_fraction(x: f64) -> f64 {
+    let hundredths: f64 = format!("{x:.2}")
+        .replace('.', "")
+        .parse()
+        .unwrap_or(x * 100.0);
+    hundredths / 10_000.0
+}
 
 /// Excel sheet names: at most 31 characters, none of `[]:*?/\`.
 fn sheet_name(id: &str) -> String {
@@ -51,8 +72,8 @@ fn write_table(ws: &mut Worksheet, t: &Table, f: &Formats) -> std::result::Resul
                 Cell::Int(n) => {
                     ws.write_number(r, c, *n as f64)?;
                 }
-                Cell::Pct(x) => {
-                    ws.write_number_with_format(r, c, x / 100.0, &f.pct)?;
+                Cell::Pct(x) if x.is_finite() => {
+                    ws.write_number_with_format(r, c, pct_fraction(*x), &f.pct)?;
                 }
                 Cell::Num(x, d) if x.is_finite() => {
                     ws.write_number_with_format(r, c, *x, &f.num[(*d as usize).min(3)])?;
@@ -79,44 +100,133 @@ fn write_table(ws: &mut Worksheet, t: &Table, f: &Formats) -> std::result::Resul
     Ok(())
 }
 
-fn write_units(
+/// Copies a CSV file of ours into `ws` (numbers in [`NUMERIC_COLUMNS`] as numbers, the
+/// rest as text); returns notes for the reader: rows left out, cells cut.
+fn write_csv_sheet(
     ws: &mut Worksheet,
-    units_csv: &Path,
+    name: &str,
+    csv_path: &Path,
+    max_rows: usize,
     f: &Formats,
-) -> std::result::Result<Option<String>, XlsxError> {
-    ws.set_name("units")?;
-    let Ok(mut rdr) = csv::Reader::from_path(units_csv) else {
-        return Ok(Some(format!("{} could not be read", units_csv.display())));
+) -> std::result::Result<Vec<String>, XlsxError> {
+    ws.set_name(name)?;
+    let file = csv_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let Ok(mut rdr) = csv::Reader::from_path(csv_path) else {
+        return Ok(vec![format!("{} could not be read", csv_path.display())]);
     };
     let headers = rdr.headers().cloned().unwrap_or_default();
+    let numeric: Vec<bool> = headers
+        .iter()
+        .map(|h| NUMERIC_COLUMNS.contains(&h))
+        .collect();
     for (j, h) in headers.iter().enumerate() {
         ws.write_string_with_format(0, j as u16, h, &f.header)?;
         let w = match h {
             "text" => 80.0,
-            "evidence" => 40.0,
-            "file" | "concepts" | "categories" => 28.0,
+            "evidence" | "title" => 40.0,
+            "file" | "concepts" | "categories" | "reason" => 28.0,
             _ => width(h) + 4.0,
         };
         ws.set_column_width(j as u16, w)?;
     }
     ws.set_freeze_panes(1, 0)?;
+    let mut notes = Vec::new();
+    let mut cut = 0usize;
     for (n, rec) in rdr.records().enumerate() {
         let Ok(rec) = rec else { break };
-        if n == MAX_UNIT_ROWS {
-            return Ok(Some(format!(
-                "only the first {MAX_UNIT_ROWS} units are in this sheet; all are in units.csv"
-            )));
+        if n == max_rows {
+            notes.push(format!(
+                "{name}: only the first {max_rows} rows are in this sheet; all are in {file}"
+            ));
+            break;
         }
+        let r = n as u32 + 1;
         for (j, v) in rec.iter().enumerate() {
-            // Excel cells hold at most 32,767 characters.
-            let v: String = v.chars().take(32_767).collect();
-            ws.write_string(n as u32 + 1, j as u16, v)?;
+            let c = j as u16;
+            if numeric.get(j) == Some(&true) {
+                if let Ok(x) = v.parse::<f64>() {
+                    ws.write_number(r, c, x)?;
+                    continue;
+                }
+            }
+            if v.len() > MAX_CELL_CHARS && v.chars().nth(MAX_CELL_CHARS).is_some() {
+                cut += 1;
+                let v: String = v.chars().take(MAX_CELL_CHARS).collect();
+                ws.write_string(r, c, v)?;
+            } else {
+                ws.write_string(r, c, v)?;
+            }
         }
     }
-    Ok(None)
+    if cut > 0 {
+        notes.push(format!(
+            "{name}: {cut} cells were cut at {MAX_CELL_CHARS} characters (Excel's limit for a cell); the full text is in {file}"
+        ));
+    }
+    Ok(notes)
 }
 
-/// Writes `report.xlsx` at `path`: the report's tables, then the units from `units_csv`.
+/// The `summary` sheet: the run's counts from `summary.json` (beside `units.csv`), as
+/// numbers, with the codebook and settings as text.
+fn write_summary(
+    ws: &mut Worksheet,
+    summary_json: &Path,
+    f: &Formats,
+) -> std::result::Result<(), XlsxError> {
+    ws.set_name("summary")?;
+    ws.write_string_with_format(0, 0, "item", &f.header)?;
+    ws.write_string_with_format(0, 1, "value", &f.header)?;
+    ws.set_column_width(0, 28.0)?;
+    ws.set_column_width(1, 40.0)?;
+    let json: serde_json::Value = std::fs::read_to_string(summary_json)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default();
+    let mut rows: Vec<(String, serde_json::Value)> = Vec::new();
+    if let Some(v) = json.get("tool") {
+        rows.push(("tool".into(), v.clone()));
+    }
+    for section in ["codebook", "settings", "files"] {
+        if let Some(obj) = json.get(section).and_then(|v| v.as_object()) {
+            for (k, v) in obj {
+                if v.is_string() || v.is_number() {
+                    rows.push((format!("{section}.{k}"), v.clone()));
+                }
+            }
+        }
+    }
+    for k in [
+        "documents",
+        "units",
+        "body_units",
+        "coded_units",
+        "references",
+    ] {
+        if let Some(v) = json.get(k) {
+            rows.push((k.into(), v.clone()));
+        }
+    }
+    for (i, (k, v)) in rows.iter().enumerate() {
+        let r = i as u32 + 1;
+        ws.write_string(r, 0, k)?;
+        match v {
+            serde_json::Value::Number(n) => {
+                ws.write_number(r, 1, n.as_f64().unwrap_or(0.0))?;
+            }
+            other => {
+                ws.write_string(r, 1, other.as_str().unwrap_or_default())?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes `report.xlsx` at `path`: a summary sheet (from `summary.json` beside
+/// `units_csv`), the report's tables, the documents (`documents.csv` beside it), then the
+/// units from `units_csv`, and a `notes` sheet when rows were left out or cells cut.
 pub fn write_workbook(path: &Path, tables: &[Table], units_csv: &Path) -> Result<()> {
     let xerr =
         |e: XlsxError| Error::Usage(format!("{}: cannot write workbook: {e}", path.display()));
@@ -143,14 +253,35 @@ pub fn write_workbook(path: &Path, tables: &[Table], units_csv: &Path) -> Result
             .set_author("policy-coder")
             .set_title("policy-coder report"),
     );
+    let beside = |name: &str| units_csv.with_file_name(name);
+    write_summary(wb.add_worksheet(), &beside("summary.json"), &f).map_err(xerr)?;
     for t in tables {
         write_table(wb.add_worksheet(), t, &f).map_err(xerr)?;
     }
     let ws = wb.add_worksheet_with_constant_memory().map_err(xerr)?;
-    if let Some(note) = write_units(ws, units_csv, &f).map_err(xerr)? {
+    let mut notes = write_csv_sheet(ws, "documents", &beside("documents.csv"), MAX_UNIT_ROWS, &f)
+        .map_err(xerr)?;
+    let ws = wb.add_worksheet_with_constant_memory().map_err(xerr)?;
+    notes.extend(write_csv_sheet(ws, "units", units_csv, MAX_UNIT_ROWS, &f).map_err(xerr)?);
+    if !notes.is_empty() {
         let info = wb.add_worksheet();
         info.set_name("notes").map_err(xerr)?;
-        info.write_string(0, 0, note).map_err(xerr)?;
+        for (i, note) in notes.iter().enumerate() {
+            info.write_string(i as u32, 0, note).map_err(xerr)?;
+        }
     }
     wb.save(path).map_err(xerr)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentages_are_stored_without_float_noise() {
+        assert_eq!(pct_fraction(47.48).to_string(), "0.4748");
+        assert_eq!(pct_fraction(100.0).to_string(), "1");
+        assert_eq!(pct_fraction(2.56).to_string(), "0.0256");
+        assert_eq!(pct_fraction(27.451).to_string(), "0.2745");
+    }
 }

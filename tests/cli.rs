@@ -62,7 +62,7 @@ fn samples_are_all_coded_with_every_output() {
         .map(|d| d["region"].clone())
         .collect();
     assert!(
-        ["east", "central", "west", "national"]
+        ["east", "central_region", "west", "national"]
             .iter()
             .all(|r| regions.contains(*r)),
         "{regions:?}"
@@ -74,7 +74,7 @@ fn samples_are_all_coded_with_every_output() {
 }
 
 #[test]
-fn shares_in_every_group_sum_to_100() {
+fn shares_in_every_group_sum_to_100_within_rounding() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("res");
     code(&[root().join("corpus-samples").to_str().unwrap()], &out).code(0);
@@ -86,20 +86,24 @@ fn shares_in_every_group_sum_to_100() {
         "shares_by_year.csv",
     ] {
         let rows = read_csv(&out.join(table));
-        let mut sums: BTreeMap<(String, bool), f64> = BTreeMap::new();
+        // Each share is rounded on its own (half to even, 2 decimals): a group's shares add
+        // up to 100 within half a hundredth per share.
+        let mut sums: BTreeMap<(String, bool), (f64, usize)> = BTreeMap::new();
         for r in &rows {
             if r["share_pct"].is_empty() {
                 continue;
             }
             let v: f64 = r["share_pct"].parse().unwrap();
-            *sums
+            let e = sums
                 .entry((r["group"].clone(), r["category"].is_empty()))
-                .or_default() += v;
+                .or_default();
+            e.0 += v;
+            e.1 += 1;
         }
         assert!(!sums.is_empty(), "{table} has no shares");
-        for ((group, core_rows), sum) in sums {
+        for ((group, core_rows), (sum, n)) in sums {
             assert!(
-                (sum - 100.0).abs() <= 0.01 + 1e-9,
+                (sum - 100.0).abs() <= 0.005 * n as f64 + 1e-9,
                 "{table} {group} core_rows={core_rows}: {sum}"
             );
         }
@@ -356,10 +360,10 @@ fn region_schemes_three_belt_nbs_and_user_file() {
             .map(|d| d["region"].clone())
             .collect()
     };
-    assert_eq!(regions(&[], "a"), ["east", "central"]);
+    assert_eq!(regions(&[], "a"), ["east", "central_region"]);
     assert_eq!(
         regions(&["--regions", "nbs"], "b"),
-        ["northeast", "central"]
+        ["northeast", "central_region"]
     );
     let map = dir.path().join("map.csv");
     fs::write(&map, "province,region\n辽宁,north\nShanxi,north\n").unwrap();

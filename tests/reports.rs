@@ -33,7 +33,8 @@ fn zip_entry(path: &Path, name: &str) -> String {
 fn chisq_csv_has_the_documented_columns_and_tables() {
     let (_d, out) = run(&[]);
     let text = fs::read_to_string(out.join("chisq.csv")).unwrap();
-    assert!(text.starts_with("table,rows,columns,n,chi2,df,p_value,cramers_v,min_expected,note\n"));
+    assert!(text
+        .starts_with("\u{feff}table,rows,columns,n,chi2,df,p_value,cramers_v,min_expected,note\n"));
     let rows = read_csv(&out.join("chisq.csv"));
     let names: Vec<&str> = rows.iter().map(|r| r["table"].as_str()).collect();
     for t in [
@@ -176,9 +177,10 @@ fn xlsx_has_a_sheet_per_table_numeric_percentages_and_chinese_text() {
     assert!(styles.contains("formatCode=\"0.00%\""));
     let strings = zip_entry(&path, "xl/sharedStrings.xml");
     assert!(strings.contains("返乡") && strings.contains("fiscal_support"));
-    // shares_overall: column E (share_pct) of row 2 is a number (no t="s"), 0–1.
-    let sheet = zip_entry(&path, "xl/worksheets/sheet1.xml");
-    let cell = sheet.split("<c r=\"E2\"").nth(1).unwrap();
+    // shares_overall (the sheet after summary): column I (share_pct) of row 2 is a number
+    // (no t="s"), 0–1.
+    let sheet = zip_entry(&path, "xl/worksheets/sheet2.xml");
+    let cell = sheet.split("<c r=\"I2\"").nth(1).unwrap();
     let cell = &cell[..cell.find("</c>").unwrap()];
     assert!(!cell.contains("t=\"s\""), "{cell}");
     let v: f64 = cell

@@ -842,17 +842,21 @@ pub fn write(out: &Path, d: &Diffusion) -> Result<()> {
     let tables = tables(d);
     for t in tables.iter().filter(|t| t.id != "reuse_pairs") {
         let p = out.join(format!("{}.csv", t.id));
-        std::fs::write(&p, t.to_csv()).map_err(|e| Error::io(&p, e))?;
+        crate::csv_row::write_file(&p, &t.to_csv()).map_err(|e| Error::io(&p, e))?;
     }
     if let Some(pairs) = &d.reuse {
         // Streamed: a large corpus has hundreds of thousands of pairs.
         let p = out.join("reuse_pairs.csv");
         let f = std::fs::File::create(&p).map_err(|e| Error::io(&p, e))?;
-        let mut w = csv::Writer::from_writer(std::io::BufWriter::new(f));
+        let mut f = std::io::BufWriter::new(f);
+        std::io::Write::write_all(&mut f, crate::csv_row::bom()).map_err(|e| Error::io(&p, e))?;
+        let mut w = csv::Writer::from_writer(f);
         let err = |e: csv::Error| Error::io(&p, std::io::Error::other(e.to_string()));
         w.write_record(REUSE_HEADERS).map_err(err)?;
         for pair in pairs {
-            w.write_record(reuse_row(&d.docs, pair).iter().map(Cell::render))
+            let cells: Vec<String> = reuse_row(&d.docs, pair).iter().map(Cell::render).collect();
+            let cells: Vec<_> = cells.iter().map(|c| crate::csv_row::cell(c)).collect();
+            w.write_record(cells.iter().map(|c| c.as_bytes()))
                 .map_err(err)?;
         }
         w.flush().map_err(|e| Error::io(&p, e))?;
