@@ -143,7 +143,11 @@ fn text_csv_and_disagreements() {
         .assert()
         .code(0);
     let text = fs::read_to_string(&dis).unwrap();
-    assert!(text.starts_with("unit,text,coder_a,coder_b\n"));
+    // A file for people: UTF-8 BOM first (--no-bom turns it off), then the header.
+    assert!(
+        text.starts_with("\u{feff}unit,text,coder_a,coder_b\n"),
+        "{text}"
+    );
     assert!(text.contains("a6ayyu-2-9,（九）发展农村电子商务"), "{text}");
 }
 

@@ -73,7 +73,7 @@ fn train_then_code_in_hybrid_mode_keeps_every_rule_match() {
     }
     let review = fs::read_to_string(hybrid.join("review.csv")).unwrap();
     assert!(review.starts_with(
-        "doc_id,unit_id,file,reason,rule_categories,model_categories,confidence,text"
+        "\u{feff}doc_id,unit_id,file,reason,rule_categories,model_categories,confidence,text"
     ));
 }
 

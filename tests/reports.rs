@@ -234,6 +234,7 @@ fn charts_and_html_report_contain_every_table_and_nothing_remote() {
         );
         let header = fs::read_to_string(out.join(name)).unwrap();
         let first = header
+            .trim_start_matches('\u{feff}')
             .lines()
             .next()
             .unwrap()
@@ -241,7 +242,10 @@ fn charts_and_html_report_contain_every_table_and_nothing_remote() {
             .next()
             .unwrap()
             .to_string();
-        assert!(html.contains(&format!("<th>{first}</th>")));
+        assert!(
+            html.contains(&format!("<th>{first}</th>")),
+            "{id}: <th>{first}</th>"
+        );
     }
     // Every chart written is inline: the four of every run, and the two diffusion charts
     // of a run over several years and provinces (the samples are one).
