@@ -121,13 +121,14 @@ fn eligible(rec: &csv::StringRecord, c: &Columns) -> Option<String> {
 /// Draws the sample; rows come back in units.csv order.
 pub fn sample(path: &Path, opts: &SampleOptions) -> Result<Vec<SheetRow>> {
     let shown = path.display().to_string();
+    // The csv crate counts a CRLF as two lines; on the (rare) error path the file's own line
+    // breaks are indexed to name the line an editor shows.
     let rec_err = |i: usize, e: csv::Error| {
-        Error::csv(
-            &shown,
-            e.position().map(|p| p.line() as usize).unwrap_or(i + 2),
-            "",
-            e.to_string(),
-        )
+        let line = match (e.position(), std::fs::read(path)) {
+            (Some(p), Ok(bytes)) => crate::csv_row::LineIndex::new(&bytes).line(p.byte()),
+            _ => i + 2,
+        };
+        Error::csv(&shown, line, "", e.to_string())
     };
     let mut r = open(path)?;
     let cols = columns(path, &mut r, opts)?;

@@ -554,3 +554,21 @@ fn bootstrap_methods_and_interval_fields() {
             "code,used_coder_a,used_coder_b,percent_agreement,kappa,alpha,used_more_by,ac1,alpha_ci_low,alpha_ci_high",
         ));
 }
+
+#[test]
+fn sample_names_the_line_of_a_bad_row_in_a_crlf_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // Line 4 (the third data row) has a field too many; the csv crate's own count says 3
+    // in a CRLF file.
+    let body = "doc_id,unit_id,text,categories\r\nk,k-1-1,一,fiscal_support\r\nk,k-1-2,二,\r\nk,k-1-3,三,,extra\r\n";
+    let units = dir.path().join("units.csv");
+    fs::write(&units, body).unwrap();
+    bin()
+        .arg("sample")
+        .arg(&units)
+        .arg("--sheet")
+        .arg(dir.path().join("sheet.csv"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("units.csv:4:"));
+}
