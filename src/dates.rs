@@ -30,12 +30,9 @@ fn patterns() -> &'static Patterns {
     })
 }
 
-/// A number in Arabic or Chinese digits (`17`, `一七`, `十七`, `二十`, `三十一`, `〇六`).
-fn number(s: &str) -> Option<u32> {
-    if s.chars().all(|c| c.is_ascii_digit()) {
-        return s.parse().ok();
-    }
-    let digit = |c: char| match c {
+/// A digit written in Chinese (〇 一 … 九, also 零 and ○) or Arabic.
+pub(crate) fn zh_digit(c: char) -> Option<u32> {
+    match c {
         '〇' | '零' | '○' => Some(0),
         '一' => Some(1),
         '二' => Some(2),
@@ -47,14 +44,21 @@ fn number(s: &str) -> Option<u32> {
         '八' => Some(8),
         '九' => Some(9),
         c => c.to_digit(10),
-    };
+    }
+}
+
+/// A number in Arabic or Chinese digits (`17`, `一七`, `十七`, `二十`, `三十一`, `〇六`).
+fn number(s: &str) -> Option<u32> {
+    if s.chars().all(|c| c.is_ascii_digit()) {
+        return s.parse().ok();
+    }
     if let Some((tens, ones)) = s.split_once('十') {
         let t = if tens.is_empty() { 1 } else { number(tens)? };
         let o = if ones.is_empty() { 0 } else { number(ones)? };
         return (t < 10 && o < 10).then_some(t * 10 + o);
     }
     s.chars()
-        .try_fold(0u32, |acc, c| digit(c).map(|d| acc * 10 + d))
+        .try_fold(0u32, |acc, c| zh_digit(c).map(|d| acc * 10 + d))
 }
 
 fn month_number(name: &str) -> Option<u32> {

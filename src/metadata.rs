@@ -2,6 +2,7 @@
 //! inferred from the path and the text's header (title, document number, issuer, date).
 
 use crate::county;
+use crate::dates::zh_digit;
 use crate::error::{Error, Result};
 use crate::province::{self, Province};
 use crate::region::{self, RegionScheme};
@@ -606,22 +607,6 @@ pub fn issuer_from_doc_number(num: &str) -> Option<String> {
         .iter()
         .find(|(suffix, _)| rest == *suffix)
         .map(|(_, office)| format!("{}{office}", p.full))
-}
-
-fn zh_digit(c: char) -> Option<u32> {
-    match c {
-        '〇' | '零' | '○' => Some(0),
-        '一' => Some(1),
-        '二' => Some(2),
-        '三' => Some(3),
-        '四' => Some(4),
-        '五' => Some(5),
-        '六' => Some(6),
-        '七' => Some(7),
-        '八' => Some(8),
-        '九' => Some(9),
-        c => c.to_digit(10),
-    }
 }
 
 /// Year of a date string: 2015年6月17日, 二〇一五年六月十七日, 17 June 2015, 2015-06-17.
