@@ -156,6 +156,14 @@ impl RegionScheme {
         match spec {
             "three-belt" | "three_belt" => Ok(Self::three_belt()),
             "nbs" => Ok(Self::nbs()),
+            // A bare word that names no file is a mistyped scheme (`nsb`), not a missing file.
+            word if !Path::new(word).exists()
+                && !word.contains(['/', '\\', '.']) =>
+            {
+                Err(Error::Usage(format!(
+                    "unknown region scheme `{word}`: give three-belt, nbs, or a CSV file with columns province,region"
+                )))
+            }
             path => Self::from_csv(Path::new(path)),
         }
     }
@@ -224,6 +232,14 @@ impl RegionScheme {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mistyped_scheme_is_named_not_read_as_a_file() {
+        let e = RegionScheme::parse("nsb").unwrap_err().to_string();
+        assert!(e.contains("unknown region scheme `nsb`"), "{e}");
+        let e = RegionScheme::parse("missing.csv").unwrap_err().to_string();
+        assert!(!e.contains("unknown region scheme"), "{e}");
+    }
 
     fn count(s: &RegionScheme, r: &str) -> usize {
         province::all()

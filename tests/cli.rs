@@ -902,3 +902,16 @@ fn keywords_out_refuses_an_occupied_folder_without_force() {
         .code(1)
         .stderr(predicate::str::contains("--out"));
 }
+
+#[test]
+fn a_mistyped_region_scheme_is_an_argument_error_before_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    bin()
+        .args(["code", root().join("corpus-samples").to_str().unwrap()])
+        .args(["--regions", "nsb", "--out"])
+        .arg(dir.path().join("r"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("unknown region scheme `nsb`"));
+    assert!(!dir.path().join("r").exists());
+}
