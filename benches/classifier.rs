@@ -5,10 +5,10 @@
 //! `cargo bench --bench classifier -- [N]` (N clauses, default 10000). Targets: training on
 //! 10,000 clauses under 30 s, prediction at least 20,000 clauses/s on 2 cores.
 
-use policy_coder::classify::{
+use policy_coder::code::classify::{
     read_labeled, Classifier, FeatureKind, Labeled, Target, TrainOptions, TrainSettings,
 };
-use policy_coder::rng::SplitMix64;
+use policy_coder::util::rng::SplitMix64;
 use policy_coder::{Codebook, Coder};
 use rayon::prelude::*;
 use std::path::PathBuf;

@@ -7,7 +7,9 @@
 //!
 //! `cargo run --release --example jieba_cut -- DIR [--units]`
 
-use policy_coder::{decode, lang, normalize, segment};
+use policy_coder::prepare::normalize;
+use policy_coder::segment;
+use policy_coder::util::{decode, lang};
 use std::time::Instant;
 
 fn main() {

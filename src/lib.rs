@@ -2,55 +2,38 @@
 //! instruments (supply / demand / environment and their categories), with the evidence
 //! for every code and share tables by government level, region, province and year.
 //!
-//! Stages, each a module of plain data in, plain data out:
-//! [`read`] (files → text) → [`normalize`] → [`metadata`] → [`segment`] (text → units)
-//! → [`tokenize`] → [`coder`] (units → codes) → [`aggregate`] (codes → shares) →
-//! [`output`] (tables → files). [`pipeline`] joins them for the `code` command.
+//! The pipeline, one folder per stage, each importing only from the stages before it and
+//! from the shared leaves (checked by `tests/layout.rs`):
+//!
+//! [`read`] (files → text; manifest, units files) → [`prepare`] (normalised text,
+//! metadata) → [`segment`] (text → units with section roles) → [`code`] (units → codes:
+//! tokens, terms, rules, classifier) → [`tally`] (codes → counts and shares) → [`report`]
+//! (tables) → [`write`] (files) → [`tools`] (sampling, agreement, diffusion) →
+//! [`pipeline`] (joins them for the `code` command) → [`tune`] (evaluate, audit, kwic).
+//!
+//! Shared leaves, used by every stage: [`error`], [`util`], [`geo`], [`codebook`],
+//! [`stats`], [`reliability`].
 
-pub mod aggregate;
-pub mod agree;
-pub mod agree_pairing;
-pub mod audit;
-pub mod charts;
-pub mod classify;
-pub mod code_names;
+// Shared leaves.
 pub mod codebook;
-pub mod coder;
-pub mod corpus_eval;
-pub mod county;
-pub mod csv_row;
-pub mod dates;
-pub mod decode;
-pub mod diffuse;
-pub mod docid;
-pub mod document;
 pub mod error;
-pub mod exchange;
-pub mod html;
-pub mod keywords;
-pub mod kwic;
-pub mod lang;
-pub mod metadata;
-pub mod normalize;
-pub mod outdir;
-pub mod output;
-pub mod pipeline;
-pub mod province;
-pub mod read;
-pub mod region;
+pub mod geo;
 pub mod reliability;
-pub mod rng;
-pub mod role;
-pub mod sample;
-pub mod segment;
-pub mod sheet;
 pub mod stats;
-pub mod tables;
-pub mod token_trie;
-pub mod tokenize;
-pub mod units_input;
-pub mod xlsx;
+pub mod util;
 
+// The stages, in order.
+pub mod read;
+pub mod prepare;
+pub mod segment;
+pub mod code;
+pub mod tally;
+pub mod report;
+pub mod write;
+pub mod tools;
+pub mod pipeline;
+pub mod tune;
+
+pub use code::coder::Coder;
 pub use codebook::Codebook;
-pub use coder::Coder;
 pub use error::{Error, Result};

@@ -3,7 +3,7 @@
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use policy_coder::pipeline::{self, CodeOptions};
-use policy_coder::region::RegionScheme;
+use policy_coder::geo::region::RegionScheme;
 use policy_coder::segment::UnitMode;
 use policy_coder::{Codebook, Coder};
 use std::path::PathBuf;
@@ -96,10 +96,10 @@ struct ModelArgs {
     codebook: Option<PathBuf>,
     /// Predict categories or cores.
     #[arg(long, default_value = "category")]
-    target: policy_coder::classify::Target,
+    target: policy_coder::code::classify::Target,
     /// Features: words, subword, or both (default: whichever cross-validates better).
     #[arg(long)]
-    features: Option<policy_coder::classify::FeatureKind>,
+    features: Option<policy_coder::code::classify::FeatureKind>,
     /// Probability from which a category is assigned (default: tuned by cross-validation).
     #[arg(long)]
     threshold: Option<f32>,
@@ -127,7 +127,7 @@ struct ModelArgs {
     /// How probabilities become codes: threshold, or top1 (the most probable class, `none`
     /// included). Default: TF-IDF whichever cross-validates better, embeddings top1.
     #[arg(long)]
-    decode: Option<policy_coder::classify::Decode>,
+    decode: Option<policy_coder::code::classify::Decode>,
     /// L2 penalty of the model on sentence embeddings (--embedder).
     #[arg(long, default_value_t = 1.0)]
     embed_l2: f32,
@@ -157,8 +157,8 @@ struct EmbedArgs {
 
 impl EmbedArgs {
     /// Loads the embedder when one is given (and only then: candle is not touched otherwise).
-    fn load(&self) -> Result<Option<std::sync::Arc<policy_coder::classify::embed::Embedder>>> {
-        use policy_coder::classify::embed::{default_cache_dir, EmbedOptions, Embedder};
+    fn load(&self) -> Result<Option<std::sync::Arc<policy_coder::code::classify::embed::Embedder>>> {
+        use policy_coder::code::classify::embed::{default_cache_dir, EmbedOptions, Embedder};
         let Some(dir) = &self.embedder else {
             return Ok(None);
         };
@@ -191,7 +191,7 @@ impl EmbedArgs {
 }
 
 /// Says how many texts were embedded, how fast, and how many came from the cache.
-fn report_embedder(e: &policy_coder::classify::embed::Embedder, run_secs: f64) {
+fn report_embedder(e: &policy_coder::code::classify::embed::Embedder, run_secs: f64) {
     let (computed, reused) = e.counts();
     let busy = e.busy_seconds().min(run_secs);
     eprintln!(
@@ -257,7 +257,7 @@ struct DiffuseArgs {
     results: PathBuf,
     /// Instruments are categories (axial codes) or concepts (open codes).
     #[arg(long, default_value = "category")]
-    level: policy_coder::diffuse::Level,
+    level: policy_coder::tools::diffuse::Level,
     /// Where to write the outputs (default: RESULTS_DIR).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -284,7 +284,7 @@ struct SampleArgs {
     seed: u64,
     /// Stratify by region, level or core (proportional allocation).
     #[arg(long, value_name = "BY")]
-    stratify: Option<policy_coder::sample::Stratify>,
+    stratify: Option<policy_coder::tools::sample::Stratify>,
     /// Leave out boilerplate units (titles, addressees, signatures, headings).
     #[arg(long)]
     exclude_boilerplate: bool,
@@ -409,7 +409,7 @@ struct CodeArgs {
     model: Option<PathBuf>,
     /// How to code with --model: rules, model, or hybrid (rules kept, model where rules are silent).
     #[arg(long, default_value = "hybrid", requires = "model")]
-    mode: policy_coder::classify::Mode,
+    mode: policy_coder::code::classify::Mode,
     /// The embedder of a model trained with --embedder (required for such a model).
     #[command(flatten)]
     embed: EmbedArgs,
@@ -457,13 +457,13 @@ struct CorpusArgs {
     #[arg(long, value_name = "SIZE", default_value = "50MB", value_parser = parse_size)]
     max_file_size: u64,
     /// Context on each side of a match: characters (Chinese) or words (English).
-    #[arg(long, value_name = "N", default_value_t = policy_coder::kwic::DEFAULT_WINDOW)]
+    #[arg(long, value_name = "N", default_value_t = policy_coder::tune::kwic::DEFAULT_WINDOW)]
     window: usize,
 }
 
 impl CorpusArgs {
-    fn read_options(&self) -> policy_coder::document::ReadOptions {
-        policy_coder::document::ReadOptions {
+    fn read_options(&self) -> policy_coder::tune::document::ReadOptions {
+        policy_coder::tune::document::ReadOptions {
             exclude: self.exclude.clone(),
             max_file_size: self.max_file_size,
             unit_mode: self.unit,
@@ -564,7 +564,7 @@ enum CodebookCommand {
 /// CSV text for standard output: cells made safe under `--excel-safe`, no BOM (a BOM
 /// would show on a terminal and in pipes; files the tool writes itself get one).
 fn stdout_csv(text: &str) -> String {
-    String::from_utf8(policy_coder::csv_row::restyle(text.as_bytes())).unwrap_or_default()
+    String::from_utf8(policy_coder::util::csv::restyle(text.as_bytes())).unwrap_or_default()
 }
 
 fn write_out(out: Option<&PathBuf>, text: &str) -> Result<()> {
@@ -595,16 +595,16 @@ fn parse_size(s: &str) -> std::result::Result<u64, String> {
 
 fn load_codebook(path: Option<&PathBuf>) -> Result<Codebook> {
     Ok(match path {
-        Some(p) => policy_coder::exchange::load_any(p)?,
+        Some(p) => policy_coder::codebook::formats::load_any(p)?,
         None => Codebook::default_codebook(),
     })
 }
 
-fn stopwords(a: &StopwordArgs) -> Result<policy_coder::keywords::Stopwords> {
+fn stopwords(a: &StopwordArgs) -> Result<policy_coder::tally::keywords::Stopwords> {
     let mut s = if a.no_default_stopwords {
-        policy_coder::keywords::Stopwords::empty()
+        policy_coder::tally::keywords::Stopwords::empty()
     } else {
-        policy_coder::keywords::Stopwords::default()
+        policy_coder::tally::keywords::Stopwords::default()
     };
     for f in &a.stopwords {
         s.extend_from_file(f)?;
@@ -656,7 +656,7 @@ fn thread_count(n: usize) -> Result<usize> {
 }
 
 fn keywords(args: KeywordsArgs) -> Result<u8> {
-    use policy_coder::aggregate::Dim;
+    use policy_coder::tally::aggregate::Dim;
     let dim = match args.by.as_str() {
         "overall" | "all" => Dim::Overall,
         "level" => Dim::Level,
@@ -669,12 +669,12 @@ fn keywords(args: KeywordsArgs) -> Result<u8> {
     // Take --out before reading anything: an occupied folder fails at once.
     let txn = match &args.out {
         Some(dir) => {
-            policy_coder::outdir::check_inputs(dir, &args.input.paths)?;
-            Some(policy_coder::outdir::OutputTxn::begin(dir, args.force)?)
+            policy_coder::write::outdir::check_inputs(dir, &args.input.paths)?;
+            Some(policy_coder::write::outdir::OutputTxn::begin(dir, args.force)?)
         }
         None => None,
     };
-    let stamp = policy_coder::outdir::RunStamp::now();
+    let stamp = policy_coder::write::outdir::RunStamp::now();
     let (coder, mut opts) = setup(args.input, PathBuf::new(), &args.words)?;
     opts.keyword_dims = vec![dim];
     let a = pipeline::analyze(&coder, &opts, false)?;
@@ -683,7 +683,7 @@ fn keywords(args: KeywordsArgs) -> Result<u8> {
     } else {
         vec![dim]
     };
-    let (freq, key) = policy_coder::tables::keyword_tables(&a.keywords, &dims, args.words.top);
+    let (freq, key) = policy_coder::report::tables::keyword_tables(&a.keywords, &dims, args.words.top);
     println!(
         "# {}\n\n{}\n\n{}",
         freq.title,
@@ -696,7 +696,7 @@ fn keywords(args: KeywordsArgs) -> Result<u8> {
     if let Some(txn) = txn {
         for t in [&freq, &key] {
             let path = txn.dir().join(format!("{}.csv", t.id));
-            policy_coder::csv_row::write_file(&path, &t.to_csv())
+            policy_coder::util::csv::write_file(&path, &t.to_csv())
                 .with_context(|| format!("cannot write {}", path.display()))?;
         }
         txn.commit(stamp)?;
@@ -715,8 +715,8 @@ fn code(args: CodeArgs) -> Result<u8> {
     opts.force = args.force;
     opts.xlsx = args.xlsx;
     if let Some(path) = &args.model {
-        let mut clf = policy_coder::classify::Classifier::load(path, &coder)?;
-        if clf.model.target != policy_coder::classify::Target::Category {
+        let mut clf = policy_coder::code::classify::Classifier::load(path, &coder)?;
+        if clf.model.target != policy_coder::code::classify::Target::Category {
             anyhow::bail!(
                 "{}: `code` needs a model trained with --target category",
                 path.display()
@@ -751,7 +751,7 @@ fn code(args: CodeArgs) -> Result<u8> {
 }
 
 /// Lists skipped files and ends with the one-line summary on stderr.
-fn report_skipped(counts: &policy_coder::output::RunCounts, quiet: bool, out: Option<&PathBuf>) {
+fn report_skipped(counts: &policy_coder::write::tabular::RunCounts, quiet: bool, out: Option<&PathBuf>) {
     for w in &counts.warnings {
         eprintln!("warning: {w}");
     }
@@ -785,8 +785,8 @@ fn report_skipped(counts: &policy_coder::output::RunCounts, quiet: bool, out: Op
     }
 }
 
-fn model_setup(a: &ModelArgs) -> Result<(Coder, policy_coder::classify::TrainOptions)> {
-    use policy_coder::classify::{TrainOptions, TrainSettings};
+fn model_setup(a: &ModelArgs) -> Result<(Coder, policy_coder::code::classify::TrainOptions)> {
+    use policy_coder::code::classify::{TrainOptions, TrainSettings};
     let coder = Coder::new(load_codebook(a.codebook.as_ref())?)?;
     let settings = TrainSettings {
         l2: a.l2,
@@ -811,7 +811,7 @@ fn model_setup(a: &ModelArgs) -> Result<(Coder, policy_coder::classify::TrainOpt
 }
 
 fn train(args: TrainArgs) -> Result<u8> {
-    use policy_coder::classify::{read_labeled, Classifier};
+    use policy_coder::code::classify::{read_labeled, Classifier};
     let (coder, opts) = model_setup(&args.model)?;
     let data = read_labeled(&args.model.labeled, &coder)?;
     let started = std::time::Instant::now();
@@ -848,7 +848,7 @@ fn train(args: TrainArgs) -> Result<u8> {
 }
 
 fn evaluate(args: EvaluateArgs) -> Result<u8> {
-    use policy_coder::classify::{evaluate, read_labeled, render_eval, EvalOptions};
+    use policy_coder::code::classify::{evaluate, read_labeled, render_eval, EvalOptions};
     if !matches!(args.format.as_str(), "text" | "json") {
         anyhow::bail!("--format {}: expected text or json", args.format);
     }
@@ -879,9 +879,9 @@ fn evaluate_corpus(
     args: &EvaluateArgs,
     corpus: &std::path::Path,
     coder: &Coder,
-    train: policy_coder::classify::TrainOptions,
+    train: policy_coder::code::classify::TrainOptions,
 ) -> Result<u8> {
-    use policy_coder::corpus_eval::{self, CorpusEvalOptions};
+    use policy_coder::tune::evaluate::{self, CorpusEvalOptions};
     let temporary = args.out.is_none();
     let out = args.out.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("policy-coder-evaluate-{}", std::process::id()))
@@ -898,7 +898,7 @@ fn evaluate_corpus(
     if eval.embedder.is_some() && eval.cv.is_none() {
         anyhow::bail!("--embedder with --corpus needs --cv (models are trained by fold)");
     }
-    let result = corpus_eval::evaluate_corpus(coder, &opts, &eval);
+    let result = evaluate::evaluate_corpus(coder, &opts, &eval);
     if temporary {
         let _ = std::fs::remove_dir_all(&out);
     }
@@ -906,13 +906,13 @@ fn evaluate_corpus(
     if args.format == "json" {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        print!("{}", corpus_eval::render(&report));
+        print!("{}", evaluate::render(&report));
     }
     Ok(EXIT_OK)
 }
 
 fn diffuse(args: DiffuseArgs) -> Result<u8> {
-    use policy_coder::diffuse::{self, DiffuseOptions};
+    use policy_coder::tools::diffuse::{self, DiffuseOptions};
     let cb = match &args.codebook {
         Some(p) => Codebook::load(p)?,
         None => Codebook::default_codebook(),
@@ -932,7 +932,7 @@ fn diffuse(args: DiffuseArgs) -> Result<u8> {
 }
 
 fn sample(args: SampleArgs) -> Result<u8> {
-    use policy_coder::sample::{self, SampleOptions};
+    use policy_coder::tools::sample::{self, SampleOptions};
     let opts = SampleOptions {
         n: args.n,
         seed: args.seed,
@@ -949,7 +949,7 @@ fn sample(args: SampleArgs) -> Result<u8> {
 }
 
 fn agree(args: AgreeArgs) -> Result<u8> {
-    use policy_coder::agree::{self, AgreeOptions, MachineLevel};
+    use policy_coder::tools::agree::{self, AgreeOptions, MachineLevel};
     let level = match args.level.as_str() {
         "category" | "categories" => MachineLevel::Category,
         "core" | "cores" => MachineLevel::Core,
@@ -987,7 +987,7 @@ fn agree(args: AgreeArgs) -> Result<u8> {
         None => Codebook::default_codebook(),
     };
     agree::normalise_codes(&mut codings, Some(&cb));
-    let names = policy_coder::code_names::CodeNames::new(Some(&cb));
+    let names = policy_coder::codebook::names::CodeNames::new(Some(&cb));
     if let Some(path) = &args.codebook {
         let unknown = agree::unknown_codes(&codings.table, &cb);
         if !unknown.is_empty() {
@@ -1021,7 +1021,7 @@ fn agree(args: AgreeArgs) -> Result<u8> {
         _ => agree::render_text(&report, args.bootstrap, args.seed),
     };
     if let Some(path) = &args.disagreements {
-        policy_coder::csv_row::write_file(path, &agree::disagreements_csv(&codings, args.strings))
+        policy_coder::util::csv::write_file(path, &agree::disagreements_csv(&codings, args.strings))
             .with_context(|| path.display().to_string())?;
     }
     print!("{out}");
@@ -1053,8 +1053,8 @@ fn report_unread(skipped: &[(String, String)]) -> u8 {
 }
 
 fn kwic(args: KwicArgs) -> Result<u8> {
-    use policy_coder::kwic::{self, KwicOptions};
-    use policy_coder::lang::Lang;
+    use policy_coder::tune::kwic::{self, KwicOptions};
+    use policy_coder::util::lang::Lang;
     if !matches!(args.format.as_str(), "text" | "csv") {
         anyhow::bail!("--format {}: expected text or csv", args.format);
     }
@@ -1066,10 +1066,10 @@ fn kwic(args: KwicArgs) -> Result<u8> {
     };
     let role = match args.role.as_deref() {
         None => None,
-        Some(r) => Some(policy_coder::role::Role::parse(r).ok_or_else(|| {
+        Some(r) => Some(policy_coder::segment::role::Role::parse(r).ok_or_else(|| {
             anyhow::anyhow!(
                 "--role {r}: expected one of {}",
-                policy_coder::role::ALL
+                policy_coder::segment::role::ALL
                     .iter()
                     .map(|r| r.as_str())
                     .collect::<Vec<_>>()
@@ -1079,7 +1079,7 @@ fn kwic(args: KwicArgs) -> Result<u8> {
     };
     let codebook = load_codebook(args.corpus.codebook.as_ref())?;
     let coder = kwic::term_coder(&codebook, &args.term, lang)?;
-    let corpus = policy_coder::document::read_corpus(
+    let corpus = policy_coder::tune::document::read_corpus(
         &coder,
         &args.corpus.paths,
         &args.corpus.read_options(),
@@ -1118,21 +1118,21 @@ fn kwic(args: KwicArgs) -> Result<u8> {
 }
 
 fn audit(args: AuditArgs) -> Result<u8> {
-    use policy_coder::audit::{self, AuditOptions};
+    use policy_coder::tune::audit::{self, AuditOptions};
     if !matches!(args.format.as_str(), "text" | "csv" | "json") {
         anyhow::bail!("--format {}: expected text, csv or json", args.format);
     }
     let coder = Coder::new(load_codebook(args.corpus.codebook.as_ref())?)?;
     let mut labels = Vec::new();
     for path in &args.labeled {
-        labels.extend(policy_coder::corpus_eval::read_labeled_units(
+        labels.extend(policy_coder::tune::evaluate::read_labeled_units(
             path,
             &coder.codebook,
         )?);
     }
     let holdout: std::collections::BTreeSet<&str> = args.holdout.iter().map(|s| s.trim()).collect();
     labels.retain(|l| !holdout.contains(l.stem.as_str()));
-    let corpus = policy_coder::document::read_corpus(
+    let corpus = policy_coder::tune::document::read_corpus(
         &coder,
         &args.corpus.paths,
         &args.corpus.read_options(),
@@ -1161,7 +1161,7 @@ fn audit(args: AuditArgs) -> Result<u8> {
 }
 
 fn run(cli: Cli) -> Result<u8> {
-    policy_coder::csv_row::set_style(policy_coder::csv_row::CsvStyle {
+    policy_coder::util::csv::set_style(policy_coder::util::csv::CsvStyle {
         bom: !cli.no_bom,
         excel_safe: cli.excel_safe,
     });
@@ -1176,7 +1176,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Kwic(args) => kwic(args),
         Command::Codebook(CodebookCommand::Audit(args)) => audit(args),
         Command::Codebook(CodebookCommand::Check { file }) => {
-            let cb = policy_coder::exchange::load_any(&file)?;
+            let cb = policy_coder::codebook::formats::load_any(&file)?;
             let terms: usize = cb
                 .concepts
                 .iter()
@@ -1195,13 +1195,13 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Codebook(CodebookCommand::Export { file, format, out }) => {
             let cb = load_codebook(file.as_ref())?;
             let text = match format.as_str() {
-                "qdc" => policy_coder::exchange::to_qdc(&cb),
-                "md" | "markdown" => policy_coder::exchange::to_markdown(&cb),
-                "csv" => policy_coder::exchange::to_csv(&cb),
+                "qdc" => policy_coder::codebook::formats::to_qdc(&cb),
+                "md" | "markdown" => policy_coder::codebook::formats::to_markdown(&cb),
+                "csv" => policy_coder::codebook::formats::to_csv(&cb),
                 other => anyhow::bail!("--format {other}: expected qdc, md or csv"),
             };
             match (format.as_str(), &out) {
-                ("csv", Some(p)) => policy_coder::csv_row::write_file(p, &text)
+                ("csv", Some(p)) => policy_coder::util::csv::write_file(p, &text)
                     .with_context(|| format!("cannot write {}", p.display()))?,
                 ("csv", None) => write_out(None, &stdout_csv(&text))?,
                 _ => write_out(out.as_ref(), &text)?,
@@ -1211,7 +1211,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Codebook(CodebookCommand::Import { file, out }) => {
             let xml = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
-            let toml = policy_coder::exchange::qdc_to_toml(&xml, &file.display().to_string())?;
+            let toml = policy_coder::codebook::formats::qdc_to_toml(&xml, &file.display().to_string())?;
             write_out(out.as_ref(), &toml)?;
             Ok(EXIT_OK)
         }

@@ -1,23 +1,23 @@
 //! The `code` job: read → metadata → segment → code → aggregate → write, streaming
 //! documents in parallel batches so memory does not grow with the corpus.
 
-use crate::aggregate::{Aggregator, GroupKeys};
-use crate::classify::{self, Classifier, Mode};
-use crate::coder::{Coder, UnitCodes};
+use crate::tally::aggregate::{Aggregator, GroupKeys};
+use crate::code::classify::{self, Classifier, Mode};
+use crate::code::coder::{Coder, UnitCodes};
 use crate::error::{Error, Result};
-use crate::keywords::{DocWords, Keywords, Stopwords, Vocabulary};
-use crate::lang::{self, Lang};
-use crate::metadata::{self, DocMeta, Level};
-use crate::normalize::{normalize, Normalized};
-use crate::output::{
+use crate::tally::keywords::{DocWords, Keywords, Stopwords, Vocabulary};
+use crate::util::lang::{self, Lang};
+use crate::prepare::metadata::{self, DocMeta, Level};
+use crate::prepare::normalize::{normalize, Normalized};
+use crate::write::tabular::{
     self, DocRecord, DocumentsWriter, RunCounts, RunSettings, UnitRecord, UnitText, UnitsWriter,
 };
 use crate::read::{self, Disposition, InputFile, Reader};
-use crate::region::{self, RegionScheme};
-use crate::role::Role;
+use crate::geo::region::{self, RegionScheme};
+use crate::segment::role::Role;
 use crate::segment::{self, Kind, UnitMode};
-use crate::tokenize::TokenStream;
-use crate::units_input::UnitsFile;
+use crate::code::tokenize::TokenStream;
+use crate::read::units_file::UnitsFile;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -53,7 +53,7 @@ pub struct CodeOptions {
     /// Words per group in keyword tables.
     pub top: usize,
     /// Dimensions whose groups get word counts (the overall counts come free).
-    pub keyword_dims: Vec<crate::aggregate::Dim>,
+    pub keyword_dims: Vec<crate::tally::aggregate::Dim>,
     /// Also write `report.xlsx`.
     pub xlsx: bool,
     /// Show a progress bar on stderr (when it is a terminal).
@@ -78,7 +78,7 @@ impl CodeOptions {
             model: None,
             stopwords: Arc::new(Stopwords::default()),
             top: 30,
-            keyword_dims: vec![crate::aggregate::Dim::Level, crate::aggregate::Dim::Region],
+            keyword_dims: vec![crate::tally::aggregate::Dim::Level, crate::tally::aggregate::Dim::Region],
             xlsx: false,
             progress: false,
             follow_links_outside: false,
@@ -105,22 +105,22 @@ pub struct Analysis {
 /// Codes everything and writes the outputs. Input errors (bad manifest, bad units file,
 /// missing path, non-empty output folder) are found before anything is written.
 ///
-/// The outputs are written as one transaction (see [`crate::outdir`]): into a staging
+/// The outputs are written as one transaction (see [`crate::write::outdir`]): into a staging
 /// folder under a lock, moved into `opts.out` only when all are written, with `run.json`
 /// recording the run id and command line.
 pub fn run(coder: &Coder, opts: &CodeOptions) -> Result<RunCounts> {
-    let stamp = crate::outdir::RunStamp::now();
+    let stamp = crate::write::outdir::RunStamp::now();
     let mut inputs = opts.inputs.clone();
     inputs.extend(opts.units.iter().map(|(p, _)| p.clone()));
-    crate::outdir::check_inputs(&opts.out, &inputs)?;
-    let txn = crate::outdir::OutputTxn::begin(&opts.out, opts.force)?;
+    crate::write::outdir::check_inputs(&opts.out, &inputs)?;
+    let txn = crate::write::outdir::OutputTxn::begin(&opts.out, opts.force)?;
     let dir = txn.dir().to_path_buf();
     let a = analyze_into(coder, opts, Some(&dir))?;
     let settings = RunSettings {
         regions: opts.regions.name.clone(),
         unit: format!("{:?}", opts.unit_mode).to_lowercase(),
     };
-    let report = output::Report {
+    let report = tabular::Report {
         agg: &a.agg,
         keywords: &a.keywords,
         cb: &coder.codebook,
@@ -128,12 +128,12 @@ pub fn run(coder: &Coder, opts: &CodeOptions) -> Result<RunCounts> {
         settings: &settings,
         top: opts.top,
     };
-    let mut tables = output::write_tables(&dir, &report)?;
+    let mut tables = tabular::write_tables(&dir, &report)?;
     // Runs over at least two years and two provinces get a diffusion section in report.md,
     // report.html and report.xlsx.
-    tables.extend(crate::diffuse::append_to_report(&dir, &coder.codebook)?);
+    tables.extend(crate::tools::diffuse::append_to_report(&dir, &coder.codebook)?);
     if opts.xlsx {
-        crate::xlsx::write_workbook(&dir.join("report.xlsx"), &tables, &dir.join("units.csv"))?;
+        crate::write::xlsx::write_workbook(&dir.join("report.xlsx"), &tables, &dir.join("units.csv"))?;
     }
     txn.commit(stamp)?;
     Ok(a.counts)
@@ -271,7 +271,7 @@ fn prepare_out_dir(out: &Path, force: bool) -> Result<()> {
 /// fixed columns, the codebook's dimensions, `source`/`confidence`) or an earlier one, so
 /// that the header never repeats a name: the tool's own `units.csv` codes again.
 fn carried_columns(u: &UnitsFile, dimensions: &[String]) -> Vec<String> {
-    let mut taken: std::collections::HashSet<String> = output::UNIT_COLUMNS
+    let mut taken: std::collections::HashSet<String> = tabular::UNIT_COLUMNS
         .iter()
         .map(|c| c.to_string())
         .chain(dimensions.iter().map(|d| d.to_lowercase()))
@@ -397,7 +397,7 @@ impl ReviewWriter {
     fn create(path: &Path) -> Result<Self> {
         let f = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
         let mut f = std::io::BufWriter::new(f);
-        std::io::Write::write_all(&mut f, crate::csv_row::bom()).map_err(|e| Error::io(path, e))?;
+        std::io::Write::write_all(&mut f, crate::util::csv::bom()).map_err(|e| Error::io(path, e))?;
         let mut w = csv::Writer::from_writer(f);
         w.write_record([
             "doc_id",
@@ -420,7 +420,7 @@ impl ReviewWriter {
         self.w
             .write_record(
                 row.iter()
-                    .map(|c| crate::csv_row::cell(c))
+                    .map(|c| crate::util::csv::cell(c))
                     .collect::<Vec<_>>()
                     .iter()
                     .map(|c| c.as_bytes()),
@@ -558,14 +558,14 @@ fn code_files(
 ) -> Result<()> {
     counts.warnings.extend(unmatched_manifest_rows(files));
     let readers = read::readers();
-    // Documents are keyed by their relative paths (crate::docid): adding or removing a
+    // Documents are keyed by their relative paths (crate::util::docid): adding or removing a
     // file leaves the other documents' unit ids as they were.
     let rels: Vec<&str> = files
         .iter()
         .filter(|f| f.disposition == Disposition::Read)
         .map(|f| f.rel.as_str())
         .collect();
-    let mut keys = crate::docid::assign(&rels).into_iter();
+    let mut keys = crate::util::docid::assign(&rels).into_iter();
     let indexed: Vec<(Arc<str>, &InputFile)> = files
         .iter()
         .map(|f| {
@@ -736,7 +736,7 @@ fn code_file(
         Err(reason) => return skip(record, "skipped", reason),
     };
     let mut norm = normalize(&extracted.text);
-    let traditional = crate::normalize::simplify_if_traditional(&mut norm);
+    let traditional = crate::prepare::normalize::simplify_if_traditional(&mut norm);
     let lang = lang::detect(&norm.text);
     let manifest_row = f.manifest.as_ref().and_then(|m| m.get(&f.rel));
     let mut meta = metadata::infer(&norm.text, &f.rel, manifest_row, &opts.regions);
@@ -842,7 +842,7 @@ fn fill_meta(record: &mut DocRecord, meta: &DocMeta) {
     record.year = meta.year_string();
     record.issuer = meta.issuer.clone();
     record.doc_number = meta.doc_number.clone();
-    record.date = crate::dates::iso_date(&meta.date).unwrap_or_default();
+    record.date = crate::util::dates::iso_date(&meta.date).unwrap_or_default();
     record.date_original = meta.date.clone();
     record.metadata_sources = meta.origins_string();
     record.metadata_confidence = meta.confidence_string();
@@ -860,7 +860,7 @@ pub fn gate_by_role(
     (role, kind): (Role, Kind),
     lang: Lang,
     text: &str,
-) -> (UnitCodes, Vec<crate::coder::Hit>) {
+) -> (UnitCodes, Vec<crate::code::coder::Hit>) {
     if kind.is_boilerplate() || codes.hits.is_empty() {
         return (codes, Vec::new());
     }
@@ -869,7 +869,7 @@ pub fn gate_by_role(
         // even inside a measure (R16); each sentence is judged once.
         // Sentence ends are found once and each sentence judged once, so that a long
         // unit with many matches takes linear, not quadratic, time.
-        let ends = crate::role::Ends::sentences(text, lang);
+        let ends = crate::segment::role::Ends::sentences(text, lang);
         let mut judged: std::collections::HashMap<(usize, usize), bool> = Default::default();
         codes.hits.iter().partition(|h| {
             let b = ends.around(text, h.start);
@@ -878,13 +878,13 @@ pub fn gate_by_role(
                 .or_insert_with(|| coder.roles.clause_role(lang, &text[b.0..b.1]).is_none())
         })
     } else if role.keeps_commitments() {
-        let clauses = crate::role::Ends::clauses(text);
+        let clauses = crate::segment::role::Ends::clauses(text);
         let mut judged: std::collections::HashMap<(usize, usize), bool> = Default::default();
         codes.hits.iter().partition(|h| {
             let b = clauses.around(text, h.start);
             *judged
                 .entry(b)
-                .or_insert_with(|| crate::role::is_commitment_at(text, &clauses, h.start))
+                .or_insert_with(|| crate::segment::role::is_commitment_at(text, &clauses, h.start))
         })
     } else {
         (Vec::new(), codes.hits.clone())
@@ -893,7 +893,7 @@ pub fn gate_by_role(
         return (codes, Vec::new());
     }
     let mut all = kept;
-    all.extend(codes.dimension_hits.iter().map(|h| crate::coder::Hit {
+    all.extend(codes.dimension_hits.iter().map(|h| crate::code::coder::Hit {
         concept: h.concept + coder.codebook.concepts.len(),
         ..*h
     }));
@@ -904,7 +904,7 @@ pub fn gate_by_role(
 /// in `metadata.csv` would otherwise leave that document's metadata to inference
 /// without a word).
 fn unmatched_manifest_rows(files: &[InputFile]) -> Vec<String> {
-    let mut found: std::collections::BTreeMap<&str, (&crate::metadata::Manifest, Vec<&str>)> =
+    let mut found: std::collections::BTreeMap<&str, (&crate::prepare::metadata::Manifest, Vec<&str>)> =
         Default::default();
     for f in files {
         if let Some(m) = &f.manifest {
@@ -917,7 +917,7 @@ fn unmatched_manifest_rows(files: &[InputFile]) -> Vec<String> {
     }
     let mut warnings = Vec::new();
     for (path, (m, rels)) in found {
-        let matched: std::collections::HashSet<*const crate::metadata::ManifestRow> = rels
+        let matched: std::collections::HashSet<*const crate::prepare::metadata::ManifestRow> = rels
             .iter()
             .filter_map(|r| m.get(r).map(|row| row as *const _))
             .collect();
@@ -938,7 +938,7 @@ fn unmatched_manifest_rows(files: &[InputFile]) -> Vec<String> {
 /// hit's byte range in the unit's normalised text to original (char start, char end, text).
 fn unit_record<'t>(
     coder: &Coder,
-    (codes, withheld): (UnitCodes, &[crate::coder::Hit]),
+    (codes, withheld): (UnitCodes, &[crate::code::coder::Hit]),
     lang: Lang,
     kind: Kind,
     text: UnitText,
@@ -963,7 +963,7 @@ fn unit_record<'t>(
     };
     // `concept:term@start-end` is rarely over 48 bytes.
     let mut evidence = String::with_capacity(48 * (codes.hits.len() + codes.dimension_hits.len()));
-    let item = |evidence: &mut String, name: &str, sub: Option<&str>, h: &crate::coder::Hit| {
+    let item = |evidence: &mut String, name: &str, sub: Option<&str>, h: &crate::code::coder::Hit| {
         let (s, e, t) = span(h.start, h.end);
         if !evidence.is_empty() {
             evidence.push(';');
@@ -1090,7 +1090,7 @@ fn code_units(
         .map(|n| Arc::from(n.to_string_lossy().as_ref()))
         .unwrap_or_else(|| Arc::from(""));
     // The units file is one document, keyed by its name; its rows keep their own ids.
-    let doc_id: Arc<str> = Arc::from(crate::docid::key(&file));
+    let doc_id: Arc<str> = Arc::from(crate::util::docid::key(&file));
     let mut n_units = 0usize;
     let mut n_coded = 0usize;
     let mut langs = std::collections::BTreeSet::new();
@@ -1112,7 +1112,7 @@ fn code_units(
                 .iter()
                 .map(|row| {
                     let mut norm = normalize(&row.text);
-                    crate::normalize::simplify_if_traditional(&mut norm);
+                    crate::prepare::normalize::simplify_if_traditional(&mut norm);
                     norm.text
                 })
                 .collect();
@@ -1123,7 +1123,7 @@ fn code_units(
             .par_iter()
             .map(|row| {
                 let mut norm: Normalized = normalize(&row.text);
-                crate::normalize::simplify_if_traditional(&mut norm);
+                crate::prepare::normalize::simplify_if_traditional(&mut norm);
                 let lang = lang::detect(&norm.text);
                 let meta = DocMeta {
                     level: row.level.unwrap_or(if row.province.is_some() {

@@ -40,7 +40,7 @@
 // Matrix formulas read best with explicit indices, as in the papers they follow.
 #![allow(clippy::needless_range_loop)]
 
-use crate::rng::SplitMix64;
+use crate::util::rng::SplitMix64;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 

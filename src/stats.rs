@@ -3,7 +3,7 @@
 //! a Monte Carlo p-value for sparse tables, and the log-likelihood G² for keyness between
 //! two corpora (Rayson & Garside 2000) with the log ratio as effect size (Hardie 2014).
 
-use crate::rng::SplitMix64;
+use crate::util::rng::SplitMix64;
 use statrs::distribution::{ChiSquared, ContinuousCDF};
 
 /// Expected counts below this make the chi-square approximation doubtful (Cochran 1954).

@@ -52,7 +52,7 @@ fn reference() -> Vec<(String, Vec<f32>)> {
 #[cfg(feature = "embed")]
 #[test]
 fn vectors_match_the_reference_engine() {
-    use policy_coder::classify::embed::{EmbedOptions, Embedder};
+    use policy_coder::code::classify::embed::{EmbedOptions, Embedder};
     let Some(dir) = model_dir() else { return };
     let e = Embedder::load(&dir, &EmbedOptions::default()).unwrap();
     let refs = reference();

@@ -5,15 +5,15 @@
 //! `cargo run --release --bin gen-corpus -- --size 200MB --out DIR [--seed 7] [--no-shared]`
 //!
 //! `gen-corpus --diffusion --out DIR [--seed 7] [--random]` instead writes a planted
-//! diffusion process (see `policy_coder::diffuse::plant`): instruments adopted on a
+//! diffusion process (see `policy_coder::tools::diffuse::plant`): instruments adopted on a
 //! logistic schedule, neighbour-driven unless `--random`, with reused clauses, plus its truth
 //! in the hidden folder `DIR/.truth/` (which `code` does not read): `schedules.csv`
 //! (instrument, midpoint, scale, take-off, central year), `adoptions.csv` (instrument,
 //! province, year) and `reuse.csv` (earlier file, later file).
 
-use policy_coder::decode::decode;
-use policy_coder::province;
-use policy_coder::rng::SplitMix64;
+use policy_coder::util::decode::decode;
+use policy_coder::geo::province;
+use policy_coder::util::rng::SplitMix64;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -203,7 +203,7 @@ fn write_or_exit(path: &Path, text: &str) {
 }
 
 fn diffusion(out: &Path, seed: u64, random: bool) {
-    use policy_coder::diffuse::plant::{documents, plant, PlantOptions};
+    use policy_coder::tools::diffuse::plant::{documents, plant, PlantOptions};
     let p = plant(&PlantOptions {
         seed,
         neighbour_driven: !random,

@@ -39,7 +39,7 @@ impl Reader for HtmlReader {
     }
 
     fn read(&self, bytes: &[u8]) -> Result<Extracted, String> {
-        let decoded = crate::decode::decode(bytes).map_err(|e| e.to_string())?;
+        let decoded = crate::util::decode::decode(bytes).map_err(|e| e.to_string())?;
         // The tree builder's work grows with the square of the nesting: a page nested past
         // the budget is read as flat text by the tokenizer's linear pass.
         let scan = super::html_flat::scan(&decoded.text);

@@ -10,9 +10,10 @@ mod html;
 mod html_flat;
 mod pdf;
 mod text;
+pub mod units_file;
 
 use crate::error::{Error, Result};
-use crate::metadata::Manifest;
+use crate::prepare::metadata::Manifest;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -200,7 +201,7 @@ enum Cut {
 pub fn collect_with(paths: &[PathBuf], exclude: &GlobSet, walk: &Walk) -> Result<Vec<InputFile>> {
     let mut out = Vec::new();
     let roots: Vec<PathBuf> = paths.iter().filter_map(|p| p.canonicalize().ok()).collect();
-    let out_dir = walk.out.as_deref().map(crate::outdir::resolve);
+    let out_dir = walk.out.as_deref().map(crate::write::outdir::resolve);
     for root in paths {
         let meta = std::fs::metadata(root).map_err(|e| Error::io(root, e))?;
         if meta.is_file() {

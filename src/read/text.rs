@@ -1,7 +1,7 @@
 //! Plain text and Markdown.
 
 use super::{Extracted, Reader};
-use crate::decode::decode;
+use crate::util::decode::decode;
 
 /// `.txt` and `.md` files in UTF-8, UTF-16 (with BOM), GB18030/GBK or Big5.
 #[derive(Debug, Clone, Copy, Default)]

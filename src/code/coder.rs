@@ -1,0 +1,919 @@
+//! Coding: the codebook compiled once into token-level matchers, applied to units.
+
+use crate::codebook::{Codebook, Context};
+use crate::error::Result;
+use crate::util::lang::Lang;
+use crate::prepare::normalize::normalize;
+use crate::code::token_trie::TokenTrie;
+use crate::code::tokenize::{KeyForm, TokenStream, Tokenizer, SEP};
+use aho_corasick::automaton::{Automaton, OverlappingState};
+use aho_corasick::dfa::DFA;
+use aho_corasick::{Input, Match, MatchKind};
+use regex::Regex;
+use std::collections::{BTreeMap, HashMap};
+
+/// One concept found in a unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Hit {
+    /// Byte start in the unit's normalised text.
+    pub start: usize,
+    /// Byte end in the unit's normalised text.
+    pub end: usize,
+    /// Concept index in the codebook.
+    pub concept: usize,
+}
+
+/// The codes of one unit.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnitCodes {
+    /// Concept indexes, sorted, distinct.
+    pub concepts: Vec<usize>,
+    /// Category indexes, sorted, distinct: each counts once per unit.
+    pub categories: Vec<usize>,
+    /// Core indexes, sorted, distinct.
+    pub cores: Vec<usize>,
+    /// Every match, sorted by position: the evidence.
+    pub hits: Vec<Hit>,
+    /// Values of the codebook's extra dimensions (indexes into
+    /// [`Codebook::dimension_values`]), sorted, distinct.
+    pub dimension_values: Vec<usize>,
+    /// Matches of dimension terms; `concept` holds the dimension value index.
+    pub dimension_hits: Vec<Hit>,
+}
+
+impl UnitCodes {
+    /// True when the unit has at least one category.
+    pub fn is_coded(&self) -> bool {
+        !self.categories.is_empty()
+    }
+}
+
+/// What a matched term does for its concept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Rule {
+    /// A term of the concept: a hit.
+    Term,
+    /// Vetoes the concept's hits in its clause.
+    Exclude,
+    /// Required within `near`'s window of a hit.
+    Near,
+    /// Forbidden within `not_near`'s window of a hit.
+    NotNear,
+    /// Required in the hit's clause.
+    Clause,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Target {
+    concept: u32,
+    rule: Rule,
+}
+
+/// A context term found in a unit (byte span in its normalised text).
+#[derive(Debug, Clone, Copy)]
+struct ContextMatch {
+    concept: u32,
+    rule: Rule,
+    start: usize,
+}
+
+/// Per concept: what its context rules need.
+#[derive(Debug, Clone, Copy, Default)]
+struct Needs {
+    /// Has Chinese context terms (excludes, near, not near, clause).
+    zh_context: bool,
+    /// Has any context rule.
+    any: bool,
+    /// A hit needs a context term (near or clause) to count.
+    requires: bool,
+}
+
+/// Terms of one language and key form, as whole-token sequences.
+#[derive(Debug)]
+struct TermMatcher {
+    trie: TokenTrie,
+    /// Per pattern: the concepts it signals (or vetoes).
+    targets: Vec<Vec<Target>>,
+}
+
+impl TermMatcher {
+    /// `keys`: term key strings (`SEP k1 SEP k2 … SEP`) and their targets.
+    fn build(keys: HashMap<String, Vec<Target>>) -> Self {
+        // Keys that differ only in separators are one token sequence.
+        let mut merged: BTreeMap<Vec<String>, Vec<Target>> = BTreeMap::new();
+        for (key, targets) in keys {
+            let tokens: Vec<String> = key
+                .split(SEP)
+                .filter(|t| !t.is_empty())
+                .map(String::from)
+                .collect();
+            let all = merged.entry(tokens).or_default();
+            for t in targets {
+                if !all
+                    .iter()
+                    .any(|x| x.concept == t.concept && x.rule == t.rule)
+                {
+                    all.push(t);
+                }
+            }
+        }
+        TermMatcher {
+            trie: TokenTrie::new(merged.keys()),
+            targets: merged.into_values().collect(),
+        }
+    }
+}
+
+/// Substring terms (Chinese excludes) in one automaton.
+#[derive(Debug)]
+struct SubstringMatcher {
+    ac: Option<DFA>,
+    /// Per automaton pattern: the concepts it vetoes.
+    targets: Vec<Vec<Target>>,
+}
+
+impl SubstringMatcher {
+    fn build(keys: HashMap<String, Vec<Target>>) -> Result<Self> {
+        let mut keys: Vec<_> = keys.into_iter().collect();
+        keys.sort_by(|a, b| a.0.cmp(&b.0));
+        let ac = if keys.is_empty() {
+            None
+        } else {
+            Some(
+                // A full DFA used through its concrete type: the search loop is compiled
+                // for it, not dispatched per byte.
+                aho_corasick::dfa::Builder::new()
+                    .match_kind(MatchKind::Standard)
+                    .build(keys.iter().map(|(k, _)| k))
+                    .map_err(|e| {
+                        crate::error::Error::Usage(format!("codebook too large to compile: {e}"))
+                    })?,
+            )
+        };
+        Ok(SubstringMatcher {
+            ac,
+            targets: keys.into_iter().map(|(_, t)| t).collect(),
+        })
+    }
+}
+
+/// A codebook compiled for matching, with the tokenizer it needs.
+///
+/// Term forms: Chinese terms match whole jieba tokens; English terms match whole
+/// stemmed words, or whole unstemmed words when written `=word` (to keep apart words
+/// the stemmer merges, such as cooperative / cooperate). Chinese exclude terms veto
+/// wherever they occur as a substring; English ones on word boundaries.
+#[derive(Debug)]
+pub struct Coder {
+    /// The codebook.
+    pub codebook: Codebook,
+    /// The shared tokenizer (jieba with the codebook's terms).
+    pub tokenizer: Tokenizer,
+    zh: TermMatcher,
+    en: TermMatcher,
+    en_exact: TermMatcher,
+    zh_context: SubstringMatcher,
+    regexes: Vec<(usize, Regex)>,
+    needs: Vec<Needs>,
+    /// Section-role rules, compiled once.
+    pub roles: crate::segment::role::RoleTable,
+}
+
+impl Coder {
+    /// Compiles `codebook`: builds the tokenizer and, per language and key form, a trie
+    /// over the token keys of every term.
+    pub fn new(codebook: Codebook) -> Result<Coder> {
+        // The built-in patterns compile on another thread while jieba loads its dictionary.
+        let warm = std::thread::spawn(|| {
+            crate::segment::prepare();
+            crate::prepare::metadata::prepare();
+            crate::geo::province::all();
+        });
+        let tokenizer = Tokenizer::new(
+            codebook
+                .concepts
+                .iter()
+                .flat_map(|c| c.zh.iter())
+                .chain(codebook.dimension_values.iter().flat_map(|v| v.zh.iter()))
+                .chain(&codebook.words)
+                .map(String::as_str),
+        );
+        let mut zh: HashMap<String, Vec<Target>> = HashMap::new();
+        let mut en: HashMap<String, Vec<Target>> = HashMap::new();
+        let mut en_exact: HashMap<String, Vec<Target>> = HashMap::new();
+        let mut zh_context: HashMap<String, Vec<Target>> = HashMap::new();
+        let mut regexes = Vec::new();
+        let add =
+            |map: &mut HashMap<String, Vec<Target>>, key: String, concept: usize, rule: Rule| {
+                if key.chars().any(|c| c != SEP) {
+                    let targets = map.entry(key).or_default();
+                    if !targets
+                        .iter()
+                        .any(|x| x.concept as usize == concept && x.rule == rule)
+                    {
+                        targets.push(Target {
+                            concept: concept as u32,
+                            rule,
+                        });
+                    }
+                }
+            };
+        let mut needs = vec![Needs::default(); codebook.concepts.len()];
+        for (i, c) in codebook.concepts.iter().enumerate() {
+            for t in &c.zh {
+                add(
+                    &mut zh,
+                    tokenizer.term_key(t, Lang::Zh, true),
+                    i,
+                    Rule::Term,
+                );
+            }
+            let rules = [
+                (Some((&c.zh, &c.en)), Rule::Term),
+                (Some((&c.exclude_zh, &c.exclude_en)), Rule::Exclude),
+                (c.near.as_ref().map(|x| (&x.zh, &x.en)), Rule::Near),
+                (c.not_near.as_ref().map(|x| (&x.zh, &x.en)), Rule::NotNear),
+                (c.clause.as_ref().map(|x| (&x.zh, &x.en)), Rule::Clause),
+            ];
+            for (terms, rule) in rules {
+                let Some((zh_terms, en_terms)) = terms else {
+                    continue;
+                };
+                for t in en_terms {
+                    match t.strip_prefix('=') {
+                        Some(exact) => add(
+                            &mut en_exact,
+                            tokenizer.term_key(exact, Lang::En, false),
+                            i,
+                            rule,
+                        ),
+                        None => add(&mut en, tokenizer.term_key(t, Lang::En, true), i, rule),
+                    }
+                }
+                if rule != Rule::Term {
+                    for t in zh_terms {
+                        add(&mut zh_context, normalize(t).text.to_lowercase(), i, rule);
+                    }
+                    needs[i].zh_context |= !zh_terms.is_empty();
+                    needs[i].any |= !(zh_terms.is_empty() && en_terms.is_empty());
+                }
+            }
+            needs[i].requires = c.near.is_some() || c.clause.is_some();
+            for r in &c.regex {
+                // Validated when the codebook was loaded.
+                if let Ok(re) = Regex::new(r) {
+                    regexes.push((i, re));
+                }
+            }
+        }
+        // Dimension values are matched by the same automata, numbered after the concepts.
+        let n = codebook.concepts.len();
+        for (v, value) in codebook.dimension_values.iter().enumerate() {
+            for t in &value.zh {
+                add(
+                    &mut zh,
+                    tokenizer.term_key(t, Lang::Zh, true),
+                    n + v,
+                    Rule::Term,
+                );
+            }
+            for t in &value.en {
+                match t.strip_prefix('=') {
+                    Some(exact) => add(
+                        &mut en_exact,
+                        tokenizer.term_key(exact, Lang::En, false),
+                        n + v,
+                        Rule::Term,
+                    ),
+                    None => add(
+                        &mut en,
+                        tokenizer.term_key(t, Lang::En, true),
+                        n + v,
+                        Rule::Term,
+                    ),
+                }
+            }
+            for r in &value.regex {
+                if let Ok(re) = Regex::new(r) {
+                    regexes.push((n + v, re));
+                }
+            }
+        }
+        // A panic there would be a bug in a built-in pattern; the first use reports it.
+        let _ = warm.join();
+        Ok(Coder {
+            zh: TermMatcher::build(zh),
+            en: TermMatcher::build(en),
+            en_exact: TermMatcher::build(en_exact),
+            zh_context: SubstringMatcher::build(zh_context)?,
+            roles: crate::segment::role::RoleTable::new(&codebook.roles, codebook.default_roles),
+            codebook,
+            tokenizer,
+            regexes,
+            needs,
+        })
+    }
+
+    /// Codes one unit of normalised text. `buf` is scratch space reused across calls; it
+    /// is left holding the unit's tokens.
+    ///
+    /// Excludes and context rules act within the hit's clause (sentence) or token window,
+    /// not the whole unit: a veto two sentences away does not remove a true hit.
+    pub fn code(&self, text: &str, lang: Lang, buf: &mut TokenStream) -> UnitCodes {
+        self.code_inner(text, lang, buf, None)
+    }
+
+    /// Codes one unit like [`Coder::code`] and also returns the term matches that rules
+    /// removed: context rules (exclude, near, not near, clause), department names (财政 in
+    /// 财政部门) and notes of who leads (R3). For auditing a codebook; sorted, distinct.
+    pub fn code_traced(
+        &self,
+        text: &str,
+        lang: Lang,
+        buf: &mut TokenStream,
+    ) -> (UnitCodes, Vec<Hit>) {
+        let mut raw = Vec::new();
+        let codes = self.code_inner(text, lang, buf, Some(&mut raw));
+        raw.sort();
+        raw.dedup();
+        // A sorted copy and binary search: `contains` per match was quadratic in long units.
+        let mut kept = codes.hits.clone();
+        kept.sort();
+        raw.retain(|h| h.concept < self.codebook.concepts.len() && kept.binary_search(h).is_err());
+        (codes, raw)
+    }
+
+    fn code_inner(
+        &self,
+        text: &str,
+        lang: Lang,
+        buf: &mut TokenStream,
+        mut raw: Option<&mut Vec<Hit>>,
+    ) -> UnitCodes {
+        let mut hits = Vec::new();
+        let mut context: Vec<ContextMatch> = Vec::new();
+        self.tokenizer.tokenize(text, lang, buf);
+        let matcher = match lang {
+            Lang::Zh => &self.zh,
+            Lang::En => &self.en,
+        };
+        token_matches(matcher, buf, KeyForm::Key, &mut hits, &mut context);
+        if lang == Lang::En {
+            token_matches(
+                &self.en_exact,
+                buf,
+                KeyForm::Surface,
+                &mut hits,
+                &mut context,
+            );
+        }
+        if let Some(raw) = raw.as_deref_mut() {
+            raw.extend_from_slice(&hits);
+        }
+        if lang == Lang::Zh {
+            // A term that is the stem of a department's name (财政 in 财政部门, 人力资源
+            // 社会保障 in …局) names the body, not the instrument; one that modifies a
+            // record, a system or a post (社会保障数据, 宣传联络员) names that thing.
+            hits.retain(|h: &Hit| {
+                let after = &text[h.end..];
+                !names_a_body(after) && !modifies_a_record(after)
+            });
+            // Terms inside a note of who leads, by when, for how many points (R3) code
+            // nothing: （省商务厅牵头，合肥海关配合） （6月底完成，牵头考核单位：…）.
+            if text.contains('(') && !hits.is_empty() {
+                let notes = note_spans(text);
+                if !notes.is_empty() {
+                    hits.retain(|h| !notes.iter().any(|&(s, e)| h.start >= s && h.end <= e));
+                }
+            }
+        }
+        let before_regexes = hits.len();
+        for (concept, re) in &self.regexes {
+            for m in re.find_iter(text) {
+                if m.start() < m.end() {
+                    hits.push(Hit {
+                        start: m.start(),
+                        end: m.end(),
+                        concept: *concept,
+                    });
+                }
+            }
+        }
+        let need = |h: &Hit| self.needs.get(h.concept).copied().unwrap_or_default();
+        // Chinese context terms are looked for only when a hit's concept has some.
+        if let (Lang::Zh, Some(ac), true) = (
+            lang,
+            &self.zh_context.ac,
+            hits.iter().any(|h| need(h).zh_context),
+        ) {
+            for m in overlapping(ac, text) {
+                context.extend(
+                    self.zh_context.targets[m.pattern().as_usize()]
+                        .iter()
+                        .map(|t| ContextMatch {
+                            concept: t.concept,
+                            rule: t.rule,
+                            start: m.start(),
+                        }),
+                );
+            }
+        }
+        if let Some(raw) = raw {
+            raw.extend_from_slice(&hits[before_regexes..]);
+        }
+        if hits.iter().any(|h| need(h).any) {
+            self.apply_context(text, lang, buf, &mut hits, &mut context);
+        }
+        hits.sort();
+        hits.dedup();
+        self.summarize(hits)
+    }
+
+    /// Keeps the hits that their concept's context rules allow. Every test is a binary
+    /// search in sorted context matches, so a long unit stays linear-logarithmic.
+    fn apply_context(
+        &self,
+        text: &str,
+        lang: Lang,
+        buf: &TokenStream,
+        hits: &mut Vec<Hit>,
+        context: &mut [ContextMatch],
+    ) {
+        context.sort_unstable_by_key(|c| (c.concept, c.rule, c.start));
+        let ends = clause_ends(text, lang);
+        let tokens = &buf.tokens;
+        // Index of the token at byte `pos` (the last one starting at or before it).
+        let token_at = |pos: usize| {
+            tokens
+                .partition_point(|t| t.start as usize <= pos)
+                .saturating_sub(1)
+        };
+        // Is there a match of (concept, rule) starting in [from, to)?
+        let any_in = |concept: usize, rule: Rule, from: usize, to: usize| {
+            let lo = context
+                .partition_point(|c| (c.concept as usize, c.rule, c.start) < (concept, rule, from));
+            context
+                .get(lo)
+                .is_some_and(|c| c.concept as usize == concept && c.rule == rule && c.start < to)
+        };
+        hits.retain(|h| {
+            let Some(c) = self.codebook.concepts.get(h.concept) else {
+                return true; // dimension values have no context rules
+            };
+            let need = self.needs[h.concept];
+            if !need.any {
+                return true;
+            }
+            let at = ends.partition_point(|&e| e <= h.start);
+            let clause = (
+                at.checked_sub(1).map_or(0, |i| ends[i]),
+                ends.get(at).copied().unwrap_or(text.len()),
+            );
+            if any_in(h.concept, Rule::Exclude, clause.0, clause.1) {
+                return false;
+            }
+            if c.clause.is_some() && !any_in(h.concept, Rule::Clause, clause.0, clause.1) {
+                return false;
+            }
+            // The byte range from `before` tokens ahead of the hit to `after` tokens past
+            // it; a side of 0 tokens starts or ends at the hit itself, so a term on that
+            // side does not count (WordStat's BEFORE / AFTER).
+            let window = |rule: &Context| {
+                if tokens.is_empty() {
+                    return (0, text.len());
+                }
+                let first = token_at(h.start).saturating_sub(rule.before);
+                let from = if rule.before == 0 {
+                    h.start
+                } else {
+                    tokens[first].start as usize
+                };
+                let last = (token_at(h.end.saturating_sub(1)) + rule.after).min(tokens.len() - 1);
+                let to = if rule.after == 0 {
+                    h.end
+                } else {
+                    tokens[last].end as usize
+                };
+                (from, to)
+            };
+            if let Some(near) = &c.near {
+                let (from, to) = window(near);
+                if !any_in(h.concept, Rule::Near, from, to) {
+                    return false;
+                }
+            }
+            if let Some(not_near) = &c.not_near {
+                let (from, to) = window(not_near);
+                if any_in(h.concept, Rule::NotNear, from, to) {
+                    return false;
+                }
+            }
+            true
+        });
+    }
+
+    /// Derives concepts, categories, cores and dimension values from a unit's hits.
+    pub fn summarize(&self, mut hits: Vec<Hit>) -> UnitCodes {
+        let n = self.codebook.concepts.len();
+        let mut dimension_hits = Vec::new();
+        if hits.iter().any(|h| h.concept >= n) {
+            dimension_hits = hits.iter().filter(|h| h.concept >= n).copied().collect();
+            hits.retain(|h| h.concept < n);
+            for h in &mut dimension_hits {
+                h.concept -= n;
+            }
+        }
+        let mut dimension_values: Vec<usize> = dimension_hits.iter().map(|h| h.concept).collect();
+        dimension_values.sort_unstable();
+        dimension_values.dedup();
+        let mut concepts: Vec<usize> = hits.iter().map(|h| h.concept).collect();
+        concepts.sort_unstable();
+        concepts.dedup();
+        let mut categories: Vec<usize> = concepts
+            .iter()
+            .map(|&c| self.codebook.concepts[c].category)
+            .collect();
+        categories.sort_unstable();
+        categories.dedup();
+        let mut cores: Vec<usize> = categories
+            .iter()
+            .map(|&k| self.codebook.categories[k].core)
+            .collect();
+        cores.sort_unstable();
+        cores.dedup();
+        UnitCodes {
+            concepts,
+            categories,
+            cores,
+            hits,
+            dimension_values,
+            dimension_hits,
+        }
+    }
+
+    /// Codes a standalone string (normalising it first); for tests and small tools.
+    pub fn code_str(&self, text: &str, lang: Lang) -> UnitCodes {
+        let n = normalize(text);
+        self.code(&n.text, lang, &mut TokenStream::default())
+    }
+}
+
+/// Every match of `dfa` in `haystack`, overlapping ones included.
+fn overlapping<'a>(dfa: &'a DFA, haystack: &'a str) -> impl Iterator<Item = Match> + 'a {
+    let input = Input::new(haystack);
+    let mut state = OverlappingState::start();
+    std::iter::from_fn(move || {
+        // An unanchored standard search cannot fail; an error ends the matches.
+        dfa.try_find_overlapping(&input, &mut state).ok()?;
+        state.get_match()
+    })
+}
+
+fn token_matches(
+    matcher: &TermMatcher,
+    buf: &TokenStream,
+    form: KeyForm,
+    hits: &mut Vec<Hit>,
+    context: &mut Vec<ContextMatch>,
+) {
+    let tokens = &buf.tokens;
+    matcher.trie.find(
+        tokens.len(),
+        |i| buf.key(form, i),
+        |first, last, p| {
+            let (start, end) = (tokens[first].start as usize, tokens[last].end as usize);
+            for t in &matcher.targets[p] {
+                if t.rule == Rule::Term {
+                    hits.push(Hit {
+                        start,
+                        end,
+                        concept: t.concept as usize,
+                    });
+                } else {
+                    context.push(ContextMatch {
+                        concept: t.concept,
+                        rule: t.rule,
+                        start,
+                    });
+                }
+            }
+        },
+    );
+}
+
+/// Byte offsets where the clauses (sentences) of a unit end: after 。！？；!?; and line
+/// breaks, and in English after a full stop followed by a space.
+fn clause_ends(text: &str, lang: Lang) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut ends = Vec::new();
+    for (i, c) in text.char_indices() {
+        let end = match c {
+            '。' | '！' | '？' | '；' | ';' | '!' | '?' | '\n' => true,
+            '.' => lang == Lang::En && bytes.get(i + 1).is_none_or(|b| b.is_ascii_whitespace()),
+            _ => false,
+        };
+        if end {
+            ends.push(i + c.len_utf8());
+        }
+    }
+    ends
+}
+
+/// Byte spans of parenthetical notes on responsibility, deadlines or scores in normalised
+/// Chinese text (full-width brackets are half-width there).
+fn note_spans(text: &str) -> Vec<(usize, usize)> {
+    static RE: std::sync::OnceLock<(Regex, Regex)> = std::sync::OnceLock::new();
+    let (paren, note) = RE.get_or_init(|| {
+        (
+            Regex::new(r"\([^()]{1,200}\)").expect("built-in pattern"),
+            Regex::new(r"牵头|责任单位|责任部门|配合|考核单位|负责单位|[0-9.]+分\)|完成\)|持续推进|月底|年底")
+                .expect("built-in pattern"),
+        )
+    });
+    paren
+        .find_iter(text)
+        .filter(|m| note.is_match(m.as_str()))
+        .map(|m| (m.start(), m.end()))
+        .collect()
+}
+
+/// True when the text right after a Chinese term makes it part of a body's name
+/// (财政 + 部门, 社会保障 + 局, 商务 + 厅).
+fn names_a_body(after: &str) -> bool {
+    const SUFFIXES: [&str; 13] = [
+        "部门",
+        "厅",
+        "局",
+        "委员会",
+        "委",
+        "办公室",
+        "部",
+        "管理局",
+        "管理部门",
+        "主管部门",
+        "管理机构",
+        "工作组",
+        "领导小组",
+    ];
+    const NOT: [&str; 7] = ["局面", "局势", "局部", "委托", "部分", "部署", "部位"];
+    SUFFIXES.iter().any(|s| after.starts_with(s)) && !NOT.iter().any(|s| after.starts_with(s))
+}
+
+/// True when the text right after a Chinese term makes the term a modifier of a record, an
+/// information system, an application form or a staff post: the compound's head is that
+/// noun, and the clause is about handling it, not about the instrument (社会保障数据 由…负责,
+/// 资源共享申请, 宣传联络员, 协同办公平台, 公共数据开放目录; coding manual R16, R20).
+fn modifies_a_record(after: &str) -> bool {
+    const HEADS: [&str; 11] = [
+        "数据",
+        "数据库",
+        "系统",
+        "目录",
+        "申请",
+        "登记表",
+        "申报单",
+        "申报表",
+        "联络员",
+        "信息员",
+        "办公",
+    ];
+    // 数据 heads a compound unless it starts a word of its own kind (数据共享 is an act).
+    const NOT: [&str; 4] = ["数据共享", "数据开放", "数据交易", "数据流通"];
+    HEADS.iter().any(|s| after.starts_with(s)) && !NOT.iter().any(|s| after.starts_with(s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CB: &str = r#"
+[[core]]
+id = "env"
+label = { en = "Environment" }
+[[category]]
+id = "tax"
+core = "env"
+label = { en = "Tax" }
+[[category]]
+id = "foreign"
+core = "env"
+label = { en = "Foreign" }
+[[concept]]
+id = "tax_cut"
+category = "tax"
+label = { en = "tax cut" }
+zh = ["税收减免", "减税"]
+en = ["tax", "tax credit", "=cooperatives"]
+exclude = { en = ["tax evasion"], zh = ["逃税"] }
+[[concept]]
+id = "india"
+category = "foreign"
+label = { en = "India" }
+zh = ["印度"]
+regex = ['\d+%的税率']
+"#;
+
+    fn coder() -> &'static Coder {
+        static C: std::sync::OnceLock<Coder> = std::sync::OnceLock::new();
+        C.get_or_init(|| Coder::new(Codebook::parse(CB, "t.toml").unwrap()).unwrap())
+    }
+
+    fn cats(text: &str, lang: Lang) -> Vec<&'static str> {
+        let c = coder();
+        c.code_str(text, lang)
+            .categories
+            .iter()
+            .map(|&k| c.codebook.categories[k].id.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn terms_match_on_token_boundaries_only() {
+        assert_eq!(cats("加强与印度的合作", Lang::Zh), ["foreign"]);
+        assert!(cats("加强与印度尼西亚的合作", Lang::Zh).is_empty());
+        assert_eq!(cats("A new tax credit applies.", Lang::En), ["tax"]);
+        assert!(cats("A taxonomy of measures.", Lang::En).is_empty());
+        assert_eq!(cats("Taxes are reduced.", Lang::En), ["tax"]);
+    }
+
+    #[test]
+    fn evidence_spans_cover_the_matched_term() {
+        let c = coder();
+        let text = "落实税收减免政策";
+        let codes = c.code_str(text, Lang::Zh);
+        assert_eq!(codes.hits.len(), 1);
+        assert_eq!(&text[codes.hits[0].start..codes.hits[0].end], "税收减免");
+    }
+
+    #[test]
+    fn exclude_terms_veto_their_concept_in_the_hits_clause_only() {
+        assert!(cats("Tax evasion by the tax office is punished.", Lang::En).is_empty());
+        // the veto stands in another sentence: the hit counts
+        assert_eq!(
+            cats(
+                "Tax evasion will be punished. The tax credit applies.",
+                Lang::En
+            ),
+            ["tax"]
+        );
+        assert_eq!(cats("严厉打击逃税行为。落实减税政策", Lang::Zh), ["tax"]);
+    }
+
+    #[test]
+    fn exact_english_terms_are_not_stemmed() {
+        assert_eq!(cats("Farmer cooperatives", Lang::En), ["tax"]);
+        assert!(cats("Regions cooperate", Lang::En).is_empty());
+    }
+
+    const CONTEXT_CB: &str = r#"
+[[core]]
+id = "c"
+label = { en = "C" }
+[[category]]
+id = "parks"
+core = "c"
+label = { en = "Parks" }
+[[category]]
+id = "coop"
+core = "c"
+label = { en = "Cooperation" }
+[[category]]
+id = "fees"
+core = "c"
+label = { en = "Fees" }
+[[concept]]
+id = "built_park"
+category = "parks"
+label = { en = "Built park" }
+zh = ["园区"]
+en = ["park"]
+near = { zh = ["建设"], en = ["build"], within = 3 }
+[[concept]]
+id = "coop_gov"
+category = "coop"
+label = { en = "Cooperation among governments" }
+zh = ["协同"]
+en = ["cooperate"]
+clause = { zh = ["部门"], en = ["ministries"] }
+[[concept]]
+id = "fee_cut"
+category = "fees"
+label = { en = "Fee cut" }
+zh = ["降费"]
+en = ["fees"]
+not_near = { zh = ["允许"], en = ["permit"], within = 2 }
+[[category]]
+id = "hubs"
+core = "c"
+label = { en = "Hubs" }
+[[concept]]
+id = "built_hub"
+category = "hubs"
+label = { en = "Built hub" }
+zh = ["基地"]
+en = ["hub"]
+near = { zh = ["建设"], en = ["build"], before = 3, after = 1 }
+[[category]]
+id = "centres"
+core = "c"
+label = { en = "Centres" }
+[[concept]]
+id = "built_centre"
+category = "centres"
+label = { en = "Built centre" }
+zh = ["中心"]
+en = ["centre"]
+near = { zh = ["建设"], en = ["build"], before = 3 }
+"#;
+
+    fn context_cats(text: &str, lang: Lang) -> Vec<String> {
+        static C: std::sync::OnceLock<Coder> = std::sync::OnceLock::new();
+        let c =
+            C.get_or_init(|| Coder::new(Codebook::parse(CONTEXT_CB, "c.toml").unwrap()).unwrap());
+        c.code_str(text, lang)
+            .categories
+            .iter()
+            .map(|&k| c.codebook.categories[k].id.clone())
+            .collect()
+    }
+
+    #[test]
+    fn near_rules_need_a_context_term_within_the_window() {
+        assert_eq!(context_cats("加快建设园区", Lang::Zh), ["parks"]);
+        assert!(context_cats("在园区开展培训", Lang::Zh).is_empty());
+        // too far: more than three tokens between them
+        assert!(context_cats("建设工作要抓紧推进落实到每个企业和园区", Lang::Zh).is_empty());
+        assert_eq!(context_cats("They will build a park.", Lang::En), ["parks"]);
+        assert!(context_cats("The park opens on Monday.", Lang::En).is_empty());
+    }
+
+    #[test]
+    fn near_rules_look_only_as_far_as_each_side_allows() {
+        // before = 3, after = 1: built ahead of the hub, or the hub's 建设 right after it
+        assert_eq!(context_cats("加快建设基地", Lang::Zh), ["hubs"]);
+        assert_eq!(context_cats("推进基地建设", Lang::Zh), ["hubs"]);
+        // a hub named as the place where something else is built
+        assert!(context_cats("支持基地结合特色建设平台", Lang::Zh).is_empty());
+        assert_eq!(context_cats("They build a hub.", Lang::En), ["hubs"]);
+        assert!(context_cats("The hub will then build roads.", Lang::En).is_empty());
+        // only `before`: a term after the hit never counts (WordStat's BEFORE)
+        assert_eq!(context_cats("建设中心", Lang::Zh), ["centres"]);
+        assert!(context_cats("中心建设", Lang::Zh).is_empty());
+    }
+
+    #[test]
+    fn clause_rules_need_a_context_term_in_the_same_sentence() {
+        assert_eq!(context_cats("加强部门协同", Lang::Zh), ["coop"]);
+        assert!(context_cats("推动产业链协同。各部门要落实", Lang::Zh).is_empty());
+        assert_eq!(
+            context_cats("Ministries cooperate on data.", Lang::En),
+            ["coop"]
+        );
+        assert!(context_cats("Firms cooperate. Ministries watch.", Lang::En).is_empty());
+    }
+
+    #[test]
+    fn not_near_rules_remove_hits_close_to_a_term() {
+        assert_eq!(context_cats("实施降费政策", Lang::Zh), ["fees"]);
+        assert!(context_cats("允许降费", Lang::Zh).is_empty());
+        assert_eq!(
+            context_cats("Member States shall cut fees.", Lang::En),
+            ["fees"]
+        );
+        assert!(context_cats("Member States may permit fees.", Lang::En).is_empty());
+    }
+
+    #[test]
+    fn department_names_and_responsibility_notes_code_nothing() {
+        assert!(cats("由省减税部门负责", Lang::Zh).is_empty());
+        assert_eq!(cats("落实减税政策", Lang::Zh), ["tax"]);
+        assert!(cats("落实政策(省减税局牵头,省印度办配合)", Lang::Zh).is_empty());
+    }
+
+    #[test]
+    fn a_term_modifying_a_record_or_a_post_codes_nothing() {
+        assert!(cats("减税数据由税务部门负责", Lang::Zh).is_empty());
+        assert!(cats("填写减税申报表", Lang::Zh).is_empty());
+        assert!(cats("保持减税联络员队伍稳定", Lang::Zh).is_empty());
+        // Data sharing is an act, not a record.
+        assert_eq!(cats("推进减税数据共享", Lang::Zh), ["tax"]);
+        assert_eq!(cats("落实减税政策", Lang::Zh), ["tax"]);
+    }
+
+    #[test]
+    fn chinese_excludes_veto_as_substrings() {
+        assert!(cats("严厉打击偷逃税行为，落实减税", Lang::Zh).is_empty());
+    }
+
+    #[test]
+    fn regex_patterns_code_too() {
+        assert_eq!(cats("适用15%的税率", Lang::Zh), ["foreign"]);
+    }
+
+    #[test]
+    fn a_category_counts_once_per_unit() {
+        let codes = coder().code_str("减税，再减税，税收减免", Lang::Zh);
+        assert_eq!(codes.categories.len(), 1);
+        assert_eq!(codes.hits.len(), 3);
+    }
+}

@@ -1,0 +1,7 @@
+//! Stage 4, code: units → codes. Tokens, the codebook's compiled terms, the rules that
+//! turn matches into codes with evidence, and the trainable classifier.
+
+pub mod classify;
+pub mod coder;
+pub mod token_trie;
+pub mod tokenize;

@@ -1,0 +1,5 @@
+//! Places and levels of government: provinces and prefectures, counties, region schemes.
+
+pub mod county;
+pub mod province;
+pub mod region;

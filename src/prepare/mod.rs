@@ -1,0 +1,5 @@
+//! Stage 2, prepare: text → normalised text and document metadata (issuer, level,
+//! province, year), from the text and the manifest.
+
+pub mod metadata;
+pub mod normalize;

@@ -1,0 +1,1000 @@
+//! Section roles: what a passage of a policy document is for.
+//!
+//! A careful coder codes what a clause does, and most passages of a real document do not
+//! commit the government to an instrument: preambles and recitals, guiding thoughts,
+//! principles, goals, purpose articles, definitions and scope, procedures, liability lists
+//! and final provisions (coding manual R1, R15, R16, R38–R40). A unit's role comes from
+//! the headings it sits under (一、总体要求 > （二）基本原则) and from its own form (第一条
+//! 为…制定本办法); only units in the role [`Role::Measure`] are coded as instruments, except
+//! quantified commitments to create an instrument inside goals (R2), see
+//! [`is_commitment`].
+//!
+//! The patterns come from a table: the built-in one (`data/roles.toml`) and a codebook's
+//! own `[[role]]` tables, checked first.
+
+use crate::util::lang::Lang;
+use crate::segment::{Kind, Segment};
+use regex::{Regex, RegexSet};
+use serde::Deserialize;
+use std::sync::OnceLock;
+
+/// The built-in role table.
+pub const DEFAULT_ROLES_TOML: &str = include_str!("../../data/roles.toml");
+
+/// What a unit's passage is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum Role {
+    /// Policy measures: coded.
+    #[default]
+    Measure,
+    /// Before the first structural heading: background, purpose, recitals.
+    Preamble,
+    /// 指导思想, 总体思路.
+    GuidingThought,
+    /// 基本原则.
+    Principles,
+    /// 总体要求, 主要目标.
+    Goals,
+    /// 重要意义, 背景, 形势.
+    Background,
+    /// 为…制定本办法.
+    Purpose,
+    /// Definitions (所称, 是指, ‘X’ means).
+    Definitions,
+    /// Scope (适用于, subject matter and scope).
+    Scope,
+    /// Application, approval and committee procedures.
+    Procedure,
+    /// Reporting to and reviews by a higher body (EU: R40).
+    Reporting,
+    /// Calculation rules, criteria, technical rules (R39).
+    Rules,
+    /// 法律责任, penalties.
+    Liability,
+    /// 附则, entry into force, transposition, repeal, addressees.
+    FinalProvisions,
+    /// Parenthetical notes of who leads and who helps (R3).
+    Responsibility,
+    /// A short label heading without a verb (智能化制造。, 补助方向。): names no measure (R36).
+    Label,
+}
+
+/// Every role, in output order.
+pub const ALL: [Role; 16] = [
+    Role::Measure,
+    Role::Preamble,
+    Role::GuidingThought,
+    Role::Principles,
+    Role::Goals,
+    Role::Background,
+    Role::Purpose,
+    Role::Definitions,
+    Role::Scope,
+    Role::Procedure,
+    Role::Reporting,
+    Role::Rules,
+    Role::Liability,
+    Role::FinalProvisions,
+    Role::Responsibility,
+    Role::Label,
+];
+
+impl Role {
+    /// The name used in `units.csv` and in role tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Measure => "measure",
+            Role::Preamble => "preamble",
+            Role::GuidingThought => "guiding_thought",
+            Role::Principles => "principles",
+            Role::Goals => "goals",
+            Role::Background => "background",
+            Role::Purpose => "purpose",
+            Role::Definitions => "definitions",
+            Role::Scope => "scope",
+            Role::Procedure => "procedure",
+            Role::Reporting => "reporting",
+            Role::Rules => "rules",
+            Role::Liability => "liability",
+            Role::FinalProvisions => "final_provisions",
+            Role::Responsibility => "responsibility",
+            Role::Label => "label",
+        }
+    }
+
+    /// The role named `name`.
+    pub fn parse(name: &str) -> Option<Role> {
+        ALL.into_iter().find(|r| r.as_str() == name)
+    }
+
+    /// True when units in this role are coded as instruments.
+    pub fn codes_instruments(self) -> bool {
+        self == Role::Measure
+    }
+
+    /// True when quantified commitments to create an instrument are still coded (R2).
+    pub fn keeps_commitments(self) -> bool {
+        matches!(
+            self,
+            Role::Measure | Role::Preamble | Role::Goals | Role::GuidingThought
+        )
+    }
+}
+
+/// A `[[role]]` table as written in a role file or codebook.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRole {
+    /// The role name.
+    pub role: toml::Spanned<String>,
+    /// Patterns matched against each heading the unit sits under.
+    #[serde(default)]
+    pub heading: RawPatterns,
+    /// Patterns matched against the unit's own text.
+    #[serde(default)]
+    pub text: RawPatterns,
+    /// Patterns matched against the clause (sentence) of each match in a measure unit: a
+    /// match in such a clause is withheld (a deadline or a ban inside an article).
+    #[serde(default)]
+    pub clause: RawPatterns,
+}
+
+/// Patterns per language.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPatterns {
+    /// Chinese patterns.
+    #[serde(default)]
+    pub zh: Vec<toml::Spanned<String>>,
+    /// English patterns.
+    #[serde(default)]
+    pub en: Vec<toml::Spanned<String>>,
+}
+
+/// A validated role rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleSpec {
+    /// The role.
+    pub role: Role,
+    /// Heading patterns (zh, en).
+    pub heading: (Vec<String>, Vec<String>),
+    /// Own-text patterns (zh, en).
+    pub text: (Vec<String>, Vec<String>),
+    /// Clause patterns (zh, en).
+    pub clause: (Vec<String>, Vec<String>),
+}
+
+/// A problem in a role table: (byte span in the file, role name, message).
+pub type RoleProblem = (std::ops::Range<usize>, String, String);
+
+/// Checks raw role tables: every problem as (byte span, id, message).
+pub fn validate(raw: &[RawRole]) -> (Vec<RoleSpec>, Vec<RoleProblem>) {
+    let mut specs = Vec::new();
+    let mut problems = Vec::new();
+    for r in raw {
+        let name = r.role.get_ref();
+        let Some(role) = Role::parse(name) else {
+            problems.push((
+                r.role.span(),
+                name.clone(),
+                format!(
+                    "unknown role `{name}` (known: {})",
+                    ALL.iter()
+                        .map(|r| r.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+            continue;
+        };
+        for p in [
+            &r.heading.zh,
+            &r.heading.en,
+            &r.text.zh,
+            &r.text.en,
+            &r.clause.zh,
+            &r.clause.en,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if let Err(e) = Regex::new(p.get_ref()) {
+                let detail = e.to_string();
+                let first = detail.lines().last().unwrap_or("").trim().to_string();
+                problems.push((
+                    p.span(),
+                    name.clone(),
+                    format!("invalid role pattern `{}`: {first}", p.get_ref()),
+                ));
+            }
+        }
+        let strings = |v: &[toml::Spanned<String>]| v.iter().map(|s| s.get_ref().clone()).collect();
+        specs.push(RoleSpec {
+            role,
+            heading: (strings(&r.heading.zh), strings(&r.heading.en)),
+            text: (strings(&r.text.zh), strings(&r.text.en)),
+            clause: (strings(&r.clause.zh), strings(&r.clause.en)),
+        });
+    }
+    (specs, problems)
+}
+
+/// The built-in role rules.
+pub fn default_specs() -> Vec<RoleSpec> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct File {
+        role: Vec<RawRole>,
+    }
+    // The embedded table is checked by the test suite (`the_built_in_table_is_valid`); it
+    // is not validated pattern by pattern at every start, which compiled each regex twice.
+    let file: File = toml::from_str(DEFAULT_ROLES_TOML).expect("built-in roles parse");
+    let strings = |v: &[toml::Spanned<String>]| v.iter().map(|s| s.get_ref().clone()).collect();
+    file.role
+        .iter()
+        .filter_map(|r| {
+            Some(RoleSpec {
+                role: Role::parse(r.role.get_ref())?,
+                heading: (strings(&r.heading.zh), strings(&r.heading.en)),
+                text: (strings(&r.text.zh), strings(&r.text.en)),
+                clause: (strings(&r.clause.zh), strings(&r.clause.en)),
+            })
+        })
+        .collect()
+}
+
+/// Patterns of one kind (heading, text or clause) per language in one set each, with the
+/// role of every pattern: one pass over a string finds the first rule that matches.
+#[derive(Debug, Default)]
+struct Rules {
+    zh: Option<(RegexSet, Vec<Role>)>,
+    en: Option<(RegexSet, Vec<Role>)>,
+}
+
+impl Rules {
+    fn build(specs: &[RoleSpec], pick: impl Fn(&RoleSpec) -> &(Vec<String>, Vec<String>)) -> Rules {
+        let set = |lang: usize| {
+            let (patterns, roles): (Vec<&str>, Vec<Role>) = specs
+                .iter()
+                .flat_map(|s| {
+                    let p = pick(s);
+                    let list = if lang == 0 { &p.0 } else { &p.1 };
+                    list.iter().map(move |x| (x.as_str(), s.role))
+                })
+                .unzip();
+            // Every pattern was validated alone; a set of valid patterns compiles.
+            (!patterns.is_empty())
+                .then(|| RegexSet::new(patterns).ok().map(|set| (set, roles)))
+                .flatten()
+        };
+        Rules {
+            zh: set(0),
+            en: set(1),
+        }
+    }
+
+    /// The role of the first pattern (in table order) that matches `s`.
+    fn first(&self, lang: Lang, s: &str) -> Option<Role> {
+        let (set, roles) = match lang {
+            Lang::Zh => self.zh.as_ref(),
+            Lang::En => self.en.as_ref(),
+        }?;
+        // Most strings match no rule: the cheaper yes/no search rules them out first.
+        if !set.is_match(s) {
+            return None;
+        }
+        set.matches(s).iter().next().map(|i| roles[i])
+    }
+}
+
+/// Role rules compiled once: heading rules, own-text rules and clause rules, per language.
+#[derive(Debug)]
+pub struct RoleTable {
+    heading: Rules,
+    text: Rules,
+    clause: Rules,
+}
+
+impl RoleTable {
+    /// Compiles `specs` (checked first) followed by the built-in rules when `defaults`.
+    pub fn new(specs: &[RoleSpec], defaults: bool) -> RoleTable {
+        let mut all: Vec<RoleSpec> = specs.to_vec();
+        if defaults {
+            all.extend(default_specs());
+        }
+        RoleTable {
+            heading: Rules::build(&all, |s| &s.heading),
+            text: Rules::build(&all, |s| &s.text),
+            clause: Rules::build(&all, |s| &s.clause),
+        }
+    }
+
+    /// The role a heading line gives the units under it, if any.
+    pub fn heading_role(&self, lang: Lang, heading: &str) -> Option<Role> {
+        self.heading.first(lang, &heading_key(heading, lang))
+    }
+
+    /// The role a unit's own form gives it (a purpose article, a definition), if any.
+    pub fn text_role(&self, lang: Lang, text: &str) -> Option<Role> {
+        self.text.first(lang, strip_numbering(text.trim()))
+    }
+
+    /// The role of one unit given its trimmed text `t`, `t` without its numbering, and the
+    /// role its headings give it.
+    fn unit_role(
+        &self,
+        lang: Lang,
+        (t, body): (&str, &str),
+        heading: Option<Role>,
+        preamble: bool,
+    ) -> Role {
+        self.text
+            .first(lang, body)
+            .or(heading)
+            .or_else(|| is_label(lang, t.len(), body).then_some(Role::Label))
+            .unwrap_or(if preamble {
+                Role::Preamble
+            } else {
+                Role::Measure
+            })
+    }
+
+    /// The role a clause (sentence) gives the matches in it, if any: a deadline, a
+    /// procedure or a ban inside a measure article.
+    pub fn clause_role(&self, lang: Lang, clause: &str) -> Option<Role> {
+        self.clause.first(lang, clause)
+    }
+
+    /// The role of a unit: its own `text` (normalised), the `headings` it sits under
+    /// (outermost first, as [`crate::segment::heading_path`] gives them), and whether it
+    /// stands in the document's preamble.
+    pub fn assign(&self, lang: Lang, text: &str, headings: &[&str], preamble: bool) -> Role {
+        let t = text.trim();
+        let body = strip_numbering(t);
+        let heading = inline_title(t, body)
+            .into_iter()
+            .chain(headings.iter().rev().copied())
+            .find_map(|h| self.heading_role(lang, h));
+        self.unit_role(lang, (t, body), heading, preamble)
+    }
+
+    /// The roles of all units of a document, as [`RoleTable::assign`] gives them, with
+    /// each heading judged once for all the units under it.
+    pub fn assign_all(&self, lang: Lang, text: &str, segments: &[Segment]) -> Vec<Role> {
+        // Per unit: the role its headings give the units under it (its own heading first).
+        let mut inherited: Vec<Option<Role>> = Vec::with_capacity(segments.len());
+        let mut roles = Vec::with_capacity(segments.len());
+        for seg in segments {
+            let t = text[seg.start..seg.end].trim();
+            let body = strip_numbering(t);
+            let from_parent = seg
+                .parent
+                .and_then(|p| inherited.get(p as usize).copied().flatten());
+            let own = if seg.kind == Kind::Heading {
+                self.heading_role(lang, t)
+            } else {
+                inline_title(t, body).and_then(|h| self.heading_role(lang, h))
+            };
+            let heading = own.or(from_parent);
+            inherited.push(heading);
+            roles.push(self.unit_role(lang, (t, body), heading, seg.preamble));
+        }
+        roles
+    }
+}
+
+/// Verbs that make a short line a measure (建设智能工厂。) rather than a label (智能化制造。).
+const MEASURE_VERBS: &[&str] = &[
+    "建设", "建立", "建成", "推动", "推进", "推广", "支持", "鼓励", "培育", "加快", "加强", "加大",
+    "实施", "开展", "完善", "打造", "提升", "促进", "落实", "设立", "引导", "深化", "强化", "优化",
+    "组织", "提供", "构建", "扩大", "创建", "发展", "健全", "给予", "降低", "减免", "简化", "放宽",
+    "实行", "举办", "引进", "培训", "发布", "开放", "保障", "规范", "推行", "争创", "搭建", "做好",
+];
+
+/// A short Chinese line without a clause mark or a verb of action: a label heading such
+/// as 智能化制造。 or 补助方向：, which names no measure (R36).
+fn is_label(lang: Lang, len: usize, body: &str) -> bool {
+    // Twelve characters are at most 48 bytes (and the numbering a few more): longer units
+    // are no labels, without counting their characters.
+    if lang != Lang::Zh || len > 96 {
+        return false;
+    }
+    let body = body.trim_end_matches(['。', ':', '：', '.']).trim();
+    let n = body.chars().count();
+    (1..=12).contains(&n)
+        && !body.contains([',', '，', ';', '；', '。', '、'])
+        && !MEASURE_VERBS.iter().any(|v| body.contains(v))
+}
+
+/// The inline title of a numbered item ("（二）基本原则。坚持…" → "基本原则"), when short.
+fn inline_title<'t>(t: &'t str, body: &'t str) -> Option<&'t str> {
+    (body.len() < t.len())
+        .then(|| crate::segment::heading_title(body))
+        .filter(|h| !h.is_empty() && h.chars().count() <= 20)
+}
+
+/// A heading as the patterns see it: numbering removed; Chinese without spaces
+/// (第一章　总　则 → 总则), English with single spaces.
+fn heading_key(h: &str, lang: Lang) -> String {
+    let h = strip_numbering(h.trim());
+    let h = h.trim_end_matches(['。', '.', ':', '：', ';', '；']);
+    match lang {
+        Lang::Zh => h.chars().filter(|c| !c.is_whitespace()).collect(),
+        Lang::En => h.split_whitespace().collect::<Vec<_>>().join(" "),
+    }
+}
+
+/// `s` without a leading outline marker (第三条, 一、, （二）, 1., ①, Article 5, (a)) and the
+/// white space after it. A hand-written scan: it runs for every unit, where a regex search
+/// cost several times more (the test keeps the regex as the oracle).
+pub fn strip_numbering(s: &str) -> &str {
+    match marker_len(s) {
+        Some(n) => s[n..].trim_start(),
+        None => s,
+    }
+}
+
+const ZH_NUMERALS: &str = "一二三四五六七八九十百零〇两";
+
+/// Bytes of the outline marker at the start of `s`, if any.
+fn marker_len(s: &str) -> Option<usize> {
+    let mut it = s.char_indices().peekable();
+    let (_, first) = *it.peek()?;
+    // Skips characters while `f` holds, at most `max`; returns how many.
+    let take = |it: &mut std::iter::Peekable<std::str::CharIndices>,
+                max: usize,
+                f: &dyn Fn(char) -> bool| {
+        let mut n = 0;
+        while n < max && it.peek().is_some_and(|&(_, c)| f(c)) {
+            it.next();
+            n += 1;
+        }
+        n
+    };
+    let skip_ws = |it: &mut std::iter::Peekable<std::str::CharIndices>| {
+        while it.peek().is_some_and(|&(_, c)| c.is_whitespace()) {
+            it.next();
+        }
+    };
+    let pos = |it: &mut std::iter::Peekable<std::str::CharIndices>| {
+        it.peek().map_or(s.len(), |&(b, _)| b)
+    };
+    let zh_num = |c: char| "一二三四五六七八九十".contains(c);
+    match first {
+        '第' => {
+            it.next();
+            if take(&mut it, usize::MAX, &|c| {
+                ZH_NUMERALS.contains(c) || c.is_ascii_digit()
+            }) == 0
+            {
+                return None;
+            }
+            skip_ws(&mut it);
+            let at = pos(&mut it);
+            ["部分", "编", "章", "节", "条"]
+                .iter()
+                .find(|w| s[at..].starts_with(*w))
+                .map(|w| at + w.len())
+        }
+        '①'..='⑳' => Some(first.len_utf8()),
+        '(' | '（' => {
+            it.next();
+            skip_ws(&mut it);
+            let zh = take(&mut it, 3, &zh_num);
+            let digits = if zh == 0 {
+                take(&mut it, 3, &|c| c.is_ascii_digit())
+            } else {
+                0
+            };
+            let letters = if zh + digits == 0 && first == '(' {
+                take(&mut it, 4, &|c| c.is_ascii_lowercase())
+            } else {
+                0
+            };
+            if zh + digits + letters == 0 {
+                return None;
+            }
+            if letters == 0 {
+                skip_ws(&mut it);
+            }
+            match it.next() {
+                Some((b, c @ (')' | '）'))) if letters == 0 || c == ')' => Some(b + c.len_utf8()),
+                _ => None,
+            }
+        }
+        c if zh_num(c) => {
+            take(&mut it, 3, &zh_num);
+            skip_ws(&mut it);
+            match it.next() {
+                Some((b, c @ ('、' | '.'))) => Some(b + c.len_utf8()),
+                _ => None,
+            }
+        }
+        c if c.is_ascii_digit() => {
+            take(&mut it, 2, &|c| c.is_ascii_digit());
+            skip_ws(&mut it);
+            match it.next() {
+                // "1.5万元" is a number, not an item.
+                Some((b, c @ ('、' | '.')))
+                    if !s[b + c.len_utf8()..].starts_with(|d: char| d.is_ascii_digit()) =>
+                {
+                    Some(b + c.len_utf8())
+                }
+                _ => None,
+            }
+        }
+        c if c.is_ascii_alphabetic() => {
+            let word_end = s
+                .find(|c: char| !c.is_ascii_alphabetic())
+                .unwrap_or(s.len());
+            let word = s[..word_end].to_ascii_lowercase();
+            if !["article", "chapter", "section", "part", "title"].contains(&word.as_str()) {
+                return None;
+            }
+            let rest = &s[word_end..];
+            let ws = rest.len() - rest.trim_start().len();
+            if ws == 0 {
+                return None;
+            }
+            let num = &rest[ws..];
+            let n = num
+                .find(|c: char| !(c.is_ascii_digit() || "IVXLC".contains(c)))
+                .unwrap_or(num.len());
+            if n == 0 {
+                return None;
+            }
+            let mut end = n;
+            if num[end..].starts_with(|c: char| c.is_ascii_lowercase()) {
+                end += 1;
+            }
+            // a word boundary after the number
+            if num[end..].starts_with(|c: char| c.is_alphanumeric() || c == '_') {
+                return None;
+            }
+            Some(word_end + ws + end)
+        }
+        _ => None,
+    }
+}
+
+/// The ends of a text's sentences (or clauses), found once, so that the stretch around
+/// each of many positions is looked up in log time: judging every match of a long unit
+/// by rescanning its sentence was quadratic in the unit's length.
+#[derive(Debug, Clone)]
+pub struct Ends {
+    /// Byte offsets just after each end character, ascending.
+    ends: Vec<usize>,
+    len: usize,
+}
+
+impl Ends {
+    fn new(text: &str, is_end: impl Fn(char, Option<char>) -> bool) -> Self {
+        let mut ends = Vec::new();
+        let mut it = text.char_indices().peekable();
+        while let Some((b, c)) = it.next() {
+            if is_end(c, it.peek().map(|&(_, n)| n)) {
+                ends.push(b + c.len_utf8());
+            }
+        }
+        Ends {
+            ends,
+            len: text.len(),
+        }
+    }
+
+    /// Sentence ends as in [`sentence_bounds`].
+    pub fn sentences(text: &str, lang: Lang) -> Self {
+        Ends::new(text, |c, next| is_sentence_end(lang, c, next))
+    }
+
+    /// Clause ends as in [`is_commitment`].
+    pub fn clauses(text: &str) -> Self {
+        Ends::new(text, is_clause_end)
+    }
+
+    /// Byte bounds of the stretch around byte `at` of `text` (the text these ends were
+    /// found in).
+    pub fn around(&self, text: &str, at: usize) -> (usize, usize) {
+        let at = (0..=at.min(text.len()))
+            .rev()
+            .find(|&b| text.is_char_boundary(b))
+            .unwrap_or(0);
+        let i = self.ends.partition_point(|&e| e <= at);
+        let start = i.checked_sub(1).map_or(0, |j| self.ends[j]);
+        let end = self.ends.get(i).copied().unwrap_or(self.len);
+        (start, end)
+    }
+}
+
+fn is_sentence_end(lang: Lang, c: char, next: Option<char>) -> bool {
+    matches!(c, '。' | ';' | '；' | '!' | '?' | '！' | '？' | '\n')
+        || (lang == Lang::En && c == '.' && next.is_none_or(char::is_whitespace))
+}
+
+fn is_clause_end(c: char, _next: Option<char>) -> bool {
+    matches!(c, '。' | ';' | '；' | ',' | '，' | '!' | '?' | '\n')
+}
+
+/// Byte bounds of the sentence of `text` around byte `at` (ends at 。；;!?！？ and line
+/// breaks; in English also at a full stop before a space).
+pub fn sentence_bounds(text: &str, lang: Lang, at: usize) -> (usize, usize) {
+    bounds(text, at, |c, next| is_sentence_end(lang, c, next))
+}
+
+/// Clause ends for [`is_commitment`]: a commitment is judged within its clause.
+fn clause_bounds(text: &str, at: usize) -> (usize, usize) {
+    bounds(text, at, is_clause_end)
+}
+
+/// Bounds of the stretch of `text` around `at` between two ends (`is_end(char, next)`).
+fn bounds(text: &str, at: usize, is_end: impl Fn(char, Option<char>) -> bool) -> (usize, usize) {
+    let at = (0..=at.min(text.len()))
+        .rev()
+        .find(|&b| text.is_char_boundary(b))
+        .unwrap_or(0);
+    let start = text[..at]
+        .char_indices()
+        .rev()
+        .find(|&(b, c)| is_end(c, text[b + c.len_utf8()..].chars().next()))
+        .map_or(0, |(b, c)| b + c.len_utf8());
+    let end = text[at..]
+        .char_indices()
+        .find(|&(b, c)| is_end(c, text[at + b + c.len_utf8()..].chars().next()))
+        .map_or(text.len(), |(b, c)| at + b + c.len_utf8());
+    (start, end)
+}
+
+/// True when the clause of `text` around byte `at` is a quantified or concrete commitment
+/// to create something (R2): a creating verb with a counted object ("建成1个返乡创业园区",
+/// "创建20个…示范县", "培训返乡创业人员10万人", "每年培育6000家"). Outcome targets without
+/// such a verb ("返乡创业人数达到10万人") are not.
+pub fn is_commitment(text: &str, at: usize) -> bool {
+    commitment_in(text, clause_bounds(text, at))
+}
+
+/// [`is_commitment`] with the clause ends of `text` found once (for many positions).
+pub fn is_commitment_at(text: &str, clauses: &Ends, at: usize) -> bool {
+    commitment_in(text, clauses.around(text, at))
+}
+
+fn commitment_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        const VERB: &str = "(?:建成|建设|创建|新建|培育|培训|打造|建立|设立|争创|认定|遴选|评选|推出|举办|扶持|引进|招引|布局|改造|实施|推广|树立|选树|发放|提供)";
+        const COUNT: &str = r"(?:\d+(?:\.\d+)?|[一二三四五六七八九十百千万两]+)\s*(?:多|余)?\s*(?:万|千|百)?\s*(?:个|家|所|批|项|座|条|名|人次|人|场|期|款|套|户|条|处|支)";
+        Regex::new(&format!("{VERB}[^,，;；。]{{0,24}}?{COUNT}|{COUNT}[^,，;；。]{{0,6}}?{VERB}"))
+            .expect("built-in pattern")
+    });
+    re
+}
+
+fn commitment_in(text: &str, (s, e): (usize, usize)) -> bool {
+    commitment_re().is_match(&text[s..e])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn precomputed_ends_give_the_same_bounds_as_a_scan() {
+        let t =
+            "一、加强扶持。给予减税,优化服务；创建10个园区!\nFees are waived. Loans e.g. 5.5 m?x";
+        for lang in [Lang::Zh, Lang::En] {
+            let s = Ends::sentences(t, lang);
+            let c = Ends::clauses(t);
+            for at in 0..=t.len() + 2 {
+                assert_eq!(s.around(t, at), sentence_bounds(t, lang, at), "{at}");
+                assert_eq!(c.around(t, at), clause_bounds(t, at), "{at}");
+                if at < t.len() && t.is_char_boundary(at) {
+                    assert_eq!(is_commitment_at(t, &c, at), is_commitment(t, at), "{at}");
+                }
+            }
+        }
+    }
+
+    fn table() -> &'static RoleTable {
+        static T: OnceLock<RoleTable> = OnceLock::new();
+        T.get_or_init(|| RoleTable::new(&[], true))
+    }
+
+    fn zh(text: &str, headings: &[&str]) -> &'static str {
+        table().assign(Lang::Zh, text, headings, false).as_str()
+    }
+
+    fn en(text: &str, headings: &[&str]) -> &'static str {
+        table().assign(Lang::En, text, headings, false).as_str()
+    }
+
+    #[test]
+    fn chinese_headings_give_roles_innermost_first() {
+        assert_eq!(
+            zh(
+                "以习近平新时代中国特色社会主义思想为指导。",
+                &["一、总体要求", "(一)指导思想"]
+            ),
+            "guiding_thought"
+        );
+        assert_eq!(
+            zh(
+                "坚持市场主导、政府引导。",
+                &["一、总体要求", "(二)基本原则"]
+            ),
+            "principles"
+        );
+        assert_eq!(
+            zh("到2025年,基本建成…", &["一、总体要求", "(三)主要目标"]),
+            "goals"
+        );
+        assert_eq!(zh("完善扶持政策。", &["一、总体要求"]), "goals");
+        assert_eq!(
+            zh("对平台给予奖补。", &["二、重点任务", "(一)培育平台"]),
+            "measure"
+        );
+        assert_eq!(
+            zh("本办法由市政务服务数据管理局负责解释。", &["第七章 附 则"]),
+            "final_provisions"
+        );
+        assert_eq!(
+            zh(
+                "违反本办法规定的,由有关部门责令改正。",
+                &["第十一章 法律责任"]
+            ),
+            "liability"
+        );
+        assert_eq!(zh("提交申报材料。", &["四、申报程序"]), "procedure");
+        assert_eq!(
+            zh(
+                "深刻认识推进返乡创业的重大意义",
+                &["一、充分认识返乡创业的重要意义"]
+            ),
+            "background"
+        );
+    }
+
+    #[test]
+    fn an_inline_title_is_its_own_heading() {
+        assert_eq!(
+            zh("(二)基本原则。坚持统筹推进。", &["一、总体要求"]),
+            "principles"
+        );
+        assert_eq!(
+            zh("(二)加强组织领导。各地要建立工作机制。", &["三、保障措施"]),
+            "measure"
+        );
+    }
+
+    #[test]
+    fn own_form_wins_over_headings() {
+        assert_eq!(
+            zh(
+                "第一条 为了规范公共数据管理,根据有关法律法规,结合本省实际,制定本办法。",
+                &["第一章 总则"]
+            ),
+            "purpose"
+        );
+        assert_eq!(
+            zh(
+                "第二条 本办法适用于本市行政区域内政务数据的管理。",
+                &["第一章 总则"]
+            ),
+            "scope"
+        );
+        assert_eq!(
+            zh("第三条 本办法所称公共数据,是指…", &["第一章 总则"]),
+            "definitions"
+        );
+        assert_eq!(
+            zh(
+                "第四条 公共数据管理应当遵循统筹规划、依法采集的原则。",
+                &["第一章 总则"]
+            ),
+            "principles"
+        );
+        assert_eq!(
+            zh(
+                "第五条 省政务服务数据管理局是公共数据主管部门,负责统筹管理工作。",
+                &["第一章 总则"]
+            ),
+            "measure"
+        );
+        assert_eq!(
+            zh(
+                "(责任单位:省经济和信息化厅、省财政厅)",
+                &["一、支持平台建设"]
+            ),
+            "responsibility"
+        );
+        assert_eq!(zh("本办法自2021年1月1日起施行。", &[]), "final_provisions");
+    }
+
+    #[test]
+    fn english_headings_and_forms() {
+        assert_eq!(
+            en(
+                "‘biomass’ means the biodegradable fraction of products;",
+                &["Article 2 Definitions"]
+            ),
+            "definitions"
+        );
+        assert_eq!(
+            en(
+                "This Directive establishes a common framework for the promotion of energy.",
+                &["Article 1 Subject matter"]
+            ),
+            "purpose"
+        );
+        assert_eq!(
+            en(
+                "This Directive applies to buildings.",
+                &["Article 1 Subject matter"]
+            ),
+            "scope"
+        );
+        assert_eq!(
+            en(
+                "Member States shall ensure that support schemes are open.",
+                &["Article 4 Support schemes for energy from renewable sources"]
+            ),
+            "measure"
+        );
+        assert_eq!(
+            en(
+                "The Commission shall review the application.",
+                &["Article 33 Monitoring by the Commission"]
+            ),
+            "reporting"
+        );
+        assert_eq!(
+            en(
+                "This Directive shall enter into force on the third day.",
+                &[]
+            ),
+            "final_provisions"
+        );
+        assert_eq!(
+            en(
+                "The Commission shall be assisted by a committee.",
+                &["Article 34 Committee procedure"]
+            ),
+            "procedure"
+        );
+        assert_eq!(
+            table().assign(
+                Lang::En,
+                "(12) Whereas support should be streamlined.",
+                &[],
+                true
+            ),
+            Role::Preamble
+        );
+    }
+
+    #[test]
+    fn commitments_are_counted_creations_in_their_clause() {
+        let t = "到2025年,每个县至少建成1个返乡创业园区,返乡创业人数达到10万人。";
+        assert!(is_commitment(t, t.find("园区").unwrap()));
+        assert!(!is_commitment(t, t.find("人数").unwrap()));
+        let t = "创建20个电子商务进农村综合示范县";
+        assert!(is_commitment(t, 3));
+        let t = "培训返乡创业人员10万人";
+        assert!(is_commitment(t, 0));
+        assert!(!is_commitment("完善扶持政策,优化创业服务", 0));
+        assert!(!is_commitment("加强试点示范", 0));
+    }
+
+    #[test]
+    fn short_labels_without_a_verb_name_no_measure() {
+        assert_eq!(zh("智能化制造。", &["二、重点任务"]), "label");
+        assert_eq!(zh("补助方向:", &["二、重点任务"]), "label");
+        assert_eq!(
+            zh("建设智能工厂和数字化车间。", &["二、重点任务"]),
+            "measure"
+        );
+        assert_eq!(zh("推广创新型应用案例。", &["二、重点任务"]), "measure");
+        assert_eq!(en("Heat pumps.", &[]), "measure");
+    }
+
+    #[test]
+    fn the_marker_scan_agrees_with_the_marker_regex() {
+        let re = Regex::new(r"^(?:第[一二三四五六七八九十百零〇两\d]+\s*(?:编|部分|章|节|条)|[一二三四五六七八九十]{1,3}\s*[、.]|[(（]\s*[一二三四五六七八九十\d]{1,3}\s*[)）]|\d{1,2}\s*[、.]|[①-⑳]|(?i:article|chapter|section|part|title)\s+[\dIVXLC]+[a-z]?\b|\([a-z]{1,4}\)|\(\d{1,3}\))\s*").unwrap();
+        fn oracle<'s>(re: &Regex, s: &'s str) -> &'s str {
+            match re.find(s) {
+                Some(m)
+                    if !(s.starts_with(|c: char| c.is_ascii_digit())
+                        && s[m.end()..].starts_with(|c: char| c.is_ascii_digit())) =>
+                {
+                    &s[m.end()..]
+                }
+                _ => s,
+            }
+        }
+        let cases = [
+            "第三条 本办法",
+            "第十二章　附则",
+            "第3条本办法",
+            "第一部分 总则",
+            "第三",
+            "第x条",
+            "一、总体要求",
+            "十二. 保障",
+            "一二三四、x",
+            "一总体",
+            "(二)基本原则",
+            "（三） 主要目标",
+            "( 12 )x",
+            "(1)x",
+            "(a) provide",
+            "(abcde) x",
+            "(A) x",
+            "（a）x",
+            "1.指导思想",
+            "12、任务",
+            "1.5万元",
+            "123.x",
+            "1 . x",
+            "① 建设",
+            "Article 12 Definitions",
+            "ARTICLE 3a Scope",
+            "Articles 3",
+            "Chapter IV x",
+            "Part 2",
+            "Title",
+            "article5",
+            "Section 2b: x",
+            "Participation",
+            "建设园区",
+            "",
+            "(",
+            "第",
+            "(一",
+            "1",
+            "一",
+        ];
+        for c in cases {
+            assert_eq!(strip_numbering(c), oracle(&re, c).trim_start(), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn numbering_is_stripped() {
+        assert_eq!(strip_numbering("第三条 本办法"), "本办法");
+        assert_eq!(strip_numbering("一、总体要求"), "总体要求");
+        assert_eq!(strip_numbering("(二)基本原则"), "基本原则");
+        assert_eq!(strip_numbering("1.5万元"), "1.5万元");
+        assert_eq!(strip_numbering("1.指导思想"), "指导思想");
+        assert_eq!(strip_numbering("Article 12 Definitions"), "Definitions");
+        assert_eq!(strip_numbering("(a) provide for"), "provide for");
+    }
+
+    #[test]
+    fn clauses_of_deadlines_bans_and_conditional_procedures_withhold() {
+        let t = RoleTable::new(&[], true);
+        let zh = |c: &str| t.clause_role(Lang::Zh, c);
+        assert_eq!(
+            zh("使用共享数据的，应当提交资源共享申请。"),
+            Some(Role::Procedure)
+        );
+        assert_eq!(
+            zh("协商不成的，由上一级主管部门解决。"),
+            Some(Role::Procedure)
+        );
+        assert_eq!(zh("自受理之日起10个工作日内办结。"), Some(Role::Procedure));
+        assert_eq!(zh("不得挪用补贴资金。"), Some(Role::Liability));
+        // Eligibility of a subsidy is coded (R26): no conditional duty here.
+        assert_eq!(zh("符合条件的，给予一次性创业补贴。"), None);
+        assert_eq!(zh("建立部门协商机制。"), None);
+    }
+
+    #[test]
+    fn the_built_in_table_is_valid() {
+        #[derive(Deserialize)]
+        struct File {
+            role: Vec<RawRole>,
+        }
+        let file: File = toml::from_str(DEFAULT_ROLES_TOML).unwrap();
+        let (specs, problems) = validate(&file.role);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(specs, default_specs());
+    }
+}

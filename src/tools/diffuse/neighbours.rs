@@ -1,0 +1,287 @@
+//! Horizontal diffusion: do provinces adopt after their neighbours? And who leads?
+//!
+//! **Neighbour effect.** An adoption by province *p* in year *t* is *neighbour-preceded*
+//! when at least one of *p*'s land neighbours (`data/province_adjacency.tsv`) adopted the
+//! same instrument in a year before *t*. The observed share of neighbour-preceded
+//! adoptions is compared with its distribution under the null of no spatial order: the
+//! adoption years of an instrument are permuted at random among the provinces that adopted
+//! it (seeded), keeping how many adopted and when. The p-value is one-sided,
+//! `(1 + #{permuted share ≥ observed}) / (1 + permutations)`. Pooled tests (per core, all
+//! instruments) permute every instrument independently in each replicate and compare the
+//! summed counts.
+//!
+//! **Innovativeness** (Walker 1969): for each instrument adopted in at least two different
+//! years, province *p* scores `(last − year_p) / (last − first)` (1 = first adopter, 0 =
+//! last); a province's score is its mean over the instruments it adopted. Provinces are
+//! ranked by it, and by their mean adoption year relative to the mean of each instrument's
+//! adopters (negative = earlier than others). Non-adoption is left out.
+
+use crate::util::rng::SplitMix64;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+const ADJACENCY_TSV: &str = include_str!("../../../data/province_adjacency.tsv");
+
+/// The province adjacency table: province id → ids of its land neighbours.
+pub fn adjacency() -> &'static BTreeMap<&'static str, Vec<&'static str>> {
+    static ADJ: OnceLock<BTreeMap<&'static str, Vec<&'static str>>> = OnceLock::new();
+    ADJ.get_or_init(|| {
+        ADJACENCY_TSV
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+            .map(|l| {
+                let (p, ns) = l.split_once('\t').unwrap_or((l, ""));
+                (
+                    p.trim(),
+                    ns.split(',')
+                        .map(str::trim)
+                        .filter(|n| !n.is_empty())
+                        .collect(),
+                )
+            })
+            .collect()
+    })
+}
+
+/// Whether `a` and `b` share a land border.
+pub fn are_neighbours(a: &str, b: &str) -> bool {
+    adjacency().get(a).is_some_and(|ns| ns.contains(&b))
+}
+
+/// One instrument's adoptions: (province id, adoption year).
+pub type Adoptions = Vec<(String, i32)>;
+
+/// Neighbour-preceded adoptions among `years[i]` for provinces `provs[i]`
+/// (`nb[i]`: indexes of i's neighbours among the adopters).
+fn preceded(years: &[i32], nb: &[Vec<usize>]) -> usize {
+    (0..years.len())
+        .filter(|&i| nb[i].iter().any(|&j| years[j] < years[i]))
+        .count()
+}
+
+fn neighbour_index(adoptions: &Adoptions) -> Vec<Vec<usize>> {
+    adoptions
+        .iter()
+        .map(|(p, _)| {
+            adoptions
+                .iter()
+                .enumerate()
+                .filter(|(_, (q, _))| are_neighbours(p, q))
+                .map(|(j, _)| j)
+                .collect()
+        })
+        .collect()
+}
+
+/// The result of one neighbour-effect test.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NeighbourTest {
+    /// Adoptions tested.
+    pub adoptions: usize,
+    /// Of them, preceded by a neighbour's adoption.
+    pub preceded: usize,
+    /// Mean number preceded over the permutations (expected by chance).
+    pub expected: f64,
+    /// One-sided permutation p-value.
+    pub p_value: f64,
+    /// Permutations drawn.
+    pub permutations: usize,
+}
+
+impl NeighbourTest {
+    /// Observed share of neighbour-preceded adoptions, in percent.
+    pub fn share_pct(&self) -> f64 {
+        pct(self.preceded as f64, self.adoptions)
+    }
+    /// Share expected by chance, in percent.
+    pub fn expected_pct(&self) -> f64 {
+        pct(self.expected, self.adoptions)
+    }
+}
+
+fn pct(x: f64, n: usize) -> f64 {
+    if n == 0 {
+        0.0
+    } else {
+        x * 100.0 / n as f64
+    }
+}
+
+/// Tests the neighbour effect pooled over `instruments` (one test per call: pass one
+/// instrument for a per-instrument test). Seeded: the same inputs and seed give the same
+/// p-value.
+pub fn neighbour_test(instruments: &[&Adoptions], permutations: usize, seed: u64) -> NeighbourTest {
+    let prepared: Vec<(Vec<i32>, Vec<Vec<usize>>)> = instruments
+        .iter()
+        .map(|a| (a.iter().map(|(_, y)| *y).collect(), neighbour_index(a)))
+        .collect();
+    let adoptions = prepared.iter().map(|(y, _)| y.len()).sum();
+    let observed: usize = prepared.iter().map(|(y, nb)| preceded(y, nb)).sum();
+    let mut rng = SplitMix64::new(seed);
+    let mut at_least = 0usize;
+    let mut total = 0usize;
+    let mut work: Vec<Vec<i32>> = prepared.iter().map(|(y, _)| y.clone()).collect();
+    for _ in 0..permutations {
+        let mut s = 0;
+        for (w, (_, nb)) in work.iter_mut().zip(&prepared) {
+            rng.shuffle(w);
+            s += preceded(w, nb);
+        }
+        total += s;
+        if s >= observed {
+            at_least += 1;
+        }
+    }
+    NeighbourTest {
+        adoptions,
+        preceded: observed,
+        expected: if permutations == 0 {
+            0.0
+        } else {
+            total as f64 / permutations as f64
+        },
+        p_value: (1 + at_least) as f64 / (1 + permutations) as f64,
+        permutations,
+    }
+}
+
+/// One province's innovativeness.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Innovativeness {
+    /// Province id.
+    pub province: String,
+    /// Instruments it adopted that count (adopted in ≥ 2 different years overall).
+    pub instruments: usize,
+    /// Walker's score, mean over those instruments (1 = always first).
+    pub walker_score: f64,
+    /// Mean of (its year − the mean year of the instrument's adopters).
+    pub mean_relative_year: f64,
+}
+
+/// Walker's innovativeness per province, best first (ties by province id).
+pub fn innovativeness(instruments: &[&Adoptions]) -> Vec<Innovativeness> {
+    let mut acc: BTreeMap<&str, (usize, f64, f64)> = BTreeMap::new();
+    for a in instruments {
+        let (Some(first), Some(last)) = (
+            a.iter().map(|(_, y)| *y).min(),
+            a.iter().map(|(_, y)| *y).max(),
+        ) else {
+            continue;
+        };
+        if first == last {
+            continue;
+        }
+        let mean = a.iter().map(|(_, y)| *y as f64).sum::<f64>() / a.len() as f64;
+        for (p, y) in a.iter() {
+            let e = acc.entry(p.as_str()).or_default();
+            e.0 += 1;
+            e.1 += (last - y) as f64 / (last - first) as f64;
+            e.2 += *y as f64 - mean;
+        }
+    }
+    let mut out: Vec<Innovativeness> = acc
+        .into_iter()
+        .map(|(p, (n, s, r))| Innovativeness {
+            province: p.to_string(),
+            instruments: n,
+            walker_score: s / n as f64,
+            mean_relative_year: r / n as f64,
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.walker_score
+            .total_cmp(&a.walker_score)
+            .then_with(|| a.province.cmp(&b.province))
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tools::diffuse::plant::{plant, PlantOptions};
+
+    #[test]
+    fn adjacency_is_symmetric_and_covers_the_31_provinces() {
+        let adj = adjacency();
+        assert_eq!(adj.len(), 31);
+        for p in crate::geo::province::all() {
+            assert!(adj.contains_key(p.id), "{} missing", p.id);
+        }
+        for (p, ns) in adj {
+            assert!(!ns.contains(p), "{p} borders itself");
+            for n in ns {
+                assert!(adj.contains_key(n), "{p}: unknown neighbour {n}");
+                assert!(
+                    adj[n].contains(p),
+                    "{p} lists {n} as neighbour but {n} does not list {p}"
+                );
+            }
+        }
+        assert!(adj["hainan"].is_empty());
+        assert!(are_neighbours("sichuan", "xizang"));
+        assert!(!are_neighbours("beijing", "shanghai"));
+    }
+
+    #[test]
+    fn preceded_counts_strictly_earlier_neighbours() {
+        let a: Adoptions = vec![
+            ("beijing".into(), 2015),
+            ("tianjin".into(), 2016),
+            ("hebei".into(), 2016),
+            ("hainan".into(), 2014),
+        ];
+        let t = neighbour_test(&[&a], 0, 1);
+        // tianjin (after beijing) and hebei (after beijing); not beijing, not hainan.
+        assert_eq!(t.preceded, 2);
+        assert_eq!(t.adoptions, 4);
+    }
+
+    #[test]
+    fn walker_scores_first_adopter_one_and_last_zero() {
+        let a: Adoptions = vec![
+            ("beijing".into(), 2010),
+            ("tianjin".into(), 2012),
+            ("hebei".into(), 2014),
+        ];
+        let r = innovativeness(&[&a]);
+        assert_eq!(r[0].province, "beijing");
+        assert!((r[0].walker_score - 1.0).abs() < 1e-9);
+        assert!((r[1].walker_score - 0.5).abs() < 1e-9);
+        assert!((r[2].walker_score).abs() < 1e-9);
+        assert!((r[0].mean_relative_year + 2.0).abs() < 1e-9);
+    }
+
+    fn planted_p(neighbour: bool, seed: u64) -> f64 {
+        let p = plant(&PlantOptions {
+            seed,
+            neighbour_driven: neighbour,
+            ..PlantOptions::default()
+        });
+        let adoptions: Vec<Adoptions> = p.schedules.iter().map(|s| s.adoptions.clone()).collect();
+        let refs: Vec<&Adoptions> = adoptions.iter().collect();
+        neighbour_test(&refs, 999, seed).p_value
+    }
+
+    #[test]
+    fn planted_neighbour_effect_is_detected() {
+        for seed in 1..=5 {
+            let p = planted_p(true, seed);
+            assert!(p < 0.05, "seed {seed}: p = {p}");
+        }
+    }
+
+    #[test]
+    fn random_adoption_is_mostly_not_significant() {
+        let seeds = 1..=20u64;
+        let significant = seeds
+            .clone()
+            .filter(|&s| planted_p(false, s) < 0.05)
+            .count();
+        // Under the null about 1 in 20 is expected; allow a few.
+        assert!(
+            significant <= 3,
+            "{significant} of 20 random seeds significant"
+        );
+    }
+}

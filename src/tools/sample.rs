@@ -1,0 +1,303 @@
+//! The `sample` job: draw units from a `units.csv` into a coding sheet for a second
+//! coder, optionally stratified, reproducible with a seed. Two passes over the file
+//! (count the strata, then reservoir-sample each), so memory holds only the sample.
+
+use crate::tally::aggregate::largest_remainder_shares;
+use crate::error::{Error, Result};
+use crate::util::rng::SplitMix64;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// What to stratify by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stratify {
+    /// The `region` column.
+    Region,
+    /// The `level` column.
+    Level,
+    /// The `cores` column (`none` when empty).
+    Core,
+}
+
+impl std::str::FromStr for Stratify {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "region" => Ok(Stratify::Region),
+            "level" => Ok(Stratify::Level),
+            "core" | "cores" => Ok(Stratify::Core),
+            _ => Err(format!("unknown stratum `{s}` (region, level, core)")),
+        }
+    }
+}
+
+/// Sampling settings.
+#[derive(Debug, Clone)]
+pub struct SampleOptions {
+    /// Units to draw.
+    pub n: usize,
+    /// Seed.
+    pub seed: u64,
+    /// Stratification.
+    pub stratify: Option<Stratify>,
+    /// Leave boilerplate units out.
+    pub exclude_boilerplate: bool,
+}
+
+/// One sheet row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SheetRow {
+    /// Row number in units.csv (keeps the sheet in document order).
+    pub order: usize,
+    /// Unit id.
+    pub unit_id: String,
+    /// Document (file).
+    pub doc: String,
+    /// Text.
+    pub text: String,
+}
+
+struct Columns {
+    unit: usize,
+    doc: Option<usize>,
+    text: usize,
+    boiler: Option<usize>,
+    stratum: Option<usize>,
+}
+
+fn open(path: &Path) -> Result<csv::Reader<std::fs::File>> {
+    csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_path(path)
+        .map_err(|e| Error::csv(&path.display().to_string(), 0, "", e.to_string()))
+}
+
+fn columns(
+    path: &Path,
+    r: &mut csv::Reader<std::fs::File>,
+    opts: &SampleOptions,
+) -> Result<Columns> {
+    let shown = path.display().to_string();
+    let h: Vec<String> = r
+        .headers()
+        .map_err(|e| Error::csv(&shown, 1, "", e.to_string()))?
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let col = |n: &str| h.iter().position(|x| x == n);
+    let need = |n: &str| {
+        col(n).ok_or_else(|| Error::csv(&shown, 1, n, format!("not a units.csv: no `{n}` column")))
+    };
+    Ok(Columns {
+        unit: need("unit_id")?,
+        doc: col("file").or_else(|| col("doc_id")),
+        text: need("text")?,
+        boiler: if opts.exclude_boilerplate {
+            Some(need("boilerplate")?)
+        } else {
+            None
+        },
+        stratum: match opts.stratify {
+            None => None,
+            Some(Stratify::Region) => Some(need("region")?),
+            Some(Stratify::Level) => Some(need("level")?),
+            Some(Stratify::Core) => Some(need("cores")?),
+        },
+    })
+}
+
+fn eligible(rec: &csv::StringRecord, c: &Columns) -> Option<String> {
+    if c.boiler.is_some_and(|b| rec.get(b) == Some("true")) {
+        return None;
+    }
+    let s = c.stratum.and_then(|s| rec.get(s)).unwrap_or("all");
+    Some(if s.is_empty() {
+        "none".to_string()
+    } else {
+        s.to_string()
+    })
+}
+
+/// Draws the sample; rows come back in units.csv order.
+pub fn sample(path: &Path, opts: &SampleOptions) -> Result<Vec<SheetRow>> {
+    let shown = path.display().to_string();
+    // The csv crate counts a CRLF as two lines; on the (rare) error path the file's own line
+    // breaks are indexed to name the line an editor shows.
+    let rec_err = |i: usize, e: csv::Error| {
+        let line = match (e.position(), std::fs::read(path)) {
+            (Some(p), Ok(bytes)) => crate::util::csv::LineIndex::new(&bytes).line(p.byte()),
+            _ => i + 2,
+        };
+        Error::csv(&shown, line, "", e.to_string())
+    };
+    let mut r = open(path)?;
+    let cols = columns(path, &mut r, opts)?;
+    let mut sizes: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, rec) in r.records().enumerate() {
+        let rec = rec.map_err(|e| rec_err(i, e))?;
+        if let Some(s) = eligible(&rec, &cols) {
+            *sizes.entry(s).or_default() += 1;
+        }
+    }
+    let total: usize = sizes.values().sum();
+    // Proportional allocation by largest remainder, capped at each stratum's size.
+    let counts: Vec<u64> = sizes.values().map(|&n| n as u64).collect();
+    let quota: BTreeMap<String, usize> = match largest_remainder_shares(&counts) {
+        Some(shares) if opts.n < total => {
+            let mut q: Vec<usize> = shares
+                .iter()
+                .map(|s| ((s / 100.0) * opts.n as f64).floor() as usize)
+                .collect();
+            let mut rest = opts.n - q.iter().sum::<usize>();
+            let mut order: Vec<usize> = (0..q.len()).collect();
+            order.sort_by(|&a, &b| {
+                let fa = shares[a] / 100.0 * opts.n as f64 - q[a] as f64;
+                let fb = shares[b] / 100.0 * opts.n as f64 - q[b] as f64;
+                fb.total_cmp(&fa).then(a.cmp(&b))
+            });
+            for &i in order.iter().cycle().take(order.len() * 2) {
+                if rest == 0 {
+                    break;
+                }
+                if q[i] < counts[i] as usize {
+                    q[i] += 1;
+                    rest -= 1;
+                }
+            }
+            sizes.keys().cloned().zip(q).collect()
+        }
+        _ => sizes.clone(),
+    };
+    let mut rng = SplitMix64::new(opts.seed);
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let mut reservoirs: BTreeMap<String, Vec<SheetRow>> = BTreeMap::new();
+    let mut r = open(path)?;
+    for (i, rec) in r.records().enumerate() {
+        let rec = rec.map_err(|e| rec_err(i, e))?;
+        let Some(s) = eligible(&rec, &cols) else {
+            continue;
+        };
+        let k = quota.get(&s).copied().unwrap_or(0);
+        if k == 0 {
+            continue;
+        }
+        let n = seen.entry(s.clone()).or_default();
+        *n += 1;
+        let row = || SheetRow {
+            order: i,
+            unit_id: rec.get(cols.unit).unwrap_or("").to_string(),
+            doc: cols.doc.and_then(|d| rec.get(d)).unwrap_or("").to_string(),
+            text: rec.get(cols.text).unwrap_or("").to_string(),
+        };
+        let res = reservoirs.entry(s).or_default();
+        if res.len() < k {
+            res.push(row());
+        } else {
+            let j = rng.below(*n);
+            if j < k {
+                res[j] = row();
+            }
+        }
+    }
+    let mut out: Vec<SheetRow> = reservoirs.into_values().flatten().collect();
+    out.sort_by_key(|r| r.order);
+    Ok(out)
+}
+
+/// Writes a coding sheet: `unit_id, doc, text, code` (code empty). Coders open it in a
+/// spreadsheet, so cells that would run as formulas get a leading `'`
+/// ([`crate::util::csv::excel_safe`]).
+pub fn write_sheet(path: &Path, rows: &[SheetRow]) -> Result<()> {
+    use crate::util::csv::excel_safe as safe;
+    let f = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
+    let mut f = std::io::BufWriter::new(f);
+    std::io::Write::write_all(&mut f, crate::util::csv::bom()).map_err(|e| Error::io(path, e))?;
+    let mut w = csv::Writer::from_writer(f);
+    let io = |e: csv::Error| Error::io(path, e.into());
+    w.write_record(["unit_id", "doc", "text", "code"])
+        .map_err(io)?;
+    for r in rows {
+        w.write_record([&*safe(&r.unit_id), &*safe(&r.doc), &*safe(&r.text), ""])
+            .map_err(io)?;
+    }
+    w.flush().map_err(|e| Error::io(path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn units_csv(dir: &Path) -> std::path::PathBuf {
+        let mut s = String::from("doc_id,unit_id,file,level,region,boilerplate,text,cores\n");
+        let key = crate::util::docid::key("a.txt");
+        for i in 0..100 {
+            let region = if i < 70 { "east" } else { "west" };
+            let boiler = if i % 10 == 0 { "true" } else { "false" };
+            s.push_str(&format!(
+                "{key},{key}-0-{i},a.txt,local,{region},{boiler},text {i},{}\n",
+                if i % 2 == 0 { "supply" } else { "" }
+            ));
+        }
+        let p = dir.join("units.csv");
+        std::fs::write(&p, s).unwrap();
+        p
+    }
+
+    #[test]
+    fn reproducible_stratified_and_in_document_order() {
+        let d = tempfile::tempdir().unwrap();
+        let p = units_csv(d.path());
+        let opts = SampleOptions {
+            n: 20,
+            seed: 7,
+            stratify: Some(Stratify::Region),
+            exclude_boilerplate: true,
+        };
+        let a = sample(&p, &opts).unwrap();
+        assert_eq!(a, sample(&p, &opts).unwrap());
+        assert_eq!(a.len(), 20);
+        assert_eq!(
+            a.iter()
+                .filter(|r| r.text.starts_with("text ")
+                    && r.unit_id
+                        .split('-')
+                        .nth(2)
+                        .unwrap()
+                        .parse::<usize>()
+                        .unwrap()
+                        < 70)
+                .count(),
+            14
+        );
+        assert!(a.windows(2).all(|w| w[0].order < w[1].order));
+        assert!(a
+            .iter()
+            .all(|r| !r.unit_id.ends_with('0') || r.unit_id.ends_with("-100")));
+        let other = sample(
+            &p,
+            &SampleOptions {
+                seed: 8,
+                ..opts.clone()
+            },
+        )
+        .unwrap();
+        assert_ne!(a, other);
+    }
+
+    #[test]
+    fn asking_for_more_than_there_is_takes_everything() {
+        let d = tempfile::tempdir().unwrap();
+        let p = units_csv(d.path());
+        let all = sample(
+            &p,
+            &SampleOptions {
+                n: 500,
+                seed: 1,
+                stratify: Some(Stratify::Core),
+                exclude_boilerplate: false,
+            },
+        )
+        .unwrap();
+        assert_eq!(all.len(), 100);
+    }
+}

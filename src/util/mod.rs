@@ -1,0 +1,11 @@
+//! Shared leaves that every stage may use and that use no stage: the error-free building
+//! blocks of text handling (decoding bytes, language, dates, CSV cells and small tables),
+//! document keys and the seeded random numbers.
+
+pub mod csv;
+pub mod dates;
+pub mod decode;
+pub mod docid;
+pub mod lang;
+pub mod rng;
+pub mod sheet;

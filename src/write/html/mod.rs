@@ -1,0 +1,181 @@
+//! `report.html`: one self-contained page (inline CSS, SVG and script; nothing fetched):
+//! the corpus summary, the tables of a paper (level and region × core type, with Chinese
+//! and English labels), the charts, the documents, every report table, and all body units
+//! with their matched terms highlighted, which a small inline script filters (core type,
+//! category, level, region, province, year, uncoded, text) and shows a page at a time.
+
+mod paper;
+mod units;
+
+pub use units::PAGE_SIZE;
+
+use crate::write::tabular::Report;
+use crate::report::tables::{Cell, Table};
+use std::fmt::Write as _;
+use std::path::Path;
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn table_html(t: &Table) -> String {
+    let mut s = format!(
+        "<section id=\"{id}\"><h2>{title}</h2><p class=\"note\">{note}</p>\
+         <p class=\"file\">{id}.csv</p><div class=\"scroll\"><table class=\"data\"><thead><tr>",
+        id = esc(&t.id),
+        title = esc(&t.title),
+        note = esc(&t.note)
+    );
+    for h in &t.headers {
+        let _ = write!(s, "<th>{}</th>", esc(h));
+    }
+    s.push_str("</tr></thead><tbody>\n");
+    for r in &t.rows {
+        s.push_str("<tr>");
+        for c in r {
+            let class = match c {
+                Cell::Text(_) | Cell::Empty => "",
+                _ => " class=\"n\"",
+            };
+            let _ = write!(s, "<td{class}>{}</td>", esc(&c.render()));
+        }
+        s.push_str("</tr>\n");
+    }
+    s.push_str("</tbody></table></div></section>\n");
+    s
+}
+
+/// `page` (a report from [`report_html`]) with one more section before the coded units:
+/// a title, a note, figures (inline SVG) and tables, and a link to it in the navigation.
+pub fn with_section(
+    page: &str,
+    id: &str,
+    title: &str,
+    intro_html: &str,
+    charts: &[(&str, String)],
+    tables: &[Table],
+) -> String {
+    let mut sec = format!(
+        "<section id=\"{}\" class=\"charts\"><h2>{}</h2><p class=\"note\">{intro_html}</p>\n",
+        esc(id),
+        esc(title)
+    );
+    for (name, svg) in charts {
+        let _ = writeln!(sec, "<figure><!-- charts/{name} -->{svg}</figure>");
+    }
+    sec.push_str("</section>\n");
+    for t in tables {
+        sec.push_str(&table_html(t));
+    }
+    let link = format!("<a href=\"#{}\">{}</a>", esc(id), esc(id));
+    let page = page.replacen(
+        "<a href=\"#units-section\">Units</a></nav>",
+        &format!("{link}<a href=\"#units-section\">Units</a></nav>"),
+        1,
+    );
+    match page.find("<section id=\"units-section\">") {
+        Some(at) => format!("{}{sec}{}", &page[..at], &page[at..]),
+        None => page,
+    }
+}
+
+/// JSON made safe inside a `<script>` element: `<`, `>` and `&` (which occur only inside
+/// JSON strings) as `\u003c`, `\u003e`, `\u0026`. Escaping only `</` was not enough:
+/// `<!--<script>` in a document's text switches the HTML parser into a state where the
+/// element runs on past its `</script>`, and the unit table came out empty.
+fn script_safe_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = include_str!("report.css");
+
+const SCRIPT: &str = include_str!("report.js");
+
+/// The report page with `tables` (from [`Report::tables`]); `charts` are (file name, SVG)
+/// pairs; units come from `units_csv` and documents from `documents.csv` beside it.
+pub fn report_html(
+    report: &Report,
+    tables: &[Table],
+    charts: &[(&str, String)],
+    units_csv: &Path,
+) -> String {
+    let o = report.agg.overall();
+    let refs: u64 = o.references.iter().sum();
+    let c = report.counts;
+    let docs_csv = units_csv.with_file_name("documents.csv");
+    let (docs, skipped) = units::read_documents(&docs_csv);
+    let units = units::units_data(units_csv, &docs, report.cb);
+    let mut s = String::with_capacity(units.json.len() + 400_000);
+    s.push_str(
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>policy-coder report</title><style>",
+    );
+    s.push_str(STYLE);
+    s.push_str("</style></head><body>\n<h1>policy-coder report</h1>\n<nav>");
+    s.push_str(
+        "<a href=\"#summary\">Summary</a><a href=\"#paper\">Tables</a><a href=\"#charts\">Charts</a>\
+         <a href=\"#documents\">Documents</a>",
+    );
+    for t in tables {
+        let _ = write!(s, "<a href=\"#{}\">{}</a>", esc(&t.id), esc(&t.id));
+    }
+    s.push_str("<a href=\"#units-section\">Units</a></nav>\n");
+    let _ = writeln!(
+        s,
+        "<section id=\"summary\"><h2>Summary</h2><p>Codebook <b>{}</b> {} (hash {}), regions \
+         <code>{}</code>, units <code>{}</code>.</p><table class=\"data\"><tbody>\
+         <tr><td>files found</td><td class=\"n\">{}</td></tr>\
+         <tr><td>documents coded</td><td class=\"n\">{}</td></tr>\
+         <tr><td>files skipped</td><td class=\"n\">{}</td></tr>\
+         <tr><td>body units</td><td class=\"n\">{}</td></tr>\
+         <tr><td>coded units</td><td class=\"n\">{}</td></tr>\
+         <tr><td>coding references</td><td class=\"n\">{refs}</td></tr>\
+         </tbody></table></section>",
+        esc(&report.cb.id),
+        esc(&report.cb.version),
+        esc(&report.cb.hash),
+        esc(&report.settings.regions),
+        esc(&report.settings.unit),
+        c.files,
+        c.coded,
+        c.skipped,
+        o.body_units,
+        o.coded_units
+    );
+    s.push_str(&paper::paper_section(report.agg, report.cb));
+    s.push_str("<section id=\"charts\" class=\"charts\"><h2>Charts</h2>\n");
+    for (name, svg) in charts {
+        let _ = writeln!(s, "<figure><!-- charts/{name} -->{svg}</figure>");
+    }
+    s.push_str("</section>\n");
+    s.push_str(&units::documents_section(&docs, &skipped));
+    s.push_str(
+        "<h2 id=\"details\">Detailed tables</h2><p class=\"note\">Every table written as CSV, \
+         in long format.</p>\n",
+    );
+    for t in tables {
+        s.push_str(&table_html(t));
+    }
+    s.push_str(&units.section);
+    let _ = writeln!(
+        s,
+        "<script type=\"application/json\" id=\"units-data\">{}</script>\n\
+         <script type=\"application/json\" id=\"report-data\">{}</script>\n\
+         <script>{SCRIPT}</script>\n</body></html>",
+        units.json, units.meta_json
+    );
+    s
+}

@@ -1,0 +1,616 @@
+//! The documents table and the coded units of `report.html`.
+//!
+//! Every body unit of `units.csv` is embedded as compact JSON (`units-data`): an array of
+//! `[document, unit_id, text, [category indexes], [code, start, end, …]]`, where
+//! `document` indexes `docs` in `report-data`, and evidence spans are offsets into the
+//! unit's text in UTF-16 code units (as JavaScript counts). The inline script filters
+//! them and renders one page of [`PAGE_SIZE`] rows at a time; the first page is also
+//! written as plain HTML, so that the table reads without JavaScript.
+
+use super::paper::group_label;
+use super::{esc, script_safe_json};
+use crate::tally::aggregate::Dim;
+use crate::codebook::Codebook;
+use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// Rows of the units table per page.
+pub const PAGE_SIZE: usize = 200;
+
+/// One coded document from `documents.csv`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct DocRow {
+    file: String,
+    title: String,
+    issuer: String,
+    level: String,
+    province: String,
+    province_zh: String,
+    region: String,
+    year: String,
+    units: String,
+    coded_units: String,
+}
+
+/// Coded documents of `documents.csv` in file order, and the skipped files with reasons.
+pub(crate) fn read_documents(path: &Path) -> (Vec<DocRow>, Vec<(String, String)>) {
+    let mut docs = Vec::new();
+    let mut skipped = Vec::new();
+    let Ok(mut rdr) = csv::Reader::from_path(path) else {
+        return (docs, skipped);
+    };
+    let h: Vec<String> = rdr
+        .headers()
+        .map(|h| {
+            h.iter()
+                .map(|x| x.trim_start_matches('\u{feff}').to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    let col = |name: &str| h.iter().position(|x| x == name);
+    let [file, status, reason, title, issuer, level, province, province_zh, region, year, units, coded] =
+        [
+            "file",
+            "status",
+            "reason",
+            "title",
+            "issuer",
+            "level",
+            "province",
+            "province_zh",
+            "region",
+            "year",
+            "units",
+            "coded_units",
+        ]
+        .map(col);
+    for rec in rdr.records().map_while(|r| r.ok()) {
+        let get = |c: Option<usize>| c.and_then(|i| rec.get(i)).unwrap_or("").to_string();
+        match get(status).as_str() {
+            "coded" => docs.push(DocRow {
+                file: get(file),
+                title: get(title),
+                issuer: get(issuer),
+                level: get(level),
+                province: get(province),
+                province_zh: get(province_zh),
+                region: get(region),
+                year: get(year),
+                units: get(units),
+                coded_units: get(coded),
+            }),
+            "skipped" => skipped.push((get(file), get(reason))),
+            _ => {}
+        }
+    }
+    (docs, skipped)
+}
+
+/// A group value's Chinese name followed by the value (`中央 central`), or the value.
+fn labelled(dim: Dim, v: &str) -> String {
+    match group_label(dim, v) {
+        Some((zh, _)) => format!("{zh} {v}"),
+        None => v.to_string(),
+    }
+}
+
+/// The documents section: one row per coded document, then the skipped files.
+pub(crate) fn documents_section(docs: &[DocRow], skipped: &[(String, String)]) -> String {
+    let mut s = format!(
+        "<section id=\"documents\"><h2>文件 / Documents</h2><p class=\"note\">{} coded \
+         documents (all columns in <span class=\"file\">documents.csv</span>); units: all units \
+         of the document, coded: body units with at least one category.</p>\
+         <div class=\"scroll tall\"><table class=\"data\" id=\"documents-table\"><thead><tr>\
+         <th>标题 <span class=\"en\">title</span> / file</th><th>发文机关 <span class=\"en\">issuer</span></th>\
+         <th>层级 <span class=\"en\">level</span></th><th>省份 <span class=\"en\">province</span></th>\
+         <th>区域 <span class=\"en\">region</span></th><th>年份 <span class=\"en\">year</span></th>\
+         <th class=\"n\">units</th><th class=\"n\">coded</th></tr></thead><tbody>\n",
+        docs.len()
+    );
+    for d in docs {
+        let province = if d.province_zh.is_empty() {
+            labelled(Dim::Province, &d.province)
+        } else {
+            format!("{} {}", d.province_zh, d.province)
+        };
+        let _ = writeln!(
+            s,
+            "<tr><td class=\"title\">{}<div class=\"path\">{}</div></td><td>{}</td><td class=\"nw\">{}</td>\
+             <td class=\"nw\">{}</td><td class=\"nw\">{}</td><td class=\"nw\">{}</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{}</td></tr>",
+            esc(&d.title),
+            esc(&d.file),
+            esc(&d.issuer),
+            esc(&labelled(Dim::Level, &d.level)),
+            esc(&province),
+            esc(&labelled(Dim::Region, &d.region)),
+            esc(&d.year),
+            esc(&d.units),
+            esc(&d.coded_units)
+        );
+    }
+    s.push_str("</tbody></table></div>\n");
+    if !skipped.is_empty() {
+        let _ = write!(
+            s,
+            "<h3>Skipped files ({})</h3><div class=\"scroll\"><table class=\"data\" id=\"skipped-table\">\
+             <thead><tr><th>file</th><th>reason</th></tr></thead><tbody>",
+            skipped.len()
+        );
+        for (f, r) in skipped {
+            let _ = write!(s, "<tr><td>{}</td><td>{}</td></tr>", esc(f), esc(r));
+        }
+        s.push_str("</tbody></table></div>\n");
+    }
+    s.push_str("</section>\n");
+    s
+}
+
+/// One evidence span: code index, start and end in characters of the unit's text.
+type Span = (usize, usize, usize);
+
+/// A unit kept for the page rendered without JavaScript.
+struct FirstPageUnit {
+    doc: usize,
+    id: String,
+    text: String,
+    cats: Vec<usize>,
+    spans: Vec<Span>,
+}
+
+/// The parsed evidence of a unit: `concept:term@start-end` entries with offsets in
+/// characters of the document, made relative to the unit (`unit_start`) and kept only
+/// when they lie inside its `n_chars` characters.
+fn parse_evidence(
+    evidence: &str,
+    unit_start: usize,
+    n_chars: usize,
+    mut code_of: impl FnMut(&str) -> usize,
+) -> Vec<Span> {
+    let mut spans = Vec::new();
+    for e in evidence.split(';').filter(|e| !e.is_empty()) {
+        let Some((head, span)) = e.rsplit_once('@') else {
+            continue;
+        };
+        let Some((code, _term)) = head.split_once(':') else {
+            continue;
+        };
+        let Some((a, b)) = span.split_once('-') else {
+            continue;
+        };
+        let (Ok(a), Ok(b)) = (a.parse::<usize>(), b.parse::<usize>()) else {
+            continue;
+        };
+        let (Some(a), Some(b)) = (a.checked_sub(unit_start), b.checked_sub(unit_start)) else {
+            continue;
+        };
+        if a < b && b <= n_chars {
+            spans.push((code_of(code), a, b));
+        }
+    }
+    spans.sort_by_key(|&(c, a, b)| (a, b, c));
+    spans
+}
+
+/// Character offsets turned into UTF-16 offsets (the same unless the text has characters
+/// outside the Basic Multilingual Plane, e.g. CJK Extension B).
+fn utf16_spans(text: &str, spans: &[Span]) -> Vec<Span> {
+    if text.chars().all(|c| (c as u32) < 0x10000) {
+        return spans.to_vec();
+    }
+    let mut at = Vec::with_capacity(text.len() + 1);
+    let mut n = 0;
+    for c in text.chars() {
+        at.push(n);
+        n += c.len_utf16();
+    }
+    at.push(n);
+    spans.iter().map(|&(c, a, b)| (c, at[a], at[b])).collect()
+}
+
+/// Overlapping spans joined: (start, end, code indexes), in text order.
+fn merged(spans: &[Span]) -> Vec<(usize, usize, Vec<usize>)> {
+    let mut out: Vec<(usize, usize, Vec<usize>)> = Vec::new();
+    for &(c, a, b) in spans {
+        match out.last_mut() {
+            Some(last) if a < last.1 => {
+                last.1 = last.1.max(b);
+                if !last.2.contains(&c) {
+                    last.2.push(c);
+                }
+            }
+            _ => out.push((a, b, vec![c])),
+        }
+    }
+    out
+}
+
+/// Everything the units section needs, read from `units.csv`.
+pub(crate) struct UnitsData {
+    /// `units-data`: the JSON array of units, safe inside `<script>`.
+    pub json: String,
+    /// `report-data`: documents, categories, codes and page size, safe inside `<script>`.
+    pub meta_json: String,
+    /// The units section: filters, the first page as HTML, pager.
+    pub section: String,
+}
+
+/// Reads the body units of `units_csv` (documents named as in `docs`) into [`UnitsData`].
+pub(crate) fn units_data(units_csv: &Path, docs: &[DocRow], cb: &Codebook) -> UnitsData {
+    let titles: HashMap<&str, &str> = docs
+        .iter()
+        .map(|d| (d.file.as_str(), d.title.as_str()))
+        .collect();
+    // Documents keyed by the unit's own metadata (a `--units` file may give each row
+    // its own level or year), in order of first appearance.
+    let mut doc_index: HashMap<[String; 5], usize> = HashMap::new();
+    let mut doc_list: Vec<[String; 5]> = Vec::new();
+    let mut codes: Vec<String> = Vec::new();
+    let mut code_index: HashMap<String, usize> = HashMap::new();
+    let mut first_page: Vec<FirstPageUnit> = Vec::new();
+    let mut json = String::from("[");
+    let mut count = 0usize;
+    if let Ok(mut rdr) = csv::Reader::from_path(units_csv) {
+        let h: Vec<String> = rdr
+            .headers()
+            .map(|h| {
+                h.iter()
+                    .map(|x| x.trim_start_matches('\u{feff}').to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let col = |name: &str| h.iter().position(|x| x == name);
+        let [uid, file, level, region, province, year, cats, text, evidence, start, boiler] = [
+            "unit_id",
+            "file",
+            "level",
+            "region",
+            "province",
+            "year",
+            "categories",
+            "text",
+            "evidence",
+            "start",
+            "boilerplate",
+        ]
+        .map(col);
+        let mut rec = csv::StringRecord::new();
+        let mut row_json = Vec::new();
+        while let Ok(true) = rdr.read_record(&mut rec) {
+            let get = |c: Option<usize>| c.and_then(|i| rec.get(i)).unwrap_or("");
+            if get(boiler) == "true" {
+                continue;
+            }
+            let key = [file, level, region, province, year].map(|c| get(c).to_string());
+            let doc = match doc_index.get(&key) {
+                Some(&d) => d,
+                None => {
+                    doc_list.push(key.clone());
+                    doc_index.insert(key, doc_list.len() - 1);
+                    doc_list.len() - 1
+                }
+            };
+            let t = get(text);
+            let n_chars = t.chars().count();
+            let unit_start = get(start).parse().unwrap_or(0);
+            let spans = parse_evidence(get(evidence), unit_start, n_chars, |c| {
+                *code_index.entry(c.to_string()).or_insert_with(|| {
+                    codes.push(c.to_string());
+                    codes.len() - 1
+                })
+            });
+            let cat_idx: Vec<usize> = get(cats)
+                .split(';')
+                .filter_map(|c| cb.category_index(c))
+                .collect();
+            let flat: Vec<usize> = utf16_spans(t, &spans)
+                .into_iter()
+                .flat_map(|(c, a, b)| [c, a, b])
+                .collect();
+            row_json.clear();
+            // Serialising numbers and strings cannot fail.
+            let _ = serde_json::to_writer(&mut row_json, &(doc, get(uid), t, &cat_idx, &flat));
+            if count > 0 {
+                json.push_str(",\n");
+            }
+            json.push_str(&String::from_utf8_lossy(&row_json));
+            if first_page.len() < PAGE_SIZE {
+                first_page.push(FirstPageUnit {
+                    doc,
+                    id: get(uid).to_string(),
+                    text: t.to_string(),
+                    cats: cat_idx,
+                    spans,
+                });
+            }
+            count += 1;
+        }
+    }
+    json.push(']');
+    let docs_out: Vec<DocMeta> = doc_list
+        .iter()
+        .map(|[file, level, region, province, year]| {
+            let title = titles.get(file.as_str()).copied().unwrap_or("");
+            DocMeta {
+                name: if title.is_empty() {
+                    file.clone()
+                } else {
+                    title.to_string()
+                },
+                file: file.clone(),
+                level: level.clone(),
+                region: region.clone(),
+                province: province.clone(),
+                year: year.clone(),
+                // The region only where it says more than the province (`national`).
+                meta: [
+                    labelled(Dim::Level, level),
+                    labelled(Dim::Province, province),
+                    if region == province {
+                        String::new()
+                    } else {
+                        labelled(Dim::Region, region)
+                    },
+                    year.clone(),
+                ]
+                .iter()
+                .filter(|s| !s.is_empty())
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" · "),
+            }
+        })
+        .collect();
+    let cats: Vec<(&str, &str, &str, usize)> = cb
+        .categories
+        .iter()
+        .map(|c| {
+            (
+                c.id.as_str(),
+                c.label.zh.as_str(),
+                c.label.en.as_str(),
+                c.core,
+            )
+        })
+        .collect();
+    let meta = serde_json::json!({
+        "pageSize": PAGE_SIZE,
+        "docs": docs_out.iter().map(|d| [&d.name, &d.file, &d.level, &d.region, &d.province, &d.year, &d.meta]).collect::<Vec<_>>(),
+        "cores": cb.cores.iter().map(|c| &c.id).collect::<Vec<_>>(),
+        "cats": cats,
+        "codes": codes,
+    });
+    let section = units_section(&docs_out, &first_page, count, &codes, cb);
+    UnitsData {
+        json: script_safe_json(&json),
+        meta_json: script_safe_json(&meta.to_string()),
+        section,
+    }
+}
+
+/// A document as the units table shows it.
+struct DocMeta {
+    /// Title, or the file when it has none.
+    name: String,
+    file: String,
+    level: String,
+    region: String,
+    province: String,
+    year: String,
+    /// `地方 local · 四川 sichuan · 西部 west · 2020`.
+    meta: String,
+}
+
+/// `<option>`s for the distinct values of one field of the documents, in report order.
+fn options(docs: &[DocMeta], dim: Dim, field: impl Fn(&DocMeta) -> &str) -> String {
+    let mut values: Vec<&str> = docs
+        .iter()
+        .map(field)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    values.sort_by_key(|g| crate::tally::aggregate::group_order(dim, g));
+    let mut s = String::new();
+    for v in values {
+        let _ = write!(
+            s,
+            "<option value=\"{}\">{}</option>",
+            esc(v),
+            esc(&labelled(dim, v))
+        );
+    }
+    s
+}
+
+/// One unit's row, as the script renders it.
+fn unit_row(out: &mut String, u: &FirstPageUnit, doc: &DocMeta, codes: &[String], cb: &Codebook) {
+    let _ = write!(
+        out,
+        "<tr><td class=\"uid\">{}</td><td class=\"doc\"><div class=\"dt\">{}</div><div class=\"meta\">{}</div></td><td class=\"txt\"><div class=\"text\">",
+        esc(&u.id),
+        esc(&doc.name),
+        esc(&doc.meta)
+    );
+    let chars: Vec<(usize, char)> = u.text.char_indices().collect();
+    let byte = |i: usize| chars.get(i).map_or(u.text.len(), |&(b, _)| b);
+    let mut at = 0;
+    for (a, b, cs) in merged(&u.spans) {
+        out.push_str(&esc(&u.text[byte(at)..byte(a)]));
+        let title: Vec<&str> = cs.iter().map(|&c| codes[c].as_str()).collect();
+        let _ = write!(
+            out,
+            "<mark title=\"{}\">{}</mark>",
+            esc(&title.join(", ")),
+            esc(&u.text[byte(a)..byte(b)])
+        );
+        at = b;
+    }
+    out.push_str(&esc(&u.text[byte(at)..]));
+    out.push_str("</div>");
+    let mut seen = BTreeSet::new();
+    let mut ev = String::new();
+    for &(c, a, b) in &u.spans {
+        let term = &u.text[byte(a)..byte(b)];
+        if seen.insert((c, term)) {
+            let _ = write!(
+                ev,
+                "<span class=\"e\"><b>{}</b> {}</span>",
+                esc(term),
+                esc(&codes[c])
+            );
+        }
+    }
+    if !ev.is_empty() {
+        let _ = write!(out, "<div class=\"ev\">{ev}</div>");
+    }
+    out.push_str("</td><td class=\"cats\">");
+    for &k in &u.cats {
+        let c = &cb.categories[k];
+        let _ = write!(
+            out,
+            "<span class=\"cat c{}\">{} <code>{}</code></span>",
+            c.core % 6,
+            esc(&c.label.zh),
+            esc(&c.id)
+        );
+    }
+    out.push_str("</td></tr>\n");
+}
+
+/// The units section: filters (shown by the script), the count, the pager and the first
+/// page of rows.
+fn units_section(
+    docs: &[DocMeta],
+    first: &[FirstPageUnit],
+    count: usize,
+    codes: &[String],
+    cb: &Codebook,
+) -> String {
+    let mut core_opts = String::new();
+    let mut cat_opts = String::new();
+    for (i, c) in cb.cores.iter().enumerate() {
+        let _ = write!(
+            core_opts,
+            "<option value=\"{}\">{} {}</option>",
+            esc(&c.id),
+            esc(&c.label.zh),
+            esc(&c.id)
+        );
+        let _ = write!(
+            cat_opts,
+            "<optgroup label=\"{} {}\">",
+            esc(&c.label.zh),
+            esc(&c.id)
+        );
+        for k in cb.categories_of(i) {
+            let k = &cb.categories[k];
+            let _ = write!(
+                cat_opts,
+                "<option value=\"{}\">{} {}</option>",
+                esc(&k.id),
+                esc(&k.label.zh),
+                esc(&k.id)
+            );
+        }
+        cat_opts.push_str("</optgroup>");
+    }
+    let mut s = format!(
+        "<section id=\"units-section\"><h2>编码单元 / Coded units</h2><p class=\"note\">All {count} \
+         body units (headings and boilerplate are in <span class=\"file\">units.csv</span> only), \
+         {PAGE_SIZE} to a page. Matched terms are highlighted in the text; the evidence (term and \
+         concept) is listed under it.</p>\
+         <noscript><p class=\"note\">JavaScript is off: the first {shown} of {count} units are \
+         shown, without filters; all are in units.csv.</p></noscript>\
+         <div id=\"filters\" hidden>\
+         <select id=\"f-core\"><option value=\"\">all core types 全部类型</option>{core_opts}</select>\
+         <select id=\"f-category\"><option value=\"\">all categories 全部类别</option>{cat_opts}</select>\
+         <select id=\"f-level\"><option value=\"\">all levels 全部层级</option>{levels}</select>\
+         <select id=\"f-region\"><option value=\"\">all regions 全部区域</option>{regions}</select>\
+         <select id=\"f-province\"><option value=\"\">all provinces 全部省份</option>{provinces}</select>\
+         <select id=\"f-year\"><option value=\"\">all years 全部年份</option>{years}</select>\
+         <label><input id=\"f-uncoded\" type=\"checkbox\"> uncoded only 仅未编码</label>\
+         <input id=\"f-text\" type=\"search\" placeholder=\"search text, unit id or title\"></div>\
+         <div class=\"pager\"><p id=\"count\">{count} of {count} units</p><span id=\"pageinfo\"></span>\
+         <button id=\"prev\" type=\"button\" hidden>← prev</button><button id=\"next\" type=\"button\" hidden>next →</button></div>\
+         <table class=\"data\" id=\"units\"><colgroup><col class=\"c-uid\"><col class=\"c-doc\"><col class=\"c-txt\"><col class=\"c-cat\"></colgroup>\
+         <thead><tr><th>unit</th><th>document</th><th>text and evidence</th><th>categories</th></tr></thead><tbody>\n",
+        shown = first.len(),
+        levels = options(docs, Dim::Level, |d| &d.level),
+        regions = options(docs, Dim::Region, |d| &d.region),
+        provinces = options(docs, Dim::Province, |d| &d.province),
+        years = options(docs, Dim::Year, |d| &d.year),
+    );
+    for u in first {
+        unit_row(&mut s, u, &docs[u.doc], codes, cb);
+    }
+    s.push_str(
+        "</tbody></table><div class=\"pager\"><button id=\"prev2\" type=\"button\" hidden>← prev</button>\
+         <button id=\"next2\" type=\"button\" hidden>next →</button></div></section>\n",
+    );
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evidence_offsets_become_spans_inside_the_unit() {
+        let mut codes = Vec::new();
+        let spans = parse_evidence(
+            "tax_relief:减税@109-111;bad;x:y@1-2;stage.startup:创业@104-106;far:z@200-210",
+            100,
+            11,
+            |c| {
+                codes.push(c.to_string());
+                codes.len() - 1
+            },
+        );
+        // `x` starts before the unit, `far` ends after it, `bad` has no span.
+        assert_eq!(spans, [(1, 4, 6), (0, 9, 11)]);
+        assert_eq!(codes, ["tax_relief", "stage.startup"]);
+    }
+
+    #[test]
+    fn astral_characters_shift_utf16_offsets() {
+        // 𠀀 (U+20000) is two UTF-16 code units.
+        assert_eq!(utf16_spans("𠀀减税", &[(0, 1, 3)]), [(0, 2, 4)]);
+        assert_eq!(utf16_spans("减税", &[(0, 0, 2)]), [(0, 0, 2)]);
+    }
+
+    #[test]
+    fn overlapping_spans_merge_into_one_mark() {
+        let m = merged(&[(0, 0, 4), (1, 2, 6), (2, 6, 8), (3, 6, 8)]);
+        assert_eq!(m, [(0, 6, vec![0, 1]), (6, 8, vec![2, 3])]);
+    }
+
+    #[test]
+    fn rows_escape_text_and_mark_terms() {
+        let cb = Codebook::default_codebook();
+        let doc = DocMeta {
+            name: "<b>t</b>".into(),
+            file: "f".into(),
+            level: "local".into(),
+            region: "west".into(),
+            province: "sichuan".into(),
+            year: "2020".into(),
+            meta: "m".into(),
+        };
+        let u = FirstPageUnit {
+            doc: 0,
+            id: "a-1".into(),
+            text: "<x>给予减税 & more".into(),
+            cats: vec![0],
+            spans: vec![(0, 5, 7)],
+        };
+        let mut s = String::new();
+        unit_row(&mut s, &u, &doc, &["tax_relief".into()], &cb);
+        assert!(
+            s.contains("&lt;x&gt;给予<mark title=\"tax_relief\">减税</mark> &amp; more"),
+            "{s}"
+        );
+        assert!(s.contains("&lt;b&gt;t&lt;/b&gt;") && !s.contains("<x>"));
+        assert!(s.contains("<b>减税</b> tax_relief"));
+    }
+}

@@ -1,0 +1,808 @@
+//! Writing results: `units.csv`, `documents.csv`, the share tables, `report.md` and
+//! `summary.json`. Everything is written in a fixed order so that the same input gives
+//! the same bytes.
+
+use crate::tally::aggregate::{Aggregator, Dim, GroupKeys, ShareRow};
+use crate::codebook::Codebook;
+use crate::error::{Error, Result};
+use crate::tally::keywords::Keywords;
+use crate::report::tables::{self, md_cell, Cell, Table};
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// One row of `units.csv`.
+#[derive(Debug, Clone, Default)]
+pub struct UnitRecord {
+    /// The document's key ([`crate::util::docid`]), shared by its units.
+    pub doc_id: Arc<str>,
+    /// `doc-section-item[-clause]`, or the input's id with `--units`.
+    pub unit_id: String,
+    /// Path relative to the input folder (shared by a document's units).
+    pub file: Arc<str>,
+    /// The document's groups: level, province, region, year (shared by its units).
+    pub keys: Arc<GroupKeys>,
+    /// `zh` or `en`.
+    pub lang: &'static str,
+    /// Left out of share denominators.
+    pub boilerplate: bool,
+    /// What the unit is (body, heading, title, addressee, …).
+    pub kind: &'static str,
+    /// What its passage is for (measure, goals, definitions, …; see [`crate::segment::role`]).
+    pub role: &'static str,
+    /// Its heading path (`一、总体要求 > （二）基本原则`), shared by the units under it.
+    pub section: Arc<str>,
+    /// Character offset of its start in the original text (as in `evidence`).
+    pub start: usize,
+    /// Character offset of its end in the original text.
+    pub end: usize,
+    /// Matches not coded because of the unit's role, as `concept:term@start-end`.
+    pub withheld: String,
+    /// The unit's original text.
+    pub text: UnitText,
+    /// Concept ids, `;`-joined.
+    pub concepts: String,
+    /// Category ids, `;`-joined.
+    pub categories: String,
+    /// Core ids, `;`-joined.
+    pub cores: String,
+    /// `concept:term@start-end` per match (character offsets in the original text).
+    pub evidence: String,
+    /// Category indexes (for aggregation; not written).
+    pub category_idx: Vec<usize>,
+    /// Per codebook dimension, its value ids `;`-joined; empty (not a list of empty
+    /// strings) when the unit has no dimension value.
+    pub dimensions: Vec<String>,
+    /// Dimension value indexes (for aggregation; not written).
+    pub dimension_idx: Vec<usize>,
+    /// Carried-through input columns (`--units`).
+    pub extra: Vec<String>,
+}
+
+/// One row of `documents.csv`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DocRecord {
+    /// Path relative to the input folder.
+    pub file: String,
+    /// `coded`, `skipped`, `manifest` or `excluded`.
+    pub status: &'static str,
+    /// Why it was skipped or excluded.
+    pub reason: String,
+    /// Encoding used.
+    pub encoding: String,
+    /// Language.
+    pub lang: String,
+    /// Title.
+    pub title: String,
+    /// Level.
+    pub level: String,
+    /// Province id.
+    pub province: String,
+    /// Region id.
+    pub region: String,
+    /// Year.
+    pub year: String,
+    /// Units.
+    pub units: usize,
+    /// Body units with at least one category.
+    pub coded_units: usize,
+    /// The document's key, the first part of its unit ids ([`crate::util::docid`]; empty when
+    /// not read).
+    pub doc_id: String,
+    /// Province, Chinese short name.
+    pub province_zh: String,
+    /// Issuer.
+    pub issuer: String,
+    /// Document number.
+    pub doc_number: String,
+    /// Date in ISO 8601 (`YYYY-MM-DD`, or `YYYY-MM` / `YYYY` when partial); empty when
+    /// the date as written is not one [`crate::util::dates::iso_date`] reads.
+    pub date: String,
+    /// Date as written in the document or manifest.
+    pub date_original: String,
+    /// Where each metadata field came from.
+    pub metadata_sources: String,
+    /// How far the evidence for level, province and year agrees (`level=high;year=low`).
+    pub metadata_confidence: String,
+    /// The competing candidates of fields whose evidence disagrees
+    /// (`year=2017(date)|2015(doc_number)`), empty when it all agrees.
+    pub metadata_candidates: String,
+    /// The source address of a database export (PKULaw's 原文链接).
+    pub source_url: String,
+    /// The PKULaw citation code (CLI.…).
+    pub pkulaw_id: String,
+}
+
+/// A unit's text: a byte range of its document's text, which the document's units share
+/// instead of each holding a copy.
+#[derive(Debug, Clone, Default)]
+pub struct UnitText {
+    doc: Arc<str>,
+    range: std::ops::Range<usize>,
+}
+
+impl UnitText {
+    /// `doc[range]`; a range that is out of bounds or not on character boundaries is
+    /// clamped to the empty text.
+    pub fn new(doc: Arc<str>, range: std::ops::Range<usize>) -> Self {
+        let range = if doc.get(range.clone()).is_some() {
+            range
+        } else {
+            0..0
+        };
+        UnitText { doc, range }
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.doc[self.range.clone()]
+    }
+}
+
+impl From<String> for UnitText {
+    fn from(s: String) -> Self {
+        let n = s.len();
+        UnitText {
+            doc: Arc::from(s),
+            range: 0..n,
+        }
+    }
+}
+
+/// The fixed columns of `units.csv`, in order.
+pub const UNIT_COLUMNS: [&str; 20] = [
+    "doc_id",
+    "unit_id",
+    "file",
+    "level",
+    "province",
+    "region",
+    "year",
+    "lang",
+    "boilerplate",
+    "text",
+    "concepts",
+    "categories",
+    "cores",
+    "evidence",
+    "kind",
+    "role",
+    "section",
+    "start",
+    "end",
+    "withheld",
+];
+
+/// A buffered file, or a sink for the empty path (runs that keep no records).
+fn open(path: &Path) -> Result<Box<dyn Write + Send>> {
+    if path.as_os_str().is_empty() {
+        return Ok(Box::new(std::io::sink()));
+    }
+    let f = File::create(path).map_err(|e| Error::io(path, e))?;
+    // units.csv is about twice the size of the corpus: with the default 8 KB buffer that
+    // is a write call per 8 KB (50,000 for a 200 MB corpus).
+    Ok(Box::new(BufWriter::with_capacity(1 << 20, f)))
+}
+
+/// Streams `units.csv`.
+pub struct UnitsWriter {
+    w: Box<dyn Write + Send>,
+    path: PathBuf,
+    /// The row being encoded.
+    row: Vec<u8>,
+    /// The row's start and end offsets, formatted.
+    span: (String, String),
+    /// Number of codebook dimension columns.
+    n_dimensions: usize,
+    /// Cells made safe for spreadsheets (`--excel-safe`).
+    safe: bool,
+}
+
+impl UnitsWriter {
+    /// Creates the file and writes the header: the fixed columns, one per codebook
+    /// dimension, then `extra` (carried input columns, model columns).
+    pub fn create(path: &Path, dimensions: &[String], extra: &[String]) -> Result<Self> {
+        let mut w = open(path)?;
+        let mut row = crate::util::csv::bom().to_vec();
+        let header = UNIT_COLUMNS
+            .into_iter()
+            .chain(dimensions.iter().chain(extra).map(String::as_str));
+        crate::util::csv::push_row(&mut row, header);
+        w.write_all(&row).map_err(|e| Error::io(path, e))?;
+        Ok(UnitsWriter {
+            w,
+            path: path.to_path_buf(),
+            row,
+            span: (String::new(), String::new()),
+            n_dimensions: dimensions.len(),
+            safe: crate::util::csv::style().excel_safe,
+        })
+    }
+
+    /// Writes one row.
+    pub fn write(&mut self, u: &UnitRecord) -> Result<()> {
+        let UnitsWriter {
+            w,
+            path,
+            row,
+            span,
+            n_dimensions,
+            safe,
+        } = self;
+        span.0.clear();
+        span.1.clear();
+        let _ = write!(span.0, "{}", u.start);
+        let _ = write!(span.1, "{}", u.end);
+        let fixed: [&str; 20] = [
+            &u.doc_id,
+            &u.unit_id,
+            &u.file,
+            &u.keys.level,
+            &u.keys.province,
+            &u.keys.region,
+            &u.keys.year,
+            u.lang,
+            if u.boilerplate { "true" } else { "false" },
+            u.text.as_str(),
+            &u.concepts,
+            &u.categories,
+            &u.cores,
+            &u.evidence,
+            u.kind,
+            u.role,
+            &u.section,
+            &span.0,
+            &span.1,
+            &u.withheld,
+        ];
+        // Encoded into one reused buffer: no per-row vector of the row's fields.
+        let dims = u
+            .dimensions
+            .iter()
+            .map(String::as_str)
+            .chain(std::iter::repeat(""));
+        let rest = dims
+            .take(*n_dimensions)
+            .chain(u.extra.iter().map(String::as_str));
+        row.clear();
+        if *safe {
+            let cells: Vec<_> = fixed
+                .into_iter()
+                .chain(rest)
+                .map(crate::util::csv::excel_safe_text)
+                .collect();
+            crate::util::csv::push_row(row, cells.iter().map(|c| &**c));
+        } else {
+            crate::util::csv::push_row(row, fixed.into_iter().chain(rest));
+        }
+        w.write_all(row).map_err(|e| Error::io(path, e))
+    }
+
+    /// Flushes the file.
+    pub fn finish(mut self) -> Result<()> {
+        self.w.flush().map_err(|e| Error::io(&self.path, e))
+    }
+}
+
+/// Streams `documents.csv`.
+pub struct DocumentsWriter {
+    /// Encodes a row (the header with the first) into `buf` before it is restyled and
+    /// written.
+    row: csv::Writer<SharedBuf>,
+    buf: SharedBuf,
+    w: Box<dyn Write + Send>,
+    path: PathBuf,
+}
+
+impl DocumentsWriter {
+    /// Creates the file (the header is written with the first row).
+    pub fn create(path: &Path) -> Result<Self> {
+        let mut w = open(path)?;
+        w.write_all(crate::util::csv::bom())
+            .map_err(|e| Error::io(path, e))?;
+        let buf = SharedBuf::default();
+        Ok(DocumentsWriter {
+            row: csv::Writer::from_writer(buf.clone()),
+            buf,
+            w,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Writes one row.
+    pub fn write(&mut self, d: &DocRecord) -> Result<()> {
+        let err = |e: std::io::Error| Error::io(&self.path, e);
+        self.row.serialize(d).map_err(|e| err(e.into()))?;
+        self.row.flush().map_err(err)?;
+        let bytes = std::mem::take(&mut *self.buf.0.lock().unwrap_or_else(|e| e.into_inner()));
+        self.w
+            .write_all(&crate::util::csv::restyle(&bytes))
+            .map_err(err)
+    }
+
+    /// Flushes the file.
+    pub fn finish(mut self) -> Result<()> {
+        self.w.flush().map_err(|e| Error::io(&self.path, e))
+    }
+}
+
+/// A byte buffer a `csv::Writer` writes into while its owner takes the bytes out.
+#[derive(Clone, Default)]
+struct SharedBuf(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Write for SharedBuf {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        let mut v = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        v.extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn fmt_pct(v: Option<f64>) -> String {
+    v.map(|x| format!("{x:.2}")).unwrap_or_default()
+}
+
+/// Counts of a run, for the report and the summary.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RunCounts {
+    /// Files found under the inputs.
+    pub files: usize,
+    /// Files coded.
+    pub coded: usize,
+    /// Files skipped (with reasons in `documents.csv`), duplicates included.
+    pub skipped: usize,
+    /// Of the skipped: duplicates of an earlier file.
+    pub duplicates: usize,
+    /// Manifests read.
+    pub manifests: usize,
+    /// Files excluded by `--exclude`.
+    pub excluded: usize,
+    /// Coded documents whose level is unknown.
+    pub unknown_level: usize,
+    /// Coded local or unknown-level documents whose province is unknown.
+    pub unknown_province: usize,
+    /// Coded documents whose year is unknown.
+    pub unknown_year: usize,
+    /// Skipped files and reasons, in path order.
+    pub skipped_files: Vec<(String, String)>,
+    /// Warnings for the user (e.g. manifest rows that match no file); not in summary.json.
+    #[serde(skip)]
+    pub warnings: Vec<String>,
+}
+
+/// Settings recorded in the outputs.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSettings {
+    /// Region scheme name.
+    pub regions: String,
+    /// Unit granularity.
+    pub unit: String,
+}
+
+#[derive(Serialize)]
+struct Summary<'a> {
+    tool: String,
+    codebook: CodebookInfo<'a>,
+    settings: &'a RunSettings,
+    files: &'a RunCounts,
+    documents: u64,
+    units: u64,
+    body_units: u64,
+    coded_units: u64,
+    references: u64,
+    groups: Vec<GroupSummary<'a>>,
+    shares: Vec<ShareRow>,
+}
+
+#[derive(Serialize)]
+struct CodebookInfo<'a> {
+    id: &'a str,
+    version: &'a str,
+    hash: &'a str,
+}
+
+#[derive(Serialize)]
+struct GroupSummary<'a> {
+    dimension: Dim,
+    group: &'a str,
+    documents: u64,
+    units: u64,
+    body_units: u64,
+    coded_units: u64,
+    references: u64,
+}
+
+/// Everything the reports are made from.
+#[derive(Clone, Copy)]
+pub struct Report<'a> {
+    /// References per group.
+    pub agg: &'a Aggregator,
+    /// Words per group.
+    pub keywords: &'a Keywords,
+    /// The codebook.
+    pub cb: &'a Codebook,
+    /// File counts.
+    pub counts: &'a RunCounts,
+    /// Settings.
+    pub settings: &'a RunSettings,
+    /// Words per group in keyword tables.
+    pub top: usize,
+}
+
+/// File stem of the share table of `dim` (`shares_overall`, `shares_by_level`, …).
+pub fn shares_id(dim: Dim) -> String {
+    format!(
+        "shares_{}{}",
+        if dim == Dim::Overall { "" } else { "by_" },
+        dim.as_str()
+    )
+}
+
+impl Report<'_> {
+    /// A share table as a [`Table`].
+    pub fn shares_table(&self, dim: Dim) -> Table {
+        let title = match dim {
+            Dim::Overall => "Instrument shares, all documents".to_string(),
+            d => format!("Instrument shares by {}", d.as_str()),
+        };
+        let headers = [
+            "group",
+            "core",
+            "core_zh",
+            "core_en",
+            "category",
+            "category_zh",
+            "category_en",
+            "references",
+            "share_pct",
+            "share_in_core_pct",
+        ];
+        let pct = |v: Option<f64>| v.map_or(Cell::Empty, Cell::Pct);
+        let cb = self.cb;
+        let core_label = |id: &str| cb.cores.iter().find(|c| c.id == id).map(|c| &c.label);
+        let cat_label = |id: &str| cb.categories.iter().find(|c| c.id == id).map(|c| &c.label);
+        let zh = |l: Option<&crate::codebook::Label>| {
+            Cell::Text(l.map(|l| l.zh.clone()).unwrap_or_default())
+        };
+        let en = |l: Option<&crate::codebook::Label>| {
+            Cell::Text(l.map(|l| l.en.clone()).unwrap_or_default())
+        };
+        Table {
+            id: shares_id(dim),
+            title,
+            note: "Share of all coding references in the group (a category counts once per unit); core rows have an empty category. Each share is rounded once to 2 decimals (half to even), so equal counts have equal shares and a group's shares may add up to 100 give or take a few hundredths.".into(),
+            headers: headers.iter().map(|h| h.to_string()).collect(),
+            rows: self
+                .agg
+                .share_rows(dim, self.cb)
+                .into_iter()
+                .map(|r| {
+                    // Years are numbers (a spreadsheet sorts and charts them as such).
+                    let group = match r.group.parse::<u64>() {
+                        Ok(y) if dim == Dim::Year => Cell::Int(y),
+                        _ => Cell::Text(r.group),
+                    };
+                    let (cl, kl) = (core_label(&r.core), cat_label(&r.category));
+                    vec![
+                        group,
+                        Cell::Text(r.core),
+                        zh(cl),
+                        en(cl),
+                        Cell::Text(r.category),
+                        zh(kl),
+                        en(kl),
+                        Cell::Int(r.references),
+                        pct(r.share_pct),
+                        pct(r.share_in_core_pct),
+                    ]
+                })
+                .collect(),
+        }
+    }
+
+    /// Every table of the report, in report order: shares by each dimension, cross-tabs,
+    /// chi-square tests and residuals, keywords and keyness.
+    pub fn tables(&self) -> Vec<Table> {
+        let mut v: Vec<Table> = Dim::ALL.iter().map(|&d| self.shares_table(d)).collect();
+        v.extend(tables::crosstab_tables(self.agg, self.cb));
+        let (tests, residuals) = tables::chi_square_tables(self.agg, self.cb);
+        v.push(tests);
+        v.push(residuals);
+        let (freq, key) = tables::keyword_tables(
+            self.keywords,
+            &[Dim::Overall, Dim::Level, Dim::Region],
+            self.top,
+        );
+        v.push(freq);
+        v.push(key);
+        v
+    }
+}
+
+/// Writes every table as CSV, `report.md`, `summary.json`, the charts and `report.html`
+/// into `dir`; returns the tables for other writers.
+pub fn write_tables(dir: &Path, report: &Report) -> Result<Vec<Table>> {
+    let Report {
+        agg,
+        cb,
+        counts,
+        settings,
+        ..
+    } = *report;
+    let tables = report.tables();
+    for t in &tables {
+        let path = dir.join(format!("{}.csv", t.id));
+        crate::util::csv::write_file(&path, &t.to_csv()).map_err(|e| Error::io(&path, e))?;
+    }
+    let all_rows: Vec<ShareRow> = Dim::ALL
+        .iter()
+        .flat_map(|&d| agg.share_rows(d, cb))
+        .collect();
+    let overall = agg.overall();
+    let mut groups = Vec::new();
+    for dim in Dim::ALL {
+        for (g, t) in agg.groups(dim) {
+            groups.push(GroupSummary {
+                dimension: dim,
+                group: g,
+                documents: t.documents,
+                units: t.units,
+                body_units: t.body_units,
+                coded_units: t.coded_units,
+                references: t.references.iter().sum(),
+            });
+        }
+    }
+    let summary = Summary {
+        tool: format!("policy-coder {}", env!("CARGO_PKG_VERSION")),
+        codebook: CodebookInfo {
+            id: &cb.id,
+            version: &cb.version,
+            hash: &cb.hash,
+        },
+        settings,
+        files: counts,
+        documents: overall.documents,
+        units: overall.units,
+        body_units: overall.body_units,
+        coded_units: overall.coded_units,
+        references: overall.references.iter().sum(),
+        groups,
+        shares: all_rows,
+    };
+    let path = dir.join("summary.json");
+    let json = serde_json::to_string_pretty(&summary).map_err(|e| Error::io(&path, e.into()))?;
+    std::fs::write(&path, json + "\n").map_err(|e| Error::io(&path, e))?;
+    let mut md = report_markdown(agg, cb, counts, settings);
+    for t in tables.iter().skip(Dim::ALL.len()) {
+        md.push_str(&format!("\n## {}\n\n{}\n\n", t.title, t.note));
+        md.push_str(&markdown_excerpt(t, 60));
+    }
+    let path = dir.join("report.md");
+    std::fs::write(&path, md).map_err(|e| Error::io(&path, e))?;
+    let charts = crate::write::svg::all(agg, cb);
+    let chart_dir = dir.join("charts");
+    std::fs::create_dir_all(&chart_dir).map_err(|e| Error::io(&chart_dir, e))?;
+    for (name, svg) in &charts {
+        let path = chart_dir.join(name);
+        std::fs::write(&path, svg).map_err(|e| Error::io(&path, e))?;
+    }
+    let path = dir.join("report.html");
+    let html = crate::write::html::report_html(report, &tables, &charts, &dir.join("units.csv"));
+    std::fs::write(&path, html).map_err(|e| Error::io(&path, e))?;
+    Ok(tables)
+}
+
+/// A table in Markdown, cut to `max_rows` rows with a pointer to the full CSV.
+fn markdown_excerpt(t: &Table, max_rows: usize) -> String {
+    if t.rows.len() <= max_rows {
+        return t.to_markdown();
+    }
+    let mut head = t.clone();
+    head.rows.truncate(max_rows);
+    format!(
+        "{}\n{} more rows in `{}.csv`.\n",
+        head.to_markdown(),
+        t.rows.len() - max_rows,
+        t.id
+    )
+}
+
+fn pct(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        "–".into()
+    } else {
+        format!("{:.2}", part as f64 * 100.0 / whole as f64)
+    }
+}
+
+/// The Markdown report.
+pub fn report_markdown(
+    agg: &Aggregator,
+    cb: &Codebook,
+    counts: &RunCounts,
+    settings: &RunSettings,
+) -> String {
+    let mut s = String::new();
+    let o = agg.overall();
+    let refs: u64 = o.references.iter().sum();
+    let _ = writeln!(s, "# policy-coder report\n");
+    let _ = writeln!(
+        s,
+        "Codebook `{}` {} (hash {}), regions `{}`, units `{}`.\n",
+        cb.id, cb.version, cb.hash, settings.regions, settings.unit
+    );
+    let _ = writeln!(s, "## Corpus\n\n| | count |\n|---|---:|");
+    let _ = writeln!(s, "| files found | {} |", counts.files);
+    let _ = writeln!(s, "| documents coded | {} |", counts.coded);
+    let _ = writeln!(s, "| files skipped | {} |", counts.skipped);
+    if counts.manifests + counts.excluded > 0 {
+        let _ = writeln!(
+            s,
+            "| manifests / excluded | {} / {} |",
+            counts.manifests, counts.excluded
+        );
+    }
+    let _ = writeln!(s, "| units (all) | {} |", o.units);
+    let _ = writeln!(
+        s,
+        "| body units (boilerplate and headings left out) | {} |",
+        o.body_units
+    );
+    let _ = writeln!(
+        s,
+        "| coded units | {} ({} % of body units) |",
+        o.coded_units,
+        pct(o.coded_units, o.body_units)
+    );
+    let _ = writeln!(s, "| coding references | {refs} |");
+    let _ = writeln!(
+        s,
+        "| documents with unknown level / province / year | {} / {} / {} |\n",
+        counts.unknown_level, counts.unknown_province, counts.unknown_year
+    );
+
+    let _ = writeln!(s, "## Instrument shares, all documents\n");
+    let _ = writeln!(
+        s,
+        "Share of all coding references (a category counts once per unit).\n"
+    );
+    let _ = writeln!(s, "| core | category | label | references | share % | share in core % |\n|---|---|---|---:|---:|---:|");
+    for r in agg.share_rows(Dim::Overall, cb) {
+        let label = if r.category.is_empty() {
+            cb.cores
+                .iter()
+                .find(|c| c.id == r.core)
+                .map(|c| md_cell(&format!("**{} {}**", c.label.zh, c.label.en)))
+                .unwrap_or_default()
+        } else {
+            cb.categories
+                .iter()
+                .find(|c| c.id == r.category)
+                .map(|c| md_cell(&format!("{} {}", c.label.zh, c.label.en)))
+                .unwrap_or_default()
+        };
+        let core = if r.category.is_empty() {
+            format!("**{}**", r.core)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            s,
+            "| {core} | {} | {label} | {} | {} | {} |",
+            r.category,
+            r.references,
+            fmt_pct(r.share_pct),
+            fmt_pct(r.share_in_core_pct)
+        );
+    }
+    for (dim, title) in [
+        (Dim::Level, "By government level"),
+        (Dim::Region, "By region"),
+        (Dim::Province, "By province"),
+        (Dim::Year, "By year"),
+    ] {
+        let groups = agg.groups(dim);
+        let _ = writeln!(s, "\n## {title}\n");
+        let _ = writeln!(
+            s,
+            "Share % of the references in each group; `unknown` groups are shown, not guessed.\n"
+        );
+        // Groups as rows, cores as columns: narrow enough for 31 provinces.
+        let _ = write!(
+            s,
+            "| {} | documents | body units | coded units | references |",
+            dim.as_str()
+        );
+        for c in &cb.cores {
+            let _ = write!(s, " {} % |", c.id);
+        }
+        let _ = write!(s, "\n|---|---:|---:|---:|---:|");
+        for _ in &cb.cores {
+            let _ = write!(s, "---:|");
+        }
+        let _ = writeln!(s);
+        for (g, t) in &groups {
+            let rows = crate::tally::aggregate::share_rows_of(g, &t.references, cb);
+            let total: u64 = t.references.iter().sum();
+            let _ = write!(
+                s,
+                "| {} | {} | {} | {} | {total} |",
+                md_cell(g),
+                t.documents,
+                t.body_units,
+                t.coded_units
+            );
+            for r in rows.iter().filter(|r| r.category.is_empty()) {
+                let _ = write!(s, " {} |", fmt_pct(r.share_pct));
+            }
+            let _ = writeln!(s);
+        }
+        if dim == Dim::Level || dim == Dim::Region {
+            let _ = writeln!(
+                s,
+                "\nCategories (share % of all references in the group):\n"
+            );
+            let _ = write!(s, "| category |");
+            for (g, _) in &groups {
+                let _ = write!(s, " {} |", md_cell(g));
+            }
+            let _ = write!(s, "\n|---|");
+            for _ in &groups {
+                let _ = write!(s, "---:|");
+            }
+            let _ = writeln!(s);
+            let per_group: Vec<Vec<ShareRow>> = groups
+                .iter()
+                .map(|(g, t)| crate::tally::aggregate::share_rows_of(g, &t.references, cb))
+                .collect();
+            for (i, r) in per_group
+                .first()
+                .map(|v| v.as_slice())
+                .unwrap_or(&[])
+                .iter()
+                .enumerate()
+            {
+                let name = if r.category.is_empty() {
+                    format!("**{}**", r.core)
+                } else {
+                    r.category.clone()
+                };
+                let _ = write!(s, "| {name} |");
+                for rows in &per_group {
+                    let _ = write!(s, " {} |", fmt_pct(rows[i].share_pct));
+                }
+                let _ = writeln!(s);
+            }
+        }
+    }
+    if !counts.skipped_files.is_empty() {
+        let _ = writeln!(s, "\n## Skipped files\n\n| file | reason |\n|---|---|");
+        for (f, r) in &counts.skipped_files {
+            let _ = writeln!(s, "| {} | {} |", md_cell(f), md_cell(r));
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unit_text_is_a_range_of_the_shared_document_text() {
+        let doc: Arc<str> = Arc::from("第一条 支持返乡创业。");
+        let t = UnitText::new(Arc::clone(&doc), 10..31);
+        assert_eq!(t.as_str(), "支持返乡创业。");
+        // Out of bounds or inside a character: empty, never a panic.
+        assert_eq!(UnitText::new(Arc::clone(&doc), 10..99).as_str(), "");
+        assert_eq!(UnitText::new(doc, 1..4).as_str(), "");
+        assert_eq!(UnitText::from("whole".to_string()).as_str(), "whole");
+    }
+}
