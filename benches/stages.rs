@@ -3,12 +3,12 @@
 //! CI runs them once each with `cargo bench --bench stages -- --test`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use policy_coder::tally::aggregate::{Aggregator, GroupKeys};
-use policy_coder::util::lang::{self, Lang};
+use policy_coder::code::tokenize::TokenStream;
 use policy_coder::prepare::normalize::normalize;
 use policy_coder::read::{read_file, readers};
 use policy_coder::segment::{segment, UnitMode};
-use policy_coder::code::tokenize::TokenStream;
+use policy_coder::tally::aggregate::{Aggregator, GroupKeys};
+use policy_coder::util::lang::{self, Lang};
 use policy_coder::{Codebook, Coder};
 use std::hint::black_box;
 use std::path::PathBuf;

@@ -19,20 +19,21 @@ pub mod codebook;
 pub mod error;
 pub mod geo;
 pub mod reliability;
+pub mod schema;
 pub mod stats;
 pub mod util;
 
 // The stages, in order.
-pub mod read;
-pub mod prepare;
-pub mod segment;
 pub mod code;
-pub mod tally;
-pub mod report;
-pub mod write;
-pub mod tools;
 pub mod pipeline;
+pub mod prepare;
+pub mod read;
+pub mod report;
+pub mod segment;
+pub mod tally;
+pub mod tools;
 pub mod tune;
+pub mod write;
 
 pub use code::coder::Coder;
 pub use codebook::Codebook;

@@ -2,8 +2,8 @@
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
-use policy_coder::pipeline::{self, CodeOptions};
 use policy_coder::geo::region::RegionScheme;
+use policy_coder::pipeline::{self, CodeOptions};
 use policy_coder::segment::UnitMode;
 use policy_coder::{Codebook, Coder};
 use std::path::PathBuf;
@@ -157,7 +157,9 @@ struct EmbedArgs {
 
 impl EmbedArgs {
     /// Loads the embedder when one is given (and only then: candle is not touched otherwise).
-    fn load(&self) -> Result<Option<std::sync::Arc<policy_coder::code::classify::embed::Embedder>>> {
+    fn load(
+        &self,
+    ) -> Result<Option<std::sync::Arc<policy_coder::code::classify::embed::Embedder>>> {
         use policy_coder::code::classify::embed::{default_cache_dir, EmbedOptions, Embedder};
         let Some(dir) = &self.embedder else {
             return Ok(None);
@@ -670,7 +672,9 @@ fn keywords(args: KeywordsArgs) -> Result<u8> {
     let txn = match &args.out {
         Some(dir) => {
             policy_coder::write::outdir::check_inputs(dir, &args.input.paths)?;
-            Some(policy_coder::write::outdir::OutputTxn::begin(dir, args.force)?)
+            Some(policy_coder::write::outdir::OutputTxn::begin(
+                dir, args.force,
+            )?)
         }
         None => None,
     };
@@ -683,7 +687,8 @@ fn keywords(args: KeywordsArgs) -> Result<u8> {
     } else {
         vec![dim]
     };
-    let (freq, key) = policy_coder::report::tables::keyword_tables(&a.keywords, &dims, args.words.top);
+    let (freq, key) =
+        policy_coder::report::tables::keyword_tables(&a.keywords, &dims, args.words.top);
     println!(
         "# {}\n\n{}\n\n{}",
         freq.title,
@@ -751,7 +756,11 @@ fn code(args: CodeArgs) -> Result<u8> {
 }
 
 /// Lists skipped files and ends with the one-line summary on stderr.
-fn report_skipped(counts: &policy_coder::write::tabular::RunCounts, quiet: bool, out: Option<&PathBuf>) {
+fn report_skipped(
+    counts: &policy_coder::write::tabular::RunCounts,
+    quiet: bool,
+    out: Option<&PathBuf>,
+) {
     for w in &counts.warnings {
         eprintln!("warning: {w}");
     }
@@ -1021,8 +1030,11 @@ fn agree(args: AgreeArgs) -> Result<u8> {
         _ => agree::render_text(&report, args.bootstrap, args.seed),
     };
     if let Some(path) = &args.disagreements {
-        policy_coder::util::csv::write_file(path, &agree::disagreements_csv(&codings, args.strings))
-            .with_context(|| path.display().to_string())?;
+        policy_coder::util::csv::write_file(
+            path,
+            &agree::disagreements_csv(&codings, args.strings),
+        )
+        .with_context(|| path.display().to_string())?;
     }
     print!("{out}");
     Ok(EXIT_OK)
@@ -1066,16 +1078,18 @@ fn kwic(args: KwicArgs) -> Result<u8> {
     };
     let role = match args.role.as_deref() {
         None => None,
-        Some(r) => Some(policy_coder::segment::role::Role::parse(r).ok_or_else(|| {
-            anyhow::anyhow!(
-                "--role {r}: expected one of {}",
-                policy_coder::segment::role::ALL
-                    .iter()
-                    .map(|r| r.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        })?),
+        Some(r) => Some(
+            policy_coder::codebook::roles::Role::parse(r).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--role {r}: expected one of {}",
+                    policy_coder::codebook::roles::ALL
+                        .iter()
+                        .map(|r| r.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })?,
+        ),
     };
     let codebook = load_codebook(args.corpus.codebook.as_ref())?;
     let coder = kwic::term_coder(&codebook, &args.term, lang)?;
@@ -1211,7 +1225,8 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Codebook(CodebookCommand::Import { file, out }) => {
             let xml = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
-            let toml = policy_coder::codebook::formats::qdc_to_toml(&xml, &file.display().to_string())?;
+            let toml =
+                policy_coder::codebook::formats::qdc_to_toml(&xml, &file.display().to_string())?;
             write_out(out.as_ref(), &toml)?;
             Ok(EXIT_OK)
         }

@@ -1,29 +1,27 @@
 //! The `code` job: read → metadata → segment → code → aggregate → write, streaming
 //! documents in parallel batches so memory does not grow with the corpus.
 
-use crate::tally::aggregate::{Aggregator, GroupKeys};
 use crate::code::classify::{self, Classifier, Mode};
 use crate::code::coder::{Coder, UnitCodes};
+use crate::code::tokenize::TokenStream;
+use crate::codebook::roles::Role;
 use crate::error::{Error, Result};
+use crate::geo::level::Level;
+use crate::geo::region::{self, RegionScheme};
+use crate::prepare::metadata::{self, DocMeta};
+use crate::prepare::normalize::{normalize, Normalized};
+use crate::read::units_file::UnitsFile;
+use crate::read::{self, Disposition, InputFile, Reader};
+use crate::segment::{self, Kind, UnitMode};
+use crate::tally::aggregate::{Aggregator, GroupKeys};
 use crate::tally::keywords::{DocWords, Keywords, Stopwords, Vocabulary};
 use crate::util::lang::{self, Lang};
-use crate::prepare::metadata::{self, DocMeta, Level};
-use crate::prepare::normalize::{normalize, Normalized};
 use crate::write::tabular::{
     self, DocRecord, DocumentsWriter, RunCounts, RunSettings, UnitRecord, UnitText, UnitsWriter,
 };
-use crate::read::{self, Disposition, InputFile, Reader};
-use crate::geo::region::{self, RegionScheme};
-use crate::segment::role::Role;
-use crate::segment::{self, Kind, UnitMode};
-use crate::code::tokenize::TokenStream;
-use crate::read::units_file::UnitsFile;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-/// Default per-file size limit (50 MB).
-pub const DEFAULT_MAX_FILE_SIZE: u64 = 50 * 1024 * 1024;
 
 /// What to code and how.
 #[derive(Debug, Clone)]
@@ -73,12 +71,15 @@ impl CodeOptions {
             regions: RegionScheme::three_belt(),
             unit_mode: UnitMode::Auto,
             exclude: Vec::new(),
-            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            max_file_size: read::DEFAULT_MAX_FILE_SIZE,
             batch: 64,
             model: None,
             stopwords: Arc::new(Stopwords::default()),
             top: 30,
-            keyword_dims: vec![crate::tally::aggregate::Dim::Level, crate::tally::aggregate::Dim::Region],
+            keyword_dims: vec![
+                crate::tally::aggregate::Dim::Level,
+                crate::tally::aggregate::Dim::Region,
+            ],
             xlsx: false,
             progress: false,
             follow_links_outside: false,
@@ -131,9 +132,16 @@ pub fn run(coder: &Coder, opts: &CodeOptions) -> Result<RunCounts> {
     let mut tables = tabular::write_tables(&dir, &report)?;
     // Runs over at least two years and two provinces get a diffusion section in report.md,
     // report.html and report.xlsx.
-    tables.extend(crate::tools::diffuse::append_to_report(&dir, &coder.codebook)?);
+    tables.extend(crate::tools::diffuse::append_to_report(
+        &dir,
+        &coder.codebook,
+    )?);
     if opts.xlsx {
-        crate::write::xlsx::write_workbook(&dir.join("report.xlsx"), &tables, &dir.join("units.csv"))?;
+        crate::write::xlsx::write_workbook(
+            &dir.join("report.xlsx"),
+            &tables,
+            &dir.join("units.csv"),
+        )?;
     }
     txn.commit(stamp)?;
     Ok(a.counts)
@@ -271,7 +279,7 @@ fn prepare_out_dir(out: &Path, force: bool) -> Result<()> {
 /// fixed columns, the codebook's dimensions, `source`/`confidence`) or an earlier one, so
 /// that the header never repeats a name: the tool's own `units.csv` codes again.
 fn carried_columns(u: &UnitsFile, dimensions: &[String]) -> Vec<String> {
-    let mut taken: std::collections::HashSet<String> = tabular::UNIT_COLUMNS
+    let mut taken: std::collections::HashSet<String> = crate::schema::UNIT_COLUMNS
         .iter()
         .map(|c| c.to_string())
         .chain(dimensions.iter().map(|d| d.to_lowercase()))
@@ -397,7 +405,8 @@ impl ReviewWriter {
     fn create(path: &Path) -> Result<Self> {
         let f = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
         let mut f = std::io::BufWriter::new(f);
-        std::io::Write::write_all(&mut f, crate::util::csv::bom()).map_err(|e| Error::io(path, e))?;
+        std::io::Write::write_all(&mut f, crate::util::csv::bom())
+            .map_err(|e| Error::io(path, e))?;
         let mut w = csv::Writer::from_writer(f);
         w.write_record([
             "doc_id",
@@ -893,10 +902,15 @@ pub fn gate_by_role(
         return (codes, Vec::new());
     }
     let mut all = kept;
-    all.extend(codes.dimension_hits.iter().map(|h| crate::code::coder::Hit {
-        concept: h.concept + coder.codebook.concepts.len(),
-        ..*h
-    }));
+    all.extend(
+        codes
+            .dimension_hits
+            .iter()
+            .map(|h| crate::code::coder::Hit {
+                concept: h.concept + coder.codebook.concepts.len(),
+                ..*h
+            }),
+    );
     (coder.summarize(all), withheld)
 }
 
@@ -904,7 +918,7 @@ pub fn gate_by_role(
 /// in `metadata.csv` would otherwise leave that document's metadata to inference
 /// without a word).
 fn unmatched_manifest_rows(files: &[InputFile]) -> Vec<String> {
-    let mut found: std::collections::BTreeMap<&str, (&crate::prepare::metadata::Manifest, Vec<&str>)> =
+    let mut found: std::collections::BTreeMap<&str, (&crate::read::manifest::Manifest, Vec<&str>)> =
         Default::default();
     for f in files {
         if let Some(m) = &f.manifest {
@@ -917,7 +931,7 @@ fn unmatched_manifest_rows(files: &[InputFile]) -> Vec<String> {
     }
     let mut warnings = Vec::new();
     for (path, (m, rels)) in found {
-        let matched: std::collections::HashSet<*const crate::prepare::metadata::ManifestRow> = rels
+        let matched: std::collections::HashSet<*const crate::read::manifest::ManifestRow> = rels
             .iter()
             .filter_map(|r| m.get(r).map(|row| row as *const _))
             .collect();
@@ -963,24 +977,25 @@ fn unit_record<'t>(
     };
     // `concept:term@start-end` is rarely over 48 bytes.
     let mut evidence = String::with_capacity(48 * (codes.hits.len() + codes.dimension_hits.len()));
-    let item = |evidence: &mut String, name: &str, sub: Option<&str>, h: &crate::code::coder::Hit| {
-        let (s, e, t) = span(h.start, h.end);
-        if !evidence.is_empty() {
-            evidence.push(';');
-        }
-        evidence.push_str(name);
-        if let Some(sub) = sub {
-            evidence.push('.');
-            evidence.push_str(sub);
-        }
-        evidence.push(':');
-        if t.contains([';', '\n']) {
-            evidence.push_str(&t.replace([';', '\n'], " "));
-        } else {
-            evidence.push_str(t);
-        }
-        let _ = write!(evidence, "@{s}-{e}");
-    };
+    let item =
+        |evidence: &mut String, name: &str, sub: Option<&str>, h: &crate::code::coder::Hit| {
+            let (s, e, t) = span(h.start, h.end);
+            if !evidence.is_empty() {
+                evidence.push(';');
+            }
+            evidence.push_str(name);
+            if let Some(sub) = sub {
+                evidence.push('.');
+                evidence.push_str(sub);
+            }
+            evidence.push(':');
+            if t.contains([';', '\n']) {
+                evidence.push_str(&t.replace([';', '\n'], " "));
+            } else {
+                evidence.push_str(t);
+            }
+            let _ = write!(evidence, "@{s}-{e}");
+        };
     for h in &codes.hits {
         item(&mut evidence, &cb.concepts[h.concept].id, None, h);
     }

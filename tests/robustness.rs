@@ -1,11 +1,11 @@
 //! Property tests: no input text makes a stage panic, and segments stay inside the text.
 
-use policy_coder::util::lang::{self, Lang};
+use policy_coder::code::tokenize::TokenStream;
+use policy_coder::geo::region::RegionScheme;
 use policy_coder::prepare::metadata;
 use policy_coder::prepare::normalize::normalize;
-use policy_coder::geo::region::RegionScheme;
 use policy_coder::segment::{segment, UnitMode};
-use policy_coder::code::tokenize::TokenStream;
+use policy_coder::util::lang::{self, Lang};
 use policy_coder::{Codebook, Coder};
 use proptest::prelude::*;
 use std::sync::OnceLock;

@@ -11,8 +11,8 @@
 //! (instrument, midpoint, scale, take-off, central year), `adoptions.csv` (instrument,
 //! province, year) and `reuse.csv` (earlier file, later file).
 
-use policy_coder::util::decode::decode;
 use policy_coder::geo::province;
+use policy_coder::util::decode::decode;
 use policy_coder::util::rng::SplitMix64;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

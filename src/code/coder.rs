@@ -1,11 +1,11 @@
 //! Coding: the codebook compiled once into token-level matchers, applied to units.
 
-use crate::codebook::{Codebook, Context};
-use crate::error::Result;
-use crate::util::lang::Lang;
-use crate::prepare::normalize::normalize;
 use crate::code::token_trie::TokenTrie;
 use crate::code::tokenize::{KeyForm, TokenStream, Tokenizer, SEP};
+use crate::codebook::{Codebook, Context};
+use crate::error::Result;
+use crate::prepare::normalize::normalize;
+use crate::util::lang::Lang;
 use aho_corasick::automaton::{Automaton, OverlappingState};
 use aho_corasick::dfa::DFA;
 use aho_corasick::{Input, Match, MatchKind};

@@ -4,8 +4,8 @@
 //! separator, with each token's place in it, so codebook terms are matched against whole
 //! tokens only (印度 never inside 印度尼西亚, "tax" never inside "taxonomy").
 
-use crate::util::lang::{is_han_lead_byte, Lang};
 use crate::prepare::normalize::normalize;
+use crate::util::lang::{is_han_lead_byte, Lang};
 use jieba_rs::Jieba;
 use rust_stemmers::{Algorithm, Stemmer};
 use unicode_segmentation::UnicodeSegmentation;

@@ -11,6 +11,7 @@
 
 pub mod formats;
 pub mod names;
+pub mod roles;
 
 use crate::error::{Error, Problem, Result};
 use serde::Deserialize;
@@ -153,7 +154,7 @@ pub struct Codebook {
     /// names such as 人力资源社会保障部门, so that 社会保障 does not match inside them).
     pub words: Vec<String>,
     /// The codebook's own section-role rules (checked before the built-in ones).
-    pub roles: Vec<crate::segment::role::RoleSpec>,
+    pub roles: Vec<crate::codebook::roles::RoleSpec>,
     /// Whether the built-in role rules apply (`default_roles = false` turns them off).
     pub default_roles: bool,
     /// FNV-1a hash of the source text, to tie models and results to a codebook.
@@ -178,7 +179,7 @@ struct RawFile {
     #[serde(default)]
     dimension: Vec<RawDimension>,
     #[serde(default)]
-    role: Vec<crate::segment::role::RawRole>,
+    role: Vec<crate::codebook::roles::RawRole>,
     default_roles: Option<bool>,
 }
 
@@ -566,7 +567,7 @@ impl Codebook {
         }
         let mut dimensions = Vec::new();
         let mut dimension_values = Vec::new();
-        let reserved: Vec<&str> = crate::write::tabular::UNIT_COLUMNS
+        let reserved: Vec<&str> = crate::schema::UNIT_COLUMNS
             .iter()
             .copied()
             .chain(["source", "confidence"])
@@ -642,7 +643,7 @@ impl Codebook {
                 label: d.label.clone().unwrap_or_default(),
             });
         }
-        let (roles, role_problems) = crate::segment::role::validate(&raw.role);
+        let (roles, role_problems) = crate::codebook::roles::validate(&raw.role);
         for (span, id, message) in role_problems {
             problem(span, &id, message);
         }
@@ -879,7 +880,7 @@ en = ["subsidy"]
         assert_eq!(cb.concepts[0].near.as_ref().unwrap().before, 5);
         assert_eq!(cb.concepts[0].near.as_ref().unwrap().after, 5);
         assert_eq!(cb.concepts[0].clause.as_ref().unwrap().en, ["firms"]);
-        assert_eq!(cb.roles[0].role, crate::segment::role::Role::Goals);
+        assert_eq!(cb.roles[0].role, crate::codebook::roles::Role::Goals);
         let bad = format!(
             "{OK}near = {{ zh = [\"给予\"], within = 0 }}\nclause = {{ zh = [\"x\"], within = 3 }}\n\
              not_near = {{ }}\n[[role]]\nrole = \"aims\"\n[[role]]\nrole = \"goals\"\ntext = {{ zh = ['('] }}\n"

@@ -99,7 +99,12 @@ impl CodeNames {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tools::agree::parse_cell;
+
+    /// A cell of `;`-separated codes, as a coding sheet holds it.
+    fn parse_cell(cell: &str) -> Option<Value> {
+        let v: Value = cell.split(';').map(|c| c.trim().to_string()).collect();
+        Some(v)
+    }
 
     #[test]
     fn ids_labels_and_case_are_one_code() {

@@ -2,54 +2,16 @@
 //! inferred from the path and the text's header (title, document number, issuer, date).
 
 use crate::geo::county;
-use crate::util::dates::zh_digit;
-use crate::error::{Error, Result};
+use crate::geo::level::Level;
 use crate::geo::province::{self, Province};
 use crate::geo::region::{self, RegionScheme};
-use crate::segment::{is_addressee, is_date_line};
+use crate::prepare::lines::{is_addressee, is_date_line};
+use crate::read::manifest::ManifestRow;
+use crate::util::dates::zh_digit;
 use aho_corasick::AhoCorasick;
 use regex::Regex;
-use serde::Serialize;
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::sync::OnceLock;
-
-/// Government level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    /// Central government: the State Council, its offices, ministries.
-    Central,
-    /// Provincial and lower governments.
-    Local,
-    /// Not determinable.
-    #[default]
-    Unknown,
-}
-
-impl Level {
-    /// `central`, `local` or `unknown`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Central => "central",
-            Level::Local => "local",
-            Level::Unknown => "unknown",
-        }
-    }
-
-    /// Parses a manifest value; blank is `None`.
-    pub fn parse(s: &str) -> std::result::Result<Option<Level>, String> {
-        match s.trim().to_lowercase().as_str() {
-            "" => Ok(None),
-            "central" | "中央" | "national" | "国家" => Ok(Some(Level::Central)),
-            "local" | "地方" | "provincial" | "省级" => Ok(Some(Level::Local)),
-            "unknown" => Ok(Some(Level::Unknown)),
-            other => Err(format!(
-                "unknown level `{other}` (expected central or local)"
-            )),
-        }
-    }
-}
 
 /// Where a metadata field came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -264,158 +226,6 @@ impl DocMeta {
         self.year
             .map(|y| y.to_string())
             .unwrap_or_else(|| region::UNKNOWN.to_string())
-    }
-}
-
-/// One manifest row (every field optional).
-#[derive(Debug, Clone, Default)]
-pub struct ManifestRow {
-    /// Title.
-    pub title: String,
-    /// Issuer.
-    pub issuer: String,
-    /// Level.
-    pub level: Option<Level>,
-    /// Province.
-    pub province: Option<&'static Province>,
-    /// Year.
-    pub year: Option<i32>,
-    /// Date as written.
-    pub date: String,
-    /// Document number.
-    pub doc_number: String,
-}
-
-/// A `metadata.csv` manifest: rows keyed by the file path relative to its folder.
-#[derive(Debug, Clone, Default)]
-pub struct Manifest {
-    /// The manifest file.
-    pub path: String,
-    rows: BTreeMap<String, ManifestRow>,
-}
-
-fn key_of(rel: &str) -> String {
-    rel.replace('\\', "/").trim_start_matches("./").to_string()
-}
-
-impl Manifest {
-    /// Reads and validates a manifest. Columns `file,title,issuer,level,province,year,
-    /// date,doc_number` are recognised (others ignored); only `file` is required.
-    pub fn load(path: &Path) -> Result<Manifest> {
-        let shown = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        let text = crate::util::decode::decode(&bytes)
-            .map_err(|e| Error::csv(&shown, 0, "", e.to_string()))?
-            .text;
-        crate::util::csv::check_quotes(text.as_bytes(), b',', &shown)?;
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(false)
-            .from_reader(text.as_bytes());
-        let headers: Vec<String> = reader
-            .headers()
-            .map_err(|e| Error::csv(&shown, 1, "", e.to_string()))?
-            .iter()
-            .map(|h| h.trim().to_lowercase())
-            .collect();
-        let col = |name: &str| headers.iter().position(|h| h == name);
-        let file_col = col("file")
-            .ok_or_else(|| Error::csv(&shown, 1, "file", "the manifest needs a `file` column"))?;
-        let cols: BTreeMap<&str, Option<usize>> = [
-            "title",
-            "issuer",
-            "level",
-            "province",
-            "year",
-            "date",
-            "doc_number",
-        ]
-        .into_iter()
-        .map(|n| (n, col(n)))
-        .collect();
-        let lines = crate::util::csv::LineIndex::new(text.as_bytes());
-        let mut rows = BTreeMap::new();
-        for (i, rec) in reader.records().enumerate() {
-            let rec = rec.map_err(|e| {
-                let line = lines.of(e.position(), i + 2);
-                Error::csv(&shown, line, "", e.to_string())
-            })?;
-            let line = lines.of(rec.position(), i + 2);
-            let get = |n: &str| {
-                cols[n]
-                    .and_then(|c| rec.get(c))
-                    .unwrap_or("")
-                    .trim()
-                    .to_string()
-            };
-            let file = rec.get(file_col).unwrap_or("").trim();
-            if file.is_empty() {
-                return Err(Error::csv(&shown, line, "file", "empty file name"));
-            }
-            let level =
-                Level::parse(&get("level")).map_err(|m| Error::csv(&shown, line, "level", m))?;
-            let p = get("province");
-            let province = if p.is_empty() || p.eq_ignore_ascii_case("unknown") {
-                None
-            } else {
-                Some(province::lookup_place(&p).ok_or_else(|| {
-                    Error::csv(&shown, line, "province", format!("unknown province `{p}`"))
-                })?)
-            };
-            let y = get("year");
-            let year = if y.is_empty() || y.eq_ignore_ascii_case("unknown") {
-                None
-            } else {
-                match y.parse::<i32>() {
-                    Ok(v) if (1949..=2100).contains(&v) => Some(v),
-                    _ => {
-                        return Err(Error::csv(
-                            &shown,
-                            line,
-                            "year",
-                            format!("`{y}` is not a year"),
-                        ))
-                    }
-                }
-            };
-            let row = ManifestRow {
-                title: get("title"),
-                issuer: get("issuer"),
-                level,
-                province,
-                year,
-                date: get("date"),
-                doc_number: get("doc_number"),
-            };
-            if rows.insert(key_of(file), row).is_some() {
-                return Err(Error::csv(
-                    &shown,
-                    line,
-                    "file",
-                    format!("`{file}` is listed twice"),
-                ));
-            }
-        }
-        Ok(Manifest { path: shown, rows })
-    }
-
-    /// The row for a file path relative to the manifest's folder.
-    pub fn get(&self, rel: &str) -> Option<&ManifestRow> {
-        self.rows.get(&key_of(rel))
-    }
-
-    /// Listed files, as written.
-    pub fn files(&self) -> impl Iterator<Item = &str> {
-        self.rows.keys().map(String::as_str)
-    }
-
-    /// Number of rows.
-    pub fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    /// True when the manifest has no rows.
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
     }
 }
 
@@ -1740,41 +1550,6 @@ mod tests {
         assert_eq!(year_of_date("二〇一五年六月十七日"), Some(2015));
         assert_eq!(year_of_date("17 June 2015"), Some(2015));
         assert_eq!(year_of_date("2015-06-17"), Some(2015));
-    }
-
-    #[test]
-    fn manifest_errors_name_line_and_field() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("metadata.csv");
-        std::fs::write(
-            &p,
-            "file,level,province,year\na.txt,local,四川,2015\nb.txt,regional,,\n",
-        )
-        .unwrap();
-        let e = Manifest::load(&p).unwrap_err().to_string();
-        assert!(
-            e.contains("metadata.csv:3: level: unknown level `regional`"),
-            "{e}"
-        );
-        std::fs::write(
-            &p,
-            "file,level,province,year\na.txt,local,四川,2015\nb.txt,local,Atlantis,\n",
-        )
-        .unwrap();
-        assert!(Manifest::load(&p)
-            .unwrap_err()
-            .to_string()
-            .contains(":3: province"));
-        std::fs::write(&p, "file,year\na.txt,20x5\n").unwrap();
-        assert!(Manifest::load(&p)
-            .unwrap_err()
-            .to_string()
-            .contains(":2: year"));
-        std::fs::write(&p, "file,level\na.txt,local,extra\n").unwrap();
-        assert!(Manifest::load(&p)
-            .unwrap_err()
-            .to_string()
-            .contains("metadata.csv:2"));
     }
 
     #[test]

@@ -18,7 +18,7 @@ impl Reader for DocxReader {
     }
 
     fn read(&self, bytes: &[u8]) -> Result<Extracted, String> {
-        self.read_within(bytes, crate::pipeline::DEFAULT_MAX_FILE_SIZE)
+        self.read_within(bytes, crate::read::DEFAULT_MAX_FILE_SIZE)
     }
 
     /// The XML part is decompressed through a reader that stops one byte past

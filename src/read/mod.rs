@@ -8,15 +8,19 @@ mod deep;
 mod docx;
 mod html;
 mod html_flat;
+pub mod manifest;
 mod pdf;
 mod text;
 pub mod units_file;
 
 use crate::error::{Error, Result};
-use crate::prepare::metadata::Manifest;
+use crate::read::manifest::Manifest;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+/// Default per-file size limit (50 MB): larger files are listed as skipped, not read.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 50 * 1024 * 1024;
 
 pub use docx::DocxReader;
 pub use html::HtmlReader;
@@ -201,7 +205,7 @@ enum Cut {
 pub fn collect_with(paths: &[PathBuf], exclude: &GlobSet, walk: &Walk) -> Result<Vec<InputFile>> {
     let mut out = Vec::new();
     let roots: Vec<PathBuf> = paths.iter().filter_map(|p| p.canonicalize().ok()).collect();
-    let out_dir = walk.out.as_deref().map(crate::write::outdir::resolve);
+    let out_dir = walk.out.as_deref().map(crate::util::paths::resolve);
     for root in paths {
         let meta = std::fs::metadata(root).map_err(|e| Error::io(root, e))?;
         if meta.is_file() {

@@ -21,7 +21,7 @@ impl Reader for PdfReader {
     }
 
     fn read(&self, bytes: &[u8]) -> Result<Extracted, String> {
-        self.read_within(bytes, crate::pipeline::DEFAULT_MAX_FILE_SIZE)
+        self.read_within(bytes, crate::read::DEFAULT_MAX_FILE_SIZE)
     }
 
     /// Every stream is decompressed against `max_expanded` (object streams while the
@@ -173,7 +173,7 @@ impl PageText {
 /// (its streams decompressed within the default `--max-file-size`).
 #[cfg(test)]
 pub fn page_text(doc: &Document, page: ObjectId) -> Result<String, lopdf::Error> {
-    let limit = usize::try_from(crate::pipeline::DEFAULT_MAX_FILE_SIZE).unwrap_or(usize::MAX);
+    let limit = usize::try_from(crate::read::DEFAULT_MAX_FILE_SIZE).unwrap_or(usize::MAX);
     page_text_within(doc, page, limit).map(|(text, _)| text)
 }
 

@@ -1,10 +1,10 @@
 //! Pre-segmented units from a CSV/TSV file (one unit per row), e.g. clauses exported
 //! from Excel or NVivo. The whole file is validated before anything is coded.
 
-use crate::util::csv::LineIndex;
 use crate::error::{Error, Result};
-use crate::prepare::metadata::Level;
+use crate::geo::level::Level;
 use crate::geo::province::{self, Province};
+use crate::util::csv::LineIndex;
 use std::path::{Path, PathBuf};
 
 /// A validated units file.

@@ -1,11 +1,11 @@
 //! Report tables as plain data (headers and typed cells), built from the aggregates, so
 //! that every writer — CSV, Markdown, Excel, HTML — renders the same tables.
 
-use crate::tally::aggregate::{Aggregator, Dim};
 use crate::codebook::Codebook;
-use crate::tally::keywords::Keywords;
 use crate::geo::region::{NATIONAL, UNKNOWN};
 use crate::stats::{self, ChiSquare};
+use crate::tally::aggregate::{Aggregator, Dim};
+use crate::tally::keywords::Keywords;
 
 /// One table cell.
 #[derive(Debug, Clone, PartialEq)]

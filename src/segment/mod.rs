@@ -13,6 +13,8 @@
 
 pub mod role;
 
+use crate::prepare::lines::{closing, is_addressee, is_date_line};
+
 use crate::util::lang::Lang;
 use regex::Regex;
 use std::sync::OnceLock;
@@ -136,8 +138,6 @@ struct Patterns {
     chapter_then_article: Regex,
     doc_number: Regex,
     order_number: Regex,
-    date_zh: Regex,
-    date_en: Regex,
     signature_with_date: Regex,
     org_suffix: Regex,
     attachment: Regex,
@@ -151,6 +151,7 @@ struct Patterns {
 /// that can overlap the dictionary load).
 pub fn prepare() {
     let _ = patterns();
+    crate::prepare::lines::prepare();
 }
 
 fn patterns() -> &'static Patterns {
@@ -178,15 +179,12 @@ fn patterns() -> &'static Patterns {
             (r(r"^\(\d{1,3}\)"), 7),
             (r(r"^\([a-z]{1,4}\)"), 8),
         ];
-        const MONTH: &str = "(?:january|february|march|april|may|june|july|august|september|october|november|december)";
         Patterns {
             zh_styles,
             en_styles,
             chapter_then_article: r(&format!(r"^第{NUM}+[章节]\s*\S{{1,30}}?\s+(第{NUM}+条)")),
             doc_number: r(r"^[(（]?\S{1,15}[〔\[(（【]\s*(?:19|20)\d{2}\s*[〕\])）】]\s*(?:第\s*)?\d+\s*号[)）]?$"),
             order_number: r(r"^\S{2,20}令\s*(?:\(|（)?\s*第\s*\d+\s*号\s*(?:\)|）)?$"),
-            date_zh: r(r"^[(（]?\s*(?:成文日期|发布日期|印发日期)?\s*:?\s*(?:(?:\d{4}|[〇零○一二三四五六七八九]{4})\s*年\s*[\d〇零○一二三四五六七八九十]{1,3}\s*月\s*[\d〇零○一二三四五六七八九十]{1,3}\s*日|\d{4}-\d{1,2}-\d{1,2})\s*[)）]?$"),
-            date_en: r(&format!(r"(?i)^(?:done at [a-z .\-]+,?\s*)?(?:on\s+)?(?:\d{{1,2}}\s+{MONTH}\s+\d{{4}}|{MONTH}\s+\d{{1,2}},\s*\d{{4}})\.?$")),
             signature_with_date: r(r"^\S{2,40}?(?:政府|办公厅|办公室|委员会|局|厅|部|署|院|会|中心|小组)\s+(?:\d{4}|[〇零○一二三四五六七八九]{4})\s*年.{1,3}月.{1,3}日$"),
             org_suffix: r(r"^[^。;:,!?，；：！？]{2,40}(?:政府|办公厅|办公室|委员会|局|厅|部|署|院|会|中心|小组|办)$"),
             attachment: r(r"^(?:附件\s*\d*\s*[:：]?|附\s*[:：]|ANNEX\b|Annex\s+[IVXLC\d]+$)"),
@@ -412,71 +410,6 @@ fn boilerplate_kind(line: &str, lang: Lang, near_date: bool) -> Option<Kind> {
         return Some(Kind::Addressee);
     }
     None
-}
-
-/// True for an addressee line: 各省、自治区、直辖市人民政府，国务院各部委、各直属机构：, a
-/// list of provincial departments by kind, 中国人民银行上海总部，各分行…：, or "To the
-/// people's governments of all provinces…:". It ends in a colon and names bodies; a
-/// long list of them is still one addressee line (up to 300 characters).
-pub fn is_addressee(line: &str) -> bool {
-    let line = line.trim();
-    if !(line.ends_with(':') || line.ends_with('：')) || line.contains('。') {
-        return false;
-    }
-    let n = line.chars().count();
-    if line.starts_with("To the ") || line.starts_with("To all ") {
-        let lower = line.to_lowercase();
-        return n <= 300
-            && !line.contains(". ")
-            && [
-                "government",
-                "provinces",
-                "ministries",
-                "departments",
-                "member states",
-            ]
-            .iter()
-            .any(|k| lower.contains(k));
-    }
-    let listed = line.contains(['、', '，', ',']);
-    (n <= 120 || (listed && n <= 300))
-        && [
-            "人民政府",
-            "各",
-            "部门",
-            "单位",
-            "委员会",
-            "厅",
-            "局",
-            "机构",
-            "直属",
-            "总部",
-            "分行",
-            "兵团",
-        ]
-        .iter()
-        .any(|k| line.contains(k))
-}
-
-/// `line` without the white space and closing brackets at its end.
-fn closing(line: &str) -> &str {
-    line.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ')' | '）'))
-}
-
-/// True for a line that is only a date (2015年6月17日, 二〇一五年六月十七日, 17 June 2015).
-pub fn is_date_line(line: &str) -> bool {
-    // A date line is short (the longest, "（成文日期：二〇一五年十二月三十一日）", is 58
-    // bytes): long lines are ruled out before the regexes.
-    if line.len() > 120 {
-        return false;
-    }
-    // Every form ends in 日, a digit or a full stop before closing brackets: body lines
-    // (ending in 。 or ；) skip the regexes.
-    if !closing(line).ends_with(|c: char| c == '日' || c == '.' || c.is_ascii_digit()) {
-        return false;
-    }
-    let p = patterns();
-    p.date_zh.is_match(line) || p.date_en.is_match(line)
 }
 
 /// Kind of a standalone line or pre-segmented unit: its boilerplate kind, else body.

@@ -4,9 +4,9 @@
 //! for English) of body units, after the stop-word lists; single characters and numbers
 //! are left out by default. A word's share is its count over all words kept in the group.
 
-use crate::tally::aggregate::{Dim, GroupKeys};
 use crate::error::{Error, Result};
 use crate::stats::{self, Keyness};
+use crate::tally::aggregate::{Dim, GroupKeys};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::BTreeMap;
 use std::path::Path;

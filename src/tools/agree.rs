@@ -2,11 +2,11 @@
 //! own coding from a `units.csv`), build a reliability table, and report every
 //! coefficient of [`crate::reliability`].
 
-use crate::tools::agree_pairing::{pair, text_key, MachineUnits, Pairing, SheetUnit};
 use crate::codebook::names::CodeNames;
 use crate::codebook::Codebook;
 use crate::error::{Error, Result};
 use crate::reliability::{self as rel, BootstrapMethod, Metric, Table, Value, Weights};
+use crate::tools::agree_pairing::{pair, text_key, MachineUnits, Pairing, SheetUnit};
 use crate::util::sheet::read_sheet;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};

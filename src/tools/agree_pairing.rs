@@ -290,7 +290,8 @@ mod tests {
             w.write_record([*id, *file, *text, "x"]).unwrap();
         }
         w.flush().unwrap();
-        MachineUnits::from_sheet(&crate::util::sheet::read_sheet(&p).unwrap(), "categories").unwrap()
+        MachineUnits::from_sheet(&crate::util::sheet::read_sheet(&p).unwrap(), "categories")
+            .unwrap()
     }
 
     fn unit(id: &str, text: &str, doc: Option<&str>) -> SheetUnit {

@@ -2,8 +2,8 @@
 //! coder, optionally stratified, reproducible with a seed. Two passes over the file
 //! (count the strata, then reservoir-sample each), so memory holds only the sample.
 
-use crate::tally::aggregate::largest_remainder_shares;
 use crate::error::{Error, Result};
+use crate::tally::aggregate::largest_remainder_shares;
 use crate::util::rng::SplitMix64;
 use std::collections::BTreeMap;
 use std::path::Path;

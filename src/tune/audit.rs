@@ -17,12 +17,12 @@
 //! `lost` counts withheld or removed matches that were correct.
 
 use crate::code::coder::{Coder, Hit};
-use crate::tune::evaluate::{find_span, LabeledUnit};
+use crate::code::tokenize::{KeyForm, TokenStream, SEP};
+use crate::codebook::roles::Role;
 use crate::tune::document::{Corpus, Document};
+use crate::tune::evaluate::{find_span, LabeledUnit};
 use crate::tune::kwic::{self, KwicLine, Status};
 use crate::util::lang::Lang;
-use crate::segment::role::Role;
-use crate::code::tokenize::{KeyForm, TokenStream, SEP};
 use regex::Regex;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -7,12 +7,12 @@
 //! `units.csv`.
 
 use crate::code::coder::Coder;
+use crate::codebook::roles::Role;
 use crate::error::Result;
-use crate::util::lang::{self, Lang};
 use crate::prepare::normalize::{normalize, simplify_if_traditional, Normalized};
 use crate::read::{self, Disposition, InputFile};
-use crate::segment::role::Role;
 use crate::segment::{self, Kind, UnitMode};
+use crate::util::lang::{self, Lang};
 use rayon::prelude::*;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -32,7 +32,7 @@ impl Default for ReadOptions {
     fn default() -> Self {
         ReadOptions {
             exclude: Vec::new(),
-            max_file_size: crate::pipeline::DEFAULT_MAX_FILE_SIZE,
+            max_file_size: crate::read::DEFAULT_MAX_FILE_SIZE,
             unit_mode: UnitMode::Auto,
         }
     }

@@ -12,13 +12,13 @@
 //! original text around the match: characters for Chinese, words for English; offsets are
 //! the characters of the original text, as evidence in `units.csv` gives them.
 
-use crate::codebook::{Category, Codebook, Concept, Core, Label};
 use crate::code::coder::{Coder, Hit};
-use crate::tune::document::{Document, Unit};
-use crate::error::{Error, Result};
-use crate::util::lang::Lang;
-use crate::segment::role::Role;
 use crate::code::tokenize::TokenStream;
+use crate::codebook::roles::Role;
+use crate::codebook::{Category, Codebook, Concept, Core, Label};
+use crate::error::{Error, Result};
+use crate::tune::document::{Document, Unit};
+use crate::util::lang::Lang;
 use serde::Serialize;
 use std::fmt::Write as _;
 

@@ -7,5 +7,6 @@ pub mod dates;
 pub mod decode;
 pub mod docid;
 pub mod lang;
+pub mod paths;
 pub mod rng;
 pub mod sheet;

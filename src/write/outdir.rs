@@ -121,41 +121,13 @@ fn utc_stamp(secs: u64) -> String {
     )
 }
 
-/// `path` made absolute and resolved through links as far as it exists (the missing
-/// tail is appended as written), for comparing paths that may not exist yet.
-pub fn resolve(path: &Path) -> PathBuf {
-    let abs = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir().unwrap_or_default().join(path)
-    };
-    let mut existing = abs.as_path();
-    let mut tail = Vec::new();
-    loop {
-        if let Ok(c) = existing.canonicalize() {
-            let mut p = c;
-            for t in tail.iter().rev() {
-                p.push(t);
-            }
-            return p;
-        }
-        match (existing.parent(), existing.file_name()) {
-            (Some(parent), Some(name)) => {
-                tail.push(name.to_os_string());
-                existing = parent;
-            }
-            _ => return abs,
-        }
-    }
-}
-
 /// Refuses inputs that the run would overwrite: `--out` equal to an input folder, or an
 /// input file that is one of the outputs. (An output folder inside an input folder is
 /// left out of the walk instead: see [`crate::read::collect_with`].)
 pub fn check_inputs(out: &Path, inputs: &[PathBuf]) -> Result<()> {
-    let out_r = resolve(out);
+    let out_r = crate::util::paths::resolve(out);
     for input in inputs {
-        let r = resolve(input);
+        let r = crate::util::paths::resolve(input);
         if r == out_r {
             return Err(Error::Usage(format!(
                 "--out {} is the input {}: the outputs would overwrite the documents; choose another output folder",

@@ -4,8 +4,8 @@
 //! of the share tables, shown with 2 decimals. Each chart is a function of the aggregates
 //! to a string.
 
-use crate::tally::aggregate::{Aggregator, Dim};
 use crate::codebook::Codebook;
+use crate::tally::aggregate::{Aggregator, Dim};
 use std::fmt::Write as _;
 
 /// Colours of the cores (supply, demand, environment, then more), colour-blind safe

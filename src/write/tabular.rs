@@ -2,11 +2,12 @@
 //! `summary.json`. Everything is written in a fixed order so that the same input gives
 //! the same bytes.
 
-use crate::tally::aggregate::{Aggregator, Dim, GroupKeys, ShareRow};
 use crate::codebook::Codebook;
 use crate::error::{Error, Result};
-use crate::tally::keywords::Keywords;
 use crate::report::tables::{self, md_cell, Cell, Table};
+use crate::schema::UNIT_COLUMNS;
+use crate::tally::aggregate::{Aggregator, Dim, GroupKeys, ShareRow};
+use crate::tally::keywords::Keywords;
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::fs::File;
@@ -151,30 +152,6 @@ impl From<String> for UnitText {
         }
     }
 }
-
-/// The fixed columns of `units.csv`, in order.
-pub const UNIT_COLUMNS: [&str; 20] = [
-    "doc_id",
-    "unit_id",
-    "file",
-    "level",
-    "province",
-    "region",
-    "year",
-    "lang",
-    "boilerplate",
-    "text",
-    "concepts",
-    "categories",
-    "cores",
-    "evidence",
-    "kind",
-    "role",
-    "section",
-    "start",
-    "end",
-    "withheld",
-];
 
 /// A buffered file, or a sink for the empty path (runs that keep no records).
 fn open(path: &Path) -> Result<Box<dyn Write + Send>> {

@@ -6,8 +6,8 @@ use super::{
 };
 use crate::code::coder::Coder;
 use crate::error::{Error, Result};
-use crate::util::lang;
 use crate::reliability::{self, Value};
+use crate::util::lang;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;

@@ -3,9 +3,9 @@
 //! training texts with the `tokenizers` crate), and rule-match indicators.
 
 use crate::code::coder::Coder;
-use crate::util::lang::{self, is_han, Lang};
-use crate::prepare::normalize::normalize;
 use crate::code::tokenize::TokenStream;
+use crate::prepare::normalize::normalize;
+use crate::util::lang::{self, is_han, Lang};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;

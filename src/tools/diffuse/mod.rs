@@ -931,8 +931,14 @@ pub fn append_to_report(results: &Path, cb: &Codebook) -> Result<Vec<Table>> {
             d.counts.documents - d.counts.without_year,
             d.counts.provinces
         );
-        let page =
-            crate::write::html::with_section(&page, "diffusion", "Diffusion", &intro, &svgs, &shown);
+        let page = crate::write::html::with_section(
+            &page,
+            "diffusion",
+            "Diffusion",
+            &intro,
+            &svgs,
+            &shown,
+        );
         std::fs::write(&p, page).map_err(|e| Error::io(&p, e))?;
     }
     Ok(tables)

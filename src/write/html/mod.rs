@@ -9,8 +9,8 @@ mod units;
 
 pub use units::PAGE_SIZE;
 
-use crate::write::tabular::Report;
 use crate::report::tables::{Cell, Table};
+use crate::write::tabular::Report;
 use std::fmt::Write as _;
 use std::path::Path;
 

@@ -4,8 +4,8 @@
 //! are those of `report.md` (the same tallies, the same largest-remainder shares).
 
 use super::esc;
-use crate::tally::aggregate::{share_rows_of, Aggregator, Dim, ShareRow, Tally};
 use crate::codebook::{Codebook, Label};
+use crate::tally::aggregate::{share_rows_of, Aggregator, Dim, ShareRow, Tally};
 use std::fmt::Write as _;
 
 /// Chinese and English names of a group value (`central` level → 中央 / Central); `None`
@@ -25,10 +25,13 @@ pub(crate) fn group_label(dim: Dim, g: &str) -> Option<(String, String)> {
         (Dim::Region | Dim::Province, crate::geo::region::NATIONAL) => {
             pair("全国（中央）", "National (central)")
         }
-        (Dim::Province, p) => crate::geo::province::all().iter().find(|x| x.id == p).map(|p| {
-            let en = p.en.first().copied().unwrap_or(p.id);
-            (p.zh.to_string(), en.to_string())
-        }),
+        (Dim::Province, p) => crate::geo::province::all()
+            .iter()
+            .find(|x| x.id == p)
+            .map(|p| {
+                let en = p.en.first().copied().unwrap_or(p.id);
+                (p.zh.to_string(), en.to_string())
+            }),
         _ => None,
     }
 }

@@ -9,8 +9,8 @@
 
 use super::paper::group_label;
 use super::{esc, script_safe_json};
-use crate::tally::aggregate::Dim;
 use crate::codebook::Codebook;
+use crate::tally::aggregate::Dim;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::path::Path;
