@@ -74,9 +74,26 @@ pub enum Error {
         /// The process id recorded in the lock.
         pid: String,
     },
-    /// Arguments that do not fit together.
+    /// Arguments that do not fit together, or name something that is not there.
     #[error("{0}")]
     Usage(String),
+    /// A trained model or sentence-embedding model that cannot be loaded or does not fit
+    /// the run (another codebook or embedder, a format version, a corrupt file).
+    #[error("{0}")]
+    Model(String),
+    /// Input data the requested work cannot use: a training set without rows, fewer
+    /// documents than folds, one coder, a word list that is not text, a codebook too large
+    /// to compile.
+    #[error("{0}")]
+    Data(String),
+    /// An output file could not be written (beyond plain I/O: a workbook's own errors).
+    #[error("{path}: {message}")]
+    Write {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
 }
 
 impl Error {

@@ -17,11 +17,45 @@ use crate::tally::aggregate::{Aggregator, GroupKeys};
 use crate::tally::keywords::{DocWords, Keywords, Stopwords, Vocabulary};
 use crate::util::lang::{self, Lang};
 use crate::write::tabular::{
-    self, DocRecord, DocumentsWriter, RunCounts, RunSettings, UnitRecord, UnitText, UnitsWriter,
+    self, DocRecord, DocStatus, DocumentsWriter, RunCounts, RunSettings, UnitRecord, UnitText,
+    UnitsWriter,
 };
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+/// What a run reports while it goes, for a front end to show: the library draws nothing
+/// itself (the CLI implements this with a progress bar). Calls come from the one thread
+/// that writes the outputs, in input order.
+pub trait Progress: Send + Sync {
+    /// The run has `files` input files to go through.
+    fn start(&self, _files: usize) {}
+    /// One input file is done: the units it gave and the bytes of text read.
+    fn file(&self, _units: usize, _bytes: usize) {}
+    /// The run has finished, or failed.
+    fn finish(&self) {}
+}
+
+impl std::fmt::Debug for dyn Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress")
+    }
+}
+
+/// Reports nothing: the default.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Silent;
+
+impl Progress for Silent {}
+
+/// Calls [`Progress::finish`] when dropped, so that a failed run ends the report too.
+struct Finish<'a>(&'a dyn Progress);
+
+impl Drop for Finish<'_> {
+    fn drop(&mut self) {
+        self.0.finish();
+    }
+}
 
 /// What to code and how.
 #[derive(Debug, Clone)]
@@ -54,10 +88,13 @@ pub struct CodeOptions {
     pub keyword_dims: Vec<crate::tally::aggregate::Dim>,
     /// Also write `report.xlsx`.
     pub xlsx: bool,
-    /// Show a progress bar on stderr (when it is a terminal).
-    pub progress: bool,
+    /// Told of each document as it is written (the CLI draws a progress bar).
+    pub progress: Arc<dyn Progress>,
     /// Read links that lead outside the input folders (skipped by default).
     pub follow_links_outside: bool,
+    /// Worker threads for this run (a pool of its own); `None`: rayon's global pool, one
+    /// worker per core.
+    pub threads: Option<usize>,
 }
 
 impl CodeOptions {
@@ -81,8 +118,9 @@ impl CodeOptions {
                 crate::tally::aggregate::Dim::Region,
             ],
             xlsx: false,
-            progress: false,
+            progress: Arc::new(Silent),
             follow_links_outside: false,
+            threads: None,
         }
     }
 }
@@ -116,7 +154,8 @@ pub fn run(coder: &Coder, opts: &CodeOptions) -> Result<RunCounts> {
     crate::write::outdir::check_inputs(&opts.out, &inputs)?;
     let txn = crate::write::outdir::OutputTxn::begin(&opts.out, opts.force)?;
     let dir = txn.dir().to_path_buf();
-    let a = analyze_into(coder, opts, Some(&dir))?;
+    let pool = thread_pool(opts.threads)?;
+    let a = analyze_into(coder, opts, Some(&dir), pool.as_ref())?;
     let settings = RunSettings {
         regions: opts.regions.name.clone(),
         unit: format!("{:?}", opts.unit_mode).to_lowercase(),
@@ -132,10 +171,9 @@ pub fn run(coder: &Coder, opts: &CodeOptions) -> Result<RunCounts> {
     let mut tables = tabular::write_tables(&dir, &report)?;
     // Runs over at least two years and two provinces get a diffusion section in report.md,
     // report.html and report.xlsx.
-    tables.extend(crate::tools::diffuse::append_to_report(
-        &dir,
-        &coder.codebook,
-    )?);
+    tables.extend(on_pool(pool.as_ref(), || {
+        crate::tools::diffuse::append_to_report(&dir, &coder.codebook)
+    })?);
     if opts.xlsx {
         crate::write::xlsx::write_workbook(
             &dir.join("report.xlsx"),
@@ -151,12 +189,23 @@ pub fn run(coder: &Coder, opts: &CodeOptions) -> Result<RunCounts> {
 /// `documents.csv` (and `review.csv` with a model) into `opts.out` as it goes;
 /// without, writes nothing (for `keywords`).
 pub fn analyze(coder: &Coder, opts: &CodeOptions, records: bool) -> Result<Analysis> {
-    analyze_into(coder, opts, records.then_some(opts.out.as_path()))
+    let pool = thread_pool(opts.threads)?;
+    analyze_into(
+        coder,
+        opts,
+        records.then_some(opts.out.as_path()),
+        pool.as_ref(),
+    )
 }
 
 /// [`analyze`], writing the records into `records` (a folder) when given. The walk
 /// leaves `opts.out` out when it lies inside an input folder.
-fn analyze_into(coder: &Coder, opts: &CodeOptions, records: Option<&Path>) -> Result<Analysis> {
+fn analyze_into(
+    coder: &Coder,
+    opts: &CodeOptions,
+    records: Option<&Path>,
+    pool: Option<&rayon::ThreadPool>,
+) -> Result<Analysis> {
     let source = match &opts.units {
         Some((path, col)) => Source::Units(UnitsFile::open(path, col)?),
         None => {
@@ -218,21 +267,30 @@ fn analyze_into(coder: &Coder, opts: &CodeOptions, records: Option<&Path>) -> Re
         Source::Files(files) => code_files(
             coder,
             opts,
+            pool,
             &files,
             &mut agg,
             &mut keywords,
             &mut counts,
             &mut w,
         )?,
-        Source::Units(u) => code_units(
-            coder,
-            opts,
-            &u,
-            &mut agg,
-            &mut keywords,
-            &mut counts,
-            &mut w,
-        )?,
+        Source::Units(u) => {
+            let mut run = || {
+                code_units(
+                    coder,
+                    opts,
+                    &u,
+                    &mut agg,
+                    &mut keywords,
+                    &mut counts,
+                    &mut w,
+                )
+            };
+            match &pool {
+                Some(p) => p.install(run)?,
+                None => run()?,
+            }
+        }
     }
     w.units.finish()?;
     w.docs.finish()?;
@@ -322,66 +380,6 @@ struct Coded {
     words: DocWords,
     /// Bytes of text read.
     bytes: usize,
-}
-
-/// A progress bar on stderr for runs over a second: files, units, throughput. Hidden
-/// unless asked for and stderr is a terminal.
-struct Progress {
-    bar: Option<indicatif::ProgressBar>,
-    start: std::time::Instant,
-    units: std::cell::Cell<usize>,
-    bytes: std::cell::Cell<usize>,
-    shown: std::cell::Cell<bool>,
-}
-
-impl Progress {
-    fn new(enabled: bool, files: usize) -> Self {
-        use std::io::IsTerminal;
-        let bar = (enabled && std::io::stderr().is_terminal()).then(|| {
-            let b = indicatif::ProgressBar::with_draw_target(
-                Some(files as u64),
-                indicatif::ProgressDrawTarget::hidden(),
-            );
-            if let Ok(style) = indicatif::ProgressStyle::with_template(
-                "{bar:30} {pos}/{len} files  {msg}  {elapsed} (eta {eta})",
-            ) {
-                b.set_style(style);
-            }
-            b
-        });
-        Progress {
-            bar,
-            start: std::time::Instant::now(),
-            units: Default::default(),
-            bytes: Default::default(),
-            shown: Default::default(),
-        }
-    }
-
-    fn file(&self, units: usize, bytes: usize) {
-        let Some(bar) = &self.bar else { return };
-        self.units.set(self.units.get() + units);
-        self.bytes.set(self.bytes.get() + bytes);
-        let secs = self.start.elapsed().as_secs_f64();
-        if !self.shown.get() && secs > 1.0 {
-            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-            self.shown.set(true);
-        }
-        bar.inc(1);
-        bar.set_message(format!(
-            "{} units, {:.1} MB/s",
-            self.units.get(),
-            self.bytes.get() as f64 / 1e6 / secs.max(1e-3)
-        ));
-    }
-}
-
-impl Drop for Progress {
-    fn drop(&mut self) {
-        if let Some(b) = &self.bar {
-            b.finish_and_clear();
-        }
-    }
 }
 
 /// The streaming outputs.
@@ -556,9 +554,36 @@ fn apply_model(
     })
 }
 
+/// A pool of `threads` workers for this run only, or none to use rayon's global pool
+/// (one worker per core). A library caller's own pool is left alone either way.
+fn thread_pool(threads: Option<usize>) -> Result<Option<rayon::ThreadPool>> {
+    let Some(n) = threads else { return Ok(None) };
+    if n == 0 {
+        return Err(Error::Usage("threads: give at least 1".into()));
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .thread_name(|i| format!("policy-coder-{i}"))
+        .build()
+        .map(Some)
+        .map_err(|e| Error::Usage(format!("threads: cannot start {n} worker threads: {e}")))
+}
+
+/// Runs `f` on the run's pool when it has one. Not for a caller that then waits on work
+/// of the same pool (a one-thread pool would wait on itself): the writer thread of
+/// [`code_files`] stays outside the pool.
+fn on_pool<R: Send>(pool: Option<&rayon::ThreadPool>, f: impl FnOnce() -> R + Send) -> R {
+    match pool {
+        Some(p) => p.install(f),
+        None => f(),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn code_files(
     coder: &Coder,
     opts: &CodeOptions,
+    pool: Option<&rayon::ThreadPool>,
     files: &[InputFile],
     agg: &mut Aggregator,
     keywords: &mut Keywords,
@@ -587,7 +612,9 @@ fn code_files(
         })
         .collect();
     let mut seen: std::collections::HashMap<u64, String> = std::collections::HashMap::new();
-    let progress = Progress::new(opts.progress, files.len());
+    let progress = &*opts.progress;
+    progress.start(files.len());
+    let _finish = Finish(progress);
     let vocabulary = keywords.vocabulary().clone();
     let vocabulary = &*vocabulary;
     // Batches are coded in parallel on the pool while this thread writes the previous
@@ -597,19 +624,23 @@ fn code_files(
         let readers = &readers;
         let indexed = &indexed;
         scope.spawn(move || {
-            for batch in indexed.chunks(opts.batch.max(1)) {
-                let results: Vec<Coded> = batch
-                    .par_iter()
-                    .map(|(id, f)| code_file(coder, opts, vocabulary, readers, id, f))
-                    .collect();
-                if tx.send(results).is_err() {
-                    // The writer stopped on an error; it reports it.
-                    return;
+            let produce = move || {
+                for batch in indexed.chunks(opts.batch.max(1)) {
+                    let results: Vec<Coded> = batch
+                        .par_iter()
+                        .map(|(id, f)| code_file(coder, opts, vocabulary, readers, id, f))
+                        .collect();
+                    if tx.send(results).is_err() {
+                        // The writer stopped on an error; it reports it.
+                        return;
+                    }
                 }
-            }
+            };
+            // The run's own pool, when it has one, does the parallel coding.
+            on_pool(pool, produce)
         });
         for results in rx {
-            write_batch(results, agg, keywords, counts, w, &mut seen, &progress)?;
+            write_batch(results, agg, keywords, counts, w, &mut seen, progress)?;
         }
         Ok(())
     })
@@ -623,7 +654,7 @@ fn write_batch(
     counts: &mut RunCounts,
     w: &mut Writers,
     seen: &mut std::collections::HashMap<u64, String>,
-    progress: &Progress,
+    progress: &dyn Progress,
 ) -> Result<()> {
     {
         for mut c in results {
@@ -634,7 +665,7 @@ fn write_batch(
                         // The same text under another name is coded once, at its first path.
                         c.record = DocRecord {
                             file: c.record.file.clone(),
-                            status: "skipped",
+                            status: DocStatus::Skipped,
                             reason: format!("duplicate of {first}"),
                             encoding: c.record.encoding.clone(),
                             lang: c.record.lang.clone(),
@@ -652,10 +683,10 @@ fn write_batch(
                 }
             }
             match c.record.status {
-                "coded" => counts.coded += 1,
-                "manifest" => counts.manifests += 1,
-                "excluded" => counts.excluded += 1,
-                _ => {
+                DocStatus::Coded => counts.coded += 1,
+                DocStatus::Manifest => counts.manifests += 1,
+                DocStatus::Excluded => counts.excluded += 1,
+                DocStatus::Skipped => {
                     counts.skipped += 1;
                     counts
                         .skipped_files
@@ -717,7 +748,7 @@ fn code_file(
         file: f.rel.clone(),
         ..Default::default()
     };
-    let skip = |mut record: DocRecord, status: &'static str, reason: String| {
+    let skip = |mut record: DocRecord, status: DocStatus, reason: String| {
         record.status = status;
         record.reason = reason;
         Coded {
@@ -733,16 +764,20 @@ fn code_file(
     match &f.disposition {
         Disposition::Manifest => {
             let n = f.manifest.as_ref().map(|m| m.len()).unwrap_or(0);
-            return skip(record, "manifest", format!("metadata manifest ({n} rows)"));
+            return skip(
+                record,
+                DocStatus::Manifest,
+                format!("metadata manifest ({n} rows)"),
+            );
         }
-        Disposition::Excluded(r) => return skip(record, "excluded", r.clone()),
-        Disposition::WalkError(r) => return skip(record, "skipped", r.clone()),
+        Disposition::Excluded(r) => return skip(record, DocStatus::Excluded, r.clone()),
+        Disposition::WalkError(r) => return skip(record, DocStatus::Skipped, r.clone()),
         Disposition::Read => {}
     }
     record.doc_id = doc_id.to_string();
     let extracted = match read::read_file(&f.path, readers, opts.max_file_size) {
         Ok(x) => x,
-        Err(reason) => return skip(record, "skipped", reason),
+        Err(reason) => return skip(record, DocStatus::Skipped, reason.to_string()),
     };
     let mut norm = normalize(&extracted.text);
     let traditional = crate::prepare::normalize::simplify_if_traditional(&mut norm);
@@ -772,7 +807,11 @@ fn code_file(
             .map(|s| &norm.text[s.start..s.end])
             .collect();
         if let Err(e) = clf.prepare(&texts) {
-            return skip(record, "skipped", format!("sentence embedding failed: {e}"));
+            return skip(
+                record,
+                DocStatus::Skipped,
+                format!("sentence embedding failed: {e}"),
+            );
         }
     }
     let units: Vec<UnitRecord> = segments
@@ -815,7 +854,7 @@ fn code_file(
             u
         })
         .collect();
-    record.status = "coded";
+    record.status = DocStatus::Coded;
     record.encoding = if traditional {
         format!(
             "{} (traditional → simplified for matching)",
@@ -1221,7 +1260,7 @@ fn code_units(
     counts.coded = 1;
     w.docs.write(&DocRecord {
         file: file.to_string(),
-        status: "coded",
+        status: DocStatus::Coded,
         encoding: "UTF-8".into(),
         lang: langs.into_iter().collect::<Vec<_>>().join(";"),
         level: String::new(),

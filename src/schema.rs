@@ -2,7 +2,8 @@
 //! writers write these names and the readers look them up, and a codebook may not name a
 //! dimension after one of them.
 
-/// The fixed columns of `units.csv`, in order.
+/// The fixed columns of `units.csv`, in order (the codebook's dimensions and carried input
+/// columns follow them).
 pub const UNIT_COLUMNS: [&str; 20] = [
     "doc_id",
     "unit_id",
@@ -25,3 +26,50 @@ pub const UNIT_COLUMNS: [&str; 20] = [
     "end",
     "withheld",
 ];
+
+/// A fixed column of `units.csv`: readers of the file name columns by these, so that a
+/// renamed column is renamed for writer and readers at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum UnitCol {
+    DocId,
+    UnitId,
+    File,
+    Level,
+    Province,
+    Region,
+    Year,
+    Lang,
+    Boilerplate,
+    Text,
+    Concepts,
+    Categories,
+    Cores,
+    Evidence,
+    Kind,
+    Role,
+    Section,
+    Start,
+    End,
+    Withheld,
+}
+
+impl UnitCol {
+    /// The column's name in the header.
+    pub const fn name(self) -> &'static str {
+        UNIT_COLUMNS[self as usize]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_enum_follows_the_column_order() {
+        assert_eq!(UnitCol::DocId.name(), "doc_id");
+        assert_eq!(UnitCol::Categories.name(), "categories");
+        assert_eq!(UnitCol::Withheld.name(), "withheld");
+        assert_eq!(UnitCol::Withheld as usize + 1, UNIT_COLUMNS.len());
+    }
+}

@@ -146,7 +146,7 @@ impl SubstringMatcher {
                     .match_kind(MatchKind::Standard)
                     .build(keys.iter().map(|(k, _)| k))
                     .map_err(|e| {
-                        crate::error::Error::Usage(format!("codebook too large to compile: {e}"))
+                        crate::error::Error::Data(format!("codebook too large to compile: {e}"))
                     })?,
             )
         };

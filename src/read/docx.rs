@@ -4,7 +4,7 @@
 //! zip (deflate only) + quick-xml rather than docx-rs: reading text needs one XML part,
 //! and docx-rs pulls in image handling the tool never uses.
 
-use super::{Extracted, Reader};
+use super::{Extracted, Reader, Skip};
 use quick_xml::events::Event;
 use std::io::Read;
 
@@ -17,7 +17,7 @@ impl Reader for DocxReader {
         &["docx"]
     }
 
-    fn read(&self, bytes: &[u8]) -> Result<Extracted, String> {
+    fn read(&self, bytes: &[u8]) -> Result<Extracted, Skip> {
         self.read_within(bytes, crate::read::DEFAULT_MAX_FILE_SIZE)
     }
 
@@ -25,36 +25,44 @@ impl Reader for DocxReader {
     /// `max_expanded`, so a small package that inflates to gigabytes (a zip bomb) never
     /// takes more memory than the limit, and a part over it is refused whole rather than
     /// cut off and coded as if complete.
-    fn read_within(&self, bytes: &[u8], max_expanded: u64) -> Result<Extracted, String> {
+    fn read_within(&self, bytes: &[u8], max_expanded: u64) -> Result<Extracted, Skip> {
         const PART: &str = "word/document.xml";
         let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
-            .map_err(|e| format!("corrupt docx (not a zip package: {e})"))?;
+            .map_err(|e| corrupt(format!("not a zip package: {e}")))?;
         let part = zip
             .by_name(PART)
-            .map_err(|_| format!("corrupt docx (no {PART})"))?;
+            .map_err(|_| corrupt(format!("no {PART}")))?;
         // The size the package declares is checked first (no work for an honest bomb);
         // the bounded read catches one that understates it.
         if part.size() > max_expanded {
-            return Err(super::too_large_expanded(PART, max_expanded));
+            return Err(Skip::expanded(PART, max_expanded));
         }
         let mut xml = Vec::new();
         part.take(max_expanded.saturating_add(1))
             .read_to_end(&mut xml)
-            .map_err(|e| format!("corrupt docx ({e})"))?;
+            .map_err(|e| corrupt(e.to_string()))?;
         if xml.len() as u64 > max_expanded {
-            return Err(super::too_large_expanded(PART, max_expanded));
+            return Err(Skip::expanded(PART, max_expanded));
         }
         let xml = String::from_utf8(xml)
-            .map_err(|_| "corrupt docx (stream did not contain valid UTF-8)".to_string())?;
-        let text = document_text(&xml)?;
+            .map_err(|_| corrupt("stream did not contain valid UTF-8".into()))?;
+        let text = document_text(&xml).map_err(Skip::Other)?;
         if text.trim().is_empty() {
-            return Err("no text in the document".into());
+            return Err(Skip::NoText("no text in the document"));
         }
         Ok(Extracted {
             text,
             encoding: "docx".into(),
             hints: Default::default(),
         })
+    }
+}
+
+/// A `.docx` that does not parse.
+fn corrupt(detail: String) -> Skip {
+    Skip::Corrupt {
+        format: "docx",
+        detail,
     }
 }
 
@@ -168,7 +176,10 @@ mod tests {
         let x = DocxReader.read_within(&bytes, size).unwrap();
         assert_eq!(x.text.matches("落实创业担保贷款政策。").count(), 200);
         // One byte over: refused with the reason, not cut at the limit.
-        let err = DocxReader.read_within(&bytes, size - 1).unwrap_err();
+        let err = DocxReader
+            .read_within(&bytes, size - 1)
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("too large (expanded)"), "{err}");
         assert!(err.contains(&(size - 1).to_string()), "{err}");
     }
@@ -178,11 +189,16 @@ mod tests {
         assert!(DocxReader
             .read(b"PK\x03\x04garbage")
             .unwrap_err()
+            .to_string()
             .contains("corrupt docx"));
         assert!(
             DocxReader.read(&docx("<w:p><w:r><w:t>open")).is_err()
                 || DocxReader.read(&docx("<w:p><w:r><w:t>open")).is_ok()
         );
-        assert!(DocxReader.read(&docx("")).unwrap_err().contains("no text"));
+        assert!(DocxReader
+            .read(&docx(""))
+            .unwrap_err()
+            .to_string()
+            .contains("no text"));
     }
 }

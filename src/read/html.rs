@@ -1,7 +1,7 @@
 //! Government portal pages (`.html`, `.htm`): the article body, without scripts, styles
 //! and navigation; `<meta>` title and publish date as metadata hints.
 
-use super::{Extracted, Reader};
+use super::{Extracted, Reader, Skip};
 use ego_tree::iter::Edge;
 use scraper::{ElementRef, Html, Node, Selector};
 
@@ -38,8 +38,8 @@ impl Reader for HtmlReader {
         &["html", "htm", "shtml", "xhtml"]
     }
 
-    fn read(&self, bytes: &[u8]) -> Result<Extracted, String> {
-        let decoded = crate::util::decode::decode(bytes).map_err(|e| e.to_string())?;
+    fn read(&self, bytes: &[u8]) -> Result<Extracted, Skip> {
+        let decoded = crate::util::decode::decode(bytes)?;
         // The tree builder's work grows with the square of the nesting: a page nested past
         // the budget is read as flat text by the tokenizer's linear pass.
         let scan = super::html_flat::scan(&decoded.text);
@@ -47,7 +47,9 @@ impl Reader for HtmlReader {
             return flat(scan, decoded.encoding);
         }
         let doc = Html::parse_document(&decoded.text);
-        let sel = |s: &str| Selector::parse(s).map_err(|e| format!("internal selector error: {e}"));
+        let sel = |s: &str| {
+            Selector::parse(s).map_err(|e| Skip::Other(format!("internal selector error: {e}")))
+        };
         let meta = |names: &[&str]| -> Option<String> {
             let s = sel("meta").ok()?;
             doc.select(&s).find_map(|m| {
@@ -87,7 +89,7 @@ impl Reader for HtmlReader {
             .unwrap_or_default();
         let text = tidy(&body);
         if text.is_empty() {
-            return Err("no text in the page".into());
+            return Err(Skip::NoText("no text in the page"));
         }
         let mut hints = std::collections::BTreeMap::new();
         if let Some(t) = title {
@@ -107,10 +109,10 @@ impl Reader for HtmlReader {
 /// A page too deeply nested for the tree, from its flat scan: all the text outside
 /// scripts, navigation and the head (no article container is looked for), and the same
 /// `<meta>` hints; `documents.csv`'s `encoding` says how it was read.
-fn flat(scan: super::html_flat::Scan, encoding: &str) -> Result<Extracted, String> {
+fn flat(scan: super::html_flat::Scan, encoding: &str) -> Result<Extracted, Skip> {
     let text = tidy(&scan.text);
     if text.is_empty() {
-        return Err("no text in the page".into());
+        return Err(Skip::NoText("no text in the page"));
     }
     let meta = |names: &[&str]| {
         scan.meta.iter().find_map(|(n, c)| {

@@ -43,26 +43,86 @@ pub trait Reader: Send + Sync {
     /// Lower-case extensions this reader handles, without dots.
     fn extensions(&self) -> &'static [&'static str];
     /// Extracts the text from a file's bytes, or says why it cannot.
-    fn read(&self, bytes: &[u8]) -> std::result::Result<Extracted, String>;
+    fn read(&self, bytes: &[u8]) -> std::result::Result<Extracted, Skip>;
     /// [`Reader::read`] with the parts that expand when read (a `.docx`'s XML, a PDF's
     /// compressed streams) held to `max_expanded` bytes: a larger part is refused with a
     /// reason starting `too large (expanded)`, never cut short. Formats that do not expand
     /// read as [`Reader::read`].
-    fn read_within(
-        &self,
-        bytes: &[u8],
-        max_expanded: u64,
-    ) -> std::result::Result<Extracted, String> {
+    fn read_within(&self, bytes: &[u8], max_expanded: u64) -> std::result::Result<Extracted, Skip> {
         let _ = max_expanded;
         self.read(bytes)
     }
 }
 
-/// The skip reason of a part that expands past `limit` bytes when decompressed.
-pub(crate) fn too_large_expanded(what: &str, limit: u64) -> String {
-    format!(
-        "too large (expanded): {what} is over {limit} bytes when decompressed (the --max-file-size limit; raise it to read the file)"
-    )
+/// Why a file was not read: the `reason` of its `skipped` row in `documents.csv`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Skip {
+    /// No reader handles the extension.
+    #[error("unsupported format ({shown}: {advice})")]
+    Unsupported {
+        /// `.ext`, or `no extension`.
+        shown: String,
+        /// What to do instead.
+        advice: &'static str,
+    },
+    /// A device, FIFO or socket: never opened, as reading one may never end.
+    #[error("not a regular file (device, FIFO or socket)")]
+    NotRegularFile,
+    /// The system refused to read it.
+    #[error("cannot read: {0}")]
+    CannotRead(String),
+    /// Larger than `--max-file-size`.
+    #[error("file too large ({size} bytes > limit {limit}; raise --max-file-size)")]
+    TooLarge {
+        /// Its size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// Grew past the limit while read, or a size the system does not know.
+    #[error("file too large (over the limit {limit} bytes when read; raise --max-file-size)")]
+    TooLargeWhenRead {
+        /// The limit.
+        limit: u64,
+    },
+    /// A part that expands past the limit when decompressed (a `.docx`'s XML, a PDF stream).
+    #[error("too large (expanded): {part} is over {limit} bytes when decompressed (the --max-file-size limit; raise it to read the file)")]
+    TooLargeExpanded {
+        /// The part.
+        part: String,
+        /// The limit.
+        limit: u64,
+    },
+    /// Bytes that are no text in any encoding tried.
+    #[error("{0}")]
+    Undecodable(#[from] crate::util::decode::DecodeError),
+    /// A package or file that does not parse.
+    #[error("corrupt {format} ({detail})")]
+    Corrupt {
+        /// `docx`, `pdf`.
+        format: &'static str,
+        /// What the parser said.
+        detail: String,
+    },
+    /// An encrypted PDF.
+    #[error("encrypted pdf")]
+    Encrypted,
+    /// Read, but without any text (`no text in the page`, `no text layer (scanned PDF?)`).
+    #[error("{0}")]
+    NoText(&'static str),
+    /// Any other reason.
+    #[error("{0}")]
+    Other(String),
+}
+
+impl Skip {
+    /// A part that expands past `limit` bytes when decompressed.
+    pub(crate) fn expanded(part: &str, limit: u64) -> Skip {
+        Skip::TooLargeExpanded {
+            part: part.to_string(),
+            limit,
+        }
+    }
 }
 
 /// Formats recognised but not read, with the advice given in the skip reason.
@@ -395,7 +455,7 @@ pub fn read_file(
     path: &Path,
     readers: &[Box<dyn Reader>],
     max_size: u64,
-) -> std::result::Result<Extracted, String> {
+) -> std::result::Result<Extracted, Skip> {
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
@@ -414,26 +474,25 @@ pub fn read_file(
         } else {
             format!(".{ext}")
         };
-        return Err(format!("unsupported format ({shown}: {advice})"));
+        return Err(Skip::Unsupported { shown, advice });
     };
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+    let meta = std::fs::metadata(path).map_err(|e| Skip::CannotRead(e.to_string()))?;
     if !meta.is_file() {
         // A device (/dev/zero), FIFO or socket, also behind a link: never opened, as
         // reading one may never end.
-        return Err("not a regular file (device, FIFO or socket)".into());
+        return Err(Skip::NotRegularFile);
     }
     let size = meta.len();
     if size > max_size {
-        return Err(format!(
-            "file too large ({size} bytes > limit {max_size}; raise --max-file-size)"
-        ));
+        return Err(Skip::TooLarge {
+            size,
+            limit: max_size,
+        });
     }
-    let bytes = read_capped(path, max_size).map_err(|e| format!("cannot read: {e}"))?;
+    let bytes = read_capped(path, max_size).map_err(|e| Skip::CannotRead(e.to_string()))?;
     if bytes.len() as u64 > max_size {
         // Grew while read, or a file whose size the system does not know (/proc).
-        return Err(format!(
-            "file too large (over the limit {max_size} bytes when read; raise --max-file-size)"
-        ));
+        return Err(Skip::TooLargeWhenRead { limit: max_size });
     }
     reader.read_within(&bytes, max_size)
 }

@@ -6,7 +6,7 @@
 //! inside one text object run together, and it puts a space after every `TJ` array and at
 //! every kerning gap, which splits Chinese words (`就 业`) that jieba then cannot match.
 
-use super::{Extracted, Reader};
+use super::{Extracted, Reader, Skip};
 use lopdf::content::Content;
 use lopdf::{Document, Encoding, Object, ObjectId};
 use std::collections::{BTreeMap, HashMap};
@@ -20,7 +20,7 @@ impl Reader for PdfReader {
         &["pdf"]
     }
 
-    fn read(&self, bytes: &[u8]) -> Result<Extracted, String> {
+    fn read(&self, bytes: &[u8]) -> Result<Extracted, Skip> {
         self.read_within(bytes, crate::read::DEFAULT_MAX_FILE_SIZE)
     }
 
@@ -28,19 +28,25 @@ impl Reader for PdfReader {
     /// file loads; page contents against what is left of it, so many pages cannot add
     /// up past it). A file that fails to parse, a page that fails, and a stream over
     /// the limit each say so: `no text layer` is only for a PDF read whole and empty.
-    fn read_within(&self, bytes: &[u8], max_expanded: u64) -> Result<Extracted, String> {
+    fn read_within(&self, bytes: &[u8], max_expanded: u64) -> Result<Extracted, Skip> {
         let limit = usize::try_from(max_expanded).unwrap_or(usize::MAX);
         // A malformed PDF must not take the batch down, even if the parser panics.
         let pages = std::panic::catch_unwind(|| pages_text(bytes, limit))
-            .map_err(|_| "corrupt pdf (the parser failed)".to_string())?
+            .map_err(|_| Skip::Corrupt {
+                format: "pdf",
+                detail: "the parser failed".into(),
+            })?
             .map_err(|e| match e {
-                PdfError::TooLarge(what) => super::too_large_expanded(&what, max_expanded),
-                PdfError::Corrupt(why) => format!("corrupt pdf ({why})"),
-                PdfError::Encrypted => "encrypted pdf".to_string(),
+                PdfError::TooLarge(what) => Skip::expanded(&what, max_expanded),
+                PdfError::Corrupt(why) => Skip::Corrupt {
+                    format: "pdf",
+                    detail: why,
+                },
+                PdfError::Encrypted => Skip::Encrypted,
             })?;
         let text = clean_pages(&pages);
         if text.trim().is_empty() {
-            return Err("no text layer (scanned PDF?)".into());
+            return Err(Skip::NoText("no text layer (scanned PDF?)"));
         }
         Ok(Extracted {
             text,
@@ -591,11 +597,16 @@ pub mod tests {
     fn scanned_and_corrupt_pdfs_are_skipped_with_reasons() {
         assert_eq!(
             PdfReader.read(&pdf(&[&[], &[]])).unwrap_err(),
-            "no text layer (scanned PDF?)"
+            Skip::NoText("no text layer (scanned PDF?)")
         );
+        assert!(matches!(
+            PdfReader.read(b"%PDF-1.4\ngarbage").unwrap_err(),
+            Skip::Corrupt { format: "pdf", .. }
+        ));
         assert!(PdfReader
             .read(b"%PDF-1.4\ngarbage")
             .unwrap_err()
+            .to_string()
             .starts_with("corrupt pdf"));
     }
 

@@ -1,6 +1,6 @@
 //! Plain text and Markdown.
 
-use super::{Extracted, Reader};
+use super::{Extracted, Reader, Skip};
 use crate::util::decode::decode;
 
 /// `.txt` and `.md` files in UTF-8, UTF-16 (with BOM), GB18030/GBK or Big5.
@@ -12,10 +12,10 @@ impl Reader for TextReader {
         &["txt", "md", "markdown", "text"]
     }
 
-    fn read(&self, bytes: &[u8]) -> Result<Extracted, String> {
-        let d = decode(bytes).map_err(|e| e.to_string())?;
+    fn read(&self, bytes: &[u8]) -> Result<Extracted, Skip> {
+        let d = decode(bytes)?;
         if d.text.trim().is_empty() {
-            return Err("no text (only whitespace)".to_string());
+            return Err(Skip::NoText("no text (only whitespace)"));
         }
         Ok(Extracted {
             text: d.text,

@@ -59,7 +59,7 @@ impl Stopwords {
             .map(|d| d.text)
             .or_else(|e| match e {
                 crate::util::decode::DecodeError::Empty => Ok(String::new()),
-                e => Err(Error::Usage(format!("{}: {e}", path.display()))),
+                e => Err(Error::Data(format!("{}: {e}", path.display()))),
             })?;
         self.words.extend(parse_list(&text));
         Ok(())

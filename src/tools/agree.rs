@@ -242,7 +242,7 @@ pub fn load(files: &[PathBuf], machine: Option<(&Path, MachineLevel)>) -> Result
         } else {
             format!("; no data rows in {}", empty.join(", "))
         };
-        return Err(Error::Usage(format!(
+        return Err(Error::Data(format!(
             "agreement needs at least two coders; {found}{why}"
         )));
     }

@@ -205,7 +205,7 @@ pub fn read_corpus(coder: &Coder, inputs: &[PathBuf], opts: &ReadOptions) -> Res
         .map(|(id, f)| {
             read::read_file(&f.path, &readers, opts.max_file_size)
                 .map(|x| Document::from_text(coder, &f.rel, id, x.text, opts.unit_mode))
-                .map_err(|reason| (f.rel.clone(), reason))
+                .map_err(|reason| (f.rel.clone(), reason.to_string()))
         })
         .collect();
     let mut documents = Vec::new();

@@ -10,6 +10,7 @@
 
 use crate::codebook::Codebook;
 use crate::error::{Error, Result};
+use crate::schema::UnitCol;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
@@ -112,12 +113,12 @@ pub fn read_units(path: &Path, cb: &Codebook) -> Result<HashMap<String, Vec<Mach
         })
     };
     let (file, start, end, boiler, cats, evidence) = (
-        col("file")?,
-        col("start")?,
-        col("end")?,
-        col("boilerplate")?,
-        col("categories")?,
-        col("evidence")?,
+        col(UnitCol::File.name())?,
+        col(UnitCol::Start.name())?,
+        col(UnitCol::End.name())?,
+        col(UnitCol::Boilerplate.name())?,
+        col(UnitCol::Categories.name())?,
+        col(UnitCol::Evidence.name())?,
     );
     let category_of: HashMap<&str, &str> = cb
         .concepts
@@ -768,7 +769,7 @@ fn cross_validate(
         .into_iter()
         .collect();
     if folds < 2 || docs.len() < folds {
-        return Err(Error::Usage(format!(
+        return Err(Error::Data(format!(
             "cross-validation by document needs at least 2 folds and a document per fold ({} documents, {folds} folds)",
             docs.len()
         )));

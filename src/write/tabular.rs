@@ -63,13 +63,40 @@ pub struct UnitRecord {
     pub extra: Vec<String>,
 }
 
+/// What became of an input file, the `status` column of `documents.csv`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DocStatus {
+    /// Read, segmented and coded.
+    Coded,
+    /// Not read or not coded; `reason` says why.
+    #[default]
+    Skipped,
+    /// The folder's `metadata.csv`.
+    Manifest,
+    /// Left out by an `--exclude` pattern.
+    Excluded,
+}
+
+impl DocStatus {
+    /// The name written in `documents.csv`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocStatus::Coded => "coded",
+            DocStatus::Skipped => "skipped",
+            DocStatus::Manifest => "manifest",
+            DocStatus::Excluded => "excluded",
+        }
+    }
+}
+
 /// One row of `documents.csv`.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct DocRecord {
     /// Path relative to the input folder.
     pub file: String,
-    /// `coded`, `skipped`, `manifest` or `excluded`.
-    pub status: &'static str,
+    /// What became of the file.
+    pub status: DocStatus,
     /// Why it was skipped or excluded.
     pub reason: String,
     /// Encoding used.

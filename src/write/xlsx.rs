@@ -228,8 +228,10 @@ fn write_summary(
 /// `units_csv`), the report's tables, the documents (`documents.csv` beside it), then the
 /// units from `units_csv`, and a `notes` sheet when rows were left out or cells cut.
 pub fn write_workbook(path: &Path, tables: &[Table], units_csv: &Path) -> Result<()> {
-    let xerr =
-        |e: XlsxError| Error::Usage(format!("{}: cannot write workbook: {e}", path.display()));
+    let xerr = |e: XlsxError| Error::Write {
+        path: path.display().to_string(),
+        message: format!("cannot write workbook: {e}"),
+    };
     let f = Formats {
         header: Format::new().set_bold().set_background_color(0xD9E1F2),
         pct: Format::new().set_num_format("0.00%"),

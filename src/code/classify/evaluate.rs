@@ -200,7 +200,7 @@ pub fn evaluate(data: &[Labeled], coder: &Coder, opts: &EvalOptions) -> Result<E
         .iter()
         .map(|l| target_labels(l, target, coder))
         .collect();
-    let fold = stratified_folds(&labels, opts.folds, opts.seed).map_err(Error::Usage)?;
+    let fold = stratified_folds(&labels, opts.folds, opts.seed).map_err(Error::Data)?;
     let gold: Vec<BTreeSet<String>> = labels
         .iter()
         .map(|ls| ls.iter().filter(|l| *l != NONE).cloned().collect())

@@ -106,7 +106,7 @@ pub fn read_labeled(paths: &[PathBuf], coder: &Coder) -> Result<Vec<Labeled>> {
         }
     }
     if out.is_empty() {
-        return Err(Error::Usage(
+        return Err(Error::Data(
             "the training set is empty: no labelled rows".into(),
         ));
     }
@@ -387,7 +387,7 @@ impl std::fmt::Debug for Classifier {
 impl Classifier {
     fn new(model: Model) -> Result<Classifier> {
         let subword = match &model.subword_tokenizer {
-            Some(json) => Some(Subword::from_json(json).map_err(Error::Usage)?),
+            Some(json) => Some(Subword::from_json(json).map_err(Error::Model)?),
             None => None,
         };
         let idx = |v: &[String]| {
@@ -409,7 +409,7 @@ impl Classifier {
     /// Trains a model.
     pub fn train(data: &[Labeled], coder: &Coder, opts: &TrainOptions) -> Result<Classifier> {
         if data.is_empty() {
-            return Err(Error::Usage("the training set is empty".into()));
+            return Err(Error::Data("the training set is empty".into()));
         }
         let labels: Vec<Vec<String>> = data
             .iter()
@@ -429,7 +429,7 @@ impl Classifier {
             && opts.withhold_threshold.is_some();
         if folds >= 2 && !fixed {
             let assignment =
-                stratified_folds(&labels, folds, opts.settings.seed).map_err(Error::Usage)?;
+                stratified_folds(&labels, folds, opts.settings.seed).map_err(Error::Data)?;
             for &kind in &kinds {
                 let oof = out_of_fold(
                     data,
@@ -483,7 +483,7 @@ impl Classifier {
         embedder: std::sync::Arc<embed::Embedder>,
     ) -> Result<Classifier> {
         if data.is_empty() {
-            return Err(Error::Usage("the training set is empty".into()));
+            return Err(Error::Data("the training set is empty".into()));
         }
         let texts: Vec<String> = data
             .iter()
@@ -523,7 +523,7 @@ impl Classifier {
         let folds = s.tuning_folds.min(min_class_count(&labels));
         let mut tuning = BTreeMap::new();
         let (decode, threshold, gap, withhold) = if folds >= 2 {
-            let assignment = stratified_folds(&labels, folds, s.seed).map_err(Error::Usage)?;
+            let assignment = stratified_folds(&labels, folds, s.seed).map_err(Error::Data)?;
             use rayon::prelude::*;
             let per_fold: Vec<Vec<(usize, ClassProbs)>> = (0..folds)
                 .into_par_iter()
@@ -596,11 +596,11 @@ impl Classifier {
     /// (and any for a TF-IDF model).
     pub fn attach_embedder(&mut self, e: std::sync::Arc<embed::Embedder>) -> Result<()> {
         match &self.model.embedder {
-            None => Err(Error::Usage(
+            None => Err(Error::Model(
                 "--embedder is for models trained with --embedder; this model uses TF-IDF features"
                     .into(),
             )),
-            Some(id) if id != e.id() => Err(Error::Usage(format!(
+            Some(id) if id != e.id() => Err(Error::Model(format!(
                 "the model was trained on the vectors of embedder `{}` (weights SHA-256 {}, tokenizer {}), not of `{}` (SHA-256 {}, tokenizer {}); pass that model folder or retrain",
                 id.name, id.sha256, id.tokenizer_sha256, e.id().name, e.id().sha256, e.id().tokenizer_sha256
             ))),
@@ -666,18 +666,18 @@ impl Classifier {
         let shown = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let model: Model = serde_json::from_str(&text).map_err(|e| {
-            Error::Usage(format!(
+            Error::Model(format!(
                 "{shown}: not a policy-coder model (corrupt or truncated JSON: {e})"
             ))
         })?;
         if model.format != "policy-coder-model" {
-            return Err(Error::Usage(format!("{shown}: not a policy-coder model")));
+            return Err(Error::Model(format!("{shown}: not a policy-coder model")));
         }
         if model.version != MODEL_VERSION {
-            return Err(Error::Usage(format!("{shown}: model format version {} is not supported by this version (expects {MODEL_VERSION}); retrain it", model.version)));
+            return Err(Error::Model(format!("{shown}: model format version {} is not supported by this version (expects {MODEL_VERSION}); retrain it", model.version)));
         }
         if model.codebook_hash != coder.codebook.hash {
-            return Err(Error::Usage(format!(
+            return Err(Error::Model(format!(
                 "{shown}: the model was trained with codebook `{}` (hash {}), not with the codebook in use (`{}`, hash {}); pass the same --codebook or retrain",
                 model.codebook_id, model.codebook_hash, coder.codebook.id, coder.codebook.hash
             )));
@@ -690,7 +690,7 @@ impl Classifier {
             || model.weights.iter().any(|w| w.len() != model.labels.len())
             || model.intercept.len() != model.labels.len()
         {
-            return Err(Error::Usage(format!(
+            return Err(Error::Model(format!(
                 "{shown}: corrupt model: weight shapes do not match the vocabulary"
             )));
         }
@@ -896,7 +896,7 @@ fn fit(
             .iter()
             .map(|l| crate::prepare::normalize::normalize(&l.text).text)
             .collect();
-        Some(Subword::train(&texts, s.subword_vocab).map_err(Error::Usage)?)
+        Some(Subword::train(&texts, s.subword_vocab).map_err(Error::Data)?)
     } else {
         None
     };
@@ -932,7 +932,7 @@ fn fit(
         words,
         subwords,
         subword_tokenizer: match &subword {
-            Some(sw) => Some(sw.to_json().map_err(Error::Usage)?),
+            Some(sw) => Some(sw.to_json().map_err(Error::Model)?),
             None => None,
         },
         rules: if s.rule_features {
@@ -996,7 +996,7 @@ fn fit_weights(
         .alpha(l2)
         .max_iterations(s.max_iterations)
         .fit(&linfa::Dataset::new(x, y))
-        .map_err(|e| Error::Usage(format!("training failed: {e}")))?;
+        .map_err(|e| Error::Data(format!("training failed: {e}")))?;
     let classes = fitted.classes().to_vec();
     let (params, intercept) = (fitted.params(), fitted.intercept());
     let mut weights = vec![vec![0.0; class_labels.len()]; n_features];

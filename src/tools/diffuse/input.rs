@@ -2,6 +2,7 @@
 //! region, year and date) and `units.csv` (body units with their instruments and text).
 
 use crate::error::{Error, Result};
+use crate::schema::UnitCol;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -200,16 +201,16 @@ pub fn for_each_unit_chunk(
     let (mut r, h) = open(path)?;
     let shown = path.display().to_string();
     let c: Vec<usize> = [
-        "file",
-        "unit_id",
-        "lang",
-        "boilerplate",
-        "text",
-        "categories",
-        "concepts",
+        UnitCol::File,
+        UnitCol::UnitId,
+        UnitCol::Lang,
+        UnitCol::Boilerplate,
+        UnitCol::Text,
+        UnitCol::Categories,
+        UnitCol::Concepts,
     ]
     .iter()
-    .map(|n| column(path, &h, n))
+    .map(|c| column(path, &h, c.name()))
     .collect::<Result<_>>()?;
     let by_file: HashMap<&str, usize> = docs
         .iter()

@@ -10,6 +10,7 @@
 use super::paper::group_label;
 use super::{esc, script_safe_json};
 use crate::codebook::Codebook;
+use crate::schema::UnitCol;
 use crate::tally::aggregate::Dim;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
@@ -262,19 +263,19 @@ pub(crate) fn units_data(units_csv: &Path, docs: &[DocRow], cb: &Codebook) -> Un
             .unwrap_or_default();
         let col = |name: &str| h.iter().position(|x| x == name);
         let [uid, file, level, region, province, year, cats, text, evidence, start, boiler] = [
-            "unit_id",
-            "file",
-            "level",
-            "region",
-            "province",
-            "year",
-            "categories",
-            "text",
-            "evidence",
-            "start",
-            "boilerplate",
+            UnitCol::UnitId,
+            UnitCol::File,
+            UnitCol::Level,
+            UnitCol::Region,
+            UnitCol::Province,
+            UnitCol::Year,
+            UnitCol::Categories,
+            UnitCol::Text,
+            UnitCol::Evidence,
+            UnitCol::Start,
+            UnitCol::Boilerplate,
         ]
-        .map(col);
+        .map(|c| col(c.name()));
         let mut rec = csv::StringRecord::new();
         let mut row_json = Vec::new();
         while let Ok(true) = rdr.read_record(&mut rec) {

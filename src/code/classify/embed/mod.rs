@@ -164,7 +164,7 @@ fn weights_file(dir: &Path) -> Result<(PathBuf, bool)> {
     } else if let Some(b) = bins.into_iter().next() {
         Ok((b, true))
     } else {
-        Err(Error::Usage(format!(
+        Err(Error::Model(format!(
             "{}: no sentence-embedding model here: expected config.json + model.safetensors + tokenizer.json (Hugging Face layout) or an E5S1 .bin + tokenizer.json (scripts/fetch-e5.sh)",
             dir.display()
         )))
@@ -184,7 +184,7 @@ pub fn text_key(text: &str) -> u64 {
 impl Embedder {
     /// Loads the model in `dir` (see the module documentation for the layouts).
     pub fn load(dir: &Path, opts: &EmbedOptions) -> Result<Embedder> {
-        let err = |m: String| Error::Usage(format!("{}: {m}", dir.display()));
+        let err = |m: String| Error::Model(format!("{}: {m}", dir.display()));
         let (weights, e5s1_form) = weights_file(dir)?;
         let tok_path = dir.join("tokenizer.json");
         if !tok_path.is_file() {
@@ -193,7 +193,7 @@ impl Embedder {
         let sha256 = sha256_file(&weights)?;
         if let Some(pin) = &opts.sha256 {
             if !pin.eq_ignore_ascii_case(&sha256) {
-                return Err(Error::Usage(format!(
+                return Err(Error::Model(format!(
                     "{}: SHA-256 {sha256} differs from the pinned {pin}",
                     weights.display()
                 )));
@@ -277,7 +277,7 @@ impl Embedder {
         let enc = self
             .tokenizer
             .encode(format!("{}{text}", self.id.prefix), true)
-            .map_err(|e| Error::Usage(format!("tokenizer: {e}")))?;
+            .map_err(|e| Error::Model(format!("tokenizer: {e}")))?;
         let mut ids = enc.get_ids().to_vec();
         if ids.len() > self.max_tokens && self.max_tokens >= 2 {
             let last = ids[ids.len() - 1];
@@ -331,7 +331,7 @@ impl Embedder {
         drop(mem);
         self.cache.append(&fresh)?;
         out.into_iter()
-            .map(|v| v.ok_or_else(|| Error::Usage("embedding missing".into())))
+            .map(|v| v.ok_or_else(|| Error::Model("embedding missing".into())))
             .collect()
     }
 
@@ -362,7 +362,7 @@ impl Embedder {
             let vecs = self
                 .model
                 .embed(&batch)
-                .map_err(|e| Error::Usage(format!("embedding failed: {e}")))?;
+                .map_err(|e| Error::Model(format!("embedding failed: {e}")))?;
             for (&i, v) in chunk.iter().zip(vecs) {
                 out[i] = v;
             }
@@ -372,7 +372,7 @@ impl Embedder {
 
     #[cfg(not(feature = "embed"))]
     fn compute(&self, _texts: &[&str]) -> Result<Vec<Vec<f32>>> {
-        Err(Error::Usage(
+        Err(Error::Model(
             "no sentence-embedding support in this build".into(),
         ))
     }

@@ -1,0 +1,94 @@
+//! `policy-coder kwic`: keyword in context.
+
+use super::args::CorpusArgs;
+use super::common::{emit, load_codebook, report_unread, stdout_csv};
+use anyhow::Result;
+use clap::Args;
+
+#[derive(Args)]
+pub(crate) struct KwicArgs {
+    /// The term: Chinese or English as in a codebook (`=word` for the exact English form).
+    #[arg(value_name = "TERM")]
+    pub(crate) term: String,
+    #[command(flatten)]
+    pub(crate) corpus: CorpusArgs,
+    /// Language of the term and of the documents searched (default: Chinese when the term has Han characters).
+    #[arg(long, value_name = "LANG", value_parser = ["zh", "en"])]
+    pub(crate) lang: Option<String>,
+    /// Only units of this role (measure, preamble, guiding_thought, principles, goals, …).
+    #[arg(long, value_name = "ROLE")]
+    pub(crate) role: Option<String>,
+    /// Output: text or csv.
+    #[arg(long, default_value = "text", value_parser = ["text", "csv"])]
+    pub(crate) format: String,
+    /// Show at most N matches (in file and position order).
+    #[arg(long, value_name = "N")]
+    pub(crate) max: Option<usize>,
+}
+
+pub(crate) fn kwic(args: KwicArgs) -> Result<u8> {
+    use policy_coder::tune::kwic::{self, KwicOptions};
+    use policy_coder::util::lang::Lang;
+    if !matches!(args.format.as_str(), "text" | "csv") {
+        anyhow::bail!("--format {}: expected text or csv", args.format);
+    }
+    let lang = match args.lang.as_deref() {
+        None => kwic::term_lang(&args.term),
+        Some("zh") => Lang::Zh,
+        Some("en") => Lang::En,
+        Some(other) => anyhow::bail!("--lang {other}: expected zh or en"),
+    };
+    let role = match args.role.as_deref() {
+        None => None,
+        Some(r) => Some(
+            policy_coder::codebook::roles::Role::parse(r).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--role {r}: expected one of {}",
+                    policy_coder::codebook::roles::ALL
+                        .iter()
+                        .map(|r| r.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })?,
+        ),
+    };
+    let codebook = load_codebook(args.corpus.codebook.as_ref())?;
+    let coder = kwic::term_coder(&codebook, &args.term, lang)?;
+    let corpus = policy_coder::tune::document::read_corpus(
+        &coder,
+        &args.corpus.paths,
+        &args.corpus.read_options(),
+    )?;
+    let opts = KwicOptions {
+        window: args.corpus.window,
+        role,
+        max: None,
+    };
+    let mut lines = kwic::kwic(&coder, &corpus.documents, &opts);
+    let total = lines.len();
+    let files = lines
+        .iter()
+        .map(|l| l.file.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    if let Some(max) = args.max {
+        lines.truncate(max);
+    }
+    emit(&match args.format.as_str() {
+        "csv" => stdout_csv(&kwic::render_csv(&lines)),
+        _ => kwic::render_text(&lines),
+    })?;
+    let searched = corpus.documents.iter().filter(|d| d.lang == lang).count();
+    eprintln!(
+        "{total} matches of `{}` in {files} of {searched} {} documents{}",
+        args.term,
+        lang.as_str(),
+        if lines.len() < total {
+            format!(" ({} shown)", lines.len())
+        } else {
+            String::new()
+        }
+    );
+    Ok(report_unread(&corpus.skipped))
+}
