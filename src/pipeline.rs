@@ -168,7 +168,7 @@ pub fn run(coder: &Coder, opts: &CodeOptions) -> Result<RunCounts> {
         settings: &settings,
         top: opts.top,
     };
-    let mut tables = tabular::write_tables(&dir, &report)?;
+    let mut tables = crate::write::write_reports(&dir, &report)?;
     // Runs over at least two years and two provinces get a diffusion section in report.md,
     // report.html and report.xlsx.
     tables.extend(on_pool(pool.as_ref(), || {

@@ -1,6 +1,7 @@
 //! Government portal pages (`.html`, `.htm`): the article body, without scripts, styles
 //! and navigation; `<meta>` title and publish date as metadata hints.
 
+use super::html_flat::{BLOCK, SKIP};
 use super::{Extracted, Reader, Skip};
 use ego_tree::iter::Edge;
 use scraper::{ElementRef, Html, Node, Selector};
@@ -11,27 +12,6 @@ pub struct HtmlReader;
 
 /// Containers that portals use for the article body, tried before the largest text block.
 const BODY_SELECTORS: &str = "#zoom, .zoom, .TRS_Editor, .TRS_UEDITOR, #UCAP-CONTENT, .pages_content, .article-content, #article, .article, article, #content, .content, #con, .con";
-pub(super) const SKIP: &[&str] = &[
-    "script", "style", "nav", "header", "footer", "noscript", "iframe", "form", "select", "button",
-];
-pub(super) const BLOCK: &[&str] = &[
-    "p",
-    "div",
-    "br",
-    "li",
-    "tr",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "table",
-    "section",
-    "article",
-    "blockquote",
-    "pre",
-];
 
 impl Reader for HtmlReader {
     fn extensions(&self) -> &'static [&'static str] {

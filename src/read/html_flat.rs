@@ -16,6 +16,30 @@ use html5ever::TokenizerResult;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
+/// Elements whose text is never page text.
+pub(super) const SKIP: &[&str] = &[
+    "script", "style", "nav", "header", "footer", "noscript", "iframe", "form", "select", "button",
+];
+/// Elements that end a line of text.
+pub(super) const BLOCK: &[&str] = &[
+    "p",
+    "div",
+    "br",
+    "li",
+    "tr",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "section",
+    "article",
+    "blockquote",
+    "pre",
+];
+
 /// Largest estimated tree-building work (element-stack steps) for which a page is parsed
 /// into a tree: about a tenth of a second. A real portal page, nested some tens deep,
 /// costs well under a million (the sample page about a thousand); a page nested 10,000
@@ -90,11 +114,11 @@ impl State {
             "meta" => self.meta(tag),
             _ => {}
         }
-        let skipped = super::html::SKIP.contains(&name);
+        let skipped = SKIP.contains(&name);
         if skipped && !tag.self_closing {
             self.skip += 1;
         }
-        if self.keeps_text() && super::html::BLOCK.contains(&name) {
+        if self.keeps_text() && BLOCK.contains(&name) {
             self.scan.text.push('\n');
         }
         match name {
@@ -140,12 +164,12 @@ impl State {
             }
             _ => {}
         }
-        if super::html::SKIP.contains(&name) {
+        if SKIP.contains(&name) {
             self.skip = self.skip.saturating_sub(1);
             return;
         }
         if self.keeps_text() {
-            if super::html::BLOCK.contains(&name) {
+            if BLOCK.contains(&name) {
                 self.scan.text.push('\n');
             } else if name == "td" || name == "th" {
                 self.scan.text.push('\t');

@@ -529,8 +529,8 @@ impl Report<'_> {
     }
 }
 
-/// Writes every table as CSV, `report.md`, `summary.json`, the charts and `report.html`
-/// into `dir`; returns the tables for other writers.
+/// Writes every table as CSV, `report.md` and `summary.json` into `dir`; returns the tables
+/// for the other writers (charts, HTML, workbook: [`crate::write::write_reports`]).
 pub fn write_tables(dir: &Path, report: &Report) -> Result<Vec<Table>> {
     let Report {
         agg,
@@ -590,16 +590,6 @@ pub fn write_tables(dir: &Path, report: &Report) -> Result<Vec<Table>> {
     }
     let path = dir.join("report.md");
     std::fs::write(&path, md).map_err(|e| Error::io(&path, e))?;
-    let charts = crate::write::svg::all(agg, cb);
-    let chart_dir = dir.join("charts");
-    std::fs::create_dir_all(&chart_dir).map_err(|e| Error::io(&chart_dir, e))?;
-    for (name, svg) in &charts {
-        let path = chart_dir.join(name);
-        std::fs::write(&path, svg).map_err(|e| Error::io(&path, e))?;
-    }
-    let path = dir.join("report.html");
-    let html = crate::write::html::report_html(report, &tables, &charts, &dir.join("units.csv"));
-    std::fs::write(&path, html).map_err(|e| Error::io(&path, e))?;
     Ok(tables)
 }
 
