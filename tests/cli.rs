@@ -763,8 +763,40 @@ fn rules_score_on_real_english_documents() {
         "real_en: P {:.3} F1 {:.3} none uncoded {none_uncoded:.3}",
         all["micro_precision"], all["micro_f1"]
     );
+    // The English targets: precision >= 0.80, `none` left uncoded >= 95 %.
     assert!(none_uncoded >= 0.97);
-    assert!(all["micro_precision"].as_f64().unwrap() >= 0.50);
+    assert!(all["micro_precision"].as_f64().unwrap() >= 0.85);
+    assert!(all["micro_f1"].as_f64().unwrap() >= 0.80);
+}
+
+/// The built-in codebook on EU legal English (coding manual R39-R48): stemmer false friends,
+/// charges levied vs cut, exceptions withheld by the `scope` clause role.
+#[test]
+fn built_in_codebook_reads_eu_legal_english() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dir.path().join("docs");
+    fs::create_dir(&docs).unwrap();
+    let lines = [
+        ("1. Member States shall ensure that renewables self-consumers are entitled to sell their production.", "business_barriers"),
+        ("2. Member States may apply proportionate charges and fees to renewables self-consumers.", ""),
+        ("3. Network operators shall reduce the connection charges for such plants.", "tax_fee_reduction"),
+        ("4. Member States shall permit those minimum levels to be fulfilled through district heating.", ""),
+        ("5. Central governments shall purchase only products with high energy-efficiency performance.", "demonstration"),
+        ("6. The obligation shall not apply to the purchase of products by central governments.", ""),
+        ("7. Obligated parties shall provide aggregated statistical information.", ""),
+    ];
+    let text: String = lines.iter().map(|(l, _)| format!("{l}\n")).collect();
+    fs::write(docs.join("eu.txt"), format!("Article 1\nMeasures\n{text}")).unwrap();
+    let out = dir.path().join("out");
+    code(&[docs.to_str().unwrap()], &out).code(0);
+    let units = read_csv(&out.join("units.csv"));
+    for (line, want) in lines {
+        let u = units
+            .iter()
+            .find(|u| u["text"] == line)
+            .unwrap_or_else(|| panic!("no unit {line}"));
+        assert_eq!(u["categories"], want, "{line}");
+    }
 }
 
 #[test]
