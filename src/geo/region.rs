@@ -172,22 +172,10 @@ impl RegionScheme {
     /// Provinces may be written in any form [`province::lookup`] accepts. Provinces the
     /// file leaves out get region `unknown`.
     pub fn from_csv(path: &Path) -> Result<Self> {
-        let shown = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        crate::util::csv::check_quotes(&bytes, b',', &shown)?;
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(false)
-            .from_path(path)
-            .map_err(|e| Error::csv(&shown, 0, "", e.to_string()))?;
-        let headers = reader
-            .headers()
-            .map_err(|e| Error::csv(&shown, 1, "", e.to_string()))?
-            .clone();
-        let col = |name: &str| {
-            headers
-                .iter()
-                .position(|h| h.trim().eq_ignore_ascii_case(name))
-        };
+        // The one CSV/TSV reader: encodings, quoted fields, ragged rows named by line.
+        let sheet = crate::util::sheet::read_sheet(path)?;
+        let shown = sheet.path.clone();
+        let col = |name: &str| sheet.col(&[name]);
         let (Some(pc), Some(rc)) = (col("province"), col("region")) else {
             return Err(Error::csv(
                 &shown,
@@ -197,11 +185,10 @@ impl RegionScheme {
             ));
         };
         let mut map = BTreeMap::new();
-        for (i, rec) in reader.records().enumerate() {
-            let line = i + 2;
-            let rec = rec.map_err(|e| Error::csv(&shown, line, "", e.to_string()))?;
-            let pname = rec.get(pc).unwrap_or("").trim();
-            let region = rec.get(rc).unwrap_or("").trim();
+        for (line, rec) in &sheet.rows {
+            let line = *line;
+            let pname = rec.get(pc).map_or("", |v| v.trim());
+            let region = rec.get(rc).map_or("", |v| v.trim());
             let p = province::lookup_place(pname).ok_or_else(|| {
                 Error::csv(
                     &shown,

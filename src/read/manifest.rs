@@ -44,24 +44,13 @@ impl Manifest {
     /// Reads and validates a manifest. Columns `file,title,issuer,level,province,year,
     /// date,doc_number` are recognised (others ignored); only `file` is required.
     pub fn load(path: &Path) -> Result<Manifest> {
-        let shown = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        let text = crate::util::decode::decode(&bytes)
-            .map_err(|e| Error::csv(&shown, 0, "", e.to_string()))?
-            .text;
-        crate::util::csv::check_quotes(text.as_bytes(), b',', &shown)?;
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(false)
-            .from_reader(text.as_bytes());
-        let headers: Vec<String> = reader
-            .headers()
-            .map_err(|e| Error::csv(&shown, 1, "", e.to_string()))?
-            .iter()
-            .map(|h| h.trim().to_lowercase())
-            .collect();
+        // One reader for every CSV/TSV input: encodings, quotes, ragged rows with their line.
+        let sheet = crate::util::sheet::read_sheet(path)?;
+        let shown = sheet.path.as_str();
+        let headers = &sheet.headers;
         let col = |name: &str| headers.iter().position(|h| h == name);
         let file_col = col("file")
-            .ok_or_else(|| Error::csv(&shown, 1, "file", "the manifest needs a `file` column"))?;
+            .ok_or_else(|| Error::csv(shown, 1, "file", "the manifest needs a `file` column"))?;
         let cols: BTreeMap<&str, Option<usize>> = [
             "title",
             "issuer",
@@ -74,33 +63,27 @@ impl Manifest {
         .into_iter()
         .map(|n| (n, col(n)))
         .collect();
-        let lines = crate::util::csv::LineIndex::new(text.as_bytes());
         let mut rows = BTreeMap::new();
-        for (i, rec) in reader.records().enumerate() {
-            let rec = rec.map_err(|e| {
-                let line = lines.of(e.position(), i + 2);
-                Error::csv(&shown, line, "", e.to_string())
-            })?;
-            let line = lines.of(rec.position(), i + 2);
+        for (line, rec) in &sheet.rows {
+            let line = *line;
             let get = |n: &str| {
                 cols[n]
                     .and_then(|c| rec.get(c))
-                    .unwrap_or("")
-                    .trim()
+                    .map_or("", |v| v.trim())
                     .to_string()
             };
-            let file = rec.get(file_col).unwrap_or("").trim();
+            let file = rec.get(file_col).map_or("", |v| v.trim());
             if file.is_empty() {
-                return Err(Error::csv(&shown, line, "file", "empty file name"));
+                return Err(Error::csv(shown, line, "file", "empty file name"));
             }
             let level =
-                Level::parse(&get("level")).map_err(|m| Error::csv(&shown, line, "level", m))?;
+                Level::parse(&get("level")).map_err(|m| Error::csv(shown, line, "level", m))?;
             let p = get("province");
             let province = if p.is_empty() || p.eq_ignore_ascii_case("unknown") {
                 None
             } else {
                 Some(province::lookup_place(&p).ok_or_else(|| {
-                    Error::csv(&shown, line, "province", format!("unknown province `{p}`"))
+                    Error::csv(shown, line, "province", format!("unknown province `{p}`"))
                 })?)
             };
             let y = get("year");
@@ -111,7 +94,7 @@ impl Manifest {
                     Ok(v) if (1949..=2100).contains(&v) => Some(v),
                     _ => {
                         return Err(Error::csv(
-                            &shown,
+                            shown,
                             line,
                             "year",
                             format!("`{y}` is not a year"),
@@ -130,14 +113,17 @@ impl Manifest {
             };
             if rows.insert(key_of(file), row).is_some() {
                 return Err(Error::csv(
-                    &shown,
+                    shown,
                     line,
                     "file",
                     format!("`{file}` is listed twice"),
                 ));
             }
         }
-        Ok(Manifest { path: shown, rows })
+        Ok(Manifest {
+            path: sheet.path.clone(),
+            rows,
+        })
     }
 
     /// The row for a file path relative to the manifest's folder.
