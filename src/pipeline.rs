@@ -874,14 +874,12 @@ pub fn gate_by_role(
         let mut judged: std::collections::HashMap<(usize, usize), bool> = Default::default();
         codes.hits.iter().partition(|h| {
             let b = ends.around(text, h.start);
-            *judged
-                .entry(b)
-                .or_insert_with(|| {
-                    coder
-                        .roles
-                        .clause_role(lang, &text[b.0..b.1])
-                        .is_none_or(Role::codes_instruments)
-                })
+            *judged.entry(b).or_insert_with(|| {
+                coder
+                    .roles
+                    .clause_role(lang, &text[b.0..b.1])
+                    .is_none_or(Role::codes_instruments)
+            })
         })
     } else if role.keeps_commitments() {
         let clauses = crate::role::Ends::clauses(text);
