@@ -914,16 +914,20 @@ pub fn gate_by_role(
     }
     let (kept, withheld): (Vec<_>, Vec<_>) = if role.codes_instruments() {
         // A match in a clause that sets a deadline, a procedure or a ban is withheld
-        // even inside a measure (R16); each sentence is judged once.
+        // even inside a measure (R16), unless a clause rule of role `measure` comes first
+        // (agencies negotiating a dispute, R19); each sentence is judged once.
         // Sentence ends are found once and each sentence judged once, so that a long
         // unit with many matches takes linear, not quadratic, time.
         let ends = crate::segment::role::Ends::sentences(text, lang);
         let mut judged: std::collections::HashMap<(usize, usize), bool> = Default::default();
         codes.hits.iter().partition(|h| {
             let b = ends.around(text, h.start);
-            *judged
-                .entry(b)
-                .or_insert_with(|| coder.roles.clause_role(lang, &text[b.0..b.1]).is_none())
+            *judged.entry(b).or_insert_with(|| {
+                coder
+                    .roles
+                    .clause_role(lang, &text[b.0..b.1])
+                    .is_none_or(Role::codes_instruments)
+            })
         })
     } else if role.keeps_commitments() {
         let clauses = crate::segment::role::Ends::clauses(text);

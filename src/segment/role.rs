@@ -759,5 +759,16 @@ mod tests {
         // Eligibility of a subsidy is coded (R26): no conditional duty here.
         assert_eq!(zh("符合条件的，给予一次性创业补贴。"), None);
         assert_eq!(zh("建立部门协商机制。"), None);
+        // Agencies negotiating a dispute cooperate (R19): a `measure` rule comes first.
+        assert_eq!(
+            zh("跨区域机构之间发生争议的，应当自行协商解决；"),
+            Some(Role::Measure)
+        );
+        // An outcome target (R2, R22) is withheld like a goal.
+        assert_eq!(
+            zh("力争每年新增200家企业通过国家数字化转型新型能力评估。"),
+            Some(Role::Goals)
+        );
+        assert_eq!(zh("每年培育6000家上云企业。"), None);
     }
 }
