@@ -131,6 +131,11 @@ struct ModelArgs {
     /// L2 penalty of the model on sentence embeddings (--embedder).
     #[arg(long, default_value_t = 1.0)]
     embed_l2: f32,
+    /// Under top-1 decoding, also assign the second most probable category when its
+    /// probability is at least RATIO times the first's; `--second-code` alone (or `auto`):
+    /// the ratio tuned by cross-validation. Default: one code per clause.
+    #[arg(long, value_name = "RATIO|auto", num_args = 0..=1, default_missing_value = "auto")]
+    second_code: Option<policy_coder::classify::SecondCode>,
     #[command(flatten)]
     embed: EmbedArgs,
 }
@@ -795,6 +800,7 @@ fn model_setup(a: &ModelArgs) -> Result<(Coder, policy_coder::classify::TrainOpt
         rule_features: !a.no_rule_features,
         decode: a.decode,
         embed_l2: a.embed_l2,
+        second_code: a.second_code,
         ..TrainSettings::default()
     };
     Ok((
