@@ -188,8 +188,9 @@ pub struct TrainSettings {
     /// L2 penalty of the model on sentence embeddings (standardised dimensions).
     #[serde(default = "embed_l2")]
     pub embed_l2: f32,
-    /// A second code under top-1 decoding (`None`: never, the default).
-    #[serde(default)]
+    /// A second code under top-1 decoding (`None`: never, the default; not written then,
+    /// so that model files stay as they were).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub second_code: Option<SecondCode>,
 }
 
@@ -326,8 +327,8 @@ pub struct Model {
     pub decode: Decode,
     /// Top-1 decoding also assigns the second most probable class when it is a category
     /// with at least this share of the first's probability; above 1 means never (the
-    /// default, and models written before it).
-    #[serde(default = "never")]
+    /// default, and models written before it; not written then).
+    #[serde(default = "never", skip_serializing_if = "is_never")]
     pub second_ratio: f32,
     /// The sentence embedder whose vectors are the features (`None`: TF-IDF features).
     #[serde(default)]
@@ -352,6 +353,10 @@ pub struct Model {
 
 fn never() -> f32 {
     1.01
+}
+
+fn is_never(ratio: &f32) -> bool {
+    *ratio > 1.0
 }
 
 /// How `code` uses a model.
