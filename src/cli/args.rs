@@ -50,6 +50,11 @@ pub(crate) struct ModelArgs {
     /// L2 penalty of the model on sentence embeddings (--embedder).
     #[arg(long, default_value_t = 1.0)]
     pub(crate) embed_l2: f32,
+    /// Under top-1 decoding, also assign the second most probable category when its
+    /// probability is at least RATIO times the first's; `--second-code` alone (or `auto`):
+    /// the ratio tuned by cross-validation. Default: one code per clause.
+    #[arg(long, value_name = "RATIO|auto", num_args = 0..=1, default_missing_value = "auto")]
+    pub(crate) second_code: Option<policy_coder::code::classify::SecondCode>,
     #[command(flatten)]
     pub(crate) embed: EmbedArgs,
 }

@@ -29,6 +29,7 @@ pub(crate) fn model_setup(
         rule_features: !a.no_rule_features,
         decode: a.decode,
         embed_l2: a.embed_l2,
+        second_code: a.second_code,
         ..TrainSettings::default()
     };
     Ok((

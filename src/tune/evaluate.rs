@@ -802,7 +802,18 @@ fn cross_validate(
             std::sync::Arc::new(Classifier::train(&data, coder, train)?),
         )];
         if let Some(e) = embedder {
-            let clf = Classifier::train_embedded(&data, coder, train, e.clone())?;
+            let groups: Vec<String> = labels
+                .iter()
+                .filter(|l| fold_of[l.stem.as_str()] != f)
+                .map(|l| l.stem.clone())
+                .collect();
+            let clf = Classifier::train_embedded_in_groups(
+                &data,
+                Some(&groups),
+                coder,
+                train,
+                e.clone(),
+            )?;
             models.push(("embedding", "embedding-hybrid", std::sync::Arc::new(clf)));
         }
         for (model_name, hybrid_name, clf) in models {

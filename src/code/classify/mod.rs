@@ -188,7 +188,42 @@ pub struct TrainSettings {
     /// L2 penalty of the model on sentence embeddings (standardised dimensions).
     #[serde(default = "embed_l2")]
     pub embed_l2: f32,
+    /// A second code under top-1 decoding (`None`: never, the default; not written then,
+    /// so that model files stay as they were).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub second_code: Option<SecondCode>,
 }
+
+/// When top-1 decoding also assigns the second most probable class: when it is a category
+/// (the most probable being a category too) and its probability is at least `ratio` times
+/// the first's.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SecondCode {
+    /// The ratio chosen by the out-of-fold micro-F1 of the inner cross-validation (or no
+    /// second code, when none does better).
+    Tuned,
+    /// A given ratio in (0, 1].
+    Ratio(f32),
+}
+
+impl std::str::FromStr for SecondCode {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "auto" | "tuned" => Ok(SecondCode::Tuned),
+            _ => match s.parse::<f32>() {
+                Ok(r) if r > 0.0 && r <= 1.0 => Ok(SecondCode::Ratio(r)),
+                _ => Err(format!(
+                    "--second-code `{s}`: expected `auto` or a ratio of the second class's probability to the first's in (0, 1]"
+                )),
+            },
+        }
+    }
+}
+
+/// Ratios tried when the second code is tuned (1.01: no second code).
+const SECOND_GRID: [f32; 8] = [1.01, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3];
 
 fn embed_l2() -> f32 {
     1.0
@@ -233,6 +268,7 @@ impl Default for TrainSettings {
             rule_features: true,
             decode: None,
             embed_l2: embed_l2(),
+            second_code: None,
         }
     }
 }
@@ -289,6 +325,11 @@ pub struct Model {
     /// How probabilities become codes.
     #[serde(default)]
     pub decode: Decode,
+    /// Top-1 decoding also assigns the second most probable class when it is a category
+    /// with at least this share of the first's probability; above 1 means never (the
+    /// default, and models written before it; not written then).
+    #[serde(default = "never", skip_serializing_if = "is_never")]
+    pub second_ratio: f32,
     /// The sentence embedder whose vectors are the features (`None`: TF-IDF features).
     #[serde(default)]
     pub embedder: Option<embed::EmbedderId>,
@@ -312,6 +353,10 @@ pub struct Model {
 
 fn never() -> f32 {
     1.01
+}
+
+fn is_never(ratio: &f32) -> bool {
+    *ratio > 1.0
 }
 
 /// How `code` uses a model.
@@ -448,10 +493,11 @@ impl Classifier {
                 }
             }
         }
-        let (kind, threshold, decode, gap_threshold, withhold_threshold) = match best {
+        let (kind, threshold, decode, gap_threshold, withhold_threshold, second) = match best {
             Some((_, kind, thr, decode, oof)) => {
                 let (gap, withhold) = tuned_hybrid(data, coder, opts, &oof, &labels);
-                (kind, thr, decode, gap, withhold)
+                let second = tune_second(&oof, &labels, thr, decode, opts.settings.second_code);
+                (kind, thr, decode, gap, withhold, second)
             }
             None => (
                 kinds[0],
@@ -459,6 +505,7 @@ impl Classifier {
                 opts.settings.decode.unwrap_or_default(),
                 opts.gap_threshold.unwrap_or(1.01),
                 opts.withhold_threshold.unwrap_or(1.01),
+                fixed_second(opts.settings.second_code),
             ),
         };
         let mut model = fit(data, &labels, coder, kind, opts.target, &opts.settings)?;
@@ -466,6 +513,7 @@ impl Classifier {
         model.decode = decode;
         model.gap_threshold = gap_threshold;
         model.withhold_threshold = withhold_threshold;
+        model.second_ratio = second;
         model.tuning = tuning;
         Classifier::new(model)
     }
@@ -478,6 +526,19 @@ impl Classifier {
     /// stratified cross-validation, as for TF-IDF; the model records the embedder's identity.
     pub fn train_embedded(
         data: &[Labeled],
+        coder: &Coder,
+        opts: &TrainOptions,
+        embedder: std::sync::Arc<embed::Embedder>,
+    ) -> Result<Classifier> {
+        Self::train_embedded_in_groups(data, None, coder, opts, embedder)
+    }
+
+    /// [`Classifier::train_embedded`] with each clause's document (`groups`, one per
+    /// clause): the inner cross-validation that tunes the decoding, the second code and the
+    /// hybrid's thresholds then holds out whole documents, as `evaluate --cv` does.
+    pub fn train_embedded_in_groups(
+        data: &[Labeled],
+        groups: Option<&[String]>,
         coder: &Coder,
         opts: &TrainOptions,
         embedder: std::sync::Arc<embed::Embedder>,
@@ -520,10 +581,8 @@ impl Classifier {
             .map(|l| target_labels(l, opts.target, coder))
             .collect();
         let s = &opts.settings;
-        let folds = s.tuning_folds.min(min_class_count(&labels));
-        let mut tuning = BTreeMap::new();
-        let (decode, threshold, gap, withhold) = if folds >= 2 {
-            let assignment = stratified_folds(&labels, folds, s.seed).map_err(Error::Data)?;
+        // Out-of-fold probabilities for a fold assignment.
+        let out_of_fold = |assignment: &[usize], folds: usize| -> Result<Vec<ClassProbs>> {
             use rayon::prelude::*;
             let per_fold: Vec<Vec<(usize, ClassProbs)>> = (0..folds)
                 .into_par_iter()
@@ -545,6 +604,13 @@ impl Classifier {
             for (i, p) in per_fold.into_iter().flatten() {
                 oof[i] = p;
             }
+            Ok(oof)
+        };
+        let folds = s.tuning_folds.min(min_class_count(&labels));
+        let mut tuning = BTreeMap::new();
+        let (decode, threshold, gap, withhold, mut second) = if folds >= 2 {
+            let assignment = stratified_folds(&labels, folds, s.seed).map_err(Error::Data)?;
+            let oof = out_of_fold(&assignment, folds)?;
             let (decode, thr, f1) = tune_decode(
                 &oof,
                 &labels,
@@ -553,15 +619,38 @@ impl Classifier {
             );
             tuning.insert("embedding".to_string(), f1);
             let (gap, withhold) = tuned_hybrid(data, coder, opts, &oof, &labels);
-            (decode, thr, gap, withhold)
+            let second = tune_second(&oof, &labels, thr, decode, s.second_code);
+            (decode, thr, gap, withhold, second)
         } else {
             (
                 s.decode.unwrap_or(Decode::Top1),
                 opts.threshold.unwrap_or(0.35),
                 opts.gap_threshold.unwrap_or(1.01),
                 opts.withhold_threshold.unwrap_or(1.01),
+                fixed_second(s.second_code),
             )
         };
+        // A tuned second code is chosen on folds of whole documents when the clauses'
+        // documents are known (clauses of one document resemble each other, so folds by
+        // clause overrate a second guess on new documents), and also when some class is too
+        // rare for folds by clause.
+        let doc_folds = groups.filter(|g| g.len() == data.len()).and_then(|g| {
+            let names: BTreeSet<&str> = g.iter().map(String::as_str).collect();
+            let folds = s.tuning_folds.min(names.len());
+            (folds >= 2).then(|| {
+                let fold_of: HashMap<&str, usize> = names
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, n)| (n, i % folds))
+                    .collect();
+                let a: Vec<usize> = g.iter().map(|n| fold_of[n.as_str()]).collect();
+                (a, folds)
+            })
+        });
+        if let (Some(SecondCode::Tuned), Some((a, folds))) = (s.second_code, doc_folds) {
+            let oof = out_of_fold(&a, folds)?;
+            second = tune_second(&oof, &labels, threshold, decode, s.second_code);
+        }
         let (weights, intercept, class_labels) = fit_dense(&vectors, &labels, s)?;
         let model = Model {
             format: "policy-coder-model".into(),
@@ -577,6 +666,7 @@ impl Classifier {
             gap_threshold: gap,
             withhold_threshold: withhold,
             decode,
+            second_ratio: second,
             embedder: Some(embedder.id().clone()),
             labels: class_labels,
             words: Vocabulary::default(),
@@ -785,7 +875,7 @@ impl Classifier {
         let exp: Vec<f32> = z.iter().map(|v| (v - max).exp()).collect();
         let sum: f32 = exp.iter().sum();
         let probs: Vec<f32> = exp.iter().map(|e| e / sum).collect();
-        let categories = assign(&m.labels, &probs, m.threshold, m.decode);
+        let categories = assign(&m.labels, &probs, m.threshold, m.decode, m.second_ratio);
         let none = m
             .labels
             .iter()
@@ -810,8 +900,16 @@ impl Classifier {
 }
 
 /// Categories with probability ≥ threshold (not `none`); else the most probable class
-/// when it is not `none`. Top-1 decoding takes the most probable class only.
-fn assign(labels: &[String], probs: &[f32], threshold: f32, decode: Decode) -> Vec<(String, f32)> {
+/// when it is not `none`. Top-1 decoding takes the most probable class only, and the
+/// second most probable too when both are categories and the second's probability is at
+/// least `second` times the first's (`second` above 1: never).
+fn assign(
+    labels: &[String],
+    probs: &[f32],
+    threshold: f32,
+    decode: Decode,
+    second: f32,
+) -> Vec<(String, f32)> {
     let mut out: Vec<(String, f32)> = match decode {
         Decode::Threshold => labels
             .iter()
@@ -829,6 +927,18 @@ fn assign(labels: &[String], probs: &[f32], threshold: f32, decode: Decode) -> V
         {
             if labels[i] != NONE {
                 out.push((labels[i].clone(), *p));
+                if decode == Decode::Top1 && second <= 1.0 {
+                    let runner_up = probs
+                        .iter()
+                        .enumerate()
+                        .filter(|(j, _)| *j != i)
+                        .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0)));
+                    if let Some((j, q)) = runner_up {
+                        if labels[j] != NONE && *q >= second * *p {
+                            out.push((labels[j].clone(), *q));
+                        }
+                    }
+                }
             }
         }
     }
@@ -927,6 +1037,7 @@ fn fit(
         gap_threshold: 1.01,
         withhold_threshold: 1.01,
         decode: Decode::default(),
+        second_ratio: 1.01,
         embedder: None,
         labels: class_labels.clone(),
         words,
@@ -1123,11 +1234,21 @@ fn micro_f1_at(
     t: f32,
     decode: Decode,
 ) -> f32 {
+    micro_f1_with_second(probs, gold, t, decode, 1.01)
+}
+
+fn micro_f1_with_second(
+    probs: &[BTreeMap<String, f32>],
+    gold: &[Vec<String>],
+    t: f32,
+    decode: Decode,
+    second: f32,
+) -> f32 {
     let (mut tp, mut fp, mut fn_) = (0.0f32, 0.0f32, 0.0f32);
     for (p, g) in probs.iter().zip(gold) {
         let labels: Vec<String> = p.keys().cloned().collect();
         let values: Vec<f32> = p.values().cloned().collect();
-        let pred: BTreeSet<String> = assign(&labels, &values, t, decode)
+        let pred: BTreeSet<String> = assign(&labels, &values, t, decode, second)
             .into_iter()
             .map(|x| x.0)
             .collect();
@@ -1257,6 +1378,41 @@ fn tune_decode(
         Some(Decode::Threshold) => (Decode::Threshold, thr, f1),
         None if top1 > f1 + 1e-6 => (Decode::Top1, thr, top1),
         None => (Decode::Threshold, thr, f1),
+    }
+}
+
+/// The second-code ratio: off unless asked for; a given ratio is kept; `Tuned` takes the
+/// ratio with the best out-of-fold micro-F1 under top-1 decoding, which must beat no second
+/// code (ties go to the higher ratio: fewer second codes).
+fn tune_second(
+    oof: &[ClassProbs],
+    labels: &[Vec<String>],
+    threshold: f32,
+    decode: Decode,
+    setting: Option<SecondCode>,
+) -> f32 {
+    match setting {
+        None => 1.01,
+        Some(SecondCode::Ratio(r)) => r,
+        Some(SecondCode::Tuned) if decode != Decode::Top1 => 1.01,
+        Some(SecondCode::Tuned) => {
+            let mut best = (1.01f32, -1.0f32);
+            for &r in &SECOND_GRID {
+                let f1 = micro_f1_with_second(oof, labels, threshold, decode, r);
+                if f1 > best.1 + 1e-6 {
+                    best = (r, f1);
+                }
+            }
+            best.0
+        }
+    }
+}
+
+/// The second-code ratio without cross-validation: a given ratio, else none.
+fn fixed_second(setting: Option<SecondCode>) -> f32 {
+    match setting {
+        Some(SecondCode::Ratio(r)) => r,
+        _ => 1.01,
     }
 }
 
@@ -1492,5 +1648,61 @@ mod tests {
             "none",
             "below the gap threshold the model fills nothing"
         );
+    }
+
+    #[test]
+    fn a_second_code_is_opt_in_and_needs_a_close_category() {
+        let labels: Vec<String> = ["a", "b", NONE].iter().map(|s| s.to_string()).collect();
+        let names = |v: Vec<(String, f32)>| v.into_iter().map(|c| c.0).collect::<Vec<_>>();
+        let close = [0.5, 0.4, 0.1];
+        // off (the default ratio above 1): one code
+        assert_eq!(
+            names(assign(&labels, &close, 0.35, Decode::Top1, 1.01)),
+            ["a"]
+        );
+        // 0.4 is at least 0.7 × 0.5, not 0.9 × 0.5
+        assert_eq!(
+            names(assign(&labels, &close, 0.35, Decode::Top1, 0.7)),
+            ["a", "b"]
+        );
+        assert_eq!(
+            names(assign(&labels, &close, 0.35, Decode::Top1, 0.9)),
+            ["a"]
+        );
+        // the runner-up `none` is not a second code; nor is a category after `none`
+        assert_eq!(
+            names(assign(&labels, &[0.5, 0.1, 0.4], 0.35, Decode::Top1, 0.5)),
+            ["a"]
+        );
+        assert!(assign(&labels, &[0.4, 0.1, 0.5], 0.35, Decode::Top1, 0.5).is_empty());
+        // threshold decoding is unchanged by it
+        assert_eq!(
+            names(assign(&labels, &close, 0.45, Decode::Threshold, 0.5)),
+            ["a"]
+        );
+
+        assert_eq!("auto".parse::<SecondCode>(), Ok(SecondCode::Tuned));
+        assert_eq!("0.6".parse::<SecondCode>(), Ok(SecondCode::Ratio(0.6)));
+        for bad in ["0", "1.5", "-1", "close", "NaN"] {
+            assert!(bad.parse::<SecondCode>().is_err(), "{bad}");
+        }
+
+        // Training: off unless asked; a given ratio is recorded and used; tuned picks from
+        // the grid. Models written before the field load with it off.
+        let data = separable();
+        let mut o = opts(FeatureKind::Words);
+        o.settings.decode = Some(Decode::Top1);
+        let off = Classifier::train(&data, coder(), &o).unwrap();
+        assert!(off.model.second_ratio > 1.0);
+        o.settings.second_code = Some(SecondCode::Ratio(0.6));
+        let fixed = Classifier::train(&data, coder(), &o).unwrap();
+        assert_eq!(fixed.model.second_ratio, 0.6);
+        o.settings.second_code = Some(SecondCode::Tuned);
+        let tuned = Classifier::train(&data, coder(), &o).unwrap();
+        assert!(SECOND_GRID.contains(&tuned.model.second_ratio));
+        let mut json = serde_json::to_value(&off.model).unwrap();
+        json.as_object_mut().unwrap().remove("second_ratio");
+        let old: Model = serde_json::from_value(json).unwrap();
+        assert!(old.second_ratio > 1.0);
     }
 }

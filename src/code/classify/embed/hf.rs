@@ -107,24 +107,36 @@ pub fn load(dir: &Path) -> Result<Weights, String> {
         if count < n || b < a || (b - a) as usize != count * width {
             return Err(format!("{shown}: {name}: shape {:?} does not fit", e.shape));
         }
-        let mut bytes = vec![0u8; n * width];
         file.seek(SeekFrom::Start(base + a))
-            .and_then(|_| file.read_exact(&mut bytes))
             .map_err(|e| format!("{shown}: {name}: {e}"))?;
-        Ok(match e.dtype.as_str() {
-            "F32" => bytes
-                .chunks_exact(4)
-                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                .collect(),
-            "F16" => bytes
-                .chunks_exact(2)
-                .map(|c| f16_to_f32(u16::from_le_bytes([c[0], c[1]])))
-                .collect(),
-            _ => bytes
-                .chunks_exact(2)
-                .map(|c| f32::from_bits((u16::from_le_bytes([c[0], c[1]]) as u32) << 16))
-                .collect(),
-        })
+        // Converted a megabyte at a time: the word table (250,037 × 384 f32 for e5) is never
+        // held twice, as bytes and as floats.
+        let mut out = Vec::with_capacity(n);
+        let mut bytes = vec![0u8; (1 << 20) / width * width];
+        while out.len() < n {
+            let take = ((n - out.len()) * width).min(bytes.len());
+            let chunk = &mut bytes[..take];
+            file.read_exact(chunk)
+                .map_err(|e| format!("{shown}: {name}: {e}"))?;
+            match e.dtype.as_str() {
+                "F32" => out.extend(
+                    chunk
+                        .chunks_exact(4)
+                        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+                ),
+                "F16" => out.extend(
+                    chunk
+                        .chunks_exact(2)
+                        .map(|c| f16_to_f32(u16::from_le_bytes([c[0], c[1]]))),
+                ),
+                _ => out.extend(
+                    chunk
+                        .chunks_exact(2)
+                        .map(|c| f32::from_bits((u16::from_le_bytes([c[0], c[1]]) as u32) << 16)),
+                ),
+            }
+        }
+        Ok(out)
     };
     let (h, f) = (cfg.hidden, cfg.ffn);
     let mut t = HashMap::new();

@@ -21,6 +21,7 @@ mod bert;
 mod cache;
 pub(crate) mod e5s1;
 mod hf;
+mod unigram;
 
 pub use cache::VectorCache;
 
@@ -106,7 +107,7 @@ pub fn default_cache_dir() -> Option<PathBuf> {
 /// A loaded sentence encoder with its tokenizer and vector cache.
 pub struct Embedder {
     id: EmbedderId,
-    tokenizer: tokenizers::Tokenizer,
+    tokenizer: unigram::AnyTokenizer,
     #[cfg(feature = "embed")]
     model: bert::Bert,
     max_tokens: usize,
@@ -208,6 +209,9 @@ impl Embedder {
         }
         #[cfg(feature = "embed")]
         {
+            // The tokenizer first: its file's transient parse then does not add to the weights'.
+            let tokenizer = unigram::AnyTokenizer::from_file(&tok_path)
+                .map_err(|e| err(format!("tokenizer.json: {e}")))?;
             let w = if e5s1_form {
                 let bytes = std::fs::read(&weights).map_err(|e| Error::io(&weights, e))?;
                 e5s1::parse(&bytes).map_err(|m| err(format!("{}: {m}", weights.display())))?
@@ -215,8 +219,6 @@ impl Embedder {
                 hf::load(dir).map_err(err)?
             };
             let model = bert::Bert::new(w).map_err(err)?;
-            let tokenizer = tokenizers::Tokenizer::from_file(&tok_path)
-                .map_err(|e| err(format!("tokenizer.json: {e}")))?;
             let dim = model.config().hidden;
             let id = EmbedderId {
                 name: dir
@@ -274,11 +276,10 @@ impl Embedder {
     /// Token ids of `text` with the prefix and special tokens, cut to the model's positions
     /// (the closing special token kept).
     fn ids(&self, text: &str) -> Result<Vec<u32>> {
-        let enc = self
+        let mut ids = self
             .tokenizer
-            .encode(format!("{}{text}", self.id.prefix), true)
+            .ids(format!("{}{text}", self.id.prefix))
             .map_err(|e| Error::Model(format!("tokenizer: {e}")))?;
-        let mut ids = enc.get_ids().to_vec();
         if ids.len() > self.max_tokens && self.max_tokens >= 2 {
             let last = ids[ids.len() - 1];
             ids.truncate(self.max_tokens - 1);
