@@ -65,15 +65,7 @@ impl UnitsFile {
         let shown = path.display().to_string();
         let first = std::fs::read(path).map_err(|e| Error::io(path, e))?;
         let header_line = first.split(|&b| b == b'\n').next().unwrap_or(&[]);
-        let ext = path
-            .extension()
-            .map(|e| e.to_string_lossy().to_lowercase())
-            .unwrap_or_default();
-        let delimiter = if ext == "tsv" || ext == "tab" || header_line.contains(&b'\t') {
-            b'\t'
-        } else {
-            b','
-        };
+        let delimiter = crate::util::sheet::delimiter_of(path, header_line);
         if std::str::from_utf8(&first).is_err() {
             return Err(Error::csv(
                 &shown,
@@ -133,18 +125,7 @@ impl UnitsFile {
         let shown = self.path.display().to_string();
         let (r, lines) = reader(&self.path, self.delimiter)?;
         Ok(r.into_records().enumerate().map(move |(i, rec)| {
-            let rec = rec.map_err(|e| {
-                let line = lines.of(e.position(), i + 2);
-                let msg = match e.kind() {
-                    csv::ErrorKind::UnequalLengths {
-                        expected_len, len, ..
-                    } => {
-                        format!("row has {len} fields, the header has {expected_len}")
-                    }
-                    _ => e.to_string(),
-                };
-                Error::csv(&shown, line, "", msg)
-            })?;
+            let rec = rec.map_err(|e| crate::util::sheet::record_error(&e, &lines, i, &shown))?;
             let line = lines.of(rec.position(), i + 2);
             let cell = |c: Option<usize>| c.and_then(|c| rec.get(c)).map(str::trim).unwrap_or("");
             let level = Level::parse(cell(self.level_col))

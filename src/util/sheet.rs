@@ -24,11 +24,7 @@ pub fn read_sheet(path: &Path) -> Result<Sheet> {
         .map_err(|e| Error::csv(&shown, 0, "", e.to_string()))?
         .text;
     let first = text.lines().next().unwrap_or("");
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_lowercase())
-        .unwrap_or_default();
-    let tab = ext == "tsv" || ext == "tab" || first.contains('\t');
+    let tab = delimiter_of(path, first.as_bytes()) == b'\t';
     crate::util::csv::check_quotes(text.as_bytes(), if tab { b'\t' } else { b',' }, &shown)?;
     // TSV files written by Python's csv module and by spreadsheets quote fields that hold
     // tabs, line breaks or quotes, as CSV does.
@@ -45,16 +41,7 @@ pub fn read_sheet(path: &Path) -> Result<Sheet> {
     let lines = crate::util::csv::LineIndex::new(text.as_bytes());
     let mut rows = Vec::new();
     for (i, rec) in r.records().enumerate() {
-        let rec = rec.map_err(|e| {
-            let line = lines.of(e.position(), i + 2);
-            let msg = match e.kind() {
-                csv::ErrorKind::UnequalLengths {
-                    expected_len, len, ..
-                } => format!("row has {len} fields, the header has {expected_len}"),
-                _ => e.to_string(),
-            };
-            Error::csv(&shown, line, "", msg)
-        })?;
+        let rec = rec.map_err(|e| record_error(&e, &lines, i, &shown))?;
         let line = lines.of(rec.position(), i + 2);
         rows.push((line, rec.iter().map(String::from).collect()));
     }
@@ -63,6 +50,38 @@ pub fn read_sheet(path: &Path) -> Result<Sheet> {
         headers,
         rows,
     })
+}
+
+/// The delimiter of a CSV/TSV input: tab when the file ends in `.tsv`/`.tab` or its
+/// header line holds a tab, comma otherwise.
+pub fn delimiter_of(path: &Path, header_line: &[u8]) -> u8 {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    if ext == "tsv" || ext == "tab" || header_line.contains(&b'\t') {
+        b'\t'
+    } else {
+        b','
+    }
+}
+
+/// The error for a bad record (data row `row`, 0-based) of `file`: at the line an editor
+/// shows, a ragged row said in words.
+pub fn record_error(
+    e: &csv::Error,
+    lines: &crate::util::csv::LineIndex,
+    row: usize,
+    file: &str,
+) -> Error {
+    let line = lines.of(e.position(), row + 2);
+    let msg = match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("row has {len} fields, the header has {expected_len}"),
+        _ => e.to_string(),
+    };
+    Error::csv(file, line, "", msg)
 }
 
 impl Sheet {
