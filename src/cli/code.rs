@@ -5,7 +5,7 @@ use super::common::{report_embedder, report_skipped, setup};
 use super::{EXIT_OK, EXIT_SKIPPED};
 use anyhow::{Context, Result};
 use clap::Args;
-use policy_coder::pipeline::{self};
+use policy_coder::pipeline;
 use std::path::PathBuf;
 
 #[derive(Args)]
