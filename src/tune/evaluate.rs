@@ -471,8 +471,22 @@ pub fn report(
     if !held_out.is_empty() {
         let (h, t): (Vec<&Matched>, Vec<&Matched>) =
             all.iter().partition(|m| held_out.contains(&m.label.stem));
-        groups.insert("tuning".to_string(), score(&t, cb, examples));
-        groups.insert("held_out".to_string(), score(&h, cb, examples));
+        let tuning = score(&t, cb, examples);
+        // Examples are what a user tunes on: with documents held out, show only the tuning
+        // documents' errors, so that the held-out figures stay a test of generalisation.
+        if let Some(a) = groups.get_mut("all") {
+            for (c, row) in &mut a.per_category {
+                let (fp, miss) = tuning
+                    .per_category
+                    .get(c)
+                    .map(|r| (r.false_positives.clone(), r.misses.clone()))
+                    .unwrap_or_default();
+                row.false_positives = fp;
+                row.misses = miss;
+            }
+        }
+        groups.insert("tuning".to_string(), tuning);
+        groups.insert("held_out".to_string(), score(&h, cb, 0));
     }
     let mut by_doc: BTreeMap<&str, Vec<&Matched>> = BTreeMap::new();
     for m in &all {
@@ -594,7 +608,12 @@ pub fn render(r: &CorpusReport) -> String {
             ] {
                 for (id, text) in list {
                     if !shown {
-                        let _ = writeln!(o, "\nExamples:");
+                        let from = if r.held_out.is_empty() {
+                            ""
+                        } else {
+                            " (tuning documents only; held-out errors are not shown)"
+                        };
+                        let _ = writeln!(o, "\nExamples{from}:");
                         shown = true;
                     }
                     let _ = writeln!(o, "  {c} {kind}: {id}: {text}");
@@ -951,5 +970,43 @@ mod tests {
         // hand: supply 1, demand 1 → 50/50; machine: supply 2 → 100/0
         assert!((s.core_share_error - 50.0).abs() < 1e-9);
         assert_eq!(s.per_category["talent_training"].false_positives.len(), 1);
+    }
+
+    #[test]
+    fn examples_come_from_tuning_documents_only_when_some_are_held_out() {
+        let cb = Codebook::default_codebook();
+        let m = |stem: &str, pred: &[&str]| Matched {
+            label: LabeledUnit {
+                id: format!("{stem}#1"),
+                stem: stem.into(),
+                text: format!("{stem} text"),
+                labels: BTreeSet::new(),
+                line: 2,
+            },
+            predicted: Some(pred.iter().map(|s| s.to_string()).collect()),
+        };
+        let ms = vec![
+            m("tune", &["talent_training"]),
+            m("held", &["talent_training"]),
+        ];
+        let held: BTreeSet<String> = ["held".to_string()].into();
+        let r = report(&ms, &cb, &held, vec![], 5);
+        let all = &r.groups["all"].per_category["talent_training"];
+        // both false positives are counted, only the tuning one is shown
+        assert_eq!(all.fp, 2);
+        assert_eq!(all.false_positives.len(), 1);
+        assert_eq!(all.false_positives[0].0, "tune#1");
+        assert!(r.groups["held_out"].per_category["talent_training"]
+            .false_positives
+            .is_empty());
+        assert!(render(&r).contains("tuning documents only"));
+        // nothing held out: examples from every document
+        let r = report(&ms, &cb, &BTreeSet::new(), vec![], 5);
+        assert_eq!(
+            r.groups["all"].per_category["talent_training"]
+                .false_positives
+                .len(),
+            2
+        );
     }
 }
