@@ -45,10 +45,13 @@ pub enum Role {
     Responsibility,
     /// A short label heading without a verb (智能化制造。, 补助方向。): names no measure (R36).
     Label,
+    /// An attached form to fill in (附件1：…登记表, …申报单): its fields and notes are
+    /// required materials, no measure (R16).
+    Form,
 }
 
 /// Every role, in output order.
-pub const ALL: [Role; 16] = [
+pub const ALL: [Role; 17] = [
     Role::Measure,
     Role::Preamble,
     Role::GuidingThought,
@@ -65,6 +68,7 @@ pub const ALL: [Role; 16] = [
     Role::FinalProvisions,
     Role::Responsibility,
     Role::Label,
+    Role::Form,
 ];
 
 impl Role {
@@ -87,6 +91,7 @@ impl Role {
             Role::FinalProvisions => "final_provisions",
             Role::Responsibility => "responsibility",
             Role::Label => "label",
+            Role::Form => "form",
         }
     }
 

@@ -767,6 +767,27 @@ mod tests {
     }
 
     #[test]
+    fn an_attached_form_holds_no_measure_a_substantive_attachment_does() {
+        let doc = "关于做好宣传工作的通知\n一、工作要求\n（一）加强宣传报道，开展政策宣传周活动。\n附件：1.宣传联络员登记表\n2.若干扶持措施\n某某局\n2012年4月1日\n附件1：\n宣传联络员登记表\n邀请媒体类型（请打√）：\n为制作宣传节目，请协助完成采访工作。\n附件2：\n若干扶持措施\n一、对返乡创业给予一次性创业补贴。\n";
+        let n = normalize(doc).text;
+        let segs = segment(&n, Lang::Zh, UnitMode::Auto);
+        let roles = crate::segment::role::RoleTable::new(&[], true).assign_all(Lang::Zh, &n, &segs);
+        let role = |t: &str| {
+            let i = segs
+                .iter()
+                .position(|s| n[s.start..s.end].contains(t))
+                .unwrap();
+            roles[i].as_str()
+        };
+        assert_eq!(role("政策宣传周"), "measure");
+        // the form: its fields and notes, from its marker to the next marker
+        assert_eq!(role("邀请媒体类型"), "form");
+        assert_eq!(role("请协助完成采访"), "form");
+        // an attachment of measures keeps the roles of its own text, none from above it
+        assert_eq!(role("一次性创业补贴"), "measure");
+    }
+
+    #[test]
     fn chinese_outline_gives_section_item_clause_ids() {
         let units = seg(NOTICE, Lang::Zh, UnitMode::Auto);
         let ids: Vec<(&str, &str)> = units.iter().map(|u| (u.0.as_str(), u.1)).collect();

@@ -139,11 +139,28 @@ impl RoleTable {
         // Per unit: the role its headings give the units under it (its own heading first).
         let mut inherited: Vec<Option<Role>> = Vec::with_capacity(segments.len());
         let mut roles = Vec::with_capacity(segments.len());
-        for seg in segments {
+        // Inside an attached form (附件1：…登记表), up to the next attachment marker.
+        let mut in_form = false;
+        // An attachment is a text of its own: its units take no role from the headings of
+        // the body (or of an earlier attachment) above its marker.
+        let mut attachment_start = 0usize;
+        for (i, seg) in segments.iter().enumerate() {
             let t = text[seg.start..seg.end].trim();
+            if seg.kind == Kind::Attachment {
+                let next = segments.get(i + 1).map(|n| text[n.start..n.end].trim());
+                in_form = attachment_title(t, next)
+                    .is_some_and(|title| self.heading_role(lang, title) == Some(Role::Form));
+                attachment_start = i;
+            }
+            if in_form {
+                inherited.push(Some(Role::Form));
+                roles.push(Role::Form);
+                continue;
+            }
             let body = strip_numbering(t);
             let from_parent = seg
                 .parent
+                .filter(|&p| p as usize >= attachment_start)
                 .and_then(|p| inherited.get(p as usize).copied().flatten());
             let own = if seg.kind == Kind::Heading {
                 self.heading_role(lang, t)
@@ -155,6 +172,24 @@ impl RoleTable {
             roles.push(self.unit_role(lang, (t, body), heading, seg.preamble));
         }
         roles
+    }
+}
+
+/// The title of the attachment an attachment marker opens: the text after 附件N： (the
+/// first item of a listing such as 附件：1.…登记表), or else the next unit's text (附件2：
+/// on its own line, the title below it).
+fn attachment_title<'t>(marker: &'t str, next: Option<&'t str>) -> Option<&'t str> {
+    let rest = marker
+        .trim_start_matches("附件")
+        .trim_start_matches('附')
+        .trim_start_matches(|c: char| c.is_ascii_digit() || c.is_whitespace())
+        .trim_start_matches([':', '：'])
+        .trim();
+    let rest = strip_numbering(rest).trim();
+    if !rest.is_empty() && rest != marker {
+        Some(rest)
+    } else {
+        next.filter(|n| !n.is_empty())
     }
 }
 
