@@ -881,3 +881,97 @@ pub fn report_markdown(
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::code::unit::{Review, ReviewReason, Source, UnitText};
+
+    /// A unit whose rules' codes the model withheld: the formatting of every typed field.
+    fn unit(cb: &Codebook) -> CodedUnit {
+        let text: Arc<str> = Arc::from("第一条 支持返乡;创业。");
+        let concept = |id: &str| cb.concepts.iter().position(|c| c.id == id);
+        let c = concept("entrepreneurship_support").unwrap_or(0);
+        CodedUnit {
+            doc_id: Arc::from("d"),
+            unit_id: "d-1-0".into(),
+            file: Arc::from("a.txt"),
+            lang: crate::util::lang::Lang::Zh,
+            kind: crate::segment::Kind::Body,
+            role: crate::codebook::roles::Role::Measure,
+            section: Arc::from(""),
+            start: 4,
+            end: 14,
+            text: UnitText::new(Arc::clone(&text), 10..text.len()),
+            concepts: Vec::new(),
+            categories: Vec::new(),
+            cores: Vec::new(),
+            dimension_values: Vec::new(),
+            evidence: Vec::new(),
+            withheld: vec![
+                Evidence {
+                    code: Code::Concept(c),
+                    start: 4,
+                    end: 6,
+                    bytes: (10, 16),
+                },
+                Evidence {
+                    code: Code::Concept(c),
+                    start: 6,
+                    end: 9,
+                    bytes: (16, 23),
+                },
+            ],
+            source: Some(Source::Withheld),
+            confidence: Some(0.8125),
+            review: Some(Review {
+                reason: ReviewReason::Disagree,
+                rule_categories: vec![0, 1],
+                model_categories: Vec::new(),
+            }),
+            carried: vec!["x".into()],
+        }
+    }
+
+    #[test]
+    fn writers_format_the_typed_unit() {
+        let cb = Codebook::default_codebook();
+        let dir = tempfile::tempdir().unwrap();
+        let u = unit(&cb);
+        let keys = GroupKeys {
+            level: "local".into(),
+            region: "east".into(),
+            province: "gd".into(),
+            year: "2020".into(),
+        };
+        let path = dir.path().join("units.csv");
+        let mut w = UnitsWriter::create(&path, &cb, &["carried".into()], true).unwrap();
+        w.write(&keys, &u).unwrap();
+        w.finish().unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let row = text.lines().nth(1).unwrap();
+        let id = &cb.concepts[match u.withheld[0].code {
+            Code::Concept(c) => c,
+            Code::DimensionValue(_) => unreachable!(),
+        }]
+        .id;
+        let dims = ",".repeat(cb.dimensions.len());
+        assert_eq!(
+            row,
+            format!(
+                "d,d-1-0,a.txt,local,gd,east,2020,zh,false,支持返乡;创业。,,,,,body,measure,,4,14,\
+                 {id}:支持@4-6;{id}:返乡 @6-9{dims},x,withheld,0.812"
+            )
+        );
+        let path = dir.path().join("review.csv");
+        let mut w = ReviewWriter::create(&path, &cb).unwrap();
+        w.write(&u).unwrap();
+        w.finish().unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let cats = format!("{};{}", cb.categories[0].id, cb.categories[1].id);
+        assert_eq!(
+            text.lines().nth(1).unwrap(),
+            format!("d,d-1-0,a.txt,rules and model disagree,{cats},,0.812,支持返乡;创业。")
+        );
+    }
+}
