@@ -2,8 +2,9 @@
 //! documents in parallel batches so memory does not grow with the corpus.
 
 use crate::code::classify::{self, Classifier, Mode};
-use crate::code::coder::{Coder, UnitCodes};
+use crate::code::coder::{Coder, Hit, UnitCodes};
 use crate::code::tokenize::TokenStream;
+use crate::code::unit::{Code, CodedUnit, Evidence, Review, ReviewReason, Source, UnitText};
 use crate::codebook::roles::Role;
 use crate::error::{Error, Result};
 use crate::geo::level::Level;
@@ -17,8 +18,7 @@ use crate::tally::aggregate::{Aggregator, GroupKeys};
 use crate::tally::keywords::{DocWords, Keywords, Stopwords, Vocabulary};
 use crate::util::lang::{self, Lang};
 use crate::write::tabular::{
-    self, DocRecord, DocStatus, DocumentsWriter, RunCounts, RunSettings, UnitRecord, UnitText,
-    UnitsWriter,
+    self, DocRecord, DocStatus, DocumentsWriter, ReviewWriter, RunCounts, RunSettings, UnitsWriter,
 };
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -125,7 +125,8 @@ impl CodeOptions {
     }
 }
 
-enum Source {
+/// What a run codes: files, or the rows of a units file.
+enum Input {
     Files(Vec<InputFile>),
     Units(UnitsFile),
 }
@@ -207,7 +208,7 @@ fn analyze_into(
     pool: Option<&rayon::ThreadPool>,
 ) -> Result<Analysis> {
     let source = match &opts.units {
-        Some((path, col)) => Source::Units(UnitsFile::open(path, col)?),
+        Some((path, col)) => Input::Units(UnitsFile::open(path, col)?),
         None => {
             if opts.inputs.is_empty() {
                 return Err(Error::Usage(
@@ -218,7 +219,7 @@ fn analyze_into(
                 out: (!opts.out.as_os_str().is_empty()).then(|| opts.out.clone()),
                 follow_links_outside: opts.follow_links_outside,
             };
-            Source::Files(read::collect_with(
+            Input::Files(read::collect_with(
                 &opts.inputs,
                 &read::exclude_set(&opts.exclude)?,
                 &walk,
@@ -248,23 +249,21 @@ fn analyze_into(
         .iter()
         .map(|d| d.id.clone())
         .collect();
-    let mut extra = match &source {
-        Source::Units(u) => carried_columns(u, &dimension_ids),
-        Source::Files(_) => Vec::new(),
+    let carried = match &source {
+        Input::Units(u) => carried_columns(u, &dimension_ids),
+        Input::Files(_) => Vec::new(),
     };
-    if opts.model.is_some() {
-        extra.extend(["source".to_string(), "confidence".to_string()]);
-    }
+    let cb = &coder.codebook;
     let mut w = Writers {
-        units: UnitsWriter::create(&file("units.csv"), &dimension_ids, &extra)?,
+        units: UnitsWriter::create(&file("units.csv"), cb, &carried, opts.model.is_some())?,
         docs: DocumentsWriter::create(&file("documents.csv"))?,
         review: match opts.model {
-            Some(_) if records => Some(ReviewWriter::create(&file("review.csv"))?),
+            Some(_) if records => Some(ReviewWriter::create(&file("review.csv"), cb)?),
             _ => None,
         },
     };
     match source {
-        Source::Files(files) => code_files(
+        Input::Files(files) => code_files(
             coder,
             opts,
             pool,
@@ -274,7 +273,7 @@ fn analyze_into(
             &mut counts,
             &mut w,
         )?,
-        Source::Units(u) => {
+        Input::Units(u) => {
             let mut run = || {
                 code_units(
                     coder,
@@ -374,8 +373,7 @@ struct Coded {
     /// Hash of the normalised text, to report duplicate documents.
     fingerprint: Option<u64>,
     record: DocRecord,
-    units: Vec<UnitRecord>,
-    review: Vec<Vec<String>>,
+    units: Vec<CodedUnit>,
     keys: Option<Arc<GroupKeys>>,
     words: DocWords,
     /// Bytes of text read.
@@ -383,110 +381,62 @@ struct Coded {
 }
 
 /// The streaming outputs.
-struct Writers {
-    units: UnitsWriter,
+struct Writers<'c> {
+    units: UnitsWriter<'c>,
     docs: DocumentsWriter,
-    review: Option<ReviewWriter>,
-}
-
-/// Streams `review.csv`: units a human should check (rules and model disagree, or the
-/// model coded the unit with low confidence).
-struct ReviewWriter {
-    w: csv::Writer<std::io::BufWriter<std::fs::File>>,
-    path: PathBuf,
+    review: Option<ReviewWriter<'c>>,
 }
 
 /// Model probability below which a model-coded unit goes to review.
 pub const REVIEW_CONFIDENCE: f32 = 0.5;
 
-impl ReviewWriter {
-    fn create(path: &Path) -> Result<Self> {
-        let f = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
-        let mut f = std::io::BufWriter::new(f);
-        std::io::Write::write_all(&mut f, crate::util::csv::bom())
-            .map_err(|e| Error::io(path, e))?;
-        let mut w = csv::Writer::from_writer(f);
-        w.write_record([
-            "doc_id",
-            "unit_id",
-            "file",
-            "reason",
-            "rule_categories",
-            "model_categories",
-            "confidence",
-            "text",
-        ])
-        .map_err(|e| Error::io(path, e.into()))?;
-        Ok(ReviewWriter {
-            w,
-            path: path.to_path_buf(),
-        })
-    }
-
-    fn write(&mut self, row: &[String]) -> Result<()> {
-        self.w
-            .write_record(
-                row.iter()
-                    .map(|c| crate::util::csv::cell(c))
-                    .collect::<Vec<_>>()
-                    .iter()
-                    .map(|c| c.as_bytes()),
-            )
-            .map_err(|e| Error::io(&self.path, e.into()))
-    }
-
-    fn finish(mut self) -> Result<()> {
-        self.w.flush().map_err(|e| Error::io(&self.path, e))
-    }
-}
-
-/// Applies the model to a coded unit (rules already in `u`): sets categories, cores,
-/// `source` and `confidence`, and returns a review row when a human should look.
-fn apply_model(
-    coder: &Coder,
-    clf: &Classifier,
-    mode: Mode,
-    norm_text: &str,
-    u: &mut UnitRecord,
-) -> Option<Vec<String>> {
+/// Applies the model to a coded unit (rules already in `u`): sets its categories, cores,
+/// `source` and `confidence`, and its review when a human should look.
+fn apply_model(coder: &Coder, clf: &Classifier, mode: Mode, norm_text: &str, u: &mut CodedUnit) {
     let cb = &coder.codebook;
-    if u.boilerplate && clf.embedder().is_some() {
+    if u.is_boilerplate() && clf.embedder().is_some() {
         // Not embedded (see `code_file`): the rules' (empty) coding stands.
-        u.extra.push(
-            if u.category_idx.is_empty() {
-                "none"
-            } else {
-                "rule"
-            }
-            .to_string(),
-        );
-        u.extra.push(String::new());
-        return None;
+        u.source = Some(if u.categories.is_empty() {
+            Source::None
+        } else {
+            Source::Rule
+        });
+        u.confidence = None;
+        return;
     }
     let rule: Vec<String> = u
-        .category_idx
+        .categories
         .iter()
         .map(|&k| cb.categories[k].id.clone())
         .collect();
     // The unit was coded in the document's language; when that is the language the model
     // would detect, reuse those rule matches instead of coding the unit a second time.
     let detected = lang::detect(norm_text);
-    let pred = if detected.as_str() == u.lang {
-        let cats: Vec<&str> = u.categories.split(';').filter(|x| !x.is_empty()).collect();
-        let concepts: Vec<&str> = u.concepts.split(';').filter(|x| !x.is_empty()).collect();
+    let pred = if detected == u.lang {
+        let cats: Vec<&str> = rule.iter().map(String::as_str).collect();
+        let concepts: Vec<&str> = u
+            .concepts
+            .iter()
+            .map(|&c| cb.concepts[c].id.as_str())
+            .collect();
         clf.predict_coded(coder, norm_text, detected, &cats, &concepts)
     } else {
         clf.predict(coder, norm_text)
     };
     let model_cats: Vec<String> = pred.categories.iter().map(|c| c.0.clone()).collect();
     let d = classify::hybrid(&rule, &pred);
+    let some_or_none = |cats: &[String], some| {
+        if cats.is_empty() {
+            Source::None
+        } else {
+            some
+        }
+    };
     let (cats, source, confidence, disagree) = match mode {
-        Mode::Rules => (
-            rule.clone(),
-            if rule.is_empty() { "none" } else { "rule" },
-            d.confidence,
-            d.disagree,
-        ),
+        Mode::Rules => {
+            let source = some_or_none(&rule, Source::Rule);
+            (rule, source, d.confidence, d.disagree)
+        }
         Mode::Model => {
             let conf = if model_cats.is_empty() {
                 pred.none
@@ -495,16 +445,18 @@ fn apply_model(
             };
             (
                 model_cats.clone(),
-                if model_cats.is_empty() {
-                    "none"
-                } else {
-                    "model"
-                },
+                some_or_none(&model_cats, Source::Model),
                 conf,
                 d.disagree,
             )
         }
-        Mode::Hybrid => (d.categories.clone(), d.source, d.confidence, d.disagree),
+        // `hybrid` names its sources as `Source` does.
+        Mode::Hybrid => (
+            d.categories,
+            Source::from_name(d.source).unwrap_or(Source::None),
+            d.confidence,
+            d.disagree,
+        ),
     };
     let mut idx: Vec<usize> = cats.iter().filter_map(|c| cb.category_index(c)).collect();
     idx.sort_unstable();
@@ -512,46 +464,28 @@ fn apply_model(
     let mut cores: Vec<usize> = idx.iter().map(|&k| cb.categories[k].core).collect();
     cores.sort_unstable();
     cores.dedup();
-    u.categories = idx
-        .iter()
-        .map(|&k| cb.categories[k].id.as_str())
-        .collect::<Vec<_>>()
-        .join(";");
-    u.cores = cores
-        .iter()
-        .map(|&c| cb.cores[c].id.as_str())
-        .collect::<Vec<_>>()
-        .join(";");
-    u.category_idx = idx;
-    if source == "withheld" {
+    let rule_categories = std::mem::replace(&mut u.categories, idx);
+    u.cores = cores;
+    if source == Source::Withheld {
         // The rules' evidence stays in the row, in the withheld column, marked by source.
-        if !u.withheld.is_empty() && !u.evidence.is_empty() {
-            u.withheld.push(';');
-        }
         let evidence = std::mem::take(&mut u.evidence);
-        u.withheld.push_str(&evidence);
+        u.withheld.extend(evidence);
         u.concepts.clear();
     }
-    u.extra.push(source.to_string());
-    u.extra.push(format!("{confidence:.3}"));
-    let low = source == "model" && confidence < REVIEW_CONFIDENCE;
-    (!u.boilerplate && (disagree || low)).then(|| {
-        vec![
-            u.doc_id.to_string(),
-            u.unit_id.clone(),
-            u.file.to_string(),
-            if disagree {
-                "rules and model disagree"
+    u.source = Some(source);
+    u.confidence = Some(f64::from(confidence));
+    let low = source == Source::Model && confidence < REVIEW_CONFIDENCE;
+    if !u.is_boilerplate() && (disagree || low) {
+        u.review = Some(Review {
+            reason: if disagree {
+                ReviewReason::Disagree
             } else {
-                "low model confidence"
-            }
-            .to_string(),
-            rule.join(";"),
-            model_cats.join(";"),
-            format!("{confidence:.3}"),
-            u.text.as_str().to_string(),
-        ]
-    })
+                ReviewReason::LowConfidence
+            },
+            rule_categories,
+            model_categories: model_cats,
+        });
+    }
 }
 
 /// A pool of `threads` workers for this run only, or none to use rayon's global pool
@@ -673,7 +607,6 @@ fn write_batch(
                             ..Default::default()
                         };
                         c.units.clear();
-                        c.review.clear();
                         c.keys = None;
                         counts.duplicates += 1;
                     }
@@ -698,12 +631,14 @@ fn write_batch(
                 keywords.add_document(keys, &c.words);
             }
             progress.file(c.units.len(), c.bytes);
-            for u in &c.units {
-                w.units.write(u)?;
-            }
-            if let Some(r) = &mut w.review {
-                for row in &c.review {
-                    r.write(row)?;
+            if let Some(keys) = &c.keys {
+                for u in &c.units {
+                    w.units.write(keys, u)?;
+                }
+                if let Some(r) = &mut w.review {
+                    for u in &c.units {
+                        r.write(u)?;
+                    }
                 }
             }
             w.docs.write(&c.record)?;
@@ -716,7 +651,7 @@ fn tally_document(
     agg: &mut Aggregator,
     counts: &mut RunCounts,
     keys: &GroupKeys,
-    units: &[UnitRecord],
+    units: &[CodedUnit],
 ) {
     agg.add_document(keys);
     counts.unknown_level += usize::from(keys.level == Level::Unknown.as_str());
@@ -727,11 +662,11 @@ fn tally_document(
         keys,
         units
             .iter()
-            .map(|u| (u.category_idx.as_slice(), u.boilerplate)),
+            .map(|u| (u.categories.as_slice(), u.is_boilerplate())),
     );
     for u in units {
-        if !u.boilerplate {
-            agg.add_dimension_values(&u.category_idx, &u.dimension_idx);
+        if !u.is_boilerplate() {
+            agg.add_dimension_values(&u.categories, &u.dimension_values);
         }
     }
 }
@@ -755,7 +690,6 @@ fn code_file(
             fingerprint: None,
             record,
             units: Vec::new(),
-            review: Vec::new(),
             keys: None,
             words: DocWords::default(),
             bytes: 0,
@@ -792,11 +726,16 @@ fn code_file(
     let sections = segment::section_paths(&seg_text, &segments);
     // The document's units share one copy of its text.
     let doc_text: Arc<str> = Arc::from(extracted.text.as_str());
-    let original = OriginalText::new(&doc_text);
+    let doc = DocText {
+        doc_id,
+        file: &Arc::from(f.rel.as_str()),
+        lang,
+        norm: &norm,
+        chars: &CharIndex::new(&doc_text),
+        text: &doc_text,
+    };
     let mut buf = TokenStream::default();
     let keys = Arc::new(keys_of(&meta));
-    let file: Arc<str> = Arc::from(f.rel.as_str());
-    let mut review = Vec::new();
     let mut words = DocWords::default();
     if let Some((clf, _)) = opts.model.as_ref().filter(|(c, _)| c.embedder().is_some()) {
         // An embedding model sees the document's units in batches, before they are coded;
@@ -814,44 +753,19 @@ fn code_file(
             );
         }
     }
-    let units: Vec<UnitRecord> = segments
+    let units: Vec<CodedUnit> = segments
         .iter()
         .zip(roles.iter().zip(&sections))
         .map(|(seg, (&role, section))| {
-            let unit_text = &norm.text[seg.start..seg.end];
-            let codes = coder.code(unit_text, lang, &mut buf);
-            if !seg.kind.is_boilerplate() {
-                count_words(vocabulary, &buf, &mut words);
-            }
-            let (codes, withheld) = gate_by_role(coder, codes, (role, seg.kind), lang, unit_text);
-            let (os, oe) = norm.original_span(seg.start, seg.end);
-            let mut u = unit_record(
-                coder,
-                (codes, &withheld),
-                lang,
-                seg.kind,
-                UnitText::new(Arc::clone(&doc_text), original.byte_range(os, oe)),
-                (&file, &keys),
-                |h_start, h_end| {
-                    let (s, e) = norm.original_span(seg.start + h_start, seg.start + h_end);
-                    (s, e, original.slice(s, e))
-                },
-            );
-            u.role = role.as_str();
-            u.section = Arc::clone(section);
-            (u.start, u.end) = (os, oe);
-            u.doc_id = Arc::clone(doc_id);
-            u.unit_id = seg.id(doc_id);
-            if let Some((clf, mode)) = &opts.model {
-                review.extend(apply_model(
-                    coder,
-                    clf,
-                    *mode,
-                    &norm.text[seg.start..seg.end],
-                    &mut u,
-                ));
-            }
-            u
+            let unit = UnitInput {
+                range: seg.start..seg.end,
+                whole: false,
+                kind: seg.kind,
+                role,
+                section,
+                unit_id: seg.id(doc_id),
+            };
+            code_unit(coder, opts, vocabulary, &doc, unit, &mut buf, &mut words)
         })
         .collect();
     record.status = DocStatus::Coded;
@@ -866,15 +780,11 @@ fn code_file(
     record.lang = lang.as_str().to_string();
     fill_meta(&mut record, &meta);
     record.units = units.len();
-    record.coded_units = units
-        .iter()
-        .filter(|u| !u.boilerplate && !u.category_idx.is_empty())
-        .count();
+    record.coded_units = units.iter().filter(|u| u.is_coded()).count();
     Coded {
         fingerprint: Some(fingerprint(norm.text.trim())),
         record,
         units,
-        review,
         keys: Some(keys),
         words,
         bytes: extracted.text.len(),
@@ -991,137 +901,149 @@ fn unmatched_manifest_rows(files: &[InputFile]) -> Vec<String> {
     warnings
 }
 
-/// Builds a unit row; `(file, keys)` are its document's, shared by its units; `span` maps a
-/// hit's byte range in the unit's normalised text to original (char start, char end, text).
-fn unit_record<'t>(
-    coder: &Coder,
-    (codes, withheld): (UnitCodes, &[crate::code::coder::Hit]),
+/// A document, or a `--units` row, as its units are coded: its names, language and text
+/// before and after normalisation.
+struct DocText<'a> {
+    /// The document's key ([`crate::util::docid`]).
+    doc_id: &'a Arc<str>,
+    /// Its path relative to the input folder (or the units file's name).
+    file: &'a Arc<str>,
     lang: Lang,
+    norm: &'a Normalized,
+    /// The char → byte index of `text`.
+    chars: &'a CharIndex,
+    /// The original text, which the units' texts share.
+    text: &'a Arc<str>,
+}
+
+/// One unit to code: where it is in its document's normalised text, and what the stages
+/// before the coder said of it.
+struct UnitInput<'a> {
+    /// Byte range in the normalised text.
+    range: std::ops::Range<usize>,
+    /// The unit is the whole original text (a `--units` row): its span is all of it, not
+    /// what normalisation kept.
+    whole: bool,
     kind: Kind,
-    text: UnitText,
-    (file, keys): (&Arc<str>, &Arc<GroupKeys>),
-    span: impl Fn(usize, usize) -> (usize, usize, &'t str),
-) -> UnitRecord {
-    use std::fmt::Write as _;
-    let cb = &coder.codebook;
-    // `;`-joined ids, written straight into one string sized for a few ids.
-    let join = |ids: &mut dyn Iterator<Item = &str>| {
-        let mut out = String::new();
-        for (i, id) in ids.enumerate() {
-            if i == 0 {
-                out.reserve(4 * (id.len() + 1));
-            }
-            if i > 0 {
-                out.push(';');
-            }
-            out.push_str(id);
+    role: Role,
+    /// Its heading path.
+    section: &'a Arc<str>,
+    unit_id: String,
+}
+
+/// The per-unit path of `code`, shared by documents and `--units` rows: codes the unit,
+/// counts its words into `words` (unless boilerplate), withholds what its role does not
+/// code, maps the evidence to the original text and applies the model. `buf` is scratch
+/// space reused from unit to unit.
+fn code_unit(
+    coder: &Coder,
+    opts: &CodeOptions,
+    vocabulary: &Vocabulary,
+    doc: &DocText,
+    unit: UnitInput,
+    buf: &mut TokenStream,
+    words: &mut DocWords,
+) -> CodedUnit {
+    let UnitInput {
+        range,
+        whole,
+        kind,
+        role,
+        section,
+        unit_id,
+    } = unit;
+    let unit_text = &doc.norm.text[range.clone()];
+    let codes = coder.code(unit_text, doc.lang, buf);
+    if !kind.is_boilerplate() {
+        count_words(vocabulary, buf, words);
+    }
+    let (codes, withheld) = gate_by_role(coder, codes, (role, kind), doc.lang, unit_text);
+    let UnitCodes {
+        concepts,
+        categories,
+        cores,
+        hits,
+        dimension_values,
+        dimension_hits,
+    } = codes;
+    // A hit's byte range in the unit's normalised text, as characters and bytes of the
+    // original.
+    let evidence = |h: &Hit, code: Code| {
+        let (start, end) = doc
+            .norm
+            .original_span(range.start + h.start, range.start + h.end);
+        let bytes = doc.chars.byte_range(start, end);
+        Evidence {
+            code,
+            start,
+            end,
+            bytes: (bytes.start, bytes.end),
         }
-        out
     };
-    // `concept:term@start-end` is rarely over 48 bytes.
-    let mut evidence = String::with_capacity(48 * (codes.hits.len() + codes.dimension_hits.len()));
-    let item =
-        |evidence: &mut String, name: &str, sub: Option<&str>, h: &crate::code::coder::Hit| {
-            let (s, e, t) = span(h.start, h.end);
-            if !evidence.is_empty() {
-                evidence.push(';');
-            }
-            evidence.push_str(name);
-            if let Some(sub) = sub {
-                evidence.push('.');
-                evidence.push_str(sub);
-            }
-            evidence.push(':');
-            if t.contains([';', '\n']) {
-                evidence.push_str(&t.replace([';', '\n'], " "));
-            } else {
-                evidence.push_str(t);
-            }
-            let _ = write!(evidence, "@{s}-{e}");
-        };
-    for h in &codes.hits {
-        item(&mut evidence, &cb.concepts[h.concept].id, None, h);
-    }
-    // Dimension evidence is named `dimension.value`, e.g. `stage.startup:初创@3-5`.
-    for h in &codes.dimension_hits {
-        let v = &cb.dimension_values[h.concept];
-        item(
-            &mut evidence,
-            &cb.dimensions[v.dimension].id,
-            Some(&v.id),
-            h,
-        );
-    }
-    let mut withheld_evidence = String::new();
-    for h in withheld {
-        item(&mut withheld_evidence, &cb.concepts[h.concept].id, None, h);
-    }
-    let withheld = withheld_evidence;
-    let n_dimensions = if codes.dimension_values.is_empty() {
-        0
-    } else {
-        cb.dimensions.len()
-    };
-    let dimensions = (0..n_dimensions)
-        .map(|d| {
-            join(
-                &mut codes
-                    .dimension_values
-                    .iter()
-                    .filter(|&&v| cb.dimension_values[v].dimension == d)
-                    .map(|&v| cb.dimension_values[v].id.as_str()),
-            )
-        })
+    let mut all = Vec::with_capacity(hits.len() + dimension_hits.len());
+    all.extend(hits.iter().map(|h| evidence(h, Code::Concept(h.concept))));
+    all.extend(
+        dimension_hits
+            .iter()
+            .map(|h| evidence(h, Code::DimensionValue(h.concept))),
+    );
+    let withheld = withheld
+        .iter()
+        .map(|h| evidence(h, Code::Concept(h.concept)))
         .collect();
-    // Every field set here: `..Default::default()` would allocate a default `Arc` per unit.
-    UnitRecord {
-        doc_id: Arc::from(""),
-        unit_id: String::new(),
-        file: Arc::clone(file),
-        keys: Arc::clone(keys),
-        lang: lang.as_str(),
-        boilerplate: kind.is_boilerplate(),
-        kind: kind.as_str(),
+    let (start, end, text) = if whole {
+        let n = doc.text.len();
+        (
+            0,
+            doc.text.chars().count(),
+            UnitText::new(Arc::clone(doc.text), 0..n),
+        )
+    } else {
+        let (s, e) = doc.norm.original_span(range.start, range.end);
+        let bytes = doc.chars.byte_range(s, e);
+        (s, e, UnitText::new(Arc::clone(doc.text), bytes))
+    };
+    let mut u = CodedUnit {
+        doc_id: Arc::clone(doc.doc_id),
+        unit_id,
+        file: Arc::clone(doc.file),
+        lang: doc.lang,
+        kind,
+        role,
+        section: Arc::clone(section),
+        start,
+        end,
         text,
-        concepts: join(&mut codes.concepts.iter().map(|&c| cb.concepts[c].id.as_str())),
-        categories: join(
-            &mut codes
-                .categories
-                .iter()
-                .map(|&k| cb.categories[k].id.as_str()),
-        ),
-        cores: join(&mut codes.cores.iter().map(|&c| cb.cores[c].id.as_str())),
-        evidence,
-        category_idx: codes.categories,
-        dimensions,
-        dimension_idx: codes.dimension_values,
-        extra: Vec::new(),
-        role: Role::Measure.as_str(),
-        section: Arc::clone(&EMPTY_SECTION),
-        start: 0,
-        end: 0,
+        concepts,
+        categories,
+        cores,
+        dimension_values,
+        evidence: all,
         withheld,
+        source: None,
+        confidence: None,
+        review: None,
+        carried: Vec::new(),
+    };
+    if let Some((clf, mode)) = &opts.model {
+        apply_model(coder, clf, *mode, unit_text, &mut u);
     }
+    u
 }
 
 /// The heading path of units outside any heading (shared, so a unit allocates none).
 static EMPTY_SECTION: std::sync::LazyLock<Arc<str>> = std::sync::LazyLock::new(|| Arc::from(""));
 
-/// The original text with a char → byte index, to cut evidence by character offsets.
-struct OriginalText<'a> {
-    text: &'a str,
+/// A char → byte index of the original text, to cut evidence by character offsets.
+struct CharIndex {
     char_bytes: Vec<u32>,
 }
 
-impl<'a> OriginalText<'a> {
-    fn new(text: &'a str) -> Self {
+impl CharIndex {
+    fn new(text: &str) -> Self {
         let mut char_bytes: Vec<u32> = text.char_indices().map(|(b, _)| b as u32).collect();
         char_bytes.push(text.len() as u32);
-        OriginalText { text, char_bytes }
-    }
-
-    fn slice(&self, start_char: usize, end_char: usize) -> &'a str {
-        &self.text[self.byte_range(start_char, end_char)]
+        CharIndex { char_bytes }
     }
 
     /// Byte range of characters `start_char..end_char` (clamped to the text).
@@ -1176,7 +1098,7 @@ fn code_units(
                 .collect();
             clf.prepare(&texts.iter().map(String::as_str).collect::<Vec<_>>())?;
         }
-        type Row = (UnitRecord, Option<Vec<String>>, DocWords);
+        type Row = (CodedUnit, Arc<GroupKeys>, DocWords);
         let coded: Vec<Row> = batch
             .par_iter()
             .map(|row| {
@@ -1202,61 +1124,50 @@ fn code_units(
                     region,
                     ..keys_of(&meta)
                 });
-                let kind = segment::classify_line(norm.text.trim(), lang);
-                // A pre-segmented clause has no headings: its role comes from its form.
-                let role = coder.roles.text_role(lang, &norm.text).unwrap_or_default();
-                let mut buf = TokenStream::default();
-                let codes = coder.code(&norm.text, lang, &mut buf);
-                let (codes, withheld) = gate_by_role(coder, codes, (role, kind), lang, &norm.text);
-                let mut words = DocWords::default();
-                if !kind.is_boilerplate() {
-                    count_words(vocabulary, &buf, &mut words);
-                }
-                let original = OriginalText::new(&row.text);
-                let mut rec = unit_record(
-                    coder,
-                    (codes, &withheld),
+                let text: Arc<str> = Arc::from(row.text.as_str());
+                let doc = DocText {
+                    doc_id: &doc_id,
+                    file: &file,
                     lang,
-                    kind,
-                    row.text.clone().into(),
-                    (&file, &keys),
-                    |s, e| {
-                        let (s, e) = norm.original_span(s, e);
-                        (s, e, original.slice(s, e))
-                    },
-                );
-                rec.doc_id = Arc::clone(&doc_id);
-                rec.role = role.as_str();
-                rec.end = row.text.chars().count();
-                rec.unit_id = row
-                    .id
-                    .clone()
-                    .filter(|s| !s.is_empty())
-                    .unwrap_or_else(|| format!("{doc_id}-0-{}", row.line - 1));
-                rec.extra = row.cells.clone();
-                let review = opts
-                    .model
-                    .as_ref()
-                    .and_then(|(clf, mode)| apply_model(coder, clf, *mode, &norm.text, &mut rec));
-                (rec, review, words)
+                    norm: &norm,
+                    chars: &CharIndex::new(&text),
+                    text: &text,
+                };
+                // A pre-segmented clause has no headings: its role comes from its form.
+                let unit = UnitInput {
+                    range: 0..norm.text.len(),
+                    whole: true,
+                    kind: segment::classify_line(norm.text.trim(), lang),
+                    role: coder.roles.text_role(lang, &norm.text).unwrap_or_default(),
+                    section: &EMPTY_SECTION,
+                    unit_id: row
+                        .id
+                        .clone()
+                        .filter(|s| !s.is_empty())
+                        .unwrap_or_else(|| format!("{doc_id}-0-{}", row.line - 1)),
+                };
+                let mut buf = TokenStream::default();
+                let mut words = DocWords::default();
+                let mut u = code_unit(coder, opts, vocabulary, &doc, unit, &mut buf, &mut words);
+                u.carried = row.cells.clone();
+                (u, keys, words)
             })
             .collect();
-        for (rec, review, words) in &coded {
-            let keys = &rec.keys;
+        for (u, keys, words) in &coded {
             keywords.add_document(keys, words);
             if !doc_keys_seen.replace(true) {
                 agg.add_document(keys);
             }
-            agg.add_unit(keys, &rec.category_idx, rec.boilerplate);
-            if !rec.boilerplate {
-                agg.add_dimension_values(&rec.category_idx, &rec.dimension_idx);
+            agg.add_unit(keys, &u.categories, u.is_boilerplate());
+            if !u.is_boilerplate() {
+                agg.add_dimension_values(&u.categories, &u.dimension_values);
             }
             n_units += 1;
-            n_coded += usize::from(!rec.boilerplate && !rec.category_idx.is_empty());
-            langs.insert(rec.lang);
-            w.units.write(rec)?;
-            if let (Some(r), Some(row)) = (&mut w.review, review) {
-                r.write(row)?;
+            n_coded += usize::from(u.is_coded());
+            langs.insert(u.lang.as_str());
+            w.units.write(keys, u)?;
+            if let Some(r) = &mut w.review {
+                r.write(u)?;
             }
         }
     }

@@ -2,6 +2,7 @@
 //! `summary.json`. Everything is written in a fixed order so that the same input gives
 //! the same bytes.
 
+use crate::code::unit::{Code, CodedUnit, Evidence};
 use crate::codebook::Codebook;
 use crate::error::{Error, Result};
 use crate::report::tables::{self, md_cell, Cell, Table};
@@ -14,54 +15,6 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-/// One row of `units.csv`.
-#[derive(Debug, Clone, Default)]
-pub struct UnitRecord {
-    /// The document's key ([`crate::util::docid`]), shared by its units.
-    pub doc_id: Arc<str>,
-    /// `doc-section-item[-clause]`, or the input's id with `--units`.
-    pub unit_id: String,
-    /// Path relative to the input folder (shared by a document's units).
-    pub file: Arc<str>,
-    /// The document's groups: level, province, region, year (shared by its units).
-    pub keys: Arc<GroupKeys>,
-    /// `zh` or `en`.
-    pub lang: &'static str,
-    /// Left out of share denominators.
-    pub boilerplate: bool,
-    /// What the unit is (body, heading, title, addressee, …).
-    pub kind: &'static str,
-    /// What its passage is for (measure, goals, definitions, …; see [`crate::segment::role`]).
-    pub role: &'static str,
-    /// Its heading path (`一、总体要求 > （二）基本原则`), shared by the units under it.
-    pub section: Arc<str>,
-    /// Character offset of its start in the original text (as in `evidence`).
-    pub start: usize,
-    /// Character offset of its end in the original text.
-    pub end: usize,
-    /// Matches not coded because of the unit's role, as `concept:term@start-end`.
-    pub withheld: String,
-    /// The unit's original text.
-    pub text: UnitText,
-    /// Concept ids, `;`-joined.
-    pub concepts: String,
-    /// Category ids, `;`-joined.
-    pub categories: String,
-    /// Core ids, `;`-joined.
-    pub cores: String,
-    /// `concept:term@start-end` per match (character offsets in the original text).
-    pub evidence: String,
-    /// Category indexes (for aggregation; not written).
-    pub category_idx: Vec<usize>,
-    /// Per codebook dimension, its value ids `;`-joined; empty (not a list of empty
-    /// strings) when the unit has no dimension value.
-    pub dimensions: Vec<String>,
-    /// Dimension value indexes (for aggregation; not written).
-    pub dimension_idx: Vec<usize>,
-    /// Carried-through input columns (`--units`).
-    pub extra: Vec<String>,
-}
 
 /// What became of an input file, the `status` column of `documents.csv`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -144,42 +97,6 @@ pub struct DocRecord {
     pub pkulaw_id: String,
 }
 
-/// A unit's text: a byte range of its document's text, which the document's units share
-/// instead of each holding a copy.
-#[derive(Debug, Clone, Default)]
-pub struct UnitText {
-    doc: Arc<str>,
-    range: std::ops::Range<usize>,
-}
-
-impl UnitText {
-    /// `doc[range]`; a range that is out of bounds or not on character boundaries is
-    /// clamped to the empty text.
-    pub fn new(doc: Arc<str>, range: std::ops::Range<usize>) -> Self {
-        let range = if doc.get(range.clone()).is_some() {
-            range
-        } else {
-            0..0
-        };
-        UnitText { doc, range }
-    }
-
-    /// The text.
-    pub fn as_str(&self) -> &str {
-        &self.doc[self.range.clone()]
-    }
-}
-
-impl From<String> for UnitText {
-    fn from(s: String) -> Self {
-        let n = s.len();
-        UnitText {
-            doc: Arc::from(s),
-            range: 0..n,
-        }
-    }
-}
-
 /// A buffered file, or a sink for the empty path (runs that keep no records).
 fn open(path: &Path) -> Result<Box<dyn Write + Send>> {
     if path.as_os_str().is_empty() {
@@ -191,86 +108,193 @@ fn open(path: &Path) -> Result<Box<dyn Write + Send>> {
     Ok(Box::new(BufWriter::with_capacity(1 << 20, f)))
 }
 
-/// Streams `units.csv`.
-pub struct UnitsWriter {
+/// Streams `units.csv`: the one place where a [`CodedUnit`] becomes text.
+pub struct UnitsWriter<'c> {
     w: Box<dyn Write + Send>,
     path: PathBuf,
+    cb: &'c Codebook,
     /// The row being encoded.
     row: Vec<u8>,
-    /// The row's start and end offsets, formatted.
-    span: (String, String),
+    /// The row's formatted cells, reused from row to row.
+    cells: Cells,
     /// Number of codebook dimension columns.
     n_dimensions: usize,
+    /// The model's `source` and `confidence` columns are written.
+    model: bool,
     /// Cells made safe for spreadsheets (`--excel-safe`).
     safe: bool,
 }
 
-impl UnitsWriter {
-    /// Creates the file and writes the header: the fixed columns, one per codebook
-    /// dimension, then `extra` (carried input columns, model columns).
-    pub fn create(path: &Path, dimensions: &[String], extra: &[String]) -> Result<Self> {
+/// The cells of a unit row that are formatted rather than borrowed.
+#[derive(Default)]
+struct Cells {
+    start: String,
+    end: String,
+    concepts: String,
+    categories: String,
+    cores: String,
+    evidence: String,
+    withheld: String,
+    dimensions: Vec<String>,
+    confidence: String,
+}
+
+/// Writes `ids` into `out`, `;`-joined.
+fn join_into<'a>(out: &mut String, ids: impl IntoIterator<Item = &'a str>) {
+    out.clear();
+    for (i, id) in ids.into_iter().enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        out.push_str(id);
+    }
+}
+
+/// Writes `items` into `out` as `concept:term@start-end`, `;`-joined (character offsets in
+/// the original text); a dimension value is named `dimension.value`
+/// (`stage.startup:初创@3-5`). A `;` or line break in a term becomes a space.
+fn evidence_into(out: &mut String, cb: &Codebook, u: &CodedUnit, items: &[Evidence]) {
+    out.clear();
+    for e in items {
+        if !out.is_empty() {
+            out.push(';');
+        }
+        match e.code {
+            Code::Concept(c) => out.push_str(&cb.concepts[c].id),
+            Code::DimensionValue(v) => {
+                let v = &cb.dimension_values[v];
+                out.push_str(&cb.dimensions[v.dimension].id);
+                out.push('.');
+                out.push_str(&v.id);
+            }
+        }
+        out.push(':');
+        let t = u.term(e);
+        if t.contains([';', '\n']) {
+            out.push_str(&t.replace([';', '\n'], " "));
+        } else {
+            out.push_str(t);
+        }
+        let _ = write!(out, "@{}-{}", e.start, e.end);
+    }
+}
+
+/// A model's probability as written in `units.csv` and `review.csv`.
+fn confidence_into(out: &mut String, c: Option<f64>) {
+    out.clear();
+    if let Some(c) = c {
+        let _ = write!(out, "{c:.3}");
+    }
+}
+
+impl<'c> UnitsWriter<'c> {
+    /// Creates the file and writes the header: the fixed columns, one per dimension of
+    /// `cb`, then `carried` (input columns), then `source` and `confidence` when `model`.
+    pub fn create(path: &Path, cb: &'c Codebook, carried: &[String], model: bool) -> Result<Self> {
         let mut w = open(path)?;
         let mut row = crate::util::csv::bom().to_vec();
         let header = UNIT_COLUMNS
             .into_iter()
-            .chain(dimensions.iter().chain(extra).map(String::as_str));
+            .chain(cb.dimensions.iter().map(|d| d.id.as_str()))
+            .chain(carried.iter().map(String::as_str))
+            .chain(
+                if model {
+                    ["source", "confidence"].as_slice()
+                } else {
+                    &[]
+                }
+                .iter()
+                .copied(),
+            );
         crate::util::csv::push_row(&mut row, header);
         w.write_all(&row).map_err(|e| Error::io(path, e))?;
         Ok(UnitsWriter {
             w,
             path: path.to_path_buf(),
+            cb,
             row,
-            span: (String::new(), String::new()),
-            n_dimensions: dimensions.len(),
+            cells: Cells {
+                dimensions: vec![String::new(); cb.dimensions.len()],
+                ..Cells::default()
+            },
+            n_dimensions: cb.dimensions.len(),
+            model,
             safe: crate::util::csv::style().excel_safe,
         })
     }
 
-    /// Writes one row.
-    pub fn write(&mut self, u: &UnitRecord) -> Result<()> {
+    /// Writes one row: `u`, in a document whose groups are `keys`.
+    pub fn write(&mut self, keys: &GroupKeys, u: &CodedUnit) -> Result<()> {
         let UnitsWriter {
             w,
             path,
+            cb,
             row,
-            span,
+            cells: c,
             n_dimensions,
+            model,
             safe,
         } = self;
-        span.0.clear();
-        span.1.clear();
-        let _ = write!(span.0, "{}", u.start);
-        let _ = write!(span.1, "{}", u.end);
+        let cb = *cb;
+        c.start.clear();
+        c.end.clear();
+        let _ = write!(c.start, "{}", u.start);
+        let _ = write!(c.end, "{}", u.end);
+        join_into(
+            &mut c.concepts,
+            u.concepts.iter().map(|&k| cb.concepts[k].id.as_str()),
+        );
+        join_into(
+            &mut c.categories,
+            u.categories.iter().map(|&k| cb.categories[k].id.as_str()),
+        );
+        join_into(
+            &mut c.cores,
+            u.cores.iter().map(|&k| cb.cores[k].id.as_str()),
+        );
+        evidence_into(&mut c.evidence, cb, u, &u.evidence);
+        evidence_into(&mut c.withheld, cb, u, &u.withheld);
+        for (d, cell) in c.dimensions.iter_mut().enumerate() {
+            join_into(
+                cell,
+                u.dimension_values
+                    .iter()
+                    .map(|&v| &cb.dimension_values[v])
+                    .filter(|v| v.dimension == d)
+                    .map(|v| v.id.as_str()),
+            );
+        }
         let fixed: [&str; 20] = [
             &u.doc_id,
             &u.unit_id,
             &u.file,
-            &u.keys.level,
-            &u.keys.province,
-            &u.keys.region,
-            &u.keys.year,
-            u.lang,
-            if u.boilerplate { "true" } else { "false" },
+            &keys.level,
+            &keys.province,
+            &keys.region,
+            &keys.year,
+            u.lang.as_str(),
+            if u.is_boilerplate() { "true" } else { "false" },
             u.text.as_str(),
-            &u.concepts,
-            &u.categories,
-            &u.cores,
-            &u.evidence,
-            u.kind,
-            u.role,
+            &c.concepts,
+            &c.categories,
+            &c.cores,
+            &c.evidence,
+            u.kind.as_str(),
+            u.role.as_str(),
             &u.section,
-            &span.0,
-            &span.1,
-            &u.withheld,
+            &c.start,
+            &c.end,
+            &c.withheld,
         ];
+        confidence_into(&mut c.confidence, u.confidence);
+        let model_cells = [u.source.map_or("", |s| s.as_str()), c.confidence.as_str()];
+        let source = &model_cells[..if *model { 2 } else { 0 }];
         // Encoded into one reused buffer: no per-row vector of the row's fields.
-        let dims = u
-            .dimensions
+        let rest = c.dimensions[..*n_dimensions]
             .iter()
             .map(String::as_str)
-            .chain(std::iter::repeat(""));
-        let rest = dims
-            .take(*n_dimensions)
-            .chain(u.extra.iter().map(String::as_str));
+            .chain(u.carried.iter().map(String::as_str))
+            .chain(source.iter().copied());
         row.clear();
         if *safe {
             let cells: Vec<_> = fixed
@@ -283,6 +307,79 @@ impl UnitsWriter {
             crate::util::csv::push_row(row, fixed.into_iter().chain(rest));
         }
         w.write_all(row).map_err(|e| Error::io(path, e))
+    }
+
+    /// Flushes the file.
+    pub fn finish(mut self) -> Result<()> {
+        self.w.flush().map_err(|e| Error::io(&self.path, e))
+    }
+}
+
+/// Streams `review.csv`: units a human should check (rules and model disagree, or the
+/// model coded the unit with low confidence).
+pub struct ReviewWriter<'c> {
+    w: csv::Writer<std::io::BufWriter<std::fs::File>>,
+    path: PathBuf,
+    cb: &'c Codebook,
+}
+
+impl<'c> ReviewWriter<'c> {
+    /// Creates the file and writes the header.
+    pub fn create(path: &Path, cb: &'c Codebook) -> Result<Self> {
+        let f = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
+        let mut f = std::io::BufWriter::new(f);
+        f.write_all(crate::util::csv::bom())
+            .map_err(|e| Error::io(path, e))?;
+        let mut w = csv::Writer::from_writer(f);
+        w.write_record([
+            "doc_id",
+            "unit_id",
+            "file",
+            "reason",
+            "rule_categories",
+            "model_categories",
+            "confidence",
+            "text",
+        ])
+        .map_err(|e| Error::io(path, e.into()))?;
+        Ok(ReviewWriter {
+            w,
+            path: path.to_path_buf(),
+            cb,
+        })
+    }
+
+    /// Writes the row of `u` when it has a [`CodedUnit::review`]; nothing otherwise.
+    pub fn write(&mut self, u: &CodedUnit) -> Result<()> {
+        let Some(r) = &u.review else { return Ok(()) };
+        let mut rule = String::new();
+        join_into(
+            &mut rule,
+            r.rule_categories
+                .iter()
+                .map(|&k| self.cb.categories[k].id.as_str()),
+        );
+        let mut confidence = String::new();
+        confidence_into(&mut confidence, u.confidence);
+        let row: [&str; 8] = [
+            &u.doc_id,
+            &u.unit_id,
+            &u.file,
+            r.reason.as_str(),
+            &rule,
+            &r.model_categories.join(";"),
+            &confidence,
+            u.text.as_str(),
+        ];
+        self.w
+            .write_record(
+                row.iter()
+                    .map(|c| crate::util::csv::cell(c))
+                    .collect::<Vec<_>>()
+                    .iter()
+                    .map(|c| c.as_bytes()),
+            )
+            .map_err(|e| Error::io(&self.path, e.into()))
     }
 
     /// Flushes the file.
@@ -788,15 +885,93 @@ pub fn report_markdown(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::code::unit::{Review, ReviewReason, Source, UnitText};
+
+    /// A unit whose rules' codes the model withheld: the formatting of every typed field.
+    fn unit(cb: &Codebook) -> CodedUnit {
+        let text: Arc<str> = Arc::from("第一条 支持返乡;创业。");
+        let concept = |id: &str| cb.concepts.iter().position(|c| c.id == id);
+        let c = concept("entrepreneurship_support").unwrap_or(0);
+        CodedUnit {
+            doc_id: Arc::from("d"),
+            unit_id: "d-1-0".into(),
+            file: Arc::from("a.txt"),
+            lang: crate::util::lang::Lang::Zh,
+            kind: crate::segment::Kind::Body,
+            role: crate::codebook::roles::Role::Measure,
+            section: Arc::from(""),
+            start: 4,
+            end: 14,
+            text: UnitText::new(Arc::clone(&text), 10..text.len()),
+            concepts: Vec::new(),
+            categories: Vec::new(),
+            cores: Vec::new(),
+            dimension_values: Vec::new(),
+            evidence: Vec::new(),
+            withheld: vec![
+                Evidence {
+                    code: Code::Concept(c),
+                    start: 4,
+                    end: 6,
+                    bytes: (10, 16),
+                },
+                Evidence {
+                    code: Code::Concept(c),
+                    start: 6,
+                    end: 9,
+                    bytes: (16, 23),
+                },
+            ],
+            source: Some(Source::Withheld),
+            confidence: Some(0.8125),
+            review: Some(Review {
+                reason: ReviewReason::Disagree,
+                rule_categories: vec![0, 1],
+                model_categories: Vec::new(),
+            }),
+            carried: vec!["x".into()],
+        }
+    }
 
     #[test]
-    fn unit_text_is_a_range_of_the_shared_document_text() {
-        let doc: Arc<str> = Arc::from("第一条 支持返乡创业。");
-        let t = UnitText::new(Arc::clone(&doc), 10..31);
-        assert_eq!(t.as_str(), "支持返乡创业。");
-        // Out of bounds or inside a character: empty, never a panic.
-        assert_eq!(UnitText::new(Arc::clone(&doc), 10..99).as_str(), "");
-        assert_eq!(UnitText::new(doc, 1..4).as_str(), "");
-        assert_eq!(UnitText::from("whole".to_string()).as_str(), "whole");
+    fn writers_format_the_typed_unit() {
+        let cb = Codebook::default_codebook();
+        let dir = tempfile::tempdir().unwrap();
+        let u = unit(&cb);
+        let keys = GroupKeys {
+            level: "local".into(),
+            region: "east".into(),
+            province: "gd".into(),
+            year: "2020".into(),
+        };
+        let path = dir.path().join("units.csv");
+        let mut w = UnitsWriter::create(&path, &cb, &["carried".into()], true).unwrap();
+        w.write(&keys, &u).unwrap();
+        w.finish().unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let row = text.lines().nth(1).unwrap();
+        let id = &cb.concepts[match u.withheld[0].code {
+            Code::Concept(c) => c,
+            Code::DimensionValue(_) => unreachable!(),
+        }]
+        .id;
+        let dims = ",".repeat(cb.dimensions.len());
+        assert_eq!(
+            row,
+            format!(
+                "d,d-1-0,a.txt,local,gd,east,2020,zh,false,支持返乡;创业。,,,,,body,measure,,4,14,\
+                 {id}:支持@4-6;{id}:返乡 @6-9{dims},x,withheld,0.812"
+            )
+        );
+        let path = dir.path().join("review.csv");
+        let mut w = ReviewWriter::create(&path, &cb).unwrap();
+        w.write(&u).unwrap();
+        w.finish().unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let cats = format!("{};{}", cb.categories[0].id, cb.categories[1].id);
+        assert_eq!(
+            text.lines().nth(1).unwrap(),
+            format!("d,d-1-0,a.txt,rules and model disagree,{cats},,0.812,支持返乡;创业。")
+        );
     }
 }
