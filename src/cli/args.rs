@@ -50,12 +50,12 @@ pub(crate) struct ModelArgs {
     /// L2 penalty of the model on sentence embeddings (--embedder): a number, or `auto`
     /// (chosen from 0.1, 1, 10, 100 by the inner cross-validation, by document when the
     /// labelled units' documents are known).
-    #[arg(long, default_value = "1", value_name = "L2|auto", value_parser = parse_auto)]
+    #[arg(long, default_value = "auto", value_name = "L2|auto", value_parser = parse_auto)]
     pub(crate) embed_l2: Auto,
     /// Shift of the `none` class's log-odds in the model on sentence embeddings (a class
     /// weight of `none` against the instruments): a number, or `auto` (chosen by the inner
     /// cross-validation under top-1 decoding).
-    #[arg(long, default_value = "0", value_name = "SHIFT|auto", value_parser = parse_auto)]
+    #[arg(long, default_value = "auto", value_name = "SHIFT|auto", value_parser = parse_auto)]
     pub(crate) none_bias: Auto,
     /// How much the hybrid's inner out-of-fold micro-F1 must exceed the rules' before the
     /// model may withhold or add codes (no inner fold may do worse than the rules either);

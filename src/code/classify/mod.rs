@@ -589,8 +589,23 @@ impl Classifier {
         let (kind, threshold, decode, gap_threshold, withhold_threshold, second) =
             match (best, &inner) {
                 (Some((_, kind, thr, decode, oof)), Some(assignment)) => {
-                    let (gap, withhold) =
-                        tuned_hybrid(data, coder, opts, &oof, &labels, assignment);
+                    // The hybrid's thresholds must hold document by document: they are
+                    // checked on folds of one document each when the documents are known.
+                    let (gap, withhold) = match document_folds(groups, data.len(), usize::MAX) {
+                        Some(each) if each != *assignment => {
+                            let per_doc = out_of_fold(
+                                data,
+                                &labels,
+                                coder,
+                                kind,
+                                opts.target,
+                                &opts.settings,
+                                &each,
+                            )?;
+                            tuned_hybrid(data, coder, opts, &per_doc, &labels, &each)
+                        }
+                        _ => tuned_hybrid(data, coder, opts, &oof, &labels, assignment),
+                    };
                     let second = tune_second(&oof, &labels, thr, decode, opts.settings.second_code);
                     (kind, thr, decode, gap, withhold, second)
                 }
@@ -753,7 +768,15 @@ impl Classifier {
                 if s.none_bias.is_none() {
                     tuning.insert("none_bias".to_string(), bias);
                 }
-                let (gap, withhold) = tuned_hybrid(data, coder, opts, &oof, &labels, assignment);
+                // The hybrid's thresholds must hold document by document: they are checked
+                // on folds of one document each when the documents are known.
+                let (gap, withhold) = match document_folds(groups, data.len(), usize::MAX) {
+                    Some(each) if each != *assignment => {
+                        let per_doc = shift_none(&out_of_fold(&each, l2)?, bias);
+                        tuned_hybrid(data, coder, opts, &per_doc, &labels, &each)
+                    }
+                    _ => tuned_hybrid(data, coder, opts, &oof, &labels, assignment),
+                };
                 let second = tune_second(&oof, &labels, thr, decode, s.second_code);
                 (l2, bias, decode, thr, gap, withhold, second)
             }
