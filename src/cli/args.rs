@@ -60,7 +60,7 @@ pub(crate) struct ModelArgs {
     /// How much the hybrid's inner out-of-fold micro-F1 must exceed the rules' before the
     /// model may withhold or add codes (no inner fold may do worse than the rules either);
     /// otherwise hybrid mode is the rules.
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, default_value_t = 0.02)]
     pub(crate) hybrid_margin: f32,
     /// Under top-1 decoding, also assign the second most probable category when its
     /// probability is at least RATIO times the first's; `--second-code` alone (or `auto`):

@@ -251,7 +251,7 @@ pub const EMBED_L2_GRID: [f32; 4] = [100.0, 10.0, 1.0, 0.1];
 pub const NONE_BIAS_GRID: [f32; 9] = [0.0, -0.5, 0.5, -1.0, 1.0, -1.5, 1.5, -2.0, 2.0];
 
 fn hybrid_margin() -> f32 {
-    0.01
+    0.02
 }
 
 fn is_default_margin(m: &f32) -> bool {
