@@ -1938,7 +1938,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            labeled_documents(&[a.clone()]).unwrap(),
+            labeled_documents(std::slice::from_ref(&a)).unwrap(),
             Some(vec!["d1".to_string(), "d2".to_string()])
         );
         let b = dir.path().join("b.tsv");
