@@ -86,10 +86,20 @@ pub(crate) fn train(args: TrainArgs) -> Result<u8> {
     };
     clf.save(&args.out)?;
     let m = &clf.model;
+    // `tuning` holds out-of-fold micro-F1 per feature kind, and the embedding model's
+    // chosen L2 penalty and `none` shift.
+    let chosen = |k: &str| matches!(k, "embed_l2" | "none_bias");
     let tuning: Vec<String> = m
         .tuning
         .iter()
+        .filter(|(k, _)| !chosen(k))
         .map(|(k, f)| format!("{k} {f:.3}"))
+        .chain(
+            m.tuning
+                .iter()
+                .filter(|(k, _)| chosen(k))
+                .map(|(k, v)| format!("chosen {k} {v}")),
+        )
         .collect();
     eprintln!(
         "trained on {} clauses in {:.1} s: {} classes, {:?} features ({} word, {} subword, {} rule), {:?} decoding, threshold {:.2}{}; model in {}",
