@@ -47,9 +47,21 @@ pub(crate) struct ModelArgs {
     /// included). Default: TF-IDF whichever cross-validates better, embeddings top1.
     #[arg(long)]
     pub(crate) decode: Option<policy_coder::code::classify::Decode>,
-    /// L2 penalty of the model on sentence embeddings (--embedder).
-    #[arg(long, default_value_t = 1.0)]
-    pub(crate) embed_l2: f32,
+    /// L2 penalty of the model on sentence embeddings (--embedder): a number, or `auto`
+    /// (chosen from 0.1, 1, 10, 100 by the inner cross-validation, by document when the
+    /// labelled units' documents are known).
+    #[arg(long, default_value = "auto", value_name = "L2|auto", value_parser = parse_auto)]
+    pub(crate) embed_l2: Auto,
+    /// Shift of the `none` class's log-odds in the model on sentence embeddings (a class
+    /// weight of `none` against the instruments): a number, or `auto` (chosen by the inner
+    /// cross-validation under top-1 decoding).
+    #[arg(long, default_value = "auto", value_name = "SHIFT|auto", value_parser = parse_auto)]
+    pub(crate) none_bias: Auto,
+    /// How much the hybrid's inner out-of-fold micro-F1 must exceed the rules' before the
+    /// model may withhold or add codes (no inner fold may do worse than the rules either);
+    /// otherwise hybrid mode is the rules.
+    #[arg(long, default_value_t = 0.02)]
+    pub(crate) hybrid_margin: f32,
     /// Under top-1 decoding, also assign the second most probable category when its
     /// probability is at least RATIO times the first's; `--second-code` alone (or `auto`):
     /// the ratio tuned by cross-validation. Default: one code per clause.
@@ -234,4 +246,23 @@ pub(crate) fn thread_count(n: usize) -> Result<usize> {
         return Ok(cap);
     }
     Ok(n)
+}
+
+/// A number, or `auto`: tuned by cross-validation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Auto {
+    /// Tuned.
+    Auto,
+    /// Given.
+    Value(f32),
+}
+
+fn parse_auto(s: &str) -> std::result::Result<Auto, String> {
+    match s {
+        "auto" | "tuned" => Ok(Auto::Auto),
+        _ => match s.parse::<f32>() {
+            Ok(v) if v.is_finite() => Ok(Auto::Value(v)),
+            _ => Err(format!("`{s}`: expected a number or `auto`")),
+        },
+    }
 }

@@ -815,17 +815,24 @@ fn cross_validate(
             .filter(|l| fold_of[l.stem.as_str()] == f)
             .cloned()
             .collect();
+        // Each training unit's document: the models' inner cross-validation holds out
+        // whole documents too.
+        let groups: Vec<String> = labels
+            .iter()
+            .filter(|l| fold_of[l.stem.as_str()] != f)
+            .map(|l| l.stem.clone())
+            .collect();
         let mut models = vec![(
             "model",
             "hybrid",
-            std::sync::Arc::new(Classifier::train(&data, coder, train)?),
+            std::sync::Arc::new(Classifier::train_in_groups(
+                &data,
+                Some(&groups),
+                coder,
+                train,
+            )?),
         )];
         if let Some(e) = embedder {
-            let groups: Vec<String> = labels
-                .iter()
-                .filter(|l| fold_of[l.stem.as_str()] != f)
-                .map(|l| l.stem.clone())
-                .collect();
             let clf = Classifier::train_embedded_in_groups(
                 &data,
                 Some(&groups),

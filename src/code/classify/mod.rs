@@ -113,6 +113,41 @@ pub fn read_labeled(paths: &[PathBuf], coder: &Coder) -> Result<Vec<Labeled>> {
     Ok(out)
 }
 
+/// The document of each clause [`read_labeled`] reads from `paths` (same rows, same
+/// order): a `document` (or `doc`, `doc_id`, `stem`) column, else the file stem of ids
+/// `<file stem>#<unit id>` in an `id` column. `None` when some labelled row has neither: then
+/// training tunes on folds by clause.
+pub fn labeled_documents(paths: &[PathBuf]) -> Result<Option<Vec<String>>> {
+    let mut out = Vec::new();
+    for path in paths {
+        let sheet = crate::util::sheet::read_sheet(path)?;
+        let Some(label_col) = sheet.col(&["categories", "label", "labels", "code", "codes"]) else {
+            return Ok(None);
+        };
+        let doc_col = sheet.col(&["document", "doc", "doc_id", "stem"]);
+        let id_col = sheet.col(&["id", "unit_id", "unit"]);
+        for (_, row) in &sheet.rows {
+            if row[label_col].trim().is_empty() {
+                continue; // as read_labeled: not a training example
+            }
+            let doc = doc_col
+                .map(|c| row[c].trim())
+                .filter(|d| !d.is_empty())
+                .or_else(|| {
+                    id_col
+                        .and_then(|c| row[c].trim().split_once('#'))
+                        .map(|(stem, _)| stem.trim())
+                        .filter(|d| !d.is_empty())
+                });
+            match doc {
+                Some(d) => out.push(d.to_string()),
+                None => return Ok(None),
+            }
+        }
+    }
+    Ok(Some(out))
+}
+
 /// The category ids of a label cell (`;`-separated; `none` and empty pieces dropped);
 /// ids that `known` rejects are an error naming the file and line.
 pub(crate) fn parse_labels(
@@ -192,6 +227,47 @@ pub struct TrainSettings {
     /// so that model files stay as they were).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub second_code: Option<SecondCode>,
+    /// Choose the embedding model's L2 penalty from [`EMBED_L2_GRID`] by the inner
+    /// cross-validation (by document when documents are known); `embed_l2` is then ignored
+    /// and the choice is recorded in the model's `tuning` as `embed_l2`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub embed_l2_tuned: bool,
+    /// Shift of the `none` class's log-odds in the embedding model (a class weight for
+    /// `none` against the instruments, folded into its intercept); `None`: chosen from
+    /// [`NONE_BIAS_GRID`] by the inner cross-validation under top-1 decoding (recorded in
+    /// `tuning` as `none_bias`).
+    #[serde(default = "no_bias", skip_serializing_if = "is_no_bias")]
+    pub none_bias: Option<f32>,
+    /// How much the hybrid's inner out-of-fold micro-F1 must exceed the rules' own before
+    /// the model may withhold or add codes (and no inner fold may do worse than the rules);
+    /// otherwise the hybrid is the rules.
+    #[serde(default = "hybrid_margin", skip_serializing_if = "is_default_margin")]
+    pub hybrid_margin: f32,
+}
+
+/// L2 penalties tried for the embedding model when it is tuned.
+pub const EMBED_L2_GRID: [f32; 4] = [100.0, 10.0, 1.0, 0.1];
+/// Shifts of the `none` log-odds tried (0 first: ties keep it).
+pub const NONE_BIAS_GRID: [f32; 9] = [0.0, -0.5, 0.5, -1.0, 1.0, -1.5, 1.5, -2.0, 2.0];
+
+fn hybrid_margin() -> f32 {
+    0.02
+}
+
+fn is_default_margin(m: &f32) -> bool {
+    *m == hybrid_margin()
+}
+
+fn no_bias() -> Option<f32> {
+    Some(0.0)
+}
+
+fn is_no_bias(b: &Option<f32>) -> bool {
+    *b == no_bias()
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// When top-1 decoding also assigns the second most probable class: when it is a category
@@ -269,6 +345,9 @@ impl Default for TrainSettings {
             decode: None,
             embed_l2: embed_l2(),
             second_code: None,
+            embed_l2_tuned: false,
+            none_bias: no_bias(),
+            hybrid_margin: hybrid_margin(),
         }
     }
 }
@@ -453,6 +532,18 @@ impl Classifier {
 
     /// Trains a model.
     pub fn train(data: &[Labeled], coder: &Coder, opts: &TrainOptions) -> Result<Classifier> {
+        Self::train_in_groups(data, None, coder, opts)
+    }
+
+    /// [`Classifier::train`] with each clause's document (`groups`, one per clause): the
+    /// inner cross-validation that picks features, decoding, threshold and the hybrid's
+    /// thresholds then holds out whole documents (and needs no class in every fold).
+    pub fn train_in_groups(
+        data: &[Labeled],
+        groups: Option<&[String]>,
+        coder: &Coder,
+        opts: &TrainOptions,
+    ) -> Result<Classifier> {
         if data.is_empty() {
             return Err(Error::Data("the training set is empty".into()));
         }
@@ -467,14 +558,16 @@ impl Classifier {
         };
         // (out-of-fold micro-F1, feature kind, threshold, decoding, out-of-fold probabilities)
         let mut best: Option<(f32, FeatureKind, f32, Decode, Vec<ClassProbs>)> = None;
-        let folds = opts.settings.tuning_folds.min(min_class_count(&labels));
         let fixed = opts.features.is_some()
             && opts.threshold.is_some()
             && opts.gap_threshold.is_some()
             && opts.withhold_threshold.is_some();
-        if folds >= 2 && !fixed {
-            let assignment =
-                stratified_folds(&labels, folds, opts.settings.seed).map_err(Error::Data)?;
+        let inner = if fixed {
+            None
+        } else {
+            inner_folds(groups, &labels, &opts.settings)?
+        };
+        if let Some(assignment) = &inner {
             for &kind in &kinds {
                 let oof = out_of_fold(
                     data,
@@ -483,7 +576,7 @@ impl Classifier {
                     kind,
                     opts.target,
                     &opts.settings,
-                    &assignment,
+                    assignment,
                 )?;
                 let (decode, thr, f1) =
                     tune_decode(&oof, &labels, opts.threshold, opts.settings.decode);
@@ -493,21 +586,38 @@ impl Classifier {
                 }
             }
         }
-        let (kind, threshold, decode, gap_threshold, withhold_threshold, second) = match best {
-            Some((_, kind, thr, decode, oof)) => {
-                let (gap, withhold) = tuned_hybrid(data, coder, opts, &oof, &labels);
-                let second = tune_second(&oof, &labels, thr, decode, opts.settings.second_code);
-                (kind, thr, decode, gap, withhold, second)
-            }
-            None => (
-                kinds[0],
-                opts.threshold.unwrap_or(0.35),
-                opts.settings.decode.unwrap_or_default(),
-                opts.gap_threshold.unwrap_or(1.01),
-                opts.withhold_threshold.unwrap_or(1.01),
-                fixed_second(opts.settings.second_code),
-            ),
-        };
+        let (kind, threshold, decode, gap_threshold, withhold_threshold, second) =
+            match (best, &inner) {
+                (Some((_, kind, thr, decode, oof)), Some(assignment)) => {
+                    // The hybrid's thresholds must hold document by document: they are
+                    // checked on folds of one document each when the documents are known.
+                    let (gap, withhold) = match document_folds(groups, data.len(), usize::MAX) {
+                        Some(each) if each != *assignment => {
+                            let per_doc = out_of_fold(
+                                data,
+                                &labels,
+                                coder,
+                                kind,
+                                opts.target,
+                                &opts.settings,
+                                &each,
+                            )?;
+                            tuned_hybrid(data, coder, opts, &per_doc, &labels, &each)
+                        }
+                        _ => tuned_hybrid(data, coder, opts, &oof, &labels, assignment),
+                    };
+                    let second = tune_second(&oof, &labels, thr, decode, opts.settings.second_code);
+                    (kind, thr, decode, gap, withhold, second)
+                }
+                _ => (
+                    kinds[0],
+                    opts.threshold.unwrap_or(0.35),
+                    opts.settings.decode.unwrap_or_default(),
+                    opts.gap_threshold.unwrap_or(1.01),
+                    opts.withhold_threshold.unwrap_or(1.01),
+                    fixed_second(opts.settings.second_code),
+                ),
+            };
         let mut model = fit(data, &labels, coder, kind, opts.target, &opts.settings)?;
         model.threshold = threshold;
         model.decode = decode;
@@ -581,16 +691,17 @@ impl Classifier {
             .map(|l| target_labels(l, opts.target, coder))
             .collect();
         let s = &opts.settings;
-        // Out-of-fold probabilities for a fold assignment.
-        let out_of_fold = |assignment: &[usize], folds: usize| -> Result<Vec<ClassProbs>> {
+        // Out-of-fold probabilities for a fold assignment and L2 penalty.
+        let out_of_fold = |assignment: &[usize], l2: f32| -> Result<Vec<ClassProbs>> {
             use rayon::prelude::*;
+            let folds = assignment.iter().copied().max().map_or(0, |m| m + 1);
             let per_fold: Vec<Vec<(usize, ClassProbs)>> = (0..folds)
                 .into_par_iter()
                 .map(|f| -> Result<Vec<(usize, ClassProbs)>> {
                     let idx: Vec<usize> = (0..data.len()).filter(|&i| assignment[i] != f).collect();
                     let v: Vec<Vec<f32>> = idx.iter().map(|&i| vectors[i].clone()).collect();
                     let l: Vec<Vec<String>> = idx.iter().map(|&i| labels[i].clone()).collect();
-                    let m = fit_dense(&v, &l, s)?;
+                    let m = fit_dense(&v, &l, l2, s)?;
                     Ok((0..data.len())
                         .filter(|&i| assignment[i] == f)
                         .map(|i| {
@@ -606,52 +717,83 @@ impl Classifier {
             }
             Ok(oof)
         };
-        let folds = s.tuning_folds.min(min_class_count(&labels));
         let mut tuning = BTreeMap::new();
-        let (decode, threshold, gap, withhold, mut second) = if folds >= 2 {
-            let assignment = stratified_folds(&labels, folds, s.seed).map_err(Error::Data)?;
-            let oof = out_of_fold(&assignment, folds)?;
-            let (decode, thr, f1) = tune_decode(
-                &oof,
-                &labels,
-                opts.threshold,
-                Some(s.decode.unwrap_or(Decode::Top1)),
-            );
-            tuning.insert("embedding".to_string(), f1);
-            let (gap, withhold) = tuned_hybrid(data, coder, opts, &oof, &labels);
-            let second = tune_second(&oof, &labels, thr, decode, s.second_code);
-            (decode, thr, gap, withhold, second)
-        } else {
-            (
-                s.decode.unwrap_or(Decode::Top1),
+        let inner = inner_folds(groups, &labels, s)?;
+        let decode_setting = s.decode.unwrap_or(Decode::Top1);
+        // The `none` shift with the best out-of-fold micro-F1 under the decoding (a given
+        // one kept; top-1 only: threshold decoding ignores `none`).
+        let best_bias = |oof: &[ClassProbs]| -> (f32, f32) {
+            let grid: Vec<f32> = match (s.none_bias, decode_setting) {
+                (Some(b), _) => vec![b],
+                (None, Decode::Top1) => NONE_BIAS_GRID.to_vec(),
+                (None, Decode::Threshold) => vec![0.0],
+            };
+            let mut best = (0.0f32, -1.0f32);
+            for b in grid {
+                let shifted = shift_none(oof, b);
+                let (_, _, f1) =
+                    tune_decode(&shifted, &labels, opts.threshold, Some(decode_setting));
+                if f1 > best.1 + 1e-6 {
+                    best = (b, f1);
+                }
+            }
+            best
+        };
+        let (l2, bias, decode, threshold, gap, withhold, second) = match &inner {
+            Some(assignment) => {
+                let l2_grid: Vec<f32> = if s.embed_l2_tuned {
+                    EMBED_L2_GRID.to_vec()
+                } else {
+                    vec![s.embed_l2]
+                };
+                // (l2, bias, F1, out-of-fold probabilities); ties go to the stronger penalty.
+                let mut best: Option<(f32, f32, f32, Vec<ClassProbs>)> = None;
+                for l2 in l2_grid {
+                    let oof = out_of_fold(assignment, l2)?;
+                    let (bias, f1) = best_bias(&oof);
+                    if best.as_ref().is_none_or(|b| f1 > b.2 + 1e-6) {
+                        best = Some((l2, bias, f1, oof));
+                    }
+                }
+                let Some((l2, bias, _, oof)) = best else {
+                    return Err(Error::Data("no L2 penalty to try".into()));
+                };
+                let oof = shift_none(&oof, bias);
+                let (decode, thr, f1) =
+                    tune_decode(&oof, &labels, opts.threshold, Some(decode_setting));
+                tuning.insert("embedding".to_string(), f1);
+                if s.embed_l2_tuned {
+                    tuning.insert("embed_l2".to_string(), l2);
+                }
+                if s.none_bias.is_none() {
+                    tuning.insert("none_bias".to_string(), bias);
+                }
+                // The hybrid's thresholds must hold document by document: they are checked
+                // on folds of one document each when the documents are known.
+                let (gap, withhold) = match document_folds(groups, data.len(), usize::MAX) {
+                    Some(each) if each != *assignment => {
+                        let per_doc = shift_none(&out_of_fold(&each, l2)?, bias);
+                        tuned_hybrid(data, coder, opts, &per_doc, &labels, &each)
+                    }
+                    _ => tuned_hybrid(data, coder, opts, &oof, &labels, assignment),
+                };
+                let second = tune_second(&oof, &labels, thr, decode, s.second_code);
+                (l2, bias, decode, thr, gap, withhold, second)
+            }
+            None => (
+                s.embed_l2,
+                s.none_bias.unwrap_or(0.0),
+                decode_setting,
                 opts.threshold.unwrap_or(0.35),
                 opts.gap_threshold.unwrap_or(1.01),
                 opts.withhold_threshold.unwrap_or(1.01),
                 fixed_second(s.second_code),
-            )
+            ),
         };
-        // A tuned second code is chosen on folds of whole documents when the clauses'
-        // documents are known (clauses of one document resemble each other, so folds by
-        // clause overrate a second guess on new documents), and also when some class is too
-        // rare for folds by clause.
-        let doc_folds = groups.filter(|g| g.len() == data.len()).and_then(|g| {
-            let names: BTreeSet<&str> = g.iter().map(String::as_str).collect();
-            let folds = s.tuning_folds.min(names.len());
-            (folds >= 2).then(|| {
-                let fold_of: HashMap<&str, usize> = names
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, n)| (n, i % folds))
-                    .collect();
-                let a: Vec<usize> = g.iter().map(|n| fold_of[n.as_str()]).collect();
-                (a, folds)
-            })
-        });
-        if let (Some(SecondCode::Tuned), Some((a, folds))) = (s.second_code, doc_folds) {
-            let oof = out_of_fold(&a, folds)?;
-            second = tune_second(&oof, &labels, threshold, decode, s.second_code);
+        let (weights, mut intercept, class_labels) = fit_dense(&vectors, &labels, l2, s)?;
+        if let Some(k) = class_labels.iter().position(|l| l == NONE) {
+            intercept[k] += bias;
         }
-        let (weights, intercept, class_labels) = fit_dense(&vectors, &labels, s)?;
         let model = Model {
             format: "policy-coder-model".into(),
             version: MODEL_VERSION,
@@ -946,6 +1088,45 @@ fn assign(
     out
 }
 
+/// Folds of whole documents for the inner cross-validation: the distinct `groups` (one per
+/// clause) dealt to `k` folds in sorted order; `None` without groups or with fewer than two
+/// documents.
+fn document_folds(groups: Option<&[String]>, n: usize, k: usize) -> Option<Vec<usize>> {
+    let g = groups.filter(|g| g.len() == n)?;
+    let names: BTreeSet<&str> = g.iter().map(String::as_str).collect();
+    let folds = k.min(names.len());
+    if folds < 2 {
+        return None;
+    }
+    let fold_of: HashMap<&str, usize> = names
+        .into_iter()
+        .enumerate()
+        .map(|(i, n)| (n, i % folds))
+        .collect();
+    Some(g.iter().map(|n| fold_of[n.as_str()]).collect())
+}
+
+/// The inner cross-validation's fold of each clause: by document when the documents are
+/// known (clauses of one document resemble each other, so folds by clause overrate a model
+/// on new documents), else stratified by clause when every class has a clause per fold;
+/// `None` when neither is possible (nothing is tuned then).
+fn inner_folds(
+    groups: Option<&[String]>,
+    labels: &[Vec<String>],
+    s: &TrainSettings,
+) -> Result<Option<Vec<usize>>> {
+    if let Some(a) = document_folds(groups, labels.len(), s.tuning_folds) {
+        return Ok(Some(a));
+    }
+    let folds = s.tuning_folds.min(min_class_count(labels));
+    if folds < 2 {
+        return Ok(None);
+    }
+    stratified_folds(labels, folds, s.seed)
+        .map(Some)
+        .map_err(Error::Data)
+}
+
 fn min_class_count(labels: &[Vec<String>]) -> usize {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for ls in labels {
@@ -1127,6 +1308,7 @@ fn fit_weights(
 fn fit_dense(
     vectors: &[Vec<f32>],
     labels: &[Vec<String>],
+    l2: f32,
     s: &TrainSettings,
 ) -> Result<(Vec<Vec<f32>>, Vec<f32>, Vec<String>)> {
     let class_labels: Vec<String> = labels
@@ -1155,7 +1337,7 @@ fn fit_dense(
         .iter()
         .map(|v| (0..dim).map(|j| (v[j] - mean[j]) / sd[j]).collect())
         .collect();
-    let (mut w, mut b) = fit_weights(&z, labels, &class_labels, s.embed_l2, s)?;
+    let (mut w, mut b) = fit_weights(&z, labels, &class_labels, l2, s)?;
     // w·(x - mean)/sd + b = (w/sd)·x + (b - Σ w·mean/sd)
     for (j, row) in w.iter_mut().enumerate() {
         for (k, x) in row.iter_mut().enumerate() {
@@ -1164,6 +1346,26 @@ fn fit_dense(
         }
     }
     Ok((w, b, class_labels))
+}
+
+/// Probabilities with the `none` class's log-odds shifted by `bias` (renormalised).
+fn shift_none(oof: &[ClassProbs], bias: f32) -> Vec<ClassProbs> {
+    if bias == 0.0 {
+        return oof.to_vec();
+    }
+    let f = bias.exp();
+    oof.iter()
+        .map(|p| {
+            let none = p.get(NONE).copied().unwrap_or(0.0);
+            let z = 1.0 - none + none * f;
+            p.iter()
+                .map(|(l, v)| {
+                    let v = if l == NONE { v * f } else { *v };
+                    (l.clone(), if z > 0.0 { v / z } else { v })
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// 1 for each rule feature matched, in model order.
@@ -1281,13 +1483,14 @@ fn rule_labels(l: &Labeled, target: Target, coder: &Coder) -> Vec<String> {
 }
 
 /// [`best_hybrid_thresholds`] for a model whose out-of-fold probabilities on `data` are
-/// `oof`, against the rules' own codes of the same clauses.
+/// `oof` (fold of each clause in `fold`), against the rules' own codes of the same clauses.
 fn tuned_hybrid(
     data: &[Labeled],
     coder: &Coder,
     opts: &TrainOptions,
     oof: &[BTreeMap<String, f32>],
     gold: &[Vec<String>],
+    fold: &[usize],
 ) -> (f32, f32) {
     let rules: Vec<Vec<String>> = data
         .iter()
@@ -1297,62 +1500,109 @@ fn tuned_hybrid(
         oof,
         gold,
         &rules,
-        opts.gap_threshold,
-        opts.withhold_threshold,
+        fold,
+        (opts.gap_threshold, opts.withhold_threshold),
+        opts.settings.hybrid_margin,
     )
 }
 
-/// The hybrid's thresholds that maximise its out-of-fold micro-F1: the gap-filling
-/// threshold (the model codes a unit the rules leave uncoded) and the withholding threshold
-/// (the model's `none` probability from which the rules' codes are withheld). Given values
-/// are kept; ties go to the higher thresholds (the model changes fewer units).
+/// The hybrid's predicted codes of one clause: the rules' unless the model's `none`
+/// probability reaches `withhold` (then none); where the rules found nothing, the
+/// categories at or above `gap`.
+fn hybrid_codes<'a>(
+    p: &'a BTreeMap<String, f32>,
+    rules: &'a [String],
+    gap: f32,
+    withhold: f32,
+) -> BTreeSet<&'a str> {
+    let none = p.get(NONE).copied().unwrap_or(0.0);
+    if rules.is_empty() {
+        p.iter()
+            .filter(|(l, v)| *l != NONE && **v >= gap)
+            .map(|(l, _)| l.as_str())
+            .collect()
+    } else if none >= withhold {
+        BTreeSet::new()
+    } else {
+        rules.iter().map(String::as_str).collect()
+    }
+}
+
+fn f1_of(c: (f32, f32, f32)) -> f32 {
+    if c.0 == 0.0 {
+        0.0
+    } else {
+        2.0 * c.0 / (2.0 * c.0 + c.1 + c.2)
+    }
+}
+
+/// The hybrid's thresholds, chosen so that the hybrid is never worse than the rules by
+/// design: the gap-filling threshold (the model codes a unit the rules leave uncoded) and
+/// the withholding threshold (the model's `none` probability from which the rules' codes
+/// are withheld) range over high probabilities (0.5–0.95, or never); a pair is eligible only
+/// when its pooled out-of-fold micro-F1 beats the rules' own by at least `margin` and no
+/// inner fold (`fold`) scores below the rules; of those the best pooled F1 wins (ties go to
+/// the higher thresholds: the model changes fewer units). With none eligible the hybrid is
+/// the rules (both never). Given values are kept.
 fn best_hybrid_thresholds(
     probs: &[BTreeMap<String, f32>],
     gold: &[Vec<String>],
     rules: &[Vec<String>],
-    gap: Option<f32>,
-    withhold: Option<f32>,
+    fold: &[usize],
+    (gap, withhold): (Option<f32>, Option<f32>),
+    margin: f32,
 ) -> (f32, f32) {
     let grid = |given: Option<f32>| -> Vec<f32> {
         match given {
             Some(t) => vec![t],
-            None => (6..=21)
+            None => (10..=20)
                 .rev()
-                .map(|step| if step == 21 { 1.01 } else { step as f32 * 0.05 })
+                .map(|step| if step == 20 { 1.01 } else { step as f32 * 0.05 })
                 .collect(),
         }
     };
-    let mut best = (1.01f32, 1.01f32, -1.0f32);
+    let folds = fold.iter().copied().max().map_or(1, |m| m + 1);
+    let gold: Vec<BTreeSet<&str>> = gold
+        .iter()
+        .map(|g| {
+            g.iter()
+                .map(String::as_str)
+                .filter(|l| *l != NONE)
+                .collect()
+        })
+        .collect();
+    // (tp, fp, fn) per inner fold.
+    let counts = |t: f32, w: f32| -> Vec<(f32, f32, f32)> {
+        let mut c = vec![(0.0f32, 0.0f32, 0.0f32); folds];
+        for (i, ((p, g), r)) in probs.iter().zip(&gold).zip(rules).enumerate() {
+            let pred = hybrid_codes(p, r, t, w);
+            let e = &mut c[fold.get(i).copied().unwrap_or(0).min(folds - 1)];
+            e.0 += pred.intersection(g).count() as f32;
+            e.1 += pred.difference(g).count() as f32;
+            e.2 += g.difference(&pred).count() as f32;
+        }
+        c
+    };
+    let pooled = |c: &[(f32, f32, f32)]| {
+        f1_of(
+            c.iter()
+                .fold((0.0, 0.0, 0.0), |a, x| (a.0 + x.0, a.1 + x.1, a.2 + x.2)),
+        )
+    };
+    let base_gap = gap.unwrap_or(1.01);
+    let base_withhold = withhold.unwrap_or(1.01);
+    let base = counts(base_gap, base_withhold);
+    let base_f1 = pooled(&base);
+    let mut best = (base_gap, base_withhold, base_f1 + margin - 1e-6);
     for &w in &grid(withhold) {
         for &t in &grid(gap) {
-            let (mut tp, mut fp, mut fn_) = (0.0f32, 0.0f32, 0.0f32);
-            for ((p, g), r) in probs.iter().zip(gold).zip(rules) {
-                let none = p.get(NONE).copied().unwrap_or(0.0);
-                let pred: BTreeSet<&str> = if r.is_empty() {
-                    p.iter()
-                        .filter(|(l, v)| *l != NONE && **v >= t)
-                        .map(|(l, _)| l.as_str())
-                        .collect()
-                } else if none >= w {
-                    BTreeSet::new()
-                } else {
-                    r.iter().map(String::as_str).collect()
-                };
-                let gold: BTreeSet<&str> = g
-                    .iter()
-                    .map(String::as_str)
-                    .filter(|l| *l != NONE)
-                    .collect();
-                tp += pred.intersection(&gold).count() as f32;
-                fp += pred.difference(&gold).count() as f32;
-                fn_ += gold.difference(&pred).count() as f32;
-            }
-            let f1 = if tp == 0.0 {
-                0.0
-            } else {
-                2.0 * tp / (2.0 * tp + fp + fn_)
-            };
-            if f1 > best.2 + 1e-6 {
+            let c = counts(t, w);
+            let f1 = pooled(&c);
+            let no_fold_worse = c
+                .iter()
+                .zip(&base)
+                .all(|(x, b)| f1_of(*x) >= f1_of(*b) - 1e-6);
+            if no_fold_worse && f1 > best.2 + 1e-6 {
                 best = (t, w, f1);
             }
         }
@@ -1648,6 +1898,58 @@ mod tests {
             "none",
             "below the gap threshold the model fills nothing"
         );
+    }
+
+    #[test]
+    fn the_hybrid_changes_rule_codes_only_where_inner_folds_agree_it_helps() {
+        let p = |none: f32, a: f32| -> BTreeMap<String, f32> {
+            BTreeMap::from([(NONE.to_string(), none), ("a".to_string(), a)])
+        };
+        let v = |x: &[&str]| x.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        // Rules code `a` on four clauses; two are `none` and the model is sure of it.
+        let probs = vec![p(0.9, 0.1), p(0.95, 0.05), p(0.2, 0.8), p(0.1, 0.9)];
+        let gold = vec![v(&[NONE]), v(&[NONE]), v(&["a"]), v(&["a"])];
+        let rules = vec![v(&["a"]); 4];
+        // both folds gain: withholding is chosen (at a high `none` probability)
+        let (gap, w) =
+            best_hybrid_thresholds(&probs, &gold, &rules, &[0, 1, 0, 1], (None, None), 0.01);
+        assert!(gap > 1.0 && (0.5..=0.91).contains(&w), "{gap} {w}");
+        // one inner fold loses: the hybrid stays the rules
+        let gold2 = vec![v(&[NONE]), v(&["a"]), v(&["a"]), v(&["a"])];
+        let (gap, w) =
+            best_hybrid_thresholds(&probs, &gold2, &rules, &[0, 1, 0, 1], (None, None), 0.01);
+        assert!(gap > 1.0 && w > 1.0, "{gap} {w}");
+        // a gain below the margin is not enough
+        let (_, w) =
+            best_hybrid_thresholds(&probs, &gold, &rules, &[0, 1, 0, 1], (None, None), 0.9);
+        assert!(w > 1.0);
+        // the `none` shift renormalises
+        let shifted = shift_none(&[p(0.5, 0.5)], 1.0f32.ln() + 2.0f32.ln());
+        assert!((shifted[0][NONE] - 2.0 / 3.0).abs() < 1e-5);
+    }
+
+    #[test]
+    fn documents_come_from_a_column_or_the_ids() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.tsv");
+        std::fs::write(
+            &a,
+            "id\tcategories\ttext\nd1#1\tnone\tx\nd1#2\t\ty\nd2#1\tfiscal_support\tz\n",
+        )
+        .unwrap();
+        assert_eq!(
+            labeled_documents(std::slice::from_ref(&a)).unwrap(),
+            Some(vec!["d1".to_string(), "d2".to_string()])
+        );
+        let b = dir.path().join("b.tsv");
+        std::fs::write(&b, "id\tdocument\tcategories\ttext\n1\tdocA\tnone\tx\n").unwrap();
+        assert_eq!(
+            labeled_documents(&[b]).unwrap(),
+            Some(vec!["docA".to_string()])
+        );
+        let c = dir.path().join("c.tsv");
+        std::fs::write(&c, "id\tcategories\ttext\nd001\tnone\tx\n").unwrap();
+        assert_eq!(labeled_documents(&[a, c]).unwrap(), None);
     }
 
     #[test]
