@@ -175,7 +175,10 @@ mod tests {
         );
         assert_eq!((rows[1].line, rows[1].text.as_str()), (5, "plain"));
         let g = dir.path().join("g.csv");
-        let gb = encoding_rs::GB18030.encode("编号,text\n1,给予补贴。\n").0.into_owned();
+        let gb = encoding_rs::GB18030
+            .encode("编号,text\n1,给予补贴。\n")
+            .0
+            .into_owned();
         std::fs::write(&g, gb).unwrap();
         let f = UnitsFile::open(&g, "text").unwrap();
         let rows: Vec<_> = f.iter().unwrap().map(|r| r.unwrap()).collect();

@@ -14,9 +14,9 @@ use crate::error::{Error, Result};
 use crate::read::units_csv::UnitsCsv;
 use crate::schema::UnitCol;
 use crate::util::sheet::Row;
-use std::path::Path;
 use serde::Serialize;
 use std::collections::HashMap;
+use std::path::Path;
 
 /// A text as compared: without white space, and without a leading `'` that protects a
 /// cell starting with `=`, `+`, `-` or `@` in a spreadsheet.

@@ -6,8 +6,8 @@ use crate::error::{Error, Result};
 use crate::read::units_csv::UnitsCsv;
 use crate::schema::UnitCol;
 use crate::tally::aggregate::largest_remainder_shares;
-use crate::util::sheet::Row;
 use crate::util::rng::SplitMix64;
+use crate::util::sheet::Row;
 use std::collections::BTreeMap;
 use std::path::Path;
 

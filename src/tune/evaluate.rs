@@ -119,7 +119,12 @@ pub fn read_units(path: &Path, cb: &Codebook) -> Result<HashMap<String, Vec<Mach
         let num = |c: UnitCol| {
             let v = r.get(&rec, c);
             v.parse::<usize>().map_err(|_| {
-                Error::csv(r.path(), rec.line, c.name(), format!("`{v}` is not a number"))
+                Error::csv(
+                    r.path(),
+                    rec.line,
+                    c.name(),
+                    format!("`{v}` is not a number"),
+                )
             })
         };
         let mut u = MachineUnit {
@@ -134,7 +139,11 @@ pub fn read_units(path: &Path, cb: &Codebook) -> Result<HashMap<String, Vec<Mach
                 .collect(),
             evidence: Vec::new(),
         };
-        for item in r.get(&rec, UnitCol::Evidence).split(';').filter(|s| !s.is_empty()) {
+        for item in r
+            .get(&rec, UnitCol::Evidence)
+            .split(';')
+            .filter(|s| !s.is_empty())
+        {
             let Some((head, span)) = item.rsplit_once('@') else {
                 continue;
             };

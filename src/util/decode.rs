@@ -369,7 +369,13 @@ mod tests {
             [&[0xEF, 0xBB, 0xBF][..], ZH.as_bytes()].concat(),
             GB18030.encode(ZH).0.into_owned(),
             ZH.encode_utf16().flat_map(u16::to_le_bytes).collect(),
-            [&[0xFF, 0xFE][..], &ZH.encode_utf16().flat_map(u16::to_le_bytes).collect::<Vec<_>>()].concat(),
+            [
+                &[0xFF, 0xFE][..],
+                &ZH.encode_utf16()
+                    .flat_map(u16::to_le_bytes)
+                    .collect::<Vec<_>>(),
+            ]
+            .concat(),
         ];
         cases.push(noise(3, 500));
         for b in &cases {

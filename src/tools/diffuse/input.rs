@@ -124,14 +124,13 @@ pub fn read_documents(path: &Path) -> Result<Vec<Doc>> {
             continue;
         }
         let y = get(c[5]);
-        let year =
-            if y.is_empty() || y == "unknown" {
-                None
-            } else {
-                Some(y.parse::<i32>().map_err(|_| {
-                    Error::csv(&shown, row.line, "year", format!("`{y}` is not a year"))
-                })?)
-            };
+        let year = if y.is_empty() || y == "unknown" {
+            None
+        } else {
+            Some(y.parse::<i32>().map_err(|_| {
+                Error::csv(&shown, row.line, "year", format!("`{y}` is not a year"))
+            })?)
+        };
         let date_text = row.opt(date_col).trim().to_string();
         let date = parse_date(&date_text)
             .filter(|d| Some(d.0) == year)

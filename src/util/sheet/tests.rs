@@ -12,7 +12,10 @@ fn rows(r: SheetReader) -> Result<Vec<(usize, Vec<String>)>> {
 
 #[test]
 fn ragged_rows_name_file_and_line() {
-    for text in ["id,text\n1,ok\n2,bad,extra\n", "id,text\r\n1,ok\r\n2,bad,extra\r\n"] {
+    for text in [
+        "id,text\n1,ok\n2,bad,extra\n",
+        "id,text\r\n1,ok\r\n2,bad,extra\r\n",
+    ] {
         let e = rows(sheet("u.csv", text).unwrap()).unwrap_err().to_string();
         assert_eq!(e, "u.csv:3: row has 3 fields, the header has 2");
     }
@@ -53,7 +56,10 @@ fn encodings_utf8_bom_gb18030_utf16() {
     let text = "编号,内容\n1,加大财政支持力度，落实税费减免政策。\n";
     let want = vec![(
         2,
-        vec!["1".to_string(), "加大财政支持力度，落实税费减免政策。".into()],
+        vec![
+            "1".to_string(),
+            "加大财政支持力度，落实税费减免政策。".into(),
+        ],
     )];
     let bom = [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat();
     let gb = encoding_rs::GB18030.encode(text).0.into_owned();
@@ -88,7 +94,10 @@ fn a_bad_byte_past_the_head_names_its_line() {
         .unwrap_err()
         .to_string();
     assert!(
-        e.starts_with(&format!("big.csv:{}: bytes that are not valid UTF-8", line + 1)),
+        e.starts_with(&format!(
+            "big.csv:{}: bytes that are not valid UTF-8",
+            line + 1
+        )),
         "{e}"
     );
 }
@@ -132,7 +141,9 @@ fn unterminated_quotes_and_empty_files_are_errors() {
         .unwrap_err()
         .to_string();
     assert!(e.starts_with("q.csv:3: a quoted field opens here"), "{e}");
-    let e = sheet("q.tsv", "\"id\ttext\n1\tx\n").unwrap_err().to_string();
+    let e = sheet("q.tsv", "\"id\ttext\n1\tx\n")
+        .unwrap_err()
+        .to_string();
     assert!(e.starts_with("q.tsv:1: a quoted field opens here"), "{e}");
     let e = sheet("e.csv", "").unwrap_err().to_string();
     assert_eq!(e, "e.csv: empty file");
