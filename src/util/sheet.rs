@@ -86,7 +86,8 @@ struct Source {
     prev_cr: bool,
     delimiter: u8,
     quote: Quote,
-    open_at: usize,
+    /// Where the last quoted field opened.
+    open_byte: u64,
     /// The line of a quote still open at the end of the file.
     unterminated: Option<usize>,
     /// The line and message of an undecodable byte.
@@ -94,6 +95,33 @@ struct Source {
 }
 
 impl Source {
+    fn new(
+        inner: Box<dyn Read + Send>,
+        encoding: &'static encoding_rs::Encoding,
+        name: &'static str,
+        delimiter: u8,
+    ) -> Source {
+        Source {
+            inner,
+            decoder: encoding.new_decoder_without_bom_handling(),
+            encoding: name,
+            raw: vec![0; 64 * 1024],
+            raw_at: 0,
+            raw_end: 0,
+            raw_eof: false,
+            done: false,
+            offset: 0,
+            breaks: VecDeque::new(),
+            passed: 0,
+            prev_cr: false,
+            delimiter,
+            quote: Quote::Start,
+            open_byte: 0,
+            unterminated: None,
+            bad: None,
+        }
+    }
+
     /// The line the next byte is on.
     fn line_now(&self) -> usize {
         self.passed + self.breaks.len() + 1
@@ -108,28 +136,58 @@ impl Source {
         self.passed + 1
     }
 
+    /// The line holding decoded byte `byte`, without passing any line break.
+    fn line_at(&self, byte: u64) -> usize {
+        self.passed + self.breaks.partition_point(|&b| b < byte) + 1
+    }
+
+    /// Follows the line breaks and the quoting of `bytes`, the next decoded bytes. Only the
+    /// quotes and the byte on either side of them change the quoting state, so the bytes
+    /// between quotes are skipped with `memchr`.
     fn scan(&mut self, bytes: &[u8]) {
-        let d = self.delimiter;
-        for (i, &b) in bytes.iter().enumerate() {
-            if b == b'\r' || (b == b'\n' && !self.prev_cr) {
-                self.breaks.push_back(self.offset + i as u64);
+        let start = self.offset;
+        for i in memchr::memchr2_iter(b'\r', b'\n', bytes) {
+            let after_cr = if i == 0 {
+                self.prev_cr
+            } else {
+                bytes[i - 1] == b'\r'
+            };
+            if bytes[i] == b'\r' || !after_cr {
+                self.breaks.push_back(start + i as u64);
             }
-            self.prev_cr = b == b'\r';
-            let sep = b == d || b == b'\n' || b == b'\r';
-            self.quote = match self.quote {
-                Quote::Start if b == b'"' => {
-                    self.open_at = self.line_now();
+        }
+        if let Some(&last) = bytes.last() {
+            self.prev_cr = last == b'\r';
+        }
+        let d = self.delimiter;
+        let sep = |b: u8| b == d || b == b'\n' || b == b'\r';
+        // Quoting state after the unquoted-or-closing run `run` (no quotes in it).
+        let after = |q: Quote, run: &[u8]| match (q, run.first(), run.last()) {
+            (_, None, _) | (Quote::Open, ..) => q,
+            (_, _, Some(&b)) => {
+                if sep(b) {
+                    Quote::Start
+                } else {
+                    Quote::Plain
+                }
+            }
+            _ => q,
+        };
+        let mut at = 0;
+        for q in memchr::memchr_iter(b'"', bytes) {
+            let state = after(self.quote, &bytes[at..q]);
+            self.quote = match state {
+                Quote::Start => {
+                    self.open_byte = start + q as u64;
                     Quote::Open
                 }
-                Quote::Start | Quote::Plain if sep => Quote::Start,
-                Quote::Start | Quote::Plain => Quote::Plain,
-                Quote::Open if b == b'"' => Quote::Closing,
-                Quote::Open => Quote::Open,
-                Quote::Closing if b == b'"' => Quote::Open,
-                Quote::Closing if sep => Quote::Start,
-                Quote::Closing => Quote::Plain,
+                Quote::Plain => Quote::Plain,
+                Quote::Open => Quote::Closing,
+                Quote::Closing => Quote::Open,
             };
+            at = q + 1;
         }
+        self.quote = after(self.quote, &bytes[at..]);
         self.offset += bytes.len() as u64;
     }
 }
@@ -139,7 +197,7 @@ impl Read for Source {
         loop {
             if self.done {
                 if self.quote == Quote::Open {
-                    self.unterminated = Some(self.open_at);
+                    self.unterminated = Some(self.line_at(self.open_byte));
                 }
                 return Ok(0);
             }
@@ -257,25 +315,12 @@ impl SheetReader {
             text.split(['\n', '\r']).next().unwrap_or("").to_string()
         };
         let delimiter = delimiter_of(path, first_line.as_bytes());
-        let source = Source {
-            inner: Box::new(std::io::Cursor::new(head).chain(input)),
-            decoder: found.encoding.new_decoder_without_bom_handling(),
-            encoding: found.name,
-            raw: vec![0; 64 * 1024],
-            raw_at: 0,
-            raw_end: 0,
-            raw_eof: false,
-            done: false,
-            offset: 0,
-            breaks: VecDeque::new(),
-            passed: 0,
-            prev_cr: false,
+        let source = Source::new(
+            Box::new(std::io::Cursor::new(head).chain(input)),
+            found.encoding,
+            found.name,
             delimiter,
-            quote: Quote::Start,
-            open_at: 0,
-            unterminated: None,
-            bad: None,
-        };
+        );
         let mut skip = found.bom;
         let mut source = source;
         // The BOM is not text: skip it before the decoder sees it.

@@ -155,3 +155,45 @@ fn cr_only_line_ends_are_lines() {
     let e = rows(r).unwrap_err().to_string();
     assert_eq!(e, "cr.csv:3: row has 3 fields, the header has 2");
 }
+
+use proptest::prelude::*;
+
+proptest! {
+    /// Read in pieces of any size, the source finds the lines and the unclosed quote that
+    /// a scan of the whole text finds.
+    #[test]
+    fn streamed_scan_matches_whole_text(
+        text in "[a,\t\"\r\n]{0,40}",
+        piece in 4usize..9,
+        tab in any::<bool>(),
+    ) {
+        let delimiter = if tab { b'\t' } else { b',' };
+        let bytes = text.as_bytes().to_vec();
+        let mut src = Source::new(
+            Box::new(std::io::Cursor::new(bytes.clone())),
+            encoding_rs::UTF_8,
+            "UTF-8",
+            delimiter,
+        );
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; piece];
+        loop {
+            let n = src.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+        prop_assert_eq!(&out, &bytes);
+        // The whole-text scan counts LF only; a lone CR is a line here (as LineIndex has it).
+        let whole = crate::util::csv::unterminated_quote(&bytes, delimiter);
+        prop_assert_eq!(src.unterminated.is_some(), whole.is_some());
+        if !bytes.contains(&b'\r') {
+            prop_assert_eq!(src.unterminated, whole);
+        }
+        let lines = crate::util::csv::LineIndex::new(&bytes);
+        for b in 0..=bytes.len() as u64 {
+            prop_assert_eq!(src.line_at(b), lines.line(b));
+        }
+    }
+}
