@@ -589,6 +589,47 @@ fn units_mode_carries_columns_through() {
 }
 
 #[test]
+fn units_mode_reads_quoted_multi_line_tsv() {
+    // As Python's csv module writes a TSV: fields holding a line break, a tab or a quote
+    // are quoted, quotes doubled. The third row names the line an error is reported on.
+    let dir = tempfile::tempdir().unwrap();
+    let units = dir.path().join("labelled.tsv");
+    let tsv = "id\tcategories\ttext\n\
+               a#1\ttax_incentives\t\"Article 3.\n\nEnterprises that hire returning migrant \
+               workers enjoy a \"\"tax reduction\"\"\tas provided.\"\n\
+               a#2\tnone\tThis notice takes effect on the date of issue.\n";
+    fs::write(&units, tsv).unwrap();
+    let out = dir.path().join("out");
+    bin()
+        .args(["code", "--units"])
+        .arg(&units)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(0);
+    let rows = read_csv(&out.join("units.csv"));
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["id"], "a#1");
+    assert_eq!(
+        rows[0]["text"],
+        "Article 3.\n\nEnterprises that hire returning migrant workers enjoy a \"tax reduction\"\tas provided."
+    );
+    assert_eq!(rows[1]["input_categories"], "none");
+    // A quote that never closes would swallow every row after it: an error at its line.
+    fs::write(&units, "id\ttext\n1\tok\n2\t\"open\n3\tlost\n").unwrap();
+    bin()
+        .args(["code", "--units"])
+        .arg(&units)
+        .arg("--out")
+        .arg(dir.path().join("out2"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "labelled.tsv:3: a quoted field opens here",
+        ));
+}
+
+#[test]
 fn non_empty_output_needs_force() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");

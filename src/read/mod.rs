@@ -11,6 +11,7 @@ mod html_flat;
 pub mod manifest;
 mod pdf;
 mod text;
+pub mod units_csv;
 pub mod units_file;
 
 use crate::error::{Error, Result};

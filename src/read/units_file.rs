@@ -4,7 +4,7 @@
 use crate::error::{Error, Result};
 use crate::geo::level::Level;
 use crate::geo::province::{self, Province};
-use crate::util::csv::LineIndex;
+use crate::util::sheet::SheetReader;
 use std::path::{Path, PathBuf};
 
 /// A validated units file.
@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 pub struct UnitsFile {
     /// The file.
     pub path: PathBuf,
-    delimiter: u8,
     /// Header names, as written.
     pub headers: Vec<String>,
     text_col: usize,
@@ -43,76 +42,27 @@ pub struct UnitRow {
     pub cells: Vec<String>,
 }
 
-/// A reader over the file's bytes, and the index that numbers its lines (LF or CRLF).
-fn reader(
-    path: &Path,
-    delimiter: u8,
-) -> Result<(csv::Reader<std::io::Cursor<Vec<u8>>>, LineIndex)> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let lines = LineIndex::new(&bytes);
-    let r = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(false)
-        .quoting(delimiter != b'\t')
-        .from_reader(std::io::Cursor::new(bytes));
-    Ok((r, lines))
-}
-
 impl UnitsFile {
-    /// Opens and validates `path`. TSV when the extension is `.tsv`/`.tab` or the header
-    /// holds a tab; CSV otherwise. `text_column` names the column holding the text.
+    /// Opens and validates `path`, read by [`SheetReader`] (TSV when the extension is
+    /// `.tsv`/`.tab` or the header holds a tab; quoted fields may span lines; any encoding
+    /// it detects). `text_column` names the column holding the text. The rows are streamed
+    /// twice, here to validate them and by [`UnitsFile::iter`] to code them, so that a
+    /// large file is never held whole.
     pub fn open(path: &Path, text_column: &str) -> Result<UnitsFile> {
-        let shown = path.display().to_string();
-        let first = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        let header_line = first.split(|&b| b == b'\n').next().unwrap_or(&[]);
-        let delimiter = crate::util::sheet::delimiter_of(path, header_line);
-        if std::str::from_utf8(&first).is_err() {
-            return Err(Error::csv(
-                &shown,
-                0,
-                "",
-                "not UTF-8 text; save the file as UTF-8",
-            ));
-        }
-        if delimiter != b'\t' {
-            crate::util::csv::check_quotes(&first, delimiter, &shown)?;
-        }
-        let (mut r, _) = reader(path, delimiter)?;
-        let headers: Vec<String> = r
-            .headers()
-            .map_err(|e| Error::csv(&shown, 1, "", e.to_string()))?
-            .iter()
-            .map(|h| h.trim().trim_start_matches('\u{FEFF}').to_string())
-            .collect();
-        let col = |names: &[&str]| {
-            headers
-                .iter()
-                .position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
-        };
-        let text_col = col(&[text_column]).ok_or_else(|| {
-            Error::csv(
-                &shown,
-                1,
-                text_column,
-                format!(
-                    "no `{text_column}` column (columns: {}); choose one with --text-column",
-                    headers.join(", ")
-                ),
-            )
-        })?;
+        let r = SheetReader::open(path)?;
+        let text_col = r.require(&[text_column], "; choose one with --text-column")?;
         let mut f = UnitsFile {
             path: path.to_path_buf(),
-            delimiter,
-            id_col: col(&["unit_id", "id"]),
-            level_col: col(&["level"]),
-            province_col: col(&["province"]),
-            year_col: col(&["year"]),
-            headers,
+            id_col: r.col(&["unit_id", "id"]),
+            level_col: r.col(&["level"]),
+            province_col: r.col(&["province"]),
+            year_col: r.col(&["year"]),
+            headers: r.headers().to_vec(),
             text_col,
             rows: 0,
         };
         let mut rows = 0;
-        for row in f.iter()? {
+        for row in f.rows(r) {
             row?;
             rows += 1;
         }
@@ -122,12 +72,15 @@ impl UnitsFile {
 
     /// Iterates over the rows, validating each.
     pub fn iter(&self) -> Result<impl Iterator<Item = Result<UnitRow>> + '_> {
-        let shown = self.path.display().to_string();
-        let (r, lines) = reader(&self.path, self.delimiter)?;
-        Ok(r.into_records().enumerate().map(move |(i, rec)| {
-            let rec = rec.map_err(|e| crate::util::sheet::record_error(&e, &lines, i, &shown))?;
-            let line = lines.of(rec.position(), i + 2);
-            let cell = |c: Option<usize>| c.and_then(|c| rec.get(c)).map(str::trim).unwrap_or("");
+        Ok(self.rows(SheetReader::open(&self.path)?))
+    }
+
+    fn rows(&self, r: SheetReader) -> impl Iterator<Item = Result<UnitRow>> + '_ {
+        let shown = r.path().to_string();
+        r.map(move |row| {
+            let row = row?;
+            let line = row.line;
+            let cell = |c: Option<usize>| row.opt(c).trim();
             let level = Level::parse(cell(self.level_col))
                 .map_err(|m| Error::csv(&shown, line, "level", m))?;
             let p = cell(self.province_col);
@@ -152,16 +105,14 @@ impl UnitsFile {
             };
             Ok(UnitRow {
                 line,
-                id: self
-                    .id_col
-                    .map(|c| rec.get(c).unwrap_or("").trim().to_string()),
-                text: rec.get(self.text_col).unwrap_or("").to_string(),
+                id: self.id_col.map(|c| row.get(c).trim().to_string()),
+                text: row.get(self.text_col).to_string(),
                 level,
                 province,
                 year,
-                cells: rec.iter().map(String::from).collect(),
+                cells: row.cells.iter().map(String::from).collect(),
             })
-        }))
+        })
     }
 }
 
@@ -205,5 +156,32 @@ mod tests {
             e.contains("u.csv:2: province: unknown province `Narnia`"),
             "{e}"
         );
+    }
+    #[test]
+    fn quoted_multi_line_tsv_and_gb18030() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("q.tsv");
+        std::fs::write(
+            &p,
+            "id\ttext\n1\t\"Article 1.\n\nThe state \"\"supports\"\" returning migrants.\"\n2\tplain\n",
+        )
+        .unwrap();
+        let f = UnitsFile::open(&p, "Text").unwrap();
+        let rows: Vec<_> = f.iter().unwrap().map(|r| r.unwrap()).collect();
+        assert_eq!(f.rows, 2);
+        assert_eq!(
+            rows[0].text,
+            "Article 1.\n\nThe state \"supports\" returning migrants."
+        );
+        assert_eq!((rows[1].line, rows[1].text.as_str()), (5, "plain"));
+        let g = dir.path().join("g.csv");
+        let gb = encoding_rs::GB18030
+            .encode("编号,text\n1,给予补贴。\n")
+            .0
+            .into_owned();
+        std::fs::write(&g, gb).unwrap();
+        let f = UnitsFile::open(&g, "text").unwrap();
+        let rows: Vec<_> = f.iter().unwrap().map(|r| r.unwrap()).collect();
+        assert_eq!(rows[0].text, "给予补贴。");
     }
 }

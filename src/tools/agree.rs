@@ -6,6 +6,7 @@ use crate::codebook::names::CodeNames;
 use crate::codebook::Codebook;
 use crate::error::{Error, Result};
 use crate::reliability::{self as rel, BootstrapMethod, Metric, Table, Value, Weights};
+use crate::schema::UnitCol;
 use crate::tools::agree_pairing::{pair, text_key, MachineUnits, Pairing, SheetUnit};
 use crate::util::sheet::read_sheet;
 use serde::Serialize;
@@ -193,12 +194,11 @@ pub fn load(files: &[PathBuf], machine: Option<(&Path, MachineLevel)>) -> Result
     }
     let mut pairing = None;
     if let Some((path, level)) = machine {
-        let s = read_sheet(path)?;
-        let name = match level {
-            MachineLevel::Category => "categories",
-            MachineLevel::Core => "cores",
+        let codes = match level {
+            MachineLevel::Category => UnitCol::Categories,
+            MachineLevel::Core => UnitCol::Cores,
         };
-        let m = MachineUnits::from_sheet(&s, name)?;
+        let m = MachineUnits::open(path, codes)?;
         // The machine codes every unit: no category is the code `none`.
         let value = |codes: &str| parse_cell(codes).or_else(|| parse_cell("none"));
         if files.is_empty() {
@@ -206,7 +206,7 @@ pub fn load(files: &[PathBuf], machine: Option<(&Path, MachineLevel)>) -> Result
                 b.texts
                     .entry(u.id.clone())
                     .or_insert_with(|| u.text.clone());
-                b.put(&s.path, u.line, &u.id, "machine", value(&u.codes))?;
+                b.put(&m.path, u.line, &u.id, "machine", value(&u.codes))?;
             }
         } else {
             let sheet: Vec<SheetUnit> = b
@@ -218,13 +218,13 @@ pub fn load(files: &[PathBuf], machine: Option<(&Path, MachineLevel)>) -> Result
                     doc: b.docs.get(id).cloned(),
                 })
                 .collect();
-            let (matched, p) = pair(&sheet, &m, &s.path);
+            let (matched, p) = pair(&sheet, &m, &m.path);
             for (u, mu) in sheet.iter().zip(matched) {
                 if let Some(mu) = mu {
                     b.texts
                         .entry(u.id.clone())
                         .or_insert_with(|| mu.text.clone());
-                    b.put(&s.path, mu.line, &u.id, "machine", value(&mu.codes))?;
+                    b.put(&m.path, mu.line, &u.id, "machine", value(&mu.codes))?;
                 }
             }
             pairing = Some(p);

@@ -11,9 +11,12 @@
 //! (or not found once). Every outcome is counted: nothing is dropped silently.
 
 use crate::error::{Error, Result};
-use crate::util::sheet::Sheet;
+use crate::read::units_csv::UnitsCsv;
+use crate::schema::UnitCol;
+use crate::util::sheet::Row;
 use serde::Serialize;
 use std::collections::HashMap;
+use std::path::Path;
 
 /// A text as compared: without white space, and without a leading `'` that protects a
 /// cell starting with `=`, `+`, `-` or `@` in a spreadsheet.
@@ -44,6 +47,8 @@ pub struct MachineUnit {
 /// The units of a `units.csv`, by id and by text.
 #[derive(Debug, Clone, Default)]
 pub struct MachineUnits {
+    /// The file, as messages show it.
+    pub path: String,
     /// Units in file order.
     pub units: Vec<MachineUnit>,
     by_id: HashMap<String, usize>,
@@ -51,37 +56,27 @@ pub struct MachineUnits {
 }
 
 impl MachineUnits {
-    /// Reads the units of `s` (a `units.csv`), the codes from column `codes_col`.
-    pub fn from_sheet(s: &Sheet, codes_col: &str) -> Result<Self> {
-        let unit_col = s.col(&["unit_id"]).ok_or_else(|| {
-            Error::csv(
-                &s.path,
-                1,
-                "unit_id",
-                "not a units.csv: no `unit_id` column",
-            )
-        })?;
-        let code_col = s.col(&[codes_col]).ok_or_else(|| {
-            Error::csv(
-                &s.path,
-                1,
-                codes_col,
-                format!("not a units.csv: no `{codes_col}` column"),
-            )
-        })?;
-        let (text_col, file_col) = (s.col(&["text"]), s.col(&["file"]));
-        let mut m = MachineUnits::default();
-        for (line, row) in &s.rows {
-            let id = row[unit_col].trim().to_string();
+    /// Reads the units of the `units.csv` at `path`, the codes from column `codes`
+    /// (`categories` or `cores`).
+    pub fn open(path: &Path, codes: UnitCol) -> Result<Self> {
+        let mut r = UnitsCsv::open_with(path, &[UnitCol::UnitId, codes])?;
+        let mut m = MachineUnits {
+            path: r.path().to_string(),
+            ..MachineUnits::default()
+        };
+        let mut row = Row::default();
+        while r.read(&mut row)? {
+            let line = row.line;
+            let id = r.get(&row, UnitCol::UnitId).trim().to_string();
             if id.is_empty() {
-                return Err(Error::csv(&s.path, *line, "unit_id", "empty unit id"));
+                return Err(Error::csv(&m.path, line, "unit_id", "empty unit id"));
             }
-            let text = text_col.map(|c| row[c].clone()).unwrap_or_default();
+            let text = r.get(&row, UnitCol::Text).to_string();
             let i = m.units.len();
             if m.by_id.insert(id.clone(), i).is_some() {
                 return Err(Error::csv(
-                    &s.path,
-                    *line,
+                    &m.path,
+                    line,
                     "unit_id",
                     format!("unit `{id}` appears twice"),
                 ));
@@ -92,10 +87,10 @@ impl MachineUnits {
             }
             m.units.push(MachineUnit {
                 id,
-                file: file_col.map(|c| row[c].clone()).unwrap_or_default(),
+                file: r.get(&row, UnitCol::File).to_string(),
                 text,
-                codes: row[code_col].clone(),
-                line: *line,
+                codes: r.get(&row, codes).to_string(),
+                line,
             });
         }
         Ok(m)
@@ -290,8 +285,7 @@ mod tests {
             w.write_record([*id, *file, *text, "x"]).unwrap();
         }
         w.flush().unwrap();
-        MachineUnits::from_sheet(&crate::util::sheet::read_sheet(&p).unwrap(), "categories")
-            .unwrap()
+        MachineUnits::open(&p, UnitCol::Categories).unwrap()
     }
 
     fn unit(id: &str, text: &str, doc: Option<&str>) -> SheetUnit {
@@ -365,8 +359,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let f = d.path().join("x.csv");
         std::fs::write(&f, "id,text\n1,a\n").unwrap();
-        let s = crate::util::sheet::read_sheet(&f).unwrap();
-        let e = MachineUnits::from_sheet(&s, "categories").unwrap_err();
+        let e = MachineUnits::open(&f, UnitCol::Categories).unwrap_err();
         assert!(e.to_string().contains("unit_id"), "{e}");
     }
 }

@@ -3,8 +3,11 @@
 //! (count the strata, then reservoir-sample each), so memory holds only the sample.
 
 use crate::error::{Error, Result};
+use crate::read::units_csv::UnitsCsv;
+use crate::schema::UnitCol;
 use crate::tally::aggregate::largest_remainder_shares;
 use crate::util::rng::SplitMix64;
+use crate::util::sheet::Row;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -65,52 +68,38 @@ struct Columns {
     stratum: Option<usize>,
 }
 
-fn open(path: &Path) -> Result<csv::Reader<std::fs::File>> {
-    csv::ReaderBuilder::new()
-        .flexible(false)
-        .from_path(path)
-        .map_err(|e| Error::csv(&path.display().to_string(), 0, "", e.to_string()))
-}
-
-fn columns(
-    path: &Path,
-    r: &mut csv::Reader<std::fs::File>,
-    opts: &SampleOptions,
-) -> Result<Columns> {
-    let shown = path.display().to_string();
-    let h: Vec<String> = r
-        .headers()
-        .map_err(|e| Error::csv(&shown, 1, "", e.to_string()))?
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    let col = |n: &str| h.iter().position(|x| x == n);
-    let need = |n: &str| {
-        col(n).ok_or_else(|| Error::csv(&shown, 1, n, format!("not a units.csv: no `{n}` column")))
-    };
-    Ok(Columns {
-        unit: need("unit_id")?,
-        doc: col("file").or_else(|| col("doc_id")),
-        text: need("text")?,
+/// Opens `path` as a units.csv and finds the columns the sample needs.
+fn open(path: &Path, opts: &SampleOptions) -> Result<(UnitsCsv, Columns)> {
+    let mut need = vec![UnitCol::UnitId, UnitCol::Text];
+    if opts.exclude_boilerplate {
+        need.push(UnitCol::Boilerplate);
+    }
+    let stratum = opts.stratify.map(|s| match s {
+        Stratify::Region => UnitCol::Region,
+        Stratify::Level => UnitCol::Level,
+        Stratify::Core => UnitCol::Cores,
+    });
+    need.extend(stratum);
+    let u = UnitsCsv::open_with(path, &need)?;
+    let cols = Columns {
+        unit: u.col(UnitCol::UnitId).unwrap_or(0),
+        doc: u.col(UnitCol::File).or_else(|| u.col(UnitCol::DocId)),
+        text: u.col(UnitCol::Text).unwrap_or(0),
         boiler: if opts.exclude_boilerplate {
-            Some(need("boilerplate")?)
+            u.col(UnitCol::Boilerplate)
         } else {
             None
         },
-        stratum: match opts.stratify {
-            None => None,
-            Some(Stratify::Region) => Some(need("region")?),
-            Some(Stratify::Level) => Some(need("level")?),
-            Some(Stratify::Core) => Some(need("cores")?),
-        },
-    })
+        stratum: stratum.and_then(|c| u.col(c)),
+    };
+    Ok((u, cols))
 }
 
-fn eligible(rec: &csv::StringRecord, c: &Columns) -> Option<String> {
-    if c.boiler.is_some_and(|b| rec.get(b) == Some("true")) {
+fn eligible(rec: &Row, c: &Columns) -> Option<String> {
+    if c.boiler.is_some_and(|b| rec.get(b) == "true") {
         return None;
     }
-    let s = c.stratum.and_then(|s| rec.get(s)).unwrap_or("all");
+    let s = c.stratum.map_or("all", |s| rec.get(s));
     Some(if s.is_empty() {
         "none".to_string()
     } else {
@@ -120,21 +109,10 @@ fn eligible(rec: &csv::StringRecord, c: &Columns) -> Option<String> {
 
 /// Draws the sample; rows come back in units.csv order.
 pub fn sample(path: &Path, opts: &SampleOptions) -> Result<Vec<SheetRow>> {
-    let shown = path.display().to_string();
-    // The csv crate counts a CRLF as two lines; on the (rare) error path the file's own line
-    // breaks are indexed to name the line an editor shows.
-    let rec_err = |i: usize, e: csv::Error| {
-        let line = match (e.position(), std::fs::read(path)) {
-            (Some(p), Ok(bytes)) => crate::util::csv::LineIndex::new(&bytes).line(p.byte()),
-            _ => i + 2,
-        };
-        Error::csv(&shown, line, "", e.to_string())
-    };
-    let mut r = open(path)?;
-    let cols = columns(path, &mut r, opts)?;
+    let (mut r, cols) = open(path, opts)?;
     let mut sizes: BTreeMap<String, usize> = BTreeMap::new();
-    for (i, rec) in r.records().enumerate() {
-        let rec = rec.map_err(|e| rec_err(i, e))?;
+    let mut rec = Row::default();
+    while r.read(&mut rec)? {
         if let Some(s) = eligible(&rec, &cols) {
             *sizes.entry(s).or_default() += 1;
         }
@@ -171,9 +149,10 @@ pub fn sample(path: &Path, opts: &SampleOptions) -> Result<Vec<SheetRow>> {
     let mut rng = SplitMix64::new(opts.seed);
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     let mut reservoirs: BTreeMap<String, Vec<SheetRow>> = BTreeMap::new();
-    let mut r = open(path)?;
-    for (i, rec) in r.records().enumerate() {
-        let rec = rec.map_err(|e| rec_err(i, e))?;
+    let (mut r, _) = open(path, opts)?;
+    let mut i = 0usize;
+    while r.read(&mut rec)? {
+        i += 1;
         let Some(s) = eligible(&rec, &cols) else {
             continue;
         };
@@ -184,10 +163,10 @@ pub fn sample(path: &Path, opts: &SampleOptions) -> Result<Vec<SheetRow>> {
         let n = seen.entry(s.clone()).or_default();
         *n += 1;
         let row = || SheetRow {
-            order: i,
-            unit_id: rec.get(cols.unit).unwrap_or("").to_string(),
-            doc: cols.doc.and_then(|d| rec.get(d)).unwrap_or("").to_string(),
-            text: rec.get(cols.text).unwrap_or("").to_string(),
+            order: i - 1,
+            unit_id: rec.get(cols.unit).to_string(),
+            doc: rec.opt(cols.doc).to_string(),
+            text: rec.get(cols.text).to_string(),
         };
         let res = reservoirs.entry(s).or_default();
         if res.len() < k {

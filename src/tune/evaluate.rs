@@ -10,7 +10,9 @@
 
 use crate::codebook::Codebook;
 use crate::error::{Error, Result};
+use crate::read::units_csv::UnitsCsv;
 use crate::schema::UnitCol;
+use crate::util::sheet::{Row, SheetReader};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
@@ -95,61 +97,53 @@ pub struct MachineUnit {
 
 /// Reads a `units.csv` (with `start` and `end` columns) into units per file.
 pub fn read_units(path: &Path, cb: &Codebook) -> Result<HashMap<String, Vec<MachineUnit>>> {
-    let shown = path.display().to_string();
-    let mut r =
-        csv::Reader::from_path(path).map_err(|e| Error::csv(&shown, 0, "", e.to_string()))?;
-    let headers = r
-        .headers()
-        .map_err(|e| Error::csv(&shown, 1, "", e.to_string()))?
-        .clone();
-    let col = |name: &str| {
-        headers.iter().position(|h| h == name).ok_or_else(|| {
-            Error::csv(
-                &shown,
-                1,
-                name,
-                format!("no `{name}` column (a units.csv of this version is needed)"),
-            )
-        })
-    };
-    let (file, start, end, boiler, cats, evidence) = (
-        col(UnitCol::File.name())?,
-        col(UnitCol::Start.name())?,
-        col(UnitCol::End.name())?,
-        col(UnitCol::Boilerplate.name())?,
-        col(UnitCol::Categories.name())?,
-        col(UnitCol::Evidence.name())?,
-    );
+    let mut r = UnitsCsv::open_with(
+        path,
+        &[
+            UnitCol::File,
+            UnitCol::Start,
+            UnitCol::End,
+            UnitCol::Boilerplate,
+            UnitCol::Categories,
+            UnitCol::Evidence,
+        ],
+    )?;
     let category_of: HashMap<&str, &str> = cb
         .concepts
         .iter()
         .map(|c| (c.id.as_str(), cb.categories[c.category].id.as_str()))
         .collect();
     let mut out: HashMap<String, Vec<MachineUnit>> = HashMap::new();
-    for (i, rec) in r.records().enumerate() {
-        let rec = rec.map_err(|e| Error::csv(&shown, i + 2, "", e.to_string()))?;
-        let num = |c: usize, name: &str| {
-            rec[c].parse::<usize>().map_err(|_| {
+    let mut rec = Row::default();
+    while r.read(&mut rec)? {
+        let num = |c: UnitCol| {
+            let v = r.get(&rec, c);
+            v.parse::<usize>().map_err(|_| {
                 Error::csv(
-                    &shown,
-                    i + 2,
-                    name,
-                    format!("`{}` is not a number", &rec[c]),
+                    r.path(),
+                    rec.line,
+                    c.name(),
+                    format!("`{v}` is not a number"),
                 )
             })
         };
         let mut u = MachineUnit {
-            start: num(start, "start")?,
-            end: num(end, "end")?,
-            boilerplate: &rec[boiler] == "true",
-            categories: rec[cats]
+            start: num(UnitCol::Start)?,
+            end: num(UnitCol::End)?,
+            boilerplate: r.is_boilerplate(&rec),
+            categories: r
+                .get(&rec, UnitCol::Categories)
                 .split(';')
                 .filter(|s| !s.is_empty())
                 .map(String::from)
                 .collect(),
             evidence: Vec::new(),
         };
-        for item in rec[evidence].split(';').filter(|s| !s.is_empty()) {
+        for item in r
+            .get(&rec, UnitCol::Evidence)
+            .split(';')
+            .filter(|s| !s.is_empty())
+        {
             let Some((head, span)) = item.rsplit_once('@') else {
                 continue;
             };
@@ -161,7 +155,7 @@ pub fn read_units(path: &Path, cb: &Codebook) -> Result<HashMap<String, Vec<Mach
                 u.evidence.push((cat.to_string(), s, e));
             }
         }
-        let stem = Path::new(&rec[file])
+        let stem = Path::new(r.get(&rec, UnitCol::File))
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
@@ -713,16 +707,14 @@ pub fn evaluate_corpus(
     // The original text of each labelled document, read as `code` read it.
     let wanted: BTreeSet<&str> = labels.iter().map(|l| l.stem.as_str()).collect();
     let docs_path = code.out.join("documents.csv");
-    let shown = docs_path.display().to_string();
-    let mut r =
-        csv::Reader::from_path(&docs_path).map_err(|e| Error::csv(&shown, 0, "", e.to_string()))?;
+    let r = SheetReader::open(&docs_path)?;
+    let hint = "; is this a file written by `policy-coder code`?";
+    let (file_col, status_col) = (r.require(&["file"], hint)?, r.require(&["status"], hint)?);
     let readers = crate::read::readers();
     let mut texts = HashMap::new();
-    for rec in r.deserialize::<HashMap<String, String>>() {
-        let rec = rec.map_err(|e| Error::csv(&shown, 0, "", e.to_string()))?;
-        let (Some(file), Some(status)) = (rec.get("file"), rec.get("status")) else {
-            continue;
-        };
+    for rec in r {
+        let rec = rec?;
+        let (file, status) = (rec.get(file_col), rec.get(status_col));
         let stem = Path::new(file)
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())

@@ -85,6 +85,127 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
     Ok(decoded)
 }
 
+/// The encoding of a text stream, judged from its first bytes as [`decode`] judges a
+/// whole file: what to decode it with, its name (as [`Decoded::encoding`]) and the length
+/// of its byte order mark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Detected {
+    /// The decoder to use (after the BOM, without BOM handling).
+    pub encoding: &'static Encoding,
+    /// Its name, as [`decode`] gives it.
+    pub name: &'static str,
+    /// Bytes of byte order mark to skip.
+    pub bom: usize,
+}
+
+/// Detects the encoding of a stream from `head`, its first bytes (`complete` when they
+/// are the whole stream), by the rules of [`decode`]: BOM, then UTF-8, then UTF-16
+/// without BOM when there are NULs, then chardetng, accepting a guess only when the head
+/// decodes without a malformed sequence. A sequence cut at the end of an incomplete head
+/// is not malformed. Bytes past the head are checked as they are decoded.
+pub fn detect(head: &[u8], complete: bool) -> Result<Detected, DecodeError> {
+    let found = |encoding, name, bom| Detected {
+        encoding,
+        name,
+        bom,
+    };
+    if head.is_empty() {
+        return if complete {
+            Err(DecodeError::Empty)
+        } else {
+            Ok(found(UTF_8, "UTF-8", 0))
+        };
+    }
+    if let Some((enc, bom_len)) = Encoding::for_bom(head) {
+        let name = if enc == UTF_8 {
+            "UTF-8 (BOM)"
+        } else if enc == UTF_16LE {
+            "UTF-16LE"
+        } else {
+            "UTF-16BE"
+        };
+        return match prefix_text(enc, &head[bom_len..], complete) {
+            Some(t) if name.starts_with("UTF-16") || !t.contains('\0') => {
+                Ok(found(enc, name, bom_len))
+            }
+            Some(_) => Err(DecodeError::Binary),
+            None => Err(DecodeError::Undecodable(name)),
+        };
+    }
+    if let Some(s) = prefix_text(UTF_8, head, complete) {
+        if !s.contains('\0') {
+            return Ok(found(UTF_8, "UTF-8", 0));
+        }
+    }
+    if head.contains(&0) {
+        return utf16_order(head, complete)
+            .map(|(enc, name)| found(enc, name, 0))
+            .ok_or(DecodeError::Binary);
+    }
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    detector.feed(head, complete);
+    let guess = detector.guess(None, chardetng::Utf8Detection::Deny);
+    let (enc, name) = if guess == encoding_rs::GBK || guess == GB18030 {
+        (GB18030, "GB18030")
+    } else if guess == BIG5 {
+        (BIG5, "Big5")
+    } else {
+        (guess, guess.name())
+    };
+    let (enc, name, text) = match prefix_text(enc, head, complete) {
+        Some(t) => (enc, name, t),
+        None if enc != GB18030 => match prefix_text(GB18030, head, complete) {
+            Some(t) => (GB18030, "GB18030", t),
+            None => return Err(DecodeError::Undecodable("GB18030")),
+        },
+        None => return Err(DecodeError::Undecodable(name)),
+    };
+    if text.contains('\0') || looks_binary(&text) {
+        return Err(DecodeError::Binary);
+    }
+    Ok(found(enc, name, 0))
+}
+
+/// `bytes` decoded with `enc` without replacement, or `None` at a malformed sequence; a
+/// sequence cut at the end does not count unless `complete`.
+fn prefix_text(enc: &'static Encoding, bytes: &[u8], complete: bool) -> Option<String> {
+    let mut d = enc.new_decoder_without_bom_handling();
+    let mut out = String::with_capacity(d.max_utf8_buffer_length_without_replacement(bytes.len())?);
+    let (res, _) = d.decode_to_string_without_replacement(bytes, &mut out, complete);
+    match res {
+        encoding_rs::DecoderResult::InputEmpty => Some(out),
+        _ => None,
+    }
+}
+
+/// The byte order of UTF-16 without BOM, as [`utf16_without_bom`] chooses it, for the
+/// head of a stream.
+fn utf16_order(bytes: &[u8], complete: bool) -> Option<(&'static Encoding, &'static str)> {
+    if complete && !bytes.len().is_multiple_of(2) {
+        return None;
+    }
+    let nuls_at = |parity: usize| {
+        bytes
+            .iter()
+            .skip(parity)
+            .step_by(2)
+            .filter(|&&b| b == 0)
+            .count()
+    };
+    let le = (UTF_16LE, "UTF-16LE (no BOM)");
+    let be = (UTF_16BE, "UTF-16BE (no BOM)");
+    let order = if nuls_at(0) > nuls_at(1) {
+        [be, le]
+    } else {
+        [le, be]
+    };
+    let even = &bytes[..bytes.len() & !1];
+    order.into_iter().find(|&(enc, _)| {
+        prefix_text(enc, even, complete)
+            .is_some_and(|t| !t.chars().any(|c| c.is_control() && !is_text_control(c)))
+    })
+}
+
 /// Control characters that plain text holds: tab, line breaks, form feed, and the
 /// Ctrl-Z that old DOS editors put at the end of a file.
 fn is_text_control(c: char) -> bool {
@@ -239,6 +360,33 @@ mod tests {
         let noise = noise(7, 4096);
         assert!(noise.contains(&0));
         assert_eq!(decode(&noise), Err(DecodeError::Binary));
+    }
+
+    #[test]
+    fn detect_agrees_with_decode_on_whole_files_and_heads() {
+        let mut cases: Vec<Vec<u8>> = vec![
+            ZH.as_bytes().to_vec(),
+            [&[0xEF, 0xBB, 0xBF][..], ZH.as_bytes()].concat(),
+            GB18030.encode(ZH).0.into_owned(),
+            ZH.encode_utf16().flat_map(u16::to_le_bytes).collect(),
+            [
+                &[0xFF, 0xFE][..],
+                &ZH.encode_utf16()
+                    .flat_map(u16::to_le_bytes)
+                    .collect::<Vec<_>>(),
+            ]
+            .concat(),
+        ];
+        cases.push(noise(3, 500));
+        for b in &cases {
+            let whole = decode(b).map(|d| d.encoding);
+            assert_eq!(detect(b, true).map(|d| d.name), whole);
+            if let Ok(name) = whole {
+                // A head cut inside a character is judged the same.
+                assert_eq!(detect(&b[..b.len() - 1], false).map(|d| d.name), Ok(name));
+            }
+        }
+        assert_eq!(detect(b"", true), Err(DecodeError::Empty));
     }
 
     #[test]

@@ -114,15 +114,16 @@ fn write_csv_sheet(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let Ok(mut rdr) = csv::Reader::from_path(csv_path) else {
+    let Ok(rdr) = crate::util::sheet::SheetReader::open(csv_path) else {
         return Ok(vec![format!("{} could not be read", csv_path.display())]);
     };
-    let headers = rdr.headers().cloned().unwrap_or_default();
+    let headers = rdr.headers().to_vec();
     let numeric: Vec<bool> = headers
         .iter()
-        .map(|h| NUMERIC_COLUMNS.contains(&h))
+        .map(|h| NUMERIC_COLUMNS.contains(&h.as_str()))
         .collect();
     for (j, h) in headers.iter().enumerate() {
+        let h = h.as_str();
         ws.write_string_with_format(0, j as u16, h, &f.header)?;
         let w = match h {
             "text" => 80.0,
@@ -135,8 +136,9 @@ fn write_csv_sheet(
     ws.set_freeze_panes(1, 0)?;
     let mut notes = Vec::new();
     let mut cut = 0usize;
-    for (n, rec) in rdr.records().enumerate() {
+    for (n, rec) in rdr.enumerate() {
         let Ok(rec) = rec else { break };
+        let rec = rec.cells;
         if n == max_rows {
             notes.push(format!(
                 "{name}: only the first {max_rows} rows are in this sheet; all are in {file}"

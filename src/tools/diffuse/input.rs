@@ -2,7 +2,9 @@
 //! region, year and date) and `units.csv` (body units with their instruments and text).
 
 use crate::error::{Error, Result};
+use crate::read::units_csv::UnitsCsv;
 use crate::schema::UnitCol;
+use crate::util::sheet::{Row, SheetReader};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -101,59 +103,35 @@ pub fn parse_date(s: &str) -> Option<(i32, u32, u32)> {
     Some((year, m, d))
 }
 
-fn open(path: &Path) -> Result<(csv::Reader<std::fs::File>, HashMap<String, usize>)> {
-    let shown = path.display().to_string();
-    let mut r = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_path(path)
-        .map_err(|e| Error::csv(&shown, 0, "", e.to_string()))?;
-    let headers = r
-        .headers()
-        .map_err(|e| Error::csv(&shown, 1, "", e.to_string()))?
-        .iter()
-        .enumerate()
-        .map(|(i, h)| (h.trim_start_matches('\u{FEFF}').to_string(), i))
-        .collect();
-    Ok((r, headers))
-}
-
-fn column(path: &Path, h: &HashMap<String, usize>, name: &str) -> Result<usize> {
-    h.get(name).copied().ok_or_else(|| {
-        Error::csv(
-            &path.display().to_string(),
-            1,
-            name,
-            format!("no `{name}` column (is this a file written by `policy-coder code`?)"),
-        )
-    })
-}
+/// The columns `diffuse` needs of `documents.csv`.
+const DOC_COLUMNS: [&str; 6] = ["file", "status", "level", "province", "region", "year"];
 
 /// The coded documents of a `documents.csv`, with how many had no year.
 pub fn read_documents(path: &Path) -> Result<Vec<Doc>> {
-    let (mut r, h) = open(path)?;
-    let shown = path.display().to_string();
-    let c: Vec<usize> = ["file", "status", "level", "province", "region", "year"]
+    let mut r = SheetReader::open(path)?;
+    let hint = "; is this a file written by `policy-coder code`?";
+    let c: Vec<usize> = DOC_COLUMNS
         .iter()
-        .map(|n| column(path, &h, n))
+        .map(|n| r.require(&[n], hint))
         .collect::<Result<_>>()?;
-    let date_col = h.get("date").copied();
+    let date_col = r.col(&["date"]);
+    let shown = r.path().to_string();
     let mut docs = Vec::new();
-    for (i, rec) in r.records().enumerate() {
-        let rec = rec.map_err(|e| Error::csv(&shown, i + 2, "", e.to_string()))?;
-        let get = |k: usize| rec.get(k).unwrap_or("").trim();
+    let mut row = Row::default();
+    while r.read_row(&mut row)? {
+        let get = |k: usize| row.get(k).trim();
         if get(c[1]) != "coded" {
             continue;
         }
         let y = get(c[5]);
-        let year =
-            if y.is_empty() || y == "unknown" {
-                None
-            } else {
-                Some(y.parse::<i32>().map_err(|_| {
-                    Error::csv(&shown, i + 2, "year", format!("`{y}` is not a year"))
-                })?)
-            };
-        let date_text = date_col.map(get).unwrap_or("").to_string();
+        let year = if y.is_empty() || y == "unknown" {
+            None
+        } else {
+            Some(y.parse::<i32>().map_err(|_| {
+                Error::csv(&shown, row.line, "year", format!("`{y}` is not a year"))
+            })?)
+        };
+        let date_text = row.opt(date_col).trim().to_string();
         let date = parse_date(&date_text)
             .filter(|d| Some(d.0) == year)
             .unwrap_or((year.unwrap_or(0), 0, 0));
@@ -198,20 +176,18 @@ pub fn for_each_unit_chunk(
     with_text: bool,
     mut f: impl FnMut(Vec<Unit>),
 ) -> Result<()> {
-    let (mut r, h) = open(path)?;
-    let shown = path.display().to_string();
-    let c: Vec<usize> = [
-        UnitCol::File,
-        UnitCol::UnitId,
-        UnitCol::Lang,
-        UnitCol::Boilerplate,
-        UnitCol::Text,
-        UnitCol::Categories,
-        UnitCol::Concepts,
-    ]
-    .iter()
-    .map(|c| column(path, &h, c.name()))
-    .collect::<Result<_>>()?;
+    let mut r = UnitsCsv::open_with(
+        path,
+        &[
+            UnitCol::File,
+            UnitCol::UnitId,
+            UnitCol::Lang,
+            UnitCol::Boilerplate,
+            UnitCol::Text,
+            UnitCol::Categories,
+            UnitCol::Concepts,
+        ],
+    )?;
     let by_file: HashMap<&str, usize> = docs
         .iter()
         .enumerate()
@@ -225,33 +201,25 @@ pub fn for_each_unit_chunk(
             .collect()
     };
     let mut buf = Vec::with_capacity(chunk);
-    let mut rec = csv::StringRecord::new();
-    let mut line = 1usize;
-    loop {
-        line += 1;
-        match r.read_record(&mut rec) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => return Err(Error::csv(&shown, line, "", e.to_string())),
-        }
-        let get = |k: usize| rec.get(k).unwrap_or("");
-        if get(c[3]) == "true" {
+    let mut row = Row::default();
+    while r.read(&mut row)? {
+        if r.is_boilerplate(&row) {
             continue;
         }
-        let Some(&doc) = by_file.get(get(c[0])) else {
+        let Some(&doc) = by_file.get(r.get(&row, UnitCol::File)) else {
             continue;
         };
         buf.push(Unit {
             doc,
-            unit_id: get(c[1]).to_string(),
-            lang: get(c[2]).to_string(),
+            unit_id: r.get(&row, UnitCol::UnitId).to_string(),
+            lang: r.get(&row, UnitCol::Lang).to_string(),
             text: if with_text {
-                get(c[4]).to_string()
+                r.get(&row, UnitCol::Text).to_string()
             } else {
                 String::new()
             },
-            categories: split(get(c[5])),
-            concepts: split(get(c[6])),
+            categories: split(r.get(&row, UnitCol::Categories)),
+            concepts: split(r.get(&row, UnitCol::Concepts)),
         });
         if buf.len() >= chunk {
             f(std::mem::replace(&mut buf, Vec::with_capacity(chunk)));

@@ -38,18 +38,12 @@ pub(crate) struct DocRow {
 pub(crate) fn read_documents(path: &Path) -> (Vec<DocRow>, Vec<(String, String)>) {
     let mut docs = Vec::new();
     let mut skipped = Vec::new();
-    let Ok(mut rdr) = csv::Reader::from_path(path) else {
+    // The report reads what `code` has just written: a file it cannot read leaves the
+    // table empty, as it leaves out rows past a bad one.
+    let Ok(rdr) = crate::util::sheet::SheetReader::open(path) else {
         return (docs, skipped);
     };
-    let h: Vec<String> = rdr
-        .headers()
-        .map(|h| {
-            h.iter()
-                .map(|x| x.trim_start_matches('\u{feff}').to_string())
-                .collect()
-        })
-        .unwrap_or_default();
-    let col = |name: &str| h.iter().position(|x| x == name);
+    let col = |name: &str| rdr.col(&[name]);
     let [file, status, reason, title, issuer, level, province, province_zh, region, year, units, coded] =
         [
             "file",
@@ -66,8 +60,8 @@ pub(crate) fn read_documents(path: &Path) -> (Vec<DocRow>, Vec<(String, String)>
             "coded_units",
         ]
         .map(col);
-    for rec in rdr.records().map_while(|r| r.ok()) {
-        let get = |c: Option<usize>| c.and_then(|i| rec.get(i)).unwrap_or("").to_string();
+    for rec in rdr.map_while(|r| r.ok()) {
+        let get = |c: Option<usize>| rec.opt(c).to_string();
         match get(status).as_str() {
             "coded" => docs.push(DocRow {
                 file: get(file),
@@ -252,16 +246,7 @@ pub(crate) fn units_data(units_csv: &Path, docs: &[DocRow], cb: &Codebook) -> Un
     let mut first_page: Vec<FirstPageUnit> = Vec::new();
     let mut json = String::from("[");
     let mut count = 0usize;
-    if let Ok(mut rdr) = csv::Reader::from_path(units_csv) {
-        let h: Vec<String> = rdr
-            .headers()
-            .map(|h| {
-                h.iter()
-                    .map(|x| x.trim_start_matches('\u{feff}').to_string())
-                    .collect()
-            })
-            .unwrap_or_default();
-        let col = |name: &str| h.iter().position(|x| x == name);
+    if let Ok(mut rdr) = crate::read::units_csv::UnitsCsv::open(units_csv) {
         let [uid, file, level, region, province, year, cats, text, evidence, start, boiler] = [
             UnitCol::UnitId,
             UnitCol::File,
@@ -275,11 +260,11 @@ pub(crate) fn units_data(units_csv: &Path, docs: &[DocRow], cb: &Codebook) -> Un
             UnitCol::Start,
             UnitCol::Boilerplate,
         ]
-        .map(|c| col(c.name()));
-        let mut rec = csv::StringRecord::new();
+        .map(|c| rdr.col(c));
+        let mut rec = crate::util::sheet::Row::default();
         let mut row_json = Vec::new();
-        while let Ok(true) = rdr.read_record(&mut rec) {
-            let get = |c: Option<usize>| c.and_then(|i| rec.get(i)).unwrap_or("");
+        while let Ok(true) = rdr.read(&mut rec) {
+            let get = |c: Option<usize>| rec.opt(c);
             if get(boiler) == "true" {
                 continue;
             }
