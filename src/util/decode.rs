@@ -178,12 +178,10 @@ fn prefix_text(enc: &'static Encoding, bytes: &[u8], complete: bool) -> Option<S
     }
 }
 
-/// The byte order of UTF-16 without BOM, as [`utf16_without_bom`] chooses it, for the
-/// head of a stream.
-fn utf16_order(bytes: &[u8], complete: bool) -> Option<(&'static Encoding, &'static str)> {
-    if complete && !bytes.len().is_multiple_of(2) {
-        return None;
-    }
+/// The two byte orders of UTF-16 without a BOM, the likelier first: little-endian (what
+/// Windows writes) unless most NULs stand at even offsets, as the high bytes of big-endian
+/// ASCII do.
+fn utf16_orders(bytes: &[u8]) -> [(&'static Encoding, &'static str); 2] {
     let nuls_at = |parity: usize| {
         bytes
             .iter()
@@ -194,13 +192,21 @@ fn utf16_order(bytes: &[u8], complete: bool) -> Option<(&'static Encoding, &'sta
     };
     let le = (UTF_16LE, "UTF-16LE (no BOM)");
     let be = (UTF_16BE, "UTF-16BE (no BOM)");
-    let order = if nuls_at(0) > nuls_at(1) {
+    if nuls_at(0) > nuls_at(1) {
         [be, le]
     } else {
         [le, be]
-    };
+    }
+}
+
+/// The byte order of UTF-16 without BOM, as [`utf16_without_bom`] chooses it, for the
+/// head of a stream.
+fn utf16_order(bytes: &[u8], complete: bool) -> Option<(&'static Encoding, &'static str)> {
+    if complete && !bytes.len().is_multiple_of(2) {
+        return None;
+    }
     let even = &bytes[..bytes.len() & !1];
-    order.into_iter().find(|&(enc, _)| {
+    utf16_orders(bytes).into_iter().find(|&(enc, _)| {
         prefix_text(enc, even, complete)
             .is_some_and(|t| !t.chars().any(|c| c.is_control() && !is_text_control(c)))
     })
@@ -232,23 +238,7 @@ fn utf16_without_bom(bytes: &[u8]) -> Option<Decoded> {
     if !bytes.len().is_multiple_of(2) {
         return None;
     }
-    let nuls_at = |parity: usize| {
-        bytes
-            .iter()
-            .skip(parity)
-            .step_by(2)
-            .filter(|&&b| b == 0)
-            .count()
-    };
-    let le = (UTF_16LE, "UTF-16LE (no BOM)");
-    let be = (UTF_16BE, "UTF-16BE (no BOM)");
-    // Little-endian first (what Windows writes) unless the NULs say otherwise.
-    let order = if nuls_at(0) > nuls_at(1) {
-        [be, le]
-    } else {
-        [le, be]
-    };
-    order.into_iter().find_map(|(enc, name)| {
+    utf16_orders(bytes).into_iter().find_map(|(enc, name)| {
         let text = enc.decode_without_bom_handling_and_without_replacement(bytes)?;
         let clean = !text.chars().any(|c| c.is_control() && !is_text_control(c));
         clean.then(|| Decoded {
