@@ -248,7 +248,9 @@ pub struct TrainSettings {
 /// L2 penalties tried for the embedding model when it is tuned.
 pub const EMBED_L2_GRID: [f32; 4] = [100.0, 10.0, 1.0, 0.1];
 /// Shifts of the `none` log-odds tried (0 first: ties keep it).
-pub const NONE_BIAS_GRID: [f32; 9] = [0.0, -0.5, 0.5, -1.0, 1.0, -1.5, 1.5, -2.0, 2.0];
+pub const NONE_BIAS_GRID: [f32; 13] = [
+    0.0, -0.5, 0.5, -1.0, 1.0, -1.5, 1.5, -2.0, 2.0, -3.0, 3.0, -4.0, 4.0,
+];
 
 fn hybrid_margin() -> f32 {
     0.02
