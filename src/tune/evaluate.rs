@@ -11,7 +11,7 @@
 use crate::codebook::Codebook;
 use crate::error::{Error, Result};
 use crate::read::units_csv::UnitsCsv;
-use crate::schema::UnitCol;
+use crate::schema::{DocCol, UnitCol};
 use crate::util::sheet::{Row, SheetReader};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -709,7 +709,10 @@ pub fn evaluate_corpus(
     let docs_path = code.out.join("documents.csv");
     let r = SheetReader::open(&docs_path)?;
     let hint = "; is this a file written by `policy-coder code`?";
-    let (file_col, status_col) = (r.require(&["file"], hint)?, r.require(&["status"], hint)?);
+    let (file_col, status_col) = (
+        r.require(&[DocCol::File.name()], hint)?,
+        r.require(&[DocCol::Status.name()], hint)?,
+    );
     let readers = crate::read::readers();
     let mut texts = HashMap::new();
     for rec in r {

@@ -887,6 +887,16 @@ mod tests {
     use super::*;
     use crate::code::unit::{Review, ReviewReason, Source, UnitText};
 
+    #[test]
+    fn documents_csv_header_is_the_schema() {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.serialize(DocRecord::default()).unwrap();
+        let bytes = w.into_inner().unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+        assert_eq!(header, crate::schema::DOC_COLUMNS);
+    }
+
     /// A unit whose rules' codes the model withheld: the formatting of every typed field.
     fn unit(cb: &Codebook) -> CodedUnit {
         let text: Arc<str> = Arc::from("第一条 支持返乡;创业。");

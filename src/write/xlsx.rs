@@ -8,6 +8,7 @@
 
 use crate::error::{Error, Result};
 use crate::report::tables::{Cell, Table};
+use crate::schema::{DocCol, UnitCol};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 use std::path::Path;
 
@@ -20,7 +21,13 @@ pub const MAX_CELL_CHARS: usize = 32_767;
 
 /// Columns of `units.csv` and `documents.csv` stored as numbers when they hold one;
 /// every other column (ids included) is text.
-const NUMERIC_COLUMNS: [&str; 5] = ["year", "start", "end", "units", "coded_units"];
+const NUMERIC_COLUMNS: [&str; 5] = [
+    UnitCol::Year.name(),
+    UnitCol::Start.name(),
+    UnitCol::End.name(),
+    DocCol::Units.name(),
+    DocCol::CodedUnits.name(),
+];
 
 /// A percentage (0–100) as the fraction Excel stores, equal to its 2-decimal rendering
 /// without float noise: `47.48` → `0.4748`, not `0.47479999999999994`.

@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::read::units_csv::UnitsCsv;
-use crate::schema::UnitCol;
+use crate::schema::{DocCol, UnitCol};
 use crate::util::sheet::{Row, SheetReader};
 use std::collections::HashMap;
 use std::path::Path;
@@ -104,7 +104,14 @@ pub fn parse_date(s: &str) -> Option<(i32, u32, u32)> {
 }
 
 /// The columns `diffuse` needs of `documents.csv`.
-const DOC_COLUMNS: [&str; 6] = ["file", "status", "level", "province", "region", "year"];
+const DOC_COLUMNS: [DocCol; 6] = [
+    DocCol::File,
+    DocCol::Status,
+    DocCol::Level,
+    DocCol::Province,
+    DocCol::Region,
+    DocCol::Year,
+];
 
 /// The coded documents of a `documents.csv`, with how many had no year.
 pub fn read_documents(path: &Path) -> Result<Vec<Doc>> {
@@ -112,9 +119,9 @@ pub fn read_documents(path: &Path) -> Result<Vec<Doc>> {
     let hint = "; is this a file written by `policy-coder code`?";
     let c: Vec<usize> = DOC_COLUMNS
         .iter()
-        .map(|n| r.require(&[n], hint))
+        .map(|n| r.require(&[n.name()], hint))
         .collect::<Result<_>>()?;
-    let date_col = r.col(&["date"]);
+    let date_col = r.col(&[DocCol::Date.name()]);
     let shown = r.path().to_string();
     let mut docs = Vec::new();
     let mut row = Row::default();

@@ -10,7 +10,7 @@
 use super::paper::group_label;
 use super::{esc, script_safe_json};
 use crate::codebook::Codebook;
-use crate::schema::UnitCol;
+use crate::schema::{DocCol, UnitCol};
 use crate::tally::aggregate::Dim;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
@@ -46,20 +46,20 @@ pub(crate) fn read_documents(path: &Path) -> (Vec<DocRow>, Vec<(String, String)>
     let col = |name: &str| rdr.col(&[name]);
     let [file, status, reason, title, issuer, level, province, province_zh, region, year, units, coded] =
         [
-            "file",
-            "status",
-            "reason",
-            "title",
-            "issuer",
-            "level",
-            "province",
-            "province_zh",
-            "region",
-            "year",
-            "units",
-            "coded_units",
+            DocCol::File,
+            DocCol::Status,
+            DocCol::Reason,
+            DocCol::Title,
+            DocCol::Issuer,
+            DocCol::Level,
+            DocCol::Province,
+            DocCol::ProvinceZh,
+            DocCol::Region,
+            DocCol::Year,
+            DocCol::Units,
+            DocCol::CodedUnits,
         ]
-        .map(col);
+        .map(|c| col(c.name()));
     for rec in rdr.map_while(|r| r.ok()) {
         let get = |c: Option<usize>| rec.opt(c).to_string();
         match get(status).as_str() {
