@@ -840,6 +840,42 @@ fn built_in_codebook_reads_eu_legal_english() {
     }
 }
 
+/// The built-in codebook on Chinese subsidy and service clauses (coding manual R7, R11, R20,
+/// R26, R32): a subsidy tied to an instrument codes both, a sum granted codes fiscal support,
+/// a base named by another function is no park, sparing a submission is a service.
+#[test]
+fn built_in_codebook_codes_subsidies_with_their_object() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dir.path().join("docs");
+    fs::create_dir(&docs).unwrap();
+    let lines = [
+        (
+            "1．按规定给予社会保险补贴。",
+            "fiscal_support;social_security",
+        ),
+        ("2．对评为优秀的项目给予20万元奖励。", "fiscal_support"),
+        ("3．建设县级物流仓储基地。", "infrastructure"),
+        ("4．推行一窗受理，企业无需重复提交材料。", "public_service"),
+        ("5．申请人应当提交申请材料。", ""),
+    ];
+    let text: String = lines.iter().map(|(l, _)| format!("{l}\n")).collect();
+    fs::write(
+        docs.join("zh.txt"),
+        format!("关于支持创业的若干措施\n一、主要措施\n{text}"),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    code(&[docs.to_str().unwrap()], &out).code(0);
+    let units = read_csv(&out.join("units.csv"));
+    for (line, want) in lines {
+        let u = units
+            .iter()
+            .find(|u| u["text"] == line)
+            .unwrap_or_else(|| panic!("no unit {line}"));
+        assert_eq!(u["categories"], want, "{line}");
+    }
+}
+
 #[test]
 fn taiwan_hong_kong_and_macao_in_a_manifest_are_places_outside_the_mainland_regions() {
     let dir = tempfile::tempdir().unwrap();

@@ -805,5 +805,8 @@ mod tests {
             Some(Role::Goals)
         );
         assert_eq!(zh("每年培育6000家上云企业。"), None);
+        // Sparing applicants a submission is a service reform (R20), not required materials.
+        assert_eq!(zh("企业无需重复提交材料。"), Some(Role::Measure));
+        assert_eq!(zh("申请人应提交申请材料。"), Some(Role::Procedure));
     }
 }
