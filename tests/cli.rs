@@ -841,7 +841,7 @@ fn built_in_codebook_reads_eu_legal_english() {
 }
 
 /// The built-in codebook on Chinese subsidy and service clauses (coding manual R7, R11, R20,
-/// R26, R32): a subsidy tied to an instrument codes both, a sum granted codes fiscal support,
+/// R19, R20, R26, R32): a subsidy tied to an instrument codes both, a sum granted codes fiscal support,
 /// a base named by another function is no park, sparing a submission is a service.
 #[test]
 fn built_in_codebook_codes_subsidies_with_their_object() {
@@ -857,6 +857,9 @@ fn built_in_codebook_codes_subsidies_with_their_object() {
         ("3．建设县级物流仓储基地。", "infrastructure"),
         ("4．推行一窗受理，企业无需重复提交材料。", "public_service"),
         ("5．申请人应当提交申请材料。", ""),
+        // 跨部门 describing how a request is handled is a service (R20), not cooperation (R19).
+        ("6．推行跨部门、跨层级的全科无差别受理。", "public_service"),
+        ("7．建立跨部门协调机制。", "collaborative_operation"),
     ];
     let text: String = lines.iter().map(|(l, _)| format!("{l}\n")).collect();
     fs::write(
