@@ -781,8 +781,8 @@ fn rules_score_on_real_chinese_documents() {
         all["found"], 400,
         "every labelled unit is found by its text"
     );
-    assert!(f(all, "micro_f1") >= 0.82);
-    assert!(f(all, "micro_precision") >= 0.81);
+    assert!(f(all, "micro_f1") >= 0.835);
+    assert!(f(all, "micro_precision") >= 0.83);
     assert!(f(held, "micro_f1") >= 0.61);
     let none_uncoded = all["none_uncoded"].as_f64().unwrap() / all["none_units"].as_f64().unwrap();
     // The targets for `none` (90 %) and core shares (3 points) are met.
