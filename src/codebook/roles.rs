@@ -48,10 +48,14 @@ pub enum Role {
     /// An attached form to fill in (附件1：…登记表, …申报单): its fields and notes are
     /// required materials, no measure (R16).
     Form,
+    /// An item of a list of what information is to be given ("disseminating information
+    /// on: (i) …; (ii) financial instruments, grants and loans …"): the subject of an
+    /// information duty, no instrument of its own (R46); the lead-in carries the duty.
+    Information,
 }
 
 /// Every role, in output order.
-pub const ALL: [Role; 17] = [
+pub const ALL: [Role; 18] = [
     Role::Measure,
     Role::Preamble,
     Role::GuidingThought,
@@ -69,6 +73,7 @@ pub const ALL: [Role; 17] = [
     Role::Responsibility,
     Role::Label,
     Role::Form,
+    Role::Information,
 ];
 
 impl Role {
@@ -92,6 +97,7 @@ impl Role {
             Role::Responsibility => "responsibility",
             Role::Label => "label",
             Role::Form => "form",
+            Role::Information => "information",
         }
     }
 
@@ -130,6 +136,11 @@ pub struct RawRole {
     /// match in such a clause is withheld (a deadline or a ban inside an article).
     #[serde(default)]
     pub clause: RawPatterns,
+    /// Patterns matched against the own text (numbering removed) of a measure unit that
+    /// ends with a colon: the list items right under it (the following units numbered in
+    /// another kind than the lead-in, e.g. (i), (ii) … under (a)) take this role.
+    #[serde(default)]
+    pub lead_in: RawPatterns,
 }
 
 /// Patterns per language.
@@ -155,6 +166,8 @@ pub struct RoleSpec {
     pub text: (Vec<String>, Vec<String>),
     /// Clause patterns (zh, en).
     pub clause: (Vec<String>, Vec<String>),
+    /// Lead-in patterns (zh, en): the items of the list a matching unit opens.
+    pub lead_in: (Vec<String>, Vec<String>),
 }
 
 /// A problem in a role table: (byte span in the file, role name, message).
@@ -187,6 +200,8 @@ pub fn validate(raw: &[RawRole]) -> (Vec<RoleSpec>, Vec<RoleProblem>) {
             &r.text.en,
             &r.clause.zh,
             &r.clause.en,
+            &r.lead_in.zh,
+            &r.lead_in.en,
         ]
         .into_iter()
         .flatten()
@@ -207,6 +222,7 @@ pub fn validate(raw: &[RawRole]) -> (Vec<RoleSpec>, Vec<RoleProblem>) {
             heading: (strings(&r.heading.zh), strings(&r.heading.en)),
             text: (strings(&r.text.zh), strings(&r.text.en)),
             clause: (strings(&r.clause.zh), strings(&r.clause.en)),
+            lead_in: (strings(&r.lead_in.zh), strings(&r.lead_in.en)),
         });
     }
     (specs, problems)
@@ -231,6 +247,7 @@ pub fn default_specs() -> Vec<RoleSpec> {
                 heading: (strings(&r.heading.zh), strings(&r.heading.en)),
                 text: (strings(&r.text.zh), strings(&r.text.en)),
                 clause: (strings(&r.clause.zh), strings(&r.clause.en)),
+                lead_in: (strings(&r.lead_in.zh), strings(&r.lead_in.en)),
             })
         })
         .collect()

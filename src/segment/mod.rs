@@ -788,6 +788,45 @@ mod tests {
     }
 
     #[test]
+    fn items_under_an_information_lead_in_name_subjects_not_instruments() {
+        let doc = "Article 18\nEnergy services\n1. Member States shall promote the energy services market by:\n(a)\ndisseminating clear information on:\n(i)\navailable energy service contracts;\n(ii)\nfinancial instruments, grants and loans;\n(b)\nproviding grants to small firms;\n2. Member States shall grant loans.\n";
+        let n = normalize(doc).text;
+        let segs = segment(&n, Lang::En, UnitMode::Auto);
+        let roles = crate::segment::role::RoleTable::new(&[], true).assign_all(Lang::En, &n, &segs);
+        let role = |t: &str| {
+            let i = segs
+                .iter()
+                .position(|s| n[s.start..s.end].contains(t))
+                .unwrap_or_else(|| panic!("no unit {t}"));
+            roles[i].as_str()
+        };
+        // the lead-in carries the duty and stays a measure; its items are subjects (R46)
+        assert_eq!(role("disseminating clear information on:"), "measure");
+        assert_eq!(role("available energy service contracts"), "information");
+        assert_eq!(
+            role("financial instruments, grants and loans"),
+            "information"
+        );
+        // a sibling of the lead-in, and what follows, are measures again
+        assert_eq!(role("providing grants to small firms"), "measure");
+        assert_eq!(role("shall grant loans"), "measure");
+        let zh = "关于加强政策宣传的通知\n一、工作措施\n（一）宣传内容包括：\n1．创业担保贷款政策；\n2．一次性创业补贴政策。\n（二）对返乡创业人员给予一次性创业补贴。\n";
+        let n = normalize(zh).text;
+        let segs = segment(&n, Lang::Zh, UnitMode::Auto);
+        let roles = crate::segment::role::RoleTable::new(&[], true).assign_all(Lang::Zh, &n, &segs);
+        let role = |t: &str| {
+            let i = segs
+                .iter()
+                .position(|s| n[s.start..s.end].contains(t))
+                .unwrap_or_else(|| panic!("no unit {t}"));
+            roles[i].as_str()
+        };
+        assert_eq!(role("创业担保贷款政策"), "information");
+        assert_eq!(role("一次性创业补贴政策"), "information");
+        assert_eq!(role("对返乡创业人员给予"), "measure");
+    }
+
+    #[test]
     fn chinese_outline_gives_section_item_clause_ids() {
         let units = seg(NOTICE, Lang::Zh, UnitMode::Auto);
         let ids: Vec<(&str, &str)> = units.iter().map(|u| (u.0.as_str(), u.1)).collect();

@@ -68,6 +68,7 @@ pub struct RoleTable {
     heading: Rules,
     text: Rules,
     clause: Rules,
+    lead_in: Rules,
 }
 
 impl RoleTable {
@@ -81,6 +82,7 @@ impl RoleTable {
             heading: Rules::build(&all, |s| &s.heading),
             text: Rules::build(&all, |s| &s.text),
             clause: Rules::build(&all, |s| &s.clause),
+            lead_in: Rules::build(&all, |s| &s.lead_in),
         }
     }
 
@@ -144,6 +146,9 @@ impl RoleTable {
         // An attachment is a text of its own: its units take no role from the headings of
         // the body (or of an earlier attachment) above its marker.
         let mut attachment_start = 0usize;
+        // The list a lead-in opened (…information on:): the items' role, the lead-in's own
+        // marker kind and, once seen, the items' marker kind.
+        let mut list: Option<(Role, Option<Marker>, Option<Marker>)> = None;
         for (i, seg) in segments.iter().enumerate() {
             let t = text[seg.start..seg.end].trim();
             if seg.kind == Kind::Attachment {
@@ -155,6 +160,7 @@ impl RoleTable {
             if in_form {
                 inherited.push(Some(Role::Form));
                 roles.push(Role::Form);
+                list = None;
                 continue;
             }
             let body = strip_numbering(t);
@@ -169,10 +175,87 @@ impl RoleTable {
             };
             let heading = own.or(from_parent);
             inherited.push(heading);
-            roles.push(self.unit_role(lang, (t, body), heading, seg.preamble));
+            let mut role = self.unit_role(lang, (t, body), heading, seg.preamble);
+            // An item of the list a lead-in opened: numbered in one kind, another than the
+            // lead-in's own; a unit numbered otherwise, or not at all, closes the list.
+            if let Some((item_role, lead, items)) = list {
+                match marker(t, items) {
+                    Some(k) if Some(k) != lead && items.is_none_or(|m| m == k) => {
+                        role = item_role;
+                        list = Some((item_role, lead, Some(k)));
+                    }
+                    _ => list = None,
+                }
+            }
+            if list.is_none()
+                && matches!(role, Role::Measure | Role::Label)
+                && matches!(seg.kind, Kind::Body | Kind::Heading)
+                && t.ends_with([':', '：'])
+            {
+                list = self
+                    .lead_in
+                    .first(lang, body)
+                    .map(|r| (r, marker(t, None), None));
+            }
+            roles.push(role);
         }
         roles
     }
+}
+
+/// The kind of number a list item starts with, to tell the items under a lead-in (its
+/// (i), (ii) … under (a)) from the lead-in's siblings ((b)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Marker {
+    /// (a), (b) …
+    Letter,
+    /// (i), (ii), (iv) …
+    Roman,
+    /// (1), (2) …
+    ParenDigit,
+    /// 1. 2、 …
+    Digit,
+    /// (一), (二) …
+    ParenNumeral,
+    /// 一、 二、 …
+    Numeral,
+    /// ① ② …
+    Circled,
+}
+
+/// The marker kind `t` starts with, if any. A single i, v or x is a letter inside a list
+/// of letters ((h), (i)) and a Roman numeral otherwise.
+fn marker(t: &str, list: Option<Marker>) -> Option<Marker> {
+    const ZH_NUM: &str = "一二三四五六七八九十";
+    let first = t.chars().next()?;
+    if first == '(' {
+        let inner = &t[1..t.find(')')?];
+        let all = |f: fn(char) -> bool| !inner.is_empty() && inner.chars().all(f);
+        return if all(|c| matches!(c, 'i' | 'v' | 'x')) {
+            Some(if inner.len() == 1 && list == Some(Marker::Letter) {
+                Marker::Letter
+            } else {
+                Marker::Roman
+            })
+        } else if inner.len() == 1 && all(|c| c.is_ascii_lowercase()) {
+            Some(Marker::Letter)
+        } else if all(|c| c.is_ascii_digit()) {
+            Some(Marker::ParenDigit)
+        } else if all(|c| ZH_NUM.contains(c)) {
+            Some(Marker::ParenNumeral)
+        } else {
+            None
+        };
+    }
+    if ('①'..='⑳').contains(&first) {
+        return Some(Marker::Circled);
+    }
+    let lead: &str = t.trim_start_matches(|c: char| c.is_ascii_digit());
+    if lead.len() < t.len() && lead.starts_with(['.', '、', '．']) {
+        return Some(Marker::Digit);
+    }
+    let lead = t.trim_start_matches(|c: char| ZH_NUM.contains(c));
+    (lead.len() < t.len() && lead.starts_with('、')).then_some(Marker::Numeral)
 }
 
 /// The title of the attachment an attachment marker opens: the text after 附件N： (the
