@@ -806,8 +806,8 @@ fn rules_score_on_real_english_documents() {
     );
     // The English targets: precision >= 0.80, `none` left uncoded >= 95 %.
     assert!(none_uncoded >= 0.97);
-    assert!(all["micro_precision"].as_f64().unwrap() >= 0.85);
-    assert!(all["micro_f1"].as_f64().unwrap() >= 0.80);
+    assert!(all["micro_precision"].as_f64().unwrap() >= 0.93);
+    assert!(all["micro_f1"].as_f64().unwrap() >= 0.85);
 }
 
 /// The built-in codebook on EU legal English (coding manual R39-R48): stemmer false friends,
