@@ -17,6 +17,7 @@ use crate::segment::{self, Kind, UnitMode};
 use crate::tally::aggregate::{Aggregator, GroupKeys};
 use crate::tally::keywords::{DocWords, Keywords, Stopwords, Vocabulary};
 use crate::util::lang::{self, Lang};
+use crate::write::run_units::RunUnits;
 use crate::write::tabular::{
     self, DocRecord, DocStatus, DocumentsWriter, ReviewWriter, RunCounts, RunSettings, UnitsWriter,
 };
@@ -156,7 +157,8 @@ pub fn run(coder: &Coder, opts: &CodeOptions) -> Result<RunCounts> {
     let txn = crate::write::outdir::OutputTxn::begin(&opts.out, opts.force)?;
     let dir = txn.dir().to_path_buf();
     let pool = thread_pool(opts.threads)?;
-    let a = analyze_into(coder, opts, Some(&dir), pool.as_ref())?;
+    let (a, units) = analyze_into(coder, opts, Some(&dir), pool.as_ref(), true)?;
+    let units = units.ok_or_else(|| Error::Usage("no units gathered for the report".into()))?;
     let settings = RunSettings {
         regions: opts.regions.name.clone(),
         unit: format!("{:?}", opts.unit_mode).to_lowercase(),
@@ -169,12 +171,13 @@ pub fn run(coder: &Coder, opts: &CodeOptions) -> Result<RunCounts> {
         settings: &settings,
         top: opts.top,
     };
-    let mut tables = crate::write::write_reports(&dir, &report)?;
     // Runs over at least two years and two provinces get a diffusion section in report.md,
     // report.html and report.xlsx.
-    tables.extend(on_pool(pool.as_ref(), || {
-        crate::tools::diffuse::append_to_report(&dir, &coder.codebook)
-    })?);
+    let tables = crate::write::write_reports(&dir, &report, units, |firsts| {
+        on_pool(pool.as_ref(), || {
+            crate::tools::diffuse::append_to_report(&dir, &coder.codebook, firsts)
+        })
+    })?;
     if opts.xlsx {
         crate::write::xlsx::write_workbook(
             &dir.join("report.xlsx"),
@@ -196,17 +199,21 @@ pub fn analyze(coder: &Coder, opts: &CodeOptions, records: bool) -> Result<Analy
         opts,
         records.then_some(opts.out.as_path()),
         pool.as_ref(),
+        false,
     )
+    .map(|(a, _)| a)
 }
 
 /// [`analyze`], writing the records into `records` (a folder) when given. The walk
-/// leaves `opts.out` out when it lies inside an input folder.
+/// leaves `opts.out` out when it lies inside an input folder. With `report_units` (and
+/// `records`), also returns what the reports take from the units as they are written.
 fn analyze_into(
     coder: &Coder,
     opts: &CodeOptions,
     records: Option<&Path>,
     pool: Option<&rayon::ThreadPool>,
-) -> Result<Analysis> {
+    report_units: bool,
+) -> Result<(Analysis, Option<RunUnits>)> {
     let source = match &opts.units {
         Some((path, col)) => Input::Units(UnitsFile::open(path, col)?),
         None => {
@@ -254,8 +261,12 @@ fn analyze_into(
         Input::Files(_) => Vec::new(),
     };
     let cb = &coder.codebook;
+    let mut units = UnitsWriter::create(&file("units.csv"), cb, &carried, opts.model.is_some())?;
+    if records && report_units {
+        units = units.with_tap(RunUnits::create(&out)?);
+    }
     let mut w = Writers {
-        units: UnitsWriter::create(&file("units.csv"), cb, &carried, opts.model.is_some())?,
+        units,
         docs: DocumentsWriter::create(&file("documents.csv"))?,
         review: match opts.model {
             Some(_) if records => Some(ReviewWriter::create(&file("review.csv"), cb)?),
@@ -291,16 +302,19 @@ fn analyze_into(
             }
         }
     }
-    w.units.finish()?;
+    let units = w.units.finish()?;
     w.docs.finish()?;
     if let Some(r) = w.review {
         r.finish()?;
     }
-    Ok(Analysis {
-        counts,
-        agg,
-        keywords,
-    })
+    Ok((
+        Analysis {
+            counts,
+            agg,
+            keywords,
+        },
+        units,
+    ))
 }
 
 /// Adds the keywords of one unit's tokens (in `buf`, as the coder left them) to `words`:

@@ -174,6 +174,10 @@ pub struct Coder {
     en_exact: TermMatcher,
     zh_context: SubstringMatcher,
     regexes: Vec<(usize, Regex)>,
+    /// All of `regexes` in one set: one pass over a unit tells which of them match at all
+    /// (most match nothing), so that only those are run for their spans. `None` when the
+    /// set does not compile within the size limits: then every regex runs.
+    regex_set: Option<regex::RegexSet>,
     needs: Vec<Needs>,
     /// Section-role rules, compiled once.
     pub roles: crate::segment::role::RoleTable,
@@ -301,6 +305,9 @@ impl Coder {
         }
         // A panic there would be a bug in a built-in pattern; the first use reports it.
         let _ = warm.join();
+        let regex_set = (regexes.len() > 1)
+            .then(|| regex::RegexSet::new(regexes.iter().map(|(_, re)| re.as_str())).ok())
+            .flatten();
         Ok(Coder {
             zh: TermMatcher::build(zh),
             en: TermMatcher::build(en),
@@ -310,6 +317,7 @@ impl Coder {
             codebook,
             tokenizer,
             regexes,
+            regex_set,
             needs,
         })
     }
@@ -388,7 +396,20 @@ impl Coder {
             }
         }
         let before_regexes = hits.len();
-        for (concept, re) in &self.regexes {
+        // Most units match none of the regexes: the set's yes/no search rules them all out
+        // in one pass; otherwise the set says which ones to run.
+        let none = self
+            .regex_set
+            .as_ref()
+            .is_some_and(|set| !set.is_match(text));
+        let matched = match &self.regex_set {
+            Some(set) if !none => Some(set.matches(text)),
+            _ => None,
+        };
+        for (k, (concept, re)) in self.regexes.iter().enumerate() {
+            if none || matched.as_ref().is_some_and(|m| !m.matched(k)) {
+                continue;
+            }
             for m in re.find_iter(text) {
                 if m.start() < m.end() {
                     hits.push(Hit {
@@ -606,7 +627,12 @@ fn token_matches(
 fn clause_ends(text: &str, lang: Lang) -> Vec<usize> {
     let bytes = text.as_bytes();
     let mut ends = Vec::new();
-    for (i, c) in text.char_indices() {
+    // The ends are ASCII or start with 0xE3 (。) or 0xEF (！？；): other characters are
+    // passed over without decoding them.
+    crate::segment::role::for_each_end_candidate(text, |i| {
+        let Some(c) = text[i..].chars().next() else {
+            return;
+        };
         let end = match c {
             '。' | '！' | '？' | '；' | ';' | '!' | '?' | '\n' => true,
             '.' => lang == Lang::En && bytes.get(i + 1).is_none_or(|b| b.is_ascii_whitespace()),
@@ -615,7 +641,7 @@ fn clause_ends(text: &str, lang: Lang) -> Vec<usize> {
         if end {
             ends.push(i + c.len_utf8());
         }
-    }
+    });
     ends
 }
 
@@ -685,6 +711,29 @@ fn modifies_a_record(after: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clause_ends_found_by_lead_bytes_are_those_of_a_character_scan() {
+        let t = "加强扶持。给予减税,优化服务；创建10个园区!\n（注：见附件）。Fees. Loans e.g. 5.5 m?x；\
+                 ？！，、〃ｅ𠀀.\u{3000}.\u{a0}.\t;ok。.很长的中文句子没有标点符号很长的中文句子没有标点符号。x";
+        for lang in [Lang::Zh, Lang::En] {
+            let want: Vec<usize> = t
+                .char_indices()
+                .filter(|&(i, c)| match c {
+                    '。' | '！' | '？' | '；' | ';' | '!' | '?' | '\n' => true,
+                    '.' => {
+                        lang == Lang::En
+                            && t.as_bytes()
+                                .get(i + 1)
+                                .is_none_or(|b| b.is_ascii_whitespace())
+                    }
+                    _ => false,
+                })
+                .map(|(i, c)| i + c.len_utf8())
+                .collect();
+            assert_eq!(clause_ends(t, lang), want);
+        }
+    }
 
     const CB: &str = r#"
 [[core]]

@@ -1162,10 +1162,9 @@ pub fn infer(
     let own = meta.doc_number.replace(char::is_whitespace, "");
     // Matches are found first and captured after: capturing while scanning a whole text
     // cost as much as the rest of the metadata.
-    let cited = p
-        .doc_number
-        .find_iter(text)
-        .filter_map(|m| p.doc_number.captures(m.as_str()))
+    let cited = doc_numbers_in(&p.doc_number, text)
+        .into_iter()
+        .filter_map(|m| p.doc_number.captures(m))
         .filter(|c| c[0].replace(char::is_whitespace, "") != own)
         .filter_map(|c| c[1].parse::<i32>().ok())
         .max();
@@ -1204,6 +1203,73 @@ pub fn infer(
     meta
 }
 
+/// The matches of `re` (the `doc_number` pattern: up to twelve Han characters, white
+/// space, an opening bracket `〔[(（【`, …, `号`) in `text`, as `re.find_iter(text)` gives
+/// them, without running the pattern over the whole text: each is looked for only in the
+/// stretch around an opening bracket, from twelve characters before the white space in
+/// front of it to the first `号` after it. A match holds exactly one opening bracket and
+/// ends at the first `号` after it, so the leftmost match at or after a position is the
+/// one found in the stretch of the first bracket whose stretch holds a match.
+fn doc_numbers_in<'t>(re: &Regex, text: &'t str) -> Vec<&'t str> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    // Where the next match may start (after the previous one).
+    let mut at = 0;
+    // The first 号 at or after a position, found once per stretch of text.
+    let mut next_hao: Option<usize> = None;
+    let mut b = 0;
+    while b < bytes.len() {
+        let x = bytes[b];
+        // `[` and `(`, or the lead byte of 〔 【 (U+3014, U+3010) or （ (U+FF08).
+        if !(x == b'[' || x == b'(' || x == 0xE3 || x == 0xEF) {
+            b += 1;
+            continue;
+        }
+        let Some(c) = text[b..].chars().next() else {
+            break;
+        };
+        let len = c.len_utf8();
+        if !matches!(c, '〔' | '[' | '(' | '（' | '【') || b < at {
+            b += len;
+            continue;
+        }
+        let hao = match next_hao {
+            Some(h) if h > b => h,
+            _ => match text[b..].find('号') {
+                Some(h) => {
+                    next_hao = Some(b + h);
+                    b + h
+                }
+                // No 号 after this bracket: no match after it either.
+                None => break,
+            },
+        };
+        let end = hao + '号'.len_utf8();
+        // Back over the white space before the bracket, then twelve characters.
+        let mut start = b;
+        let mut before = text[at..b].char_indices().rev().peekable();
+        while let Some(&(i, c)) = before.peek() {
+            if !c.is_whitespace() {
+                break;
+            }
+            start = at + i;
+            before.next();
+        }
+        for (i, _) in before.take(12) {
+            start = at + i;
+        }
+        match re.find(&text[start..end]) {
+            Some(m) => {
+                out.push(&text[start + m.start()..start + m.end()]);
+                at = start + m.end();
+                b = at.max(b + len);
+            }
+            None => b += len,
+        }
+    }
+    out
+}
+
 /// Uses metadata a format carries itself (HTML `<meta>` title and publish date) for the
 /// fields the manifest and the text header left empty.
 pub fn apply_hints(meta: &mut DocMeta, hints: &BTreeMap<String, String>) {
@@ -1232,6 +1298,24 @@ pub fn apply_hints(meta: &mut DocMeta, hints: &BTreeMap<String, String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn document_numbers_are_found_as_a_whole_text_search_finds_them() {
+        let re = &patterns().doc_number;
+        let texts = [
+            "根据国办发〔2015〕47号和川府发〔2016〕18号文件，国办发〔2015〕47号。",
+            "按照《关于推进工作的通知》（国发〔2019〕 3号）和国务院办公厅关于印发十三五规划的通知国办发[2017]第 12 号执行",
+            "〔2015〕47号 号号 ((( 国发( 2020 )1号国发【2021】2号国发（1999）3号",
+            "很长很长很长很长很长很长很长很长很长很长的机关名称  \u{3000}〔2018〕5号；字〔2018〕 〔2019〕6号",
+            "没有编号的文本。（一）加强领导。[注]（2020年）号",
+            "甲〔2015〕乙〔2016〕1号 丙 〔20１7〕２号 丁〔2018〕3号〔2019〕4",
+            "",
+        ];
+        for t in texts {
+            let want: Vec<&str> = re.find_iter(t).map(|m| m.as_str()).collect();
+            assert_eq!(doc_numbers_in(re, t), want, "{t}");
+        }
+    }
 
     fn infer_text(text: &str, path: &str) -> DocMeta {
         infer(text, path, None, &RegionScheme::three_belt())

@@ -608,17 +608,13 @@ pub fn section_paths(text: &str, segments: &[Segment]) -> Vec<std::sync::Arc<str
 
 /// A heading's title: up to the first sentence or clause mark, at most 40 characters.
 pub fn heading_title(line: &str) -> &str {
-    let cut = line
+    // Up to the first of those marks, at most 40 characters: the scan stops at either.
+    let end = line
         .char_indices()
-        .find(|&(_, c)| matches!(c, '。' | '；' | ';' | '：' | ':' | '！' | '？'))
-        .map(|(b, _)| b)
-        .unwrap_or(line.len());
-    let s = &line[..cut];
-    match s.char_indices().nth(40) {
-        Some((b, _)) => &s[..b],
-        None => s,
-    }
-    .trim()
+        .enumerate()
+        .find(|&(n, (_, c))| n == 40 || matches!(c, '。' | '；' | ';' | '：' | ':' | '！' | '？'))
+        .map_or(line.len(), |(_, (b, _))| b);
+    line[..end].trim()
 }
 
 /// Pushes the sentences of `text[start..end]` as body units. When `first_keeps`, the
@@ -726,6 +722,39 @@ pub fn sentences(para: &str, lang: Lang) -> Vec<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn heading_titles_stop_at_a_mark_or_forty_characters() {
+        // The title as a scan of the whole line gives it.
+        fn whole(line: &str) -> &str {
+            let cut = line
+                .char_indices()
+                .find(|&(_, c)| matches!(c, '。' | '；' | ';' | '：' | ':' | '！' | '？'))
+                .map(|(b, _)| b)
+                .unwrap_or(line.len());
+            let s = &line[..cut];
+            match s.char_indices().nth(40) {
+                Some((b, _)) => &s[..b],
+                None => s,
+            }
+            .trim()
+        }
+        let long = "一二三四五六七八九十".repeat(5);
+        let lines = [
+            String::new(),
+            "基本原则。坚持".into(),
+            "  总则：  ".into(),
+            long.clone(),
+            format!("{}。后", &long[..39 * 3]),
+            format!("{}。后", &long[..40 * 3]),
+            format!("{}。后", &long[..41 * 3]),
+            format!("{}{}：", &long[..30 * 3], " ".repeat(15)),
+            "Article 5: scope".into(),
+        ];
+        for l in &lines {
+            assert_eq!(heading_title(l), whole(l), "{l:?}");
+        }
+    }
     use crate::prepare::normalize::normalize;
 
     fn seg(text: &str, lang: Lang, mode: UnitMode) -> Vec<(String, &'static str, String)> {

@@ -6,9 +6,10 @@ use crate::code::unit::{Code, CodedUnit, Evidence};
 use crate::codebook::Codebook;
 use crate::error::{Error, Result};
 use crate::report::tables::{self, md_cell, Cell, Table};
-use crate::schema::UNIT_COLUMNS;
+use crate::schema::{UnitCol, UNIT_COLUMNS};
 use crate::tally::aggregate::{Aggregator, Dim, GroupKeys, ShareRow};
 use crate::tally::keywords::Keywords;
+use crate::write::run_units::{RunUnits, WrittenUnit};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::fs::File;
@@ -123,6 +124,8 @@ pub struct UnitsWriter<'c> {
     model: bool,
     /// Cells made safe for spreadsheets (`--excel-safe`).
     safe: bool,
+    /// What the reports take from the rows as they are written.
+    tap: Option<RunUnits>,
 }
 
 /// The cells of a unit row that are formatted rather than borrowed.
@@ -187,6 +190,24 @@ fn confidence_into(out: &mut String, c: Option<f64>) {
     }
 }
 
+/// A row's fixed cells (in the order of [`UNIT_COLUMNS`]) as the tap sees them.
+fn written_unit<'a>(c: &[&'a str]) -> WrittenUnit<'a> {
+    let get = |col: UnitCol| c[col as usize];
+    WrittenUnit {
+        unit_id: get(UnitCol::UnitId),
+        file: get(UnitCol::File),
+        level: get(UnitCol::Level),
+        province: get(UnitCol::Province),
+        region: get(UnitCol::Region),
+        year: get(UnitCol::Year),
+        boilerplate: get(UnitCol::Boilerplate),
+        text: get(UnitCol::Text),
+        categories: get(UnitCol::Categories),
+        evidence: get(UnitCol::Evidence),
+        start: get(UnitCol::Start),
+    }
+}
+
 impl<'c> UnitsWriter<'c> {
     /// Creates the file and writes the header: the fixed columns, one per dimension of
     /// `cb`, then `carried` (input columns), then `source` and `confidence` when `model`.
@@ -220,7 +241,14 @@ impl<'c> UnitsWriter<'c> {
             n_dimensions: cb.dimensions.len(),
             model,
             safe: crate::util::csv::style().excel_safe,
+            tap: None,
         })
+    }
+
+    /// Gives every row written from now on to `tap` as well (see [`UnitsWriter::finish`]).
+    pub fn with_tap(mut self, tap: RunUnits) -> Self {
+        self.tap = Some(tap);
+        self
     }
 
     /// Writes one row: `u`, in a document whose groups are `keys`.
@@ -234,6 +262,7 @@ impl<'c> UnitsWriter<'c> {
             n_dimensions,
             model,
             safe,
+            tap,
         } = self;
         let cb = *cb;
         c.start.clear();
@@ -303,15 +332,23 @@ impl<'c> UnitsWriter<'c> {
                 .map(crate::util::csv::excel_safe_text)
                 .collect();
             crate::util::csv::push_row(row, cells.iter().map(|c| &**c));
+            if let Some(t) = tap {
+                let c: Vec<&str> = cells[..fixed.len()].iter().map(|c| &**c).collect();
+                t.add(&written_unit(&c), cb)?;
+            }
         } else {
             crate::util::csv::push_row(row, fixed.into_iter().chain(rest));
+            if let Some(t) = tap {
+                t.add(&written_unit(&fixed), cb)?;
+            }
         }
         w.write_all(row).map_err(|e| Error::io(path, e))
     }
 
-    /// Flushes the file.
-    pub fn finish(mut self) -> Result<()> {
-        self.w.flush().map_err(|e| Error::io(&self.path, e))
+    /// Flushes the file; returns the tap ([`UnitsWriter::with_tap`]).
+    pub fn finish(mut self) -> Result<Option<RunUnits>> {
+        self.w.flush().map_err(|e| Error::io(&self.path, e))?;
+        Ok(self.tap)
     }
 }
 

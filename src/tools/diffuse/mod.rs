@@ -24,11 +24,13 @@ pub mod vertical;
 use crate::codebook::Codebook;
 use crate::error::{Error, Result};
 use crate::report::tables::{Cell, Table};
+use crate::write::html::Section;
+use crate::write::run_units::FirstUnits;
 use adoption::Adoption;
 use curves::Curve;
 use input::Doc;
 use neighbours::{Innovativeness, NeighbourTest};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::path::Path;
 use vertical::VerticalRow;
@@ -875,21 +877,49 @@ pub fn write(out: &Path, d: &Diffusion) -> Result<()> {
     std::fs::write(&p, md).map_err(|e| Error::io(&p, e))
 }
 
+/// The diffusion analysis of a `code` run in `results` (text reuse left out) from its
+/// `documents.csv` and the first units of each document per category, gathered as
+/// `units.csv` was written ([`FirstUnits`]): what [`analyse`] finds there without reading
+/// `units.csv` back.
+pub fn analyse_run(results: &Path, cb: &Codebook, firsts: &FirstUnits) -> Result<Diffusion> {
+    let docs = input::read_documents(&results.join("documents.csv"))?;
+    // As `analyse` matches units to documents: by file, the last document of a file.
+    let by_file: HashMap<&str, usize> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.file.as_str(), i))
+        .collect();
+    let mut inst: adoption::DocInstruments = vec![BTreeMap::new(); docs.len()];
+    for (i, d) in docs.iter().enumerate() {
+        if by_file.get(d.file.as_str()) != Some(&i) {
+            continue;
+        }
+        for (k, unit) in firsts.of_file(&d.file) {
+            inst[i]
+                .entry(k.to_string())
+                .or_insert_with(|| unit.to_string());
+        }
+    }
+    drop(by_file);
+    let opts = DiffuseOptions {
+        reuse: false,
+        ..DiffuseOptions::default()
+    };
+    Ok(from_parts(docs, &inst, cb, &opts))
+}
+
 /// Adds a diffusion section to the reports of a `code` run in `results` when it spans at
 /// least two years and two provinces (text reuse left to `policy-coder diffuse`): the
-/// section and its charts in report.md and report.html; returns the diffusion tables (for
-/// report.xlsx), empty when there is no diffusion to show.
-pub fn append_to_report(results: &Path, cb: &Codebook) -> Result<Vec<Table>> {
-    let d = analyse(
-        results,
-        cb,
-        &DiffuseOptions {
-            reuse: false,
-            ..DiffuseOptions::default()
-        },
-    )?;
+/// section and its charts in report.md; returns the diffusion tables (for report.xlsx)
+/// and the section for report.html, none when there is no diffusion to show.
+pub fn append_to_report(
+    results: &Path,
+    cb: &Codebook,
+    firsts: &FirstUnits,
+) -> Result<(Vec<Table>, Option<Section>)> {
+    let d = analyse_run(results, cb, firsts)?;
     if !d.has_diffusion() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), None));
     }
     let dir = results.join("charts");
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
@@ -905,43 +935,39 @@ pub fn append_to_report(results: &Path, cb: &Codebook) -> Result<Vec<Table>> {
     md.push_str(&markdown_of(&d, &tables, Some("charts")));
     md.push_str("Text reuse between documents: `policy-coder diffuse` on this folder.\n");
     std::fs::write(&p, md).map_err(|e| Error::io(&p, e))?;
-    let p = results.join("report.html");
-    if p.exists() {
-        let page = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
-        let shown: Vec<Table> = tables
-            .iter()
-            .filter(|t| t.id != "diffusion_adoption" && t.id != "diffusion_curves_by_year")
-            .map(|t| {
-                let mut t = t.clone();
-                if t.rows.len() > 30 {
-                    t.note = format!(
-                        "{} The first 30 of {} rows; all in `policy-coder diffuse`'s {}.csv.",
-                        t.note,
-                        t.rows.len(),
-                        t.id
-                    );
-                    t.rows.truncate(30);
-                }
-                t
-            })
-            .collect();
-        let intro = format!(
+    let shown: Vec<Table> = tables
+        .iter()
+        .filter(|t| t.id != "diffusion_adoption" && t.id != "diffusion_curves_by_year")
+        .map(|t| {
+            let mut t = t.clone();
+            if t.rows.len() > 30 {
+                t.note = format!(
+                    "{} The first 30 of {} rows; all in `policy-coder diffuse`'s {}.csv.",
+                    t.note,
+                    t.rows.len(),
+                    t.id
+                );
+                t.rows.truncate(30);
+            }
+            t
+        })
+        .collect();
+    let section = Section {
+        id: "diffusion".into(),
+        title: "Diffusion".into(),
+        intro_html: format!(
             "Adoption of instruments by governments over time ({} documents with a year, {} provinces). \
              Text reuse between documents: run <code>policy-coder diffuse</code> on this folder.",
             d.counts.documents - d.counts.without_year,
             d.counts.provinces
-        );
-        let page = crate::write::html::with_section(
-            &page,
-            "diffusion",
-            "Diffusion",
-            &intro,
-            &svgs,
-            &shown,
-        );
-        std::fs::write(&p, page).map_err(|e| Error::io(&p, e))?;
-    }
-    Ok(tables)
+        ),
+        charts: svgs
+            .into_iter()
+            .map(|(name, svg)| (name.to_string(), svg))
+            .collect(),
+        tables: shown,
+    };
+    Ok((tables, Some(section)))
 }
 
 #[cfg(test)]

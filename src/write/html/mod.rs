@@ -5,14 +5,17 @@
 //! category, level, region, province, year, uncoded, text) and shows a page at a time.
 
 mod paper;
-mod units;
+pub(crate) mod units;
 
 pub use units::PAGE_SIZE;
 
+use crate::error::{Error, Result};
 use crate::report::tables::{Cell, Table};
 use crate::write::tabular::Report;
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::Path;
+use units::UnitsCollector;
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -48,37 +51,39 @@ fn table_html(t: &Table) -> String {
     s
 }
 
-/// `page` (a report from [`report_html`]) with one more section before the coded units:
-/// a title, a note, figures (inline SVG) and tables, and a link to it in the navigation.
-pub fn with_section(
-    page: &str,
-    id: &str,
-    title: &str,
-    intro_html: &str,
-    charts: &[(&str, String)],
-    tables: &[Table],
-) -> String {
-    let mut sec = format!(
-        "<section id=\"{}\" class=\"charts\"><h2>{}</h2><p class=\"note\">{intro_html}</p>\n",
-        esc(id),
-        esc(title)
-    );
-    for (name, svg) in charts {
-        let _ = writeln!(sec, "<figure><!-- charts/{name} -->{svg}</figure>");
-    }
-    sec.push_str("</section>\n");
-    for t in tables {
-        sec.push_str(&table_html(t));
-    }
-    let link = format!("<a href=\"#{}\">{}</a>", esc(id), esc(id));
-    let page = page.replacen(
-        "<a href=\"#units-section\">Units</a></nav>",
-        &format!("{link}<a href=\"#units-section\">Units</a></nav>"),
-        1,
-    );
-    match page.find("<section id=\"units-section\">") {
-        Some(at) => format!("{}{sec}{}", &page[..at], &page[at..]),
-        None => page,
+/// A section of the report beyond its own (the diffusion section): placed before the
+/// coded units, with a link in the navigation.
+#[derive(Debug, Clone, Default)]
+pub struct Section {
+    /// Anchor, and the link's text.
+    pub id: String,
+    /// Heading.
+    pub title: String,
+    /// The note under the heading (HTML).
+    pub intro_html: String,
+    /// Figures: (file name, inline SVG).
+    pub charts: Vec<(String, String)>,
+    /// Tables, each after the figures.
+    pub tables: Vec<Table>,
+}
+
+impl Section {
+    /// The section's HTML: heading, note, figures, then the tables.
+    fn html(&self) -> String {
+        let mut sec = format!(
+            "<section id=\"{}\" class=\"charts\"><h2>{}</h2><p class=\"note\">{}</p>\n",
+            esc(&self.id),
+            esc(&self.title),
+            self.intro_html
+        );
+        for (name, svg) in &self.charts {
+            let _ = writeln!(sec, "<figure><!-- charts/{name} -->{svg}</figure>");
+        }
+        sec.push_str("</section>\n");
+        for t in &self.tables {
+            sec.push_str(&table_html(t));
+        }
+        sec
     }
 }
 
@@ -103,21 +108,25 @@ const STYLE: &str = include_str!("report.css");
 
 const SCRIPT: &str = include_str!("report.js");
 
-/// The report page with `tables` (from [`Report::tables`]); `charts` are (file name, SVG)
-/// pairs; units come from `units_csv` and documents from `documents.csv` beside it.
-pub fn report_html(
+/// Writes the report page `path` with `tables` (from [`Report::tables`]); `charts` are
+/// (file name, SVG) pairs; documents come from `documents.csv` beside it and units from
+/// `units` (gathered as `units.csv` was written; its JSON file is copied into the page and
+/// removed); `extra` is placed before the units.
+pub(crate) fn write_report(
+    path: &Path,
     report: &Report,
     tables: &[Table],
     charts: &[(&str, String)],
-    units_csv: &Path,
-) -> String {
+    units: UnitsCollector,
+    extra: Option<&Section>,
+) -> Result<()> {
     let o = report.agg.overall();
     let refs: u64 = o.references.iter().sum();
     let c = report.counts;
-    let docs_csv = units_csv.with_file_name("documents.csv");
+    let docs_csv = path.with_file_name("documents.csv");
     let (docs, skipped) = units::read_documents(&docs_csv);
-    let units = units::units_data(units_csv, &docs, report.cb);
-    let mut s = String::with_capacity(units.json.len() + 400_000);
+    let units = units.finish(&docs, report.cb)?;
+    let mut s = String::with_capacity(400_000);
     s.push_str(
         "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
@@ -131,6 +140,9 @@ pub fn report_html(
     );
     for t in tables {
         let _ = write!(s, "<a href=\"#{}\">{}</a>", esc(&t.id), esc(&t.id));
+    }
+    if let Some(x) = extra {
+        let _ = write!(s, "<a href=\"#{}\">{}</a>", esc(&x.id), esc(&x.id));
     }
     s.push_str("<a href=\"#units-section\">Units</a></nav>\n");
     let _ = writeln!(
@@ -169,13 +181,27 @@ pub fn report_html(
     for t in tables {
         s.push_str(&table_html(t));
     }
+    if let Some(x) = extra {
+        s.push_str(&x.html());
+    }
     s.push_str(&units.section);
-    let _ = writeln!(
-        s,
-        "<script type=\"application/json\" id=\"units-data\">{}</script>\n\
+    s.push_str("<script type=\"application/json\" id=\"units-data\">");
+    let err = |e| Error::io(path, e);
+    let f = std::fs::File::create(path).map_err(err)?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+    w.write_all(s.as_bytes()).map_err(err)?;
+    let mut json =
+        std::fs::File::open(&units.json_path).map_err(|e| Error::io(&units.json_path, e))?;
+    std::io::copy(&mut json, &mut w).map_err(err)?;
+    drop(json);
+    std::fs::remove_file(&units.json_path).map_err(|e| Error::io(&units.json_path, e))?;
+    write!(
+        w,
+        "</script>\n\
          <script type=\"application/json\" id=\"report-data\">{}</script>\n\
-         <script>{SCRIPT}</script>\n</body></html>",
-        units.json, units.meta_json
-    );
-    s
+         <script>{SCRIPT}</script>\n</body></html>\n",
+        units.meta_json
+    )
+    .map_err(err)?;
+    w.flush().map_err(err)
 }

@@ -10,11 +10,15 @@
 use super::paper::group_label;
 use super::{esc, script_safe_json};
 use crate::codebook::Codebook;
-use crate::schema::{DocCol, UnitCol};
+use crate::error::{Error, Result};
+use crate::schema::DocCol;
 use crate::tally::aggregate::Dim;
+use crate::write::run_units::WrittenUnit;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
-use std::path::Path;
+use std::fs::File;
+use std::io::{BufWriter, Write as _};
+use std::path::{Path, PathBuf};
 
 /// Rows of the units table per page.
 pub const PAGE_SIZE: usize = 200;
@@ -191,7 +195,8 @@ fn parse_evidence(
 /// Character offsets turned into UTF-16 offsets (the same unless the text has characters
 /// outside the Basic Multilingual Plane, e.g. CJK Extension B).
 fn utf16_spans(text: &str, spans: &[Span]) -> Vec<Span> {
-    if text.chars().all(|c| (c as u32) < 0x10000) {
+    // Such characters, and only they, take four bytes in UTF-8 (lead bytes 0xF0 and up).
+    if text.bytes().max().unwrap_or(0) < 0xF0 {
         return spans.to_vec();
     }
     let mut at = Vec::with_capacity(text.len() + 1);
@@ -221,100 +226,284 @@ fn merged(spans: &[Span]) -> Vec<(usize, usize, Vec<usize>)> {
     out
 }
 
-/// Everything the units section needs, read from `units.csv`.
+/// The units section's data, gathered from the rows of `units.csv` as they are written
+/// ([`crate::write::run_units::WrittenUnit`], the cells as the file holds them, so that the
+/// page shows what a reader of the file would read): the `units-data` JSON streamed to a
+/// file of the staging folder (the report copies it into the page, so memory does not grow
+/// with the corpus), the documents and evidence codes in order of first appearance, and the
+/// first page of units.
+pub(crate) struct UnitsCollector {
+    /// The JSON rows so far: `[` and the rows, `,\n`-joined.
+    json: BufWriter<File>,
+    json_path: PathBuf,
+    /// Documents keyed by the unit's own metadata (a `--units` file may give each row its
+    /// own level or year), in order of first appearance.
+    doc_index: HashMap<[String; 5], usize>,
+    doc_list: Vec<[String; 5]>,
+    /// The document of the previous unit (units come a document at a time).
+    last_doc: Option<usize>,
+    codes: Vec<String>,
+    code_index: HashMap<String, usize>,
+    first_page: Vec<FirstPageUnit>,
+    count: usize,
+    /// The row being encoded.
+    row: Vec<u8>,
+}
+
+impl UnitsCollector {
+    /// Starts the JSON file `json_path` (removed by [`UnitsCollector::finish`]'s caller once
+    /// copied into the page).
+    pub(crate) fn create(json_path: &Path) -> Result<Self> {
+        let f = File::create(json_path).map_err(|e| Error::io(json_path, e))?;
+        let mut json = BufWriter::with_capacity(1 << 20, f);
+        json.write_all(b"[").map_err(|e| Error::io(json_path, e))?;
+        Ok(UnitsCollector {
+            json,
+            json_path: json_path.to_path_buf(),
+            doc_index: HashMap::new(),
+            doc_list: Vec::new(),
+            last_doc: None,
+            codes: Vec::new(),
+            code_index: HashMap::new(),
+            first_page: Vec::new(),
+            count: 0,
+            row: Vec::new(),
+        })
+    }
+
+    /// Adds one written row (boilerplate is left out).
+    pub(crate) fn add(&mut self, u: &WrittenUnit<'_>, cb: &Codebook) -> Result<()> {
+        if u.boilerplate == "true" {
+            return Ok(());
+        }
+        let key = [u.file, u.level, u.region, u.province, u.year];
+        let doc = match self.last_doc {
+            Some(d) if self.doc_list[d].iter().zip(key).all(|(a, b)| a == b) => d,
+            _ => {
+                let key = key.map(str::to_string);
+                let d = match self.doc_index.get(&key) {
+                    Some(&d) => d,
+                    None => {
+                        self.doc_list.push(key.clone());
+                        self.doc_index.insert(key, self.doc_list.len() - 1);
+                        self.doc_list.len() - 1
+                    }
+                };
+                self.last_doc = Some(d);
+                d
+            }
+        };
+        let t = u.text;
+        let n_chars = t.chars().count();
+        let unit_start = u.start.parse().unwrap_or(0);
+        let (codes, code_index) = (&mut self.codes, &mut self.code_index);
+        let spans = parse_evidence(u.evidence, unit_start, n_chars, |c| {
+            if let Some(&i) = code_index.get(c) {
+                return i;
+            }
+            codes.push(c.to_string());
+            code_index.insert(c.to_string(), codes.len() - 1);
+            codes.len() - 1
+        });
+        let cat_idx: Vec<usize> = u
+            .categories
+            .split(';')
+            .filter_map(|c| cb.category_index(c))
+            .collect();
+        let row = &mut self.row;
+        row.clear();
+        if self.count > 0 {
+            row.extend_from_slice(b",\n");
+        }
+        row.push(b'[');
+        push_uint(row, doc);
+        row.push(b',');
+        push_json_str(row, u.unit_id);
+        row.push(b',');
+        push_json_str(row, t);
+        row.extend_from_slice(b",[");
+        for (i, &k) in cat_idx.iter().enumerate() {
+            if i > 0 {
+                row.push(b',');
+            }
+            push_uint(row, k);
+        }
+        row.extend_from_slice(b"],[");
+        for (i, (c, a, b)) in utf16_spans(t, &spans).into_iter().enumerate() {
+            if i > 0 {
+                row.push(b',');
+            }
+            push_uint(row, c);
+            row.push(b',');
+            push_uint(row, a);
+            row.push(b',');
+            push_uint(row, b);
+        }
+        row.extend_from_slice(b"]]");
+        self.json
+            .write_all(row)
+            .map_err(|e| Error::io(&self.json_path, e))?;
+        if self.first_page.len() < PAGE_SIZE {
+            self.first_page.push(FirstPageUnit {
+                doc,
+                id: u.unit_id.to_string(),
+                text: t.to_string(),
+                cats: cat_idx,
+                spans,
+            });
+        }
+        self.count += 1;
+        Ok(())
+    }
+
+    /// The units section and the page's data: documents named by their titles in `docs`.
+    pub(crate) fn finish(self, docs: &[DocRow], cb: &Codebook) -> Result<UnitsData> {
+        let UnitsCollector {
+            json,
+            json_path,
+            doc_list,
+            codes,
+            first_page,
+            count,
+            ..
+        } = self;
+        let mut f = json
+            .into_inner()
+            .map_err(|e| Error::io(&json_path, e.into_error()))?;
+        f.write_all(b"]").map_err(|e| Error::io(&json_path, e))?;
+        f.flush().map_err(|e| Error::io(&json_path, e))?;
+        drop(f);
+        let titles: HashMap<&str, &str> = docs
+            .iter()
+            .map(|d| (d.file.as_str(), d.title.as_str()))
+            .collect();
+        let docs_out = doc_meta(&doc_list, &titles);
+        let cats: Vec<(&str, &str, &str, usize)> = cb
+            .categories
+            .iter()
+            .map(|c| {
+                (
+                    c.id.as_str(),
+                    c.label.zh.as_str(),
+                    c.label.en.as_str(),
+                    c.core,
+                )
+            })
+            .collect();
+        let meta = serde_json::json!({
+            "pageSize": PAGE_SIZE,
+            "docs": docs_out.iter().map(|d| [&d.name, &d.file, &d.level, &d.region, &d.province, &d.year, &d.meta]).collect::<Vec<_>>(),
+            "cores": cb.cores.iter().map(|c| &c.id).collect::<Vec<_>>(),
+            "cats": cats,
+            "codes": codes,
+        });
+        let section = units_section(&docs_out, &first_page, count, &codes, cb);
+        Ok(UnitsData {
+            json_path,
+            meta_json: script_safe_json(&meta.to_string()),
+            section,
+        })
+    }
+}
+
+/// Appends `n` in decimal.
+fn push_uint(out: &mut Vec<u8>, n: usize) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[i..]);
+}
+
+/// Appends `s` as a JSON string as `serde_json` writes it (`"` as `\"`, `\` as `\\`,
+/// `\b \f \n \r \t`, other control characters as `\u00xx`), made safe inside `<script>` as
+/// [`script_safe_json`] makes it (`<`, `>`, `&` as `\u003c`, `\u003e`, `\u0026`). Eight
+/// bytes at a time are passed over when none of them needs escaping (as in most text).
+fn push_json_str(out: &mut Vec<u8>, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let n = bytes.len();
+    let (mut i, mut run) = (0, 0);
+    while i < n {
+        if let Some(chunk) = bytes.get(i..i + 8) {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(chunk);
+            if !needs_escape(u64::from_le_bytes(w)) {
+                i += 8;
+                continue;
+            }
+        }
+        for (j, &b) in bytes.iter().enumerate().take((i + 8).min(n)).skip(i) {
+            let esc: &[u8] = match b {
+                b'"' => b"\\\"",
+                b'\\' => b"\\\\",
+                b'\n' => b"\\n",
+                b'\r' => b"\\r",
+                b'\t' => b"\\t",
+                0x08 => b"\\b",
+                0x0c => b"\\f",
+                b'<' => b"\\u003c",
+                b'>' => b"\\u003e",
+                b'&' => b"\\u0026",
+                0..=0x1f => {
+                    out.extend_from_slice(&bytes[run..j]);
+                    out.extend_from_slice(b"\\u00");
+                    out.push(HEX[usize::from(b >> 4)]);
+                    out.push(HEX[usize::from(b & 0xf)]);
+                    run = j + 1;
+                    continue;
+                }
+                _ => continue,
+            };
+            out.extend_from_slice(&bytes[run..j]);
+            out.extend_from_slice(esc);
+            run = j + 1;
+        }
+        i += 8;
+    }
+    out.extend_from_slice(&bytes[run..]);
+    out.push(b'"');
+}
+
+/// Whether any of the eight bytes of `w` is one [`push_json_str`] escapes: below 0x20, or
+/// `"`, `\`, `<`, `>`, `&` (exact: the borrows of these word tricks only follow a byte
+/// that matches).
+fn needs_escape(w: u64) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    if w & HI == HI {
+        // All bytes of multi-byte characters (CJK text).
+        return false;
+    }
+    let less = |n: u8| w.wrapping_sub(LO * u64::from(n)) & !w & HI != 0;
+    let has = |b: u8| {
+        let x = w ^ (LO * u64::from(b));
+        x.wrapping_sub(LO) & !x & HI != 0
+    };
+    less(0x20) || has(b'"') || has(b'\\') || has(b'<') || has(b'>') || has(b'&')
+}
+
+/// The units section's parts (from [`UnitsCollector::finish`]).
 pub(crate) struct UnitsData {
-    /// `units-data`: the JSON array of units, safe inside `<script>`.
-    pub json: String,
+    /// `units-data`: a file holding the JSON array of units, safe inside `<script>`.
+    pub json_path: PathBuf,
     /// `report-data`: documents, categories, codes and page size, safe inside `<script>`.
     pub meta_json: String,
     /// The units section: filters, the first page as HTML, pager.
     pub section: String,
 }
 
-/// Reads the body units of `units_csv` (documents named as in `docs`) into [`UnitsData`].
-pub(crate) fn units_data(units_csv: &Path, docs: &[DocRow], cb: &Codebook) -> UnitsData {
-    let titles: HashMap<&str, &str> = docs
-        .iter()
-        .map(|d| (d.file.as_str(), d.title.as_str()))
-        .collect();
-    // Documents keyed by the unit's own metadata (a `--units` file may give each row
-    // its own level or year), in order of first appearance.
-    let mut doc_index: HashMap<[String; 5], usize> = HashMap::new();
-    let mut doc_list: Vec<[String; 5]> = Vec::new();
-    let mut codes: Vec<String> = Vec::new();
-    let mut code_index: HashMap<String, usize> = HashMap::new();
-    let mut first_page: Vec<FirstPageUnit> = Vec::new();
-    let mut json = String::from("[");
-    let mut count = 0usize;
-    if let Ok(mut rdr) = crate::read::units_csv::UnitsCsv::open(units_csv) {
-        let [uid, file, level, region, province, year, cats, text, evidence, start, boiler] = [
-            UnitCol::UnitId,
-            UnitCol::File,
-            UnitCol::Level,
-            UnitCol::Region,
-            UnitCol::Province,
-            UnitCol::Year,
-            UnitCol::Categories,
-            UnitCol::Text,
-            UnitCol::Evidence,
-            UnitCol::Start,
-            UnitCol::Boilerplate,
-        ]
-        .map(|c| rdr.col(c));
-        let mut rec = crate::util::sheet::Row::default();
-        let mut row_json = Vec::new();
-        while let Ok(true) = rdr.read(&mut rec) {
-            let get = |c: Option<usize>| rec.opt(c);
-            if get(boiler) == "true" {
-                continue;
-            }
-            let key = [file, level, region, province, year].map(|c| get(c).to_string());
-            let doc = match doc_index.get(&key) {
-                Some(&d) => d,
-                None => {
-                    doc_list.push(key.clone());
-                    doc_index.insert(key, doc_list.len() - 1);
-                    doc_list.len() - 1
-                }
-            };
-            let t = get(text);
-            let n_chars = t.chars().count();
-            let unit_start = get(start).parse().unwrap_or(0);
-            let spans = parse_evidence(get(evidence), unit_start, n_chars, |c| {
-                *code_index.entry(c.to_string()).or_insert_with(|| {
-                    codes.push(c.to_string());
-                    codes.len() - 1
-                })
-            });
-            let cat_idx: Vec<usize> = get(cats)
-                .split(';')
-                .filter_map(|c| cb.category_index(c))
-                .collect();
-            let flat: Vec<usize> = utf16_spans(t, &spans)
-                .into_iter()
-                .flat_map(|(c, a, b)| [c, a, b])
-                .collect();
-            row_json.clear();
-            // Serialising numbers and strings cannot fail.
-            let _ = serde_json::to_writer(&mut row_json, &(doc, get(uid), t, &cat_idx, &flat));
-            if count > 0 {
-                json.push_str(",\n");
-            }
-            json.push_str(&String::from_utf8_lossy(&row_json));
-            if first_page.len() < PAGE_SIZE {
-                first_page.push(FirstPageUnit {
-                    doc,
-                    id: get(uid).to_string(),
-                    text: t.to_string(),
-                    cats: cat_idx,
-                    spans,
-                });
-            }
-            count += 1;
-        }
-    }
-    json.push(']');
-    let docs_out: Vec<DocMeta> = doc_list
+/// The documents of the units table, from their keys, named by their titles.
+fn doc_meta(doc_list: &[[String; 5]], titles: &HashMap<&str, &str>) -> Vec<DocMeta> {
+    doc_list
         .iter()
         .map(|[file, level, region, province, year]| {
             let title = titles.get(file.as_str()).copied().unwrap_or("");
@@ -347,32 +536,7 @@ pub(crate) fn units_data(units_csv: &Path, docs: &[DocRow], cb: &Codebook) -> Un
                 .join(" · "),
             }
         })
-        .collect();
-    let cats: Vec<(&str, &str, &str, usize)> = cb
-        .categories
-        .iter()
-        .map(|c| {
-            (
-                c.id.as_str(),
-                c.label.zh.as_str(),
-                c.label.en.as_str(),
-                c.core,
-            )
-        })
-        .collect();
-    let meta = serde_json::json!({
-        "pageSize": PAGE_SIZE,
-        "docs": docs_out.iter().map(|d| [&d.name, &d.file, &d.level, &d.region, &d.province, &d.year, &d.meta]).collect::<Vec<_>>(),
-        "cores": cb.cores.iter().map(|c| &c.id).collect::<Vec<_>>(),
-        "cats": cats,
-        "codes": codes,
-    });
-    let section = units_section(&docs_out, &first_page, count, &codes, cb);
-    UnitsData {
-        json: script_safe_json(&json),
-        meta_json: script_safe_json(&meta.to_string()),
-        section,
-    }
+        .collect()
 }
 
 /// A document as the units table shows it.
@@ -556,6 +720,40 @@ mod tests {
         // `x` starts before the unit, `far` ends after it, `bad` has no span.
         assert_eq!(spans, [(1, 4, 6), (0, 9, 11)]);
         assert_eq!(codes, ["tax_relief", "stage.startup"]);
+    }
+
+    #[test]
+    fn json_strings_as_serde_writes_them_made_script_safe() {
+        let mut samples: Vec<String> = (0u8..0x80).map(|b| char::from(b).to_string()).collect();
+        samples.extend([
+            String::new(),
+            "给予税收减免和财政补贴，支持创新创业".into(),
+            "</script><!--<script> & \"q\" \\ 𠀀 é\u{7f}\u{2028}".into(),
+            "abcdefgh<ijklmnopq\n税收减免&".repeat(3),
+            (0u8..0x80).map(char::from).collect::<String>().repeat(2),
+        ]);
+        for s in samples {
+            let mut out = Vec::new();
+            push_json_str(&mut out, &s);
+            let want = script_safe_json(&serde_json::to_string(&s).unwrap());
+            assert_eq!(String::from_utf8(out).unwrap(), want, "{s:?}");
+        }
+        for w in [0u64, u64::MAX, 0x8080_8080_8080_8080, 0x4141_4141_4141_4141] {
+            let b = w.to_le_bytes();
+            let want = b.iter().any(|&b| b < 0x20 || b"\"\\<>&".contains(&b));
+            assert_eq!(needs_escape(w), want, "{w:x}");
+        }
+        for v in 0u8..=255 {
+            for at in 0..8 {
+                let mut b = *b"aaaaaaaa";
+                b[at] = v;
+                let want = v < 0x20 || b"\"\\<>&".contains(&v);
+                assert_eq!(needs_escape(u64::from_le_bytes(b)), want, "{v:x} at {at}");
+                let mut b = [0xe5u8; 8];
+                b[at] = v;
+                assert_eq!(needs_escape(u64::from_le_bytes(b)), want, "{v:x} at {at}");
+            }
+        }
     }
 
     #[test]
