@@ -1,5 +1,6 @@
 //! Sentence embeddings for the semantic clause classifier: a BERT-type encoder
-//! (multilingual-e5-small) loaded from a local folder, run on candle (pure Rust, CPU).
+//! (multilingual-e5-small) loaded from a local folder, run on the CPU (pure Rust, on gemm's
+//! f32 matrix kernels; see `bert`).
 //!
 //! Two folder layouts are read:
 //! - the Hugging Face layout: `config.json`, `model.safetensors` (f32, f16 or bf16) and
