@@ -92,7 +92,7 @@ pub(crate) struct EmbedArgs {
 }
 
 impl EmbedArgs {
-    /// Loads the embedder when one is given (and only then: candle is not touched otherwise).
+    /// Loads the embedder when one is given (and only then: the encoder is not touched otherwise).
     pub(crate) fn load(
         &self,
     ) -> Result<Option<std::sync::Arc<policy_coder::code::classify::embed::Embedder>>> {
