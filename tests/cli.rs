@@ -810,13 +810,30 @@ fn rules_score_on_real_english_documents() {
     assert!(all["micro_f1"].as_f64().unwrap() >= 0.85);
 }
 
+/// Codes one document, `head` followed by one line per `(line, categories)`, with the
+/// built-in codebook, and checks each line's unit against its expected categories.
+fn assert_lines_code_as(file: &str, head: &str, lines: &[(&str, &str)]) {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dir.path().join("docs");
+    fs::create_dir(&docs).unwrap();
+    let text: String = lines.iter().map(|(l, _)| format!("{l}\n")).collect();
+    fs::write(docs.join(file), format!("{head}{text}")).unwrap();
+    let out = dir.path().join("out");
+    code(&[docs.to_str().unwrap()], &out).code(0);
+    let units = read_csv(&out.join("units.csv"));
+    for &(line, want) in lines {
+        let u = units
+            .iter()
+            .find(|u| u["text"] == line)
+            .unwrap_or_else(|| panic!("no unit {line}"));
+        assert_eq!(u["categories"], want, "{line}");
+    }
+}
+
 /// The built-in codebook on EU legal English (coding manual R39-R48): stemmer false friends,
 /// charges levied vs cut, exceptions withheld by the `scope` clause role.
 #[test]
 fn built_in_codebook_reads_eu_legal_english() {
-    let dir = tempfile::tempdir().unwrap();
-    let docs = dir.path().join("docs");
-    fs::create_dir(&docs).unwrap();
     let lines = [
         ("1. Member States shall ensure that renewables self-consumers are entitled to sell their production.", "business_barriers"),
         ("2. Member States may apply proportionate charges and fees to renewables self-consumers.", ""),
@@ -826,28 +843,14 @@ fn built_in_codebook_reads_eu_legal_english() {
         ("6. The obligation shall not apply to the purchase of products by central governments.", ""),
         ("7. Obligated parties shall provide aggregated statistical information.", ""),
     ];
-    let text: String = lines.iter().map(|(l, _)| format!("{l}\n")).collect();
-    fs::write(docs.join("eu.txt"), format!("Article 1\nMeasures\n{text}")).unwrap();
-    let out = dir.path().join("out");
-    code(&[docs.to_str().unwrap()], &out).code(0);
-    let units = read_csv(&out.join("units.csv"));
-    for (line, want) in lines {
-        let u = units
-            .iter()
-            .find(|u| u["text"] == line)
-            .unwrap_or_else(|| panic!("no unit {line}"));
-        assert_eq!(u["categories"], want, "{line}");
-    }
+    assert_lines_code_as("eu.txt", "Article 1\nMeasures\n", &lines);
 }
 
-/// The built-in codebook on Chinese subsidy and service clauses (coding manual R7, R11, R20,
+/// The built-in codebook on Chinese subsidy and service clauses (coding manual R7, R11,
 /// R19, R20, R26, R32): a subsidy tied to an instrument codes both, a sum granted codes fiscal support,
 /// a base named by another function is no park, sparing a submission is a service.
 #[test]
 fn built_in_codebook_codes_subsidies_with_their_object() {
-    let dir = tempfile::tempdir().unwrap();
-    let docs = dir.path().join("docs");
-    fs::create_dir(&docs).unwrap();
     let lines = [
         (
             "1．按规定给予社会保险补贴。",
@@ -861,22 +864,7 @@ fn built_in_codebook_codes_subsidies_with_their_object() {
         ("6．推行跨部门、跨层级的全科无差别受理。", "public_service"),
         ("7．建立跨部门协调机制。", "collaborative_operation"),
     ];
-    let text: String = lines.iter().map(|(l, _)| format!("{l}\n")).collect();
-    fs::write(
-        docs.join("zh.txt"),
-        format!("关于支持创业的若干措施\n一、主要措施\n{text}"),
-    )
-    .unwrap();
-    let out = dir.path().join("out");
-    code(&[docs.to_str().unwrap()], &out).code(0);
-    let units = read_csv(&out.join("units.csv"));
-    for (line, want) in lines {
-        let u = units
-            .iter()
-            .find(|u| u["text"] == line)
-            .unwrap_or_else(|| panic!("no unit {line}"));
-        assert_eq!(u["categories"], want, "{line}");
-    }
+    assert_lines_code_as("zh.txt", "关于支持创业的若干措施\n一、主要措施\n", &lines);
 }
 
 #[test]

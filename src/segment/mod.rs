@@ -795,19 +795,24 @@ mod tests {
         assert_eq!(roles[find("落实税费减免")].as_str(), "measure");
     }
 
-    #[test]
-    fn an_attached_form_holds_no_measure_a_substantive_attachment_does() {
-        let doc = "关于做好宣传工作的通知\n一、工作要求\n（一）加强宣传报道，开展政策宣传周活动。\n附件：1.宣传联络员登记表\n2.若干扶持措施\n某某局\n2012年4月1日\n附件1：\n宣传联络员登记表\n邀请媒体类型（请打√）：\n为制作宣传节目，请协助完成采访工作。\n附件2：\n若干扶持措施\n一、对返乡创业给予一次性创业补贴。\n";
+    /// The built-in roles of the units of `doc`, looked up by a piece of a unit's text.
+    fn roles_of(doc: &str, lang: Lang) -> impl Fn(&str) -> &'static str {
         let n = normalize(doc).text;
-        let segs = segment(&n, Lang::Zh, UnitMode::Auto);
-        let roles = crate::segment::role::RoleTable::new(&[], true).assign_all(Lang::Zh, &n, &segs);
-        let role = |t: &str| {
+        let segs = segment(&n, lang, UnitMode::Auto);
+        let roles = crate::segment::role::RoleTable::new(&[], true).assign_all(lang, &n, &segs);
+        move |t: &str| {
             let i = segs
                 .iter()
                 .position(|s| n[s.start..s.end].contains(t))
-                .unwrap();
+                .unwrap_or_else(|| panic!("no unit {t}"));
             roles[i].as_str()
-        };
+        }
+    }
+
+    #[test]
+    fn an_attached_form_holds_no_measure_a_substantive_attachment_does() {
+        let doc = "关于做好宣传工作的通知\n一、工作要求\n（一）加强宣传报道，开展政策宣传周活动。\n附件：1.宣传联络员登记表\n2.若干扶持措施\n某某局\n2012年4月1日\n附件1：\n宣传联络员登记表\n邀请媒体类型（请打√）：\n为制作宣传节目，请协助完成采访工作。\n附件2：\n若干扶持措施\n一、对返乡创业给予一次性创业补贴。\n";
+        let role = roles_of(doc, Lang::Zh);
         assert_eq!(role("政策宣传周"), "measure");
         // the form: its fields and notes, from its marker to the next marker
         assert_eq!(role("邀请媒体类型"), "form");
@@ -819,16 +824,7 @@ mod tests {
     #[test]
     fn items_under_an_information_lead_in_name_subjects_not_instruments() {
         let doc = "Article 18\nEnergy services\n1. Member States shall promote the energy services market by:\n(a)\ndisseminating clear information on:\n(i)\navailable energy service contracts;\n(ii)\nfinancial instruments, grants and loans;\n(b)\nproviding grants to small firms;\n2. Member States shall grant loans.\n";
-        let n = normalize(doc).text;
-        let segs = segment(&n, Lang::En, UnitMode::Auto);
-        let roles = crate::segment::role::RoleTable::new(&[], true).assign_all(Lang::En, &n, &segs);
-        let role = |t: &str| {
-            let i = segs
-                .iter()
-                .position(|s| n[s.start..s.end].contains(t))
-                .unwrap_or_else(|| panic!("no unit {t}"));
-            roles[i].as_str()
-        };
+        let role = roles_of(doc, Lang::En);
         // the lead-in carries the duty and stays a measure; its items are subjects (R46)
         assert_eq!(role("disseminating clear information on:"), "measure");
         assert_eq!(role("available energy service contracts"), "information");
@@ -840,16 +836,7 @@ mod tests {
         assert_eq!(role("providing grants to small firms"), "measure");
         assert_eq!(role("shall grant loans"), "measure");
         let zh = "关于加强政策宣传的通知\n一、工作措施\n（一）宣传内容包括：\n1．创业担保贷款政策；\n2．一次性创业补贴政策。\n（二）对返乡创业人员给予一次性创业补贴。\n";
-        let n = normalize(zh).text;
-        let segs = segment(&n, Lang::Zh, UnitMode::Auto);
-        let roles = crate::segment::role::RoleTable::new(&[], true).assign_all(Lang::Zh, &n, &segs);
-        let role = |t: &str| {
-            let i = segs
-                .iter()
-                .position(|s| n[s.start..s.end].contains(t))
-                .unwrap_or_else(|| panic!("no unit {t}"));
-            roles[i].as_str()
-        };
+        let role = roles_of(zh, Lang::Zh);
         assert_eq!(role("创业担保贷款政策"), "information");
         assert_eq!(role("一次性创业补贴政策"), "information");
         assert_eq!(role("对返乡创业人员给予"), "measure");
