@@ -77,6 +77,51 @@ fn train_then_code_in_hybrid_mode_keeps_every_rule_match() {
     ));
 }
 
+/// Clauses in two languages: the cross-validation also scores each language apart (the
+/// multilingual model is trained on both).
+#[test]
+fn evaluate_scores_each_language_of_a_mixed_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let labels = fixture(dir.path());
+    let mut s = fs::read_to_string(&labels).unwrap();
+    for i in 0..5 {
+        s.push_str(&format!(
+            "e{i}\ttalent_training\tThe region trains {i}00 returnees in vocational training courses every year.\n"
+        ));
+    }
+    fs::write(&labels, s).unwrap();
+    let out = bin()
+        .args(["evaluate", "--labeled"])
+        .arg(&labels)
+        .args(["--folds", "5", "--format", "json", "--features", "words"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let j: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(j["clauses_by_language"]["zh"], 15);
+    assert_eq!(j["clauses_by_language"]["en"], 5);
+    for l in ["zh", "en"] {
+        for c in ["rules", "model", "hybrid"] {
+            let f1 = j["micro_f1_by_language"][l][c].as_f64().unwrap();
+            assert!((0.0..=1.0).contains(&f1), "{l} {c}");
+        }
+    }
+    // one language: no breakdown
+    let out = bin()
+        .args(["evaluate", "--labeled"])
+        .arg(fixture(dir.path()))
+        .args(["--folds", "5", "--format", "json", "--features", "words"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let j: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert!(j.get("micro_f1_by_language").is_none());
+}
+
 #[test]
 fn evaluate_reports_three_coders() {
     let dir = tempfile::tempdir().unwrap();

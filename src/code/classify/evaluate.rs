@@ -79,6 +79,13 @@ pub struct EvalReport {
     pub fold_models: Vec<String>,
     /// Scores by coder: `rules`, `model`, `hybrid`.
     pub coders: BTreeMap<String, Scores>,
+    /// When the clauses are in more than one language: micro-F1 by language (`zh`, `en`)
+    /// and coder, each model trained on the folds of both languages.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub micro_f1_by_language: BTreeMap<String, BTreeMap<String, f64>>,
+    /// Clauses per language (with `micro_f1_by_language`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub clauses_by_language: BTreeMap<String, usize>,
 }
 
 fn safe_div(a: f64, b: f64) -> f64 {
@@ -212,11 +219,14 @@ pub fn evaluate(data: &[Labeled], coder: &Coder, opts: &EvalOptions) -> Result<E
             Target::Core => cats.iter().map(|&k| cb.core_of(k).to_string()).collect(),
         }
     };
+    let mut langs = Vec::with_capacity(data.len());
     let rules: Vec<BTreeSet<String>> = data
         .iter()
         .map(|l| {
             let n = crate::prepare::normalize::normalize(&l.text).text;
-            to_target(&coder.code_str(&n, lang::detect(&n)).categories)
+            let lang = lang::detect(&n);
+            langs.push(lang.as_str());
+            to_target(&coder.code_str(&n, lang).categories)
         })
         .collect();
     let kinds: &[(&str, &str)] = if opts.embedder.is_some() {
@@ -276,6 +286,29 @@ pub fn evaluate(data: &[Labeled], coder: &Coder, opts: &EvalOptions) -> Result<E
     for (name, pred) in &predicted {
         coders.insert(name.to_string(), score(&gold, pred, &core_of));
     }
+    // A multilingual model trained on both languages, scored on each: the figure that says
+    // how it does on the smaller language's clauses.
+    let mut micro_f1_by_language = BTreeMap::new();
+    let mut clauses_by_language = BTreeMap::new();
+    let distinct: BTreeSet<&str> = langs.iter().copied().collect();
+    if distinct.len() > 1 {
+        for l in distinct {
+            let idx: Vec<usize> = (0..data.len()).filter(|&i| langs[i] == l).collect();
+            let pick =
+                |v: &[BTreeSet<String>]| idx.iter().map(|&i| v[i].clone()).collect::<Vec<_>>();
+            let g = pick(&gold);
+            let mut per = BTreeMap::new();
+            per.insert(
+                "rules".to_string(),
+                score(&g, &pick(&rules), &core_of).micro_f1,
+            );
+            for (name, pred) in &predicted {
+                per.insert(name.to_string(), score(&g, &pick(pred), &core_of).micro_f1);
+            }
+            micro_f1_by_language.insert(l.to_string(), per);
+            clauses_by_language.insert(l.to_string(), idx.len());
+        }
+    }
     Ok(EvalReport {
         n: data.len(),
         folds: opts.folds,
@@ -283,6 +316,8 @@ pub fn evaluate(data: &[Labeled], coder: &Coder, opts: &EvalOptions) -> Result<E
         target,
         fold_models,
         coders,
+        micro_f1_by_language,
+        clauses_by_language,
     })
 }
 
@@ -325,6 +360,24 @@ pub fn render_eval(r: &EvalReport) -> String {
     row(&mut s, "macro recall", &|x| Some(x.macro_recall));
     row(&mut s, "macro F1", &|x| Some(x.macro_f1));
     row(&mut s, "Cohen's kappa", &|x| x.kappa);
+    for (l, per) in &r.micro_f1_by_language {
+        let _ = write!(
+            s,
+            "{:<18}",
+            format!("micro F1, {l} ({})", r.clauses_by_language[l])
+        );
+        for c in &order {
+            let _ = write!(
+                s,
+                " {:>w$}",
+                per.get(*c)
+                    .map(|v| format!("{v:.3}"))
+                    .unwrap_or_else(|| "—".into()),
+                w = c.len().max(8)
+            );
+        }
+        let _ = writeln!(s);
+    }
     let _ = writeln!(s, "\nPer category (P / R / F1), support:");
     let cats: BTreeSet<&String> = r
         .coders
