@@ -77,6 +77,20 @@ fn train_then_code_in_hybrid_mode_keeps_every_rule_match() {
     ));
 }
 
+/// `evaluate --format json` on `labels` (5 folds, word features), parsed.
+fn evaluate_json(labels: &Path) -> serde_json::Value {
+    let out = bin()
+        .args(["evaluate", "--labeled"])
+        .arg(labels)
+        .args(["--folds", "5", "--format", "json", "--features", "words"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    serde_json::from_slice(&out).unwrap()
+}
+
 /// Clauses in two languages: the cross-validation also scores each language apart (the
 /// multilingual model is trained on both).
 #[test]
@@ -90,16 +104,7 @@ fn evaluate_scores_each_language_of_a_mixed_set() {
         ));
     }
     fs::write(&labels, s).unwrap();
-    let out = bin()
-        .args(["evaluate", "--labeled"])
-        .arg(&labels)
-        .args(["--folds", "5", "--format", "json", "--features", "words"])
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
-    let j: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let j = evaluate_json(&labels);
     assert_eq!(j["clauses_by_language"]["zh"], 15);
     assert_eq!(j["clauses_by_language"]["en"], 5);
     for l in ["zh", "en"] {
@@ -109,16 +114,7 @@ fn evaluate_scores_each_language_of_a_mixed_set() {
         }
     }
     // one language: no breakdown
-    let out = bin()
-        .args(["evaluate", "--labeled"])
-        .arg(fixture(dir.path()))
-        .args(["--folds", "5", "--format", "json", "--features", "words"])
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
-    let j: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let j = evaluate_json(&fixture(dir.path()));
     assert!(j.get("micro_f1_by_language").is_none());
 }
 
@@ -126,16 +122,7 @@ fn evaluate_scores_each_language_of_a_mixed_set() {
 fn evaluate_reports_three_coders() {
     let dir = tempfile::tempdir().unwrap();
     let labels = fixture(dir.path());
-    let out = bin()
-        .args(["evaluate", "--labeled"])
-        .arg(&labels)
-        .args(["--folds", "5", "--format", "json", "--features", "words"])
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
-    let j: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let j = evaluate_json(&labels);
     for c in ["rules", "model", "hybrid"] {
         let f1 = j["coders"][c]["micro_f1"].as_f64().unwrap();
         assert!((0.0..=1.0).contains(&f1), "{c}");
