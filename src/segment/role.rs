@@ -226,7 +226,6 @@ enum Marker {
 /// The marker kind `t` starts with, if any. A single i, v or x is a letter inside a list
 /// of letters ((h), (i)) and a Roman numeral otherwise.
 fn marker(t: &str, list: Option<Marker>) -> Option<Marker> {
-    const ZH_NUM: &str = "一二三四五六七八九十";
     let first = t.chars().next()?;
     if first == '(' {
         let inner = &t[1..t.find(')')?];
@@ -241,7 +240,7 @@ fn marker(t: &str, list: Option<Marker>) -> Option<Marker> {
             Some(Marker::Letter)
         } else if all(|c| c.is_ascii_digit()) {
             Some(Marker::ParenDigit)
-        } else if all(|c| ZH_NUM.contains(c)) {
+        } else if all(|c| ZH_ITEM_NUMERALS.contains(c)) {
             Some(Marker::ParenNumeral)
         } else {
             None
@@ -254,7 +253,7 @@ fn marker(t: &str, list: Option<Marker>) -> Option<Marker> {
     if lead.len() < t.len() && lead.starts_with(['.', '、', '．']) {
         return Some(Marker::Digit);
     }
-    let lead = t.trim_start_matches(|c: char| ZH_NUM.contains(c));
+    let lead = t.trim_start_matches(|c: char| ZH_ITEM_NUMERALS.contains(c));
     (lead.len() < t.len() && lead.starts_with('、')).then_some(Marker::Numeral)
 }
 
@@ -348,6 +347,9 @@ pub fn strip_numbering(s: &str) -> &str {
 
 const ZH_NUMERALS: &str = "一二三四五六七八九十百零〇两";
 
+/// The numerals of item markers (（一）, 二、): the ones an outline counts with.
+const ZH_ITEM_NUMERALS: &str = "一二三四五六七八九十";
+
 /// Bytes of the outline marker at the start of `s`, if any.
 fn marker_len(s: &str) -> Option<usize> {
     let mut it = s.char_indices().peekable();
@@ -371,7 +373,7 @@ fn marker_len(s: &str) -> Option<usize> {
     let pos = |it: &mut std::iter::Peekable<std::str::CharIndices>| {
         it.peek().map_or(s.len(), |&(b, _)| b)
     };
-    let zh_num = |c: char| "一二三四五六七八九十".contains(c);
+    let zh_num = |c: char| ZH_ITEM_NUMERALS.contains(c);
     match first {
         '第' => {
             it.next();
