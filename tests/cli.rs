@@ -757,9 +757,11 @@ fn evaluate_real(shared: &Path, labels: &str, holdout: &str) -> serde_json::Valu
 /// Documents held out of the codebook revision (their labels were not read while tuning).
 const HELD_OUT: &str = "local_guangdong_2020_zhongshan_zhengwushuju,local_shanghai_2019_lingang_guanlibanfa,local_jiangxi_2012_xinyu_lvsejianzhu";
 
-// The floors are the figures reached when the test was written, less a small margin: a
-// coding change that loses validity on real text fails here. The targets (0.85)
-// are not reached yet; see the README's "Validity on real documents".
+// All units: the floors are the targets (micro-F1 and precision 0.85, `none` left
+// uncoded 90 %, core shares within 3 points), which the rules reach (0.852 / 0.852): a
+// coding change that loses validity on real text fails here. The held-out floor is the
+// figure reached, less a margin: the target there (within 0.05 of all units) is not met;
+// see the README's "Validity on real documents".
 #[test]
 fn rules_score_on_real_chinese_documents() {
     let Some(shared) = shared() else { return };
@@ -781,8 +783,8 @@ fn rules_score_on_real_chinese_documents() {
         all["found"], 400,
         "every labelled unit is found by its text"
     );
-    assert!(f(all, "micro_f1") >= 0.835);
-    assert!(f(all, "micro_precision") >= 0.83);
+    assert!(f(all, "micro_f1") >= 0.85);
+    assert!(f(all, "micro_precision") >= 0.85);
     assert!(f(held, "micro_f1") >= 0.61);
     let none_uncoded = all["none_uncoded"].as_f64().unwrap() / all["none_units"].as_f64().unwrap();
     // The targets for `none` (90 %) and core shares (3 points) are met.

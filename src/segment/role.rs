@@ -985,6 +985,12 @@ mod tests {
             zh("协商不成的，由上一级主管部门解决。"),
             Some(Role::Procedure)
         );
+        // The temporal form of the conditional duty (…时，应当…) too.
+        assert_eq!(
+            zh("对外提供数据服务时，应当建立健全数据安全保障体系。"),
+            Some(Role::Procedure)
+        );
+        assert_eq!(zh("在办理业务时提供便利服务。"), None);
         assert_eq!(zh("自受理之日起10个工作日内办结。"), Some(Role::Procedure));
         assert_eq!(zh("不得挪用补贴资金。"), Some(Role::Liability));
         // Eligibility of a subsidy is coded (R26): no conditional duty here.
