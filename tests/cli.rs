@@ -758,7 +758,7 @@ fn evaluate_real(shared: &Path, labels: &str, holdout: &str) -> serde_json::Valu
 const HELD_OUT: &str = "local_guangdong_2020_zhongshan_zhengwushuju,local_shanghai_2019_lingang_guanlibanfa,local_jiangxi_2012_xinyu_lvsejianzhu";
 
 // All units: the floors are the targets (micro-F1 and precision 0.85, `none` left
-// uncoded 90 %, core shares within 3 points), which the rules reach (0.852 / 0.852): a
+// uncoded 90 %, core shares within 3 points), which the rules reach (0.860 / 0.854): a
 // coding change that loses validity on real text fails here. The held-out floor is the
 // figure reached, less a margin: the target there (within 0.05 of all units) is not met;
 // see the README's "Validity on real documents".
@@ -865,6 +865,12 @@ fn built_in_codebook_codes_subsidies_with_their_object() {
         // 跨部门 describing how a request is handled is a service (R20), not cooperation (R19).
         ("6．推行跨部门、跨层级的全科无差别受理。", "public_service"),
         ("7．建立跨部门协调机制。", "collaborative_operation"),
+        // Service halls, services and channels for firms, data products put out (R20) …
+        ("8．推进各级大厅智能化设备应用。", "public_service"),
+        ("9．为企业对外交往提供更多渠道。", "public_service"),
+        ("10．按照统一标准对外输出数据产品。", "public_service"),
+        // … but a duty that applies when doing so is procedure (R16).
+        ("11．对外输出数据产品时，应当建立安全保障体系。", ""),
     ];
     assert_lines_code_as("zh.txt", "关于支持创业的若干措施\n一、主要措施\n", &lines);
 }

@@ -991,6 +991,7 @@ mod tests {
             Some(Role::Procedure)
         );
         assert_eq!(zh("在办理业务时提供便利服务。"), None);
+        assert_eq!(zh("同时，应当加强政策宣传。"), None);
         assert_eq!(zh("自受理之日起10个工作日内办结。"), Some(Role::Procedure));
         assert_eq!(zh("不得挪用补贴资金。"), Some(Role::Liability));
         // Eligibility of a subsidy is coded (R26): no conditional duty here.
