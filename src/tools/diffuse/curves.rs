@@ -29,20 +29,61 @@ pub struct Fit {
     pub rmse: f64,
 }
 
-fn sse(years: &[i32], shares: &[f64], k: f64, m: f64, s: f64) -> f64 {
-    years
+/// The logistic's denominators `1 + e^−(t − m)/s` at each of `years`, appended to `out`:
+/// they do not depend on the saturation, so the grid computes them once per (m, s) and
+/// tries every saturation against them.
+fn denominators(years: &[i32], m: f64, s: f64, out: &mut Vec<f64>) {
+    out.extend(years.iter().map(|&t| 1.0 + (-(t as f64 - m) / s).exp()));
+}
+
+/// Sum of squared errors of `shares` against `k / denominators`.
+fn sse(denominators: &[f64], shares: &[f64], k: f64) -> f64 {
+    denominators
         .iter()
         .zip(shares)
-        .map(|(&t, &y)| {
-            let f = k / (1.0 + (-(t as f64 - m) / s).exp());
+        .map(|(&d, &y)| {
+            let f = k / d;
             (f - y) * (f - y)
         })
         .sum()
 }
 
-fn steps(lo: f64, hi: f64, step: f64) -> impl Iterator<Item = f64> {
+fn steps(lo: f64, hi: f64, step: f64) -> impl Iterator<Item = f64> + Clone {
     let n = ((hi - lo) / step).round().max(0.0) as usize;
     (0..=n).map(move |i| lo + i as f64 * step)
+}
+
+/// Tries every `k` against every (m, s) of the grid, k outermost, then m, then s, keeping
+/// the first of equal errors: the order of a plain triple loop, with the denominators of
+/// each (m, s) computed once (into `dens`) instead of once per k.
+fn search(
+    years: &[i32],
+    shares: &[f64],
+    ks: impl Iterator<Item = f64>,
+    ms: impl Iterator<Item = f64> + Clone,
+    ss: impl Iterator<Item = f64> + Clone,
+    dens: &mut Vec<f64>,
+    best: &mut (f64, f64, f64, f64),
+) {
+    // As `zip` pairs them: the years that have a share.
+    let years = &years[..years.len().min(shares.len())];
+    dens.clear();
+    let mut grid = Vec::new();
+    for m in ms {
+        for s in ss.clone() {
+            grid.push((m, s));
+            denominators(years, m, s, dens);
+        }
+    }
+    let n = years.len();
+    for k in ks {
+        for (i, &(m, s)) in grid.iter().enumerate() {
+            let e = sse(&dens[i * n..(i + 1) * n], shares, k);
+            if e < best.0 {
+                *best = (e, k, m, s);
+            }
+        }
+    }
 }
 
 /// Fits the logistic to cumulative `shares` (0–1) observed at the end of `years`.
@@ -54,28 +95,27 @@ pub fn fit_logistic(years: &[i32], shares: &[f64]) -> Option<Fit> {
     }
     let kmin = last.min(1.0);
     let mut best = (f64::INFINITY, 0.0, 0.0, 0.0);
-    let try_ = |k: f64, m: f64, s: f64, best: &mut (f64, f64, f64, f64)| {
-        let e = sse(years, shares, k, m, s);
-        if e < best.0 {
-            *best = (e, k, m, s);
-        }
-    };
+    let mut dens = Vec::new();
     let (mlo, mhi) = (y0 as f64 - 3.0, y1 as f64 + 3.0);
-    for k in steps(kmin, 1.0, 0.05).chain([1.0]) {
-        for m in steps(mlo, mhi, 0.25) {
-            for s in steps(0.2, 6.0, 0.2) {
-                try_(k, m, s, &mut best);
-            }
-        }
-    }
+    search(
+        years,
+        shares,
+        steps(kmin, 1.0, 0.05).chain([1.0]),
+        steps(mlo, mhi, 0.25),
+        steps(0.2, 6.0, 0.2),
+        &mut dens,
+        &mut best,
+    );
     let (_, k0, m0, s0) = best;
-    for k in steps((k0 - 0.05).max(kmin), (k0 + 0.05).min(1.0), 0.01) {
-        for m in steps(m0 - 0.3, m0 + 0.3, 0.02) {
-            for s in steps((s0 - 0.2).max(0.2), s0 + 0.2, 0.02) {
-                try_(k, m, s, &mut best);
-            }
-        }
-    }
+    search(
+        years,
+        shares,
+        steps((k0 - 0.05).max(kmin), (k0 + 0.05).min(1.0), 0.01),
+        steps(m0 - 0.3, m0 + 0.3, 0.02),
+        steps((s0 - 0.2).max(0.2), s0 + 0.2, 0.02),
+        &mut dens,
+        &mut best,
+    );
     let (e, k, m, s) = best;
     Some(Fit {
         saturation: k,
