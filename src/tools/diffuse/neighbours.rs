@@ -59,16 +59,60 @@ fn preceded(years: &[i32], nb: &[Vec<usize>]) -> usize {
         .count()
 }
 
+/// The adjacency table as bit masks: province id → (its position, its neighbours'
+/// positions as bits), positions in the table's order.
+fn adjacency_masks() -> &'static BTreeMap<&'static str, (usize, u64)> {
+    static MASKS: OnceLock<BTreeMap<&'static str, (usize, u64)>> = OnceLock::new();
+    MASKS.get_or_init(|| {
+        let adj = adjacency();
+        let position: BTreeMap<&str, usize> =
+            adj.keys().enumerate().map(|(i, p)| (*p, i)).collect();
+        adj.iter()
+            .enumerate()
+            .map(|(i, (p, ns))| {
+                let mask = ns
+                    .iter()
+                    .filter_map(|n| position.get(n))
+                    .fold(0u64, |m, &j| m | 1 << j);
+                (*p, (i, mask))
+            })
+            .collect()
+    })
+}
+
+/// For each adopter, the indexes of its neighbours among the adopters (as
+/// [`are_neighbours`] tells them), each province looked up once rather than once per pair.
 fn neighbour_index(adoptions: &Adoptions) -> Vec<Vec<usize>> {
-    adoptions
+    let masks = adjacency_masks();
+    // The table has 31 provinces and every neighbour it names is one of them (tested), so
+    // the masks fit in a u64 and say what `are_neighbours` says.
+    if masks.len() >= 64 || masks.values().any(|&(_, m)| m >> masks.len() != 0) {
+        return adoptions
+            .iter()
+            .map(|(p, _)| {
+                adoptions
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, (q, _))| are_neighbours(p, q))
+                    .map(|(j, _)| j)
+                    .collect()
+            })
+            .collect();
+    }
+    let found: Vec<Option<(usize, u64)>> = adoptions
         .iter()
-        .map(|(p, _)| {
-            adoptions
+        .map(|(p, _)| masks.get(p.as_str()).copied())
+        .collect();
+    found
+        .iter()
+        .map(|a| match a {
+            Some((_, mask)) => found
                 .iter()
                 .enumerate()
-                .filter(|(_, (q, _))| are_neighbours(p, q))
+                .filter(|(_, b)| b.is_some_and(|(j, _)| mask & 1 << j != 0))
                 .map(|(j, _)| j)
-                .collect()
+                .collect(),
+            None => Vec::new(),
         })
         .collect()
 }
@@ -298,6 +342,23 @@ mod tests {
         assert!(adj["hainan"].is_empty());
         assert!(are_neighbours("sichuan", "xizang"));
         assert!(!are_neighbours("beijing", "shanghai"));
+    }
+
+    #[test]
+    fn neighbour_index_is_are_neighbours_pair_by_pair() {
+        let mut a: Adoptions = crate::geo::province::all()
+            .iter()
+            .map(|p| (p.id.to_string(), 2000))
+            .collect();
+        a.push(("nowhere".into(), 2001));
+        a.push(("beijing".into(), 2002));
+        let nb = neighbour_index(&a);
+        for (i, (p, _)) in a.iter().enumerate() {
+            let expected: Vec<usize> = (0..a.len())
+                .filter(|&j| are_neighbours(p, &a[j].0))
+                .collect();
+            assert_eq!(nb[i], expected, "{p}");
+        }
     }
 
     #[test]
