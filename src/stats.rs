@@ -371,6 +371,17 @@ pub struct Keyness {
 /// UCREL log-likelihood calculator): summed over the word's two cells only. G² is reported positive; the sign of `log_ratio` tells which
 /// corpus the word is characteristic of.
 pub fn keyness(a: u64, b: u64, c: u64, d: u64) -> Keyness {
+    let (g2, log_ratio) = keyness_g2_log_ratio(a, b, c, d);
+    Keyness {
+        g2,
+        p_value: chi2_p_value(g2, 1),
+        log_ratio,
+    }
+}
+
+/// [`keyness`]'s G² and log ratio without the p-value, the costly part: for callers that
+/// want the p-value of some words only (those of positive log ratio).
+pub fn keyness_g2_log_ratio(a: u64, b: u64, c: u64, d: u64) -> (f64, f64) {
     let (af, bf, cf, df) = (a as f64, b as f64, c as f64, d as f64);
     let e1 = cf * (af + bf) / (cf + df);
     let e2 = df * (af + bf) / (cf + df);
@@ -388,11 +399,7 @@ pub fn keyness(a: u64, b: u64, c: u64, d: u64) -> Keyness {
     } else {
         ((smooth(af) / cf) / (smooth(bf) / df)).log2()
     };
-    Keyness {
-        g2,
-        p_value: chi2_p_value(g2, 1),
-        log_ratio,
-    }
+    (g2, log_ratio)
 }
 
 #[cfg(test)]

@@ -118,17 +118,17 @@ impl WordCounts {
         self.total += n;
     }
 
-    fn merge(&mut self, other: &WordCounts) {
-        for (w, &n) in &other.counts {
-            self.add(w, n);
-        }
-    }
-
     /// The `n` most frequent words, ties broken by the word.
     pub fn top(&self, n: usize) -> Vec<(&str, u64)> {
         let mut v: Vec<(&str, u64)> = self.counts.iter().map(|(w, &c)| (w.as_str(), c)).collect();
-        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-        v.truncate(n);
+        let order = |a: &(&str, u64), b: &(&str, u64)| b.1.cmp(&a.1).then(a.0.cmp(b.0));
+        // Words are distinct, so the order is total: the n first after a partial
+        // selection are the n first of a full sort, and only they need sorting.
+        if n < v.len() {
+            v.select_nth_unstable_by(n, order);
+            v.truncate(n);
+        }
+        v.sort_by(order);
         v
     }
 }
@@ -546,31 +546,46 @@ impl Keywords {
         if known.len() < 2 {
             return rows;
         }
-        for (i, (g, target)) in known.iter().enumerate() {
-            let mut rest = WordCounts::default();
-            for (j, (_, w)) in known.iter().enumerate() {
-                if i != j {
-                    rest.merge(w);
-                }
+        // Every word's count over all known groups: a group's reference (the others
+        // together) is that minus the group's own count, rather than a merge per group.
+        let mut all: FxHashMap<&str, u64> = FxHashMap::default();
+        let mut all_total = 0u64;
+        for (_, w) in &known {
+            for (word, &n) in &w.counts {
+                *all.entry(word.as_str()).or_insert(0) += n;
             }
+            all_total += w.total;
+        }
+        for (i, (g, target)) in known.iter().enumerate() {
+            let rest_total = all_total - target.total;
             let reference = if known.len() == 2 {
                 known[1 - i].0.clone()
             } else {
                 "rest".to_string()
             };
+            // The p-value (the costly part) only for words more frequent in the group.
             let mut scored: Vec<(&str, u64, u64, Keyness)> = target
                 .counts
                 .iter()
-                .map(|(word, &a)| {
-                    let b = rest.counts.get(word).copied().unwrap_or(0);
-                    (
+                .filter_map(|(word, &a)| {
+                    let b = all.get(word.as_str()).map_or(0, |&n| n - a);
+                    let (g2, log_ratio) =
+                        stats::keyness_g2_log_ratio(a, b, target.total, rest_total);
+                    if log_ratio <= 0.0 || log_ratio.is_nan() {
+                        return None;
+                    }
+                    let p_value = stats::chi2_p_value(g2, 1);
+                    (p_value < alpha).then_some((
                         word.as_str(),
                         a,
                         b,
-                        stats::keyness(a, b, target.total, rest.total),
-                    )
+                        Keyness {
+                            g2,
+                            p_value,
+                            log_ratio,
+                        },
+                    ))
                 })
-                .filter(|(_, _, _, k)| k.log_ratio > 0.0 && k.p_value < alpha)
                 .collect();
             scored.sort_by(|x, y| y.3.g2.total_cmp(&x.3.g2).then(x.0.cmp(y.0)));
             for (word, a, b, k) in scored.into_iter().take(n) {
@@ -582,7 +597,7 @@ impl Keywords {
                     count: a,
                     reference_count: b,
                     share_pct: share(a, target.total),
-                    reference_share_pct: share(b, rest.total),
+                    reference_share_pct: share(b, rest_total),
                     g2: k.g2,
                     p_value: k.p_value,
                     log_ratio: k.log_ratio,
