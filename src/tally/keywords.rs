@@ -315,10 +315,10 @@ impl Vocabulary {
         id
     }
 
-    /// The words, indexed by id.
-    fn words(&self) -> Vec<Box<str>> {
+    /// `f` of the words, indexed by id (borrowed under the lock rather than copied).
+    fn with_words<T>(&self, f: impl FnOnce(&[Box<str>]) -> T) -> T {
         let shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
-        shared.words.clone()
+        f(&shared.words)
     }
 }
 
@@ -505,11 +505,12 @@ impl Keywords {
                 }
             }
         }
-        let words = self.vocabulary.words();
-        let mut v: Vec<(String, WordCounts)> = merged
-            .into_iter()
-            .map(|(g, c)| (g, c.resolve(&words)))
-            .collect();
+        let mut v: Vec<(String, WordCounts)> = self.vocabulary.with_words(|words| {
+            merged
+                .into_iter()
+                .map(|(g, c)| (g, c.resolve(words)))
+                .collect()
+        });
         v.sort_by_key(|(g, _)| crate::tally::aggregate::group_order(dim, g));
         v
     }
