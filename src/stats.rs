@@ -271,8 +271,8 @@ fn hypergeometric(
     if lo >= hi {
         return lo;
     }
-    let mode =
-        (((n as f64 + 1.0) * (k as f64 + 1.0) / (n_all as f64 + 2.0)).floor() as u64).clamp(lo, hi);
+    // A positive quotient: `as` truncates it, which is its floor (without a call to floor()).
+    let mode = (((n as f64 + 1.0) * (k as f64 + 1.0) / (n_all as f64 + 2.0)) as u64).clamp(lo, hi);
     let ln_f = ln_binomial(k, mode) + ln_binomial(n_all - k, n - mode) - ln_binomial(n_all, n);
     let f_mode = ln_f.exp();
     // f(x+1) / f(x)
