@@ -200,11 +200,12 @@ fn monte_carlo(
         .collect();
     let mut rng = SplitMix64::new(seed);
     let mut table = vec![vec![0u64; col_totals.len()]; row_totals.len()];
+    let mut lf = LnFactorials::up_to(row_totals.iter().sum());
     // Relative tolerance as in R's chisq.test, so ties are not lost to rounding.
     let bar = chi2 * (1.0 - 1e-7);
     let mut extreme = 0u32;
     for _ in 0..replicates {
-        draw_table(&row_totals, &col_totals, &mut table, &mut rng);
+        draw_table(&row_totals, &col_totals, &mut table, &mut rng, &mut lf);
         if pearson(&table, expected) >= bar {
             extreme += 1;
         }
@@ -218,7 +219,13 @@ fn monte_carlo(
 
 /// Fills `table` with a random table of the given margins, uniform over the permutations
 /// of the observations (every row's counts drawn from the columns still unallocated).
-fn draw_table(rows: &[u64], cols: &[u64], table: &mut [Vec<u64>], rng: &mut SplitMix64) {
+fn draw_table(
+    rows: &[u64],
+    cols: &[u64],
+    table: &mut [Vec<u64>],
+    rng: &mut SplitMix64,
+    lf: &mut LnFactorials,
+) {
     let mut left: Vec<u64> = cols.to_vec();
     let mut population: u64 = left.iter().sum();
     for (i, &row_total) in rows.iter().enumerate() {
@@ -232,7 +239,7 @@ fn draw_table(rows: &[u64], cols: &[u64], table: &mut [Vec<u64>], rng: &mut Spli
             } else if draws >= rest {
                 left[j]
             } else {
-                hypergeometric(rest, left[j], draws, rng)
+                hypergeometric(rest, left[j], draws, rng, lf)
             };
             *cell = x;
             rest -= left[j];
@@ -250,16 +257,22 @@ fn draw_table(rows: &[u64], cols: &[u64], table: &mut [Vec<u64>], rng: &mut Spli
 /// f(x+1)/f(x) = (K−x)(n−x) / ((x+1)(N−K−n+x+1)): exact, and about one step per standard
 /// deviation, so a cell of millions costs hundreds of steps. (`rand_distr` 0.5.1's sampler
 /// was tried and returned 100 for N = 4,000,200, K = 100, n = 203, where the mean is 0.005.)
-fn hypergeometric(population: u64, marked: u64, draws: u64, rng: &mut SplitMix64) -> u64 {
-    use statrs::function::factorial::ln_binomial;
+fn hypergeometric(
+    population: u64,
+    marked: u64,
+    draws: u64,
+    rng: &mut SplitMix64,
+    lf: &mut LnFactorials,
+) -> u64 {
+    let mut ln_binomial = |n, k| lf.ln_binomial(n, k);
     let (n_all, k, n) = (population, marked, draws);
     let lo = (n + k).saturating_sub(n_all);
     let hi = n.min(k);
     if lo >= hi {
         return lo;
     }
-    let mode =
-        (((n as f64 + 1.0) * (k as f64 + 1.0) / (n_all as f64 + 2.0)).floor() as u64).clamp(lo, hi);
+    // A positive quotient: `as` truncates it, which is its floor (without a call to floor()).
+    let mode = (((n as f64 + 1.0) * (k as f64 + 1.0) / (n_all as f64 + 2.0)) as u64).clamp(lo, hi);
     let ln_f = ln_binomial(k, mode) + ln_binomial(n_all - k, n - mode) - ln_binomial(n_all, n);
     let f_mode = ln_f.exp();
     // f(x+1) / f(x)
@@ -299,6 +312,48 @@ fn hypergeometric(population: u64, marked: u64, draws: u64, rng: &mut SplitMix64
     }
 }
 
+/// `ln x!` remembered for the small `x` of one Monte Carlo test: every replicate's draws
+/// ask for the factorials of the same margins again. The values are `statrs`'
+/// [`ln_factorial`](statrs::function::factorial::ln_factorial), combined as its
+/// `ln_binomial` combines them, so the draws are the same as without the memory.
+struct LnFactorials {
+    /// `ln x!` for `x` below its length; NaN where not yet computed.
+    known: Vec<f64>,
+}
+
+impl LnFactorials {
+    /// Larger arguments are computed every time (the memory would be larger than the work).
+    const MAX: u64 = 1 << 20;
+
+    /// Memory for arguments up to `n`.
+    fn up_to(n: u64) -> Self {
+        LnFactorials {
+            known: vec![f64::NAN; n.min(Self::MAX) as usize + 1],
+        }
+    }
+
+    fn ln_factorial(&mut self, x: u64) -> f64 {
+        use statrs::function::factorial::ln_factorial;
+        match self.known.get_mut(x as usize) {
+            Some(v) if !v.is_nan() => *v,
+            Some(v) => {
+                *v = ln_factorial(x);
+                *v
+            }
+            None => ln_factorial(x),
+        }
+    }
+
+    /// `statrs::function::factorial::ln_binomial(n, k)`.
+    fn ln_binomial(&mut self, n: u64, k: u64) -> f64 {
+        if k > n {
+            f64::NEG_INFINITY
+        } else {
+            self.ln_factorial(n) - self.ln_factorial(k) - self.ln_factorial(n - k)
+        }
+    }
+}
+
 /// Keyness of one word in a target corpus against a reference corpus.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Keyness {
@@ -316,6 +371,17 @@ pub struct Keyness {
 /// UCREL log-likelihood calculator): summed over the word's two cells only. G² is reported positive; the sign of `log_ratio` tells which
 /// corpus the word is characteristic of.
 pub fn keyness(a: u64, b: u64, c: u64, d: u64) -> Keyness {
+    let (g2, log_ratio) = keyness_g2_log_ratio(a, b, c, d);
+    Keyness {
+        g2,
+        p_value: chi2_p_value(g2, 1),
+        log_ratio,
+    }
+}
+
+/// [`keyness`]'s G² and log ratio without the p-value, the costly part: for callers that
+/// want the p-value of some words only (those of positive log ratio).
+pub fn keyness_g2_log_ratio(a: u64, b: u64, c: u64, d: u64) -> (f64, f64) {
     let (af, bf, cf, df) = (a as f64, b as f64, c as f64, d as f64);
     let e1 = cf * (af + bf) / (cf + df);
     let e2 = df * (af + bf) / (cf + df);
@@ -333,11 +399,7 @@ pub fn keyness(a: u64, b: u64, c: u64, d: u64) -> Keyness {
     } else {
         ((smooth(af) / cf) / (smooth(bf) / df)).log2()
     };
-    Keyness {
-        g2,
-        p_value: chi2_p_value(g2, 1),
-        log_ratio,
-    }
+    (g2, log_ratio)
 }
 
 #[cfg(test)]
@@ -418,9 +480,10 @@ mod tests {
         let mut table = vec![vec![0u64; cols.len()]; rows.len()];
         let mut mean = vec![vec![0f64; cols.len()]; rows.len()];
         let mut rng = SplitMix64::new(3);
+        let mut lf = LnFactorials::up_to(n);
         let reps = 400;
         for _ in 0..reps {
-            draw_table(&rows, &cols, &mut table, &mut rng);
+            draw_table(&rows, &cols, &mut table, &mut rng, &mut lf);
             for (i, r) in table.iter().enumerate() {
                 assert_eq!(r.iter().sum::<u64>(), rows[i]);
             }
@@ -439,6 +502,26 @@ mod tests {
     }
 
     #[test]
+    fn remembered_ln_binomials_are_statrs_own() {
+        use statrs::function::factorial::ln_binomial;
+        let mut lf = LnFactorials::up_to(300);
+        for _ in 0..2 {
+            for (n, k) in [
+                (0, 0),
+                (1, 0),
+                (5, 2),
+                (170, 3),
+                (171, 170),
+                (300, 150),
+                (2_000_000, 7),
+                (3, 4),
+            ] {
+                assert_eq!(lf.ln_binomial(n, k).to_bits(), ln_binomial(n, k).to_bits());
+            }
+        }
+    }
+
+    #[test]
     fn hypergeometric_draws_have_the_exact_mean_and_variance() {
         let mut rng = SplitMix64::new(11);
         // (N, K, n): an ordinary case, one where the mean is 0.005 (where rand_distr's sampler
@@ -449,8 +532,9 @@ mod tests {
             (4_000_200, 4_000_100, 3_999_997),
         ] {
             let reps = 20_000;
+            let mut lf = LnFactorials::up_to(n_all);
             let xs: Vec<f64> = (0..reps)
-                .map(|_| hypergeometric(n_all, k, n, &mut rng) as f64)
+                .map(|_| hypergeometric(n_all, k, n, &mut rng, &mut lf) as f64)
                 .collect();
             let mean = xs.iter().sum::<f64>() / reps as f64;
             let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (reps - 1) as f64;

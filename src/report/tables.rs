@@ -459,7 +459,8 @@ pub fn keyword_tables(kw: &Keywords, dims: &[Dim], top: usize) -> (Table, Table)
     );
     key.note = "Log-likelihood G² (Rayson & Garside 2000) against the other group, or the rest of the known groups; words relatively more frequent in the group with p < 0.05, by G². Log ratio: log₂ of the ratio of relative frequencies.".into();
     for &dim in dims {
-        for r in kw.top_rows(dim, top) {
+        let (top_rows, keyness_rows) = kw.rows(dim, top, (dim != Dim::Overall).then_some(0.05));
+        for r in top_rows {
             freq.rows.push(vec![
                 Cell::Text(r.dimension.into()),
                 Cell::Text(r.group),
@@ -469,10 +470,7 @@ pub fn keyword_tables(kw: &Keywords, dims: &[Dim], top: usize) -> (Table, Table)
                 Cell::Pct(r.share_pct),
             ]);
         }
-        if dim == Dim::Overall {
-            continue;
-        }
-        for r in kw.keyness_rows(dim, top, 0.05) {
+        for r in keyness_rows {
             key.rows.push(vec![
                 Cell::Text(r.dimension.into()),
                 Cell::Text(r.group),

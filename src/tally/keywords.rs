@@ -118,17 +118,17 @@ impl WordCounts {
         self.total += n;
     }
 
-    fn merge(&mut self, other: &WordCounts) {
-        for (w, &n) in &other.counts {
-            self.add(w, n);
-        }
-    }
-
     /// The `n` most frequent words, ties broken by the word.
     pub fn top(&self, n: usize) -> Vec<(&str, u64)> {
         let mut v: Vec<(&str, u64)> = self.counts.iter().map(|(w, &c)| (w.as_str(), c)).collect();
-        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-        v.truncate(n);
+        let order = |a: &(&str, u64), b: &(&str, u64)| b.1.cmp(&a.1).then(a.0.cmp(b.0));
+        // Words are distinct, so the order is total: the n first after a partial
+        // selection are the n first of a full sort, and only they need sorting.
+        if n < v.len() {
+            v.select_nth_unstable_by(n, order);
+            v.truncate(n);
+        }
+        v.sort_by(order);
         v
     }
 }
@@ -315,10 +315,10 @@ impl Vocabulary {
         id
     }
 
-    /// The words, indexed by id.
-    fn words(&self) -> Vec<Box<str>> {
+    /// `f` of the words, indexed by id (borrowed under the lock rather than copied).
+    fn with_words<T>(&self, f: impl FnOnce(&[Box<str>]) -> T) -> T {
         let shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
-        shared.words.clone()
+        f(&shared.words)
     }
 }
 
@@ -505,31 +505,36 @@ impl Keywords {
                 }
             }
         }
-        let words = self.vocabulary.words();
-        let mut v: Vec<(String, WordCounts)> = merged
-            .into_iter()
-            .map(|(g, c)| (g, c.resolve(&words)))
-            .collect();
+        let mut v: Vec<(String, WordCounts)> = self.vocabulary.with_words(|words| {
+            merged
+                .into_iter()
+                .map(|(g, c)| (g, c.resolve(words)))
+                .collect()
+        });
         v.sort_by_key(|(g, _)| crate::tally::aggregate::group_order(dim, g));
         v
     }
 
     /// The top `n` words of every group of `dim`.
     pub fn top_rows(&self, dim: Dim, n: usize) -> Vec<KeywordRow> {
-        let mut rows = Vec::new();
-        for (g, w) in self.groups(dim) {
-            for (i, (word, count)) in w.top(n).into_iter().enumerate() {
-                rows.push(KeywordRow {
-                    dimension: dim.as_str(),
-                    group: g.to_string(),
-                    rank: i + 1,
-                    word: word.to_string(),
-                    count,
-                    share_pct: share(count, w.total),
-                });
-            }
-        }
-        rows
+        top_rows_of(dim, &self.groups(dim), n)
+    }
+
+    /// [`Keywords::top_rows`] and, unless `alpha` is `None`, [`Keywords::keyness_rows`]
+    /// of `dim`, from one computation of its groups.
+    pub fn rows(
+        &self,
+        dim: Dim,
+        n: usize,
+        alpha: Option<f64>,
+    ) -> (Vec<KeywordRow>, Vec<KeynessRow>) {
+        let groups = self.groups(dim);
+        let top = top_rows_of(dim, &groups, n);
+        let keyness = match alpha {
+            Some(alpha) => keyness_rows_of(dim, &groups, n, alpha),
+            None => Vec::new(),
+        };
+        (top, keyness)
     }
 
     /// For each known group of `dim`, the `n` words most characteristic of it (largest G²
@@ -537,60 +542,101 @@ impl Keywords {
     /// groups together — against the other group when there are two. Groups `unknown` and
     /// `national` are left out.
     pub fn keyness_rows(&self, dim: Dim, n: usize, alpha: f64) -> Vec<KeynessRow> {
-        let known: Vec<(String, WordCounts)> = self
-            .groups(dim)
-            .into_iter()
-            .filter(|(g, _)| g != crate::geo::region::UNKNOWN && g != crate::geo::region::NATIONAL)
-            .collect();
-        let mut rows = Vec::new();
-        if known.len() < 2 {
-            return rows;
-        }
-        for (i, (g, target)) in known.iter().enumerate() {
-            let mut rest = WordCounts::default();
-            for (j, (_, w)) in known.iter().enumerate() {
-                if i != j {
-                    rest.merge(w);
-                }
-            }
-            let reference = if known.len() == 2 {
-                known[1 - i].0.clone()
-            } else {
-                "rest".to_string()
-            };
-            let mut scored: Vec<(&str, u64, u64, Keyness)> = target
-                .counts
-                .iter()
-                .map(|(word, &a)| {
-                    let b = rest.counts.get(word).copied().unwrap_or(0);
-                    (
-                        word.as_str(),
-                        a,
-                        b,
-                        stats::keyness(a, b, target.total, rest.total),
-                    )
-                })
-                .filter(|(_, _, _, k)| k.log_ratio > 0.0 && k.p_value < alpha)
-                .collect();
-            scored.sort_by(|x, y| y.3.g2.total_cmp(&x.3.g2).then(x.0.cmp(y.0)));
-            for (word, a, b, k) in scored.into_iter().take(n) {
-                rows.push(KeynessRow {
-                    dimension: dim.as_str(),
-                    group: g.to_string(),
-                    reference: reference.clone(),
-                    word: word.to_string(),
-                    count: a,
-                    reference_count: b,
-                    share_pct: share(a, target.total),
-                    reference_share_pct: share(b, rest.total),
-                    g2: k.g2,
-                    p_value: k.p_value,
-                    log_ratio: k.log_ratio,
-                });
-            }
-        }
-        rows
+        keyness_rows_of(dim, &self.groups(dim), n, alpha)
     }
+}
+
+/// [`Keywords::top_rows`] of the groups of `dim`.
+fn top_rows_of(dim: Dim, groups: &[(String, WordCounts)], n: usize) -> Vec<KeywordRow> {
+    let mut rows = Vec::new();
+    for (g, w) in groups {
+        for (i, (word, count)) in w.top(n).into_iter().enumerate() {
+            rows.push(KeywordRow {
+                dimension: dim.as_str(),
+                group: g.to_string(),
+                rank: i + 1,
+                word: word.to_string(),
+                count,
+                share_pct: share(count, w.total),
+            });
+        }
+    }
+    rows
+}
+
+/// [`Keywords::keyness_rows`] of the groups of `dim`.
+fn keyness_rows_of(
+    dim: Dim,
+    groups: &[(String, WordCounts)],
+    n: usize,
+    alpha: f64,
+) -> Vec<KeynessRow> {
+    let known: Vec<&(String, WordCounts)> = groups
+        .iter()
+        .filter(|(g, _)| g != crate::geo::region::UNKNOWN && g != crate::geo::region::NATIONAL)
+        .collect();
+    let mut rows = Vec::new();
+    if known.len() < 2 {
+        return rows;
+    }
+    // Every word's count over all known groups: a group's reference (the others
+    // together) is that minus the group's own count, rather than a merge per group.
+    let mut all: FxHashMap<&str, u64> = FxHashMap::default();
+    let mut all_total = 0u64;
+    for (_, w) in &known {
+        for (word, &n) in &w.counts {
+            *all.entry(word.as_str()).or_insert(0) += n;
+        }
+        all_total += w.total;
+    }
+    for (i, (g, target)) in known.iter().enumerate() {
+        let rest_total = all_total - target.total;
+        let reference = if known.len() == 2 {
+            known[1 - i].0.clone()
+        } else {
+            "rest".to_string()
+        };
+        // The p-value (the costly part) only for words more frequent in the group.
+        let mut scored: Vec<(&str, u64, u64, Keyness)> = target
+            .counts
+            .iter()
+            .filter_map(|(word, &a)| {
+                let b = all.get(word.as_str()).map_or(0, |&n| n - a);
+                let (g2, log_ratio) = stats::keyness_g2_log_ratio(a, b, target.total, rest_total);
+                if log_ratio <= 0.0 || log_ratio.is_nan() {
+                    return None;
+                }
+                let p_value = stats::chi2_p_value(g2, 1);
+                (p_value < alpha).then_some((
+                    word.as_str(),
+                    a,
+                    b,
+                    Keyness {
+                        g2,
+                        p_value,
+                        log_ratio,
+                    },
+                ))
+            })
+            .collect();
+        scored.sort_by(|x, y| y.3.g2.total_cmp(&x.3.g2).then(x.0.cmp(y.0)));
+        for (word, a, b, k) in scored.into_iter().take(n) {
+            rows.push(KeynessRow {
+                dimension: dim.as_str(),
+                group: g.to_string(),
+                reference: reference.clone(),
+                word: word.to_string(),
+                count: a,
+                reference_count: b,
+                share_pct: share(a, target.total),
+                reference_share_pct: share(b, rest_total),
+                g2: k.g2,
+                p_value: k.p_value,
+                log_ratio: k.log_ratio,
+            });
+        }
+    }
+    rows
 }
 
 fn share(n: u64, total: u64) -> f64 {

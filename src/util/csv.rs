@@ -22,9 +22,21 @@ pub fn push_row<'a>(out: &mut Vec<u8>, fields: impl IntoIterator<Item = &'a str>
     out.push(b'\n');
 }
 
+/// Whether a field must be quoted: it holds a comma, a quote, CR or LF.
+fn needs_quotes(field: &[u8]) -> bool {
+    /// Below this length a plain pass over the bytes is cheaper than starting `memchr`
+    /// twice (most cells of `units.csv` are short: ids, names, years, offsets).
+    const SHORT: usize = 16;
+    if field.len() < SHORT {
+        return field
+            .iter()
+            .fold(false, |q, &b| q | matches!(b, b',' | b'"' | b'\n' | b'\r'));
+    }
+    memchr::memchr3(b',', b'"', b'\n', field).is_some() || memchr::memchr(b'\r', field).is_some()
+}
+
 fn push_field(out: &mut Vec<u8>, field: &[u8]) {
-    let quote = memchr::memchr3(b',', b'"', b'\n', field).is_some()
-        || memchr::memchr(b'\r', field).is_some();
+    let quote = needs_quotes(field);
     if !quote {
         out.extend_from_slice(field);
         return;

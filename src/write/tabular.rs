@@ -142,6 +142,26 @@ struct Cells {
     confidence: String,
 }
 
+/// Appends `n` in decimal, as `{}` formats it (without the formatting machinery, which
+/// costs more than the digits: a row of `units.csv` has two offsets and two per evidence).
+fn push_usize(out: &mut String, n: usize) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written: always UTF-8.
+    if let Ok(digits) = std::str::from_utf8(&buf[i..]) {
+        out.push_str(digits);
+    }
+}
+
 /// Writes `ids` into `out`, `;`-joined.
 fn join_into<'a>(out: &mut String, ids: impl IntoIterator<Item = &'a str>) {
     out.clear();
@@ -178,7 +198,10 @@ fn evidence_into(out: &mut String, cb: &Codebook, u: &CodedUnit, items: &[Eviden
         } else {
             out.push_str(t);
         }
-        let _ = write!(out, "@{}-{}", e.start, e.end);
+        out.push('@');
+        push_usize(out, e.start);
+        out.push('-');
+        push_usize(out, e.end);
     }
 }
 
@@ -267,8 +290,8 @@ impl<'c> UnitsWriter<'c> {
         let cb = *cb;
         c.start.clear();
         c.end.clear();
-        let _ = write!(c.start, "{}", u.start);
-        let _ = write!(c.end, "{}", u.end);
+        push_usize(&mut c.start, u.start);
+        push_usize(&mut c.end, u.end);
         join_into(
             &mut c.concepts,
             u.concepts.iter().map(|&k| cb.concepts[k].id.as_str()),
@@ -923,6 +946,15 @@ pub fn report_markdown(
 mod tests {
     use super::*;
     use crate::code::unit::{Review, ReviewReason, Source, UnitText};
+
+    #[test]
+    fn offsets_are_written_as_format_writes_them() {
+        for n in [0usize, 7, 10, 99, 100, 12_345, usize::MAX] {
+            let mut s = String::from("x");
+            push_usize(&mut s, n);
+            assert_eq!(s, format!("x{n}"));
+        }
+    }
 
     #[test]
     fn documents_csv_header_is_the_schema() {

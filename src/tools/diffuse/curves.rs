@@ -29,12 +29,20 @@ pub struct Fit {
     pub rmse: f64,
 }
 
-fn sse(years: &[i32], shares: &[f64], k: f64, m: f64, s: f64) -> f64 {
-    years
+/// The logistic's denominators `1 + e^−(t − m)/s` at each of `years`, appended to `out`:
+/// they do not depend on the saturation, so the grid computes them once per (m, s) and
+/// tries every saturation against them.
+fn denominators(years: &[i32], m: f64, s: f64, out: &mut Vec<f64>) {
+    out.extend(years.iter().map(|&t| 1.0 + (-(t as f64 - m) / s).exp()));
+}
+
+/// Sum of squared errors of `shares` against `k / denominators`.
+fn sse(denominators: &[f64], shares: &[f64], k: f64) -> f64 {
+    denominators
         .iter()
         .zip(shares)
-        .map(|(&t, &y)| {
-            let f = k / (1.0 + (-(t as f64 - m) / s).exp());
+        .map(|(&d, &y)| {
+            let f = k / d;
             (f - y) * (f - y)
         })
         .sum()
@@ -43,6 +51,77 @@ fn sse(years: &[i32], shares: &[f64], k: f64, m: f64, s: f64) -> f64 {
 fn steps(lo: f64, hi: f64, step: f64) -> impl Iterator<Item = f64> {
     let n = ((hi - lo) / step).round().max(0.0) as usize;
     (0..=n).map(move |i| lo + i as f64 * step)
+}
+
+/// Tries every `k` against every (m, s) of the grid, k outermost, then m, then s, keeping
+/// the first of equal errors: the order of a plain triple loop, with the denominators of
+/// each (m, s) computed once instead of once per k. Returns the denominators, (m, s) by
+/// (m, s) in grid order.
+///
+/// `quarters_from`: the coarse grid's m are `base + i/4` (i = 0, 1, …) for a whole year
+/// `base`. Then `t − m` is exactly `q/4` for the whole number `q = 4(t − base) − i`, the
+/// same few hundred values recur across (t, m), and the denominators are computed once
+/// per (q, s) and looked up. `q as f64 * 0.25` and `t as f64 − m` are both the exact
+/// value, so the bits, and the fit, are those of the plain computation; the m are checked
+/// to be exactly on the lattice, else the plain computation is used.
+fn search(
+    years: &[i32],
+    shares: &[f64],
+    ks: impl Iterator<Item = f64>,
+    ms: impl Iterator<Item = f64>,
+    ss: impl Iterator<Item = f64>,
+    quarters_from: Option<i64>,
+    best: &mut (f64, f64, f64, f64),
+) -> Vec<f64> {
+    // As `zip` pairs them: the years that have a share.
+    let years = &years[..years.len().min(shares.len())];
+    let ms: Vec<f64> = ms.collect();
+    let ss: Vec<f64> = ss.collect();
+    let mut dens = Vec::with_capacity(ms.len() * ss.len() * years.len());
+    let mut grid = Vec::with_capacity(ms.len() * ss.len());
+    let span = years.iter().min().zip(years.iter().max());
+    let lattice = quarters_from.zip(span).filter(|&(base, _)| {
+        ms.iter()
+            .enumerate()
+            .all(|(i, &m)| m == base as f64 + i as f64 * 0.25)
+    });
+    if let Some((base, (&t0, &t1))) = lattice {
+        let q_lo = 4 * (t0 as i64 - base) - (ms.len() as i64 - 1);
+        let q_hi = 4 * (t1 as i64 - base);
+        let width = (q_hi - q_lo + 1) as usize;
+        let mut table = Vec::with_capacity(width * ss.len());
+        for &s in &ss {
+            table.extend((q_lo..=q_hi).map(|q| 1.0 + (-(q as f64 * 0.25) / s).exp()));
+        }
+        for (i, &m) in ms.iter().enumerate() {
+            for (j, &s) in ss.iter().enumerate() {
+                grid.push((m, s));
+                let row = &table[j * width..(j + 1) * width];
+                dens.extend(
+                    years
+                        .iter()
+                        .map(|&t| row[(4 * (t as i64 - base) - i as i64 - q_lo) as usize]),
+                );
+            }
+        }
+    } else {
+        for &m in &ms {
+            for &s in &ss {
+                grid.push((m, s));
+                denominators(years, m, s, &mut dens);
+            }
+        }
+    }
+    let n = years.len();
+    for k in ks {
+        for (i, &(m, s)) in grid.iter().enumerate() {
+            let e = sse(&dens[i * n..(i + 1) * n], shares, k);
+            if e < best.0 {
+                *best = (e, k, m, s);
+            }
+        }
+    }
+    dens
 }
 
 /// Fits the logistic to cumulative `shares` (0–1) observed at the end of `years`.
@@ -54,28 +133,26 @@ pub fn fit_logistic(years: &[i32], shares: &[f64]) -> Option<Fit> {
     }
     let kmin = last.min(1.0);
     let mut best = (f64::INFINITY, 0.0, 0.0, 0.0);
-    let try_ = |k: f64, m: f64, s: f64, best: &mut (f64, f64, f64, f64)| {
-        let e = sse(years, shares, k, m, s);
-        if e < best.0 {
-            *best = (e, k, m, s);
-        }
-    };
     let (mlo, mhi) = (y0 as f64 - 3.0, y1 as f64 + 3.0);
-    for k in steps(kmin, 1.0, 0.05).chain([1.0]) {
-        for m in steps(mlo, mhi, 0.25) {
-            for s in steps(0.2, 6.0, 0.2) {
-                try_(k, m, s, &mut best);
-            }
-        }
-    }
+    search(
+        years,
+        shares,
+        steps(kmin, 1.0, 0.05).chain([1.0]),
+        steps(mlo, mhi, 0.25),
+        steps(0.2, 6.0, 0.2),
+        Some(y0 as i64 - 3),
+        &mut best,
+    );
     let (_, k0, m0, s0) = best;
-    for k in steps((k0 - 0.05).max(kmin), (k0 + 0.05).min(1.0), 0.01) {
-        for m in steps(m0 - 0.3, m0 + 0.3, 0.02) {
-            for s in steps((s0 - 0.2).max(0.2), s0 + 0.2, 0.02) {
-                try_(k, m, s, &mut best);
-            }
-        }
-    }
+    search(
+        years,
+        shares,
+        steps((k0 - 0.05).max(kmin), (k0 + 0.05).min(1.0), 0.01),
+        steps(m0 - 0.3, m0 + 0.3, 0.02),
+        steps((s0 - 0.2).max(0.2), s0 + 0.2, 0.02),
+        None,
+        &mut best,
+    );
     let (e, k, m, s) = best;
     Some(Fit {
         saturation: k,
@@ -186,6 +263,40 @@ mod tests {
         assert!((f.midpoint - 2016.4).abs() < 0.05, "{f:?}");
         assert!((f.saturation - 0.8).abs() < 0.011, "{f:?}");
         assert!((f.scale - 1.3).abs() < 0.05, "{f:?}");
+    }
+
+    #[test]
+    fn the_quarter_lattice_gives_the_plain_grid_bit_for_bit() {
+        let years: Vec<i32> = (2003..=2024).collect();
+        let shares: Vec<f64> = years
+            .iter()
+            .map(|&t| 0.7 / (1.0 + (-(t as f64 - 2013.3) / 2.1).exp()))
+            .collect();
+        let run = |m_from: f64, quarters: Option<i64>| {
+            let mut best = (f64::INFINITY, 0.0, 0.0, 0.0);
+            let dens = search(
+                &years,
+                &shares,
+                steps(0.7, 1.0, 0.05).chain([1.0]),
+                steps(m_from, 2027.0, 0.25),
+                steps(0.2, 6.0, 0.2),
+                quarters,
+                &mut best,
+            );
+            let bits: Vec<u64> = dens.iter().map(|d| d.to_bits()).collect();
+            (best, bits)
+        };
+        let (lattice, lattice_dens) = run(2000.0, Some(2000));
+        let (plain, plain_dens) = run(2000.0, None);
+        assert_eq!(lattice_dens.len(), 109 * 30 * years.len());
+        assert_eq!(lattice_dens, plain_dens);
+        assert_eq!(lattice.0.to_bits(), plain.0.to_bits());
+        assert_eq!(
+            (lattice.1, lattice.2, lattice.3),
+            (plain.1, plain.2, plain.3)
+        );
+        // m off the lattice: the plain computation.
+        assert_eq!(run(2000.1, Some(2000)).1, run(2000.1, None).1);
     }
 
     #[test]

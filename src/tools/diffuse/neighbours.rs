@@ -59,16 +59,60 @@ fn preceded(years: &[i32], nb: &[Vec<usize>]) -> usize {
         .count()
 }
 
+/// The adjacency table as bit masks: province id → (its position, its neighbours'
+/// positions as bits), positions in the table's order.
+fn adjacency_masks() -> &'static BTreeMap<&'static str, (usize, u64)> {
+    static MASKS: OnceLock<BTreeMap<&'static str, (usize, u64)>> = OnceLock::new();
+    MASKS.get_or_init(|| {
+        let adj = adjacency();
+        let position: BTreeMap<&str, usize> =
+            adj.keys().enumerate().map(|(i, p)| (*p, i)).collect();
+        adj.iter()
+            .enumerate()
+            .map(|(i, (p, ns))| {
+                let mask = ns
+                    .iter()
+                    .filter_map(|n| position.get(n))
+                    .fold(0u64, |m, &j| m | 1 << j);
+                (*p, (i, mask))
+            })
+            .collect()
+    })
+}
+
+/// For each adopter, the indexes of its neighbours among the adopters (as
+/// [`are_neighbours`] tells them), each province looked up once rather than once per pair.
 fn neighbour_index(adoptions: &Adoptions) -> Vec<Vec<usize>> {
-    adoptions
+    let masks = adjacency_masks();
+    // The table has 31 provinces and every neighbour it names is one of them (tested), so
+    // the masks fit in a u64 and say what `are_neighbours` says.
+    if masks.len() >= 64 || masks.values().any(|&(_, m)| m >> masks.len() != 0) {
+        return adoptions
+            .iter()
+            .map(|(p, _)| {
+                adoptions
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, (q, _))| are_neighbours(p, q))
+                    .map(|(j, _)| j)
+                    .collect()
+            })
+            .collect();
+    }
+    let found: Vec<Option<(usize, u64)>> = adoptions
         .iter()
-        .map(|(p, _)| {
-            adoptions
+        .map(|(p, _)| masks.get(p.as_str()).copied())
+        .collect();
+    found
+        .iter()
+        .map(|a| match a {
+            Some((_, mask)) => found
                 .iter()
                 .enumerate()
-                .filter(|(_, (q, _))| are_neighbours(p, q))
+                .filter(|(_, b)| b.is_some_and(|(j, _)| mask & 1 << j != 0))
                 .map(|(j, _)| j)
-                .collect()
+                .collect(),
+            None => Vec::new(),
         })
         .collect()
 }
@@ -107,25 +151,102 @@ fn pct(x: f64, n: usize) -> f64 {
     }
 }
 
+/// One instrument of a neighbour test, prepared for its permutations.
+///
+/// The permutations shuffle, in place and replicate after replicate, each adopter's rank
+/// among the instrument's distinct adoption years rather than the year itself: the
+/// shuffle moves positions whatever they hold, so the ranks follow the same permutations
+/// as the years would, and a neighbour adopted earlier exactly when its rank is lower.
+/// With at most 64 adopters, neighbours are a bit mask and "adopted in an earlier year"
+/// is a mask per rank, so counting the preceded adoptions of a replicate costs a few
+/// operations per adopter rather than one per neighbour.
+struct Prepared {
+    /// Adoption years, in the adoptions' order.
+    years: Vec<i32>,
+    /// Indexes of each adopter's neighbours among the adopters.
+    nb: Vec<Vec<usize>>,
+    /// The current permutation: ranks of the years (0 = earliest) when `masks` is
+    /// used, else the years themselves.
+    work: Vec<i32>,
+    /// Each adopter's neighbours as a bit mask, when there are at most 64 adopters.
+    masks: Option<Vec<u64>>,
+    /// Per rank, the adopters of this rank (then of an earlier rank), reused.
+    before: Vec<u64>,
+}
+
+impl Prepared {
+    fn new(a: &Adoptions) -> Self {
+        let years: Vec<i32> = a.iter().map(|(_, y)| *y).collect();
+        let nb = neighbour_index(a);
+        if years.len() > 64 {
+            return Prepared {
+                work: years.clone(),
+                years,
+                nb,
+                masks: None,
+                before: Vec::new(),
+            };
+        }
+        let mut distinct = years.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let work = years
+            .iter()
+            .map(|y| distinct.partition_point(|d| d < y) as i32)
+            .collect();
+        let masks = nb
+            .iter()
+            .map(|js| js.iter().fold(0u64, |m, &j| m | 1 << j))
+            .collect();
+        Prepared {
+            years,
+            nb,
+            work,
+            masks: Some(masks),
+            before: vec![0; distinct.len()],
+        }
+    }
+
+    /// Shuffles the permutation once more; returns its number of preceded adoptions.
+    fn replicate(&mut self, rng: &mut SplitMix64) -> usize {
+        rng.shuffle(&mut self.work);
+        let Some(masks) = &self.masks else {
+            return preceded(&self.work, &self.nb);
+        };
+        let before = &mut self.before;
+        before.fill(0);
+        for (i, &r) in self.work.iter().enumerate() {
+            before[r as usize] |= 1 << i;
+        }
+        // before[r] = the adopters of ranks below r.
+        let mut acc = 0u64;
+        for b in before.iter_mut() {
+            let this = *b;
+            *b = acc;
+            acc |= this;
+        }
+        self.work
+            .iter()
+            .zip(masks)
+            .filter(|&(&r, &m)| m & before[r as usize] != 0)
+            .count()
+    }
+}
+
 /// Tests the neighbour effect pooled over `instruments` (one test per call: pass one
 /// instrument for a per-instrument test). Seeded: the same inputs and seed give the same
 /// p-value.
 pub fn neighbour_test(instruments: &[&Adoptions], permutations: usize, seed: u64) -> NeighbourTest {
-    let prepared: Vec<(Vec<i32>, Vec<Vec<usize>>)> = instruments
-        .iter()
-        .map(|a| (a.iter().map(|(_, y)| *y).collect(), neighbour_index(a)))
-        .collect();
-    let adoptions = prepared.iter().map(|(y, _)| y.len()).sum();
-    let observed: usize = prepared.iter().map(|(y, nb)| preceded(y, nb)).sum();
+    let mut prepared: Vec<Prepared> = instruments.iter().map(|a| Prepared::new(a)).collect();
+    let adoptions = prepared.iter().map(|p| p.years.len()).sum();
+    let observed: usize = prepared.iter().map(|p| preceded(&p.years, &p.nb)).sum();
     let mut rng = SplitMix64::new(seed);
     let mut at_least = 0usize;
     let mut total = 0usize;
-    let mut work: Vec<Vec<i32>> = prepared.iter().map(|(y, _)| y.clone()).collect();
     for _ in 0..permutations {
         let mut s = 0;
-        for (w, (_, nb)) in work.iter_mut().zip(&prepared) {
-            rng.shuffle(w);
-            s += preceded(w, nb);
+        for p in prepared.iter_mut() {
+            s += p.replicate(&mut rng);
         }
         total += s;
         if s >= observed {
@@ -224,6 +345,23 @@ mod tests {
     }
 
     #[test]
+    fn neighbour_index_is_are_neighbours_pair_by_pair() {
+        let mut a: Adoptions = crate::geo::province::all()
+            .iter()
+            .map(|p| (p.id.to_string(), 2000))
+            .collect();
+        a.push(("nowhere".into(), 2001));
+        a.push(("beijing".into(), 2002));
+        let nb = neighbour_index(&a);
+        for (i, (p, _)) in a.iter().enumerate() {
+            let expected: Vec<usize> = (0..a.len())
+                .filter(|&j| are_neighbours(p, &a[j].0))
+                .collect();
+            assert_eq!(nb[i], expected, "{p}");
+        }
+    }
+
+    #[test]
     fn preceded_counts_strictly_earlier_neighbours() {
         let a: Adoptions = vec![
             ("beijing".into(), 2015),
@@ -235,6 +373,55 @@ mod tests {
         // tianjin (after beijing) and hebei (after beijing); not beijing, not hainan.
         assert_eq!(t.preceded, 2);
         assert_eq!(t.adoptions, 4);
+    }
+
+    /// The test as first written: the years themselves shuffled and every neighbour
+    /// compared, for checking that the ranks and masks give the same counts.
+    fn plain_test(instruments: &[&Adoptions], permutations: usize, seed: u64) -> (usize, usize) {
+        let prepared: Vec<(Vec<i32>, Vec<Vec<usize>>)> = instruments
+            .iter()
+            .map(|a| (a.iter().map(|(_, y)| *y).collect(), neighbour_index(a)))
+            .collect();
+        let observed: usize = prepared.iter().map(|(y, nb)| preceded(y, nb)).sum();
+        let mut rng = SplitMix64::new(seed);
+        let (mut at_least, mut total) = (0, 0);
+        let mut work: Vec<Vec<i32>> = prepared.iter().map(|(y, _)| y.clone()).collect();
+        for _ in 0..permutations {
+            let mut s = 0;
+            for (w, (_, nb)) in work.iter_mut().zip(&prepared) {
+                rng.shuffle(w);
+                s += preceded(w, nb);
+            }
+            total += s;
+            if s >= observed {
+                at_least += 1;
+            }
+        }
+        (at_least, total)
+    }
+
+    #[test]
+    fn ranks_and_masks_count_as_the_years_and_neighbour_lists_do() {
+        for seed in 1..=6 {
+            for neighbour_driven in [false, true] {
+                let p = plant(&PlantOptions {
+                    seed,
+                    neighbour_driven,
+                    ..PlantOptions::default()
+                });
+                let adoptions: Vec<Adoptions> =
+                    p.schedules.iter().map(|s| s.adoptions.clone()).collect();
+                let refs: Vec<&Adoptions> = adoptions.iter().collect();
+                let mut cases: Vec<Vec<&Adoptions>> = refs.iter().map(|a| vec![*a]).collect();
+                cases.push(refs.clone());
+                for (i, case) in cases.iter().enumerate() {
+                    let t = neighbour_test(case, 199, seed + i as u64);
+                    let (at_least, total) = plain_test(case, 199, seed + i as u64);
+                    assert_eq!(t.p_value, (1 + at_least) as f64 / 200.0, "seed {seed}");
+                    assert_eq!(t.expected, total as f64 / 199.0, "seed {seed}");
+                }
+            }
+        }
     }
 
     #[test]

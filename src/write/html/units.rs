@@ -243,7 +243,7 @@ pub(crate) struct UnitsCollector {
     /// The document of the previous unit (units come a document at a time).
     last_doc: Option<usize>,
     codes: Vec<String>,
-    code_index: HashMap<String, usize>,
+    code_index: rustc_hash::FxHashMap<String, usize>,
     first_page: Vec<FirstPageUnit>,
     count: usize,
     /// The row being encoded.
@@ -264,7 +264,7 @@ impl UnitsCollector {
             doc_list: Vec::new(),
             last_doc: None,
             codes: Vec::new(),
-            code_index: HashMap::new(),
+            code_index: rustc_hash::FxHashMap::default(),
             first_page: Vec::new(),
             count: 0,
             row: Vec::new(),
