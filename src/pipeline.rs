@@ -837,6 +837,11 @@ pub fn gate_by_role(
         return (codes, Vec::new());
     }
     let (kept, withheld): (Vec<_>, Vec<_>) = if role.codes_instruments() {
+        // Most units hold none of the clause rules' literals: then no sentence of theirs
+        // withholds anything, and they are not split into sentences.
+        if !coder.roles.clause_may_match(lang, text) {
+            return (codes, Vec::new());
+        }
         // A match in a clause that sets a deadline, a procedure or a ban is withheld
         // even inside a measure (R16), unless a clause rule of role `measure` comes first
         // (agencies negotiating a dispute, R19); each sentence is judged once.
@@ -853,7 +858,7 @@ pub fn gate_by_role(
                     .is_none_or(Role::codes_instruments)
             })
         })
-    } else if role.keeps_commitments() {
+    } else if role.keeps_commitments() && crate::segment::role::may_hold_commitment(text) {
         let clauses = crate::segment::role::Ends::clauses(text);
         let mut judged: std::collections::HashMap<(usize, usize), bool> = Default::default();
         codes.hits.iter().partition(|h| {

@@ -35,7 +35,11 @@ struct Tables {
     counties: Vec<County>,
     /// Distinct names, with the indices of the counties that bear them.
     names: Vec<(&'static str, Vec<usize>)>,
-    matcher: AhoCorasick,
+    /// Per first character, the indices in `names` of the names that start with it,
+    /// longest first: the leftmost-longest name in a short issuer is found with a few
+    /// comparisons, without an automaton of all names (whose build cost more than every
+    /// issuer look-up of a run).
+    by_first: std::collections::HashMap<char, Vec<usize>>,
 }
 
 fn tables() -> &'static Tables {
@@ -67,15 +71,45 @@ fn tables() -> &'static Tables {
             });
             names[slot].1.push(i);
         }
-        let matcher = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(names.iter().map(|(n, _)| *n))
-            .expect("embedded county names form a valid automaton");
+        let mut by_first: std::collections::HashMap<char, Vec<usize>> = Default::default();
+        for (i, (n, _)) in names.iter().enumerate() {
+            if let Some(c) = n.chars().next() {
+                by_first.entry(c).or_default().push(i);
+            }
+        }
+        for list in by_first.values_mut() {
+            list.sort_by_key(|&i| std::cmp::Reverse(names[i].0.len()));
+        }
         Tables {
             counties,
             names,
-            matcher,
+            by_first,
         }
+    })
+}
+
+/// An automaton of all names (leftmost-longest), for searching long texts.
+fn matcher() -> &'static AhoCorasick {
+    static M: OnceLock<AhoCorasick> = OnceLock::new();
+    M.get_or_init(|| {
+        AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(tables().names.iter().map(|(n, _)| *n))
+            .expect("embedded county names form a valid automaton")
+    })
+}
+
+/// The leftmost name in `s` (the longest of those starting there), as an automaton of
+/// all names with leftmost-longest matching finds it: its index in `names` and its
+/// byte range in `s`.
+fn leftmost_longest(t: &Tables, s: &str) -> Option<(usize, usize, usize)> {
+    s.char_indices().find_map(|(b, c)| {
+        let rest = &s[b..];
+        t.by_first
+            .get(&c)?
+            .iter()
+            .find(|&&i| rest.starts_with(t.names[i].0))
+            .map(|&i| (i, b, b + t.names[i].0.len()))
     })
 }
 
@@ -129,14 +163,14 @@ const ORGAN_WORDS: &[&str] = &[
 pub fn issuing_county(issuer: &str) -> Option<(&'static str, &'static Province)> {
     let t = tables();
     let s = issuer.trim().trim_start_matches(['【', '[', '（', '(']);
-    let m = t.matcher.find(s)?;
-    let name = t.names[m.pattern().as_usize()].0;
+    let (pattern, start, end) = leftmost_longest(t, s)?;
+    let name = t.names[pattern].0;
     // Only a province or prefecture name (or 中共) may come before the county's name.
-    let before = &s[..m.start()];
+    let before = &s[..start];
     if !prefix_is_places(before.trim_start_matches("中共")) {
         return None;
     }
-    let after = &s[m.end()..];
+    let after = &s[end..];
     let short = name.chars().count() <= 2;
     let organ = if short {
         // Two-character names (沛县, 城区) are common words too: only with 人民政府.
@@ -194,7 +228,7 @@ fn body_of_government(after: &str) -> bool {
 /// with its province, leftmost first.
 pub fn mentioned(text: &str) -> Vec<(&'static str, &'static Province)> {
     let t = tables();
-    t.matcher
+    matcher()
         .find_iter(text)
         .filter_map(|m| {
             let name = t.names[m.pattern().as_usize()].0;
@@ -238,6 +272,37 @@ mod tests {
                 Some((name, prov)),
                 "{issuer}"
             );
+        }
+    }
+
+    #[test]
+    fn the_name_index_finds_what_the_automaton_finds() {
+        let t = tables();
+        let mut issuers: Vec<String> = [
+            "方城县人民政府办公室",
+            "河南省南阳市方城县人民政府",
+            "中共汤阴县委办公室",
+            "沛县人民政府",
+            "朝阳区人民政府",
+            "山西省方城县人民政府",
+            "关于方城县的通知",
+            "",
+            "无名",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        issuers.extend(
+            t.names
+                .iter()
+                .step_by(7)
+                .map(|(n, _)| format!("某{n}人民政府")),
+        );
+        for s in &issuers {
+            let want = matcher()
+                .find(s.as_str())
+                .map(|m| (m.pattern().as_usize(), m.start(), m.end()));
+            assert_eq!(leftmost_longest(t, s), want, "{s}");
         }
     }
 

@@ -497,9 +497,16 @@ fn is_organ(l: &str) -> bool {
 
 fn read_header(text: &str) -> Header {
     let p = patterns();
-    let lines: Vec<&str> = text
-        .lines()
-        .map(str::trim)
+    // The text split at line feeds (a SIMD search: `str::lines` looked for each with a
+    // slower scan), trimmed, without empty lines: what `text.lines()` gives trimmed.
+    let mut from = 0;
+    let lines: Vec<&str> = memchr::memchr_iter(b'\n', text.as_bytes())
+        .chain(std::iter::once(text.len()))
+        .map(|end| {
+            let l = &text[from..end];
+            from = end + 1;
+            l.trim()
+        })
         .filter(|l| !l.is_empty())
         .collect();
     let mut h = Header::default();
@@ -518,12 +525,15 @@ fn read_header(text: &str) -> Header {
             }
             continue;
         }
-        if let Some(c) = p.bracket_year.captures(l) {
+        // Both bracket patterns span the whole line from an opening to a closing bracket.
+        let bracketed =
+            l.starts_with(['(', '（', '[', '【']) && l.ends_with([')', '）', ']', '】']);
+        if let Some(c) = bracketed.then(|| p.bracket_year.captures(l)).flatten() {
             h.bracket_year = h.bracket_year.or_else(|| c[1].parse().ok());
             prev = Some(l);
             continue;
         }
-        if let Some(c) = p.bracket_order.captures(l) {
+        if let Some(c) = bracketed.then(|| p.bracket_order.captures(l)).flatten() {
             // 上海市人民政府令 / （第19号） on two lines: one order number.
             if let Some(pl) = prev.filter(|pl| pl.ends_with('令')) {
                 if h.doc_number.is_empty() {
@@ -551,8 +561,8 @@ fn read_header(text: &str) -> Header {
             }
         }
         // An addressee whose colon the export lost still lists bodies: 各…, or to all provinces.
-        let colonless = (l.starts_with('各') || p.central_addressee.is_match(l))
-            && l.contains(['、', '，', ','])
+        let colonless = l.contains(['、', '，', ','])
+            && (l.starts_with('各') || p.central_addressee.is_match(l))
             && l.chars().count() <= 300
             && !p.title_words.is_match(l);
         if is_addressee(l) || colonless {
@@ -573,7 +583,12 @@ fn read_header(text: &str) -> Header {
             prev = Some(l);
             continue; // 中山市人民政府令: the order's heading, numbered on the next line
         }
-        if p.en_issuer.is_match(l) && !l.ends_with('.') && h.issuer.is_empty() {
+        // The English issuer pattern starts with a capital letter (The, People's, …).
+        if h.issuer.is_empty()
+            && !l.ends_with('.')
+            && l.starts_with(|c: char| c.is_ascii_uppercase())
+            && p.en_issuer.is_match(l)
+        {
             h.issuer = l.to_string();
             h.issuer_from = "english";
         }
@@ -583,7 +598,7 @@ fn read_header(text: &str) -> Header {
     let titled = |l: &&str| {
         !l.contains('。')
             && (p.title_words.is_match(l.trim_start_matches(['#', ' ']))
-                || l.to_lowercase().starts_with("directive"))
+                || starts_with_directive(l))
     };
     h.title = title_lines
         .iter()
@@ -617,12 +632,20 @@ fn read_header(text: &str) -> Header {
     }
     if h.issuer.is_empty() {
         let t = h.title.trim_start_matches(['【', '[', '#', ' ']);
-        if let Some(c) = p.org_prefix.captures(t) {
+        if let Some(c) = org_prefix(t) {
             h.issuer = c[1].to_string();
             h.issuer_from = "title";
         }
     }
     h
+}
+
+/// Whether `s` lowercased starts with "directive" (only ASCII letters lowercase to these:
+/// the Kelvin sign, the one other character that lowercases to an ASCII letter, is a k).
+fn starts_with_directive(s: &str) -> bool {
+    s.as_bytes()
+        .get(..9)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"directive"))
 }
 
 /// Comparable form of a title line: without white space, brackets' width or dash kind
@@ -714,13 +737,24 @@ fn issuer_clues(issuer: &str) -> (Option<Level>, Option<&'static Province>) {
     (None, None)
 }
 
+/// The issuing body at the start of a title (…人民政府关于…), as the `org_prefix` pattern
+/// captures it; a title without 关于, 印发, 转发 or 批转, which the pattern needs, is not
+/// searched.
+fn org_prefix(t: &str) -> Option<regex::Captures<'_>> {
+    ["关于", "印发", "转发", "批转"]
+        .iter()
+        .any(|w| t.contains(w))
+        .then(|| patterns().org_prefix.captures(t))
+        .flatten()
+}
+
 /// Level and province from a title: the body before 关于/印发 when there is one, else a
 /// place at the very start of the title (湖南省…办法), else a central body in the title
 /// outside the documents it quotes.
 fn title_clues(title: &str) -> (Option<Level>, Option<&'static Province>) {
     let p = patterns();
     let t = title.trim_start_matches(['【', '[', '#', ' ']);
-    if let Some(c) = p.org_prefix.captures(t) {
+    if let Some(c) = org_prefix(t) {
         let (l, pr) = issuer_clues(&c[1]);
         if l.is_some() {
             return (l, pr);
@@ -945,7 +979,7 @@ fn places_named<'n>(text: &str, first: &str, candidates: &[&'n str]) -> Vec<&'n 
     if first.is_empty() || candidates.is_empty() {
         return found;
     }
-    for (i, _) in text.match_indices(first) {
+    for i in memchr::memmem::find_iter(text.as_bytes(), first.as_bytes()) {
         let rest = &text[i..];
         for &name in candidates {
             if rest.starts_with(name)
@@ -1145,15 +1179,21 @@ pub fn infer(
         };
         year.push(Clue::new(y.to_string(), source));
     }
-    let title_year = p
-        .title_date
-        .captures_iter(&p.quoted.replace_all(&meta.title, ""))
-        .filter_map(|c| c[1].parse::<i32>().ok())
-        .max();
+    // The date pattern needs a 年 (and a 月).
+    let title_year = meta
+        .title
+        .contains('年')
+        .then(|| {
+            p.title_date
+                .captures_iter(&p.quoted.replace_all(&meta.title, ""))
+                .filter_map(|c| c[1].parse::<i32>().ok())
+                .max()
+        })
+        .flatten();
     if let Some(y) = title_year {
         year.push(Clue::new(y.to_string(), "title_date"));
     }
-    if meta.title.to_lowercase().starts_with("directive") {
+    if starts_with_directive(&meta.title) {
         if let Some(y) = year_of_date(&meta.title) {
             year.push(Clue::new(y.to_string(), "title"));
         }
@@ -1218,12 +1258,17 @@ fn doc_numbers_in<'t>(re: &Regex, text: &'t str) -> Vec<&'t str> {
     // The first 号 at or after a position, found once per stretch of text.
     let mut next_hao: Option<usize> = None;
     let mut b = 0;
+    // The next 0xEF byte at or after `b` (rare in normalised text: searched apart).
+    let mut next_ef = memchr::memchr(0xEF, bytes).unwrap_or(bytes.len());
     while b < bytes.len() {
-        let x = bytes[b];
-        // `[` and `(`, or the lead byte of 〔 【 (U+3014, U+3010) or （ (U+FF08).
-        if !(x == b'[' || x == b'(' || x == 0xE3 || x == 0xEF) {
-            b += 1;
-            continue;
+        // The next `[` or `(`, or lead byte of 〔 【 (U+3014, U+3010) or （ (U+FF08): a
+        // character starts there.
+        if next_ef < b {
+            next_ef = memchr::memchr(0xEF, &bytes[b..]).map_or(bytes.len(), |i| b + i);
+        }
+        b = memchr::memchr3(b'[', b'(', 0xE3, &bytes[b..next_ef]).map_or(next_ef, |i| b + i);
+        if b >= bytes.len() {
+            break;
         }
         let Some(c) = text[b..].chars().next() else {
             break;
@@ -1233,9 +1278,16 @@ fn doc_numbers_in<'t>(re: &Regex, text: &'t str) -> Vec<&'t str> {
             b += len;
             continue;
         }
+        // A match with this bracket has a year after it (white space first): without one,
+        // a match in its stretch would be one with a later bracket, found at that bracket.
+        let after = text[b + len..].trim_start();
+        if !(after.starts_with("19") || after.starts_with("20")) {
+            b += len;
+            continue;
+        }
         let hao = match next_hao {
             Some(h) if h > b => h,
-            _ => match text[b..].find('号') {
+            _ => match memchr::memmem::find(&bytes[b..], "号".as_bytes()) {
                 Some(h) => {
                     next_hao = Some(b + h);
                     b + h
@@ -1309,11 +1361,35 @@ mod tests {
             "很长很长很长很长很长很长很长很长很长很长的机关名称  \u{3000}〔2018〕5号；字〔2018〕 〔2019〕6号",
             "没有编号的文本。（一）加强领导。[注]（2020年）号",
             "甲〔2015〕乙〔2016〕1号 丙 〔20１7〕２号 丁〔2018〕3号〔2019〕4",
+            "（一）国发（2015）47号（二）(三)川府发 ( 2016 ) 18 号【附件】国发【\u{3000}2017】第9号",
+            "国发（〔2019〕1号 国发〔（2019〕1号 国发〔〔2019〕1号 [x] [19] (20) 号 国发[2020]号",
+            "国发〔1899〕1号 国发〔2199〕1号 国发〔19〕1号 国发〔2015〕一号 国发〔2015〕1 号",
             "",
         ];
         for t in texts {
             let want: Vec<&str> = re.find_iter(t).map(|m| m.as_str()).collect();
             assert_eq!(doc_numbers_in(re, t), want, "{t}");
+        }
+    }
+
+    #[test]
+    fn directive_titles_are_found_as_lowercasing_finds_them() {
+        for t in [
+            "Directive 2009/28/EC",
+            "DIRECTIVE (EU) 2018/2001",
+            "directivE",
+            "directiv",
+            "DİRECTIVE",
+            "\u{212A}directive",
+            "关于Directive",
+            "",
+            "Directives",
+        ] {
+            assert_eq!(
+                starts_with_directive(t),
+                t.to_lowercase().starts_with("directive"),
+                "{t}"
+            );
         }
     }
 

@@ -132,9 +132,13 @@ impl Segment {
 
 const NUM: &str = "[一二三四五六七八九十百零〇两]";
 
+/// A numbering style: its pattern, its rank, and the characters a match can start with
+/// (the patterns are anchored: a line whose first character is none of them skips them).
+type Style = (Regex, u8, fn(char) -> bool);
+
 struct Patterns {
-    zh_styles: Vec<(Regex, u8)>,
-    en_styles: Vec<(Regex, u8)>,
+    zh_styles: Vec<Style>,
+    en_styles: Vec<Style>,
     chapter_then_article: Regex,
     doc_number: Regex,
     order_number: Regex,
@@ -159,25 +163,38 @@ fn patterns() -> &'static Patterns {
     P.get_or_init(|| {
         let r = |s: &str| Regex::new(s).expect("built-in pattern");
         // (pattern, rank): lower ranks are higher outline levels.
-        let zh_styles = vec![
-            (r(&format!(r"^第{NUM}+(?:部分|编)")), 0),
-            (r(&format!(r"^第{NUM}+章")), 1),
-            (r(&format!(r"^第{NUM}+节")), 2),
-            (r(&format!(r"^{NUM}{{1,3}}\s*[、.]")), 3),
-            (r(&format!(r"^[(（]\s*{NUM}{{1,3}}\s*[)）]")), 4),
-            (r(&format!(r"^第{NUM}+条")), 5),
-            (r(r"^\d{1,2}\s*[、.]"), 6),
-            (r(r"^[(（]\s*\d{1,2}\s*[)）]"), 7),
-            (r(r"^[①-⑳]"), 8),
+        type Starts = fn(char) -> bool;
+        let di: Starts = |c| c == '第';
+        let num: Starts = |c| "一二三四五六七八九十百零〇两".contains(c);
+        let paren: Starts = |c| matches!(c, '(' | '（');
+        // `\d` holds for other digits too, but only lines starting with an ASCII digit
+        // (or another style's first character) are tried at all.
+        let digit: Starts = |c| c.is_ascii_digit();
+        let circled: Starts = |c| ('①'..='⑳').contains(&c);
+        let p_or_t: Starts = |c| matches!(c, 'P' | 'T');
+        let c_: Starts = |c| c == 'C';
+        let s_: Starts = |c| c == 'S';
+        let a_: Starts = |c| c == 'A';
+        let open: Starts = |c| c == '(';
+        let zh_styles: Vec<Style> = vec![
+            (r(&format!(r"^第{NUM}+(?:部分|编)")), 0, di),
+            (r(&format!(r"^第{NUM}+章")), 1, di),
+            (r(&format!(r"^第{NUM}+节")), 2, di),
+            (r(&format!(r"^{NUM}{{1,3}}\s*[、.]")), 3, num),
+            (r(&format!(r"^[(（]\s*{NUM}{{1,3}}\s*[)）]")), 4, paren),
+            (r(&format!(r"^第{NUM}+条")), 5, di),
+            (r(r"^\d{1,2}\s*[、.]"), 6, digit),
+            (r(r"^[(（]\s*\d{1,2}\s*[)）]"), 7, paren),
+            (r(r"^[①-⑳]"), 8, circled),
         ];
-        let en_styles = vec![
-            (r(r"^(?:PART|Part|TITLE|Title)\s+[IVXLC\d]+\b"), 0),
-            (r(r"^(?:CHAPTER|Chapter)\s+[IVXLC\d]+\b"), 1),
-            (r(r"^(?:SECTION|Section)\s+\d+\b"), 2),
-            (r(r"^(?:Article|ARTICLE)\s+\d+[a-z]?\b"), 5),
-            (r(r"^\d{1,2}\.(?:\s|$)"), 6),
-            (r(r"^\(\d{1,3}\)"), 7),
-            (r(r"^\([a-z]{1,4}\)"), 8),
+        let en_styles: Vec<Style> = vec![
+            (r(r"^(?:PART|Part|TITLE|Title)\s+[IVXLC\d]+\b"), 0, p_or_t),
+            (r(r"^(?:CHAPTER|Chapter)\s+[IVXLC\d]+\b"), 1, c_),
+            (r(r"^(?:SECTION|Section)\s+\d+\b"), 2, s_),
+            (r(r"^(?:Article|ARTICLE)\s+\d+[a-z]?\b"), 5, a_),
+            (r(r"^\d{1,2}\.(?:\s|$)"), 6, digit),
+            (r(r"^\(\d{1,3}\)"), 7, open),
+            (r(r"^\([a-z]{1,4}\)"), 8, open),
         ];
         Patterns {
             zh_styles,
@@ -215,7 +232,10 @@ fn numbering(line: &str, lang: Lang) -> Option<(usize, u8, usize)> {
         Lang::Zh => &patterns().zh_styles,
         Lang::En => &patterns().en_styles,
     };
-    for (i, (re, rank)) in styles.iter().enumerate() {
+    for (i, (re, rank, starts)) in styles.iter().enumerate() {
+        if !starts(first) {
+            continue;
+        }
         if let Some(m) = re.find(line) {
             // "1.5万元" is a number, not an item.
             if *rank == 6 && line[m.end()..].starts_with(|c: char| c.is_ascii_digit()) {
@@ -609,12 +629,52 @@ pub fn section_paths(text: &str, segments: &[Segment]) -> Vec<std::sync::Arc<str
 /// A heading's title: up to the first sentence or clause mark, at most 40 characters.
 pub fn heading_title(line: &str) -> &str {
     // Up to the first of those marks, at most 40 characters: the scan stops at either.
-    let end = line
-        .char_indices()
-        .enumerate()
-        .find(|&(n, (_, c))| n == 40 || matches!(c, '。' | '；' | ';' | '：' | ':' | '！' | '？'))
-        .map_or(line.len(), |(_, (b, _))| b);
+    // Bytes are scanned without decoding characters: a character starts at every byte
+    // that is no continuation byte, and the marks are ; : and the UTF-8 of 。(E3 80 82)
+    // and ；：！？ (EF BC 9B, 9A, 81, 9F).
+    let bytes = line.as_bytes();
+    let mut n = 0;
+    let mut end = line.len();
+    for (i, &b) in bytes.iter().enumerate() {
+        if b & 0xC0 == 0x80 {
+            continue;
+        }
+        let mark = match b {
+            b';' | b':' => true,
+            0xE3 => bytes.get(i + 1..i + 3) == Some(&[0x80, 0x82][..]),
+            0xEF => {
+                bytes.get(i + 1) == Some(&0xBC)
+                    && matches!(bytes.get(i + 2), Some(0x9B | 0x9A | 0x81 | 0x9F))
+            }
+            _ => false,
+        };
+        if n == 40 || mark {
+            end = i;
+            break;
+        }
+        n += 1;
+    }
     line[..end].trim()
+}
+
+/// [`heading_title`] of `line` when it is not empty and has at most `max` characters: a
+/// longer title is told after `max` + 1 characters, without reading on to a mark.
+pub fn short_heading_title(line: &str, max: usize) -> Option<&str> {
+    // Characters from the first one that is no white space: all in the title (the
+    // title ends at a mark or after 40 characters, then white space is trimmed).
+    let mut seen = 0;
+    for (n, c) in line.chars().enumerate() {
+        if n == 40 || matches!(c, '。' | '；' | ';' | '：' | ':' | '！' | '？') {
+            break;
+        }
+        if seen > 0 || !c.is_whitespace() {
+            seen += 1;
+        }
+        if seen > max && !c.is_whitespace() {
+            return None;
+        }
+    }
+    Some(heading_title(line)).filter(|h| !h.is_empty() && h.chars().count() <= max)
 }
 
 /// Pushes the sentences of `text[start..end]` as body units. When `first_keeps`, the
@@ -750,9 +810,32 @@ mod tests {
             format!("{}。后", &long[..41 * 3]),
             format!("{}{}：", &long[..30 * 3], " ".repeat(15)),
             "Article 5: scope".into(),
+            "甲；乙".into(),
+            "甲！乙".into(),
+            "甲？乙".into(),
+            "甲,乙，丙、丁〈戊〉（己）𠀀庚;辛".into(),
+            format!("{}。", "𠀀、，（".repeat(12)),
         ];
         for l in &lines {
             assert_eq!(heading_title(l), whole(l), "{l:?}");
+        }
+        let mut more: Vec<String> = lines.to_vec();
+        for n in [0, 1, 19, 20, 21, 22, 39, 40, 41] {
+            let head = "一".repeat(n);
+            more.push(format!("{head}。"));
+            more.push(format!("{head}    。"));
+            more.push(format!("  {head} {head}：后"));
+            more.push(format!("{head}{}：后", " ".repeat(25)));
+            more.push(format!("{head}{}", " ".repeat(25)));
+        }
+        for l in &more {
+            for max in [0, 1, 20, 40] {
+                assert_eq!(
+                    short_heading_title(l, max),
+                    Some(heading_title(l)).filter(|h| !h.is_empty() && h.chars().count() <= max),
+                    "{l:?} {max}"
+                );
+            }
         }
     }
     use crate::prepare::normalize::normalize;
