@@ -145,21 +145,7 @@ struct Cells {
 /// Appends `n` in decimal, as `{}` formats it (without the formatting machinery, which
 /// costs more than the digits: a row of `units.csv` has two offsets and two per evidence).
 fn push_usize(out: &mut String, n: usize) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    // Only ASCII digits were written: always UTF-8.
-    if let Ok(digits) = std::str::from_utf8(&buf[i..]) {
-        out.push_str(digits);
-    }
+    out.push_str(itoa::Buffer::new().format(n));
 }
 
 /// Writes `ids` into `out`, `;`-joined.
