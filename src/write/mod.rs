@@ -7,6 +7,7 @@ pub mod outdir;
 pub mod run_units;
 pub mod svg;
 pub mod tabular;
+pub mod written_unit;
 pub mod xlsx;
 
 use crate::error::{Error, Result};

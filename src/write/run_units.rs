@@ -7,35 +7,9 @@
 use crate::codebook::Codebook;
 use crate::error::Result;
 use crate::write::html::units::UnitsCollector;
+use crate::write::written_unit::WrittenUnit;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-
-/// The cells of one row of `units.csv`, as written.
-#[derive(Debug, Clone, Copy)]
-pub struct WrittenUnit<'a> {
-    /// `unit_id`.
-    pub unit_id: &'a str,
-    /// `file`.
-    pub file: &'a str,
-    /// `level`.
-    pub level: &'a str,
-    /// `province`.
-    pub province: &'a str,
-    /// `region`.
-    pub region: &'a str,
-    /// `year`.
-    pub year: &'a str,
-    /// `boilerplate` (`true` or `false`).
-    pub boilerplate: &'a str,
-    /// `text`.
-    pub text: &'a str,
-    /// `categories`, `;`-joined.
-    pub categories: &'a str,
-    /// `evidence`.
-    pub evidence: &'a str,
-    /// `start`.
-    pub start: &'a str,
-}
 
 /// Each file's first body unit of every category, in the order of `units.csv`: what the
 /// diffusion section reads of the units. Kept compact (category ids interned, unit ids in

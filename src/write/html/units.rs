@@ -13,7 +13,7 @@ use crate::codebook::Codebook;
 use crate::error::{Error, Result};
 use crate::schema::DocCol;
 use crate::tally::aggregate::Dim;
-use crate::write::run_units::WrittenUnit;
+use crate::write::written_unit::WrittenUnit;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::fs::File;
@@ -227,7 +227,7 @@ fn merged(spans: &[Span]) -> Vec<(usize, usize, Vec<usize>)> {
 }
 
 /// The units section's data, gathered from the rows of `units.csv` as they are written
-/// ([`crate::write::run_units::WrittenUnit`], the cells as the file holds them, so that the
+/// ([`crate::write::written_unit::WrittenUnit`], the cells as the file holds them, so that the
 /// page shows what a reader of the file would read): the `units-data` JSON streamed to a
 /// file of the staging folder (the report copies it into the page, so memory does not grow
 /// with the corpus), the documents and evidence codes in order of first appearance, and the
