@@ -767,7 +767,7 @@ fn code_file(
             );
         }
     }
-    let units: Vec<CodedUnit> = segments
+    let mut units: Vec<CodedUnit> = segments
         .iter()
         .zip(roles.iter().zip(&sections))
         .map(|(seg, (&role, section))| {
@@ -782,6 +782,7 @@ fn code_file(
             code_unit(coder, opts, vocabulary, &doc, unit, &mut buf, &mut words)
         })
         .collect();
+    crate::code::unit::inherit_lead_in_codes(&mut units);
     record.status = DocStatus::Coded;
     record.encoding = if traditional {
         format!(

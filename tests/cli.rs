@@ -809,7 +809,8 @@ fn rules_score_on_real_english_documents() {
     // The English targets: precision >= 0.80, `none` left uncoded >= 95 %.
     assert!(none_uncoded >= 0.97);
     assert!(all["micro_precision"].as_f64().unwrap() >= 0.93);
-    assert!(all["micro_f1"].as_f64().unwrap() >= 0.85);
+    // Reached 0.912 with the items of information lead-ins coded (R46); 0.873 before.
+    assert!(all["micro_f1"].as_f64().unwrap() >= 0.89);
 }
 
 /// Codes one document, `head` followed by one line per `(line, categories)`, with the
@@ -882,6 +883,27 @@ fn built_in_codebook_codes_subsidies_with_their_object() {
         ("15．推动行业数据流通。", ""),
     ];
     assert_lines_code_as("zh.txt", "关于支持创业的若干措施\n一、主要措施\n", &lines);
+}
+
+/// The items of an information lead-in take its codes (R46: behavioural-change programmes
+/// with their items); their own matches (fiscal incentives) stay withheld, and the list ends
+/// at the lead-in's next sibling.
+#[test]
+fn items_of_an_information_lead_in_take_its_codes() {
+    let lines = [
+        (
+            "(a)\na range of instruments and policies to promote behavioural change which may include:",
+            "publicity_guidance",
+        ),
+        ("(i)\nfiscal incentives;", "publicity_guidance"),
+        ("(ii)\nworkplace activities;", "publicity_guidance"),
+        ("(b)\nan annual report on the measures taken.", ""),
+    ];
+    assert_lines_code_as(
+        "en.txt",
+        "Article 12\nConsumer information programmes\n1.   Member States shall take measures to promote an efficient use of energy. These measures shall include:\n",
+        &lines,
+    );
 }
 
 #[test]

@@ -76,6 +76,39 @@ impl CodedUnit {
     }
 }
 
+/// Gives the items of a list that an information lead-in opened (role
+/// [`Role::Information`]: "a range of instruments to promote behavioural change which may
+/// include: (i) … (v) workplace activities;") their lead-in's codes, with the lead-in's
+/// evidence: an item carries out the information duty its lead-in sets (R46), while its own
+/// matches (fiscal incentives, grants) name what the information is about and stay
+/// withheld. The lead-in is the nearest unit before the items that is not one of them (a
+/// lead-in's items follow it, and the first unit of another kind closes the list). Items
+/// coded already (by a model) and items of a lead-in without codes are left as they are.
+pub fn inherit_lead_in_codes(units: &mut [CodedUnit]) {
+    let mut lead: Option<usize> = None;
+    for i in 0..units.len() {
+        if units[i].role != Role::Information {
+            lead = Some(i);
+            continue;
+        }
+        let Some(l) = lead else { continue };
+        if !units[i].categories.is_empty() || units[l].categories.is_empty() {
+            continue;
+        }
+        let (before, rest) = units.split_at_mut(i);
+        let (lead_in, item) = (&before[l], &mut rest[0]);
+        item.concepts.clone_from(&lead_in.concepts);
+        item.categories.clone_from(&lead_in.categories);
+        item.cores.clone_from(&lead_in.cores);
+        item.evidence = lead_in
+            .evidence
+            .iter()
+            .filter(|e| matches!(e.code, Code::Concept(_)))
+            .copied()
+            .collect();
+    }
+}
+
 /// What a match coded: a concept, or a value of one of the codebook's extra dimensions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Code {
@@ -215,6 +248,66 @@ impl From<String> for UnitText {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn unit(role: Role, categories: &[usize], at: usize) -> CodedUnit {
+        CodedUnit {
+            doc_id: Arc::from("d"),
+            unit_id: format!("d-1-{at}"),
+            file: Arc::from("d.txt"),
+            lang: Lang::En,
+            kind: Kind::Body,
+            role,
+            section: Arc::from(""),
+            start: at * 10,
+            end: at * 10 + 9,
+            text: UnitText::from(String::new()),
+            concepts: categories.to_vec(),
+            categories: categories.to_vec(),
+            cores: categories.iter().map(|_| 0).collect(),
+            dimension_values: Vec::new(),
+            evidence: categories
+                .iter()
+                .map(|&c| Evidence {
+                    code: Code::Concept(c),
+                    start: at * 10,
+                    end: at * 10 + 2,
+                    bytes: (at * 10, at * 10 + 2),
+                })
+                .collect(),
+            withheld: Vec::new(),
+            source: None,
+            confidence: None,
+            review: None,
+            carried: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn items_of_an_information_lead_in_take_its_codes_and_evidence() {
+        let mut units = vec![
+            unit(Role::Measure, &[3], 0), // (a) …promote behavioural change which may include:
+            unit(Role::Information, &[], 1), // (i) fiscal incentives;
+            unit(Role::Information, &[], 2), // (ii) workplace activities;
+            unit(Role::Measure, &[], 3),  // (b) …through communication of:
+            unit(Role::Information, &[], 4), // (i) … (a lead-in without codes gives none)
+            unit(Role::Measure, &[5], 5),
+            unit(Role::Information, &[7], 6), // coded already (by a model): kept
+        ];
+        inherit_lead_in_codes(&mut units);
+        for i in [1, 2] {
+            assert_eq!(units[i].categories, [3]);
+            assert_eq!(units[i].concepts, [3]);
+            // the evidence is the lead-in's match, in the lead-in's span
+            assert_eq!(units[i].evidence, units[0].evidence);
+        }
+        assert!(units[4].categories.is_empty() && units[4].evidence.is_empty());
+        assert_eq!(units[6].categories, [7]);
+        assert_eq!(units[6].evidence[0].start, 60);
+        // an item list at the very start of a text has no lead-in: nothing to take
+        let mut orphan = vec![unit(Role::Information, &[], 0)];
+        inherit_lead_in_codes(&mut orphan);
+        assert!(orphan[0].categories.is_empty());
+    }
 
     #[test]
     fn unit_text_is_a_range_of_the_shared_document_text() {

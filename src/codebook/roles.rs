@@ -50,7 +50,8 @@ pub enum Role {
     Form,
     /// An item of a list of what information is to be given ("disseminating information
     /// on: (i) …; (ii) financial instruments, grants and loans …"): the subject of an
-    /// information duty, no instrument of its own (R46); the lead-in carries the duty.
+    /// information duty, no instrument of its own (R46); it takes its lead-in's codes
+    /// ([`crate::code::unit::inherit_lead_in_codes`]), its own matches are withheld.
     Information,
 }
 
