@@ -301,6 +301,111 @@ impl Drop for OutputTxn {
     }
 }
 
+/// Files added to a folder that holds other outputs (`diffuse` writing beside a `code`
+/// run's), as one transaction under the same lock as a `code` run: written into the staging
+/// folder, then renamed into place, replacing only files of the same names (a link planted
+/// under such a name is replaced, never written through). Dropped before
+/// [`AddedFiles::commit`], or failing in it before the first rename, it leaves the folder as
+/// it was; while files are being renamed the [`INCOMPLETE`] marker stands in the folder.
+pub struct AddedFiles {
+    out: PathBuf,
+    staging: PathBuf,
+    lock: PathBuf,
+    created_out: bool,
+    done: bool,
+}
+
+impl AddedFiles {
+    /// Takes `out` (created when missing) for the length of the write: refuses a folder a
+    /// `code` run or another writer holds.
+    pub fn begin(out: &Path) -> Result<Self> {
+        let created_out = match fs::symlink_metadata(out) {
+            Ok(_) => false,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+                true
+            }
+            Err(e) => return Err(Error::io(out, e)),
+        };
+        let lock = out.join(LOCK);
+        if let Err(e) = take_lock(&lock, out) {
+            if created_out {
+                let _ = fs::remove_dir(out);
+            }
+            return Err(e);
+        }
+        let staging = out.join(STAGING);
+        let txn = AddedFiles {
+            out: out.to_path_buf(),
+            staging: staging.clone(),
+            lock,
+            created_out,
+            done: false,
+        };
+        remove_any(&staging)?;
+        fs::create_dir(&staging).map_err(|e| Error::io(&staging, e))?;
+        Ok(txn)
+    }
+
+    /// The folder to write the files into (relative names, at most one folder deep).
+    pub fn dir(&self) -> &Path {
+        &self.staging
+    }
+
+    /// Moves the written files into place and releases the folder.
+    pub fn commit(mut self) -> Result<()> {
+        let mut files = Vec::new();
+        list_files(&self.staging, &self.staging, &mut files)?;
+        files.sort();
+        let marker = self.out.join(INCOMPLETE);
+        let had_marker = fs::symlink_metadata(&marker).is_ok();
+        if !had_marker {
+            fs::write(
+                &marker,
+                "policy-coder is writing this folder; if no run is going, the outputs here are incomplete\n",
+            )
+            .map_err(|e| Error::io(&marker, e))?;
+        }
+        for f in &files {
+            let from = self.staging.join(f);
+            let to = self.out.join(f);
+            if let Some(parent) = to.parent().filter(|p| *p != self.out) {
+                if fs::symlink_metadata(parent).is_ok_and(|m| !m.is_dir()) {
+                    remove_any(parent)?;
+                }
+                fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+            }
+            if fs::symlink_metadata(&to).is_ok_and(|m| m.is_dir()) {
+                return Err(Error::Usage(format!(
+                    "{} is a folder: it is not replaced by the output of that name",
+                    to.display()
+                )));
+            }
+            fs::rename(&from, &to).map_err(|e| Error::io(&to, e))?;
+        }
+        remove_any(&self.staging)?;
+        if !had_marker {
+            fs::remove_file(&marker).map_err(|e| Error::io(&marker, e))?;
+        }
+        self.done = true;
+        fs::remove_file(&self.lock).map_err(|e| Error::io(&self.lock, e))?;
+        Ok(())
+    }
+}
+
+impl Drop for AddedFiles {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.staging);
+        if self.done {
+            return;
+        }
+        let _ = fs::remove_file(&self.lock);
+        if self.created_out {
+            let _ = fs::remove_dir(&self.out);
+        }
+    }
+}
+
 /// A relative path of normal components only (no `..`, no root), at most one folder deep.
 fn is_plain_relative(p: &str) -> bool {
     let path = Path::new(p);
@@ -432,6 +537,61 @@ mod tests {
         let stamp: RunStamp =
             serde_json::from_str(&fs::read_to_string(out.join(RUN_FILE)).unwrap()).unwrap();
         assert_eq!(stamp.files, vec!["run.json", "units.csv"]);
+    }
+
+    #[test]
+    fn added_files_replace_their_names_only_and_all_or_nothing() {
+        let d = tempfile::tempdir().unwrap();
+        let out = d.path().join("out");
+        fs::create_dir(&out).unwrap();
+        fs::write(out.join("units.csv"), "run").unwrap();
+        fs::write(out.join("adoption.csv"), "old").unwrap();
+        #[cfg(unix)]
+        {
+            // a link planted under an output's name is replaced, not written through
+            fs::write(d.path().join("target.txt"), "keep").unwrap();
+            std::os::unix::fs::symlink(d.path().join("target.txt"), out.join("diffusion.md"))
+                .unwrap();
+        }
+        {
+            let t = AddedFiles::begin(&out).unwrap();
+            fs::write(t.dir().join("adoption.csv"), "abandoned").unwrap();
+            assert!(
+                AddedFiles::begin(&out).is_err(),
+                "a second writer is locked out"
+            );
+            assert!(OutputTxn::begin(&out, true).is_err(), "so is a code run");
+        }
+        assert_eq!(fs::read_to_string(out.join("adoption.csv")).unwrap(), "old");
+        assert!(!out.join(LOCK).exists() && !out.join(STAGING).exists());
+        let t = AddedFiles::begin(&out).unwrap();
+        fs::write(t.dir().join("adoption.csv"), "new").unwrap();
+        fs::write(t.dir().join("diffusion.md"), "md").unwrap();
+        fs::create_dir(t.dir().join("charts")).unwrap();
+        fs::write(t.dir().join("charts").join("a.svg"), "svg").unwrap();
+        t.commit().unwrap();
+        assert_eq!(fs::read_to_string(out.join("units.csv")).unwrap(), "run");
+        assert_eq!(fs::read_to_string(out.join("adoption.csv")).unwrap(), "new");
+        assert_eq!(fs::read_to_string(out.join("charts/a.svg")).unwrap(), "svg");
+        assert_eq!(fs::read_to_string(out.join("diffusion.md")).unwrap(), "md");
+        #[cfg(unix)]
+        assert_eq!(
+            fs::read_to_string(d.path().join("target.txt")).unwrap(),
+            "keep"
+        );
+        let mut left: Vec<_> = fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            ["adoption.csv", "charts", "diffusion.md", "units.csv"]
+        );
+        // a missing folder is created, and removed again when nothing is committed
+        let fresh = d.path().join("fresh");
+        drop(AddedFiles::begin(&fresh).unwrap());
+        assert!(!fresh.exists());
     }
 
     #[test]

@@ -838,9 +838,19 @@ pub fn summary_text(d: &Diffusion) -> String {
     s
 }
 
-/// Writes every table as CSV, the charts into `out/charts/`, and `diffusion.md` into `out`.
+/// Writes every table as CSV, the charts into `out/charts/`, and `diffusion.md` into `out`,
+/// as one transaction beside what `out` holds ([`crate::write::outdir::AddedFiles`]): the
+/// files are renamed into place only once all are written, so a failed or interrupted write
+/// leaves the earlier diffusion outputs as they were, and a folder a `code` run is writing
+/// is refused.
 pub fn write(out: &Path, d: &Diffusion) -> Result<()> {
-    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let txn = crate::write::outdir::AddedFiles::begin(out)?;
+    write_files(txn.dir(), d)?;
+    txn.commit()
+}
+
+/// The files of [`write`], into `out` (the transaction's staging folder).
+fn write_files(out: &Path, d: &Diffusion) -> Result<()> {
     let tables = tables(d);
     for t in tables.iter().filter(|t| t.id != "reuse_pairs") {
         let p = out.join(format!("{}.csv", t.id));
