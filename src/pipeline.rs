@@ -630,7 +630,15 @@ fn write_batch(
                 }
             }
             match c.record.status {
-                DocStatus::Coded => counts.coded += 1,
+                DocStatus::Coded => {
+                    counts.coded += 1;
+                    // A coded document with a reason was read in part (a PDF page failed).
+                    if !c.record.reason.is_empty() {
+                        counts
+                            .incomplete_files
+                            .push((c.record.file.clone(), c.record.reason.clone()));
+                    }
+                }
                 DocStatus::Manifest => counts.manifests += 1,
                 DocStatus::Excluded => counts.excluded += 1,
                 DocStatus::Skipped => {
@@ -784,6 +792,9 @@ fn code_file(
         .collect();
     crate::code::unit::inherit_lead_in_codes(&mut units);
     record.status = DocStatus::Coded;
+    if let Some(note) = &extracted.incomplete {
+        record.reason = note.clone();
+    }
     record.encoding = if traditional {
         format!(
             "{} (traditional → simplified for matching)",

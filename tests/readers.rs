@@ -165,3 +165,44 @@ fn big5_traditional_text_is_matched_in_simplified_and_kept_in_traditional() {
         .unwrap();
     assert!(training["categories"].contains("talent_training"));
 }
+
+/// A PDF with one page that fails to parse is coded without that page, not skipped whole:
+/// `documents.csv` names the page, stderr says so and the exit code is 2.
+#[test]
+fn a_pdf_with_a_broken_page_is_coded_without_it_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("in");
+    fs::create_dir(&d).unwrap();
+    let sample = root().join("corpus-samples/en/2017_gansu_returnee_notice_en.pdf");
+    let mut doc = lopdf::Document::load(&sample).unwrap();
+    let pages = doc.get_pages();
+    assert!(pages.len() >= 2, "the sample has several pages");
+    // Page 2 names a parent the file does not hold: its resources cannot be looked up.
+    doc.get_dictionary_mut(pages[&2])
+        .unwrap()
+        .set("Parent", lopdf::Object::Reference((99_999, 0)));
+    doc.save(d.join("notice.pdf")).unwrap();
+    fs::copy(&sample, d.join("whole.pdf")).unwrap();
+    let out = dir.path().join("out");
+    bin()
+        .args(["code"])
+        .arg(&d)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "read in part notice.pdf: 1 of 3 PDF pages not read, coded without them (page 2: ",
+        ))
+        .stderr(predicate::str::contains(
+            "2 coded (1 read in part), 0 skipped",
+        ));
+    let docs = read_csv(&out.join("documents.csv"));
+    let row = |f: &str| docs.iter().find(|r| r["file"] == f).unwrap();
+    assert_eq!(row("notice.pdf")["status"], "coded");
+    assert!(row("notice.pdf")["reason"].contains("page 2"));
+    assert_eq!(row("whole.pdf")["reason"], "");
+    let units = read_csv(&out.join("units.csv"));
+    let n = |f: &str| units.iter().filter(|u| u["file"] == f).count();
+    assert!(n("notice.pdf") > 0 && n("notice.pdf") < n("whole.pdf"));
+}

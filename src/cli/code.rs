@@ -68,9 +68,11 @@ pub(crate) fn code(args: CodeArgs) -> Result<u8> {
         report_embedder(e, started.elapsed().as_secs_f64());
     }
     report_skipped(&counts, quiet, Some(&args.out));
-    Ok(if counts.skipped > 0 {
-        EXIT_SKIPPED
-    } else {
-        EXIT_OK
-    })
+    Ok(
+        if counts.skipped > 0 || !counts.incomplete_files.is_empty() {
+            EXIT_SKIPPED
+        } else {
+            EXIT_OK
+        },
+    )
 }

@@ -85,11 +85,19 @@ pub(crate) fn report_skipped(
     for (file, reason) in &counts.skipped_files {
         eprintln!("skipped {file}: {reason}");
     }
+    for (file, reason) in &counts.incomplete_files {
+        eprintln!("read in part {file}: {reason}");
+    }
     if !quiet {
         eprintln!(
-            "{} files: {} coded, {} skipped{}{}{}{}",
+            "{} files: {} coded{}, {} skipped{}{}{}{}",
             counts.files,
             counts.coded,
+            if counts.incomplete_files.is_empty() {
+                String::new()
+            } else {
+                format!(" ({} read in part)", counts.incomplete_files.len())
+            },
             counts.skipped,
             if counts.duplicates > 0 {
                 format!(" ({} duplicates)", counts.duplicates)

@@ -54,6 +54,7 @@ impl Reader for DocxReader {
             text,
             encoding: "docx".into(),
             hints: Default::default(),
+            incomplete: None,
         })
     }
 }

@@ -82,6 +82,7 @@ impl Reader for HtmlReader {
             text,
             encoding: format!("html ({})", decoded.encoding),
             hints,
+            incomplete: None,
         })
     }
 }
@@ -124,6 +125,7 @@ fn flat(scan: super::html_flat::Scan, encoding: &str) -> Result<Extracted, Skip>
             scan.max_depth
         ),
         hints,
+        incomplete: None,
     })
 }
 

@@ -37,6 +37,9 @@ pub struct Extracted {
     pub encoding: String,
     /// Metadata the format itself carries (`title`, `date` from HTML `<meta>`).
     pub hints: std::collections::BTreeMap<String, String>,
+    /// What of the file could not be read (a PDF page that fails to parse), when the rest
+    /// was: the document is coded without it, and `documents.csv` says so.
+    pub incomplete: Option<String>,
 }
 
 /// A file format.

@@ -26,12 +26,14 @@ impl Reader for PdfReader {
 
     /// Every stream is decompressed against `max_expanded` (object streams while the
     /// file loads; page contents against what is left of it, so many pages cannot add
-    /// up past it). A file that fails to parse, a page that fails, and a stream over
-    /// the limit each say so: `no text layer` is only for a PDF read whole and empty.
+    /// up past it). A file that fails to parse, a stream over the limit and a file whose
+    /// every page fails each say so; pages that fail among pages that read are left out
+    /// and named in [`Extracted::incomplete`] (the rest is coded, not lost). `no text
+    /// layer` is only for a PDF read whole and empty.
     fn read_within(&self, bytes: &[u8], max_expanded: u64) -> Result<Extracted, Skip> {
         let limit = usize::try_from(max_expanded).unwrap_or(usize::MAX);
         // A malformed PDF must not take the batch down, even if the parser panics.
-        let pages = std::panic::catch_unwind(|| pages_text(bytes, limit))
+        let (pages, failed) = std::panic::catch_unwind(|| pages_text(bytes, limit))
             .map_err(|_| Skip::Corrupt {
                 format: "pdf",
                 detail: "the parser failed".into(),
@@ -48,10 +50,12 @@ impl Reader for PdfReader {
         if text.trim().is_empty() {
             return Err(Skip::NoText("no text layer (scanned PDF?)"));
         }
+        let incomplete = (!failed.is_empty()).then(|| failed_pages_note(&failed, pages.len()));
         Ok(Extracted {
             text,
             encoding: "pdf".into(),
             hints: Default::default(),
+            incomplete,
         })
     }
 }
@@ -72,8 +76,31 @@ fn is_over_limit(e: &lopdf::Error) -> bool {
     )
 }
 
-/// The text of every page, every stream decompressed within `limit` bytes in all.
-fn pages_text(bytes: &[u8], limit: usize) -> Result<Vec<String>, PdfError> {
+/// What the reader says of the pages it could not read: `failed` holds (page number,
+/// the parser's message), `pages` is the number of pages in the file.
+fn failed_pages_note(failed: &[(u32, String)], pages: usize) -> String {
+    let shown: Vec<String> = failed
+        .iter()
+        .take(5)
+        .map(|(n, e)| format!("page {n}: {e}"))
+        .collect();
+    let more = match failed.len() {
+        n if n > 5 => format!("; and {} more", n - 5),
+        _ => String::new(),
+    };
+    format!(
+        "{} of {pages} PDF pages not read, coded without them ({}{more})",
+        failed.len(),
+        shown.join("; ")
+    )
+}
+
+/// The text of every page, every stream decompressed within `limit` bytes in all, and
+/// the pages that failed to parse (their number and the parser's message; their text is
+/// empty). A page over the limit fails the file, as do failures on every page.
+type PagesText = (Vec<String>, Vec<(u32, String)>);
+
+fn pages_text(bytes: &[u8], limit: usize) -> Result<PagesText, PdfError> {
     let opts = lopdf::LoadOptions::with_max_decompressed_size(limit);
     let doc = Document::load_mem_with_options(bytes, opts).map_err(|e| {
         if is_over_limit(&e) {
@@ -91,6 +118,7 @@ fn pages_text(bytes: &[u8], limit: usize) -> Result<Vec<String>, PdfError> {
     }
     let mut left = limit;
     let mut pages = Vec::with_capacity(ids.len());
+    let mut failed = Vec::new();
     for (n, id) in ids {
         match page_text_within(&doc, id, left) {
             Ok((text, used)) => {
@@ -100,11 +128,19 @@ fn pages_text(bytes: &[u8], limit: usize) -> Result<Vec<String>, PdfError> {
             Err(e) if is_over_limit(&e) => {
                 return Err(PdfError::TooLarge(format!("the content up to page {n}")))
             }
-            // A page that fails leaves the document incomplete: it is not coded as if whole.
-            Err(e) => return Err(PdfError::Corrupt(format!("page {n}: {e}"))),
+            // A page that fails is left out and named: the pages that read are coded
+            // (the document says it is incomplete), rather than the whole file lost.
+            Err(e) => {
+                failed.push((n, e.to_string()));
+                pages.push(String::new());
+            }
         }
     }
-    Ok(pages)
+    if failed.len() == pages.len() {
+        let (n, e) = &failed[0];
+        return Err(PdfError::Corrupt(format!("page {n}: {e}")));
+    }
+    Ok((pages, failed))
 }
 
 /// An affine matrix `[a b c d e f]` as PDF writes it.
@@ -302,7 +338,7 @@ fn display_width(l: &str) -> usize {
 pub fn clean_pages(pages: &[String]) -> String {
     // (text, indented): an indented line starts a paragraph, as Chinese documents indent
     // the first line by two characters.
-    let lines: Vec<Vec<(&str, bool)>> = pages
+    let mut lines: Vec<Vec<(&str, bool)>> = pages
         .iter()
         .map(|p| {
             p.lines()
@@ -311,6 +347,15 @@ pub fn clean_pages(pages: &[String]) -> String {
                 .collect()
         })
         .collect();
+    // No sentence runs over a page without text (one that failed to parse, or a blank
+    // page): the page after it starts a paragraph.
+    for i in 1..lines.len() {
+        if lines[i - 1].is_empty() {
+            if let Some(first) = lines[i].first_mut() {
+                first.1 = true;
+            }
+        }
+    }
     // Lines among the first or last two of a page, counted once per page.
     let mut edge_counts: HashMap<&str, usize> = HashMap::new();
     for p in &lines {
@@ -608,6 +653,51 @@ pub mod tests {
             .unwrap_err()
             .to_string()
             .starts_with("corrupt pdf"));
+    }
+
+    /// `bytes` (a PDF of [`pdf`]) with page `n` (1-based) naming a parent the file does
+    /// not hold, so that its resources cannot be looked up.
+    fn with_broken_page(bytes: &[u8], n: u32) -> Vec<u8> {
+        let mut doc = Document::load_mem(bytes).unwrap();
+        let page = doc.get_pages()[&n];
+        doc.get_dictionary_mut(page)
+            .unwrap()
+            .set("Parent", Object::Reference((99_999, 0)));
+        let mut buf = Vec::new();
+        doc.save_to(&mut buf).unwrap();
+        buf
+    }
+
+    #[test]
+    fn a_page_that_fails_is_left_out_and_named_the_rest_is_read() {
+        let whole = pdf(&[
+            &["Article 1", "Member States shall provide grants to small"],
+            &["Article 2", "Second page text."],
+            &["firms and loans.", "Article 3", "Third page text."],
+        ]);
+        let x = PdfReader.read(&with_broken_page(&whole, 2)).unwrap();
+        assert!(x.text.contains("Article 1") && x.text.contains("Third page text."));
+        assert!(!x.text.contains("Second page"), "{}", x.text);
+        // the sentence cut by the missing page is not joined across it
+        assert!(x.text.contains("small\nfirms"), "{}", x.text);
+        let note = x.incomplete.unwrap();
+        assert!(
+            note.starts_with("1 of 3 PDF pages not read, coded without them (page 2: "),
+            "{note}"
+        );
+        assert_eq!(PdfReader.read(&whole).unwrap().incomplete, None);
+        // every page failing: the file is corrupt, not coded empty
+        let one = with_broken_page(&pdf(&[&["Only page."]]), 1);
+        let err = PdfReader.read(&one).unwrap_err().to_string();
+        assert!(
+            err.starts_with("corrupt pdf") && err.contains("page 1"),
+            "{err}"
+        );
+        let notes: Vec<(u32, String)> = (1..=7).map(|n| (n, "bad".to_string())).collect();
+        assert_eq!(
+            failed_pages_note(&notes, 9),
+            "7 of 9 PDF pages not read, coded without them (page 1: bad; page 2: bad; page 3: bad; page 4: bad; page 5: bad; and 2 more)"
+        );
     }
 
     #[test]

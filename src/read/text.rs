@@ -21,6 +21,7 @@ impl Reader for TextReader {
             text: d.text,
             encoding: d.encoding.to_string(),
             hints: Default::default(),
+            incomplete: None,
         })
     }
 }

@@ -519,6 +519,10 @@ pub struct RunCounts {
     pub unknown_year: usize,
     /// Skipped files and reasons, in path order.
     pub skipped_files: Vec<(String, String)>,
+    /// Coded files of which a part could not be read (a PDF page), and what, in path
+    /// order (also the `reason` of their `documents.csv` row).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub incomplete_files: Vec<(String, String)>,
     /// Warnings for the user (e.g. manifest rows that match no file); not in summary.json.
     #[serde(skip)]
     pub warnings: Vec<String>,
