@@ -68,5 +68,5 @@ pub(crate) fn audit(args: AuditArgs) -> Result<u8> {
         "csv" => stdout_csv(&audit::render_csv(&report)),
         _ => audit::render_text(&report),
     })?;
-    Ok(report_unread(&corpus.skipped))
+    Ok(report_unread(&corpus))
 }

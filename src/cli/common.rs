@@ -132,12 +132,16 @@ pub(crate) fn emit(text: &str) -> Result<()> {
     }
 }
 
-/// Lists the files `kwic` or `audit` could not read; the exit code says whether there were any.
-pub(crate) fn report_unread(skipped: &[(String, String)]) -> u8 {
-    for (file, reason) in skipped {
+/// Lists the files `kwic` or `audit` could not read, or read only in part; the exit code says
+/// whether there were any.
+pub(crate) fn report_unread(corpus: &policy_coder::tune::document::Corpus) -> u8 {
+    for (file, reason) in &corpus.skipped {
         eprintln!("skipped {file}: {reason}");
     }
-    if skipped.is_empty() {
+    for (file, reason) in &corpus.incomplete {
+        eprintln!("read in part {file}: {reason}");
+    }
+    if corpus.skipped.is_empty() && corpus.incomplete.is_empty() {
         EXIT_OK
     } else {
         EXIT_SKIPPED

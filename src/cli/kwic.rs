@@ -90,5 +90,5 @@ pub(crate) fn kwic(args: KwicArgs) -> Result<u8> {
             String::new()
         }
     );
-    Ok(report_unread(&corpus.skipped))
+    Ok(report_unread(&corpus))
 }

@@ -754,6 +754,7 @@ exclude = { zh = ["培训费"] }
                 })
                 .collect(),
             skipped: Vec::new(),
+            incomplete: Vec::new(),
         }
     }
 

@@ -173,6 +173,8 @@ pub struct Corpus {
     pub documents: Vec<Document>,
     /// (file, reason) of files skipped: unreadable, unsupported, too large, duplicate.
     pub skipped: Vec<(String, String)>,
+    /// (file, what could not be read) of documents read in part (a PDF page that failed).
+    pub incomplete: Vec<(String, String)>,
 }
 
 /// Reads every document under `inputs` (files or folders) in parallel. A missing input
@@ -200,19 +202,24 @@ pub fn read_corpus(coder: &Coder, inputs: &[PathBuf], opts: &ReadOptions) -> Res
         .into_iter()
         .zip(to_read)
         .collect();
-    let read: Vec<std::result::Result<Document, (String, String)>> = keyed
+    type Read = std::result::Result<(Document, Option<String>), (String, String)>;
+    let read: Vec<Read> = keyed
         .par_iter()
         .map(|(id, f)| {
             read::read_file(&f.path, &readers, opts.max_file_size)
-                .map(|x| Document::from_text(coder, &f.rel, id, x.text, opts.unit_mode))
+                .map(|x| {
+                    let doc = Document::from_text(coder, &f.rel, id, x.text, opts.unit_mode);
+                    (doc, x.incomplete)
+                })
                 .map_err(|reason| (f.rel.clone(), reason.to_string()))
         })
         .collect();
     let mut documents = Vec::new();
+    let mut incomplete = Vec::new();
     let mut seen: std::collections::HashMap<u64, String> = std::collections::HashMap::new();
     for r in read {
         match r {
-            Ok(d) => {
+            Ok((d, part)) => {
                 use std::hash::{BuildHasher, BuildHasherDefault};
                 let fp = BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default()
                     .hash_one(d.norm.text.trim());
@@ -220,6 +227,9 @@ pub fn read_corpus(coder: &Coder, inputs: &[PathBuf], opts: &ReadOptions) -> Res
                     Some(first) => skipped.push((d.file.clone(), format!("duplicate of {first}"))),
                     None => {
                         seen.insert(fp, d.file.clone());
+                        if let Some(what) = part {
+                            incomplete.push((d.file.clone(), what));
+                        }
                         documents.push(d);
                     }
                 }
@@ -227,7 +237,11 @@ pub fn read_corpus(coder: &Coder, inputs: &[PathBuf], opts: &ReadOptions) -> Res
             Err(s) => skipped.push(s),
         }
     }
-    Ok(Corpus { documents, skipped })
+    Ok(Corpus {
+        documents,
+        skipped,
+        incomplete,
+    })
 }
 
 #[cfg(test)]
