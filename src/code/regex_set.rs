@@ -1,4 +1,5 @@
-//! The codebook's regexes in one automaton that tells which of them match a unit.
+//! Regexes in one automaton that tells which of them match a text: the codebook's
+//! regexes, and the section-role rule sets.
 //!
 //! This is `regex::RegexSet` built the same way (all-matches semantics, UTF-8 syntax, no
 //! captures), except that the literal prefilter is turned off. The codebook's patterns
@@ -61,6 +62,11 @@ impl Matched {
     pub fn contains(&self, k: usize) -> bool {
         PatternID::new(k).is_ok_and(|p| self.0.contains(p))
     }
+
+    /// The lowest index of a pattern that matched.
+    pub fn first(&self) -> Option<usize> {
+        self.0.iter().next().map(|p| p.as_usize())
+    }
 }
 
 #[cfg(test)]
@@ -94,6 +100,8 @@ mod tests {
                 None => Vec::new(),
             };
             assert_eq!(got, want, "{text}");
+            let first = ours.matching(text).and_then(|m| m.first());
+            assert_eq!(first, want.first().copied(), "{text}");
         }
     }
 
