@@ -177,7 +177,7 @@ pub struct Coder {
     /// All of `regexes` in one set: one pass over a unit tells which of them match at all
     /// (most match nothing), so that only those are run for their spans. `None` when the
     /// set does not compile within the size limits: then every regex runs.
-    regex_set: Option<crate::code::regex_set::Patterns>,
+    regex_set: Option<crate::util::regex_set::Patterns>,
     needs: Vec<Needs>,
     /// Section-role rules, compiled once.
     pub roles: crate::segment::role::RoleTable,
@@ -313,7 +313,7 @@ impl Coder {
         let regex_set = (regexes.len() > 1)
             .then(|| {
                 let patterns: Vec<&str> = regexes.iter().map(|(_, re)| re.as_str()).collect();
-                crate::code::regex_set::Patterns::new(&patterns, SET_DFA_CACHE)
+                crate::util::regex_set::Patterns::new(&patterns, SET_DFA_CACHE)
             })
             .flatten();
         Ok(Coder {

@@ -4,7 +4,6 @@
 
 pub mod classify;
 pub mod coder;
-pub mod regex_set;
 pub mod token_trie;
 pub mod tokenize;
 pub mod unit;

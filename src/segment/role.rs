@@ -12,10 +12,10 @@
 //! The patterns come from a table: the built-in one (`data/roles.toml`) and a codebook's
 //! own `[[role]]` tables, checked first.
 
-use crate::code::regex_set::Patterns;
 use crate::codebook::roles::{default_specs, Role, RoleSpec};
 use crate::segment::{Kind, Segment};
 use crate::util::lang::Lang;
+use crate::util::regex_set::Patterns;
 use regex::Regex;
 use std::sync::OnceLock;
 
