@@ -177,7 +177,7 @@ pub struct Coder {
     /// All of `regexes` in one set: one pass over a unit tells which of them match at all
     /// (most match nothing), so that only those are run for their spans. `None` when the
     /// set does not compile within the size limits: then every regex runs.
-    regex_set: Option<regex::RegexSet>,
+    regex_set: Option<crate::util::regex_set::Patterns>,
     needs: Vec<Needs>,
     /// Section-role rules, compiled once.
     pub roles: crate::segment::role::RoleTable,
@@ -312,10 +312,8 @@ impl Coder {
         const SET_DFA_CACHE: usize = 8 << 20;
         let regex_set = (regexes.len() > 1)
             .then(|| {
-                regex::RegexSetBuilder::new(regexes.iter().map(|(_, re)| re.as_str()))
-                    .dfa_size_limit(SET_DFA_CACHE)
-                    .build()
-                    .ok()
+                let patterns: Vec<&str> = regexes.iter().map(|(_, re)| re.as_str()).collect();
+                crate::util::regex_set::Patterns::new(&patterns, SET_DFA_CACHE)
             })
             .flatten();
         Ok(Coder {
@@ -408,16 +406,14 @@ impl Coder {
         let before_regexes = hits.len();
         // Most units match none of the regexes: the set's yes/no search rules them all out
         // in one pass; otherwise the set says which ones to run.
-        let none = self
-            .regex_set
-            .as_ref()
-            .is_some_and(|set| !set.is_match(text));
-        let matched = match &self.regex_set {
-            Some(set) if !none => Some(set.matches(text)),
-            _ => None,
-        };
+        let matched = self.regex_set.as_ref().map(|set| set.matching(text));
         for (k, (concept, re)) in self.regexes.iter().enumerate() {
-            if none || matched.as_ref().is_some_and(|m| !m.matched(k)) {
+            let skip = match &matched {
+                None => false,
+                Some(None) => break,
+                Some(Some(m)) => !m.contains(k),
+            };
+            if skip {
                 continue;
             }
             for m in re.find_iter(text) {

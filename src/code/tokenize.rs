@@ -109,16 +109,24 @@ impl TokenStream {
     /// # Panics
     /// If `i` is not below the number of tokens.
     pub fn key(&self, form: KeyForm, i: usize) -> &str {
-        let (string, at): (&str, fn(&TokenSpan) -> u32) = match form {
-            KeyForm::Key => (&self.keys, |t| t.key_start),
-            KeyForm::Surface => (self.surface(), |t| t.surface_start),
+        // Plain field reads, not a function pointer per form: this runs for every token,
+        // twice (the term trie and the keyword counts).
+        let next = self.tokens.get(i + 1);
+        let (string, start, next_start) = match form {
+            KeyForm::Key => (
+                self.keys.as_str(),
+                self.tokens[i].key_start,
+                next.map(|t| t.key_start),
+            ),
+            KeyForm::Surface => (
+                self.surface(),
+                self.tokens[i].surface_start,
+                next.map(|t| t.surface_start),
+            ),
         };
         // A key runs from its start to the separator before the next key's start.
-        let end = match self.tokens.get(i + 1) {
-            Some(next) => at(next) as usize - 1,
-            None => string.len() - 1,
-        };
-        &string[at(&self.tokens[i]) as usize..end]
+        let end = next_start.map_or(string.len(), |s| s as usize) - 1;
+        &string[start as usize..end]
     }
 }
 

@@ -15,7 +15,8 @@
 use crate::codebook::roles::{default_specs, Role, RoleSpec};
 use crate::segment::{Kind, Segment};
 use crate::util::lang::Lang;
-use regex::{Regex, RegexSet};
+use crate::util::regex_set::Patterns;
+use regex::Regex;
 use std::sync::OnceLock;
 
 /// The patterns of one kind and language in one set, with the role of every pattern, and
@@ -23,7 +24,7 @@ use std::sync::OnceLock;
 /// ([`LiteralFilter`]).
 #[derive(Debug)]
 struct RuleSet {
-    set: RegexSet,
+    set: Patterns,
     roles: Vec<Role>,
     /// A string without the literals some pattern needs matches no pattern of the set:
     /// one pass over its characters rules out most strings for less than the set's own
@@ -54,7 +55,8 @@ impl Rules {
             // Every pattern was validated alone; a set of valid patterns compiles.
             (!patterns.is_empty())
                 .then(|| {
-                    RegexSet::new(patterns).ok().map(|set| RuleSet {
+                    // RegexSet's 2 MiB lazy-DFA cache; no prefilter (see Patterns).
+                    Patterns::new(&patterns, 2 << 20).map(|set| RuleSet {
                         set,
                         roles,
                         literals,
@@ -89,10 +91,7 @@ impl Rules {
             return None;
         }
         // Most strings match no rule: the cheaper yes/no search rules them out first.
-        if !rules.set.is_match(s) {
-            return None;
-        }
-        rules.set.matches(s).iter().next().map(|i| rules.roles[i])
+        rules.set.matching(s)?.first().map(|i| rules.roles[i])
     }
 
     /// False when no pattern can match `s` or any part of it (no rules for `lang`, or
@@ -1176,7 +1175,11 @@ mod tests {
             for rules in [&t.clause, &t.heading, &t.lead_in, &t.text] {
                 let Some(r) = rules.get(lang) else { continue };
                 for s in &samples {
-                    let plain = r.set.matches(s).iter().next().map(|i| r.roles[i]);
+                    let plain = r
+                        .set
+                        .matching(s)
+                        .and_then(|m| m.first())
+                        .map(|i| r.roles[i]);
                     assert_eq!(rules.first(lang, s), plain, "{s}");
                     if plain.is_some() {
                         assert!(rules.may_match_within(lang, s), "{s}");

@@ -1,6 +1,6 @@
 //! Shared leaves that every stage may use and that use no stage: the error-free building
 //! blocks of text handling (decoding bytes, language, dates, CSV cells and small tables),
-//! document keys and the seeded random numbers.
+//! document keys, the seeded random numbers and regex sets searched in one pass.
 
 pub mod csv;
 pub mod dates;
@@ -8,5 +8,6 @@ pub mod decode;
 pub mod docid;
 pub mod lang;
 pub mod paths;
+pub mod regex_set;
 pub mod rng;
 pub mod sheet;
