@@ -835,69 +835,6 @@ fn fill_meta(record: &mut DocRecord, meta: &DocMeta) {
     record.pkulaw_id = meta.pkulaw_id.clone();
 }
 
-/// Splits a unit's codes by its role: units in roles that hold no instrument keep only
-/// the hits in a quantified commitment to create one (R2, where the role allows it); the
-/// other hits are returned, to be shown as withheld. Boilerplate is coded for the record.
-pub fn gate_by_role(
-    coder: &Coder,
-    codes: UnitCodes,
-    (role, kind): (Role, Kind),
-    lang: Lang,
-    text: &str,
-) -> (UnitCodes, Vec<crate::code::coder::Hit>) {
-    if kind.is_boilerplate() || codes.hits.is_empty() {
-        return (codes, Vec::new());
-    }
-    let (kept, withheld): (Vec<_>, Vec<_>) = if role.codes_instruments() {
-        // Most units hold none of the clause rules' literals: then no sentence of theirs
-        // withholds anything, and they are not split into sentences.
-        if !coder.roles.clause_may_match(lang, text) {
-            return (codes, Vec::new());
-        }
-        // A match in a clause that sets a deadline, a procedure or a ban is withheld
-        // even inside a measure (R16), unless a clause rule of role `measure` comes first
-        // (agencies negotiating a dispute, R19); each sentence is judged once.
-        // Sentence ends are found once and each sentence judged once, so that a long
-        // unit with many matches takes linear, not quadratic, time.
-        let ends = crate::segment::role::Ends::sentences(text, lang);
-        let mut judged: std::collections::HashMap<(usize, usize), bool> = Default::default();
-        codes.hits.iter().partition(|h| {
-            let b = ends.around(text, h.start);
-            *judged.entry(b).or_insert_with(|| {
-                coder
-                    .roles
-                    .clause_role(lang, &text[b.0..b.1])
-                    .is_none_or(Role::codes_instruments)
-            })
-        })
-    } else if role.keeps_commitments() && crate::segment::role::may_hold_commitment(text) {
-        let clauses = crate::segment::role::Ends::clauses(text);
-        let mut judged: std::collections::HashMap<(usize, usize), bool> = Default::default();
-        codes.hits.iter().partition(|h| {
-            let b = clauses.around(text, h.start);
-            *judged
-                .entry(b)
-                .or_insert_with(|| crate::segment::role::is_commitment_at(text, &clauses, h.start))
-        })
-    } else {
-        (Vec::new(), codes.hits.clone())
-    };
-    if withheld.is_empty() {
-        return (codes, Vec::new());
-    }
-    let mut all = kept;
-    all.extend(
-        codes
-            .dimension_hits
-            .iter()
-            .map(|h| crate::code::coder::Hit {
-                concept: h.concept + coder.codebook.concepts.len(),
-                ..*h
-            }),
-    );
-    (coder.summarize(all), withheld)
-}
-
 /// A warning for every manifest row that names no file found under its folder (a typo
 /// in `metadata.csv` would otherwise leave that document's metadata to inference
 /// without a word).
@@ -988,7 +925,8 @@ fn code_unit(
     if !kind.is_boilerplate() {
         count_words(vocabulary, buf, words);
     }
-    let (codes, withheld) = gate_by_role(coder, codes, (role, kind), doc.lang, unit_text);
+    let (codes, withheld) =
+        crate::code::gate::gate_by_role(coder, codes, (role, kind), doc.lang, unit_text);
     let UnitCodes {
         concepts,
         categories,

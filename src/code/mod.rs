@@ -4,6 +4,7 @@
 
 pub mod classify;
 pub mod coder;
+pub mod gate;
 pub mod token_trie;
 pub mod tokenize;
 pub mod unit;

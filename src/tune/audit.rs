@@ -7,7 +7,7 @@
 //! [`Coder::code_traced`], and each term match is attributed to the term that made it by
 //! its tokens (stems for English, `=word` by the exact form, regular expressions by
 //! their match). A match is `coded`, `withheld` (the unit's role holds no instrument, or its
-//! clause sets a deadline, a procedure or a ban: [`crate::pipeline::gate_by_role`]) or `removed` (a context rule of its concept, a
+//! clause sets a deadline, a procedure or a ban: [`crate::code::gate::gate_by_role`]) or `removed` (a context rule of its concept, a
 //! department's name, a note of who leads).
 //!
 //! With labels (`<file stem>#<unit id>` keys, found in the documents by their verbatim text

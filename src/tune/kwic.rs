@@ -164,7 +164,7 @@ pub fn unit_matches(
     } else {
         let hits = codes.hits.clone();
         let (_, withheld) =
-            crate::pipeline::gate_by_role(coder, codes, (u.role, u.kind), doc.lang, text);
+            crate::code::gate::gate_by_role(coder, codes, (u.role, u.kind), doc.lang, text);
         out.extend(hits.into_iter().map(|h| {
             let s = if withheld.contains(&h) {
                 Status::Withheld

@@ -1,0 +1,68 @@
+//! The role gate: what a unit's role (and the role of the clause around each match) lets
+//! it code. Units in roles that hold no instrument keep only the matches in a quantified
+//! commitment to create one (R2); inside measures, matches in clauses that set a
+//! deadline, a procedure or a ban are withheld (R16). The withheld matches are returned, to
+//! be shown as such.
+
+use crate::code::coder::{Coder, Hit, UnitCodes};
+use crate::codebook::roles::Role;
+use crate::segment::Kind;
+use crate::util::lang::Lang;
+
+/// Splits a unit's codes by its role: units in roles that hold no instrument keep only
+/// the hits in a quantified commitment to create one (R2, where the role allows it); the
+/// other hits are returned, to be shown as withheld. Boilerplate is coded for the record.
+pub fn gate_by_role(
+    coder: &Coder,
+    codes: UnitCodes,
+    (role, kind): (Role, Kind),
+    lang: Lang,
+    text: &str,
+) -> (UnitCodes, Vec<Hit>) {
+    if kind.is_boilerplate() || codes.hits.is_empty() {
+        return (codes, Vec::new());
+    }
+    let (kept, withheld): (Vec<_>, Vec<_>) = if role.codes_instruments() {
+        // Most units hold none of the clause rules' literals: then no sentence of theirs
+        // withholds anything, and they are not split into sentences.
+        if !coder.roles.clause_may_match(lang, text) {
+            return (codes, Vec::new());
+        }
+        // A match in a clause that sets a deadline, a procedure or a ban is withheld
+        // even inside a measure (R16), unless a clause rule of role `measure` comes first
+        // (agencies negotiating a dispute, R19); each sentence is judged once.
+        // Sentence ends are found once and each sentence judged once, so that a long
+        // unit with many matches takes linear, not quadratic, time.
+        let ends = crate::segment::role::Ends::sentences(text, lang);
+        let mut judged: std::collections::HashMap<(usize, usize), bool> = Default::default();
+        codes.hits.iter().partition(|h| {
+            let b = ends.around(text, h.start);
+            *judged.entry(b).or_insert_with(|| {
+                coder
+                    .roles
+                    .clause_role(lang, &text[b.0..b.1])
+                    .is_none_or(Role::codes_instruments)
+            })
+        })
+    } else if role.keeps_commitments() && crate::segment::role::may_hold_commitment(text) {
+        let clauses = crate::segment::role::Ends::clauses(text);
+        let mut judged: std::collections::HashMap<(usize, usize), bool> = Default::default();
+        codes.hits.iter().partition(|h| {
+            let b = clauses.around(text, h.start);
+            *judged
+                .entry(b)
+                .or_insert_with(|| crate::segment::role::is_commitment_at(text, &clauses, h.start))
+        })
+    } else {
+        (Vec::new(), codes.hits.clone())
+    };
+    if withheld.is_empty() {
+        return (codes, Vec::new());
+    }
+    let mut all = kept;
+    all.extend(codes.dimension_hits.iter().map(|h| Hit {
+        concept: h.concept + coder.codebook.concepts.len(),
+        ..*h
+    }));
+    (coder.summarize(all), withheld)
+}
