@@ -61,11 +61,93 @@ fn is_own_state(name: &std::ffi::OsStr) -> bool {
 /// staging folder and lock and leaves the folder as it was.
 #[derive(Debug)]
 pub struct OutputTxn {
+    s: Staging,
+}
+
+/// What both kinds of transaction hold: the folder with its lock taken and an empty staging
+/// folder inside it. Dropped before [`Staging::release`], it removes the staging folder, the
+/// lock and the folder itself when the transaction created it (and it is still empty).
+#[derive(Debug)]
+struct Staging {
     out: PathBuf,
     staging: PathBuf,
     lock: PathBuf,
     created_out: bool,
     done: bool,
+}
+
+impl Staging {
+    /// Takes the lock of `out` (which the caller created when `created_out`) and makes an
+    /// empty staging folder.
+    fn take(out: &Path, created_out: bool) -> Result<Self> {
+        let lock = out.join(LOCK);
+        if let Err(e) = take_lock(&lock, out) {
+            if created_out {
+                let _ = fs::remove_dir(out);
+            }
+            return Err(e);
+        }
+        let s = Staging {
+            out: out.to_path_buf(),
+            staging: out.join(STAGING),
+            lock,
+            created_out,
+            done: false,
+        };
+        // Left by a run that was killed: we hold the lock, so nobody else uses it.
+        remove_any(&s.staging)?;
+        fs::create_dir(&s.staging).map_err(|e| Error::io(&s.staging, e))?;
+        Ok(s)
+    }
+
+    /// The staged files, as sorted relative paths.
+    fn staged_files(&self) -> Result<Vec<String>> {
+        let mut files = Vec::new();
+        list_files(&self.staging, &self.staging, &mut files)?;
+        files.sort();
+        Ok(files)
+    }
+
+    /// Renames the staged file `f` into place. A link where its folder (`charts/`) belongs
+    /// is replaced by a real folder, and a link at `f` is replaced, never written through;
+    /// a folder at `f` is not replaced.
+    fn move_into_place(&self, f: &str) -> Result<()> {
+        let from = self.staging.join(f);
+        let to = self.out.join(f);
+        if let Some(parent) = to.parent().filter(|p| *p != self.out) {
+            if fs::symlink_metadata(parent).is_ok_and(|m| !m.is_dir()) {
+                remove_any(parent)?;
+            }
+            fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        }
+        if fs::symlink_metadata(&to).is_ok_and(|m| m.is_dir()) {
+            return Err(Error::Usage(format!(
+                "{} is a folder: it is not replaced by the output of that name",
+                to.display()
+            )));
+        }
+        fs::rename(&from, &to).map_err(|e| Error::io(&to, e))
+    }
+
+    /// Ends the transaction: removes the (emptied) staging folder, then the lock.
+    fn release(&mut self) -> Result<()> {
+        remove_any(&self.staging)?;
+        self.done = true;
+        fs::remove_file(&self.lock).map_err(|e| Error::io(&self.lock, e))
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        let _ = fs::remove_dir_all(&self.staging);
+        let _ = fs::remove_file(&self.lock);
+        if self.created_out {
+            let _ = fs::remove_dir(&self.out);
+        }
+    }
 }
 
 /// What `run.json` records about a run.
@@ -170,37 +252,25 @@ impl OutputTxn {
             }
             Err(e) => return Err(Error::io(out, e)),
         }
-        let lock = out.join(LOCK);
-        take_lock(&lock, out)?;
-        let staging = out.join(STAGING);
-        let txn = OutputTxn {
-            out: out.to_path_buf(),
-            staging: staging.clone(),
-            lock,
-            created_out,
-            done: false,
-        };
-        // Left by a run that was killed: we hold the lock, so nobody else uses it.
-        remove_any(&staging)?;
-        fs::create_dir(&staging).map_err(|e| Error::io(&staging, e))?;
-        Ok(txn)
+        Ok(OutputTxn {
+            s: Staging::take(out, created_out)?,
+        })
     }
 
     /// The folder to write outputs into.
     pub fn dir(&self) -> &Path {
-        &self.staging
+        &self.s.staging
     }
 
     /// Moves the staged outputs into the output folder, after removing the previous
     /// run's outputs, and writes `run.json` (with `stamp`'s id and command line) last.
     pub fn commit(mut self, mut stamp: RunStamp) -> Result<()> {
-        let mut files = Vec::new();
-        list_files(&self.staging, &self.staging, &mut files)?;
-        files.sort();
+        let files = self.s.staged_files()?;
         stamp.files = files.clone();
         stamp.files.push(RUN_FILE.to_string());
         stamp.files.sort();
-        let marker = self.out.join(INCOMPLETE);
+        let out = self.s.out.clone();
+        let marker = out.join(INCOMPLETE);
         remove_any(&marker)?;
         fs::write(
             &marker,
@@ -209,42 +279,28 @@ impl OutputTxn {
         .map_err(|e| Error::io(&marker, e))?;
         self.remove_previous()?;
         for f in &files {
-            let from = self.staging.join(f);
-            let to = self.out.join(f);
-            if let Some(parent) = to.parent() {
-                if parent != self.out {
-                    // `charts/`: a planted link is replaced by a real folder.
-                    if fs::symlink_metadata(parent).is_ok_and(|m| !m.is_dir()) {
-                        remove_any(parent)?;
-                    }
-                    fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-                }
-            }
-            // A rename replaces a link at `to` instead of writing through it.
-            fs::rename(&from, &to).map_err(|e| Error::io(&to, e))?;
+            self.s.move_into_place(f)?;
         }
-        let run = self.out.join(RUN_FILE);
-        let tmp = self.staging.join(RUN_FILE);
+        let run = out.join(RUN_FILE);
+        let tmp = self.s.staging.join(RUN_FILE);
         let json = serde_json::to_string_pretty(&stamp).map_err(|e| Error::io(&run, e.into()))?;
         fs::write(&tmp, json + "\n").map_err(|e| Error::io(&tmp, e))?;
         fs::rename(&tmp, &run).map_err(|e| Error::io(&run, e))?;
-        remove_any(&self.staging)?;
+        remove_any(&self.s.staging)?;
         fs::remove_file(&marker).map_err(|e| Error::io(&marker, e))?;
-        self.done = true;
-        fs::remove_file(&self.lock).map_err(|e| Error::io(&self.lock, e))?;
-        Ok(())
+        self.s.release()
     }
 
     /// Removes the outputs of an earlier run: the files its `run.json` lists and any file
     /// with a known output name. Nothing else in the folder is touched.
     fn remove_previous(&self) -> Result<()> {
         let mut names: Vec<String> = Vec::new();
-        if let Ok(text) = fs::read_to_string(self.out.join(RUN_FILE)) {
+        if let Ok(text) = fs::read_to_string(self.s.out.join(RUN_FILE)) {
             if let Ok(old) = serde_json::from_str::<RunStamp>(&text) {
                 names.extend(old.files.into_iter().filter(|f| is_plain_relative(f)));
             }
         }
-        for dir in [self.out.clone(), self.out.join("charts")] {
+        for dir in [self.s.out.clone(), self.s.out.join("charts")] {
             let Ok(entries) = fs::read_dir(&dir) else {
                 continue;
             };
@@ -255,7 +311,7 @@ impl OutputTxn {
                 let Some(name) = e.file_name().to_str().map(str::to_string) else {
                     continue;
                 };
-                let rel = if dir == self.out {
+                let rel = if dir == self.s.out {
                     name
                 } else {
                     format!("charts/{name}")
@@ -271,7 +327,7 @@ impl OutputTxn {
             if n == INCOMPLETE {
                 continue;
             }
-            let p = self.out.join(&n);
+            let p = self.s.out.join(&n);
             match fs::symlink_metadata(&p) {
                 // A folder under an output's name is not ours to delete.
                 Ok(m) if m.is_dir() => {}
@@ -279,25 +335,12 @@ impl OutputTxn {
                 Err(_) => {}
             }
         }
-        let charts = self.out.join("charts");
+        let charts = self.s.out.join("charts");
         if fs::symlink_metadata(&charts).is_ok_and(|m| m.is_dir()) {
             // Only when empty: a user's own files there are kept.
             let _ = fs::remove_dir(&charts);
         }
         Ok(())
-    }
-}
-
-impl Drop for OutputTxn {
-    fn drop(&mut self) {
-        if self.done {
-            return;
-        }
-        let _ = fs::remove_dir_all(&self.staging);
-        let _ = fs::remove_file(&self.lock);
-        if self.created_out {
-            let _ = fs::remove_dir(&self.out);
-        }
     }
 }
 
@@ -308,11 +351,7 @@ impl Drop for OutputTxn {
 /// [`AddedFiles::commit`], or failing in it before the first rename, it leaves the folder as
 /// it was; while files are being renamed the [`INCOMPLETE`] marker stands in the folder.
 pub struct AddedFiles {
-    out: PathBuf,
-    staging: PathBuf,
-    lock: PathBuf,
-    created_out: bool,
-    done: bool,
+    s: Staging,
 }
 
 impl AddedFiles {
@@ -327,37 +366,20 @@ impl AddedFiles {
             }
             Err(e) => return Err(Error::io(out, e)),
         };
-        let lock = out.join(LOCK);
-        if let Err(e) = take_lock(&lock, out) {
-            if created_out {
-                let _ = fs::remove_dir(out);
-            }
-            return Err(e);
-        }
-        let staging = out.join(STAGING);
-        let txn = AddedFiles {
-            out: out.to_path_buf(),
-            staging: staging.clone(),
-            lock,
-            created_out,
-            done: false,
-        };
-        remove_any(&staging)?;
-        fs::create_dir(&staging).map_err(|e| Error::io(&staging, e))?;
-        Ok(txn)
+        Ok(AddedFiles {
+            s: Staging::take(out, created_out)?,
+        })
     }
 
     /// The folder to write the files into (relative names, at most one folder deep).
     pub fn dir(&self) -> &Path {
-        &self.staging
+        &self.s.staging
     }
 
     /// Moves the written files into place and releases the folder.
     pub fn commit(mut self) -> Result<()> {
-        let mut files = Vec::new();
-        list_files(&self.staging, &self.staging, &mut files)?;
-        files.sort();
-        let marker = self.out.join(INCOMPLETE);
+        let files = self.s.staged_files()?;
+        let marker = self.s.out.join(INCOMPLETE);
         let had_marker = fs::symlink_metadata(&marker).is_ok();
         if !had_marker {
             fs::write(
@@ -367,42 +389,13 @@ impl AddedFiles {
             .map_err(|e| Error::io(&marker, e))?;
         }
         for f in &files {
-            let from = self.staging.join(f);
-            let to = self.out.join(f);
-            if let Some(parent) = to.parent().filter(|p| *p != self.out) {
-                if fs::symlink_metadata(parent).is_ok_and(|m| !m.is_dir()) {
-                    remove_any(parent)?;
-                }
-                fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-            }
-            if fs::symlink_metadata(&to).is_ok_and(|m| m.is_dir()) {
-                return Err(Error::Usage(format!(
-                    "{} is a folder: it is not replaced by the output of that name",
-                    to.display()
-                )));
-            }
-            fs::rename(&from, &to).map_err(|e| Error::io(&to, e))?;
+            self.s.move_into_place(f)?;
         }
-        remove_any(&self.staging)?;
+        remove_any(&self.s.staging)?;
         if !had_marker {
             fs::remove_file(&marker).map_err(|e| Error::io(&marker, e))?;
         }
-        self.done = true;
-        fs::remove_file(&self.lock).map_err(|e| Error::io(&self.lock, e))?;
-        Ok(())
-    }
-}
-
-impl Drop for AddedFiles {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.staging);
-        if self.done {
-            return;
-        }
-        let _ = fs::remove_file(&self.lock);
-        if self.created_out {
-            let _ = fs::remove_dir(&self.out);
-        }
+        self.s.release()
     }
 }
 
