@@ -37,6 +37,7 @@ fn denominators(years: &[i32], m: f64, s: f64, out: &mut Vec<f64>) {
 }
 
 /// Sum of squared errors of `shares` against `k / denominators`.
+#[cfg(test)]
 fn sse(denominators: &[f64], shares: &[f64], k: f64) -> f64 {
     denominators
         .iter()
@@ -46,6 +47,24 @@ fn sse(denominators: &[f64], shares: &[f64], k: f64) -> f64 {
             (f - y) * (f - y)
         })
         .sum()
+}
+
+/// [`sse`] when it is below `bound`, else None. The terms are added in the same order as
+/// `sse` adds them, so a sum below `bound` has the same bits; each term is ≥ 0 and
+/// rounded addition is monotone, so once the running sum reaches `bound` the total cannot
+/// end below it and the rest of the terms need not be added (most of the grid loses early).
+fn sse_below(denominators: &[f64], shares: &[f64], k: f64, bound: f64) -> Option<f64> {
+    // -0.0: where `Sum for f64` starts, so even an empty sum has its bits.
+    let mut acc = -0.0;
+    for (&d, &y) in denominators.iter().zip(shares) {
+        let f = k / d;
+        acc += (f - y) * (f - y);
+        if acc >= bound {
+            return None;
+        }
+    }
+    // Not `>=` above: a NaN sum is not below the bound either.
+    (acc < bound).then_some(acc)
 }
 
 fn steps(lo: f64, hi: f64, step: f64) -> impl Iterator<Item = f64> {
@@ -115,8 +134,7 @@ fn search(
     let n = years.len();
     for k in ks {
         for (i, &(m, s)) in grid.iter().enumerate() {
-            let e = sse(&dens[i * n..(i + 1) * n], shares, k);
-            if e < best.0 {
+            if let Some(e) = sse_below(&dens[i * n..(i + 1) * n], shares, k, best.0) {
                 *best = (e, k, m, s);
             }
         }
@@ -251,6 +269,28 @@ pub fn curve(instrument: &str, core: &str, adoption_years: &[i32], years: (i32, 
 mod tests {
     use super::*;
     use crate::tools::diffuse::plant::{plant, PlantOptions};
+
+    #[test]
+    fn sse_below_is_sse_when_below_the_bound_and_none_otherwise() {
+        let dens = [1.5, 2.0, 1.1, 3.7, 1.01];
+        let shares = [0.1, 0.3, 0.2, 0.05, 0.6];
+        for k in [0.3, 0.55, 0.8, 1.0] {
+            let e = sse(&dens, &shares, k);
+            for bound in [f64::INFINITY, e * 1.5, e, e * 0.5, 0.0] {
+                let got = sse_below(&dens, &shares, k, bound);
+                if e < bound {
+                    assert_eq!(
+                        got.map(f64::to_bits),
+                        Some(e.to_bits()),
+                        "k {k} bound {bound}"
+                    );
+                } else {
+                    assert_eq!(got, None, "k {k} bound {bound}");
+                }
+            }
+        }
+        assert_eq!(sse_below(&[f64::NAN], &[0.5], 1.0, f64::INFINITY), None);
+    }
 
     #[test]
     fn recovers_an_exact_logistic() {
