@@ -6,6 +6,7 @@ use crate::codebook::{Codebook, Context};
 use crate::error::Result;
 use crate::prepare::normalize::normalize;
 use crate::util::lang::Lang;
+use crate::util::literal_gate::LiteralGate;
 use aho_corasick::automaton::{Automaton, OverlappingState};
 use aho_corasick::dfa::DFA;
 use aho_corasick::{Input, Match, MatchKind};
@@ -174,10 +175,9 @@ pub struct Coder {
     en_exact: TermMatcher,
     zh_context: SubstringMatcher,
     regexes: Vec<(usize, Regex)>,
-    /// All of `regexes` in one set: one pass over a unit tells which of them match at all
-    /// (most match nothing), so that only those are run for their spans. `None` when the
-    /// set does not compile within the size limits: then every regex runs.
-    regex_set: Option<crate::util::regex_set::Patterns>,
+    /// The literals each of `regexes` requires: one pass over a unit tells which could
+    /// match (in most units none), and only those run.
+    regex_gate: LiteralGate,
     needs: Vec<Needs>,
     /// Section-role rules, compiled once.
     pub roles: crate::segment::role::RoleTable,
@@ -305,17 +305,12 @@ impl Coder {
         }
         // A panic there would be a bug in a built-in pattern; the first use reports it.
         let _ = warm.join();
-        // The set's lazy DFA gets a larger cache than the regex crate's default (2 MiB): the
-        // codebook's bounded gaps over CJK text (…[^。；]{0,12}部门…) make many states, and a
-        // cache that keeps being cleared made the set five times dearer than running each
-        // regex alone (5 MB bench corpus: 911 M against 154 M instructions in the set).
-        const SET_DFA_CACHE: usize = 8 << 20;
-        let regex_set = (regexes.len() > 1)
-            .then(|| {
-                let patterns: Vec<&str> = regexes.iter().map(|(_, re)| re.as_str()).collect();
-                crate::util::regex_set::Patterns::new(&patterns, SET_DFA_CACHE)
-            })
-            .flatten();
+        let regex_gate = LiteralGate::new(
+            &regexes
+                .iter()
+                .map(|(_, re): &(usize, Regex)| re.as_str())
+                .collect::<Vec<_>>(),
+        );
         Ok(Coder {
             zh: TermMatcher::build(zh),
             en: TermMatcher::build(en),
@@ -325,7 +320,7 @@ impl Coder {
             codebook,
             tokenizer,
             regexes,
-            regex_set,
+            regex_gate,
             needs,
         })
     }
@@ -404,18 +399,11 @@ impl Coder {
             }
         }
         let before_regexes = hits.len();
-        // Most units match none of the regexes: the set's yes/no search rules them all out
-        // in one pass; otherwise the set says which ones to run.
-        let matched = self.regex_set.as_ref().map(|set| set.matching(text));
-        for (k, (concept, re)) in self.regexes.iter().enumerate() {
-            let skip = match &matched {
-                None => false,
-                Some(None) => break,
-                Some(Some(m)) => !m.contains(k),
-            };
-            if skip {
-                continue;
-            }
+        // Most units hold the literals of none of the regexes; the rest run only theirs.
+        let (mut seen, mut could) = (Vec::new(), Vec::new());
+        let any =
+            !self.regexes.is_empty() && self.regex_gate.candidates(text, &mut seen, &mut could);
+        for ((concept, re), _) in self.regexes.iter().zip(&could).filter(|(_, &c)| any && c) {
             for m in re.find_iter(text) {
                 if m.start() < m.end() {
                     hits.push(Hit {

@@ -1,12 +1,14 @@
 //! Shared leaves that every stage may use and that use no stage: the error-free building
 //! blocks of text handling (decoding bytes, language, dates, CSV cells and small tables),
-//! document keys, the seeded random numbers and regex sets searched in one pass.
+//! document keys, the seeded random numbers, regex sets searched in one pass and the literals that
+//! rule regexes out.
 
 pub mod csv;
 pub mod dates;
 pub mod decode;
 pub mod docid;
 pub mod lang;
+pub mod literal_gate;
 pub mod paths;
 pub mod regex_set;
 pub mod rng;

@@ -1,5 +1,6 @@
-//! Regexes in one automaton that tells which of them match a text: the codebook's
-//! regexes, and the section-role rule sets.
+//! Regexes in one automaton that tells which of them match a text: the section-role rule
+//! sets. (The codebook's regexes are ruled out by the literals they require instead:
+//! [`crate::util::literal_gate`].)
 //!
 //! This is `regex::RegexSet` built the same way (all-matches semantics, UTF-8 syntax, no
 //! captures), except that the literal prefilter is turned off. The codebook's patterns
