@@ -371,6 +371,42 @@ fn force_removes_stale_outputs_and_only_those() {
     assert!(files.contains(&"units.csv") && !files.contains(&"report.xlsx"));
 }
 
+/// `diffuse` writes beside the code run's outputs by default; a new code run with `--force`
+/// must not leave a diffusion analysis of the results it replaces.
+#[test]
+fn force_removes_an_earlier_diffusion_analysis_of_the_replaced_results() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("s");
+    code()
+        .arg(samples())
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(0);
+    bin().arg("diffuse").arg(&out).assert().success();
+    let written: Vec<String> = fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("diffusion") || n.starts_with("reuse_"))
+        .collect();
+    assert!(
+        written.iter().any(|n| n == "diffusion.md") && written.iter().any(|n| n.ends_with(".csv")),
+        "{written:?}"
+    );
+    fs::write(out.join("diffusion notes.txt"), "keep me").unwrap();
+    code()
+        .arg(samples().join("en"))
+        .arg("--out")
+        .arg(&out)
+        .arg("--force")
+        .assert()
+        .code(0);
+    for n in &written {
+        assert!(!out.join(n).exists(), "stale {n} left");
+    }
+    assert!(out.join("diffusion notes.txt").is_file());
+}
+
 #[cfg(unix)]
 #[test]
 fn links_planted_in_the_output_folder_are_replaced_not_written_through() {

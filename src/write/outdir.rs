@@ -24,7 +24,8 @@ pub const INCOMPLETE: &str = "INCOMPLETE";
 pub const RUN_FILE: &str = "run.json";
 
 /// Fixed names of outputs written by `code` (besides `shares_*`, `crosstab_*` and
-/// `chisq*` tables and `charts/*.svg`).
+/// `chisq*` tables and `charts/*.svg`) and by `diffuse` beside them (besides its
+/// `diffusion_*.csv` tables).
 const KNOWN: &[&str] = &[
     "units.csv",
     "documents.csv",
@@ -35,6 +36,9 @@ const KNOWN: &[&str] = &[
     "report.md",
     "report.html",
     "report.xlsx",
+    "diffusion.md",
+    "reuse_pairs.csv",
+    "reuse_summary.csv",
     RUN_FILE,
     INCOMPLETE,
 ];
@@ -49,7 +53,10 @@ pub fn is_known_output(name: &str) -> bool {
         || (name.ends_with(".csv")
             && (name.starts_with("shares_")
                 || name.starts_with("crosstab_")
-                || name.starts_with("chisq")))
+                || name.starts_with("chisq")
+                // `diffuse` writes beside a code run's outputs by default: tables drawn
+                // from the results a new run replaces must not outlive them.
+                || name.starts_with("diffusion_")))
 }
 
 /// The tool's own bookkeeping files in the output folder (not counted as contents).
@@ -496,10 +503,18 @@ mod tests {
             "chisq_residuals.csv",
             "charts/category_shares.svg",
             "report.xlsx",
+            "diffusion.md",
+            "diffusion_adoption.csv",
         ] {
             assert!(is_known_output(n), "{n}");
         }
-        for n in ["notes.md", "units.tsv", "charts/a/b.svg", "data.csv"] {
+        for n in [
+            "notes.md",
+            "units.tsv",
+            "charts/a/b.svg",
+            "data.csv",
+            "diffusion.txt",
+        ] {
             assert!(!is_known_output(n), "{n}");
         }
         assert!(!is_plain_relative("../x"));
