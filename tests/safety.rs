@@ -27,6 +27,19 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// The samples coded into `name` in a new temporary folder (kept while the first value lives).
+fn samples_coded_into(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join(name);
+    code()
+        .arg(samples())
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(0);
+    (d, out)
+}
+
 fn code() -> assert_cmd::Command {
     let mut c = bin();
     c.arg("code").timeout(Duration::from_secs(120));
@@ -185,14 +198,7 @@ fn devices_fifos_and_links_outside_the_inputs_are_not_read() {
 #[cfg(unix)]
 #[test]
 fn a_folder_in_use_by_another_run_is_refused() {
-    let d = tempfile::tempdir().unwrap();
-    let out = d.path().join("out");
-    code()
-        .arg(samples())
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .code(0);
+    let (_d, out) = samples_coded_into("out");
     let before = fs::read(out.join("units.csv")).unwrap();
     // A lock held by a live process (this test).
     fs::write(
@@ -375,14 +381,7 @@ fn force_removes_stale_outputs_and_only_those() {
 /// must not leave a diffusion analysis of the results it replaces.
 #[test]
 fn force_removes_an_earlier_diffusion_analysis_of_the_replaced_results() {
-    let d = tempfile::tempdir().unwrap();
-    let out = d.path().join("s");
-    code()
-        .arg(samples())
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .code(0);
+    let (_d, out) = samples_coded_into("s");
     bin().arg("diffuse").arg(&out).assert().success();
     let written: Vec<String> = fs::read_dir(&out)
         .unwrap()
