@@ -40,6 +40,17 @@ fn samples_coded_into(name: &str) -> (tempfile::TempDir, PathBuf) {
     (d, out)
 }
 
+/// Codes the English samples into `out` with `--force` (a second run into the folder).
+fn recode_en_with_force(out: &Path) {
+    code()
+        .arg(samples().join("en"))
+        .arg("--out")
+        .arg(out)
+        .arg("--force")
+        .assert()
+        .code(0);
+}
+
 fn code() -> assert_cmd::Command {
     let mut c = bin();
     c.arg("code").timeout(Duration::from_secs(120));
@@ -217,13 +228,7 @@ fn a_folder_in_use_by_another_run_is_refused() {
     assert_eq!(fs::read(out.join("units.csv")).unwrap(), before);
     // A lock left by a process that is gone is taken over.
     fs::write(out.join(".policy-coder.lock"), "4294967295\n").unwrap();
-    code()
-        .arg(samples().join("en"))
-        .arg("--out")
-        .arg(&out)
-        .arg("--force")
-        .assert()
-        .code(0);
+    recode_en_with_force(&out);
     assert!(!out.join(".policy-coder.lock").exists());
 }
 
@@ -320,13 +325,7 @@ fn a_killed_run_leaves_the_previous_outputs_or_says_it_is_incomplete() {
         "an interrupted run left outputs that look complete"
     );
     // The next run is not blocked by the dead run's lock.
-    code()
-        .arg(samples().join("en"))
-        .arg("--out")
-        .arg(&out)
-        .arg("--force")
-        .assert()
-        .code(0);
+    recode_en_with_force(&out);
     assert!(!out.join("INCOMPLETE").exists());
     assert!(!out.join(".policy-coder.partial").exists());
 }
@@ -345,13 +344,7 @@ fn force_removes_stale_outputs_and_only_those() {
     assert!(out.join("report.xlsx").is_file());
     fs::write(out.join("my notes.txt"), "keep me").unwrap();
     fs::write(out.join("crosstab_old_dimension.csv"), "a,b\n").unwrap();
-    code()
-        .arg(samples().join("en"))
-        .arg("--out")
-        .arg(&out)
-        .arg("--force")
-        .assert()
-        .code(0);
+    recode_en_with_force(&out);
     assert!(!out.join("report.xlsx").exists(), "stale report.xlsx left");
     assert!(!out.join("crosstab_old_dimension.csv").exists());
     assert_eq!(
@@ -393,13 +386,7 @@ fn force_removes_an_earlier_diffusion_analysis_of_the_replaced_results() {
         "{written:?}"
     );
     fs::write(out.join("diffusion notes.txt"), "keep me").unwrap();
-    code()
-        .arg(samples().join("en"))
-        .arg("--out")
-        .arg(&out)
-        .arg("--force")
-        .assert()
-        .code(0);
+    recode_en_with_force(&out);
     for n in &written {
         assert!(!out.join(n).exists(), "stale {n} left");
     }
@@ -419,13 +406,7 @@ fn links_planted_in_the_output_folder_are_replaced_not_written_through() {
     let victim_dir = d.path().join("victim_dir");
     fs::create_dir(&victim_dir).unwrap();
     symlink(&victim_dir, out.join("charts")).unwrap();
-    code()
-        .arg(samples().join("en"))
-        .arg("--out")
-        .arg(&out)
-        .arg("--force")
-        .assert()
-        .code(0);
+    recode_en_with_force(&out);
     assert_eq!(fs::read_to_string(&victim).unwrap(), "precious");
     assert_eq!(fs::read_dir(&victim_dir).unwrap().count(), 0);
     assert!(!fs::symlink_metadata(out.join("report.md"))
