@@ -6,7 +6,7 @@ use crate::codebook::{Codebook, Context};
 use crate::error::Result;
 use crate::prepare::normalize::normalize;
 use crate::util::lang::Lang;
-use crate::util::literal_gate::LiteralGate;
+use crate::util::literal_gate::{LiteralGate, OneChar};
 use aho_corasick::automaton::{Automaton, OverlappingState};
 use aho_corasick::dfa::DFA;
 use aho_corasick::{Input, Match, MatchKind};
@@ -310,6 +310,7 @@ impl Coder {
                 .iter()
                 .map(|(_, re): &(usize, Regex)| re.as_str())
                 .collect::<Vec<_>>(),
+            OneChar::Skip,
         );
         Ok(Coder {
             zh: TermMatcher::build(zh),
@@ -400,9 +401,8 @@ impl Coder {
         }
         let before_regexes = hits.len();
         // Most units hold the literals of none of the regexes; the rest run only theirs.
-        let (mut seen, mut could) = (Vec::new(), Vec::new());
-        let any =
-            !self.regexes.is_empty() && self.regex_gate.candidates(text, &mut seen, &mut could);
+        let mut could = Vec::new();
+        let any = !self.regexes.is_empty() && self.regex_gate.candidates(text, &mut could);
         for ((concept, re), _) in self.regexes.iter().zip(&could).filter(|(_, &c)| any && c) {
             for m in re.find_iter(text) {
                 if m.start() < m.end() {

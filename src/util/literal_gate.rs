@@ -2,175 +2,432 @@
 //! cannot match without.
 //!
 //! `给予[^。；]{0,12}\d[^。；]{0,8}(?:奖励|补贴)` matches only a text holding 给予 and one of
-//! 奖励 / 补贴. One pass over a unit finds which of all such literals it
-//! holds (a scan of its bytes, nearly all ruled out by one bit for the four bytes there); a regex
-//! whose required literals are not all there is not run. Most units hold
-//! none of the codebook's combinations, and the few regexes left run alone. This replaced
-//! one lazy DFA over every regex at once, whose bounded gaps over CJK text made so many
-//! states that its searches stalled on memory (20 MB bench corpus, one thread: about 7 %
-//! of the run's time in samples, against under 2 % of its instructions).
+//! 奖励 / 补贴. One pass over a text finds which of all such literals it holds; a regex
+//! none of whose branches finds all its literals there cannot match, and is not run. The
+//! codebook's regexes (most units hold the literals of none of them) and the section-role
+//! rules (most strings match no rule) are both ruled out this way before any regex runs.
+//! For the codebook this replaced one lazy DFA over every regex at once, whose bounded gaps
+//! over CJK text made so many states that its searches stalled on memory (20 MB bench
+//! corpus, one thread: about 7 % of the run's time in samples, against under 2 % of its
+//! instructions).
 //!
-//! The test is one-sided: a regex it lets through may still not match, but one it holds
-//! back cannot match.
+//! The literals are read from the regex's syntax tree (`regex-syntax`, the parser the
+//! `regex` crate itself uses): per branch of a top-level alternation, the runs of
+//! consecutive required literal elements (literals, classes of a few characters, groups of
+//! such alternatives, joined into their cross product); each match of the branch holds one
+//! literal of each run. The test is one-sided: a regex it lets through may still not
+//! match, but one it holds back cannot match (nor can it match any part of the text).
 
-use regex_syntax::hir::{Hir, HirKind};
+use regex_syntax::hir::{Class, Hir, HirKind};
 
-/// The literals each of a list of regexes requires, indexed by their first four bytes.
+/// The literals each of a list of regexes requires, with one search for all of them.
 #[derive(Debug)]
 pub struct LiteralGate {
-    /// Bit `key_hash(k)` set when some literal starts with the four bytes `k`: at nearly
-    /// every byte of a text one load from this 8 KiB table rules it out.
-    key_bits: Box<[u64; KEY_WORDS]>,
-    /// Per first four bytes (little-endian), sorted: the literals that start so.
-    by_key: Vec<(u32, Vec<Literal>)>,
-    /// Per regex: its clauses, each the literal ids of which at least one must occur.
-    /// A regex without clauses is always a candidate.
-    needs: Vec<Vec<Vec<u32>>>,
-    literals: usize,
+    lits: Vec<String>,
+    /// Literal ids by their first character, sorted by character.
+    by_first: Vec<(char, Vec<usize>)>,
+    /// A SIMD search for the literals' first two characters (or the whole of a shorter
+    /// literal), where the CPU has one: the places a literal may start.
+    key_search: Option<aho_corasick::packed::Searcher>,
+    /// Else one bit per first character (its code point modulo 65,536): most characters
+    /// of a text are passed over with one test.
+    firsts: Box<[u64; 1024]>,
+    /// With [`OneChar::Skip`] and every literal at least four bytes long, one bit per
+    /// literal's first four bytes (hashed to 16 bits), tested at every byte. Literals
+    /// common enough to skip one-character runs for (the codebook's 部门, 服务) start
+    /// in most units, where the SIMD search stops at each; a test per byte costs less
+    /// there (20 MB bench corpus: 687 M against 789 M instructions).
+    quad_bits: Option<Box<[u64; 1024]>>,
+    /// Words of a [`LitMask`] in use.
+    words: usize,
+    /// Every branch of every regex: the regex's index and the branch's runs as bit masks
+    /// of literal ids.
+    branches: Vec<(usize, Vec<LitMask>)>,
+    /// Regexes with a branch that requires no literal: always candidates.
+    always: Vec<bool>,
 }
 
-const KEY_WORDS: usize = 1024;
+/// Most literals a [`LiteralGate`] holds (ids fit a [`LitMask`]); with more, every regex
+/// is a candidate.
+const MAX_LITERALS: usize = 512;
 
-/// A required literal's bytes and its id.
-type Literal = (Box<[u8]>, u32);
+/// Most literals a cross product may hold before its run is closed.
+const MAX_CROSS: usize = 256;
 
-/// A conjunction of clauses; each clause is a disjunction of literals.
-type Clauses = Vec<Vec<String>>;
-
-/// A bit of the 65,536 in [`LiteralGate::key_bits`] for the four bytes `key`.
-fn key_hash(key: u32) -> usize {
-    (key.wrapping_mul(0x9E37_79B1) >> 16) as usize
+/// Whether runs holding a literal of one character are looked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OneChar {
+    /// Every run counts (the section-role rules: 号, 条 mark their patterns).
+    Keep,
+    /// A run holding a one-character literal is dropped when its branch has another: 为
+    /// or 元 is in nearly every unit, and would rule little out for a lookup at every
+    /// occurrence (the codebook's regexes).
+    Skip,
 }
 
-/// The first four bytes of `b` as a little-endian number.
-fn key_at(b: &[u8]) -> u32 {
-    u32::from_le_bytes([b[0], b[1], b[2], b[3]])
-}
+/// Literal ids as bits.
+type LitMask = [u64; MAX_LITERALS / 64];
+
+/// A branch's runs: each the literals of which every match holds one.
+type Runs = Vec<Vec<String>>;
 
 impl LiteralGate {
-    /// Reads the required literals of `patterns` (regex syntax, as the `regex` crate reads
-    /// it). A pattern that does not parse, or requires no literal, is always a candidate.
-    pub fn new<S: AsRef<str>>(patterns: &[S]) -> LiteralGate {
-        let mut ids: Vec<String> = Vec::new();
-        let mut needs = Vec::with_capacity(patterns.len());
-        for p in patterns {
-            let clauses = regex_syntax::parse(p.as_ref())
-                .map(|hir| required(&hir))
-                .unwrap_or_default();
-            let mut mine = Vec::with_capacity(clauses.len());
-            for clause in clauses {
-                // A literal of one character (为, 由) is in nearly every unit, and one
-                // shorter than four bytes has no key: its clause is not looked for.
-                if clause
+    /// Reads the required literals of `patterns` (regex syntax). A pattern that does not
+    /// parse, or has a branch that requires no literal, is always a candidate.
+    pub fn new<S: AsRef<str>>(patterns: &[S], one_char: OneChar) -> LiteralGate {
+        let mut always = vec![false; patterns.len()];
+        let mut branches: Vec<(usize, Runs)> = Vec::new();
+        for (k, p) in patterns.iter().enumerate() {
+            match required_runs(p.as_ref(), one_char) {
+                Some(bs) => branches.extend(bs.into_iter().map(|runs| (k, runs))),
+                None => always[k] = true,
+            }
+        }
+        let mut lits: Vec<String> = branches
+            .iter()
+            .flat_map(|(_, runs)| runs.iter().flatten().cloned())
+            .collect();
+        lits.sort_unstable();
+        lits.dedup();
+        if lits.len() > MAX_LITERALS {
+            lits.clear();
+            branches.clear();
+            always.iter_mut().for_each(|a| *a = true);
+        }
+        let id = |l: &String| lits.binary_search(l).unwrap_or(0);
+        let masks = branches
+            .iter()
+            .map(|(k, runs)| {
+                let m = runs
                     .iter()
-                    .any(|lit| lit.chars().nth(1).is_none() || lit.len() < 4)
-                {
-                    continue;
-                }
-                let mut alts: Vec<u32> = clause
-                    .into_iter()
-                    .map(|lit| match ids.iter().position(|l| *l == lit) {
-                        Some(i) => i as u32,
-                        None => {
-                            ids.push(lit);
-                            (ids.len() - 1) as u32
+                    .map(|run| {
+                        let mut mask: LitMask = [0; MAX_LITERALS / 64];
+                        for i in run.iter().map(id) {
+                            mask[i / 64] |= 1 << (i % 64);
                         }
+                        mask
                     })
                     .collect();
-                alts.sort_unstable();
-                alts.dedup();
-                mine.push(alts);
+                (*k, m)
+            })
+            .collect();
+        let mut by_first: Vec<(char, Vec<usize>)> = Vec::new();
+        let mut firsts = Box::new([0u64; 1024]);
+        for (i, l) in lits.iter().enumerate() {
+            let Some(c) = l.chars().next() else { continue };
+            match by_first.binary_search_by_key(&c, |e| e.0) {
+                Ok(k) => by_first[k].1.push(i),
+                Err(k) => by_first.insert(k, (c, vec![i])),
             }
-            needs.push(mine);
+            let k = c as usize & 0xFFFF;
+            firsts[k / 64] |= 1 << (k % 64);
         }
-        let mut key_bits = Box::new([0u64; KEY_WORDS]);
-        let mut by_key: Vec<(u32, Vec<Literal>)> = Vec::new();
-        for (id, lit) in ids.iter().enumerate() {
-            let key = key_at(lit.as_bytes());
-            let bit = key_hash(key);
-            key_bits[bit / 64] |= 1 << (bit % 64);
-            let entry = (lit.as_bytes().into(), id as u32);
-            match by_key.binary_search_by_key(&key, |e| e.0) {
-                Ok(i) => by_key[i].1.push(entry),
-                Err(i) => by_key.insert(i, (key, vec![entry])),
-            }
-        }
+        let mut keys: Vec<String> = lits.iter().map(|l| l.chars().take(2).collect()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let quad_bits =
+            (one_char == OneChar::Skip && !lits.is_empty() && lits.iter().all(|l| l.len() >= 4))
+                .then(|| {
+                    let mut bits = Box::new([0u64; 1024]);
+                    for l in &lits {
+                        let h = quad_hash(l.as_bytes());
+                        bits[h / 64] |= 1 << (h % 64);
+                    }
+                    bits
+                });
+        let key_search = (!keys.is_empty() && quad_bits.is_none())
+            .then(|| {
+                aho_corasick::packed::Config::new()
+                    .builder()
+                    .extend(&keys)
+                    .build()
+            })
+            .flatten();
         LiteralGate {
-            key_bits,
-            by_key,
-            needs,
-            literals: ids.len(),
+            words: lits.len().div_ceil(64),
+            lits,
+            by_first,
+            key_search,
+            firsts,
+            quad_bits,
+            branches: masks,
+            always,
         }
     }
 
+    /// True when some regex could match `text` or a part of it.
+    pub fn may_match(&self, text: &str) -> bool {
+        if self.always.iter().any(|&a| a) {
+            return true;
+        }
+        let seen = self.seen(text);
+        self.branches
+            .iter()
+            .any(|(_, runs)| self.holds(runs, &seen))
+    }
+
     /// Sets `out[k]` to whether regex `k` could match `text`; returns whether any could.
-    /// `seen` is scratch space reused across calls.
-    pub fn candidates(&self, text: &str, seen: &mut Vec<bool>, out: &mut Vec<bool>) -> bool {
-        seen.clear();
-        seen.resize(self.literals, false);
-        let mut any_seen = false;
+    pub fn candidates(&self, text: &str, out: &mut Vec<bool>) -> bool {
+        out.clear();
+        out.extend_from_slice(&self.always);
+        if !self.branches.is_empty() {
+            let seen = self.seen(text);
+            for (k, runs) in &self.branches {
+                if !out[*k] && self.holds(runs, &seen) {
+                    out[*k] = true;
+                }
+            }
+        }
+        out.iter().any(|&c| c)
+    }
+
+    /// True when `seen` holds a literal of every run of `runs`.
+    fn holds(&self, runs: &[LitMask], seen: &LitMask) -> bool {
+        let w = self.words;
+        runs.iter()
+            .all(|m| m[..w].iter().zip(&seen[..w]).any(|(a, b)| a & b != 0))
+    }
+
+    /// The literals `text` holds.
+    fn seen(&self, text: &str) -> LitMask {
+        let mut seen: LitMask = [0; MAX_LITERALS / 64];
         let bytes = text.as_bytes();
-        if self.literals > 0 {
-            // Every byte position is tried, continuation bytes too: no literal starts
-            // there, so a key read there only costs a lookup when its bit collides.
-            for (at, w) in bytes.windows(4).enumerate() {
-                let key = u32::from_le_bytes([w[0], w[1], w[2], w[3]]);
-                let bit = key_hash(key);
-                if self.key_bits[bit / 64] & (1 << (bit % 64)) == 0 {
+        // Every literal starting with the character at `b` (the `e`-th first character).
+        let mut at = |b: usize, e: usize| {
+            for &i in &self.by_first[e].1 {
+                if bytes[b..].starts_with(self.lits[i].as_bytes()) {
+                    seen[i / 64] |= 1 << (i % 64);
+                }
+            }
+        };
+        if let Some(bits) = &self.quad_bits {
+            // Continuation bytes too: no literal starts there, so a key read there costs
+            // a lookup only when its bit collides.
+            for (b, w) in bytes.windows(4).enumerate() {
+                let h = quad_hash(w);
+                if bits[h / 64] & (1 << (h % 64)) == 0 {
                     continue;
                 }
-                if let Ok(i) = self.by_key.binary_search_by_key(&key, |e| e.0) {
-                    for (lit, id) in &self.by_key[i].1 {
-                        if bytes[at..].starts_with(lit) {
-                            seen[*id as usize] = true;
-                            any_seen = true;
-                        }
+                let Some(c) = text.get(b..).and_then(|t| t.chars().next()) else {
+                    continue;
+                };
+                if let Ok(e) = self.by_first.binary_search_by_key(&c, |e| e.0) {
+                    at(b, e);
+                }
+            }
+            return seen;
+        }
+        match &self.key_search {
+            Some(search) => {
+                // Each place where a key starts, searching again one character on: keys
+                // may overlap, and every literal starting there is tried.
+                let mut pos = 0;
+                while let Some(m) =
+                    search.find_in(bytes, aho_corasick::Span::from(pos..bytes.len()))
+                {
+                    let b = m.start();
+                    let Some(c) = text[b..].chars().next() else {
+                        break;
+                    };
+                    if let Ok(e) = self.by_first.binary_search_by_key(&c, |e| e.0) {
+                        at(b, e);
+                    }
+                    pos = b + c.len_utf8();
+                }
+            }
+            None => {
+                for (b, c) in text.char_indices() {
+                    let k = c as usize & 0xFFFF;
+                    if (self.firsts[k / 64] >> (k % 64)) & 1 == 0 {
+                        continue;
+                    }
+                    if let Ok(e) = self.by_first.binary_search_by_key(&c, |e| e.0) {
+                        at(b, e);
                     }
                 }
             }
         }
-        out.clear();
-        out.extend(self.needs.iter().map(|clauses| {
-            clauses.is_empty()
-                || (any_seen
-                    && clauses
-                        .iter()
-                        .all(|alts| alts.iter().any(|&i| seen[i as usize])))
-        }));
-        out.iter().any(|&c| c)
+        seen
+    }
+
+    /// The same gate searching character by character (as on a CPU without SIMD).
+    #[cfg(test)]
+    pub(crate) fn without_simd(mut self) -> Self {
+        self.key_search = None;
+        self.quad_bits = None;
+        self
+    }
+
+    /// [`LiteralGate::may_match`] with the literals found by `str::contains`, one by one.
+    #[cfg(test)]
+    pub(crate) fn may_match_by_contains(&self, text: &str) -> bool {
+        let mut seen: LitMask = [0; MAX_LITERALS / 64];
+        for (i, l) in self.lits.iter().enumerate() {
+            if text.contains(l.as_str()) {
+                seen[i / 64] |= 1 << (i % 64);
+            }
+        }
+        self.always.iter().any(|&a| a)
+            || self
+                .branches
+                .iter()
+                .any(|(_, runs)| self.holds(runs, &seen))
     }
 }
 
-/// The clauses a match of `hir` must satisfy: each clause lists literals of which the
-/// matched text holds at least one. Empty when nothing is required.
-fn required(hir: &Hir) -> Clauses {
+/// A bit of the 65,536 in [`LiteralGate::quad_bits`] for the first four bytes of `b`
+/// (at least four).
+fn quad_hash(b: &[u8]) -> usize {
+    let key = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+    (key.wrapping_mul(0x9E37_79B1) >> 16) as usize
+}
+
+/// One element of a branch's concatenation, as [`required_runs`] reads it.
+struct Elem {
+    /// The strings the element matches, when it is a literal, a class of a few characters
+    /// or a group of such alternatives; `complete` when the strings are all it matches (not
+    /// just the starts of what it matches).
+    lit: Option<(Vec<String>, bool)>,
+    /// Least number of repetitions (0: optional).
+    min: u32,
+    /// Repeated (a count other than exactly once).
+    quantified: bool,
+}
+
+/// The literals the matches of `pattern` contain: per branch of a top-level alternation,
+/// its runs (each the literals of which every match of the branch holds one; see
+/// [`OneChar`]). `None` when the pattern does not parse or a branch requires no literal.
+pub fn required_runs(pattern: &str, one_char: OneChar) -> Option<Vec<Runs>> {
+    let hir = regex_syntax::parse(pattern).ok()?;
+    let branches: Vec<&Hir> = match hir.kind() {
+        HirKind::Alternation(subs) => subs.iter().collect(),
+        _ => vec![&hir],
+    };
+    branches
+        .into_iter()
+        .map(|b| {
+            let mut runs = runs_of(&elems(b));
+            let long = |r: &Vec<String>| r.iter().all(|l| l.chars().nth(1).is_some());
+            if one_char == OneChar::Skip && runs.iter().any(long) {
+                runs.retain(long);
+            }
+            Some(runs).filter(|r| !r.is_empty())
+        })
+        .collect()
+}
+
+/// The elements of a concatenation (or the one element of anything else).
+fn elems(hir: &Hir) -> Vec<Elem> {
+    match hir.kind() {
+        HirKind::Concat(subs) => subs.iter().map(elem).collect(),
+        _ => vec![elem(hir)],
+    }
+}
+
+fn elem(hir: &Hir) -> Elem {
+    let once = |lit| Elem {
+        lit,
+        min: 1,
+        quantified: false,
+    };
     match hir.kind() {
         // Literals of a UTF-8 pattern are whole characters; a byte literal is let go.
-        HirKind::Literal(lit) => match std::str::from_utf8(&lit.0) {
-            Ok(s) if !s.is_empty() => vec![vec![s.to_string()]],
-            _ => Vec::new(),
+        HirKind::Literal(l) => once(
+            std::str::from_utf8(&l.0)
+                .ok()
+                .filter(|s| !s.is_empty())
+                .map(|s| (vec![s.to_string()], true)),
+        ),
+        HirKind::Class(Class::Unicode(c)) => {
+            let n: u32 = c.ranges().iter().map(|r| r.len() as u32).sum();
+            once((n <= 8).then(|| {
+                let chars = c.ranges().iter().flat_map(|r| r.start()..=r.end());
+                (chars.map(String::from).collect(), true)
+            }))
+        }
+        HirKind::Capture(c) => group(&c.sub),
+        HirKind::Alternation(_) | HirKind::Concat(_) => group(hir),
+        HirKind::Repetition(r) => Elem {
+            lit: elem(&r.sub).lit,
+            min: r.min,
+            quantified: r.max != Some(1) || r.min != 1,
         },
-        HirKind::Capture(c) => required(&c.sub),
-        HirKind::Repetition(r) if r.min > 0 => required(&r.sub),
-        HirKind::Concat(subs) => subs.iter().flat_map(required).collect(),
-        HirKind::Alternation(subs) => {
-            // One branch matches, so the most selective clause of each branch, joined,
-            // is a clause of the whole; a branch that requires nothing requires nothing of
-            // the whole.
-            let mut joined = Vec::new();
-            for sub in subs {
-                let best = required(sub)
-                    .into_iter()
-                    .max_by_key(|alts| alts.iter().map(String::len).min().unwrap_or(0));
-                match best {
-                    Some(alts) => joined.extend(alts),
-                    None => return Vec::new(),
+        _ => once(None),
+    }
+}
+
+/// A group: its alternatives' literal starts, complete when every alternative is a literal
+/// throughout.
+fn group(hir: &Hir) -> Elem {
+    let alternatives: Vec<&Hir> = match hir.kind() {
+        HirKind::Alternation(subs) => subs.iter().collect(),
+        _ => vec![hir],
+    };
+    let mut all = Vec::new();
+    let mut complete = true;
+    for alt in alternatives {
+        let mut starts = vec![String::new()];
+        let mut whole = true;
+        for e in elems(alt) {
+            match &e.lit {
+                Some((set, c)) if e.min >= 1 && starts.len() * set.len() <= MAX_CROSS => {
+                    starts = cross(&starts, set);
+                    if !*c || e.quantified {
+                        whole = false;
+                        break;
+                    }
+                }
+                _ => {
+                    whole = false;
+                    break;
                 }
             }
-            vec![joined]
         }
-        _ => Vec::new(),
+        complete &= whole;
+        all.extend(starts);
     }
+    let lit = (all.len() <= MAX_CROSS).then_some((all, complete));
+    Elem {
+        lit,
+        min: 1,
+        quantified: false,
+    }
+}
+
+/// The runs of consecutive required literal elements of `seq`, each the literals one of
+/// which every match of `seq` contains (runs that may match the empty string left out).
+fn runs_of(seq: &[Elem]) -> Runs {
+    let mut runs: Runs = Vec::new();
+    let mut run: Option<Vec<String>> = None;
+    for e in seq {
+        match &e.lit {
+            Some((set, complete)) if e.min >= 1 => {
+                let next = match run.take() {
+                    Some(r) if r.len() * set.len() <= MAX_CROSS => cross(&r, set),
+                    Some(r) => {
+                        runs.push(r);
+                        set.clone()
+                    }
+                    None => set.clone(),
+                };
+                if *complete && !e.quantified {
+                    run = Some(next);
+                } else {
+                    runs.push(next);
+                }
+            }
+            _ => runs.extend(run.take()),
+        }
+    }
+    runs.extend(run);
+    runs.retain(|r| !r.is_empty() && r.iter().all(|l| !l.is_empty()));
+    runs
+}
+
+fn cross(a: &[String], b: &[String]) -> Vec<String> {
+    a.iter()
+        .flat_map(|x| b.iter().map(move |y| format!("{x}{y}")))
+        .collect()
 }
 
 #[cfg(test)]
@@ -182,65 +439,128 @@ mod tests {
         r"(?:奖励|补贴)(?:资金)?\d+(?:\.\d+)?万?元",
         r"加强(?:组织|统一)?领导",
         r"\bgrant\b",
-        r"(?i)loan",
+        r"x\d|\d+",
         r"(?:主管部门|部门)负责",
     ];
 
     fn candidates(gate: &LiteralGate, text: &str) -> Vec<usize> {
-        let (mut seen, mut out) = (Vec::new(), Vec::new());
-        gate.candidates(text, &mut seen, &mut out);
+        let mut out = Vec::new();
+        gate.candidates(text, &mut out);
         (0..out.len()).filter(|&k| out[k]).collect()
+    }
+
+    /// Per branch, its runs, each sorted.
+    fn runs_kept(p: &str, one_char: OneChar) -> Option<String> {
+        required_runs(p, one_char).map(|branches| {
+            branches
+                .into_iter()
+                .map(|runs| {
+                    runs.into_iter()
+                        .map(|mut r| {
+                            r.sort();
+                            r.join("|")
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect::<Vec<_>>()
+                .join(" / ")
+        })
+    }
+
+    fn runs(p: &str) -> Option<String> {
+        runs_kept(p, OneChar::Keep)
     }
 
     #[test]
     fn reads_the_literals_a_pattern_requires() {
-        let lits = |p: &str| required(&regex_syntax::parse(p).expect("valid"));
-        assert_eq!(lits(PATTERNS[0]), vec![vec!["给予"], vec!["奖励", "补贴"]]);
-        // The optional group requires nothing; both ends do.
-        assert_eq!(lits(PATTERNS[2]).len(), 2);
-        // Case-insensitive letters are classes, not literals.
-        assert!(lits(PATTERNS[4]).is_empty());
-        // A branch that requires nothing makes the alternation require nothing.
-        assert!(lits("(?:奖励|\\d+)元").len() == 1);
+        let some = |s: &str| Some(s.to_string());
+        assert_eq!(runs(PATTERNS[0]), some("给予 奖励|补贴"));
+        assert_eq!(runs(PATTERNS[1]), some("奖励|补贴 元"));
+        // Skipped: 元, one character, beside another run; 免 with 无需.
+        assert_eq!(runs_kept(PATTERNS[1], OneChar::Skip), some("奖励|补贴"));
+        assert_eq!(
+            runs_kept("(?:无需|免于?)(?:重复)?(?:提交|提供)", OneChar::Skip),
+            some("提交|提供")
+        );
+        assert_eq!(runs_kept(r"\d+年", OneChar::Skip), some("年"));
+        assert_eq!(runs(PATTERNS[2]), some("加强 领导"));
+        assert_eq!(runs("不得"), some("不得"));
+        assert_eq!(
+            runs("的[,，](?:应当|由)"),
+            some("的,应当|的,由|的，应当|的，由")
+        );
+        assert_eq!(runs("之日起[^。;；]*内"), some("之日起 内"));
+        assert_eq!(
+            runs("(?:无需|免于?)(?:重复)?(?:提交|提供)"),
+            some("免|无需 提交|提供")
+        );
+        assert_eq!(runs("a+b"), some("a b"));
+        assert_eq!(runs("ab{2,}c"), some("ab c"));
+        assert_eq!(runs("^适用范围$"), some("适用范围"));
+        assert_eq!(runs(r"\.pdf"), some(".pdf"));
+        assert_eq!(runs("ab|cd"), some("ab / cd"));
+        assert_eq!(runs(r"\d+年"), some("年"));
+        assert_eq!(runs(r"[\p{Han}]{1,12}号"), some("号"));
+        // regex-syntax reads `(?:a|)` as `a?`: optional, so only b is required.
+        assert_eq!(runs("(?:a|)b"), some("b"));
+        // Case-insensitive letters are small classes: their spellings are the literals.
+        assert_eq!(runs("(?i)eu"), some("EU|Eu|eU|eu"));
+        // A branch without a literal, or a pattern that does not parse: nothing is known.
+        for p in ["ab|.+", "a?", "[^a]", "(?:a|)", "a)", "[ab", r"\d+"] {
+            assert_eq!(runs(p), None, "{p}");
+        }
     }
 
     #[test]
     fn never_holds_back_a_regex_that_matches() {
-        let gate = LiteralGate::new(&PATTERNS);
         let regexes: Vec<regex::Regex> = PATTERNS
             .iter()
             .map(|p| regex::Regex::new(p).expect("valid"))
             .collect();
-        for text in [
-            "",
-            "对符合条件的给予一次性5000元奖励，补贴资金3万元。",
-            "给予奖励。补贴",
-            "要加强领导，加强组织领导",
-            "a grant, grants, a LOAN",
-            "无关文字",
-            "由主管部门负责",
+        for gate in [
+            LiteralGate::new(&PATTERNS, OneChar::Skip),
+            LiteralGate::new(&PATTERNS, OneChar::Keep).without_simd(),
         ] {
-            let got = candidates(&gate, text);
-            for (k, re) in regexes.iter().enumerate() {
-                if re.is_match(text) {
-                    assert!(got.contains(&k), "{text}: pattern {k} held back");
+            for text in [
+                "",
+                "对符合条件的给予一次性5000元奖励，补贴资金3万元。",
+                "给予奖励。补贴",
+                "要加强领导，加强组织领导",
+                "a grant, grants",
+                "无关文字",
+                "由主管部门负责",
+            ] {
+                let got = candidates(&gate, text);
+                assert_eq!(gate.may_match(text), gate.may_match_by_contains(text));
+                for (k, re) in regexes.iter().enumerate() {
+                    if re.is_match(text) {
+                        assert!(got.contains(&k), "{text}: pattern {k} held back");
+                    }
                 }
+                assert_eq!(
+                    gate.may_match(text),
+                    regexes.iter().any(|r| r.is_match(text)) || !got.is_empty()
+                );
             }
         }
     }
 
     #[test]
     fn holds_back_regexes_whose_literals_are_missing() {
-        let gate = LiteralGate::new(&PATTERNS);
-        // Only the case-insensitive pattern, which requires no literal, is left.
-        assert_eq!(candidates(&gate, "无关文字"), vec![4]);
-        assert_eq!(candidates(&gate, "给"), vec![4]);
-        // 给予 without 奖励 or 补贴.
-        assert_eq!(candidates(&gate, "给予支持"), vec![4]);
-        // 元 alone is not looked for: the second pattern needs only 奖励 or 补贴.
-        assert_eq!(candidates(&gate, "给予5000元奖励"), vec![0, 1, 4]);
-        assert_eq!(candidates(&gate, "给予奖励"), vec![0, 1, 4]);
-        // 部门 is found inside 主管部门 too (overlapping matches).
-        assert_eq!(candidates(&gate, "主管部门负责"), vec![4, 5]);
+        for gate in [
+            LiteralGate::new(&PATTERNS, OneChar::Skip),
+            LiteralGate::new(&PATTERNS, OneChar::Keep).without_simd(),
+        ] {
+            // Only the pattern with a branch that requires no literal is left.
+            assert_eq!(candidates(&gate, "无关文字"), vec![4]);
+            assert_eq!(candidates(&gate, "给予支持"), vec![4]);
+            assert_eq!(candidates(&gate, "给予5000元奖励"), vec![0, 1, 4]);
+            // 部门 is found inside 主管部门 too.
+            assert_eq!(candidates(&gate, "主管部门负责"), vec![4, 5]);
+        }
+        let gate = LiteralGate::new(&PATTERNS[..4], OneChar::Keep);
+        assert!(!gate.may_match("无关文字"));
+        assert!(gate.may_match("加强领导"));
     }
 }
