@@ -120,6 +120,8 @@ pub struct AuditReport {
     pub body_units: usize,
     /// Files not read: (file, reason).
     pub skipped: Vec<(String, String)>,
+    /// Files read in part: (file, what could not be read), e.g. a PDF page that failed.
+    pub incomplete: Vec<(String, String)>,
     /// Label files.
     pub labels: Vec<String>,
     /// Document stems whose labels were left unread (held out of tuning).
@@ -453,6 +455,7 @@ pub fn audit(
             .map(|d| d.units.iter().filter(|u| !u.is_boilerplate()).count())
             .sum(),
         skipped: corpus.skipped.clone(),
+        incomplete: corpus.incomplete.clone(),
         labels: label_files,
         held_out: Vec::new(),
         labelled_units: labels.len(),
@@ -788,6 +791,19 @@ exclude = { zh = ["培训费"] }
         // worst first without labels: the term with a non-measure match leads
         assert_eq!(r.terms[0].term, "创业补贴");
         assert!(render_text(&r).contains("创业补贴 (zh)"));
+    }
+
+    #[test]
+    fn files_not_read_or_read_in_part_are_listed() {
+        let mut c = corpus(&[("zh.txt", ZH)]);
+        c.skipped.push(("scan.pdf".into(), "no text layer".into()));
+        c.incomplete
+            .push(("part.pdf".into(), "page 3 could not be read".into()));
+        let r = audit(coder(), &c, &[], Vec::new(), &AuditOptions::default());
+        assert_eq!(r.skipped, c.skipped);
+        assert_eq!(r.incomplete, c.incomplete);
+        let json = serde_json::to_value(&r).expect("serializes");
+        assert_eq!(json["incomplete"][0][0], "part.pdf");
     }
 
     #[test]
