@@ -285,13 +285,7 @@ fn a_killed_run_leaves_the_previous_outputs_or_says_it_is_incomplete() {
     let d = tempfile::tempdir().unwrap();
     let corpus = d.path().join("corpus");
     slow_corpus(&corpus);
-    let out = d.path().join("out");
-    code()
-        .arg(samples())
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .code(0);
+    let (_o, out) = samples_coded_into("out");
     let before = fs::read(out.join("units.csv")).unwrap();
     let old_id = fs::read_to_string(out.join("run.json")).unwrap();
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("policy-coder"))

@@ -402,8 +402,8 @@ impl Coder {
         let before_regexes = hits.len();
         // Most units hold the literals of none of the regexes; the rest run only theirs.
         let mut could = Vec::new();
-        let any = !self.regexes.is_empty() && self.regex_gate.candidates(text, &mut could);
-        for ((concept, re), _) in self.regexes.iter().zip(&could).filter(|(_, &c)| any && c) {
+        self.regex_gate.candidates(text, &mut could);
+        for ((concept, re), _) in self.regexes.iter().zip(&could).filter(|(_, &c)| c) {
             for m in re.find_iter(text) {
                 if m.start() < m.end() {
                     hits.push(Hit {
