@@ -1,7 +1,7 @@
 //! Coding: the codebook compiled once into token-level matchers, applied to units.
 
 use crate::code::token_trie::TokenTrie;
-use crate::code::tokenize::{KeyForm, TokenStream, Tokenizer, SEP};
+use crate::code::tokenize::{KeyForm, TokenSpan, TokenStream, Tokenizer, SEP};
 use crate::codebook::{Codebook, Context};
 use crate::error::Result;
 use crate::prepare::normalize::normalize;
@@ -415,29 +415,33 @@ impl Coder {
             }
         }
         let need = |h: &Hit| self.needs.get(h.concept).copied().unwrap_or_default();
-        // Chinese context terms are looked for only when a hit's concept has some.
-        if let (Lang::Zh, Some(ac), true) = (
-            lang,
-            &self.zh_context.ac,
-            hits.iter().any(|h| need(h).zh_context),
-        ) {
-            for m in overlapping(ac, text) {
-                context.extend(
-                    self.zh_context.targets[m.pattern().as_usize()]
-                        .iter()
-                        .map(|t| ContextMatch {
+        let ends = if hits.iter().any(|h| need(h).any) {
+            clause_ends(text, lang)
+        } else {
+            Vec::new()
+        };
+        // Chinese context terms count only in a hit's clause or token window: only those
+        // spans, for the hits whose concepts have such terms, are searched.
+        if let (Lang::Zh, Some(ac)) = (lang, &self.zh_context.ac) {
+            for span in
+                self.context_spans(text.len(), &buf.tokens, &hits, &ends, ac.max_pattern_len())
+            {
+                for m in overlapping(ac, text, span) {
+                    context.extend(self.zh_context.targets[m.pattern().as_usize()].iter().map(
+                        |t| ContextMatch {
                             concept: t.concept,
                             rule: t.rule,
                             start: m.start(),
-                        }),
-                );
+                        },
+                    ));
+                }
             }
         }
         if let Some(raw) = raw {
             raw.extend_from_slice(&hits[before_regexes..]);
         }
         if hits.iter().any(|h| need(h).any) {
-            self.apply_context(text, lang, buf, &mut hits, &mut context);
+            self.apply_context(text.len(), &ends, buf, &mut hits, &mut context);
         }
         hits.sort();
         hits.dedup();
@@ -448,21 +452,14 @@ impl Coder {
     /// search in sorted context matches, so a long unit stays linear-logarithmic.
     fn apply_context(
         &self,
-        text: &str,
-        lang: Lang,
+        len: usize,
+        ends: &[usize],
         buf: &TokenStream,
         hits: &mut Vec<Hit>,
         context: &mut [ContextMatch],
     ) {
         context.sort_unstable_by_key(|c| (c.concept, c.rule, c.start));
-        let ends = clause_ends(text, lang);
         let tokens = &buf.tokens;
-        // Index of the token at byte `pos` (the last one starting at or before it).
-        let token_at = |pos: usize| {
-            tokens
-                .partition_point(|t| t.start as usize <= pos)
-                .saturating_sub(1)
-        };
         // Is there a match of (concept, rule) starting in [from, to)?
         let any_in = |concept: usize, rule: Rule, from: usize, to: usize| {
             let lo = context
@@ -479,52 +476,64 @@ impl Coder {
             if !need.any {
                 return true;
             }
-            let at = ends.partition_point(|&e| e <= h.start);
-            let clause = (
-                at.checked_sub(1).map_or(0, |i| ends[i]),
-                ends.get(at).copied().unwrap_or(text.len()),
-            );
+            let clause = clause_around(ends, h.start, len);
             if any_in(h.concept, Rule::Exclude, clause.0, clause.1) {
                 return false;
             }
             if c.clause.is_some() && !any_in(h.concept, Rule::Clause, clause.0, clause.1) {
                 return false;
             }
-            // The byte range from `before` tokens ahead of the hit to `after` tokens past
-            // it; a side of 0 tokens starts or ends at the hit itself, so a term on that
-            // side does not count (WordStat's BEFORE / AFTER).
-            let window = |rule: &Context| {
-                if tokens.is_empty() {
-                    return (0, text.len());
-                }
-                let first = token_at(h.start).saturating_sub(rule.before);
-                let from = if rule.before == 0 {
-                    h.start
-                } else {
-                    tokens[first].start as usize
-                };
-                let last = (token_at(h.end.saturating_sub(1)) + rule.after).min(tokens.len() - 1);
-                let to = if rule.after == 0 {
-                    h.end
-                } else {
-                    tokens[last].end as usize
-                };
-                (from, to)
-            };
             if let Some(near) = &c.near {
-                let (from, to) = window(near);
+                let (from, to) = token_window(tokens, h, near, len);
                 if !any_in(h.concept, Rule::Near, from, to) {
                     return false;
                 }
             }
             if let Some(not_near) = &c.not_near {
-                let (from, to) = window(not_near);
+                let (from, to) = token_window(tokens, h, not_near, len);
                 if any_in(h.concept, Rule::NotNear, from, to) {
                     return false;
                 }
             }
             true
         });
+    }
+
+    /// The byte spans of a unit (`len` bytes) where context terms of its hits can count:
+    /// per hit whose concept has Chinese context terms, its clause and its near / not-near
+    /// windows, each reaching `longest - 1` bytes further so that a term starting inside
+    /// is found whole; sorted, overlapping spans merged.
+    fn context_spans(
+        &self,
+        len: usize,
+        tokens: &[TokenSpan],
+        hits: &[Hit],
+        ends: &[usize],
+        longest: usize,
+    ) -> Vec<(usize, usize)> {
+        let mut spans: Vec<(usize, usize)> = hits
+            .iter()
+            .filter(|h| self.needs.get(h.concept).is_some_and(|n| n.zh_context))
+            .map(|h| {
+                let c = &self.codebook.concepts[h.concept];
+                let (mut from, mut to) = clause_around(ends, h.start, len);
+                for rule in [&c.near, &c.not_near].into_iter().flatten() {
+                    let (f, t) = token_window(tokens, h, rule, len);
+                    from = from.min(f);
+                    to = to.max(t);
+                }
+                (from, (to + longest.saturating_sub(1)).min(len))
+            })
+            .collect();
+        spans.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(spans.len());
+        for (from, to) in spans {
+            match merged.last_mut() {
+                Some(last) if from <= last.1 => last.1 = last.1.max(to),
+                _ => merged.push((from, to)),
+            }
+        }
+        merged
     }
 
     /// Derives concepts, categories, cores and dimension values from a unit's hits.
@@ -573,15 +582,57 @@ impl Coder {
     }
 }
 
-/// Every match of `dfa` in `haystack`, overlapping ones included.
-fn overlapping<'a>(dfa: &'a DFA, haystack: &'a str) -> impl Iterator<Item = Match> + 'a {
-    let input = Input::new(haystack);
+/// Every match of `dfa` inside `span` of `haystack`, overlapping ones included.
+fn overlapping<'a>(
+    dfa: &'a DFA,
+    haystack: &'a str,
+    span: (usize, usize),
+) -> impl Iterator<Item = Match> + 'a {
+    let input = Input::new(haystack).range(span.0..span.1);
     let mut state = OverlappingState::start();
     std::iter::from_fn(move || {
         // An unanchored standard search cannot fail; an error ends the matches.
         dfa.try_find_overlapping(&input, &mut state).ok()?;
         state.get_match()
     })
+}
+
+/// The clause (sentence) around byte `pos` of a text of `len` bytes whose clauses end at
+/// `ends`.
+fn clause_around(ends: &[usize], pos: usize, len: usize) -> (usize, usize) {
+    let at = ends.partition_point(|&e| e <= pos);
+    (
+        at.checked_sub(1).map_or(0, |i| ends[i]),
+        ends.get(at).copied().unwrap_or(len),
+    )
+}
+
+/// The byte range from `rule.before` tokens ahead of the hit to `rule.after` tokens past
+/// it; a side of 0 tokens starts or ends at the hit itself, so a term on that side does
+/// not count (WordStat's BEFORE / AFTER). Without tokens, the whole text (`len` bytes).
+fn token_window(tokens: &[TokenSpan], h: &Hit, rule: &Context, len: usize) -> (usize, usize) {
+    if tokens.is_empty() {
+        return (0, len);
+    }
+    // Index of the token at byte `pos` (the last one starting at or before it).
+    let token_at = |pos: usize| {
+        tokens
+            .partition_point(|t| t.start as usize <= pos)
+            .saturating_sub(1)
+    };
+    let first = token_at(h.start).saturating_sub(rule.before);
+    let from = if rule.before == 0 {
+        h.start
+    } else {
+        tokens[first].start as usize
+    };
+    let last = (token_at(h.end.saturating_sub(1)) + rule.after).min(tokens.len() - 1);
+    let to = if rule.after == 0 {
+        h.end
+    } else {
+        tokens[last].end as usize
+    };
+    (from, to)
 }
 
 fn token_matches(
@@ -913,6 +964,55 @@ near = { zh = ["建设"], en = ["build"], before = 3 }
             ["coop"]
         );
         assert!(context_cats("Firms cooperate. Ministries watch.", Lang::En).is_empty());
+    }
+
+    #[test]
+    fn context_terms_are_looked_for_around_the_hits_only() {
+        let c = Coder::new(Codebook::parse(CONTEXT_CB, "c.toml").unwrap()).unwrap();
+        let text = "其他工作照常开展。推进基地建设。另行通知";
+        let mut buf = TokenStream::default();
+        c.tokenizer.tokenize(text, Lang::Zh, &mut buf);
+        let hub = c
+            .codebook
+            .concepts
+            .iter()
+            .position(|x| x.id == "built_hub")
+            .unwrap();
+        let at = text.find("基地").unwrap();
+        let hits = [Hit {
+            start: at,
+            end: at + "基地".len(),
+            concept: hub,
+        }];
+        let ends = clause_ends(text, Lang::Zh);
+        let spans = c.context_spans(text.len(), &buf.tokens, &hits, &ends, "建设".len());
+        // the hit's sentence and its near window (three tokens back: 开展 。 推进), reaching
+        // far enough past its end to find a term starting there
+        let from = text.find("开展").unwrap();
+        let to = text.find("另行").unwrap() + "建设".len() - 1;
+        assert_eq!(spans, [(from, to)]);
+        // two hits in one sentence: one span
+        let at2 = text.find("建设").unwrap();
+        let two = [
+            hits[0],
+            Hit {
+                start: at2,
+                end: at2 + 6,
+                concept: hub,
+            },
+        ];
+        assert_eq!(
+            c.context_spans(text.len(), &buf.tokens, &two, &ends, 6),
+            [(from, to)]
+        );
+        // a hit of a concept without Chinese context terms needs no span
+        let none = [Hit {
+            concept: c.codebook.concepts.len(),
+            ..hits[0]
+        }];
+        assert!(c
+            .context_spans(text.len(), &buf.tokens, &none, &ends, 6)
+            .is_empty());
     }
 
     #[test]
