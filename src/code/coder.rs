@@ -415,7 +415,8 @@ impl Coder {
             }
         }
         let need = |h: &Hit| self.needs.get(h.concept).copied().unwrap_or_default();
-        let ends = if hits.iter().any(|h| need(h).any) {
+        let any_context = hits.iter().any(|h| need(h).any);
+        let ends = if any_context {
             clause_ends(text, lang)
         } else {
             Vec::new()
@@ -440,7 +441,7 @@ impl Coder {
         if let Some(raw) = raw {
             raw.extend_from_slice(&hits[before_regexes..]);
         }
-        if hits.iter().any(|h| need(h).any) {
+        if any_context {
             self.apply_context(text.len(), &ends, buf, &mut hits, &mut context);
         }
         hits.sort();
