@@ -7,9 +7,7 @@ use crate::error::Result;
 use crate::prepare::normalize::normalize;
 use crate::util::lang::Lang;
 use crate::util::literal_gate::{LiteralGate, OneChar};
-use aho_corasick::automaton::{Automaton, OverlappingState};
-use aho_corasick::dfa::DFA;
-use aho_corasick::{Input, Match, MatchKind};
+use memchr::memmem::Finder;
 use regex::Regex;
 use std::collections::{BTreeMap, HashMap};
 
@@ -81,8 +79,6 @@ struct ContextMatch {
 /// Per concept: what its context rules need.
 #[derive(Debug, Clone, Copy, Default)]
 struct Needs {
-    /// Has Chinese context terms (excludes, near, not near, clause).
-    zh_context: bool,
     /// Has any context rule.
     any: bool,
     /// A hit needs a context term (near or clause) to count.
@@ -125,39 +121,6 @@ impl TermMatcher {
     }
 }
 
-/// Substring terms (Chinese excludes) in one automaton.
-#[derive(Debug)]
-struct SubstringMatcher {
-    ac: Option<DFA>,
-    /// Per automaton pattern: the concepts it vetoes.
-    targets: Vec<Vec<Target>>,
-}
-
-impl SubstringMatcher {
-    fn build(keys: HashMap<String, Vec<Target>>) -> Result<Self> {
-        let mut keys: Vec<_> = keys.into_iter().collect();
-        keys.sort_by(|a, b| a.0.cmp(&b.0));
-        let ac = if keys.is_empty() {
-            None
-        } else {
-            Some(
-                // A full DFA used through its concrete type: the search loop is compiled
-                // for it, not dispatched per byte.
-                aho_corasick::dfa::Builder::new()
-                    .match_kind(MatchKind::Standard)
-                    .build(keys.iter().map(|(k, _)| k))
-                    .map_err(|e| {
-                        crate::error::Error::Data(format!("codebook too large to compile: {e}"))
-                    })?,
-            )
-        };
-        Ok(SubstringMatcher {
-            ac,
-            targets: keys.into_iter().map(|(_, t)| t).collect(),
-        })
-    }
-}
-
 /// A codebook compiled for matching, with the tokenizer it needs.
 ///
 /// Term forms: Chinese terms match whole jieba tokens; English terms match whole
@@ -173,7 +136,8 @@ pub struct Coder {
     zh: TermMatcher,
     en: TermMatcher,
     en_exact: TermMatcher,
-    zh_context: SubstringMatcher,
+    /// Per concept: its Chinese context terms, each with its rule, found as substrings.
+    zh_context: Vec<Vec<(Rule, Finder<'static>)>>,
     regexes: Vec<(usize, Regex)>,
     /// The literals each of `regexes` requires: one pass over a unit tells which could
     /// match (in most units none), and only those run.
@@ -205,7 +169,8 @@ impl Coder {
         let mut zh: HashMap<String, Vec<Target>> = HashMap::new();
         let mut en: HashMap<String, Vec<Target>> = HashMap::new();
         let mut en_exact: HashMap<String, Vec<Target>> = HashMap::new();
-        let mut zh_context: HashMap<String, Vec<Target>> = HashMap::new();
+        let mut zh_context: Vec<Vec<(Rule, Finder<'static>)>> =
+            vec![Vec::new(); codebook.concepts.len()];
         let mut regexes = Vec::new();
         let add =
             |map: &mut HashMap<String, Vec<Target>>, key: String, concept: usize, rule: Rule| {
@@ -256,9 +221,16 @@ impl Coder {
                 }
                 if rule != Rule::Term {
                     for t in zh_terms {
-                        add(&mut zh_context, normalize(t).text.to_lowercase(), i, rule);
+                        let term = normalize(t).text.to_lowercase();
+                        let own = &mut zh_context[i];
+                        if !term.is_empty()
+                            && !own
+                                .iter()
+                                .any(|(r, f)| *r == rule && f.needle() == term.as_bytes())
+                        {
+                            own.push((rule, Finder::new(term.as_bytes()).into_owned()));
+                        }
                     }
-                    needs[i].zh_context |= !zh_terms.is_empty();
                     needs[i].any |= !(zh_terms.is_empty() && en_terms.is_empty());
                 }
             }
@@ -316,7 +288,7 @@ impl Coder {
             zh: TermMatcher::build(zh),
             en: TermMatcher::build(en),
             en_exact: TermMatcher::build(en_exact),
-            zh_context: SubstringMatcher::build(zh_context)?,
+            zh_context,
             roles: crate::segment::role::RoleTable::new(&codebook.roles, codebook.default_roles),
             codebook,
             tokenizer,
@@ -421,28 +393,11 @@ impl Coder {
         } else {
             Vec::new()
         };
-        // Chinese context terms count only in a hit's clause or token window: only those
-        // spans, for the hits whose concepts have such terms, are searched.
-        if let (Lang::Zh, Some(ac)) = (lang, &self.zh_context.ac) {
-            for span in
-                self.context_spans(text.len(), &buf.tokens, &hits, &ends, ac.max_pattern_len())
-            {
-                for m in overlapping(ac, text, span) {
-                    context.extend(self.zh_context.targets[m.pattern().as_usize()].iter().map(
-                        |t| ContextMatch {
-                            concept: t.concept,
-                            rule: t.rule,
-                            start: m.start(),
-                        },
-                    ));
-                }
-            }
-        }
         if let Some(raw) = raw {
             raw.extend_from_slice(&hits[before_regexes..]);
         }
         if any_context {
-            self.apply_context(text.len(), &ends, buf, &mut hits, &mut context);
+            self.apply_context(text, lang, &ends, buf, &mut hits, &mut context);
         }
         hits.sort();
         hits.dedup();
@@ -453,7 +408,8 @@ impl Coder {
     /// search in sorted context matches, so a long unit stays linear-logarithmic.
     fn apply_context(
         &self,
-        len: usize,
+        text: &str,
+        lang: Lang,
         ends: &[usize],
         buf: &TokenStream,
         hits: &mut Vec<Hit>,
@@ -461,13 +417,24 @@ impl Coder {
     ) {
         context.sort_unstable_by_key(|c| (c.concept, c.rule, c.start));
         let tokens = &buf.tokens;
-        // Is there a match of (concept, rule) starting in [from, to)?
+        let len = text.len();
+        let bytes = text.as_bytes();
+        // Is there a match of (concept, rule) starting in [from, to)? Token terms were
+        // matched already; Chinese context terms are looked for as substrings starting there
+        // (a few terms over a clause or a window cost less than one automaton over the unit).
         let any_in = |concept: usize, rule: Rule, from: usize, to: usize| {
             let lo = context
                 .partition_point(|c| (c.concept as usize, c.rule, c.start) < (concept, rule, from));
-            context
+            if context
                 .get(lo)
                 .is_some_and(|c| c.concept as usize == concept && c.rule == rule && c.start < to)
+            {
+                return true;
+            }
+            lang == Lang::Zh
+                && self.zh_context[concept]
+                    .iter()
+                    .any(|(r, f)| *r == rule && starts_within(f, bytes, from, to))
         };
         hits.retain(|h| {
             let Some(c) = self.codebook.concepts.get(h.concept) else {
@@ -498,43 +465,6 @@ impl Coder {
             }
             true
         });
-    }
-
-    /// The byte spans of a unit (`len` bytes) where context terms of its hits can count:
-    /// per hit whose concept has Chinese context terms, its clause and its near / not-near
-    /// windows, each reaching `longest - 1` bytes further so that a term starting inside
-    /// is found whole; sorted, overlapping spans merged.
-    fn context_spans(
-        &self,
-        len: usize,
-        tokens: &[TokenSpan],
-        hits: &[Hit],
-        ends: &[usize],
-        longest: usize,
-    ) -> Vec<(usize, usize)> {
-        let mut spans: Vec<(usize, usize)> = hits
-            .iter()
-            .filter(|h| self.needs.get(h.concept).is_some_and(|n| n.zh_context))
-            .map(|h| {
-                let c = &self.codebook.concepts[h.concept];
-                let (mut from, mut to) = clause_around(ends, h.start, len);
-                for rule in [&c.near, &c.not_near].into_iter().flatten() {
-                    let (f, t) = token_window(tokens, h, rule, len);
-                    from = from.min(f);
-                    to = to.max(t);
-                }
-                (from, (to + longest.saturating_sub(1)).min(len))
-            })
-            .collect();
-        spans.sort_unstable();
-        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(spans.len());
-        for (from, to) in spans {
-            match merged.last_mut() {
-                Some(last) if from <= last.1 => last.1 = last.1.max(to),
-                _ => merged.push((from, to)),
-            }
-        }
-        merged
     }
 
     /// Derives concepts, categories, cores and dimension values from a unit's hits.
@@ -583,19 +513,11 @@ impl Coder {
     }
 }
 
-/// Every match of `dfa` inside `span` of `haystack`, overlapping ones included.
-fn overlapping<'a>(
-    dfa: &'a DFA,
-    haystack: &'a str,
-    span: (usize, usize),
-) -> impl Iterator<Item = Match> + 'a {
-    let input = Input::new(haystack).range(span.0..span.1);
-    let mut state = OverlappingState::start();
-    std::iter::from_fn(move || {
-        // An unanchored standard search cannot fail; an error ends the matches.
-        dfa.try_find_overlapping(&input, &mut state).ok()?;
-        state.get_match()
-    })
+/// True when the needle of `term` occurs in `haystack` starting at a byte in `[from, to)`
+/// (it may end past `to`).
+fn starts_within(term: &Finder<'_>, haystack: &[u8], from: usize, to: usize) -> bool {
+    let end = (to + term.needle().len().saturating_sub(1)).min(haystack.len());
+    from < end && term.find(&haystack[from..end]).is_some()
 }
 
 /// The clause (sentence) around byte `pos` of a text of `len` bytes whose clauses end at
@@ -968,52 +890,19 @@ near = { zh = ["建设"], en = ["build"], before = 3 }
     }
 
     #[test]
-    fn context_terms_are_looked_for_around_the_hits_only() {
-        let c = Coder::new(Codebook::parse(CONTEXT_CB, "c.toml").unwrap()).unwrap();
-        let text = "其他工作照常开展。推进基地建设。另行通知";
-        let mut buf = TokenStream::default();
-        c.tokenizer.tokenize(text, Lang::Zh, &mut buf);
-        let hub = c
-            .codebook
-            .concepts
-            .iter()
-            .position(|x| x.id == "built_hub")
-            .unwrap();
-        let at = text.find("基地").unwrap();
-        let hits = [Hit {
-            start: at,
-            end: at + "基地".len(),
-            concept: hub,
-        }];
-        let ends = clause_ends(text, Lang::Zh);
-        let spans = c.context_spans(text.len(), &buf.tokens, &hits, &ends, "建设".len());
-        // the hit's sentence and its near window (three tokens back: 开展 。 推进), reaching
-        // far enough past its end to find a term starting there
-        let from = text.find("开展").unwrap();
-        let to = text.find("另行").unwrap() + "建设".len() - 1;
-        assert_eq!(spans, [(from, to)]);
-        // two hits in one sentence: one span
-        let at2 = text.find("建设").unwrap();
-        let two = [
-            hits[0],
-            Hit {
-                start: at2,
-                end: at2 + 6,
-                concept: hub,
-            },
-        ];
-        assert_eq!(
-            c.context_spans(text.len(), &buf.tokens, &two, &ends, 6),
-            [(from, to)]
-        );
-        // a hit of a concept without Chinese context terms needs no span
-        let none = [Hit {
-            concept: c.codebook.concepts.len(),
-            ..hits[0]
-        }];
-        assert!(c
-            .context_spans(text.len(), &buf.tokens, &none, &ends, 6)
-            .is_empty());
+    fn a_context_term_counts_where_it_starts() {
+        let text = "推进基地建设工作".as_bytes();
+        let term = Finder::new("建设".as_bytes());
+        let at = "推进基地".len();
+        // starting inside the range, ending past it
+        assert!(starts_within(&term, text, 0, at + 1));
+        assert!(starts_within(&term, text, at, at + 3));
+        // starting at or after its end, or before its start
+        assert!(!starts_within(&term, text, 0, at));
+        assert!(!starts_within(&term, text, at + 1, text.len()));
+        assert!(!starts_within(&term, text, at, at));
+        // a range reaching past the text
+        assert!(starts_within(&term, text, at, text.len() + 10));
     }
 
     #[test]
