@@ -387,17 +387,11 @@ impl Coder {
             }
         }
         let need = |h: &Hit| self.needs.get(h.concept).copied().unwrap_or_default();
-        let any_context = hits.iter().any(|h| need(h).any);
-        let ends = if any_context {
-            clause_ends(text, lang)
-        } else {
-            Vec::new()
-        };
         if let Some(raw) = raw {
             raw.extend_from_slice(&hits[before_regexes..]);
         }
-        if any_context {
-            self.apply_context(text, lang, &ends, buf, &mut hits, &mut context);
+        if hits.iter().any(|h| need(h).any) {
+            self.apply_context(text, lang, buf, &mut hits, &mut context);
         }
         hits.sort();
         hits.dedup();
@@ -410,12 +404,12 @@ impl Coder {
         &self,
         text: &str,
         lang: Lang,
-        ends: &[usize],
         buf: &TokenStream,
         hits: &mut Vec<Hit>,
         context: &mut [ContextMatch],
     ) {
         context.sort_unstable_by_key(|c| (c.concept, c.rule, c.start));
+        let ends = clause_ends(text, lang);
         let tokens = &buf.tokens;
         let len = text.len();
         let bytes = text.as_bytes();
@@ -444,7 +438,7 @@ impl Coder {
             if !need.any {
                 return true;
             }
-            let clause = clause_around(ends, h.start, len);
+            let clause = clause_around(&ends, h.start, len);
             if any_in(h.concept, Rule::Exclude, clause.0, clause.1) {
                 return false;
             }
