@@ -76,15 +76,6 @@ struct ContextMatch {
     start: usize,
 }
 
-/// Per concept: what its context rules need.
-#[derive(Debug, Clone, Copy, Default)]
-struct Needs {
-    /// Has any context rule.
-    any: bool,
-    /// A hit needs a context term (near or clause) to count.
-    requires: bool,
-}
-
 /// Terms of one language and key form, as whole-token sequences.
 #[derive(Debug)]
 struct TermMatcher {
@@ -142,7 +133,8 @@ pub struct Coder {
     /// The literals each of `regexes` requires: one pass over a unit tells which could
     /// match (in most units none), and only those run.
     regex_gate: LiteralGate,
-    needs: Vec<Needs>,
+    /// Per concept: whether it has any context rule (exclude, near, not near, clause).
+    has_context: Vec<bool>,
     /// Section-role rules, compiled once.
     pub roles: crate::segment::role::RoleTable,
 }
@@ -187,7 +179,7 @@ impl Coder {
                     }
                 }
             };
-        let mut needs = vec![Needs::default(); codebook.concepts.len()];
+        let mut has_context = vec![false; codebook.concepts.len()];
         for (i, c) in codebook.concepts.iter().enumerate() {
             for t in &c.zh {
                 add(
@@ -231,10 +223,9 @@ impl Coder {
                             own.push((rule, Finder::new(term.as_bytes()).into_owned()));
                         }
                     }
-                    needs[i].any |= !(zh_terms.is_empty() && en_terms.is_empty());
+                    has_context[i] |= !(zh_terms.is_empty() && en_terms.is_empty());
                 }
             }
-            needs[i].requires = c.near.is_some() || c.clause.is_some();
             for r in &c.regex {
                 // Validated when the codebook was loaded.
                 if let Ok(re) = Regex::new(r) {
@@ -294,7 +285,7 @@ impl Coder {
             tokenizer,
             regexes,
             regex_gate,
-            needs,
+            has_context,
         })
     }
 
@@ -386,11 +377,13 @@ impl Coder {
                 }
             }
         }
-        let need = |h: &Hit| self.needs.get(h.concept).copied().unwrap_or_default();
         if let Some(raw) = raw {
             raw.extend_from_slice(&hits[before_regexes..]);
         }
-        if hits.iter().any(|h| need(h).any) {
+        if hits
+            .iter()
+            .any(|h| self.has_context.get(h.concept).copied().unwrap_or(false))
+        {
             self.apply_context(text, lang, buf, &mut hits, &mut context);
         }
         hits.sort();
@@ -434,8 +427,7 @@ impl Coder {
             let Some(c) = self.codebook.concepts.get(h.concept) else {
                 return true; // dimension values have no context rules
             };
-            let need = self.needs[h.concept];
-            if !need.any {
+            if !self.has_context[h.concept] {
                 return true;
             }
             let clause = clause_around(&ends, h.start, len);
