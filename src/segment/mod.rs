@@ -266,6 +266,30 @@ fn heading_like(s: &str, lang: Lang) -> bool {
         && !s.ends_with('：')
 }
 
+/// A row of a table as the readers write it: at least two non-empty cells joined by tabs.
+fn is_table_row(line: &str) -> bool {
+    line.contains('\t')
+        && line
+            .split('\t')
+            .filter(|c| !c.trim().is_empty())
+            .nth(1)
+            .is_some()
+}
+
+/// A table row that heads its columns: every cell a short label without a figure.
+fn is_header_row(line: &str) -> bool {
+    line.split('\t')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .all(|c| {
+            c.chars().count() <= 12
+                && !c
+                    .chars()
+                    .any(|ch| ch.is_ascii_digit() || ch.is_ascii_punctuation() && ch != '/')
+                && !has_sentence_punct(c)
+        })
+}
+
 /// A logical line: a trimmed byte range, maybe two physical lines when a marker stands alone.
 #[derive(Debug, Clone)]
 struct Line {
@@ -533,8 +557,17 @@ pub fn segment(text: &str, lang: Lang, mode: UnitMode) -> Vec<Segment> {
                 }
             }
             None => {
+                // A table row (cells joined by tabs, as the docx and html readers join
+                // them) holds content, however short: 一次性创业补贴\t5000元 is a measure,
+                // not a heading. Only a table's first row of short labels without figures
+                // (扶持项目\t标准) heads it.
+                let row = is_table_row(s);
                 let kind = line.boiler.or_else(|| {
-                    if !seen_body && !has_sentence_punct(s) && s.chars().count() <= 150 {
+                    if row {
+                        let first =
+                            li == 0 || !is_table_row(&text[lines[li - 1].start..lines[li - 1].end]);
+                        (first && is_header_row(s)).then_some(Kind::Heading)
+                    } else if !seen_body && !has_sentence_punct(s) && s.chars().count() <= 150 {
                         Some(Kind::Title)
                     } else if heading_like(s, lang) && !has_sentence_punct(s) {
                         Some(Kind::Heading)
@@ -1049,6 +1082,29 @@ mod tests {
         );
         let ids: Vec<&str> = units.iter().map(|u| u.0.as_str()).collect();
         assert_eq!(ids, ["1-1-0", "1-1-1", "1-1-1-1", "1-1-1-2"]);
+    }
+
+    #[test]
+    fn table_rows_are_content_and_only_a_label_row_heads_them() {
+        let kinds = |text: &str| -> Vec<(&'static str, String)> {
+            seg(text, Lang::Zh, UnitMode::Auto)
+                .into_iter()
+                .map(|u| (u.1, u.2))
+                .collect()
+        };
+        let units = kinds(
+            "二、强化要素保障\n（一）可申请创业担保贷款。\n扶持项目\t标准\n一次性创业补贴\t5000元\n创业担保贷款\t最高20万元\n",
+        );
+        let of = |t: &str| units.iter().find(|u| u.1 == t).map(|u| u.0);
+        assert_eq!(of("扶持项目\t标准"), Some("heading"), "{units:?}");
+        assert_eq!(of("一次性创业补贴\t5000元"), Some("body"), "{units:?}");
+        assert_eq!(of("创业担保贷款\t最高20万元"), Some("body"), "{units:?}");
+        // a table without a label row: its first row is content too
+        let units = kinds("二、措施\n（一）给予补贴。\n一次性创业补贴\t5000元\n");
+        assert_eq!(units.last().map(|u| u.0), Some("body"), "{units:?}");
+        // a short line without a tab is still a heading
+        let units = kinds("二、措施\n扶持项目\n（一）给予补贴。\n");
+        assert_eq!(units[1], ("heading", "扶持项目".to_string()), "{units:?}");
     }
 
     #[test]
