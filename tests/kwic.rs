@@ -76,6 +76,54 @@ fn kwic_filters_by_role_limits_lines_and_aligns_text() {
 }
 
 #[test]
+fn kwic_lists_the_terms_characters_where_it_is_not_a_word_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = corpus(dir.path());
+    // 补贴 sits inside the codebook's longer term 创业补贴 three times in the measures and
+    // the principle: never a word of its own, so never matched
+    let a = bin()
+        .args(["kwic", "补贴"])
+        .arg(&c)
+        .args(["--format", "csv"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "0 matches of `补贴` in 0 of 1 zh documents; 3 more occurrences not matched as a word (status unmatched)",
+        ));
+    let rows = csv_rows(&stdout(&a));
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    for r in &rows {
+        assert_eq!(
+            (r["status"].as_str(), r["word"].as_str()),
+            ("unmatched", "创业补贴"),
+            "{r:?}"
+        );
+        assert_eq!(r["match"], "补贴");
+    }
+    // the measures' longer term is coded there, and says so
+    assert!(rows[1]["codes"].contains("startup_subsidy"), "{rows:?}");
+    let a = bin()
+        .args(["kwic", "创业补贴", "--status", "coded"])
+        .arg(&c)
+        .args(["--format", "csv"])
+        .assert()
+        .code(0);
+    let rows = csv_rows(&stdout(&a));
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(rows
+        .iter()
+        .all(|r| r["status"] == "coded" && r["word"].is_empty()));
+    bin()
+        .args(["kwic", "补贴", "--status", "lost"])
+        .arg(&c)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "--status lost: expected one of coded, withheld, removed, boilerplate, unmatched",
+        ));
+}
+
+#[test]
 fn kwic_matches_english_by_stem_or_exact_form_with_word_context() {
     let dir = tempfile::tempdir().unwrap();
     let c = corpus(dir.path());

@@ -24,6 +24,10 @@ pub(crate) struct KwicArgs {
     /// Show at most N matches (in file and position order).
     #[arg(long, value_name = "N")]
     pub(crate) max: Option<usize>,
+    /// Only lines of this status: coded, withheld, removed, boilerplate, or unmatched (the
+    /// term's characters where it is not matched: inside a longer word, or across two).
+    #[arg(long, value_name = "STATUS")]
+    pub(crate) status: Option<String>,
 }
 
 pub(crate) fn kwic(args: KwicArgs) -> Result<u8> {
@@ -53,6 +57,15 @@ pub(crate) fn kwic(args: KwicArgs) -> Result<u8> {
             })?,
         ),
     };
+    let status = match args.status.as_deref() {
+        None => None,
+        Some(s) => Some(kwic::Status::parse(s).ok_or_else(|| {
+            anyhow::anyhow!(
+                "--status {s}: expected one of {}",
+                kwic::Status::ALL.map(kwic::Status::as_str).join(", ")
+            )
+        })?),
+    };
     let codebook = load_codebook(args.corpus.codebook.as_ref())?;
     let coder = kwic::term_coder(&codebook, &args.term, lang)?;
     let corpus = policy_coder::tune::document::read_corpus(
@@ -64,11 +77,15 @@ pub(crate) fn kwic(args: KwicArgs) -> Result<u8> {
         window: args.corpus.window,
         role,
         max: None,
+        status,
     };
     let mut lines = kwic::kwic(&coder, &corpus.documents, &opts);
     let total = lines.len();
+    let is_match = |l: &&kwic::KwicLine| l.status != kwic::Status::Unmatched;
+    let matches = lines.iter().filter(is_match).count();
     let files = lines
         .iter()
+        .filter(is_match)
         .map(|l| l.file.as_str())
         .collect::<std::collections::BTreeSet<_>>()
         .len();
@@ -80,8 +97,13 @@ pub(crate) fn kwic(args: KwicArgs) -> Result<u8> {
         _ => kwic::render_text(&lines),
     })?;
     let searched = corpus.documents.iter().filter(|d| d.lang == lang).count();
+    let unmatched = match total - matches {
+        0 => String::new(),
+        1 => "; 1 more occurrence not matched as a word (status unmatched)".to_string(),
+        n => format!("; {n} more occurrences not matched as a word (status unmatched)"),
+    };
     eprintln!(
-        "{total} matches of `{}` in {files} of {searched} {} documents{}",
+        "{matches} matches of `{}` in {files} of {searched} {} documents{unmatched}{}",
         args.term,
         lang.as_str(),
         if lines.len() < total {

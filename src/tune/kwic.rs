@@ -6,7 +6,10 @@
 //! to every codebook term), whole stemmed words in English (`=word`: the exact form).
 //! Each match says what `code` would do with it: `coded`, `withheld` (a unit whose role
 //! holds no instrument, or a clause that sets a deadline, a procedure or a ban), `removed` (a rule of the coder: a department's name, a note of who
-//! leads) or `boilerplate` (a title or heading, out of the shares). The status is that of
+//! leads) or `boilerplate` (a title or heading, out of the shares). A Chinese term's
+//! characters found where it is not matched are listed too, as `unmatched`, with the
+//! jieba word(s) they sit in (`word`): inside a longer word (培训补贴 for 补贴) or across two,
+//! the places a codebook term misses and a longer term may be wanted. The status is that of
 //! the term as a concept of its own, without context rules; `codes` names the codebook's
 //! concepts that `code` codes over the same text, after their own rules. Context is cut from the
 //! original text around the match: characters for Chinese, words for English; offsets are
@@ -38,6 +41,9 @@ pub enum Status {
     Removed,
     /// In a title, heading or other boilerplate unit: out of every share.
     Boilerplate,
+    /// A Chinese term's characters where the term is not matched: inside a longer word of
+    /// the tokenizer or across two words (see [`KwicLine::word`]).
+    Unmatched,
 }
 
 impl Status {
@@ -48,7 +54,22 @@ impl Status {
             Status::Withheld => "withheld",
             Status::Removed => "removed",
             Status::Boilerplate => "boilerplate",
+            Status::Unmatched => "unmatched",
         }
+    }
+
+    /// Every status, in the order of [`Status::as_str`]'s names in help texts.
+    pub const ALL: [Status; 5] = [
+        Status::Coded,
+        Status::Withheld,
+        Status::Removed,
+        Status::Boilerplate,
+        Status::Unmatched,
+    ];
+
+    /// The status named `name`.
+    pub fn parse(name: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|s| s.as_str() == name)
     }
 }
 
@@ -78,6 +99,9 @@ pub struct KwicLine {
     pub right: String,
     /// Concepts of the codebook that `code` codes at the match (`;`-joined; kwic only).
     pub codes: String,
+    /// For `unmatched`: the tokenizer's word holding the characters, or the words they
+    /// span, `|`-joined (培训补贴; 创业|补贴款). Empty for matches.
+    pub word: String,
 }
 
 /// What to show.
@@ -89,6 +113,8 @@ pub struct KwicOptions {
     pub role: Option<Role>,
     /// At most this many lines (`None`: all).
     pub max: Option<usize>,
+    /// Only lines of this status.
+    pub status: Option<Status>,
 }
 
 impl Default for KwicOptions {
@@ -97,6 +123,7 @@ impl Default for KwicOptions {
             window: DEFAULT_WINDOW,
             role: None,
             max: None,
+            status: None,
         }
     }
 }
@@ -242,7 +269,39 @@ pub fn line(
         keyword: collapse(&text[sb..eb]),
         right: collapse(right),
         codes: String::new(),
+        word: String::new(),
     }
+}
+
+/// The tokenizer's words over bytes `[a, b)` of the text tokenized into `buf`, `|`-joined.
+fn words_over(text: &str, buf: &TokenStream, (a, b): (usize, usize)) -> String {
+    let tokens = &buf.tokens;
+    let lo = tokens.partition_point(|t| (t.end as usize) <= a);
+    let hi = tokens.partition_point(|t| (t.start as usize) < b);
+    tokens[lo..hi.max(lo)]
+        .iter()
+        .filter_map(|t| text.get(t.start as usize..t.end as usize))
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+/// Byte spans of `needle` in `text` that no hit in `hits` covers, leftmost first, not
+/// overlapping one another.
+pub fn uncovered(text: &str, needle: &str, hits: &[Hit]) -> Vec<(usize, usize)> {
+    if needle.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for a in memchr::memmem::find_iter(text.as_bytes(), needle.as_bytes()) {
+        let b = a + needle.len();
+        if out.last().is_some_and(|&(_, e)| a < e) {
+            continue;
+        }
+        if !hits.iter().any(|h| h.start <= a && b <= h.end) {
+            out.push((a, b));
+        }
+    }
+    out
 }
 
 /// The language of the term added by [`term_coder`] (the coder's last concept).
@@ -259,6 +318,18 @@ pub fn kwic(coder: &Coder, documents: &[Document], opts: &KwicOptions) -> Vec<Kw
     use rayon::prelude::*;
     let concept = coder.codebook.concepts.len().saturating_sub(1);
     let lang = coder_lang(coder);
+    // The term as the coder's text has it (normalised), to find its characters where the
+    // term is not matched. English matches whole (stemmed) words only, so not there.
+    let needle = match lang {
+        Lang::Zh => coder
+            .codebook
+            .concepts
+            .last()
+            .and_then(|c| c.zh.first())
+            .map(|t| crate::prepare::normalize::normalize(t.trim()).text)
+            .unwrap_or_default(),
+        Lang::En => String::new(),
+    };
     let per_doc: Vec<Vec<KwicLine>> = documents
         .par_iter()
         .filter(|d| d.lang == lang)
@@ -270,6 +341,33 @@ pub fn kwic(coder: &Coder, documents: &[Document], opts: &KwicOptions) -> Vec<Kw
                     continue;
                 }
                 let matches = unit_matches(coder, doc, u, &mut buf);
+                let term_hits: Vec<Hit> = matches
+                    .iter()
+                    .filter(|(h, _)| h.concept == concept)
+                    .map(|(h, _)| *h)
+                    .collect();
+                let text = doc.unit_text(u);
+                // Boilerplate (titles, headings) is out of every share: what it holds is
+                // listed when matched, never looked for when not.
+                let needle = if u.is_boilerplate() {
+                    ""
+                } else {
+                    needle.as_str()
+                };
+                for (a, b) in uncovered(text, needle, &term_hits) {
+                    let span = doc.original_span(u, a, b);
+                    let mut l = line(doc, u, span, Status::Unmatched, opts.window);
+                    l.word = words_over(text, &buf, (a, b));
+                    let mut codes: Vec<&str> = matches
+                        .iter()
+                        .filter(|(g, st)| *st == Status::Coded && g.start < b && a < g.end)
+                        .map(|(g, _)| coder.codebook.concepts[g.concept].id.as_str())
+                        .collect();
+                    codes.sort_unstable();
+                    codes.dedup();
+                    l.codes = codes.join(";");
+                    lines.push(l);
+                }
                 for (h, status) in &matches {
                     if h.concept == concept {
                         let span = doc.original_span(u, h.start, h.end);
@@ -291,6 +389,9 @@ pub fn kwic(coder: &Coder, documents: &[Document], opts: &KwicOptions) -> Vec<Kw
                         lines.push(l);
                     }
                 }
+            }
+            if let Some(s) = opts.status {
+                lines.retain(|l| l.status == s);
             }
             lines.sort_by_key(|l| (l.start, l.end));
             lines
@@ -331,8 +432,13 @@ pub fn render_text(lines: &[KwicLine]) -> String {
         } else {
             format!(" [{}]", l.codes)
         };
+        let word = if l.word.is_empty() {
+            String::new()
+        } else {
+            format!("({})", l.word)
+        };
         format!(
-            "{} {} {} {}{codes}",
+            "{} {} {} {}{word}{codes}",
             l.file,
             l.unit_id,
             l.role,
@@ -361,9 +467,9 @@ pub fn render_text(lines: &[KwicLine]) -> String {
 }
 
 /// CSV columns of [`render_csv`].
-pub const CSV_COLUMNS: [&str; 11] = [
+pub const CSV_COLUMNS: [&str; 12] = [
     "file", "unit_id", "role", "section", "status", "start", "end", "left", "match", "right",
-    "codes",
+    "codes", "word",
 ];
 
 /// Lines as CSV with [`CSV_COLUMNS`].
@@ -383,6 +489,7 @@ pub fn render_csv(lines: &[KwicLine]) -> String {
             &l.keyword,
             &l.right,
             &l.codes,
+            &l.word,
         ]);
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
@@ -413,7 +520,7 @@ mod tests {
                 ..Default::default()
             },
         );
-        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert_eq!(lines.len(), 2, "{lines:?}");
         let l = &lines[0];
         assert_eq!(
             (l.left.as_str(), l.keyword.as_str(), l.right.as_str()),
@@ -421,7 +528,62 @@ mod tests {
         );
         // offsets are characters of the original text
         assert_eq!(d.slice(l.start, l.end), "印度");
-        assert_eq!(l.status, Status::Coded);
+        assert_eq!((l.status, l.word.as_str()), (Status::Coded, ""));
+        // inside 印度尼西亚 the term is no word of its own: listed, not matched
+        let u = &lines[1];
+        assert_eq!(
+            (u.status, u.word.as_str()),
+            (Status::Unmatched, "印度尼西亚")
+        );
+        assert_eq!(d.slice(u.start, u.end), "印度");
+        assert_eq!(u.right, "尼西亚");
+        let only = kwic(
+            &coder,
+            std::slice::from_ref(&d),
+            &KwicOptions {
+                status: Some(Status::Unmatched),
+                ..Default::default()
+            },
+        );
+        assert_eq!(only.len(), 1, "{only:?}");
+        assert_eq!(only[0].status, Status::Unmatched);
+    }
+
+    #[test]
+    fn unmatched_characters_name_the_words_they_sit_in() {
+        let coder = term_coder(&Codebook::default_codebook(), "补贴", Lang::Zh).unwrap();
+        let text = "二、政策措施\n（一）给予补贴。对返乡人员给予培训补贴和一次性创业补贴。\n";
+        let d = doc(&coder, text);
+        let lines = kwic(&coder, std::slice::from_ref(&d), &KwicOptions::default());
+        let got: Vec<(Status, &str)> = lines.iter().map(|l| (l.status, l.word.as_str())).collect();
+        assert_eq!(got[0], (Status::Coded, ""), "{lines:?}");
+        assert!(
+            got[1..].iter().all(|(s, w)| *s == Status::Unmatched
+                && w.ends_with("补贴")
+                && w.len() > "补贴".len()),
+            "{lines:?}"
+        );
+        // a longer codebook term coded over the characters is named in `codes`
+        assert!(
+            lines
+                .last()
+                .is_some_and(|l| l.word == "一次性创业补贴" && !l.codes.is_empty()),
+            "{lines:?}"
+        );
+    }
+
+    #[test]
+    fn uncovered_occurrences_skip_hits_and_overlaps() {
+        let hit = |start, end| Hit {
+            start,
+            end,
+            concept: 0,
+        };
+        let t = "补贴补贴补贴";
+        assert_eq!(uncovered(t, "补贴", &[]), [(0, 6), (6, 12), (12, 18)]);
+        assert_eq!(uncovered(t, "补贴", &[hit(6, 12)]), [(0, 6), (12, 18)]);
+        assert_eq!(uncovered("aaa", "aa", &[]), [(0, 2)]);
+        assert!(uncovered(t, "", &[]).is_empty());
     }
 
     #[test]
@@ -504,6 +666,7 @@ mod tests {
             keyword: "补贴".into(),
             right: "x".into(),
             codes: String::new(),
+            word: String::new(),
         };
         let t = render_text(&[l("给予"), l("对返乡人员给予")]);
         let cols: Vec<usize> = t
@@ -511,7 +674,8 @@ mod tests {
             .map(|x| width(&x[..x.find("补贴").unwrap()]))
             .collect();
         assert_eq!(cols[0], cols[1], "{t}");
-        assert!(render_csv(&[l("a")])
-            .starts_with("file,unit_id,role,section,status,start,end,left,match,right,codes\n"));
+        assert!(render_csv(&[l("a")]).starts_with(
+            "file,unit_id,role,section,status,start,end,left,match,right,codes,word\n"
+        ));
     }
 }
