@@ -15,6 +15,10 @@
 //! that unit carries the concept's category: `precision` counts coded matches,
 //! `precision_all` every match (what the term would give without roles and rules), and
 //! `lost` counts withheld or removed matches that were correct.
+//!
+//! A Chinese term's characters in a body unit where no term of its category matched are
+//! counted as `unmatched`, with the words they sit in: inside a longer jieba word (全额贴息 for 贴息)
+//! or across two, the term does not match, and a longer term may be wanted.
 
 use crate::code::coder::{Coder, Hit};
 use crate::code::tokenize::{KeyForm, TokenStream, SEP};
@@ -100,6 +104,11 @@ pub struct TermAudit {
     pub precision_all: Option<f64>,
     /// Withheld or removed matches whose label carries the category (recall lost).
     pub lost: usize,
+    /// Chinese terms: occurrences of the term's characters in body units where no term of
+    /// its category matched over them (inside a longer word, or across two).
+    pub unmatched: usize,
+    /// The words holding those occurrences, most frequent first (at most five): (word, count).
+    pub unmatched_words: Vec<(String, usize)>,
     /// A few matches in context: wrong ones first, then coded, withheld and removed ones.
     pub examples: Vec<Example>,
 }
@@ -136,6 +145,9 @@ pub struct AuditReport {
     pub terms: Vec<TermAudit>,
     /// Terms matched in fewer body units (`concept: term`).
     pub rare: Vec<String>,
+    /// Of those, the Chinese terms whose characters stand unmatched in at least `min_units`
+    /// body units: `concept: term ×N (word, …)`, most occurrences first.
+    pub unmatched_only: Vec<String>,
     /// The least number of units of a term reported.
     pub min_units: usize,
 }
@@ -157,6 +169,12 @@ struct TermIndex {
     exact: HashMap<(usize, Vec<String>), usize>,
     /// Per concept: its regular expressions and their terms.
     regexes: HashMap<usize, Vec<(Regex, usize)>>,
+    /// The Chinese terms' normalised characters (overlapping search), and per pattern the
+    /// terms spelled so.
+    zh_chars: Option<aho_corasick::AhoCorasick>,
+    zh_terms: Vec<Vec<usize>>,
+    /// Each concept's category.
+    category: Vec<usize>,
 }
 
 fn split_key(key: &str) -> Vec<String> {
@@ -173,11 +191,25 @@ impl TermIndex {
             keys: HashMap::new(),
             exact: HashMap::new(),
             regexes: HashMap::new(),
+            zh_chars: None,
+            zh_terms: Vec::new(),
+            category: coder.codebook.concepts.iter().map(|c| c.category).collect(),
         };
+        let mut zh_patterns: Vec<String> = Vec::new();
+        let mut pattern_of: HashMap<String, usize> = HashMap::new();
         let tk = &coder.tokenizer;
         for (c, concept) in coder.codebook.concepts.iter().enumerate() {
             for t in &concept.zh {
                 let i = ix.push(c, t, "zh");
+                let chars = crate::prepare::normalize::normalize(t.trim()).text;
+                if !chars.is_empty() {
+                    let p = *pattern_of.entry(chars.clone()).or_insert_with(|| {
+                        zh_patterns.push(chars);
+                        ix.zh_terms.push(Vec::new());
+                        zh_patterns.len() - 1
+                    });
+                    ix.zh_terms[p].push(i);
+                }
                 ix.keys
                     .entry((c, split_key(&tk.term_key(t, Lang::Zh, true))))
                     .or_insert(i);
@@ -202,7 +234,31 @@ impl TermIndex {
                 }
             }
         }
+        ix.zh_chars = aho_corasick::AhoCorasick::new(&zh_patterns).ok();
         ix
+    }
+
+    /// The Chinese terms whose characters stand in `text` where no hit of a concept of
+    /// their category overlaps them (so no term of the category matched there):
+    /// (term, byte start, byte end).
+    fn unmatched(&self, text: &str, hits: &[Hit]) -> Vec<(usize, usize, usize)> {
+        let Some(ac) = &self.zh_chars else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for m in ac.find_overlapping_iter(text) {
+            let (a, b) = (m.start(), m.end());
+            for &t in &self.zh_terms[m.pattern().as_usize()] {
+                let k = self.category[self.terms[t].concept];
+                let same = |h: &Hit| self.category.get(h.concept) == Some(&k);
+                // A match of the category over any of the characters codes it there
+                // (返乡创业园 matched in 返乡创业园区 leaves 园区 nothing to add).
+                if !hits.iter().any(|h| same(h) && h.start < b && a < h.end) {
+                    out.push((t, a, b));
+                }
+            }
+        }
+        out
     }
 
     fn push(&mut self, concept: usize, term: &str, kind: &'static str) -> usize {
@@ -255,6 +311,14 @@ struct Rec {
     verdict: Option<bool>,
 }
 
+/// A Chinese term's characters where its concept matched nothing.
+#[derive(Debug, Clone)]
+struct Unmatched {
+    term: usize,
+    /// The word(s) holding them, `|`-joined.
+    word: String,
+}
+
 /// Labelled spans of one document: (char start, char end, category ids).
 type Spans<'a> = Vec<(usize, usize, &'a BTreeSet<String>)>;
 
@@ -294,16 +358,30 @@ fn document_matches(
     doc_index: usize,
     doc: &Document,
     spans: Option<&Spans>,
-) -> Vec<Rec> {
+) -> (Vec<Rec>, Vec<Unmatched>) {
     let cb = &coder.codebook;
     let mut buf = TokenStream::default();
     let mut out = Vec::new();
+    let mut unmatched = Vec::new();
     for (ui, u) in doc.units.iter().enumerate() {
         if u.is_boilerplate() {
             continue;
         }
         let text = doc.unit_text(u);
-        for (h, status) in kwic::unit_matches(coder, doc, u, &mut buf) {
+        let matches = kwic::unit_matches(coder, doc, u, &mut buf);
+        if doc.lang == Lang::Zh {
+            let hits: Vec<Hit> = matches.iter().map(|(h, _)| *h).collect();
+            unmatched.extend(
+                index
+                    .unmatched(text, &hits)
+                    .into_iter()
+                    .map(|(term, a, b)| Unmatched {
+                        term,
+                        word: kwic::words_over(text, &buf, (a, b)),
+                    }),
+            );
+        }
+        for (h, status) in matches {
             let Some(term) = index.term_of(&h, text, &buf) else {
                 continue;
             };
@@ -328,7 +406,7 @@ fn document_matches(
             });
         }
     }
-    out
+    (out, unmatched)
 }
 
 fn ratio(a: usize, b: usize) -> Option<f64> {
@@ -381,25 +459,52 @@ pub fn audit(
     let index = TermIndex::new(coder);
     let docs = &corpus.documents;
     let (spans, labelled_found) = label_spans(docs, labels);
-    let recs: Vec<Rec> = docs
+    let per_doc: Vec<(Vec<Rec>, Vec<Unmatched>)> = docs
         .par_iter()
         .enumerate()
         .map(|(i, d)| document_matches(coder, &index, i, d, spans.get(&d.stem)))
-        .collect::<Vec<_>>()
-        .into_iter()
-        .flatten()
         .collect();
     let mut by_term: Vec<Vec<&Rec>> = vec![Vec::new(); index.terms.len()];
-    for r in &recs {
-        by_term[r.term].push(r);
+    // Per term: the words holding its unmatched characters, with counts.
+    let mut words_of: Vec<BTreeMap<&str, usize>> = vec![BTreeMap::new(); index.terms.len()];
+    for (recs, unmatched) in &per_doc {
+        for r in recs {
+            by_term[r.term].push(r);
+        }
+        for u in unmatched {
+            *words_of[u.term].entry(u.word.as_str()).or_default() += 1;
+        }
     }
+    // The words most frequent first (ties by word), at most five, and the total.
+    let unmatched_of = |t: usize| -> (usize, Vec<(String, usize)>) {
+        let mut words: Vec<(&str, usize)> = words_of[t].iter().map(|(w, n)| (*w, *n)).collect();
+        words.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let total = words.iter().map(|w| w.1).sum();
+        (
+            total,
+            words
+                .into_iter()
+                .take(5)
+                .map(|(w, n)| (w.to_string(), n))
+                .collect(),
+        )
+    };
     let mut terms = Vec::new();
     let mut rare = Vec::new();
+    let mut unmatched_only: Vec<(usize, String)> = Vec::new();
     for (t, rs) in by_term.iter().enumerate() {
         let tr = &index.terms[t];
         let units: BTreeSet<(usize, usize)> = rs.iter().map(|r| (r.doc, r.unit)).collect();
+        let (unmatched, unmatched_words) = unmatched_of(t);
         if units.len() < opts.min_units.max(1) {
-            rare.push(format!("{}: {}", cb.concepts[tr.concept].id, tr.term));
+            let id = format!("{}: {}", cb.concepts[tr.concept].id, tr.term);
+            if unmatched >= opts.min_units.max(1) {
+                unmatched_only.push((
+                    unmatched,
+                    format!("{id} ×{unmatched} ({})", words_cell(&unmatched_words)),
+                ));
+            }
+            rare.push(id);
             continue;
         }
         let count = |f: &dyn Fn(&Rec) -> bool| rs.iter().filter(|r| f(r)).count();
@@ -444,10 +549,13 @@ pub fn audit(
             correct_all,
             precision_all: ratio(correct_all, labelled_all),
             lost: count(&|r| r.status != Status::Coded && r.verdict == Some(true)),
+            unmatched,
+            unmatched_words,
             examples,
         });
     }
     sort_worst_first(&mut terms);
+    unmatched_only.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
     AuditReport {
         documents: docs.len(),
         body_units: docs
@@ -463,8 +571,24 @@ pub fn audit(
         terms_total: index.terms.len(),
         terms,
         rare,
+        unmatched_only: unmatched_only.into_iter().map(|(_, s)| s).collect(),
         min_units: opts.min_units.max(1),
     }
+}
+
+/// `word ×n, …` (the count only when above one).
+fn words_cell(words: &[(String, usize)]) -> String {
+    words
+        .iter()
+        .map(|(w, n)| {
+            if *n > 1 {
+                format!("{w} ×{n}")
+            } else {
+                w.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Worst first: most coded matches the labels call wrong, then lowest precision (terms
@@ -601,6 +725,14 @@ pub fn render_text(r: &AuditReport) -> String {
         }
         o.push('\n');
         let _ = writeln!(o, "    {} · roles: {}", t.category, role_summary(t));
+        if t.unmatched > 0 {
+            let _ = writeln!(
+                o,
+                "    unmatched {} (inside or across words: {})",
+                t.unmatched,
+                words_cell(&t.unmatched_words)
+            );
+        }
         for e in &t.examples {
             let l = &e.line;
             let _ = writeln!(
@@ -629,11 +761,23 @@ pub fn render_text(r: &AuditReport) -> String {
             )
         };
     }
+    if !r.unmatched_only.is_empty() {
+        let _ = writeln!(
+            o,
+            "Of those, {} Chinese terms stand unmatched (inside longer words, or across two) in at least {} body unit{}:",
+            r.unmatched_only.len(),
+            r.min_units,
+            if r.min_units == 1 { "" } else { "s" }
+        );
+        for line in &r.unmatched_only {
+            let _ = writeln!(o, "  {line}");
+        }
+    }
     o
 }
 
 /// CSV columns of [`render_csv`].
-pub const CSV_COLUMNS: [&str; 20] = [
+pub const CSV_COLUMNS: [&str; 22] = [
     "concept",
     "category",
     "term",
@@ -654,6 +798,8 @@ pub const CSV_COLUMNS: [&str; 20] = [
     "precision_all",
     "lost",
     "examples",
+    "unmatched",
+    "unmatched_words",
 ];
 
 /// One row per term, worst first; `roles` as `role:count;…`, examples one per line.
@@ -702,6 +848,8 @@ pub fn render_csv(r: &AuditReport) -> String {
             opt(t.precision_all),
             t.lost.to_string(),
             examples.join("\n"),
+            t.unmatched.to_string(),
+            words_cell(&t.unmatched_words),
         ]);
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
@@ -872,6 +1020,56 @@ exclude = { zh = ["培训费"] }
         );
         assert!(r.terms.iter().all(|t| t.units >= 2));
         assert!(r.rare.iter().any(|x| x == "subsidy: 财政"));
+    }
+
+    #[test]
+    fn characters_of_a_term_inside_longer_words_are_counted_unmatched() {
+        let cb = Codebook::parse(
+            &CB.replace(
+                "zh = [\"创业补贴\", \"财政\"]",
+                "zh = [\"创业补贴\", \"财政\", \"印度\"]",
+            ),
+            "t.toml",
+        )
+        .unwrap();
+        let coder = Coder::new(cb).unwrap();
+        let text = "二、政策措施\n（一）加强与印度的合作。\n（二）加强与印度尼西亚的合作。\n（三）支持印度尼西亚企业。\n（四）落实创业补贴。\n";
+        let key = crate::util::docid::key("zh.txt");
+        let corpus = Corpus {
+            documents: vec![Document::from_text(
+                &coder,
+                "zh.txt",
+                &key,
+                text.to_string(),
+                UnitMode::Auto,
+            )],
+            skipped: Vec::new(),
+            incomplete: Vec::new(),
+        };
+        let r = audit(&coder, &corpus, &[], Vec::new(), &AuditOptions::default());
+        let t = term(&r, "印度");
+        assert_eq!((t.matches, t.unmatched), (1, 2), "{t:?}");
+        assert_eq!(t.unmatched_words, [("印度尼西亚".to_string(), 2)]);
+        // a term matched wherever it stands has nothing unmatched
+        assert_eq!(term(&r, "创业补贴").unmatched, 0);
+        assert!(render_text(&r).contains("unmatched 2 (inside or across words: 印度尼西亚 ×2)"));
+        assert!(render_csv(&r)
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with(",unmatched,unmatched_words"));
+        // a term matched in too few units is listed when its characters stand unmatched
+        let r = audit(
+            &coder,
+            &corpus,
+            &[],
+            Vec::new(),
+            &AuditOptions {
+                min_units: 2,
+                ..Default::default()
+            },
+        );
+        assert_eq!(r.unmatched_only, ["subsidy: 印度 ×2 (印度尼西亚 ×2)"]);
     }
 
     #[test]

@@ -274,7 +274,7 @@ pub fn line(
 }
 
 /// The tokenizer's words over bytes `[a, b)` of the text tokenized into `buf`, `|`-joined.
-fn words_over(text: &str, buf: &TokenStream, (a, b): (usize, usize)) -> String {
+pub(crate) fn words_over(text: &str, buf: &TokenStream, (a, b): (usize, usize)) -> String {
     let tokens = &buf.tokens;
     let lo = tokens.partition_point(|t| (t.end as usize) <= a);
     let hi = tokens.partition_point(|t| (t.start as usize) < b);
