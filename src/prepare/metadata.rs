@@ -499,16 +499,21 @@ fn read_header(text: &str) -> Header {
     let p = patterns();
     // The text split at line feeds (a SIMD search: `str::lines` looked for each with a
     // slower scan), trimmed, without empty lines: what `text.lines()` gives trimmed.
+    // A line scraped flat (title, number, addressee and items on one line) is read as the
+    // lines it runs together, as segmentation parts it.
     let mut from = 0;
-    let lines: Vec<&str> = memchr::memchr_iter(b'\n', text.as_bytes())
-        .chain(std::iter::once(text.len()))
-        .map(|end| {
-            let l = &text[from..end];
-            from = end + 1;
-            l.trim()
-        })
-        .filter(|l| !l.is_empty())
-        .collect();
+    let mut lines: Vec<&str> = Vec::new();
+    for end in memchr::memchr_iter(b'\n', text.as_bytes()).chain(std::iter::once(text.len())) {
+        let l = text[from..end].trim();
+        from = end + 1;
+        let mut at = 0;
+        for (e, next) in crate::prepare::lines::flat_breaks(l) {
+            lines.push(l[at..e].trim());
+            at = next;
+        }
+        lines.push(l[at..].trim());
+    }
+    lines.retain(|l| !l.is_empty());
     let mut h = Header::default();
     let mut order_issuer = String::new();
     let mut title_lines: Vec<&str> = Vec::new();
@@ -1408,6 +1413,17 @@ mod tests {
         assert_eq!(m.doc_number, "国办发〔2015〕47号");
         assert_eq!(m.issuer, "国务院办公厅");
         assert!(m.title.starts_with("国务院办公厅关于"));
+    }
+
+    #[test]
+    fn a_header_scraped_onto_one_line_is_read_as_its_lines() {
+        let text = "河南省人民政府办公厅关于支持农民工返乡创业的意见 豫政办〔2016〕1号 各省辖市人民政府，省人民政府各部门： 一、加大财政支持。对返乡创业人员给予补贴。二、强化金融服务。\n";
+        let m = infer_text(text, "a.txt");
+        assert_eq!(m.title, "河南省人民政府办公厅关于支持农民工返乡创业的意见");
+        assert_eq!(m.doc_number, "豫政办〔2016〕1号");
+        assert_eq!(m.issuer, "河南省人民政府办公厅");
+        assert_eq!((m.level, m.year), (Level::Local, Some(2016)));
+        assert_eq!(m.province.map(|p| p.id), Some("henan"));
     }
 
     #[test]

@@ -317,13 +317,22 @@ fn physical_lines(text: &str) -> Vec<(usize, usize)> {
                     .captures(line)
                     .and_then(|c| c.get(1))
             });
-            match split.flatten() {
+            let parts: Vec<(usize, usize)> = match split.flatten() {
                 Some(m) => {
                     let head = line[..m.start()].trim_end();
-                    out.push((s, s + head.len()));
-                    out.push((s + m.start(), s + trimmed.len()));
+                    vec![(0, head.len()), (m.start(), trimmed.len())]
                 }
-                None => out.push((s, s + trimmed.len())),
+                None => vec![(0, trimmed.len())],
+            };
+            for (a, b) in parts {
+                // A line scraped flat is parted where its header parts and first items
+                // meet (each part's spaces trimmed).
+                let mut from = a;
+                for (end, next) in crate::prepare::lines::flat_breaks(&line[a..b]) {
+                    out.push((s + from, s + a + end));
+                    from = a + next;
+                }
+                out.push((s + from, s + b));
             }
         }
         pos += raw.len() + 1;
@@ -1105,6 +1114,26 @@ mod tests {
         // a short line without a tab is still a heading
         let units = kinds("二、措施\n扶持项目\n（一）给予补贴。\n");
         assert_eq!(units[1], ("heading", "扶持项目".to_string()), "{units:?}");
+    }
+
+    #[test]
+    fn a_document_scraped_onto_one_line_is_parted_into_its_header_and_items() {
+        let units = seg(
+            "河南省人民政府办公厅关于支持返乡创业的意见 豫政办〔2016〕1号 各省辖市人民政府，省人民政府各部门： 一、加大财政支持。对返乡人员给予补贴。二、强化金融服务。发放创业担保贷款。\n",
+            Lang::Zh,
+            UnitMode::Auto,
+        );
+        let kinds: Vec<(&str, &str)> = units.iter().map(|u| (u.1, u.2.as_str())).collect();
+        assert_eq!(
+            kinds,
+            [
+                ("title", "河南省人民政府办公厅关于支持返乡创业的意见"),
+                ("doc_number", "豫政办〔2016〕1号"),
+                ("addressee", "各省辖市人民政府,省人民政府各部门:"),
+                ("body", "一、加大财政支持。对返乡人员给予补贴。"),
+                ("body", "二、强化金融服务。发放创业担保贷款。"),
+            ]
+        );
     }
 
     #[test]
