@@ -264,6 +264,13 @@ fn heading_like(s: &str, lang: Lang) -> bool {
         && !has_sentence_punct(s.trim_end_matches('。'))
         && !s.ends_with(':')
         && !s.ends_with('：')
+        && !continues(s)
+}
+
+/// A line ending in a comma runs on into the next: no title or heading ends so (THE
+/// EUROPEAN PARLIAMENT AND THE COUNCIL OF THE EUROPEAN UNION, / Having regard to …,).
+fn continues(s: &str) -> bool {
+    s.ends_with([',', '，'])
 }
 
 /// A row of a table as the readers write it: at least two non-empty cells joined by tabs.
@@ -576,7 +583,11 @@ pub fn segment(text: &str, lang: Lang, mode: UnitMode) -> Vec<Segment> {
                         let first =
                             li == 0 || !is_table_row(&text[lines[li - 1].start..lines[li - 1].end]);
                         (first && is_header_row(s)).then_some(Kind::Heading)
-                    } else if !seen_body && !has_sentence_punct(s) && s.chars().count() <= 150 {
+                    } else if !seen_body
+                        && !has_sentence_punct(s)
+                        && !continues(s)
+                        && s.chars().count() <= 150
+                    {
                         Some(Kind::Title)
                     } else if heading_like(s, lang) && !has_sentence_punct(s) {
                         Some(Kind::Heading)
@@ -1134,6 +1145,21 @@ mod tests {
                 ("body", "二、强化金融服务。发放创业担保贷款。"),
             ]
         );
+    }
+
+    #[test]
+    fn lines_ending_in_a_comma_are_no_titles_or_headings() {
+        let units = seg(
+            "DIRECTIVE 2099/1/EU OF THE EUROPEAN PARLIAMENT AND OF THE COUNCIL\nTHE EUROPEAN PARLIAMENT AND THE COUNCIL OF THE EUROPEAN UNION,\nHaving regard to the Treaty on the Functioning of the European Union,\nWhereas:\n(1) Start-ups create jobs.\nArticle 1\nSupport\nMember States shall report on:\nbuildings having a certificate,\nHeat pumps\n",
+            Lang::En,
+            UnitMode::Auto,
+        );
+        let kind = |t: &str| units.iter().find(|u| u.2.starts_with(t)).map(|u| u.1);
+        assert_eq!(kind("DIRECTIVE 2099"), Some("title"), "{units:?}");
+        assert_eq!(kind("THE EUROPEAN PARLIAMENT"), Some("body"), "{units:?}");
+        assert_eq!(kind("Having regard"), Some("body"), "{units:?}");
+        assert_eq!(kind("buildings having"), Some("body"), "{units:?}");
+        assert_eq!(kind("Heat pumps"), Some("heading"), "{units:?}");
     }
 
     #[test]
