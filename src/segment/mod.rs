@@ -324,14 +324,14 @@ fn physical_lines(text: &str) -> Vec<(usize, usize)> {
                     .captures(line)
                     .and_then(|c| c.get(1))
             });
-            let parts: Vec<(usize, usize)> = match split.flatten() {
+            let parts = match split.flatten() {
                 Some(m) => {
                     let head = line[..m.start()].trim_end();
-                    vec![(0, head.len()), (m.start(), trimmed.len())]
+                    [Some((0, head.len())), Some((m.start(), trimmed.len()))]
                 }
-                None => vec![(0, trimmed.len())],
+                None => [Some((0, trimmed.len())), None],
             };
-            for (a, b) in parts {
+            for (a, b) in parts.into_iter().flatten() {
                 // A line scraped flat is parted where its header parts and first items
                 // meet (each part's spaces trimmed).
                 let mut from = a;
