@@ -285,6 +285,24 @@ pub(crate) fn words_over(text: &str, buf: &TokenStream, (a, b): (usize, usize)) 
         .join("|")
 }
 
+/// The codebook's own concepts (all but the term's, `term`) coded over bytes `[a, b)` of
+/// a unit, sorted and `;`-joined.
+fn codes_over(
+    coder: &Coder,
+    matches: &[(Hit, Status)],
+    (a, b): (usize, usize),
+    term: usize,
+) -> String {
+    let mut codes: Vec<&str> = matches
+        .iter()
+        .filter(|(g, st)| g.concept != term && *st == Status::Coded && g.start < b && a < g.end)
+        .map(|(g, _)| coder.codebook.concepts[g.concept].id.as_str())
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    codes.join(";")
+}
+
 /// Byte spans of `needle` in `text` that no hit in `hits` covers, leftmost first, not
 /// overlapping one another.
 pub fn uncovered(text: &str, needle: &str, hits: &[Hit]) -> Vec<(usize, usize)> {
@@ -358,34 +376,14 @@ pub fn kwic(coder: &Coder, documents: &[Document], opts: &KwicOptions) -> Vec<Kw
                     let span = doc.original_span(u, a, b);
                     let mut l = line(doc, u, span, Status::Unmatched, opts.window);
                     l.word = words_over(text, &buf, (a, b));
-                    let mut codes: Vec<&str> = matches
-                        .iter()
-                        .filter(|(g, st)| *st == Status::Coded && g.start < b && a < g.end)
-                        .map(|(g, _)| coder.codebook.concepts[g.concept].id.as_str())
-                        .collect();
-                    codes.sort_unstable();
-                    codes.dedup();
-                    l.codes = codes.join(";");
+                    l.codes = codes_over(coder, &matches, (a, b), concept);
                     lines.push(l);
                 }
                 for (h, status) in &matches {
                     if h.concept == concept {
                         let span = doc.original_span(u, h.start, h.end);
                         let mut l = line(doc, u, span, *status, opts.window);
-                        // The codebook's own concepts coded over the same text.
-                        let mut codes: Vec<&str> = matches
-                            .iter()
-                            .filter(|(g, st)| {
-                                g.concept != concept
-                                    && *st == Status::Coded
-                                    && g.start < h.end
-                                    && h.start < g.end
-                            })
-                            .map(|(g, _)| coder.codebook.concepts[g.concept].id.as_str())
-                            .collect();
-                        codes.sort_unstable();
-                        codes.dedup();
-                        l.codes = codes.join(";");
+                        l.codes = codes_over(coder, &matches, (h.start, h.end), concept);
                         lines.push(l);
                     }
                 }
