@@ -26,6 +26,11 @@ fn flat_patterns() -> &'static (Regex, Regex) {
     })
 }
 
+/// A document number standing alone: 豫政办〔2016〕1号, (国办发〔2015〕47号).
+pub fn is_doc_number(s: &str) -> bool {
+    flat_patterns().0.is_match(s)
+}
+
 /// Where a Chinese line scraped flat breaks: title, document number, addressee and the
 /// items run together on one line, parted only by spaces (河南省…的意见 豫政办〔2016〕1号
 /// 各省辖市人民政府： 一、加大财政支持。…二、…). Each break is (end of the part before,
@@ -42,9 +47,9 @@ pub fn flat_breaks(line: &str) -> Vec<(usize, usize)> {
     if !line.contains(' ') || !line.bytes().any(|b| (0xE3..=0xE9).contains(&b)) {
         return out;
     }
-    let (number, marker) = flat_patterns();
+    let marker = &flat_patterns().1;
     // Both patterns need a 号 and a bracket: most tokens are passed over without a search.
-    let is_number = |t: &str| t.contains('号') && number.is_match(t);
+    let is_number = |t: &str| t.contains('号') && is_doc_number(t);
     fn token(s: &str) -> &str {
         s.split(' ').next().unwrap_or("")
     }

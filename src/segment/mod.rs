@@ -140,7 +140,6 @@ struct Patterns {
     zh_styles: Vec<Style>,
     en_styles: Vec<Style>,
     chapter_then_article: Regex,
-    doc_number: Regex,
     order_number: Regex,
     signature_with_date: Regex,
     org_suffix: Regex,
@@ -200,7 +199,6 @@ fn patterns() -> &'static Patterns {
             zh_styles,
             en_styles,
             chapter_then_article: r(&format!(r"^第{NUM}+[章节]\s*\S{{1,30}}?\s+(第{NUM}+条)")),
-            doc_number: r(r"^[(（]?\S{1,15}[〔\[(（【]\s*(?:19|20)\d{2}\s*[〕\])）】]\s*(?:第\s*)?\d+\s*号[)）]?$"),
             order_number: r(r"^\S{2,20}令\s*(?:\(|（)?\s*第\s*\d+\s*号\s*(?:\)|）)?$"),
             signature_with_date: r(r"^\S{2,40}?(?:政府|办公厅|办公室|委员会|局|厅|部|署|院|会|中心|小组)\s+(?:\d{4}|[〇零○一二三四五六七八九]{4})\s*年.{1,3}月.{1,3}日$"),
             org_suffix: r(r"^[^。;:,!?，；：！？]{2,40}(?:政府|办公厅|办公室|委员会|局|厅|部|署|院|会|中心|小组|办)$"),
@@ -407,7 +405,7 @@ fn boilerplate_kind(line: &str, lang: Lang, near_date: bool) -> Option<Kind> {
     let short = line.len() <= 240;
     if short
         && closing(line).ends_with('号')
-        && (p.doc_number.is_match(line) || p.order_number.is_match(line))
+        && (crate::prepare::lines::is_doc_number(line) || p.order_number.is_match(line))
     {
         return Some(Kind::DocNumber);
     }
