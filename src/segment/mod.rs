@@ -1123,6 +1123,12 @@ mod tests {
         // a short line without a tab is still a heading
         let units = kinds("二、措施\n扶持项目\n（一）给予补贴。\n");
         assert_eq!(units[1], ("heading", "扶持项目".to_string()), "{units:?}");
+        // a short row is no label heading either (R36): its role is the measure's
+        let role = roles_of(
+            "二、措施\n（一）给予补贴。\n扶持项目\t标准\n创业担保贷款贴息\t全额\n",
+            Lang::Zh,
+        );
+        assert_eq!(role("创业担保贷款贴息"), "measure");
     }
 
     #[test]
