@@ -341,9 +341,10 @@ fn is_label(lang: Lang, len: usize, body: &str) -> bool {
     }
     let body = body.trim_end_matches(['。', ':', '：', '.']).trim();
     let n = body.chars().count();
-    // A table row (cells joined by a tab) is content, not a label: 创业担保贷款贴息<TAB>全额.
+    // A table row is content, not a label: 创业担保贷款贴息<TAB>全额.
     (1..=12).contains(&n)
-        && !body.contains([',', '，', ';', '；', '。', '、', '\t'])
+        && !body.contains([',', '，', ';', '；', '。', '、'])
+        && !super::is_table_row(body)
         && !has_measure_verb(body)
 }
 
