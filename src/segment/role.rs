@@ -329,6 +329,9 @@ const MEASURE_VERBS: &[&str] = &[
     "实施", "开展", "完善", "打造", "提升", "促进", "落实", "设立", "引导", "深化", "强化", "优化",
     "组织", "提供", "构建", "扩大", "创建", "发展", "健全", "给予", "降低", "减免", "简化", "放宽",
     "实行", "举办", "引进", "培训", "发布", "开放", "保障", "规范", "推行", "争创", "搭建", "做好",
+    // Verbs seldom used as a modifier in a label (扶持措施, 资助标准, 开发区 are labels):
+    "发放", "增加", "提高", "制定", "出台", "新建", "免征", "减征", "延长", "取消", "下放", "推出",
+    "开通", "配备", "吸引", "畅通", "拓宽", "改善", "改进", "壮大", "兑现", "筹集", "免除",
 ];
 
 /// A short Chinese line without a clause mark or a verb of action: a label heading such
@@ -1061,6 +1064,11 @@ mod tests {
             "measure"
         );
         assert_eq!(zh("推广创新型应用案例。", &["二、重点任务"]), "measure");
+        // A verb of action makes a measure; one that modifies the label's noun does not.
+        assert_eq!(zh("发放创业担保贷款。", &["二、扶持政策"]), "measure");
+        assert_eq!(zh("创业担保贷款。", &["二、扶持政策"]), "label");
+        assert_eq!(zh("（一）政策依据与资助标准：", &["二、扶持政策"]), "label");
+        assert_eq!(zh("扶持措施。", &["二、扶持政策"]), "label");
         assert_eq!(en("Heat pumps.", &[]), "measure");
     }
 
