@@ -790,6 +790,18 @@ fn rules_score_on_real_chinese_documents() {
     // The targets for `none` (90 %) and core shares (3 points) are met.
     assert!(none_uncoded >= 0.90, "none left uncoded {none_uncoded:.3}");
     assert!(f(all, "core_share_error") <= 3.0);
+    // Each group carries its micro-F1 intervals, around its estimate.
+    for g in [all, held] {
+        let iv = &g["micro_f1_interval"];
+        assert_eq!(iv["resamples"], 1000);
+        for by in ["documents", "units"] {
+            let (lo, hi) = (iv[by][0].as_f64().unwrap(), iv[by][1].as_f64().unwrap());
+            assert!(
+                lo <= f(g, "micro_f1") && f(g, "micro_f1") <= hi,
+                "{by}: {lo} {hi}"
+            );
+        }
+    }
 }
 
 #[test]

@@ -37,6 +37,10 @@ pub(crate) struct EvaluateArgs {
     /// With --corpus: examples of false positives and misses per category.
     #[arg(long, default_value_t = 3)]
     pub(crate) examples: usize,
+    /// With --corpus: bootstrap draws for the 95 % intervals of micro-F1 (resampling
+    /// documents and units, seed 7); 0 leaves them out.
+    #[arg(long, value_name = "N", default_value_t = policy_coder::tune::evaluate::BOOTSTRAP_RESAMPLES)]
+    pub(crate) bootstrap: usize,
     /// With --corpus: also cross-validate a classifier by document in this many folds
     /// (rules, model and hybrid side by side; trains one model per fold).
     #[arg(long, value_name = "FOLDS")]
@@ -88,6 +92,7 @@ pub(crate) fn evaluate_corpus(
         labeled: args.model.labeled.clone(),
         held_out: args.holdout.iter().map(|s| s.trim().to_string()).collect(),
         examples: args.examples,
+        bootstrap: args.bootstrap,
         cv: args.cv.map(|k| (k, train)),
         embedder: args.model.embed.load()?,
     };

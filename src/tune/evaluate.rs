@@ -315,6 +315,94 @@ pub struct Scores {
     pub core_share_error: f64,
     /// Per category.
     pub per_category: BTreeMap<String, CategoryRow>,
+    /// 95 % percentile intervals of micro-F1 by a seeded bootstrap (see [`F1Intervals`]);
+    /// `None` when not computed (per document, or `--bootstrap 0`).
+    pub micro_f1_interval: Option<F1Intervals>,
+}
+
+/// 95 % percentile intervals of a group's micro-F1 from a seeded bootstrap: `documents`
+/// resamples whole documents (the units of one document are coded by the same rules and
+/// err together, so this is the interval for new documents of the same kind), `units`
+/// resamples units. Each is `[low, high]`; `documents` is `None` for fewer than two
+/// documents.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct F1Intervals {
+    /// Resamples drawn.
+    pub resamples: usize,
+    /// The generator's seed.
+    pub seed: u64,
+    /// Resampling documents.
+    pub documents: Option<[f64; 2]>,
+    /// Resampling units.
+    pub units: Option<[f64; 2]>,
+}
+
+/// Draws that a group's interval takes by default: the percentile interval's ends are
+/// stable to about ±0.01 at a thousand.
+pub const BOOTSTRAP_RESAMPLES: usize = 1000;
+
+/// The seed of the intervals: fixed, so that the same labels give the same interval.
+pub const BOOTSTRAP_SEED: u64 = 7;
+
+/// A unit's (true positive, false positive, miss) counts over its categories.
+fn unit_counts(m: &Matched) -> Option<[usize; 3]> {
+    let pred = m.predicted.as_ref()?;
+    let gold = &m.label.labels;
+    let tp = gold.intersection(pred).count();
+    Some([tp, pred.len() - tp, gold.len() - tp])
+}
+
+fn f1_of([tp, fp, fn_]: [usize; 3]) -> f64 {
+    f1(ratio(tp, tp + fp), ratio(tp, tp + fn_)).unwrap_or(0.0)
+}
+
+/// The 2.5 and 97.5 percentiles of micro-F1 over `resamples` draws, each drawing as many
+/// clusters as there are, with replacement; a cluster is the summed counts of its units.
+fn percentile_interval(clusters: &[[usize; 3]], resamples: usize, seed: u64) -> Option<[f64; 2]> {
+    if clusters.is_empty() || resamples == 0 {
+        return None;
+    }
+    let mut rng = crate::util::rng::SplitMix64::new(seed);
+    let mut f1s: Vec<f64> = (0..resamples)
+        .map(|_| {
+            let mut sum = [0usize; 3];
+            for _ in 0..clusters.len() {
+                let c = clusters[rng.below(clusters.len())];
+                (0..3).for_each(|i| sum[i] += c[i]);
+            }
+            f1_of(sum)
+        })
+        .collect();
+    f1s.sort_by(|a, b| a.total_cmp(b));
+    let r = f1s.len();
+    let lo = ((0.025 * r as f64) as usize).clamp(1, r) - 1;
+    let hi = ((0.975 * r as f64) as usize).min(r - 1);
+    Some([f1s[lo], f1s[hi]])
+}
+
+/// Bootstrap intervals of the micro-F1 of `matched` (the units found in the corpus),
+/// resampling documents and units; see [`F1Intervals`].
+pub fn f1_intervals(matched: &[&Matched], resamples: usize, seed: u64) -> Option<F1Intervals> {
+    if resamples == 0 {
+        return None;
+    }
+    let mut by_doc: BTreeMap<&str, [usize; 3]> = BTreeMap::new();
+    let mut units = Vec::new();
+    for m in matched {
+        let Some(c) = unit_counts(m) else { continue };
+        units.push(c);
+        let d = by_doc.entry(&m.label.stem).or_default();
+        (0..3).for_each(|i| d[i] += c[i]);
+    }
+    let docs: Vec<[usize; 3]> = by_doc.into_values().collect();
+    Some(F1Intervals {
+        resamples,
+        seed,
+        documents: (docs.len() >= 2)
+            .then(|| percentile_interval(&docs, resamples, seed))
+            .flatten(),
+        units: percentile_interval(&units, resamples, seed),
+    })
 }
 
 fn ratio(a: usize, b: usize) -> Option<f64> {
@@ -451,13 +539,15 @@ pub struct CorpusReport {
     pub cross_validated: Option<CvReport>,
 }
 
-/// Scores `matched` overall, for the tuning and held-out documents, and per document.
+/// Scores `matched` overall, for the tuning and held-out documents, and per document;
+/// `examples` errors per category and kind, and micro-F1 intervals of the groups from
+/// `resamples` bootstrap draws (none for 0).
 pub fn report(
     matched: &[Matched],
     cb: &Codebook,
     held_out: &BTreeSet<String>,
     labels: Vec<String>,
-    examples: usize,
+    (examples, resamples): (usize, usize),
 ) -> CorpusReport {
     let all: Vec<&Matched> = matched.iter().collect();
     let mut groups = BTreeMap::new();
@@ -481,6 +571,14 @@ pub fn report(
         }
         groups.insert("tuning".to_string(), tuning);
         groups.insert("held_out".to_string(), score(&h, cb, 0));
+        for (name, group) in [("tuning", &t), ("held_out", &h)] {
+            if let Some(g) = groups.get_mut(name) {
+                g.micro_f1_interval = f1_intervals(group, resamples, BOOTSTRAP_SEED);
+            }
+        }
+    }
+    if let Some(g) = groups.get_mut("all") {
+        g.micro_f1_interval = f1_intervals(&all, resamples, BOOTSTRAP_SEED);
     }
     let mut by_doc: BTreeMap<&str, Vec<&Matched>> = BTreeMap::new();
     for m in &all {
@@ -560,6 +658,30 @@ pub fn render(r: &CorpusReport) -> String {
     }
     if !r.held_out.is_empty() {
         let _ = writeln!(o, "held out: {}", r.held_out.join(", "));
+    }
+    let intervals: Vec<(&String, &F1Intervals)> = r
+        .groups
+        .iter()
+        .filter_map(|(name, s)| Some((name, s.micro_f1_interval.as_ref()?)))
+        .collect();
+    if let Some((_, first)) = intervals.first() {
+        let _ = writeln!(
+            o,
+            "\nMicro-F1, 95 % bootstrap intervals ({} draws, seed {}): resampling documents (new documents of the same kinds) and units",
+            first.resamples, first.seed
+        );
+        let show =
+            |x: Option<[f64; 2]>| x.map_or("-".to_string(), |[a, b]| format!("{a:.3}-{b:.3}"));
+        for (name, iv) in intervals {
+            let _ = writeln!(
+                o,
+                "{:<10} {:>8.3}  documents {:>11}  units {:>11}",
+                name,
+                r.groups[name].micro_f1,
+                show(iv.documents),
+                show(iv.units)
+            );
+        }
     }
     if let Some(all) = r.groups.get("all") {
         let _ = writeln!(
@@ -668,6 +790,8 @@ pub struct CorpusEvalOptions {
     pub held_out: BTreeSet<String>,
     /// Examples of false positives and misses per category.
     pub examples: usize,
+    /// Bootstrap draws for the groups' micro-F1 intervals (0: none).
+    pub bootstrap: usize,
     /// Cross-validate a classifier by document: folds and training options. Each fold's
     /// model is trained on the labelled units of the other folds' documents and codes the
     /// corpus in `model` and `hybrid` mode; the fold's documents are scored.
@@ -747,7 +871,7 @@ pub fn evaluate_corpus(
             .iter()
             .map(|p| p.display().to_string())
             .collect(),
-        eval.examples,
+        (eval.examples, eval.bootstrap),
     );
     if let Some((folds, train)) = &eval.cv {
         let cv = cross_validate(
@@ -992,7 +1116,7 @@ mod tests {
             m("held", &["talent_training"]),
         ];
         let held: BTreeSet<String> = ["held".to_string()].into();
-        let r = report(&ms, &cb, &held, vec![], 5);
+        let r = report(&ms, &cb, &held, vec![], (5, 0));
         let all = &r.groups["all"].per_category["talent_training"];
         // both false positives are counted, only the tuning one is shown
         assert_eq!(all.fp, 2);
@@ -1003,12 +1127,82 @@ mod tests {
             .is_empty());
         assert!(render(&r).contains("tuning documents only"));
         // nothing held out: examples from every document
-        let r = report(&ms, &cb, &BTreeSet::new(), vec![], 5);
+        let r = report(&ms, &cb, &BTreeSet::new(), vec![], (5, 0));
         assert_eq!(
             r.groups["all"].per_category["talent_training"]
                 .false_positives
                 .len(),
             2
         );
+    }
+
+    fn matched(stem: &str, gold: &[&str], pred: &[&str]) -> Matched {
+        let set = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
+        Matched {
+            label: LabeledUnit {
+                id: format!("{stem}#1"),
+                stem: stem.into(),
+                text: String::new(),
+                labels: set(gold),
+                line: 2,
+            },
+            predicted: Some(set(pred)),
+        }
+    }
+
+    #[test]
+    fn f1_intervals_bracket_the_estimate_and_are_seeded() {
+        // Three documents: one all right, one half right, one all wrong.
+        let mut ms = Vec::new();
+        for k in 0..10 {
+            ms.push(matched("a", &["x"], &["x"]));
+            ms.push(matched(
+                "b",
+                &["x"],
+                if k % 2 == 0 { &["x"] } else { &["y"] },
+            ));
+            ms.push(matched("c", &["x"], &["y"]));
+        }
+        let refs: Vec<&Matched> = ms.iter().collect();
+        let point = f1_of(
+            refs.iter()
+                .filter_map(|m| unit_counts(m))
+                .fold([0; 3], |a, c| [a[0] + c[0], a[1] + c[1], a[2] + c[2]]),
+        );
+        assert!((point - 0.5).abs() < 1e-9);
+        let iv = f1_intervals(&refs, 500, 7).unwrap();
+        for [lo, hi] in [iv.documents.unwrap(), iv.units.unwrap()] {
+            assert!(lo < point && point < hi, "{lo} {point} {hi}");
+        }
+        // Documents are the clusters: three of them vary the estimate more than 30 units.
+        let width = |[lo, hi]: [f64; 2]| hi - lo;
+        assert!(width(iv.documents.unwrap()) > width(iv.units.unwrap()));
+        assert_eq!(f1_intervals(&refs, 500, 7), Some(iv));
+        // All right: no spread; one document: no document interval; no draws: none.
+        let right: Vec<Matched> = (0..5).map(|_| matched("a", &["x"], &["x"])).collect();
+        let refs: Vec<&Matched> = right.iter().collect();
+        let iv = f1_intervals(&refs, 200, 7).unwrap();
+        assert_eq!((iv.documents, iv.units), (None, Some([1.0, 1.0])));
+        assert_eq!(f1_intervals(&refs, 0, 7), None);
+    }
+
+    #[test]
+    fn groups_carry_intervals_and_the_text_shows_them() {
+        let cb = Codebook::default_codebook();
+        let ms = vec![
+            matched("tune", &["talent_training"], &["talent_training"]),
+            matched("tune2", &["talent_training"], &[]),
+            matched("held", &[], &["talent_training"]),
+        ];
+        let held: BTreeSet<String> = ["held".to_string()].into();
+        let r = report(&ms, &cb, &held, vec![], (0, 100));
+        for g in ["all", "tuning", "held_out"] {
+            assert!(r.groups[g].micro_f1_interval.is_some(), "{g}");
+        }
+        assert!(r.documents.values().all(|s| s.micro_f1_interval.is_none()));
+        assert!(render(&r).contains("95 % bootstrap intervals (100 draws, seed 7)"));
+        let r = report(&ms, &cb, &held, vec![], (0, 0));
+        assert!(r.groups["all"].micro_f1_interval.is_none());
+        assert!(!render(&r).contains("bootstrap"));
     }
 }
