@@ -1229,11 +1229,9 @@ fn summarise(mut alphas: Vec<f64>) -> Option<AlphaBootstrap> {
         return None;
     }
     alphas.sort_by(|a, b| a.total_cmp(b));
-    let lo = ((0.025 * r as f64) as usize).clamp(1, r) - 1;
-    let hi = ((0.975 * r as f64) as usize).min(r - 1);
     let below = |x: f64| alphas.iter().filter(|a| **a < x).count() as f64 / r as f64;
     Some(AlphaBootstrap {
-        ci: [alphas[lo], alphas[hi]],
+        ci: crate::stats::percentile_95(&alphas),
         p_below_800: below(0.800),
         p_below_667: below(0.667),
         replicates: r,

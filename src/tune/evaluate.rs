@@ -374,10 +374,7 @@ fn percentile_interval(clusters: &[[usize; 3]], resamples: usize, seed: u64) -> 
         })
         .collect();
     f1s.sort_by(|a, b| a.total_cmp(b));
-    let r = f1s.len();
-    let lo = ((0.025 * r as f64) as usize).clamp(1, r) - 1;
-    let hi = ((0.975 * r as f64) as usize).min(r - 1);
-    Some([f1s[lo], f1s[hi]])
+    Some(crate::stats::percentile_95(&f1s))
 }
 
 /// Bootstrap intervals of the micro-F1 of `matched` (the units found in the corpus),
