@@ -1231,7 +1231,7 @@ fn summarise(mut alphas: Vec<f64>) -> Option<AlphaBootstrap> {
     alphas.sort_by(|a, b| a.total_cmp(b));
     let below = |x: f64| alphas.iter().filter(|a| **a < x).count() as f64 / r as f64;
     Some(AlphaBootstrap {
-        ci: crate::stats::percentile_95(&alphas),
+        ci: crate::util::rng::percentile_95(&alphas),
         p_below_800: below(0.800),
         p_below_667: below(0.667),
         replicates: r,

@@ -1,8 +1,7 @@
 //! Significance tests for contingency tables and keyness: Pearson's chi-square test of
 //! independence with Cramér's V and adjusted standardized residuals (Agresti 2013, §2.4.5),
 //! a Monte Carlo p-value for sparse tables, and the log-likelihood G² for keyness between
-//! two corpora (Rayson & Garside 2000) with the log ratio as effect size (Hardie 2014); the
-//! ends of a 95 % percentile bootstrap interval.
+//! two corpora (Rayson & Garside 2000) with the log ratio as effect size (Hardie 2014).
 
 use crate::util::rng::SplitMix64;
 use statrs::distribution::{ChiSquared, ContinuousCDF};
@@ -53,15 +52,6 @@ pub struct MonteCarlo {
     pub replicates: u32,
     /// Seed of the generator.
     pub seed: u64,
-}
-
-/// The 2.5th and 97.5th percentiles of `sorted` (ascending, not empty): the ends of a
-/// 95 % percentile bootstrap interval.
-pub fn percentile_95(sorted: &[f64]) -> [f64; 2] {
-    let r = sorted.len();
-    let lo = ((0.025 * r as f64) as usize).clamp(1, r) - 1;
-    let hi = ((0.975 * r as f64) as usize).min(r - 1);
-    [sorted[lo], sorted[hi]]
 }
 
 /// Chi-square p-value of `x` with `df` degrees of freedom (upper tail).

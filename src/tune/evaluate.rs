@@ -374,7 +374,7 @@ fn percentile_interval(clusters: &[[usize; 3]], resamples: usize, seed: u64) -> 
         })
         .collect();
     f1s.sort_by(|a, b| a.total_cmp(b));
-    Some(crate::stats::percentile_95(&f1s))
+    Some(crate::util::rng::percentile_95(&f1s))
 }
 
 /// Bootstrap intervals of the micro-F1 of `matched` (the units found in the corpus),

@@ -1,4 +1,5 @@
-//! A small seeded random number generator (SplitMix64).
+//! A small seeded random number generator (SplitMix64), and the ends of a bootstrap's
+//! percentile interval.
 //!
 //! Samples and bootstrap intervals must be identical for the same seed on every
 //! platform and in every future build; general-purpose RNG crates do not promise
@@ -47,6 +48,15 @@ impl SplitMix64 {
             v.swap(i, j);
         }
     }
+}
+
+/// The 2.5th and 97.5th percentiles of `sorted` (ascending, not empty): the ends of a
+/// 95 % percentile bootstrap interval.
+pub fn percentile_95(sorted: &[f64]) -> [f64; 2] {
+    let r = sorted.len();
+    let lo = ((0.025 * r as f64) as usize).clamp(1, r) - 1;
+    let hi = ((0.975 * r as f64) as usize).min(r - 1);
+    [sorted[lo], sorted[hi]]
 }
 
 #[cfg(test)]
