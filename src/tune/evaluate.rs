@@ -402,6 +402,51 @@ pub fn f1_intervals(matched: &[&Matched], resamples: usize, seed: u64) -> Option
     })
 }
 
+/// A 95 % interval of micro-F1(`other`) − micro-F1(`base`) on the same labelled units,
+/// resampling documents: each draw takes the same documents for both coders, so what the
+/// documents share cancels out. `None` for fewer than two documents or no draws.
+pub fn f1_difference_interval(
+    base: &[&Matched],
+    other: &[&Matched],
+    resamples: usize,
+    seed: u64,
+) -> Option<[f64; 2]> {
+    let per_doc = |ms: &[&Matched]| {
+        let mut by_doc: BTreeMap<String, [usize; 3]> = BTreeMap::new();
+        for m in ms {
+            if let Some(c) = unit_counts(m) {
+                let d = by_doc.entry(m.label.stem.clone()).or_default();
+                (0..3).for_each(|i| d[i] += c[i]);
+            }
+        }
+        by_doc
+    };
+    let (a, b) = (per_doc(base), per_doc(other));
+    let docs: Vec<([usize; 3], [usize; 3])> = a
+        .iter()
+        .map(|(d, &ca)| (ca, b.get(d).copied().unwrap_or_default()))
+        .collect();
+    if docs.len() < 2 || resamples == 0 {
+        return None;
+    }
+    let mut rng = crate::util::rng::SplitMix64::new(seed);
+    let mut diffs: Vec<f64> = (0..resamples)
+        .map(|_| {
+            let (mut sa, mut sb) = ([0usize; 3], [0usize; 3]);
+            for _ in 0..docs.len() {
+                let (ca, cb) = docs[rng.below(docs.len())];
+                (0..3).for_each(|i| {
+                    sa[i] += ca[i];
+                    sb[i] += cb[i];
+                });
+            }
+            f1_of(sb) - f1_of(sa)
+        })
+        .collect();
+    diffs.sort_by(|x, y| x.total_cmp(y));
+    Some(crate::util::rng::percentile_95(&diffs))
+}
+
 fn ratio(a: usize, b: usize) -> Option<f64> {
     (b > 0).then(|| a as f64 / b as f64)
 }
@@ -622,6 +667,11 @@ fn scores_line(s: &Scores) -> String {
     )
 }
 
+/// An interval as `low-high`, or `-` when there is none.
+fn interval_text(x: Option<[f64; 2]>) -> String {
+    x.map_or("-".to_string(), |[a, b]| format!("{a:.3}-{b:.3}"))
+}
+
 /// The report as text tables.
 pub fn render(r: &CorpusReport) -> String {
     let mut o = String::new();
@@ -667,16 +717,14 @@ pub fn render(r: &CorpusReport) -> String {
             "\nMicro-F1, 95 % bootstrap intervals ({} draws, seed {}): resampling documents (new documents of the same kinds) and units",
             first.resamples, first.seed
         );
-        let show =
-            |x: Option<[f64; 2]>| x.map_or("-".to_string(), |[a, b]| format!("{a:.3}-{b:.3}"));
         for (name, iv) in intervals {
             let _ = writeln!(
                 o,
                 "{:<10} {:>8.3}  documents {:>11}  units {:>11}",
                 name,
                 r.groups[name].micro_f1,
-                show(iv.documents),
-                show(iv.units)
+                interval_text(iv.documents),
+                interval_text(iv.units)
             );
         }
     }
@@ -748,6 +796,33 @@ pub fn render(r: &CorpusReport) -> String {
         for (name, s) in &cv.coders {
             let _ = writeln!(o, "{:<16} {}", name, scores_line(s));
         }
+        let show =
+            |x: Option<[f64; 2]>| x.map_or("-".to_string(), |[a, b]| format!("{a:+.3} to {b:+.3}"));
+        let with_intervals: Vec<_> = cv
+            .coders
+            .iter()
+            .filter_map(|(name, s)| Some((name, s.micro_f1_interval.as_ref()?)))
+            .collect();
+        if !with_intervals.is_empty() {
+            let _ = writeln!(
+                o,
+                "micro-F1 with 95 % bootstrap intervals (resampling documents, units) and its difference to the rules (resampling documents, the same draws for both):"
+            );
+            for (name, iv) in with_intervals {
+                let versus = match cv.difference_to_rules.get(name) {
+                    Some(&d) if name != "rules" => format!("  vs rules {}", show(Some(d))),
+                    _ => String::new(),
+                };
+                let _ = writeln!(
+                    o,
+                    "  {:<16} {:.3}  documents {:>11}  units {:>11}{versus}",
+                    name,
+                    cv.coders[name].micro_f1,
+                    interval_text(iv.documents),
+                    interval_text(iv.units),
+                );
+            }
+        }
         for m in &cv.fold_models {
             let _ = writeln!(o, "  {m}");
         }
@@ -809,6 +884,9 @@ pub struct CvReport {
     pub fold_models: Vec<String>,
     /// Scores of all labelled units by coder: `rules`, `model`, `hybrid`.
     pub coders: BTreeMap<String, Scores>,
+    /// Per coder other than `rules`: a 95 % interval of its micro-F1 minus that of the
+    /// rules, resampling documents (see [`f1_difference_interval`]).
+    pub difference_to_rules: BTreeMap<String, [f64; 2]>,
 }
 
 /// Codes the corpus with `opts` (its outputs land in `opts.out`) and scores the result
@@ -876,7 +954,7 @@ pub fn evaluate_corpus(
             code,
             (&labels, &texts),
             &matched,
-            (*folds, train, eval.embedder.as_ref()),
+            (*folds, train, eval.embedder.as_ref(), eval.bootstrap),
         )?;
         r.cross_validated = Some(cv);
     }
@@ -890,10 +968,11 @@ fn cross_validate(
     code: &crate::pipeline::CodeOptions,
     (labels, texts): (&[LabeledUnit], &HashMap<String, String>),
     rules: &[Matched],
-    (folds, train, embedder): (
+    (folds, train, embedder, resamples): (
         usize,
         &crate::code::classify::TrainOptions,
         Option<&std::sync::Arc<crate::code::classify::embed::Embedder>>,
+        usize,
     ),
 ) -> Result<CvReport> {
     use crate::code::classify::{Classifier, Labeled, Mode};
@@ -983,11 +1062,29 @@ fn cross_validate(
             }
         }
     }
-    let all = |m: &[Matched]| score(&m.iter().collect::<Vec<_>>(), &coder.codebook, 0);
+    let all = |m: &[&Matched]| {
+        let mut s = score(m, &coder.codebook, 0);
+        s.micro_f1_interval = f1_intervals(m, resamples, BOOTSTRAP_SEED);
+        s
+    };
+    let rules: Vec<&Matched> = rules.iter().collect();
+    // Every coder's units in the rules' order, so that a unit bootstrap draws the same
+    // labelled units for each.
+    let order: HashMap<(&str, usize), usize> = rules
+        .iter()
+        .enumerate()
+        .map(|(k, m)| ((m.label.id.as_str(), m.label.line), k))
+        .collect();
     let mut coders = BTreeMap::new();
-    coders.insert("rules".to_string(), all(rules));
+    let mut difference_to_rules = BTreeMap::new();
+    coders.insert("rules".to_string(), all(&rules));
     for (name, m) in &by_mode {
-        coders.insert(name.to_string(), all(m));
+        let mut m: Vec<&Matched> = m.iter().collect();
+        m.sort_by_key(|x| order.get(&(x.label.id.as_str(), x.label.line)).copied());
+        coders.insert(name.to_string(), all(&m));
+        if let Some(d) = f1_difference_interval(&rules, &m, resamples, BOOTSTRAP_SEED) {
+            difference_to_rules.insert(name.to_string(), d);
+        }
     }
     Ok(CvReport {
         folds,
@@ -1001,6 +1098,7 @@ fn cross_validate(
             .collect(),
         fold_models,
         coders,
+        difference_to_rules,
     })
 }
 
@@ -1201,5 +1299,27 @@ mod tests {
         let r = report(&ms, &cb, &held, vec![], (0, 0));
         assert!(r.groups["all"].micro_f1_interval.is_none());
         assert!(!render(&r).contains("bootstrap"));
+    }
+
+    #[test]
+    fn the_difference_to_the_rules_is_paired_by_document() {
+        // Rules right on half of each document's units; the other coder right on all of
+        // them in documents a and b, and as the rules in c.
+        let (mut rules, mut better) = (Vec::new(), Vec::new());
+        for d in ["a", "b", "c"] {
+            for k in 0..6 {
+                let right = k % 2 == 0;
+                rules.push(matched(d, &["x"], if right { &["x"] } else { &["y"] }));
+                let fixed = right || d != "c";
+                better.push(matched(d, &["x"], if fixed { &["x"] } else { &["y"] }));
+            }
+        }
+        let (r, b): (Vec<&Matched>, Vec<&Matched>) =
+            (rules.iter().collect(), better.iter().collect());
+        assert_eq!(f1_difference_interval(&r, &r, 300, 7), Some([0.0, 0.0]));
+        let [lo, hi] = f1_difference_interval(&r, &b, 300, 7).unwrap();
+        assert!(0.0 <= lo && lo < hi && hi <= 0.5, "{lo} {hi}");
+        // One document: no interval.
+        assert_eq!(f1_difference_interval(&r[..6], &b[..6], 300, 7), None);
     }
 }
