@@ -73,6 +73,17 @@ impl Table {
         }
     }
 
+    /// The table with only its first `n` rows (the others are not copied).
+    pub fn head(&self, n: usize) -> Table {
+        Table {
+            id: self.id.clone(),
+            title: self.title.clone(),
+            note: self.note.clone(),
+            headers: self.headers.clone(),
+            rows: self.rows.iter().take(n).cloned().collect(),
+        }
+    }
+
     /// The table as CSV text.
     pub fn to_csv(&self) -> String {
         let mut w = csv::Writer::from_writer(Vec::new());
@@ -530,6 +541,17 @@ mod tests {
             t.to_markdown(),
             "| name | n | share | p |\n|---|---:|---:|---:|\n| a\\|b | 3 | 12.35 | 1.23e-5 |\n"
         );
+    }
+
+    #[test]
+    fn head_keeps_all_but_the_later_rows() {
+        let mut t = Table::new("t", "T", &["n"]);
+        t.note = "note".into();
+        t.rows = (0..5).map(|i| vec![Cell::Int(i)]).collect();
+        let mut want = t.clone();
+        want.rows.truncate(2);
+        assert_eq!(t.head(2), want);
+        assert_eq!(t.head(9), t);
     }
 
     #[test]

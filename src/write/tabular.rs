@@ -742,15 +742,13 @@ pub fn write_tables(dir: &Path, report: &Report) -> Result<Vec<Table>> {
 }
 
 /// A table in Markdown, cut to `max_rows` rows with a pointer to the full CSV.
-fn markdown_excerpt(t: &Table, max_rows: usize) -> String {
+pub(crate) fn markdown_excerpt(t: &Table, max_rows: usize) -> String {
     if t.rows.len() <= max_rows {
         return t.to_markdown();
     }
-    let mut head = t.clone();
-    head.rows.truncate(max_rows);
     format!(
         "{}\n{} more rows in `{}.csv`.\n",
-        head.to_markdown(),
+        t.head(max_rows).to_markdown(),
         t.rows.len() - max_rows,
         t.id
     )

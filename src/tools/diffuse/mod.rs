@@ -697,19 +697,7 @@ fn markdown_of(d: &Diffusion, tables: &[Table], charts: Option<&str>) -> String 
             continue;
         }
         let _ = writeln!(s, "### {}\n\n{}\n", t.title, t.note);
-        if t.rows.len() > 30 {
-            let mut head = t.clone();
-            head.rows.truncate(30);
-            let _ = writeln!(
-                s,
-                "{}\n{} more rows in `{}.csv`.\n",
-                head.to_markdown(),
-                t.rows.len() - 30,
-                t.id
-            );
-        } else {
-            let _ = writeln!(s, "{}", t.to_markdown());
-        }
+        let _ = writeln!(s, "{}", crate::write::tabular::markdown_excerpt(t, 30));
     }
     s
 }
@@ -949,17 +937,16 @@ pub fn append_to_report(
         .iter()
         .filter(|t| t.id != "diffusion_adoption" && t.id != "diffusion_curves_by_year")
         .map(|t| {
-            let mut t = t.clone();
+            let mut head = t.head(30);
             if t.rows.len() > 30 {
-                t.note = format!(
+                head.note = format!(
                     "{} The first 30 of {} rows; all in `policy-coder diffuse`'s {}.csv.",
                     t.note,
                     t.rows.len(),
                     t.id
                 );
-                t.rows.truncate(30);
             }
-            t
+            head
         })
         .collect();
     let section = Section {
