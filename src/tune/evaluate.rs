@@ -356,25 +356,52 @@ fn f1_of([tp, fp, fn_]: [usize; 3]) -> f64 {
     f1(ratio(tp, tp + fp), ratio(tp, tp + fn_)).unwrap_or(0.0)
 }
 
-/// The 2.5 and 97.5 percentiles of micro-F1 over `resamples` draws, each drawing as many
-/// clusters as there are, with replacement; a cluster is the summed counts of its units.
-fn percentile_interval(clusters: &[[usize; 3]], resamples: usize, seed: u64) -> Option<[f64; 2]> {
-    if clusters.is_empty() || resamples == 0 {
+/// Adds `c` to `sum`, count by count.
+fn add_counts(sum: &mut [usize; 3], c: [usize; 3]) {
+    (0..3).for_each(|i| sum[i] += c[i]);
+}
+
+/// Each document's summed unit counts (units whose text was not found left out), by stem.
+fn document_counts<'m>(matched: &[&'m Matched]) -> BTreeMap<&'m str, [usize; 3]> {
+    let mut by_doc: BTreeMap<&str, [usize; 3]> = BTreeMap::new();
+    for m in matched {
+        if let Some(c) = unit_counts(m) {
+            add_counts(by_doc.entry(&m.label.stem).or_default(), c);
+        }
+    }
+    by_doc
+}
+
+/// The 2.5 and 97.5 percentiles of `stat` over `resamples` draws of `n` cluster indexes
+/// with replacement (seeded); `None` when there is nothing to draw.
+fn bootstrap(
+    n: usize,
+    resamples: usize,
+    seed: u64,
+    mut stat: impl FnMut(&[usize]) -> f64,
+) -> Option<[f64; 2]> {
+    if n == 0 || resamples == 0 {
         return None;
     }
     let mut rng = crate::util::rng::SplitMix64::new(seed);
-    let mut f1s: Vec<f64> = (0..resamples)
+    let mut draw = vec![0; n];
+    let mut values: Vec<f64> = (0..resamples)
         .map(|_| {
-            let mut sum = [0usize; 3];
-            for _ in 0..clusters.len() {
-                let c = clusters[rng.below(clusters.len())];
-                (0..3).for_each(|i| sum[i] += c[i]);
-            }
-            f1_of(sum)
+            draw.iter_mut().for_each(|d| *d = rng.below(n));
+            stat(&draw)
         })
         .collect();
-    f1s.sort_by(|a, b| a.total_cmp(b));
-    Some(crate::util::rng::percentile_95(&f1s))
+    values.sort_by(|a, b| a.total_cmp(b));
+    Some(crate::util::rng::percentile_95(&values))
+}
+
+/// The bootstrap interval of micro-F1 over `clusters` (each the summed counts of its units).
+fn percentile_interval(clusters: &[[usize; 3]], resamples: usize, seed: u64) -> Option<[f64; 2]> {
+    bootstrap(clusters.len(), resamples, seed, |draw| {
+        let mut sum = [0usize; 3];
+        draw.iter().for_each(|&k| add_counts(&mut sum, clusters[k]));
+        f1_of(sum)
+    })
 }
 
 /// Bootstrap intervals of the micro-F1 of `matched` (the units found in the corpus),
@@ -383,15 +410,8 @@ pub fn f1_intervals(matched: &[&Matched], resamples: usize, seed: u64) -> Option
     if resamples == 0 {
         return None;
     }
-    let mut by_doc: BTreeMap<&str, [usize; 3]> = BTreeMap::new();
-    let mut units = Vec::new();
-    for m in matched {
-        let Some(c) = unit_counts(m) else { continue };
-        units.push(c);
-        let d = by_doc.entry(&m.label.stem).or_default();
-        (0..3).for_each(|i| d[i] += c[i]);
-    }
-    let docs: Vec<[usize; 3]> = by_doc.into_values().collect();
+    let units: Vec<[usize; 3]> = matched.iter().filter_map(|m| unit_counts(m)).collect();
+    let docs: Vec<[usize; 3]> = document_counts(matched).into_values().collect();
     Some(F1Intervals {
         resamples,
         seed,
@@ -411,40 +431,22 @@ pub fn f1_difference_interval(
     resamples: usize,
     seed: u64,
 ) -> Option<[f64; 2]> {
-    let per_doc = |ms: &[&Matched]| {
-        let mut by_doc: BTreeMap<String, [usize; 3]> = BTreeMap::new();
-        for m in ms {
-            if let Some(c) = unit_counts(m) {
-                let d = by_doc.entry(m.label.stem.clone()).or_default();
-                (0..3).for_each(|i| d[i] += c[i]);
-            }
-        }
-        by_doc
-    };
-    let (a, b) = (per_doc(base), per_doc(other));
-    let docs: Vec<([usize; 3], [usize; 3])> = a
-        .iter()
-        .map(|(d, &ca)| (ca, b.get(d).copied().unwrap_or_default()))
+    let b = document_counts(other);
+    let docs: Vec<([usize; 3], [usize; 3])> = document_counts(base)
+        .into_iter()
+        .map(|(d, ca)| (ca, b.get(d).copied().unwrap_or_default()))
         .collect();
-    if docs.len() < 2 || resamples == 0 {
+    if docs.len() < 2 {
         return None;
     }
-    let mut rng = crate::util::rng::SplitMix64::new(seed);
-    let mut diffs: Vec<f64> = (0..resamples)
-        .map(|_| {
-            let (mut sa, mut sb) = ([0usize; 3], [0usize; 3]);
-            for _ in 0..docs.len() {
-                let (ca, cb) = docs[rng.below(docs.len())];
-                (0..3).for_each(|i| {
-                    sa[i] += ca[i];
-                    sb[i] += cb[i];
-                });
-            }
-            f1_of(sb) - f1_of(sa)
-        })
-        .collect();
-    diffs.sort_by(|x, y| x.total_cmp(y));
-    Some(crate::util::rng::percentile_95(&diffs))
+    bootstrap(docs.len(), resamples, seed, |draw| {
+        let (mut sa, mut sb) = ([0usize; 3], [0usize; 3]);
+        for &k in draw {
+            add_counts(&mut sa, docs[k].0);
+            add_counts(&mut sb, docs[k].1);
+        }
+        f1_of(sb) - f1_of(sa)
+    })
 }
 
 fn ratio(a: usize, b: usize) -> Option<f64> {
