@@ -89,6 +89,8 @@ pub struct CodeOptions {
     pub keyword_dims: Vec<crate::tally::aggregate::Dim>,
     /// Also write `report.xlsx`.
     pub xlsx: bool,
+    /// Most body units embedded in `report.html` (the first ones written).
+    pub report_units: usize,
     /// Told of each document as it is written (the CLI draws a progress bar).
     pub progress: Arc<dyn Progress>,
     /// Read links that lead outside the input folders (skipped by default).
@@ -119,6 +121,7 @@ impl CodeOptions {
                 crate::tally::aggregate::Dim::Region,
             ],
             xlsx: false,
+            report_units: crate::write::html::DEFAULT_REPORT_UNITS,
             progress: Arc::new(Silent),
             follow_links_outside: false,
             threads: None,
@@ -263,7 +266,7 @@ fn analyze_into(
     let cb = &coder.codebook;
     let mut units = UnitsWriter::create(&file("units.csv"), cb, &carried, opts.model.is_some())?;
     if records && report_units {
-        units = units.with_tap(RunUnits::create(&out)?);
+        units = units.with_tap(RunUnits::create(&out, opts.report_units)?);
     }
     let mut w = Writers {
         units,

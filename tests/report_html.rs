@@ -268,6 +268,71 @@ fn every_unit_is_embedded_past_twenty_thousand() {
     assert_eq!(meta["pageSize"], 200);
 }
 
+#[test]
+fn report_units_limits_the_page_and_says_where_the_rest_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    bin()
+        .arg("code")
+        .arg(root().join("corpus-samples"))
+        .args(["--report-units", "10", "--out"])
+        .arg(&out)
+        .assert()
+        .code(0);
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    let rows = script_json(&html, "units-data");
+    let embedded: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[1].as_str().unwrap())
+        .collect();
+    // The first ten body units of units.csv, in its order; the page says how many there are.
+    let units = read_csv(&out.join("units.csv"));
+    let body: Vec<&str> = units
+        .iter()
+        .filter(|u| u["boilerplate"] == "false")
+        .map(|u| u["unit_id"].as_str())
+        .collect();
+    assert!(body.len() > 10);
+    assert_eq!(embedded, body[..10]);
+    assert_eq!(script_json(&html, "report-data")["total"], body.len());
+    let n = body.len();
+    assert!(html.contains(&format!("The first 10 of {n} body units")));
+    assert!(html.contains(&format!(
+        "(the first 10 of the run's {n}; all are in units.csv)"
+    )));
+    assert!(html.contains("id=\"units-cut\""));
+
+    // `all` and a limit above the count embed everything, without the note.
+    let all = dir.path().join("all");
+    bin()
+        .arg("code")
+        .arg(root().join("corpus-samples"))
+        .args(["--report-units", "all", "--out"])
+        .arg(&all)
+        .assert()
+        .code(0);
+    let html = fs::read_to_string(all.join("report.html")).unwrap();
+    assert_eq!(
+        script_json(&html, "units-data").as_array().unwrap().len(),
+        n
+    );
+    assert!(!html.contains("units-cut") && html.contains(&format!("All {n} body units")));
+
+    bin()
+        .arg("code")
+        .arg(root().join("corpus-samples"))
+        .args(["--report-units", "many", "--out"])
+        .arg(dir.path().join("bad"))
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "`many` is not a number of units or `all`",
+        ));
+    assert!(!dir.path().join("bad").exists());
+}
+
 /// Headless Chromium, if installed.
 fn chromium() -> Option<&'static str> {
     ["chromium", "chromium-browser", "google-chrome"]

@@ -30,8 +30,20 @@ pub(crate) struct CodeArgs {
     /// Also write report.xlsx (one sheet per table, and the units).
     #[arg(long)]
     pub(crate) xlsx: bool,
+    /// Most body units embedded in report.html, the first ones in the order of units.csv (a number, or `all`; 0 leaves the units out). A page with every unit of a large run does not open in a browser; units.csv always has them all.
+    #[arg(long, value_name = "N", default_value = "100000", value_parser = parse_report_units)]
+    pub(crate) report_units: usize,
     #[command(flatten)]
     pub(crate) words: StopwordArgs,
+}
+
+/// `--report-units`: a count, or `all` (no limit).
+fn parse_report_units(s: &str) -> std::result::Result<usize, String> {
+    if s.eq_ignore_ascii_case("all") {
+        return Ok(usize::MAX);
+    }
+    s.parse()
+        .map_err(|_| format!("`{s}` is not a number of units or `all`"))
 }
 
 pub(crate) fn code(args: CodeArgs) -> Result<u8> {
@@ -39,6 +51,7 @@ pub(crate) fn code(args: CodeArgs) -> Result<u8> {
     let (coder, mut opts) = setup(args.input, args.out.clone(), &args.words)?;
     opts.force = args.force;
     opts.xlsx = args.xlsx;
+    opts.report_units = args.report_units;
     if let Some(path) = &args.model {
         let mut clf = policy_coder::code::classify::Classifier::load(path, &coder)?;
         if clf.model.target != policy_coder::code::classify::Target::Category {

@@ -104,10 +104,11 @@ impl std::fmt::Debug for RunUnits {
 
 impl RunUnits {
     /// Starts gathering for the reports of the output folder `dir` (the units' JSON goes
-    /// to a file there until the HTML report takes it).
-    pub fn create(dir: &Path) -> Result<Self> {
+    /// to a file there until the HTML report takes it), embedding at most `report_units`
+    /// body units in the page.
+    pub fn create(dir: &Path, report_units: usize) -> Result<Self> {
         Ok(RunUnits {
-            html: UnitsCollector::create(&json_path(dir))?,
+            html: UnitsCollector::create(&json_path(dir), report_units)?,
             firsts: FirstUnits::default(),
         })
     }

@@ -7,7 +7,7 @@
 mod paper;
 pub(crate) mod units;
 
-pub use units::PAGE_SIZE;
+pub use units::{DEFAULT_REPORT_UNITS, PAGE_SIZE};
 
 use crate::error::{Error, Result};
 use crate::report::tables::{Cell, Table};

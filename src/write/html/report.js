@@ -43,7 +43,7 @@ if(page>=pages)page=pages-1;if(page<0)page=0;
 var from=page*PAGE,to=Math.min(n,from+PAGE),frag=document.createDocumentFragment();
 for(var i=from;i<to;i++)frag.appendChild(row(units[shown[i]]));
 body.textContent='';body.appendChild(frag);
-$('count').textContent=n+' of '+units.length+' units';
+$('count').textContent=n+' of '+units.length+' units'+(M.total>units.length?' (the first '+units.length+' of the run\'s '+M.total+'; all are in units.csv)':'');
 $('pageinfo').textContent=n?'rows '+(from+1)+'–'+to+' · page '+(page+1)+' of '+pages:'no unit matches the filters';
 ['prev','prev2'].forEach(function(id){$(id).hidden=false;$(id).disabled=page===0;});
 ['next','next2'].forEach(function(id){$(id).hidden=false;$(id).disabled=page>=pages-1;});}

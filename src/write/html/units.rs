@@ -23,6 +23,12 @@ use std::path::{Path, PathBuf};
 /// Rows of the units table per page.
 pub const PAGE_SIZE: usize = 200;
 
+/// Body units embedded in `report.html` unless `code --report-units` says otherwise. The
+/// page holds them all as one JSON script: 100,000 typical units are about 30 MB, which a
+/// browser opens in seconds, while the 800,000 of a 200 MB corpus (250 MB of page) made
+/// headless Chromium's renderer abort after 55 s and 5 GB. `units.csv` has every unit.
+pub const DEFAULT_REPORT_UNITS: usize = 100_000;
+
 /// One coded document from `documents.csv`.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct DocRow {
@@ -245,15 +251,20 @@ pub(crate) struct UnitsCollector {
     codes: Vec<String>,
     code_index: rustc_hash::FxHashMap<String, usize>,
     first_page: Vec<FirstPageUnit>,
+    /// Units embedded in the page.
     count: usize,
+    /// Body units of the run, embedded or not.
+    total: usize,
+    /// Most units embedded (the first ones, in the order of `units.csv`).
+    limit: usize,
     /// The row being encoded.
     row: Vec<u8>,
 }
 
 impl UnitsCollector {
     /// Starts the JSON file `json_path` (removed by [`UnitsCollector::finish`]'s caller once
-    /// copied into the page).
-    pub(crate) fn create(json_path: &Path) -> Result<Self> {
+    /// copied into the page), for at most `limit` units.
+    pub(crate) fn create(json_path: &Path, limit: usize) -> Result<Self> {
         let f = File::create(json_path).map_err(|e| Error::io(json_path, e))?;
         let mut json = BufWriter::with_capacity(1 << 20, f);
         json.write_all(b"[").map_err(|e| Error::io(json_path, e))?;
@@ -267,6 +278,8 @@ impl UnitsCollector {
             code_index: rustc_hash::FxHashMap::default(),
             first_page: Vec::new(),
             count: 0,
+            total: 0,
+            limit,
             row: Vec::new(),
         })
     }
@@ -274,6 +287,10 @@ impl UnitsCollector {
     /// Adds one written row (boilerplate is left out).
     pub(crate) fn add(&mut self, u: &WrittenUnit<'_>, cb: &Codebook) -> Result<()> {
         if u.boilerplate == "true" {
+            return Ok(());
+        }
+        self.total += 1;
+        if self.count >= self.limit {
             return Ok(());
         }
         let key = [u.file, u.level, u.region, u.province, u.year];
@@ -365,6 +382,7 @@ impl UnitsCollector {
             codes,
             first_page,
             count,
+            total,
             ..
         } = self;
         let mut f = json
@@ -392,12 +410,13 @@ impl UnitsCollector {
             .collect();
         let meta = serde_json::json!({
             "pageSize": PAGE_SIZE,
+            "total": total,
             "docs": docs_out.iter().map(|d| [&d.name, &d.file, &d.level, &d.region, &d.province, &d.year, &d.meta]).collect::<Vec<_>>(),
             "cores": cb.cores.iter().map(|c| &c.id).collect::<Vec<_>>(),
             "cats": cats,
             "codes": codes,
         });
-        let section = units_section(&docs_out, &first_page, count, &codes, cb);
+        let section = units_section(&docs_out, &first_page, (count, total), &codes, cb);
         Ok(UnitsData {
             json_path,
             meta_json: script_safe_json(&meta.to_string()),
@@ -622,7 +641,7 @@ fn unit_row(out: &mut String, u: &FirstPageUnit, doc: &DocMeta, codes: &[String]
 fn units_section(
     docs: &[DocMeta],
     first: &[FirstPageUnit],
-    count: usize,
+    (count, total): (usize, usize),
     codes: &[String],
     cb: &Codebook,
 ) -> String {
@@ -655,10 +674,10 @@ fn units_section(
         cat_opts.push_str("</optgroup>");
     }
     let mut s = format!(
-        "<section id=\"units-section\"><h2>编码单元 / Coded units</h2><p class=\"note\">All {count} \
+        "<section id=\"units-section\"><h2>编码单元 / Coded units</h2><p class=\"note\">{which} \
          body units (headings and boilerplate are in <span class=\"file\">units.csv</span> only), \
          {PAGE_SIZE} to a page. Matched terms are highlighted in the text; the evidence (term and \
-         concept) is listed under it.</p>\
+         concept) is listed under it.</p>{cut}\
          <noscript><p class=\"note\">JavaScript is off: the first {shown} of {count} units are \
          shown, without filters; all are in units.csv.</p></noscript>\
          <div id=\"filters\" hidden>\
@@ -670,11 +689,33 @@ fn units_section(
          <select id=\"f-year\"><option value=\"\">all years 全部年份</option>{years}</select>\
          <label><input id=\"f-uncoded\" type=\"checkbox\"> uncoded only 仅未编码</label>\
          <input id=\"f-text\" type=\"search\" placeholder=\"search text, unit id or title\"></div>\
-         <div class=\"pager\"><p id=\"count\">{count} of {count} units</p><span id=\"pageinfo\"></span>\
+         <div class=\"pager\"><p id=\"count\">{count} of {count} units{of_run}</p><span id=\"pageinfo\"></span>\
          <button id=\"prev\" type=\"button\" hidden>← prev</button><button id=\"next\" type=\"button\" hidden>next →</button></div>\
          <table class=\"data\" id=\"units\"><colgroup><col class=\"c-uid\"><col class=\"c-doc\"><col class=\"c-txt\"><col class=\"c-cat\"></colgroup>\
          <thead><tr><th>unit</th><th>document</th><th>text and evidence</th><th>categories</th></tr></thead><tbody>\n",
         shown = first.len(),
+        which = if count < total {
+            format!("The first {count} of {total}")
+        } else {
+            format!("All {count}")
+        },
+        cut = if count < total {
+            format!(
+                "<p class=\"note\" id=\"units-cut\">This page holds the first {count} body units of \
+                 the run, in the order of <span class=\"file\">units.csv</span>; the filters and \
+                 counts below see only these. The other {rest} are in units.csv (a page holding \
+                 every unit of a large run does not open in a browser; <code>policy-coder code \
+                 --report-units N</code> sets how many the page holds).</p>",
+                rest = total - count
+            )
+        } else {
+            String::new()
+        },
+        of_run = if count < total {
+            format!(" (the first {count} of the run's {total}; all are in units.csv)")
+        } else {
+            String::new()
+        },
         levels = options(docs, Dim::Level, |d| &d.level),
         regions = options(docs, Dim::Region, |d| &d.region),
         provinces = options(docs, Dim::Province, |d| &d.province),
@@ -693,6 +734,54 @@ fn units_section(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_page_holds_at_most_the_limit_and_says_so() {
+        let cb = Codebook::default_codebook();
+        let dir = tempfile::tempdir().unwrap();
+        let unit = |id: &'static str, boilerplate: &'static str| WrittenUnit {
+            unit_id: id,
+            file: "a.txt",
+            level: "local",
+            province: "henan",
+            region: "central",
+            year: "2020",
+            boilerplate,
+            text: "给予创业补贴",
+            categories: "fiscal_support",
+            evidence: "fiscal_support:补贴@4-6",
+            start: "0",
+        };
+        let run = |limit: usize| {
+            let path = dir.path().join(format!("u{limit}.json"));
+            let mut c = UnitsCollector::create(&path, limit).unwrap();
+            for (id, b) in [
+                ("1", "false"),
+                ("2", "true"),
+                ("3", "false"),
+                ("4", "false"),
+            ] {
+                c.add(&unit(id, b), &cb).unwrap();
+            }
+            let data = c.finish(&[], &cb).unwrap();
+            let json = std::fs::read_to_string(&data.json_path).unwrap();
+            let rows: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+            let ids: Vec<String> = rows
+                .iter()
+                .map(|r| r[1].as_str().unwrap().to_string())
+                .collect();
+            (ids, data.section)
+        };
+        let (ids, section) = run(2);
+        assert_eq!(ids, ["1", "3"]);
+        assert!(section.contains("The first 2 of 3 body units"), "{section}");
+        assert!(section.contains("id=\"units-cut\"") && section.contains("The other 1 are"));
+        let (ids, section) = run(usize::MAX);
+        assert_eq!(ids, ["1", "3", "4"]);
+        assert!(section.contains("All 3 body units") && !section.contains("units-cut"));
+        let (ids, section) = run(0);
+        assert!(ids.is_empty() && section.contains("The first 0 of 3"));
+    }
 
     #[test]
     fn evidence_offsets_become_spans_inside_the_unit() {
