@@ -178,7 +178,7 @@ pub fn run(coder: &Coder, opts: &CodeOptions) -> Result<RunCounts> {
     // report.html and report.xlsx.
     let tables = crate::write::write_reports(&dir, &report, units, |firsts| {
         on_pool(pool.as_ref(), || {
-            crate::tools::diffuse::append_to_report(&dir, &coder.codebook, firsts)
+            crate::tools::diffuse::append_to_report(&dir, &coder.codebook, firsts, opts.xlsx)
         })
     })?;
     if opts.xlsx {

@@ -734,22 +734,23 @@ pub fn write_tables(dir: &Path, report: &Report) -> Result<Vec<Table>> {
     let mut md = report_markdown(agg, cb, counts, settings);
     for t in tables.iter().skip(Dim::ALL.len()) {
         md.push_str(&format!("\n## {}\n\n{}\n\n", t.title, t.note));
-        md.push_str(&markdown_excerpt(t, 60));
+        md.push_str(&markdown_excerpt(t, t.rows.len(), 60));
     }
     let path = dir.join("report.md");
     std::fs::write(&path, md).map_err(|e| Error::io(&path, e))?;
     Ok(tables)
 }
 
-/// A table in Markdown, cut to `max_rows` rows with a pointer to the full CSV.
-pub(crate) fn markdown_excerpt(t: &Table, max_rows: usize) -> String {
-    if t.rows.len() <= max_rows {
+/// A table in Markdown, cut to `max_rows` rows with a pointer to the full CSV: `t` holds
+/// the first rows (at least `max_rows` of them, or all) of a table of `total` rows.
+pub(crate) fn markdown_excerpt(t: &Table, total: usize, max_rows: usize) -> String {
+    if total <= max_rows {
         return t.to_markdown();
     }
     format!(
         "{}\n{} more rows in `{}.csv`.\n",
         t.head(max_rows).to_markdown(),
-        t.rows.len() - max_rows,
+        total - max_rows,
         t.id
     )
 }

@@ -307,6 +307,18 @@ pub fn from_parts(
     }
 }
 
+/// The governments of the adoption events `at` (indexes into `adoptions`), `;`-joined.
+fn join_governments(adoptions: &[adoption::Adoption], at: &[usize]) -> String {
+    let mut out = String::new();
+    for (k, &i) in at.iter().enumerate() {
+        if k > 0 {
+            out.push(';');
+        }
+        out.push_str(&adoptions[i].government);
+    }
+    out
+}
+
 fn text(s: impl Into<String>) -> Cell {
     Cell::Text(s.into())
 }
@@ -332,14 +344,37 @@ fn table(id: &str, title: &str, note: &str, headers: &[&str], rows: Vec<Vec<Cell
 /// The result tables, each written as `<id>.csv` (`reuse_pairs` here holds the
 /// [`REUSE_TOP`] pairs with most clauses; [`write`] writes all of them).
 pub fn tables(d: &Diffusion) -> Vec<Table> {
+    tables_upto(d, usize::MAX)
+        .into_iter()
+        .map(|(t, _)| t)
+        .collect()
+}
+
+/// The result tables with at most `max` rows each (the rows past it are not built), and
+/// how many rows each has in full: a report's excerpt of a large run's tables costs no
+/// memory per document (the vertical table has a row per central document and instrument).
+fn tables_upto(d: &Diffusion, max: usize) -> Vec<(Table, usize)> {
     let docs = &d.docs;
-    let mut out = Vec::new();
+    let mut out: Vec<(Table, usize)> = Vec::new();
+    // A table of the first `max` of `rows`, which has `total` of them.
+    let table = |id: &str,
+                 title: &str,
+                 note: &str,
+                 headers: &[&str],
+                 total: usize,
+                 rows: &mut dyn Iterator<Item = Vec<Cell>>| {
+        (
+            table(id, title, note, headers, rows.take(max).collect()),
+            total,
+        )
+    };
     out.push(table(
         "diffusion_adoption",
         "Adoption events",
         "The first document of each government (the centre, each province) with the instrument in a body unit.",
         &["instrument", "core", "government", "level", "region", "year", "date", "file", "unit_id"],
-        d.adoptions
+        d.adoptions.len(),
+        &mut d.adoptions
             .iter()
             .map(|a| {
                 let doc = &docs[a.doc];
@@ -354,15 +389,15 @@ pub fn tables(d: &Diffusion) -> Vec<Table> {
                     text(&doc.file),
                     text(&a.unit_id),
                 ]
-            })
-            .collect(),
+            }),
     ));
     out.push(table(
         "diffusion_curves",
         "Adoption curves",
         "Provinces (of 31) that adopted each instrument; take-off = first year with ≥ 10 % of provinces; logistic fit K / (1 + e^−(t − midpoint)/scale) by least squares.",
         &["instrument", "core", "adopters", "first_year", "takeoff_year", "midpoint", "saturation_pct", "scale", "rmse", "note"],
-        d.curves
+        d.curves.len(),
+        &mut d.curves
             .iter()
             .map(|c| {
                 let first = c
@@ -383,8 +418,7 @@ pub fn tables(d: &Diffusion) -> Vec<Table> {
                     opt_num(c.fit.map(|f| f.rmse), 4),
                     text(&c.note),
                 ]
-            })
-            .collect(),
+            }),
     ));
     let mut by_year = Vec::new();
     for c in &d.curves {
@@ -417,14 +451,16 @@ pub fn tables(d: &Diffusion) -> Vec<Table> {
             "share_pct",
             "fitted_pct",
         ],
-        by_year,
+        by_year.len(),
+        &mut by_year.into_iter(),
     ));
     out.push(table(
         "diffusion_vertical",
         "Vertical diffusion",
         "Per central document and instrument: provinces that had it before (absorbed local pilots), in the same year without dates to order them, and after (followers, with the median lag in years).",
         &["central_file", "central_year", "instrument", "core", "absorbed", "local_before", "first_local_year", "first_local_file", "same_year", "local_after", "median_lag_years", "provinces_before"],
-        d.vertical
+        d.vertical.len(),
+        &mut d.vertical
             .iter()
             .map(|r| {
                 let c = &docs[r.central];
@@ -440,10 +476,9 @@ pub fn tables(d: &Diffusion) -> Vec<Table> {
                     int(r.same_year),
                     int(r.after.len()),
                     opt_num(r.median_lag(), 1),
-                    text(r.before.join(";")),
+                    text(join_governments(&d.adoptions, &r.before)),
                 ]
-            })
-            .collect(),
+            }),
     ));
     let mut abs_rows = Vec::new();
     for (core, a) in vertical::absorption(&d.vertical) {
@@ -461,28 +496,30 @@ pub fn tables(d: &Diffusion) -> Vec<Table> {
         e.instruments += 1;
         e.absorbed += usize::from(r.absorbed());
     }
-    for ((c, core), a) in per_doc {
-        abs_rows.push(vec![
-            text(&docs[c].file),
-            text(core),
-            int(a.instruments),
-            int(a.absorbed),
-            a.share_pct().map_or(Cell::Empty, Cell::Pct),
-        ]);
-    }
+    let total = abs_rows.len() + per_doc.len();
     out.push(table(
         "diffusion_absorption",
         "Absorption by core",
         "Instruments of central documents that provinces had before (bottom-up absorption), per core: all central documents pooled, then each.",
         &["central", "core", "instruments", "absorbed", "share_pct"],
-        abs_rows,
+        total,
+        &mut abs_rows.into_iter().chain(per_doc.into_iter().map(|((c, core), a)| {
+            vec![
+                text(&docs[c].file),
+                text(core),
+                int(a.instruments),
+                int(a.absorbed),
+                a.share_pct().map_or(Cell::Empty, Cell::Pct),
+            ]
+        })),
     ));
     out.push(table(
         "diffusion_neighbours",
         "Neighbour effect",
         "Share of provincial adoptions preceded by a land neighbour's adoption, against the share expected when adoption years are permuted among the adopters (one-sided permutation p-value).",
         &["scope", "id", "core", "adoptions", "neighbour_preceded", "share_pct", "expected_pct", "p_value", "permutations"],
-        d.neighbours
+        d.neighbours.len(),
+        &mut d.neighbours
             .iter()
             .map(|n| {
                 vec![
@@ -496,8 +533,7 @@ pub fn tables(d: &Diffusion) -> Vec<Table> {
                     Cell::P(n.test.p_value),
                     int(n.test.permutations),
                 ]
-            })
-            .collect(),
+            }),
     ));
     let region_of: BTreeMap<&str, &str> = docs
         .iter()
@@ -509,7 +545,8 @@ pub fn tables(d: &Diffusion) -> Vec<Table> {
         "Leaders and laggards",
         "Walker's innovativeness: per instrument adopted in ≥ 2 different years, (last − year) / (last − first), averaged over the instruments a province adopted; mean_relative_year = its mean adoption year minus each instrument's mean.",
         &["rank", "province", "region", "instruments", "walker_score", "mean_relative_year"],
-        d.innovativeness
+        d.innovativeness.len(),
+        &mut d.innovativeness
             .iter()
             .enumerate()
             .map(|(i, r)| {
@@ -521,16 +558,17 @@ pub fn tables(d: &Diffusion) -> Vec<Table> {
                     Cell::Num(r.walker_score, 3),
                     Cell::Num(r.mean_relative_year, 2),
                 ]
-            })
-            .collect(),
+            }),
     ));
     if let Some(pairs) = &d.reuse {
         // The pairs with most clauses (all of them are in reuse_pairs.csv, see [`write`]).
         let mut top: Vec<&reuse::DocPair> = pairs.iter().collect();
         top.sort_by_key(|p| std::cmp::Reverse(p.clauses.len()));
         top.truncate(REUSE_TOP);
-        out.push(reuse_table(d, top.into_iter()));
-        out.push(reuse_summary(d, pairs));
+        for t in [reuse_table(d, top.into_iter()), reuse_summary(d, pairs)] {
+            let total = t.rows.len();
+            out.push((t, total));
+        }
     }
     out
 }
@@ -665,10 +703,15 @@ pub fn charts(d: &Diffusion) -> Vec<(&'static str, String)> {
 /// The diffusion section of a report, in Markdown (`charts`: the folder of the SVGs
 /// relative to the report, or None to leave them out).
 pub fn markdown(d: &Diffusion, charts: Option<&str>) -> String {
-    markdown_of(d, &tables(d), charts)
+    markdown_of(d, &tables_upto(d, MARKDOWN_ROWS), charts)
 }
 
-fn markdown_of(d: &Diffusion, tables: &[Table], charts: Option<&str>) -> String {
+/// Rows of each table shown in Markdown and in a report's diffusion section.
+const MARKDOWN_ROWS: usize = 30;
+
+/// `tables`: each table (at least its first [`MARKDOWN_ROWS`] rows) with its full number
+/// of rows.
+fn markdown_of(d: &Diffusion, tables: &[(Table, usize)], charts: Option<&str>) -> String {
     let mut s = String::new();
     let c = &d.counts;
     let _ = writeln!(s, "## Diffusion\n");
@@ -692,12 +735,16 @@ fn markdown_of(d: &Diffusion, tables: &[Table], charts: Option<&str>) -> String 
             "![Cumulative adopting provinces per core]({dir}/diffusion_cores.svg)\n\n![Adoption curves]({dir}/diffusion_curves.svg)\n"
         );
     }
-    for t in tables {
+    for (t, total) in tables {
         if t.id == "diffusion_adoption" || t.id == "diffusion_curves_by_year" {
             continue;
         }
         let _ = writeln!(s, "### {}\n\n{}\n", t.title, t.note);
-        let _ = writeln!(s, "{}", crate::write::tabular::markdown_excerpt(t, 30));
+        let _ = writeln!(
+            s,
+            "{}",
+            crate::write::tabular::markdown_excerpt(t, *total, MARKDOWN_ROWS)
+        );
     }
     s
 }
@@ -839,8 +886,8 @@ pub fn write(out: &Path, d: &Diffusion) -> Result<()> {
 
 /// The files of [`write`], into `out` (the transaction's staging folder).
 fn write_files(out: &Path, d: &Diffusion) -> Result<()> {
-    let tables = tables(d);
-    for t in tables.iter().filter(|t| t.id != "reuse_pairs") {
+    let tables = tables_upto(d, usize::MAX);
+    for (t, _) in tables.iter().filter(|(t, _)| t.id != "reuse_pairs") {
         let p = out.join(format!("{}.csv", t.id));
         crate::util::csv::write_file(&p, &t.to_csv()).map_err(|e| Error::io(&p, e))?;
     }
@@ -908,12 +955,14 @@ pub fn analyse_run(results: &Path, cb: &Codebook, firsts: &FirstUnits) -> Result
 
 /// Adds a diffusion section to the reports of a `code` run in `results` when it spans at
 /// least two years and two provinces (text reuse left to `policy-coder diffuse`): the
-/// section and its charts in report.md; returns the diffusion tables (for report.xlsx)
-/// and the section for report.html, none when there is no diffusion to show.
+/// section and its charts in report.md; returns the diffusion tables with `all_rows`
+/// (for report.xlsx; without, none: only the rows the reports show are built) and the
+/// section for report.html, none when there is no diffusion to show.
 pub fn append_to_report(
     results: &Path,
     cb: &Codebook,
     firsts: &FirstUnits,
+    all_rows: bool,
 ) -> Result<(Vec<Table>, Option<Section>)> {
     let d = analyse_run(results, cb, firsts)?;
     if !d.has_diffusion() {
@@ -926,7 +975,7 @@ pub fn append_to_report(
         let p = dir.join(name);
         std::fs::write(&p, svg).map_err(|e| Error::io(&p, e))?;
     }
-    let tables = tables(&d);
+    let tables = tables_upto(&d, if all_rows { usize::MAX } else { MARKDOWN_ROWS });
     let p = results.join("report.md");
     let mut md = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
     md.push('\n');
@@ -935,15 +984,13 @@ pub fn append_to_report(
     std::fs::write(&p, md).map_err(|e| Error::io(&p, e))?;
     let shown: Vec<Table> = tables
         .iter()
-        .filter(|t| t.id != "diffusion_adoption" && t.id != "diffusion_curves_by_year")
-        .map(|t| {
-            let mut head = t.head(30);
-            if t.rows.len() > 30 {
+        .filter(|(t, _)| t.id != "diffusion_adoption" && t.id != "diffusion_curves_by_year")
+        .map(|(t, total)| {
+            let mut head = t.head(MARKDOWN_ROWS);
+            if *total > MARKDOWN_ROWS {
                 head.note = format!(
-                    "{} The first 30 of {} rows; all in `policy-coder diffuse`'s {}.csv.",
-                    t.note,
-                    t.rows.len(),
-                    t.id
+                    "{} The first {MARKDOWN_ROWS} of {total} rows; all in `policy-coder diffuse`'s {}.csv.",
+                    t.note, t.id
                 );
             }
             head
@@ -964,6 +1011,10 @@ pub fn append_to_report(
             .collect(),
         tables: shown,
     };
+    let tables = match all_rows {
+        true => tables.into_iter().map(|(t, _)| t).collect(),
+        false => Vec::new(),
+    };
     Ok((tables, Some(section)))
 }
 
@@ -978,6 +1029,78 @@ mod tests {
         assert_eq!(zh_item(12), "十二");
         assert_eq!(zh_item(30), "三十");
         assert_eq!(zh_item(31), "三十一");
+    }
+
+    /// 40 central documents (2001–2040) and three provinces adopting in 2010, 2020 and 2030,
+    /// all with one instrument: 40 vertical rows, 41 absorption rows.
+    fn many_central_documents() -> Diffusion {
+        let doc = |level: &str, province: &str, year: i32, order: usize| Doc {
+            file: format!("d{order}.txt"),
+            level: level.into(),
+            province: province.into(),
+            region: String::new(),
+            year: Some(year),
+            date: (year, 0, 0),
+            date_text: String::new(),
+            order,
+        };
+        let mut docs: Vec<Doc> = (0..40)
+            .map(|i| doc("central", "national", 2001 + i as i32, i))
+            .collect();
+        for (k, (p, y)) in [("henan", 2010), ("hubei", 2020), ("sichuan", 2030)]
+            .into_iter()
+            .enumerate()
+        {
+            docs.push(doc("local", p, y, 40 + k));
+        }
+        let inst: adoption::DocInstruments = (0..docs.len())
+            .map(|i| BTreeMap::from([("fiscal_support".to_string(), format!("{i}-1-1"))]))
+            .collect();
+        let cb = Codebook::default_codebook();
+        let opts = DiffuseOptions {
+            reuse: false,
+            permutations: 9,
+            ..DiffuseOptions::default()
+        };
+        from_parts(docs, &inst, &cb, &opts)
+    }
+
+    #[test]
+    fn report_excerpts_are_built_without_the_rows_they_leave_out() {
+        let d = many_central_documents();
+        let full = tables_upto(&d, usize::MAX);
+        let cut = tables_upto(&d, MARKDOWN_ROWS);
+        assert_eq!(full.len(), cut.len());
+        for ((f, n), (c, m)) in full.iter().zip(&cut) {
+            assert_eq!((n, m), (&f.rows.len(), &f.rows.len()), "{}", f.id);
+            assert_eq!(c.rows.len(), f.rows.len().min(MARKDOWN_ROWS), "{}", f.id);
+            assert_eq!(c.rows, f.rows[..c.rows.len()], "{}", f.id);
+            assert_eq!((&c.id, &c.note, &c.headers), (&f.id, &f.note, &f.headers));
+        }
+        let vertical = &full
+            .iter()
+            .find(|(t, _)| t.id == "diffusion_vertical")
+            .unwrap()
+            .0;
+        assert_eq!(vertical.rows.len(), 40);
+        // The provinces before each central document, by name: none before 2010, all three
+        // from 2031.
+        let before = |row: &[Cell]| row[11].render();
+        assert_eq!(before(&vertical.rows[0]), "");
+        assert_eq!(before(&vertical.rows[30]), "henan;hubei;sichuan");
+        let lags = |row: &[Cell]| (row[9].render(), row[10].render());
+        assert_eq!(lags(&vertical.rows[0]), ("3".into(), "19.0".into()));
+        // The Markdown of the excerpt is that of the full tables: 10 more rows of 40.
+        let md = markdown_of(&d, &cut, None);
+        assert_eq!(md, markdown_of(&d, &full, None));
+        assert!(
+            md.contains("10 more rows in `diffusion_vertical.csv`."),
+            "{md}"
+        );
+        assert!(
+            md.contains("11 more rows in `diffusion_absorption.csv`."),
+            "{md}"
+        );
     }
 
     #[test]

@@ -26,14 +26,16 @@ pub struct VerticalRow {
     pub instrument: String,
     /// Its core.
     pub core: String,
-    /// Provinces that adopted it before.
-    pub before: Vec<String>,
+    /// Provinces that adopted it before: the indexes of their adoption events in the
+    /// `adoptions` the rows were computed from (indexes, not names: a large run has tens
+    /// of thousands of rows, each with up to 31 provinces).
+    pub before: Vec<usize>,
     /// The earliest local adoption before it: (year, document index).
     pub first_local: Option<(i32, usize)>,
     /// Provinces that adopted it in the same year without dates to order them.
     pub same_year: usize,
-    /// Provinces that adopted it after, with their lags in years.
-    pub after: Vec<(String, i32)>,
+    /// The lags in years of the provinces that adopted it after.
+    pub after: Vec<i32>,
 }
 
 impl VerticalRow {
@@ -44,7 +46,7 @@ impl VerticalRow {
 
     /// Median lag in years of the provinces that followed (None when none did).
     pub fn median_lag(&self) -> Option<f64> {
-        let mut lags: Vec<i32> = self.after.iter().map(|(_, l)| *l).collect();
+        let mut lags = self.after.clone();
         if lags.is_empty() {
             return None;
         }
@@ -81,9 +83,11 @@ pub fn vertical(
     adoptions: &[Adoption],
     core_of: &dyn Fn(&str) -> String,
 ) -> Vec<VerticalRow> {
-    let mut local: BTreeMap<&str, Vec<&Adoption>> = BTreeMap::new();
-    for a in adoptions.iter().filter(|a| a.government != "central") {
-        local.entry(a.instrument.as_str()).or_default().push(a);
+    let mut local: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, a) in adoptions.iter().enumerate() {
+        if a.government != "central" {
+            local.entry(a.instrument.as_str()).or_default().push(i);
+        }
     }
     let mut central: Vec<usize> = (0..docs.len())
         .filter(|&i| docs[i].is_central() && docs[i].year.is_some())
@@ -101,18 +105,16 @@ pub fn vertical(
                 same_year: 0,
                 after: Vec::new(),
             };
-            for a in local.get(k.as_str()).into_iter().flatten() {
+            for &i in local.get(k.as_str()).into_iter().flatten() {
+                let a = &adoptions[i];
                 match time_order(&docs[a.doc], &docs[c]) {
                     Some(Ordering::Less) => {
-                        row.before.push(a.government.clone());
+                        row.before.push(i);
                         if row.first_local.is_none_or(|(y, _)| a.year < y) {
                             row.first_local = Some((a.year, a.doc));
                         }
                     }
-                    Some(_) => row.after.push((
-                        a.government.clone(),
-                        a.year - docs[c].year.unwrap_or(a.year),
-                    )),
+                    Some(_) => row.after.push(a.year - docs[c].year.unwrap_or(a.year)),
                     None => row.same_year += 1,
                 }
             }
@@ -192,7 +194,12 @@ mod tests {
         let rows = vertical(&docs, &inst, &a, &core);
         assert_eq!(rows.len(), 5);
         let fiscal = rows.iter().find(|r| r.instrument == "fiscal").unwrap();
-        assert_eq!(fiscal.before, ["henan", "hubei"]);
+        let before: Vec<&str> = fiscal
+            .before
+            .iter()
+            .map(|&i| a[i].government.as_str())
+            .collect();
+        assert_eq!(before, ["henan", "hubei"]);
         assert_eq!(fiscal.first_local, Some((2015, 0)));
         let training = rows.iter().find(|r| r.instrument == "training").unwrap();
         assert!(!training.absorbed());
