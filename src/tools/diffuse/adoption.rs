@@ -2,10 +2,12 @@
 //! — the centre, or a province — uses each instrument.
 
 use super::input::Doc;
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
-/// Per document: instrument id → the first body unit that has it.
-pub type DocInstruments = Vec<BTreeMap<String, String>>;
+/// Per document: instrument id → the first body unit that has it (owned strings, or
+/// strings borrowed from what the run gathered: [`crate::write::run_units::FirstUnits`]).
+pub type DocInstruments<K = String, V = String> = Vec<BTreeMap<K, V>>;
 
 /// One adoption event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,9 +34,9 @@ pub fn time_key(d: &Doc) -> (i32, u32, u32, usize) {
 /// The adoption events, sorted by instrument, then `central` first, then year and
 /// government. Documents without a year, and local documents without a province, adopt
 /// nothing.
-pub fn adoptions(
+pub fn adoptions<K: Borrow<str> + Ord, V: AsRef<str>>(
     docs: &[Doc],
-    inst: &DocInstruments,
+    inst: &DocInstruments<K, V>,
     core_of: &dyn Fn(&str) -> String,
 ) -> Vec<Adoption> {
     let mut first: BTreeMap<(String, String), usize> = BTreeMap::new();
@@ -43,7 +45,9 @@ pub fn adoptions(
             continue;
         };
         for k in inst[i].keys() {
-            let e = first.entry((k.clone(), gov.to_string())).or_insert(i);
+            let e = first
+                .entry((k.borrow().to_string(), gov.to_string()))
+                .or_insert(i);
             if time_key(d) < time_key(&docs[*e]) {
                 *e = i;
             }
@@ -53,7 +57,7 @@ pub fn adoptions(
         .into_iter()
         .map(|((instrument, government), doc)| Adoption {
             core: core_of(&instrument),
-            unit_id: inst[doc][&instrument].clone(),
+            unit_id: inst[doc][instrument.as_str()].as_ref().to_string(),
             year: docs[doc].year.unwrap_or_default(),
             instrument,
             government,

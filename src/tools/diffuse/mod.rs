@@ -209,9 +209,9 @@ pub fn analyse(results: &Path, cb: &Codebook, opts: &DiffuseOptions) -> Result<D
 }
 
 /// The analysis from documents and their instruments (everything but reuse).
-pub fn from_parts(
+pub fn from_parts<K: std::borrow::Borrow<str> + Ord, V: AsRef<str>>(
     docs: Vec<Doc>,
-    inst: &adoption::DocInstruments,
+    inst: &adoption::DocInstruments<K, V>,
     cb: &Codebook,
     opts: &DiffuseOptions,
 ) -> Diffusion {
@@ -934,15 +934,14 @@ pub fn analyse_run(results: &Path, cb: &Codebook, firsts: &FirstUnits) -> Result
         .enumerate()
         .map(|(i, d)| (d.file.as_str(), i))
         .collect();
-    let mut inst: adoption::DocInstruments = vec![BTreeMap::new(); docs.len()];
+    // Borrowed from `firsts`: a large run has tens of thousands of documents.
+    let mut inst: adoption::DocInstruments<&str, &str> = vec![BTreeMap::new(); docs.len()];
     for (i, d) in docs.iter().enumerate() {
         if by_file.get(d.file.as_str()) != Some(&i) {
             continue;
         }
         for (k, unit) in firsts.of_file(&d.file) {
-            inst[i]
-                .entry(k.to_string())
-                .or_insert_with(|| unit.to_string());
+            inst[i].entry(k).or_insert(unit);
         }
     }
     drop(by_file);

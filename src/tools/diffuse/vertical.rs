@@ -14,6 +14,7 @@
 
 use super::adoption::{Adoption, DocInstruments};
 use super::input::{time_order, Doc};
+use std::borrow::Borrow;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
@@ -77,9 +78,9 @@ impl Absorption {
 }
 
 /// The vertical rows, in central-document then instrument order.
-pub fn vertical(
+pub fn vertical<K: Borrow<str> + Ord, V>(
     docs: &[Doc],
-    inst: &DocInstruments,
+    inst: &DocInstruments<K, V>,
     adoptions: &[Adoption],
     core_of: &dyn Fn(&str) -> String,
 ) -> Vec<VerticalRow> {
@@ -95,17 +96,17 @@ pub fn vertical(
     central.sort_by_key(|&i| super::adoption::time_key(&docs[i]));
     let mut rows = Vec::new();
     for c in central {
-        for k in inst[c].keys() {
+        for k in inst[c].keys().map(|k| k.borrow()) {
             let mut row = VerticalRow {
                 central: c,
-                instrument: k.clone(),
+                instrument: k.to_string(),
                 core: core_of(k),
                 before: Vec::new(),
                 first_local: None,
                 same_year: 0,
                 after: Vec::new(),
             };
-            for &i in local.get(k.as_str()).into_iter().flatten() {
+            for &i in local.get(k).into_iter().flatten() {
                 let a = &adoptions[i];
                 match time_order(&docs[a.doc], &docs[c]) {
                     Some(Ordering::Less) => {
