@@ -13,14 +13,21 @@ use std::path::{Path, PathBuf};
 fn run_samples() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
+    code_samples(&out, &[]);
+    (dir, out)
+}
+
+/// Codes the samples into `out` with the options `args`; returns report.html.
+fn code_samples(out: &Path, args: &[&str]) -> String {
     bin()
         .arg("code")
         .arg(root().join("corpus-samples"))
+        .args(args)
         .arg("--out")
-        .arg(&out)
+        .arg(out)
         .assert()
         .code(0);
-    (dir, out)
+    fs::read_to_string(out.join("report.html")).unwrap()
 }
 
 /// Codes `n` generated clauses (every fifth one with no instrument term) from a units file.
@@ -272,14 +279,7 @@ fn every_unit_is_embedded_past_twenty_thousand() {
 fn report_units_limits_the_page_and_says_where_the_rest_is() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    bin()
-        .arg("code")
-        .arg(root().join("corpus-samples"))
-        .args(["--report-units", "10", "--out"])
-        .arg(&out)
-        .assert()
-        .code(0);
-    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    let html = code_samples(&out, &["--report-units", "10"]);
     let rows = script_json(&html, "units-data");
     let embedded: Vec<&str> = rows
         .as_array()
@@ -303,17 +303,12 @@ fn report_units_limits_the_page_and_says_where_the_rest_is() {
         "(the first 10 of the run's {n}; all are in units.csv)"
     )));
     assert!(html.contains("id=\"units-cut\""));
+    assert!(html.contains(&format!(
+        "JavaScript is off: the first 10 of {n} units are shown"
+    )));
 
     // `all` and a limit above the count embed everything, without the note.
-    let all = dir.path().join("all");
-    bin()
-        .arg("code")
-        .arg(root().join("corpus-samples"))
-        .args(["--report-units", "all", "--out"])
-        .arg(&all)
-        .assert()
-        .code(0);
-    let html = fs::read_to_string(all.join("report.html")).unwrap();
+    let html = code_samples(&dir.path().join("all"), &["--report-units", "all"]);
     assert_eq!(
         script_json(&html, "units-data").as_array().unwrap().len(),
         n

@@ -678,7 +678,7 @@ fn units_section(
          body units (headings and boilerplate are in <span class=\"file\">units.csv</span> only), \
          {PAGE_SIZE} to a page. Matched terms are highlighted in the text; the evidence (term and \
          concept) is listed under it.</p>{cut}\
-         <noscript><p class=\"note\">JavaScript is off: the first {shown} of {count} units are \
+         <noscript><p class=\"note\">JavaScript is off: the first {shown} of {total} units are \
          shown, without filters; all are in units.csv.</p></noscript>\
          <div id=\"filters\" hidden>\
          <select id=\"f-core\"><option value=\"\">all core types 全部类型</option>{core_opts}</select>\
