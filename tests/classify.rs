@@ -321,3 +321,69 @@ fn readme_train_and_evaluate_examples_run_on_the_shipped_labels() {
     }
     assert!(dir.path().join("model.json").is_file());
 }
+
+/// `evaluate --corpus --cv` on the samples with the example labels, its JSON report.
+fn corpus_cv(extra: &[&str]) -> serde_json::Value {
+    let o = bin()
+        .current_dir(root())
+        .args([
+            "evaluate",
+            "--corpus",
+            "corpus-samples",
+            "--labeled",
+            "examples/labeled/units_zh.tsv",
+            "--cv",
+            "2",
+            "--bootstrap",
+            "0",
+            "--format",
+            "json",
+        ])
+        .args(extra)
+        .assert()
+        .success();
+    serde_json::from_slice(&o.get_output().stdout).unwrap()
+}
+
+#[test]
+fn cross_validation_by_document_can_train_on_extra_files_it_never_scores() {
+    let plain = &corpus_cv(&[])["cross_validated"];
+    let extra = &corpus_cv(&["--train-extra", "examples/labeled/units_en.tsv"])["cross_validated"];
+    assert_eq!(plain["train_extra"], serde_json::json!([]));
+    assert_eq!(
+        extra["train_extra"],
+        serde_json::json!([["examples/labeled/units_en.tsv", 21]])
+    );
+    // The same labelled units are scored (the extra ones are not), and the rules do not
+    // depend on training.
+    for c in ["rules", "model", "hybrid"] {
+        assert_eq!(
+            extra["coders"][c]["units"], plain["coders"][c]["units"],
+            "{c}"
+        );
+    }
+    assert_eq!(extra["coders"]["rules"], plain["coders"]["rules"]);
+    assert_eq!(extra["fold_documents"], plain["fold_documents"]);
+
+    // Only with --cv, and a file that cannot be read is named.
+    bin()
+        .current_dir(root())
+        .args(["evaluate", "--corpus", "corpus-samples", "--labeled"])
+        .args(["examples/labeled/units_zh.tsv", "--train-extra", "x.tsv"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--cv"));
+    bin()
+        .current_dir(root())
+        .args(["evaluate", "--corpus", "corpus-samples", "--labeled"])
+        .args([
+            "examples/labeled/units_zh.tsv",
+            "--cv",
+            "2",
+            "--train-extra",
+            "missing.tsv",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("missing.tsv"));
+}

@@ -45,6 +45,11 @@ pub(crate) struct EvaluateArgs {
     /// (rules, model and hybrid side by side; trains one model per fold).
     #[arg(long, value_name = "FOLDS")]
     pub(crate) cv: Option<usize>,
+    /// With --corpus --cv: labelled files (same format as --labeled) added to every fold's
+    /// training set and never scored, e.g. a shared or synthetic set; each file counts as
+    /// one document in the models' inner cross-validation.
+    #[arg(long, value_name = "FILE", num_args = 1.., requires = "cv")]
+    pub(crate) train_extra: Vec<PathBuf>,
 }
 
 pub(crate) fn evaluate(args: EvaluateArgs) -> Result<u8> {
@@ -95,6 +100,7 @@ pub(crate) fn evaluate_corpus(
         bootstrap: args.bootstrap,
         cv: args.cv.map(|k| (k, train)),
         embedder: args.model.embed.load()?,
+        train_extra: args.train_extra.clone(),
     };
     if eval.embedder.is_some() && eval.cv.is_none() {
         anyhow::bail!("--embedder with --corpus needs --cv (models are trained by fold)");

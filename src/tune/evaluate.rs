@@ -790,6 +790,12 @@ pub fn render(r: &CorpusReport) -> String {
             "\nCross-validated by document ({} folds; no document in both training and test):",
             cv.folds
         );
+        for (file, n) in &cv.train_extra {
+            let _ = writeln!(
+                o,
+                "every fold's model also trained on {file} ({n} units, not scored)"
+            );
+        }
         let _ = writeln!(
             o,
             "{:<16} {:>8} {:>8} {:>8} {:>8} {:>16} {:>10}",
@@ -873,6 +879,10 @@ pub struct CorpusEvalOptions {
     /// With `cv`: also train each fold a model on this embedder's sentence embeddings and
     /// score it as `embedding` (model mode) and `embedding-hybrid`.
     pub embedder: Option<std::sync::Arc<crate::code::classify::embed::Embedder>>,
+    /// With `cv`: labelled files added to every fold's training set and never scored (a
+    /// shared or synthetic set); each file is one document in the models' inner
+    /// cross-validation.
+    pub train_extra: Vec<std::path::PathBuf>,
 }
 
 /// Rules, model and hybrid side by side, cross-validated by document.
@@ -884,6 +894,8 @@ pub struct CvReport {
     pub fold_documents: Vec<Vec<String>>,
     /// Each fold model's feature kind and thresholds.
     pub fold_models: Vec<String>,
+    /// Files added to every fold's training set, with their units.
+    pub train_extra: Vec<(String, usize)>,
     /// Scores of all labelled units by coder: `rules`, `model`, `hybrid`.
     pub coders: BTreeMap<String, Scores>,
     /// Per coder other than `rules`: a 95 % interval of its micro-F1 minus that of the
@@ -957,6 +969,7 @@ pub fn evaluate_corpus(
             (&labels, &texts),
             &matched,
             (*folds, train, eval.embedder.as_ref(), eval.bootstrap),
+            &eval.train_extra,
         )?;
         r.cross_validated = Some(cv);
     }
@@ -976,8 +989,18 @@ fn cross_validate(
         Option<&std::sync::Arc<crate::code::classify::embed::Embedder>>,
         usize,
     ),
+    train_extra: &[std::path::PathBuf],
 ) -> Result<CvReport> {
     use crate::code::classify::{Classifier, Labeled, Mode};
+    // Read once; every fold trains on them, none scores them.
+    let mut extra: Vec<(Labeled, String)> = Vec::new();
+    let mut extra_files = Vec::new();
+    for path in train_extra {
+        let units = crate::code::classify::read_labeled(std::slice::from_ref(path), coder)?;
+        let group = format!("extra:{}", path.display());
+        extra_files.push((path.display().to_string(), units.len()));
+        extra.extend(units.into_iter().map(|u| (u, group.clone())));
+    }
     let docs: Vec<String> = labels
         .iter()
         .map(|l| l.stem.clone())
@@ -1006,6 +1029,7 @@ fn cross_validate(
                 text: l.text.clone(),
                 labels: l.labels.clone(),
             })
+            .chain(extra.iter().map(|(u, _)| u.clone()))
             .collect();
         let in_fold: Vec<LabeledUnit> = labels
             .iter()
@@ -1018,6 +1042,7 @@ fn cross_validate(
             .iter()
             .filter(|l| fold_of[l.stem.as_str()] != f)
             .map(|l| l.stem.clone())
+            .chain(extra.iter().map(|(_, g)| g.clone()))
             .collect();
         let mut models = vec![(
             "model",
@@ -1099,6 +1124,7 @@ fn cross_validate(
             })
             .collect(),
         fold_models,
+        train_extra: extra_files,
         coders,
         difference_to_rules,
     })
