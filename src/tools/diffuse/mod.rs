@@ -309,14 +309,11 @@ pub fn from_parts<K: std::borrow::Borrow<str> + Ord, V: AsRef<str>>(
 
 /// The governments of the adoption events `at` (indexes into `adoptions`), `;`-joined.
 fn join_governments(adoptions: &[adoption::Adoption], at: &[usize]) -> String {
-    let mut out = String::new();
-    for (k, &i) in at.iter().enumerate() {
-        if k > 0 {
-            out.push(';');
-        }
-        out.push_str(&adoptions[i].government);
-    }
-    out
+    let names: Vec<&str> = at
+        .iter()
+        .map(|&i| adoptions[i].government.as_str())
+        .collect();
+    names.join(";")
 }
 
 fn text(s: impl Into<String>) -> Cell {
@@ -342,17 +339,10 @@ fn table(id: &str, title: &str, note: &str, headers: &[&str], rows: Vec<Vec<Cell
 }
 
 /// The result tables, each written as `<id>.csv` (`reuse_pairs` here holds the
-/// [`REUSE_TOP`] pairs with most clauses; [`write`] writes all of them).
-pub fn tables(d: &Diffusion) -> Vec<Table> {
-    tables_upto(d, usize::MAX)
-        .into_iter()
-        .map(|(t, _)| t)
-        .collect()
-}
-
-/// The result tables with at most `max` rows each (the rows past it are not built), and
-/// how many rows each has in full: a report's excerpt of a large run's tables costs no
-/// memory per document (the vertical table has a row per central document and instrument).
+/// [`REUSE_TOP`] pairs with most clauses; [`write`] writes all of them), with at most `max`
+/// rows each (the rows past it are not built) and how many rows each has in full: a
+/// report's excerpt of a large run's tables costs no memory per document (the vertical
+/// table has a row per central document and instrument).
 fn tables_upto(d: &Diffusion, max: usize) -> Vec<(Table, usize)> {
     let docs = &d.docs;
     let mut out: Vec<(Table, usize)> = Vec::new();

@@ -673,6 +673,23 @@ fn units_section(
         }
         cat_opts.push_str("</optgroup>");
     }
+    // A page cut at `--report-units` says so in its note, above the table and in its count.
+    let (which, cut, of_run) = if count < total {
+        (
+            format!("The first {count} of {total}"),
+            format!(
+                "<p class=\"note\" id=\"units-cut\">This page holds the first {count} body units of \
+                 the run, in the order of <span class=\"file\">units.csv</span>; the filters and \
+                 counts below see only these. The other {rest} are in units.csv (a page holding \
+                 every unit of a large run does not open in a browser; <code>policy-coder code \
+                 --report-units N</code> sets how many the page holds).</p>",
+                rest = total - count
+            ),
+            format!(" (the first {count} of the run's {total}; all are in units.csv)"),
+        )
+    } else {
+        (format!("All {count}"), String::new(), String::new())
+    };
     let mut s = format!(
         "<section id=\"units-section\"><h2>编码单元 / Coded units</h2><p class=\"note\">{which} \
          body units (headings and boilerplate are in <span class=\"file\">units.csv</span> only), \
@@ -694,28 +711,6 @@ fn units_section(
          <table class=\"data\" id=\"units\"><colgroup><col class=\"c-uid\"><col class=\"c-doc\"><col class=\"c-txt\"><col class=\"c-cat\"></colgroup>\
          <thead><tr><th>unit</th><th>document</th><th>text and evidence</th><th>categories</th></tr></thead><tbody>\n",
         shown = first.len(),
-        which = if count < total {
-            format!("The first {count} of {total}")
-        } else {
-            format!("All {count}")
-        },
-        cut = if count < total {
-            format!(
-                "<p class=\"note\" id=\"units-cut\">This page holds the first {count} body units of \
-                 the run, in the order of <span class=\"file\">units.csv</span>; the filters and \
-                 counts below see only these. The other {rest} are in units.csv (a page holding \
-                 every unit of a large run does not open in a browser; <code>policy-coder code \
-                 --report-units N</code> sets how many the page holds).</p>",
-                rest = total - count
-            )
-        } else {
-            String::new()
-        },
-        of_run = if count < total {
-            format!(" (the first {count} of the run's {total}; all are in units.csv)")
-        } else {
-            String::new()
-        },
         levels = options(docs, Dim::Level, |d| &d.level),
         regions = options(docs, Dim::Region, |d| &d.region),
         provinces = options(docs, Dim::Province, |d| &d.province),
