@@ -897,6 +897,34 @@ fn built_in_codebook_codes_subsidies_with_their_object() {
     assert_lines_code_as("zh.txt", "关于支持创业的若干措施\n一、主要措施\n", &lines);
 }
 
+/// A deadline, procedure or ban withholds the matches of its own clauses (between commas)
+/// in a Chinese sentence, not the whole sentence; a conditional ("…时，应当…") governs the
+/// rest of its sentence (coding manual R16, R20, R29).
+#[test]
+fn clause_rules_withhold_their_own_clauses() {
+    let lines = [
+        // The reform is coded; the procedure after it is not what codes it.
+        (
+            "1．推行商事登记确认制，申请材料齐全的，当场予以登记。",
+            "business_barriers",
+        ),
+        // A ban in one clause does not withhold the service reform in the next.
+        (
+            "2．不得要求企业重复提交材料，推行政务服务一网通办。",
+            "public_service",
+        ),
+        // Under a conditional duty, what follows is its content: the body named is no
+        // assignment of leadership (R17).
+        (
+            "3．对外输出数据产品时，应当建立安全保障体系，明确各环节的责任主体。",
+            "",
+        ),
+        // A match in the ban's own clause stays withheld.
+        ("4．不得挪用创业补贴资金。", ""),
+    ];
+    assert_lines_code_as("zh.txt", "关于支持创业的若干措施\n一、主要措施\n", &lines);
+}
+
 /// The items of an information lead-in take its codes (R46: behavioural-change programmes
 /// with their items); their own matches (fiscal incentives) stay withheld, and the list ends
 /// at the lead-in's next sibling.

@@ -33,16 +33,49 @@ pub fn gate_by_role(
         // (agencies negotiating a dispute, R19); each sentence is judged once.
         // Sentence ends are found once and each sentence judged once, so that a long
         // unit with many matches takes linear, not quadratic, time.
+        // Within a Chinese sentence that such a rule matches, only the matches in the
+        // clauses (between commas) the rule's own match touches are withheld: in "推行商事登记
+        // 确认制，申请材料齐全的，当场予以登记" the procedure is the second half, not the reform.
         let ends = crate::segment::role::Ends::sentences(text, lang);
-        let mut judged: std::collections::HashMap<(usize, usize), bool> = Default::default();
+        let mut judged: std::collections::HashMap<(usize, usize), Option<Vec<(usize, usize)>>> =
+            Default::default();
         codes.hits.iter().partition(|h| {
             let b = ends.around(text, h.start);
-            *judged.entry(b).or_insert_with(|| {
-                coder
-                    .roles
-                    .clause_role(lang, &text[b.0..b.1])
-                    .is_none_or(Role::codes_instruments)
-            })
+            let withheld = judged.entry(b).or_insert_with(|| {
+                let sentence = &text[b.0..b.1];
+                let role = coder.roles.clause_role(lang, sentence);
+                role.is_some_and(|r| !r.codes_instruments()).then(|| {
+                    let clauses = crate::segment::role::Ends::clauses(sentence);
+                    coder
+                        .roles
+                        .withholding_spans(lang, sentence)
+                        .into_iter()
+                        .map(|m| {
+                            let first = clauses.around(sentence, m.start);
+                            // A conditional ("…的，应当…", "…时，须…") governs the rest of
+                            // the sentence; a ban or a deadline, its own clauses.
+                            // English commas set off phrases of one predicate ("By 31
+                            // December 2021, the Commission shall …"): there the whole
+                            // sentence is the rule's.
+                            if lang == Lang::En {
+                                return (b.0, b.1);
+                            }
+                            let end = if sentence[m.clone()].contains([',', '，']) {
+                                sentence.len()
+                            } else {
+                                clauses
+                                    .around(sentence, m.end.saturating_sub(1).max(m.start))
+                                    .1
+                            };
+                            (b.0 + first.0, b.0 + end)
+                        })
+                        .collect()
+                })
+            });
+            match withheld {
+                None => true,
+                Some(spans) => !spans.iter().any(|&(s, e)| s <= h.start && h.start < e),
+            }
         })
     } else if role.keeps_commitments() && crate::segment::role::may_hold_commitment(text) {
         let clauses = crate::segment::role::Ends::clauses(text);

@@ -30,6 +30,8 @@ struct RuleSet {
     /// one pass over its characters rules out most strings for less than the set's own
     /// search.
     literals: Option<LiteralGate>,
+    /// Each pattern alone, where the spans of its matches are needed (clause rules).
+    each: Vec<Regex>,
 }
 
 /// Patterns of one kind (heading, text or clause) per language in one set each, with the
@@ -42,6 +44,16 @@ struct Rules {
 
 impl Rules {
     fn build(specs: &[RoleSpec], pick: impl Fn(&RoleSpec) -> &(Vec<String>, Vec<String>)) -> Rules {
+        Rules::build_with(specs, pick, false)
+    }
+
+    /// As [`Rules::build`], also compiling each pattern alone when `spans` (to find where
+    /// a rule matches, not only whether).
+    fn build_with(
+        specs: &[RoleSpec],
+        pick: impl Fn(&RoleSpec) -> &(Vec<String>, Vec<String>),
+        spans: bool,
+    ) -> Rules {
         let set = |lang: usize| {
             let (patterns, roles): (Vec<&str>, Vec<Role>) = specs
                 .iter()
@@ -60,6 +72,11 @@ impl Rules {
                         set,
                         roles,
                         literals,
+                        each: if spans {
+                            patterns.iter().filter_map(|p| Regex::new(p).ok()).collect()
+                        } else {
+                            Vec::new()
+                        },
                     })
                 })
                 .flatten()
@@ -123,7 +140,7 @@ impl RoleTable {
             // Own-text patterns are anchored at the start and their search ends within
             // the first sentence: a look for literals through the whole unit costs more.
             text: Rules::build(&all, |s| &s.text).without_literals(),
-            clause: Rules::build(&all, |s| &s.clause),
+            clause: Rules::build_with(&all, |s| &s.clause, true),
             lead_in: Rules::build(&all, |s| &s.lead_in),
         }
     }
@@ -162,6 +179,21 @@ impl RoleTable {
     /// procedure or a ban inside a measure article.
     pub fn clause_role(&self, lang: Lang, clause: &str) -> Option<Role> {
         self.clause.first(lang, clause)
+    }
+
+    /// Byte ranges of `sentence` matched by the clause rules whose role codes no
+    /// instrument (a deadline, a procedure, a ban): the part of the sentence they speak of.
+    pub fn withholding_spans(&self, lang: Lang, sentence: &str) -> Vec<std::ops::Range<usize>> {
+        let Some(rules) = self.clause.get(lang) else {
+            return Vec::new();
+        };
+        rules
+            .each
+            .iter()
+            .zip(&rules.roles)
+            .filter(|(_, r)| !r.codes_instruments())
+            .flat_map(|(re, _)| re.find_iter(sentence).map(|m| m.range()))
+            .collect()
     }
 
     /// False when [`RoleTable::clause_role`] is `None` for every part of `text` (no clause
