@@ -37,37 +37,35 @@ pub fn gate_by_role(
         // clauses (between commas) the rule's own match touches are withheld: in "推行商事登记
         // 确认制，申请材料齐全的，当场予以登记" the procedure is the second half, not the reform.
         let ends = crate::segment::role::Ends::sentences(text, lang);
-        let mut judged: std::collections::HashMap<(usize, usize), Option<Vec<(usize, usize)>>> =
-            Default::default();
+        // Per sentence (its byte bounds): the stretches it withholds, if any rule matched.
+        type Withheld = Option<Vec<(usize, usize)>>;
+        let mut judged: std::collections::HashMap<(usize, usize), Withheld> = Default::default();
         codes.hits.iter().partition(|h| {
             let b = ends.around(text, h.start);
             let withheld = judged.entry(b).or_insert_with(|| {
                 let sentence = &text[b.0..b.1];
                 let role = coder.roles.clause_role(lang, sentence);
                 role.is_some_and(|r| !r.codes_instruments()).then(|| {
+                    // English commas set off phrases of one predicate ("By 31 December
+                    // 2021, the Commission shall …"): there the whole sentence is the rule's.
+                    if lang == Lang::En {
+                        return vec![b];
+                    }
                     let clauses = crate::segment::role::Ends::clauses(sentence);
+                    let clause_of = |at: usize| clauses.around(sentence, at);
                     coder
                         .roles
                         .withholding_spans(lang, sentence)
                         .into_iter()
                         .map(|m| {
-                            let first = clauses.around(sentence, m.start);
                             // A conditional ("…的，应当…", "…时，须…") governs the rest of
                             // the sentence; a ban or a deadline, its own clauses.
-                            // English commas set off phrases of one predicate ("By 31
-                            // December 2021, the Commission shall …"): there the whole
-                            // sentence is the rule's.
-                            if lang == Lang::En {
-                                return (b.0, b.1);
-                            }
                             let end = if sentence[m.clone()].contains([',', '，']) {
                                 sentence.len()
                             } else {
-                                clauses
-                                    .around(sentence, m.end.saturating_sub(1).max(m.start))
-                                    .1
+                                clause_of(m.end.saturating_sub(1).max(m.start)).1
                             };
-                            (b.0 + first.0, b.0 + end)
+                            (b.0 + clause_of(m.start).0, b.0 + end)
                         })
                         .collect()
                 })
