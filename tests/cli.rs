@@ -925,6 +925,27 @@ fn clause_rules_withhold_their_own_clauses() {
     assert_lines_code_as("zh.txt", "关于支持创业的若干措施\n一、主要措施\n", &lines);
 }
 
+/// Vocabulary of the built-in codebook read against the coding manual: leadership of a
+/// named work (R13), honours (R25), a fee named after infrastructure (R21, R28), a firm
+/// registering as a condition of eligibility, not a registration reform (R29).
+#[test]
+fn built_in_codebook_reads_leadership_honours_fees_and_registration() {
+    let lines = [
+        (
+            "1．加强对公共数据管理工作的领导。",
+            "organizational_leadership",
+        ),
+        ("2．对工作突出的单位予以通报表扬。", "demonstration"),
+        ("3．减半征收城市基础设施配套费。", "tax_fee_reduction"),
+        (
+            "4．对在本区注册的企业给予一次性开办补贴。",
+            "fiscal_support",
+        ),
+        ("5．推行企业注册登记全程电子化。", "business_barriers"),
+    ];
+    assert_lines_code_as("zh.txt", "关于支持创业的若干措施\n一、主要措施\n", &lines);
+}
+
 /// The items of an information lead-in take its codes (R46: behavioural-change programmes
 /// with their items); their own matches (fiscal incentives) stay withheld, and the list ends
 /// at the lead-in's next sibling.
