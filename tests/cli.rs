@@ -921,6 +921,9 @@ fn clause_rules_withhold_their_own_clauses() {
         ),
         // A match in the ban's own clause stays withheld.
         ("4．不得挪用创业补贴资金。", ""),
+        // Duties of regulated parties (R16) and docking one platform to another (R20).
+        ("5．区内金融机构应当遵守国家金融监管规定。", ""),
+        ("6．已建成的开放平台应当与省数据开放平台进行对接。", ""),
     ];
     assert_lines_code_as("zh.txt", "关于支持创业的若干措施\n一、主要措施\n", &lines);
 }

@@ -1197,6 +1197,16 @@ mod tests {
         assert_eq!(zh("同时，应当加强政策宣传。"), None);
         assert_eq!(zh("自受理之日起10个工作日内办结。"), Some(Role::Procedure));
         assert_eq!(zh("不得挪用补贴资金。"), Some(Role::Liability));
+        // Duties laid on regulated parties, and duties to comply or submit to inspection
+        // (R16); support for the same parties is no duty.
+        assert_eq!(
+            zh("区内金融机构应当遵守国家金融监管规定。"),
+            Some(Role::Liability)
+        );
+        assert_eq!(zh("建设项目应当符合国土空间规划。"), Some(Role::Liability));
+        assert_eq!(zh("企业接受有关部门的监督检查。"), Some(Role::Liability));
+        assert_eq!(zh("鼓励金融机构开发绿色信贷产品。"), None);
+        assert_eq!(zh("各部门应当加强政策宣传。"), None);
         // Eligibility of a subsidy is coded (R26): no conditional duty here.
         assert_eq!(zh("符合条件的，给予一次性创业补贴。"), None);
         assert_eq!(zh("建立部门协商机制。"), None);
