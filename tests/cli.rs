@@ -921,9 +921,17 @@ fn clause_rules_withhold_their_own_clauses() {
         ),
         // A match in the ban's own clause stays withheld.
         ("4．不得挪用创业补贴资金。", ""),
-        // Duties of regulated parties (R16) and docking one platform to another (R20).
+        // Duties to comply (R16), a project's duty to conform to the plan (R30) and
+        // docking one platform to another (R20).
         ("5．区内金融机构应当遵守国家金融监管规定。", ""),
         ("6．已建成的开放平台应当与省数据开放平台进行对接。", ""),
+        ("7．区内建设项目应当符合国土空间规划。", ""),
+        // Data sharing named as a field of a body's work (R17), not a mechanism (R19).
+        (
+            "8．市数据主管部门负责组织实施政务数据共享应用工作。",
+            "organizational_leadership",
+        ),
+        ("9．建立跨部门数据共享机制。", "collaborative_operation"),
     ];
     assert_lines_code_as("zh.txt", "关于支持创业的若干措施\n一、主要措施\n", &lines);
 }

@@ -44,31 +44,28 @@ pub fn gate_by_role(
             let b = ends.around(text, h.start);
             let withheld = judged.entry(b).or_insert_with(|| {
                 let sentence = &text[b.0..b.1];
-                let role = coder.roles.clause_role(lang, sentence);
-                role.is_some_and(|r| !r.codes_instruments()).then(|| {
-                    // English commas set off phrases of one predicate ("By 31 December
-                    // 2021, the Commission shall …"): there the whole sentence is the rule's.
-                    if lang == Lang::En {
-                        return vec![b];
-                    }
-                    let clauses = crate::segment::role::Ends::clauses(sentence);
-                    let clause_of = |at: usize| clauses.around(sentence, at);
-                    coder
-                        .roles
-                        .withholding_spans(lang, sentence)
-                        .into_iter()
-                        .map(|m| {
-                            // A conditional ("…的，应当…", "…时，须…") governs the rest of
-                            // the sentence; a ban or a deadline, its own clauses.
-                            let end = if sentence[m.clone()].contains([',', '，']) {
-                                sentence.len()
-                            } else {
-                                clause_of(m.end.saturating_sub(1).max(m.start)).1
-                            };
-                            (b.0 + clause_of(m.start).0, b.0 + end)
-                        })
-                        .collect()
-                })
+                let spans = coder.roles.withholding_spans(lang, sentence)?;
+                // English commas set off phrases of one predicate ("By 31 December 2021,
+                // the Commission shall …"): there the whole sentence is the rule's.
+                if lang == Lang::En {
+                    return Some(vec![b]);
+                }
+                let clauses = crate::segment::role::Ends::clauses(sentence);
+                let clause_of = |at: usize| clauses.around(sentence, at);
+                let stretches = spans
+                    .into_iter()
+                    .map(|m| {
+                        // A conditional ("…的，应当…", "…时，须…") governs the rest of the
+                        // sentence; a ban or a deadline, its own clauses.
+                        let end = if sentence[m.clone()].contains([',', '，']) {
+                            sentence.len()
+                        } else {
+                            clause_of(m.end.saturating_sub(1).max(m.start)).1
+                        };
+                        (b.0 + clause_of(m.start).0, b.0 + end)
+                    })
+                    .collect();
+                Some(stretches)
             });
             match withheld {
                 None => true,

@@ -181,19 +181,33 @@ impl RoleTable {
         self.clause.first(lang, clause)
     }
 
-    /// Byte ranges of `sentence` matched by the clause rules whose role codes no
-    /// instrument (a deadline, a procedure, a ban): the part of the sentence they speak of.
-    pub fn withholding_spans(&self, lang: Lang, sentence: &str) -> Vec<std::ops::Range<usize>> {
-        let Some(rules) = self.clause.get(lang) else {
-            return Vec::new();
-        };
-        rules
-            .each
-            .iter()
-            .zip(&rules.roles)
-            .filter(|(_, r)| !r.codes_instruments())
-            .flat_map(|(re, _)| re.find_iter(sentence).map(|m| m.range()))
-            .collect()
+    /// What the clause rules say of `sentence`: `None` when no rule matches it or the
+    /// first that does keeps its matches coded (role `measure`); else the byte ranges of
+    /// `sentence` matched by the rules whose role codes no instrument (a deadline, a
+    /// procedure, a ban): the part of the sentence they speak of.
+    pub fn withholding_spans(
+        &self,
+        lang: Lang,
+        sentence: &str,
+    ) -> Option<Vec<std::ops::Range<usize>>> {
+        let rules = self.clause.get(lang)?;
+        if rules
+            .literals
+            .as_ref()
+            .is_some_and(|l| !l.may_match(sentence))
+        {
+            return None;
+        }
+        let matched = rules.set.matching(sentence)?;
+        if rules.roles[matched.first()?].codes_instruments() {
+            return None;
+        }
+        // Only the rules that matched are run again, alone, for their spans.
+        let spans = (0..rules.each.len())
+            .filter(|&k| matched.contains(k) && !rules.roles[k].codes_instruments())
+            .flat_map(|k| rules.each[k].find_iter(sentence).map(|m| m.range()))
+            .collect();
+        Some(spans)
     }
 
     /// False when [`RoleTable::clause_role`] is `None` for every part of `text` (no clause
@@ -1197,15 +1211,15 @@ mod tests {
         assert_eq!(zh("同时，应当加强政策宣传。"), None);
         assert_eq!(zh("自受理之日起10个工作日内办结。"), Some(Role::Procedure));
         assert_eq!(zh("不得挪用补贴资金。"), Some(Role::Liability));
-        // Duties laid on regulated parties, and duties to comply or submit to inspection
-        // (R16); support for the same parties is no duty.
+        // Duties to comply or submit to inspection (R16); support for the same parties,
+        // and duties that are measures, are none of these.
         assert_eq!(
             zh("区内金融机构应当遵守国家金融监管规定。"),
             Some(Role::Liability)
         );
-        assert_eq!(zh("建设项目应当符合国土空间规划。"), Some(Role::Liability));
         assert_eq!(zh("企业接受有关部门的监督检查。"), Some(Role::Liability));
         assert_eq!(zh("鼓励金融机构开发绿色信贷产品。"), None);
+        assert_eq!(zh("金融机构应当加大对创业企业的信贷支持。"), None);
         assert_eq!(zh("各部门应当加强政策宣传。"), None);
         // Eligibility of a subsidy is coded (R26): no conditional duty here.
         assert_eq!(zh("符合条件的，给予一次性创业补贴。"), None);
