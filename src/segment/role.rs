@@ -1211,13 +1211,13 @@ mod tests {
         assert_eq!(zh("同时，应当加强政策宣传。"), None);
         assert_eq!(zh("自受理之日起10个工作日内办结。"), Some(Role::Procedure));
         assert_eq!(zh("不得挪用补贴资金。"), Some(Role::Liability));
-        // Duties to comply or submit to inspection (R16); support for the same parties,
+        // Duties to comply (R16); support for the same parties,
         // and duties that are measures, are none of these.
         assert_eq!(
             zh("区内金融机构应当遵守国家金融监管规定。"),
             Some(Role::Liability)
         );
-        assert_eq!(zh("企业接受有关部门的监督检查。"), Some(Role::Liability));
+        assert_eq!(zh("企业应当依法履行安全生产义务。"), Some(Role::Liability));
         assert_eq!(zh("鼓励金融机构开发绿色信贷产品。"), None);
         assert_eq!(zh("金融机构应当加大对创业企业的信贷支持。"), None);
         assert_eq!(zh("各部门应当加强政策宣传。"), None);
