@@ -16,7 +16,7 @@ use crate::codebook::roles::{default_specs, Role, RoleSpec};
 use crate::segment::{Kind, Segment};
 use crate::util::lang::Lang;
 use crate::util::literal_gate::{LiteralGate, OneChar};
-use crate::util::regex_set::Patterns;
+use crate::util::regex_set::{Matched, Patterns};
 use regex::Regex;
 use std::sync::OnceLock;
 
@@ -30,8 +30,9 @@ struct RuleSet {
     /// one pass over its characters rules out most strings for less than the set's own
     /// search.
     literals: Option<LiteralGate>,
-    /// Each pattern alone, where the spans of its matches are needed (clause rules).
-    each: Vec<Regex>,
+    /// Each pattern alone, by index, where the spans of its matches are needed (clause
+    /// rules; empty otherwise).
+    each: Vec<Option<Regex>>,
 }
 
 /// Patterns of one kind (heading, text or clause) per language in one set each, with the
@@ -73,7 +74,7 @@ impl Rules {
                         roles,
                         literals,
                         each: if spans {
-                            patterns.iter().filter_map(|p| Regex::new(p).ok()).collect()
+                            patterns.iter().map(|p| Regex::new(p).ok()).collect()
                         } else {
                             Vec::new()
                         },
@@ -101,14 +102,20 @@ impl Rules {
         }
     }
 
-    /// The role of the first pattern (in table order) that matches `s`.
-    fn first(&self, lang: Lang, s: &str) -> Option<Role> {
+    /// The rules of `lang` and which of them match `s`, if any does.
+    fn matching(&self, lang: Lang, s: &str) -> Option<(&RuleSet, Matched)> {
         let rules = self.get(lang)?;
         if rules.literals.as_ref().is_some_and(|l| !l.may_match(s)) {
             return None;
         }
         // Most strings match no rule: the cheaper yes/no search rules them out first.
-        rules.set.matching(s)?.first().map(|i| rules.roles[i])
+        Some((rules, rules.set.matching(s)?))
+    }
+
+    /// The role of the first pattern (in table order) that matches `s`.
+    fn first(&self, lang: Lang, s: &str) -> Option<Role> {
+        let (rules, matched) = self.matching(lang, s)?;
+        matched.first().map(|i| rules.roles[i])
     }
 
     /// False when no pattern can match `s` or any part of it (no rules for `lang`, or
@@ -190,22 +197,18 @@ impl RoleTable {
         lang: Lang,
         sentence: &str,
     ) -> Option<Vec<std::ops::Range<usize>>> {
-        let rules = self.clause.get(lang)?;
-        if rules
-            .literals
-            .as_ref()
-            .is_some_and(|l| !l.may_match(sentence))
-        {
-            return None;
-        }
-        let matched = rules.set.matching(sentence)?;
+        let (rules, matched) = self.clause.matching(lang, sentence)?;
         if rules.roles[matched.first()?].codes_instruments() {
             return None;
         }
         // Only the rules that matched are run again, alone, for their spans.
-        let spans = (0..rules.each.len())
-            .filter(|&k| matched.contains(k) && !rules.roles[k].codes_instruments())
-            .flat_map(|k| rules.each[k].find_iter(sentence).map(|m| m.range()))
+        let spans = rules
+            .each
+            .iter()
+            .enumerate()
+            .filter(|&(k, _)| matched.contains(k) && !rules.roles[k].codes_instruments())
+            .filter_map(|(_, re)| re.as_ref())
+            .flat_map(|re| re.find_iter(sentence).map(|m| m.range()))
             .collect();
         Some(spans)
     }
