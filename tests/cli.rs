@@ -277,6 +277,26 @@ fn a_missing_input_is_an_error_naming_it_once() {
     assert_eq!(err.matches("os error 2").count(), 1, "{err}");
 }
 
+
+#[test]
+fn a_folder_without_documents_gives_empty_results_not_an_error() {
+    // The diffusion section reads documents.csv back: with no documents it must still have
+    // its header (it once held only the byte-order mark, and the run failed reading it).
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty");
+    fs::create_dir(&empty).unwrap();
+    let out = dir.path().join("out");
+    code(&[empty.to_str().unwrap()], &out)
+        .success()
+        .stderr(predicate::str::contains("0 files"));
+    let docs = fs::read_to_string(out.join("documents.csv")).unwrap();
+    let docs = docs.trim_start_matches('\u{feff}');
+    assert!(docs.starts_with("file,status,reason,"), "{docs:?}");
+    assert_eq!(docs.lines().count(), 1, "{docs:?}");
+    let units = fs::read_to_string(out.join("units.csv")).unwrap();
+    assert_eq!(units.trim_start_matches('\u{feff}').lines().count(), 1);
+    assert!(out.join("report.md").is_file() && out.join("report.html").is_file());
+}
 #[test]
 fn boilerplate_is_kept_but_not_counted() {
     let dir = tempfile::tempdir().unwrap();

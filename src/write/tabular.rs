@@ -443,10 +443,13 @@ pub struct DocumentsWriter {
     buf: SharedBuf,
     w: Box<dyn Write + Send>,
     path: PathBuf,
+    /// Rows written so far.
+    rows: usize,
 }
 
 impl DocumentsWriter {
-    /// Creates the file (the header is written with the first row).
+    /// Creates the file (the header is written with the first row, or by
+    /// [`DocumentsWriter::finish`] when there is none).
     pub fn create(path: &Path) -> Result<Self> {
         let mut w = open(path)?;
         w.write_all(crate::util::csv::bom())
@@ -457,6 +460,7 @@ impl DocumentsWriter {
             buf,
             w,
             path: path.to_path_buf(),
+            rows: 0,
         })
     }
 
@@ -465,15 +469,29 @@ impl DocumentsWriter {
         let err = |e: std::io::Error| Error::io(&self.path, e);
         self.row.serialize(d).map_err(|e| err(e.into()))?;
         self.row.flush().map_err(err)?;
+        self.rows += 1;
         let bytes = std::mem::take(&mut *self.buf.0.lock().unwrap_or_else(|e| e.into_inner()));
         self.w
             .write_all(&crate::util::csv::restyle(&bytes))
             .map_err(err)
     }
 
-    /// Flushes the file.
+    /// Flushes the file. A run over a folder without documents still gets the header, so
+    /// that the file reads back (as no documents) like any other.
     pub fn finish(mut self) -> Result<()> {
-        self.w.flush().map_err(|e| Error::io(&self.path, e))
+        let err = |e: std::io::Error| Error::io(&self.path, e);
+        if self.rows == 0 {
+            self.row
+                .write_record(crate::schema::DOC_COLUMNS)
+                .map_err(|e| err(e.into()))?;
+            self.row.flush().map_err(err)?;
+            let bytes =
+                std::mem::take(&mut *self.buf.0.lock().unwrap_or_else(|e| e.into_inner()));
+            self.w
+                .write_all(&crate::util::csv::restyle(&bytes))
+                .map_err(err)?;
+        }
+        self.w.flush().map_err(err)
     }
 }
 
