@@ -775,9 +775,10 @@ fn evaluate_real(shared: &Path, labels: &str, holdout: &str) -> serde_json::Valu
 }
 
 /// Our own regulation samples (`examples/regulations`, written for the project in the style
-/// of local regulations and implementing opinions, labelled by the coding manual): the three
-/// used while revising the role rules and codebook score high, the one labelled blind and
-/// scored before any change less so. The floors are the figures reached less a margin: a
+/// of local regulations and implementing opinions, labelled by the coding manual): the four
+/// used while revising the role rules and codebook score high (the fourth, a government-
+/// services regulation, scored 0.769 when it was labelled blind, before the field-of-work
+/// rule), the one still blind less so. The floors are the figures reached less a margin: a
 /// change that undoes a manual rule these samples hold (duties, procedures, clause scope,
 /// fields of work, fees) fails here, with or without `../shared`.
 #[test]
@@ -810,11 +811,11 @@ fn rules_score_on_our_regulation_samples() {
         f("held_out", "micro_f1")
     );
     assert_eq!(
-        r["groups"]["all"]["found"], 81,
+        r["groups"]["all"]["found"], 108,
         "every labelled unit is found"
     );
     assert!(f("tuning", "micro_f1") >= 0.90);
-    assert!(f("tuning", "micro_precision") >= 0.88);
+    assert!(f("tuning", "micro_precision") >= 0.87);
     assert!(f("held_out", "micro_f1") >= 0.75);
 }
 
@@ -1017,6 +1018,15 @@ fn built_in_codebook_reads_leadership_honours_fees_and_registration() {
             "fiscal_support",
         ),
         ("5．推行企业注册登记全程电子化。", "business_barriers"),
+        // A field of work that is led, inspected or rewarded is the policy's subject, not
+        // an instrument; carrying the work out still codes it.
+        (
+            "6．加强对政务服务工作的领导，定期督查政务服务工作情况。",
+            "organizational_leadership",
+        ),
+        ("7．对在政务服务工作中表现突出的个人给予表彰。", "demonstration"),
+        ("8．做好政务服务工作。", "public_service"),
+        ("9．推行证明事项告知承诺制。", "public_service"),
     ];
     assert_lines_code_as("zh.txt", "关于支持创业的若干措施\n一、主要措施\n", &lines);
 }

@@ -351,7 +351,7 @@ impl Coder {
             // record, a system or a post (社会保障数据, 宣传联络员) names that thing.
             hits.retain(|h: &Hit| {
                 let after = &text[h.end..];
-                !names_a_body(after) && !modifies_a_record(after)
+                !names_a_body(after) && !modifies_a_record(after) && !names_a_field_of_work(after)
             });
             // Terms inside a note of who leads, by when, for how many points (R3) code
             // nothing: （省商务厅牵头，合肥海关配合） （6月底完成，牵头考核单位：…）.
@@ -660,6 +660,25 @@ fn modifies_a_record(after: &str) -> bool {
     // 数据 heads a compound unless it starts a word of its own kind (数据共享 is an act).
     const NOT: [&str; 4] = ["数据共享", "数据开放", "数据交易", "数据流通"];
     HEADS.iter().any(|s| after.starts_with(s)) && !NOT.iter().any(|s| after.starts_with(s))
+}
+
+/// True when the text right after a Chinese term makes it the name of a field of
+/// government work that the clause leads, assigns, inspects or rewards (对政务服务工作的领导,
+/// 政务服务工作情况, 在宣传工作中表现突出, 做好政务服务相关工作): the clause is about the work's
+/// organisation (coding manual R17, R18), and the term is the policy's subject, not an
+/// instrument it commits to (R1). Carrying the work out (做好创业培训工作。, 将创业培训工作纳入…)
+/// is left to the term.
+fn names_a_field_of_work(after: &str) -> bool {
+    const AFTER: [&str; 7] = [
+        "工作的",
+        "工作情况",
+        "工作中",
+        "工作领导",
+        "工作协调",
+        "相关工作",
+        "有关工作",
+    ];
+    AFTER.iter().any(|s| after.starts_with(s))
 }
 
 #[cfg(test)]
