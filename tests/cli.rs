@@ -778,7 +778,8 @@ fn evaluate_real(shared: &Path, labels: &str, holdout: &str) -> serde_json::Valu
 /// of local regulations and implementing opinions, labelled by the coding manual): the four
 /// used while revising the role rules and codebook score high (the fourth, a government-
 /// services regulation, scored 0.769 when it was labelled blind, before the field-of-work
-/// rule), the one still blind less so. The floors are the figures reached less a margin: a
+/// rule); the two still blind (an SME relief measure, 0.812; a return-home entrepreneurship
+/// opinion, 0.976) are held out of the tuning group. The floors are the figures reached less a margin: a
 /// change that undoes a manual rule these samples hold (duties, procedures, clause scope,
 /// fields of work, fees) fails here, with or without `../shared`.
 #[test]
@@ -791,7 +792,7 @@ fn rules_score_on_our_regulation_samples() {
         .arg(root.join("labeled/regulations_zh.tsv"))
         .args([
             "--holdout",
-            "local_shaanxi_2022_xian_zhongxiaoqiye",
+            "local_shaanxi_2022_xian_zhongxiaoqiye,local_guizhou_2020_zunyi_fanxiangchuangye",
             "--format",
             "json",
         ])
@@ -811,7 +812,7 @@ fn rules_score_on_our_regulation_samples() {
         f("held_out", "micro_f1")
     );
     assert_eq!(
-        r["groups"]["all"]["found"], 108,
+        r["groups"]["all"]["found"], 125,
         "every labelled unit is found"
     );
     assert!(f("tuning", "micro_f1") >= 0.90);
