@@ -277,7 +277,6 @@ fn a_missing_input_is_an_error_naming_it_once() {
     assert_eq!(err.matches("os error 2").count(), 1, "{err}");
 }
 
-
 #[test]
 fn a_folder_without_documents_gives_empty_results_not_an_error() {
     // The diffusion section reads documents.csv back: with no documents it must still have
@@ -1025,7 +1024,10 @@ fn built_in_codebook_reads_leadership_honours_fees_and_registration() {
             "6．加强对政务服务工作的领导，定期督查政务服务工作情况。",
             "organizational_leadership",
         ),
-        ("7．对在政务服务工作中表现突出的个人给予表彰。", "demonstration"),
+        (
+            "7．对在政务服务工作中表现突出的个人给予表彰。",
+            "demonstration",
+        ),
         ("8．做好政务服务工作。", "public_service"),
         ("9．推行证明事项告知承诺制。", "public_service"),
     ];

@@ -351,7 +351,10 @@ impl Coder {
             // record, a system or a post (社会保障数据, 宣传联络员) names that thing.
             hits.retain(|h: &Hit| {
                 let after = &text[h.end..];
-                !names_a_body(after) && !modifies_a_record(after) && !names_a_field_of_work(after)
+                !names_a_body(after)
+                    && !modifies_a_record(after)
+                    && !names_a_field_of_work(after)
+                    && !names_what_is_administered(after)
             });
             // Terms inside a note of who leads, by when, for how many points (R3) code
             // nothing: （省商务厅牵头，合肥海关配合） （6月底完成，牵头考核单位：…）.
@@ -678,6 +681,27 @@ fn names_a_field_of_work(after: &str) -> bool {
         "相关工作",
         "有关工作",
     ];
+    AFTER.iter().any(|s| after.starts_with(s))
+}
+
+/// True when the text right after a Chinese term makes it the object of its own
+/// administration — budgeting, disbursing, supervising, assessing or reporting its use
+/// (专项资金的预算安排, 资金的使用情况, 专项资金实行绩效评价): the clause manages the fund
+/// (coding manual R26: disbursement steps are `none`; R18: assessing the use of public funds
+/// is leadership), it does not grant it.
+fn names_what_is_administered(after: &str) -> bool {
+    const AFTER: [&str; 9] = [
+        "预算安排",
+        "使用情况",
+        "管理和使用",
+        "使用管理",
+        "监督管理",
+        "拨付",
+        "绩效评价",
+        "绩效考核",
+        "实行绩效",
+    ];
+    let after = after.strip_prefix('的').unwrap_or(after);
     AFTER.iter().any(|s| after.starts_with(s))
 }
 

@@ -211,6 +211,31 @@ fn patterns() -> &'static Patterns {
     })
 }
 
+/// The outline level of an article (第X条, Article N): its style's rank doubled.
+const ARTICLE: u8 = 5 * 2;
+/// The outline level of a Chinese （一） item inside an open article.
+const ARTICLE_ITEM: u8 = ARTICLE + 1;
+
+/// The outline level of a line numbered in a style of rank `style_rank`, given the open
+/// levels: the style's rank doubled, so that a level can sit between two styles. A Chinese
+/// （一） inside an open article (第X条) is the article's item, one level below it, whatever
+/// its rank among styles (which puts （一） above 第X条 for opinions whose parts hold
+/// articles): in a regulation, 第五条 …下列支出：（一）…（六）… 第六条 keeps the items in
+/// their article, and the last item is not taken for a heading of the articles after it.
+/// A document that has already put articles under a （一） keeps its （一） above them
+/// (`parts_hold_articles`).
+fn outline_rank(style_rank: u8, open: &[(u8, u32)], lang: Lang, parts_hold_articles: bool) -> u8 {
+    if lang == Lang::Zh
+        && style_rank == 4
+        && !parts_hold_articles
+        && open.iter().any(|&(r, _)| r == ARTICLE)
+    {
+        ARTICLE_ITEM
+    } else {
+        style_rank * 2
+    }
+}
+
 /// A numbered style found at the start of a line: (style index, rank, marker end).
 fn numbering(line: &str, lang: Lang) -> Option<(usize, u8, usize)> {
     // Every style begins with one of these characters: other lines skip the regexes.
@@ -521,18 +546,24 @@ pub fn segment(text: &str, lang: Lang, mode: UnitMode) -> Vec<Segment> {
     let mut seen_body = false;
     // First unit of the first line numbered in a structural style (rank <= 5).
     let mut first_structural: Option<usize> = None;
+    // A （一） has held articles (第X条) in this document: see `outline_rank`.
+    let mut parts_hold_articles = false;
 
     for (li, line) in lines.iter().enumerate() {
         let s = &text[line.start..line.end];
         let first_new = out.len();
         match line.num {
-            Some((_, rank, mend)) => {
+            Some((_, style_rank, mend)) => {
+                let rank = outline_rank(style_rank, &stack, lang, parts_hold_articles);
                 while stack.last().is_some_and(|&(r, _)| r >= rank) {
                     stack.pop();
                 }
+                if style_rank == 5 && stack.iter().any(|&(r, _)| r == 4 * 2) {
+                    parts_hold_articles = true;
+                }
                 let parent = stack.last().map(|&(_, i)| i).or(loose);
                 loose = None;
-                if rank <= 5 && first_structural.is_none() {
+                if style_rank <= 5 && first_structural.is_none() {
                     first_structural = Some(first_new);
                 }
                 stack.push((rank, first_new as u32));
@@ -552,14 +583,17 @@ pub fn segment(text: &str, lang: Lang, mode: UnitMode) -> Vec<Segment> {
                 }
                 // A heading introduces deeper items or a body paragraph.
                 let deeper_follows = lines.get(li + 1).is_some_and(|next| match next.num {
-                    Some((_, r, _)) => r > rank,
+                    Some((_, r, _)) => outline_rank(r, &stack, lang, parts_hold_articles) > rank,
                     None => {
                         next.boiler.is_none() && !heading_like(&text[next.start..next.end], lang)
                     }
                 });
                 let rest = s[mend..].trim();
                 seen_body = true;
-                if deeper_follows && heading_like(rest, lang) {
+                // An item of an article's list is never a heading: a paragraph after the
+                // list is the article's (see `outline_rank`).
+                let article_item = rank == ARTICLE_ITEM;
+                if deeper_follows && !article_item && heading_like(rest, lang) {
                     out.push(c.unit(line.start, line.end, Kind::Heading));
                 } else if mode == UnitMode::Sentence {
                     push_sentences(text, line.start, line.end, lang, true, &mut c, &mut out);
@@ -571,6 +605,11 @@ pub fn segment(text: &str, lang: Lang, mode: UnitMode) -> Vec<Segment> {
                 }
             }
             None => {
+                // An unnumbered line after an article's list of items closes the list: it
+                // is the article's next paragraph.
+                while stack.last().is_some_and(|&(r, _)| r == ARTICLE_ITEM) {
+                    stack.pop();
+                }
                 // A table row (cells joined by tabs, as the docx and html readers join
                 // them) holds content, however short: 一次性创业补贴\t5000元 is a measure,
                 // not a heading. Only a table's first row of short labels without figures
@@ -927,6 +966,42 @@ mod tests {
         assert_eq!(roles[find("市场主导")].as_str(), "principles");
         assert_eq!(roles[find("意义重大")].as_str(), "preamble");
         assert_eq!(roles[find("落实税费减免")].as_str(), "measure");
+    }
+
+    /// A regulation's article lists items （一）…（六）: they are the article's, the last one is
+    /// no heading of the articles after it, and a paragraph after the list is the article's.
+    /// A document whose （一） parts hold articles keeps its parts above them.
+    #[test]
+    fn items_of_an_article_stay_in_it() {
+        let doc = "某市专项资金管理办法\n第一章　总则\n第一条　为了规范资金管理，制定本办法。\n第五条　专项资金用于下列支出：\n（一）职业培训补贴；\n（二）公共就业服务能力建设补助。\n市财政局负责资金拨付。\n第六条　对参加培训的劳动者给予补贴。\n";
+        let n = normalize(doc).text;
+        let segs = segment(&n, Lang::Zh, UnitMode::Auto);
+        let paths = section_paths(&n, &segs);
+        let find = |t: &str| {
+            segs.iter()
+                .position(|s| n[s.start..s.end].contains(t))
+                .unwrap()
+        };
+        let last = find("公共就业服务能力建设补助");
+        assert_eq!(segs[last].kind, Kind::Body);
+        assert!(
+            paths[last].ends_with("第五条 专项资金用于下列支出"),
+            "{}",
+            paths[last]
+        );
+        assert!(paths[find("市财政局负责")].ends_with("第五条 专项资金用于下列支出"));
+        assert_eq!(&*paths[find("对参加培训")], "第一章 总则");
+
+        let parts = "某市实施细则\n（一）总体要求\n第一条　为了支持创业，制定本细则。\n（二）扶持措施\n第二条　给予创业补贴。\n";
+        let n = normalize(parts).text;
+        let segs = segment(&n, Lang::Zh, UnitMode::Auto);
+        let paths = section_paths(&n, &segs);
+        let find = |t: &str| {
+            segs.iter()
+                .position(|s| n[s.start..s.end].contains(t))
+                .unwrap()
+        };
+        assert_eq!(&*paths[find("给予创业补贴")], "(二)扶持措施");
     }
 
     /// The built-in roles of the units of `doc`, looked up by a piece of a unit's text.

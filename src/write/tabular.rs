@@ -485,8 +485,7 @@ impl DocumentsWriter {
                 .write_record(crate::schema::DOC_COLUMNS)
                 .map_err(|e| err(e.into()))?;
             self.row.flush().map_err(err)?;
-            let bytes =
-                std::mem::take(&mut *self.buf.0.lock().unwrap_or_else(|e| e.into_inner()));
+            let bytes = std::mem::take(&mut *self.buf.0.lock().unwrap_or_else(|e| e.into_inner()));
             self.w
                 .write_all(&crate::util::csv::restyle(&bytes))
                 .map_err(err)?;
