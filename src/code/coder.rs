@@ -620,6 +620,11 @@ fn note_spans(text: &str) -> Vec<(usize, usize)> {
         .collect()
 }
 
+/// True when `s` starts with one of `prefixes`.
+fn starts_with_any(s: &str, prefixes: &[&str]) -> bool {
+    prefixes.iter().any(|p| s.starts_with(p))
+}
+
 /// True when the text right after a Chinese term makes it part of a body's name
 /// (财政 + 部门, 社会保障 + 局, 商务 + 厅).
 fn names_a_body(after: &str) -> bool {
@@ -639,7 +644,7 @@ fn names_a_body(after: &str) -> bool {
         "领导小组",
     ];
     const NOT: [&str; 7] = ["局面", "局势", "局部", "委托", "部分", "部署", "部位"];
-    SUFFIXES.iter().any(|s| after.starts_with(s)) && !NOT.iter().any(|s| after.starts_with(s))
+    starts_with_any(after, &SUFFIXES) && !starts_with_any(after, &NOT)
 }
 
 /// True when the text right after a Chinese term makes the term a modifier of a record, an
@@ -662,7 +667,7 @@ fn modifies_a_record(after: &str) -> bool {
     ];
     // 数据 heads a compound unless it starts a word of its own kind (数据共享 is an act).
     const NOT: [&str; 4] = ["数据共享", "数据开放", "数据交易", "数据流通"];
-    HEADS.iter().any(|s| after.starts_with(s)) && !NOT.iter().any(|s| after.starts_with(s))
+    starts_with_any(after, &HEADS) && !starts_with_any(after, &NOT)
 }
 
 /// True when the text right after a Chinese term makes it the name of a field of
@@ -681,7 +686,7 @@ fn names_a_field_of_work(after: &str) -> bool {
         "相关工作",
         "有关工作",
     ];
-    AFTER.iter().any(|s| after.starts_with(s))
+    starts_with_any(after, &AFTER)
 }
 
 /// True when the text right after a Chinese term makes it the object of its own
@@ -702,7 +707,7 @@ fn names_what_is_administered(after: &str) -> bool {
         "实行绩效",
     ];
     let after = after.strip_prefix('的').unwrap_or(after);
-    AFTER.iter().any(|s| after.starts_with(s))
+    starts_with_any(after, &AFTER)
 }
 
 #[cfg(test)]

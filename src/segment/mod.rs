@@ -968,40 +968,36 @@ mod tests {
         assert_eq!(roles[find("落实税费减免")].as_str(), "measure");
     }
 
+    /// The kind and heading path of the unit of Chinese `doc` holding `t`.
+    fn kind_and_path(doc: &str) -> impl Fn(&str) -> (Kind, String) {
+        let n = normalize(doc).text;
+        let segs = segment(&n, Lang::Zh, UnitMode::Auto);
+        let paths = section_paths(&n, &segs);
+        move |t: &str| {
+            let i = segs
+                .iter()
+                .position(|s| n[s.start..s.end].contains(t))
+                .unwrap_or_else(|| panic!("no unit {t}"));
+            (segs[i].kind, paths[i].to_string())
+        }
+    }
+
     /// A regulation's article lists items （一）…（六）: they are the article's, the last one is
     /// no heading of the articles after it, and a paragraph after the list is the article's.
     /// A document whose （一） parts hold articles keeps its parts above them.
     #[test]
     fn items_of_an_article_stay_in_it() {
-        let doc = "某市专项资金管理办法\n第一章　总则\n第一条　为了规范资金管理，制定本办法。\n第五条　专项资金用于下列支出：\n（一）职业培训补贴；\n（二）公共就业服务能力建设补助。\n市财政局负责资金拨付。\n第六条　对参加培训的劳动者给予补贴。\n";
-        let n = normalize(doc).text;
-        let segs = segment(&n, Lang::Zh, UnitMode::Auto);
-        let paths = section_paths(&n, &segs);
-        let find = |t: &str| {
-            segs.iter()
-                .position(|s| n[s.start..s.end].contains(t))
-                .unwrap()
-        };
-        let last = find("公共就业服务能力建设补助");
-        assert_eq!(segs[last].kind, Kind::Body);
-        assert!(
-            paths[last].ends_with("第五条 专项资金用于下列支出"),
-            "{}",
-            paths[last]
+        let unit = kind_and_path("某市专项资金管理办法\n第一章　总则\n第一条　为了规范资金管理，制定本办法。\n第五条　专项资金用于下列支出：\n（一）职业培训补贴；\n（二）公共就业服务能力建设补助。\n市财政局负责资金拨付。\n第六条　对参加培训的劳动者给予补贴。\n");
+        let article = "第一章 总则 > 第五条 专项资金用于下列支出";
+        assert_eq!(
+            unit("公共就业服务能力建设补助"),
+            (Kind::Body, article.into())
         );
-        assert!(paths[find("市财政局负责")].ends_with("第五条 专项资金用于下列支出"));
-        assert_eq!(&*paths[find("对参加培训")], "第一章 总则");
+        assert_eq!(unit("市财政局负责"), (Kind::Body, article.into()));
+        assert_eq!(unit("对参加培训"), (Kind::Body, "第一章 总则".into()));
 
-        let parts = "某市实施细则\n（一）总体要求\n第一条　为了支持创业，制定本细则。\n（二）扶持措施\n第二条　给予创业补贴。\n";
-        let n = normalize(parts).text;
-        let segs = segment(&n, Lang::Zh, UnitMode::Auto);
-        let paths = section_paths(&n, &segs);
-        let find = |t: &str| {
-            segs.iter()
-                .position(|s| n[s.start..s.end].contains(t))
-                .unwrap()
-        };
-        assert_eq!(&*paths[find("给予创业补贴")], "(二)扶持措施");
+        let unit = kind_and_path("某市实施细则\n（一）总体要求\n第一条　为了支持创业，制定本细则。\n（二）扶持措施\n第二条　给予创业补贴。\n");
+        assert_eq!(unit("给予创业补贴"), (Kind::Body, "(二)扶持措施".into()));
     }
 
     /// The built-in roles of the units of `doc`, looked up by a piece of a unit's text.
