@@ -626,8 +626,18 @@ fn starts_with_any(s: &str, prefixes: &[&str]) -> bool {
 }
 
 /// True when the text right after a Chinese term makes it part of a body's name
-/// (财政 + 部门, 社会保障 + 局, 商务 + 厅).
+/// (财政 + 部门, 社会保障 + 局, 商务 + 厅), also through the work it is named for
+/// (营商环境 + 建设领导小组办公室, 返乡创业 + 工作领导小组).
 fn names_a_body(after: &str) -> bool {
+    const GROUPS: [&str; 4] = ["领导小组", "办公室", "指挥部", "工作专班"];
+    let through_work = ["建设", "工作"]
+        .iter()
+        .find_map(|w| after.strip_prefix(w))
+        .is_some_and(|rest| starts_with_any(rest, &GROUPS));
+    through_work || names_a_body_directly(after)
+}
+
+fn names_a_body_directly(after: &str) -> bool {
     const SUFFIXES: [&str; 13] = [
         "部门",
         "厅",
