@@ -757,11 +757,20 @@ fn shared_corpus_is_coded_without_skips() {
 
 /// Runs `evaluate --corpus ../shared/corpus` against one label file and returns the JSON.
 fn evaluate_real(shared: &Path, labels: &str, holdout: &str) -> serde_json::Value {
+    evaluate_corpus(
+        &shared.join("corpus"),
+        &shared.join("labeled").join(labels),
+        holdout,
+    )
+}
+
+/// Runs `evaluate --corpus CORPUS --labeled LABELS --holdout HOLDOUT` and returns the JSON.
+fn evaluate_corpus(corpus: &Path, labels: &Path, holdout: &str) -> serde_json::Value {
     let out = bin()
         .args(["evaluate", "--corpus"])
-        .arg(shared.join("corpus"))
+        .arg(corpus)
         .arg("--labeled")
-        .arg(shared.join("labeled").join(labels))
+        .arg(labels)
         .args(["--holdout", holdout, "--format", "json"])
         .output()
         .unwrap();
@@ -777,33 +786,20 @@ fn evaluate_real(shared: &Path, labels: &str, holdout: &str) -> serde_json::Valu
 /// of local regulations and implementing opinions, labelled by the coding manual): the four
 /// used while revising the role rules and codebook score high (the fourth, a government-
 /// services regulation, scored 0.769 when it was labelled blind, before the field-of-work
-/// rule), as are a fund management measure and an assessment scheme (0.780 and 0.615 blind);
-/// the two still blind (an SME relief measure, 0.812; a return-home entrepreneurship
+/// rule), a fund management measure (0.780 blind, 0.905 after) and an assessment scheme
+/// (0.615 blind, 0.667 after: its assessed areas are still coded as instruments); the two
+/// still blind (an SME relief measure, 0.812; a return-home entrepreneurship
 /// opinion, 0.976) are held out of the tuning group. The floors are the figures reached less a margin: a
 /// change that undoes a manual rule these samples hold (duties, procedures, clause scope,
 /// fields of work, fees) fails here, with or without `../shared`.
 #[test]
 fn rules_score_on_our_regulation_samples() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    let out = bin()
-        .args(["evaluate", "--corpus"])
-        .arg(root.join("regulations"))
-        .arg("--labeled")
-        .arg(root.join("labeled/regulations_zh.tsv"))
-        .args([
-            "--holdout",
-            "local_shaanxi_2022_xian_zhongxiaoqiye,local_guizhou_2020_zunyi_fanxiangchuangye",
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let r = evaluate_corpus(
+        &root.join("regulations"),
+        &root.join("labeled/regulations_zh.tsv"),
+        "local_shaanxi_2022_xian_zhongxiaoqiye,local_guizhou_2020_zunyi_fanxiangchuangye",
     );
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let f = |g: &str, k: &str| r["groups"][g][k].as_f64().unwrap();
     eprintln!(
         "regulation samples: tuning F1 {:.3} P {:.3}; blind F1 {:.3}",
