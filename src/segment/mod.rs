@@ -211,8 +211,11 @@ fn patterns() -> &'static Patterns {
     })
 }
 
-/// The outline level of an article (第X条, Article N): its style's rank doubled.
-const ARTICLE: u8 = 5 * 2;
+/// The style ranks of a Chinese （一） and of an article (第X条, Article N).
+const PAREN_STYLE: u8 = 4;
+const ARTICLE_STYLE: u8 = 5;
+/// The outline level of an article: its style's rank doubled.
+const ARTICLE: u8 = ARTICLE_STYLE * 2;
 /// The outline level of a Chinese （一） item inside an open article.
 const ARTICLE_ITEM: u8 = ARTICLE + 1;
 
@@ -226,7 +229,7 @@ const ARTICLE_ITEM: u8 = ARTICLE + 1;
 /// (`parts_hold_articles`).
 fn outline_rank(style_rank: u8, open: &[(u8, u32)], lang: Lang, parts_hold_articles: bool) -> u8 {
     if lang == Lang::Zh
-        && style_rank == 4
+        && style_rank == PAREN_STYLE
         && !parts_hold_articles
         && open.iter().any(|&(r, _)| r == ARTICLE)
     {
@@ -558,7 +561,7 @@ pub fn segment(text: &str, lang: Lang, mode: UnitMode) -> Vec<Segment> {
                 while stack.last().is_some_and(|&(r, _)| r >= rank) {
                     stack.pop();
                 }
-                if style_rank == 5 && stack.iter().any(|&(r, _)| r == 4 * 2) {
+                if style_rank == ARTICLE_STYLE && stack.iter().any(|&(r, _)| r == PAREN_STYLE * 2) {
                     parts_hold_articles = true;
                 }
                 let parent = stack.last().map(|&(_, i)| i).or(loose);

@@ -466,10 +466,17 @@ impl DocumentsWriter {
 
     /// Writes one row.
     pub fn write(&mut self, d: &DocRecord) -> Result<()> {
-        let err = |e: std::io::Error| Error::io(&self.path, e);
-        self.row.serialize(d).map_err(|e| err(e.into()))?;
-        self.row.flush().map_err(err)?;
+        self.row
+            .serialize(d)
+            .map_err(|e| Error::io(&self.path, e.into()))?;
         self.rows += 1;
+        self.emit()
+    }
+
+    /// Writes what the row writer holds, restyled, to the file.
+    fn emit(&mut self) -> Result<()> {
+        let err = |e: std::io::Error| Error::io(&self.path, e);
+        self.row.flush().map_err(err)?;
         let bytes = std::mem::take(&mut *self.buf.0.lock().unwrap_or_else(|e| e.into_inner()));
         self.w
             .write_all(&crate::util::csv::restyle(&bytes))
@@ -479,18 +486,13 @@ impl DocumentsWriter {
     /// Flushes the file. A run over a folder without documents still gets the header, so
     /// that the file reads back (as no documents) like any other.
     pub fn finish(mut self) -> Result<()> {
-        let err = |e: std::io::Error| Error::io(&self.path, e);
         if self.rows == 0 {
             self.row
                 .write_record(crate::schema::DOC_COLUMNS)
-                .map_err(|e| err(e.into()))?;
-            self.row.flush().map_err(err)?;
-            let bytes = std::mem::take(&mut *self.buf.0.lock().unwrap_or_else(|e| e.into_inner()));
-            self.w
-                .write_all(&crate::util::csv::restyle(&bytes))
-                .map_err(err)?;
+                .map_err(|e| Error::io(&self.path, e.into()))?;
+            self.emit()?;
         }
-        self.w.flush().map_err(err)
+        self.w.flush().map_err(|e| Error::io(&self.path, e))
     }
 }
 
