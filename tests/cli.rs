@@ -808,13 +808,13 @@ fn rules_score_on_our_regulation_samples() {
         f("held_out", "micro_f1")
     );
     assert_eq!(
-        r["groups"]["all"]["found"], 160,
+        r["groups"]["all"]["found"], 199,
         "every labelled unit is found"
     );
-    // 0.883 / 0.847 with the eighth sample, an assessment scheme whose assessed areas
-    // (政务服务, 市场准入负面清单) are still coded as instruments (0.667 on it).
-    assert!(f("tuning", "micro_f1") >= 0.86);
-    assert!(f("tuning", "micro_precision") >= 0.82);
+    // 0.908 / 0.897 with the ninth and tenth samples; the ninth, a voucher scheme whose list
+    // of what the voucher buys is not yet read as the subsidy's uses, scores 0.828.
+    assert!(f("tuning", "micro_f1") >= 0.88);
+    assert!(f("tuning", "micro_precision") >= 0.87);
     assert!(f("held_out", "micro_f1") >= 0.75);
 }
 
@@ -996,6 +996,86 @@ fn clause_rules_withhold_their_own_clauses() {
             "organizational_leadership",
         ),
         ("9．建立跨部门数据共享机制。", "collaborative_operation"),
+        // What an assessment covers is its object, not an instrument; the assessing is
+        // leadership (R18), and stays coded in the clause that withholds the areas.
+        (
+            "10．考核内容包括政务服务、市场准入、要素保障等方面。",
+            "organizational_leadership",
+        ),
+        (
+            "11．政务服务方面，重点考核“一网通办”事项比例。",
+            "organizational_leadership",
+        ),
+        // Outside an assessment's clauses the same areas are measures.
+        (
+            "12．全面实施市场准入负面清单制度，推进政务服务“一网通办”。",
+            "public_service;business_barriers",
+        ),
+    ];
+    assert_lines_code_as("zh.txt", "关于支持创业的若干措施\n一、主要措施\n", &lines);
+}
+
+/// A voucher scheme read against the coding manual: the voucher is a subsidy where a clause
+/// sets its rate, recipients or uses (R26), not in its validity or mutual acceptance; a
+/// target group's activity (R1), a location (R31), a body's duties (R17) and rating
+/// providers (R18) code no instrument; officials' misconduct is a liability clause (R16).
+#[test]
+fn built_in_codebook_reads_vouchers_duties_and_target_groups() {
+    let lines = [
+        (
+            "1．企业使用创新券购买科技服务的，按照实际交易金额的50%予以抵扣。",
+            "fiscal_support",
+        ),
+        ("2．创新券有效期为一年，逾期未使用的自动作废。", ""),
+        (
+            "3．推动创新券在全省范围内通用通兑，与其他设区市建立互认机制。",
+            "collaborative_operation",
+        ),
+        (
+            "4．支持在本市孵化载体内从事创新创业活动的创业团队申领创新券，每年不超过5万元。",
+            "fiscal_support",
+        ),
+        (
+            "5．大力发展孵化载体，鼓励开展创新创业活动。",
+            "entrepreneurial_park;innovation_entrepreneurship",
+        ),
+        (
+            "6．市科技局负责创新券的组织实施、统筹协调；市财政局负责资金的预算安排和监督检查。",
+            "organizational_leadership",
+        ),
+        ("7．工作经费纳入同级财政预算安排。", "fiscal_support"),
+        (
+            "8．建立服务机构库，向社会公开征集专业服务机构入库。",
+            "intermediary_services",
+        ),
+        (
+            "9．对服务机构实行信用评价和年度考核，考核不合格的，移出服务机构库。",
+            "",
+        ),
+        (
+            "10．工作人员在创新券管理工作中滥用职权、徇私舞弊的，依法给予处分。",
+            "",
+        ),
+        ("11．企业通过科技创新券服务平台提交申请。", ""),
+        // The founders of what is supported are its target group (R1).
+        (
+            "12．对大学生创办的企业给予最高50万元信用贷款。",
+            "financial_services",
+        ),
+        ("13．为进出口企业开通通关绿色通道。", "business_barriers"),
+        // A green channel to hospitals is a service (R32), rent waived premises (R8).
+        (
+            "14．为创业人员开通市级医院就医绿色通道。",
+            "social_security",
+        ),
+        (
+            "15．入驻创业园的，3年内免收场地租金。",
+            "entrepreneurial_park",
+        ),
+        (
+            "16．对新登记的小微企业免收登记类行政事业性收费。",
+            "tax_fee_reduction",
+        ),
     ];
     assert_lines_code_as("zh.txt", "关于支持创业的若干措施\n一、主要措施\n", &lines);
 }

@@ -355,6 +355,7 @@ impl Coder {
                     && !modifies_a_record(after)
                     && !names_a_field_of_work(after)
                     && !names_what_is_administered(after)
+                    && !describes_who(&text[..h.start], after)
             });
             // Terms inside a note of who leads, by when, for how many points (R3) code
             // nothing: （省商务厅牵头，合肥海关配合） （6月底完成，牵头考核单位：…）.
@@ -658,11 +659,12 @@ fn names_a_body_directly(after: &str) -> bool {
 }
 
 /// True when the text right after a Chinese term makes the term a modifier of a record, an
-/// information system, an application form or a staff post: the compound's head is that
-/// noun, and the clause is about handling it, not about the instrument (社会保障数据 由…负责,
-/// 资源共享申请, 宣传联络员, 协同办公平台, 公共数据开放目录; coding manual R16, R20).
+/// information system, an application form, a staff post or a voucher: the compound's head
+/// is that noun, and the clause is about handling it, not about the instrument (社会保障数据
+/// 由…负责, 资源共享申请, 宣传联络员, 协同办公平台, 公共数据开放目录; coding manual R16, R20).
+/// A voucher (科技创新券) is a subsidy of its own, coded by its own terms (R26).
 fn modifies_a_record(after: &str) -> bool {
-    const HEADS: [&str; 11] = [
+    const HEADS: [&str; 12] = [
         "数据",
         "数据库",
         "系统",
@@ -674,6 +676,7 @@ fn modifies_a_record(after: &str) -> bool {
         "联络员",
         "信息员",
         "办公",
+        "券",
     ];
     // 数据 heads a compound unless it starts a word of its own kind (数据共享 is an act).
     const NOT: [&str; 4] = ["数据共享", "数据开放", "数据交易", "数据流通"];
@@ -697,6 +700,24 @@ fn names_a_field_of_work(after: &str) -> bool {
         "有关工作",
     ];
     starts_with_any(after, &AFTER)
+}
+
+/// True when the term describes who is supported, in a relative clause: what they do
+/// (从事创新创业活动的创业团队, 从事电子商务的返乡人员) or who founded or leads what is
+/// supported (高层次人才创办的企业, 大学生领办的合作社, 人才领衔的项目). It names the policy's
+/// target group (R1), not an instrument it commits to. Encouraging the activity
+/// (鼓励返乡人员从事电子商务。) is left to the term.
+fn describes_who(before: &str, after: &str) -> bool {
+    const ACTIVITY: [&str; 4] = ["活动", "业务", "工作", "经营"];
+    const FOUNDED: [&str; 6] = ["创办的", "领办的", "创建的", "兴办的", "领衔的", "牵头的"];
+    let does = || {
+        let rest = ACTIVITY
+            .iter()
+            .find_map(|a| after.strip_prefix(a))
+            .unwrap_or(after);
+        before.ends_with("从事") && rest.starts_with('的')
+    };
+    starts_with_any(after, &FOUNDED) || does()
 }
 
 /// True when the text right after a Chinese term makes it the object of its own

@@ -1,8 +1,9 @@
 //! The role gate: what a unit's role (and the role of the clause around each match) lets
 //! it code. Units in roles that hold no instrument keep only the matches in a quantified
 //! commitment to create one (R2); inside measures, matches in clauses that set a
-//! deadline, a procedure or a ban are withheld (R16). The withheld matches are returned, to
-//! be shown as such.
+//! deadline, a procedure or a ban, or name what an assessment covers, are withheld (R16,
+//! R18), except the categories the clause's role keeps. The withheld matches are returned,
+//! to be shown as such.
 
 use crate::code::coder::{Coder, Hit, UnitCodes};
 use crate::codebook::roles::Role;
@@ -37,8 +38,9 @@ pub fn gate_by_role(
         // clauses (between commas) the rule's own match touches are withheld: in "推行商事登记
         // 确认制，申请材料齐全的，当场予以登记" the procedure is the second half, not the reform.
         let ends = crate::segment::role::Ends::sentences(text, lang);
-        // Per sentence (its byte bounds): the stretches it withholds, if any rule matched.
-        type Withheld = Option<Vec<(usize, usize)>>;
+        // Per sentence (its byte bounds): the stretches it withholds, each with the role of
+        // the rule that withholds it, if any rule matched.
+        type Withheld = Option<Vec<(usize, usize, Role)>>;
         let mut judged: std::collections::HashMap<(usize, usize), Withheld> = Default::default();
         codes.hits.iter().partition(|h| {
             let b = ends.around(text, h.start);
@@ -48,13 +50,18 @@ pub fn gate_by_role(
                 // English commas set off phrases of one predicate ("By 31 December 2021,
                 // the Commission shall …"): there the whole sentence is the rule's.
                 if lang == Lang::En {
-                    return Some(vec![b]);
+                    return Some(
+                        spans
+                            .into_iter()
+                            .map(|(_, role)| (b.0, b.1, role))
+                            .collect(),
+                    );
                 }
                 let clauses = crate::segment::role::Ends::clauses(sentence);
                 let clause_of = |at: usize| clauses.around(sentence, at);
                 let stretches = spans
                     .into_iter()
-                    .map(|m| {
+                    .map(|(m, role)| {
                         // A conditional ("…的，应当…", "…时，须…") governs the rest of the
                         // sentence; a ban or a deadline, its own clauses.
                         let end = if sentence[m.clone()].contains([',', '，']) {
@@ -62,14 +69,16 @@ pub fn gate_by_role(
                         } else {
                             clause_of(m.end.saturating_sub(1).max(m.start)).1
                         };
-                        (b.0 + clause_of(m.start).0, b.0 + end)
+                        (b.0 + clause_of(m.start).0, b.0 + end, role)
                     })
                     .collect();
                 Some(stretches)
             });
             match withheld {
                 None => true,
-                Some(spans) => !spans.iter().any(|&(s, e)| s <= h.start && h.start < e),
+                Some(spans) => !spans
+                    .iter()
+                    .any(|&(s, e, role)| s <= h.start && h.start < e && !keeps(coder, role, h)),
             }
         })
     } else if role.keeps_commitments() && crate::segment::role::may_hold_commitment(text) {
@@ -93,4 +102,17 @@ pub fn gate_by_role(
         ..*h
     }));
     (coder.summarize(all), withheld)
+}
+
+/// True when the clause rules of `role` leave `hit` coded: its concept's category is one
+/// the role keeps (an assessment clause keeps the assessing, R18).
+fn keeps(coder: &Coder, role: Role, hit: &Hit) -> bool {
+    let concepts = &coder.codebook.concepts;
+    concepts.get(hit.concept).is_some_and(|c| {
+        coder
+            .codebook
+            .categories
+            .get(c.category)
+            .is_some_and(|cat| coder.roles.keeps(role, &cat.id))
+    })
 }

@@ -647,6 +647,18 @@ impl Codebook {
         for (span, id, message) in role_problems {
             problem(span, &id, message);
         }
+        // A clause rule can only leave coded the categories this codebook has.
+        for r in &raw.role {
+            for k in &r.keep {
+                if !category_index.contains_key(k.get_ref()) {
+                    problem(
+                        k.span(),
+                        r.role.get_ref(),
+                        format!("unknown category `{}` in `keep`", k.get_ref()),
+                    );
+                }
+            }
+        }
         let _ = &raw.description;
         if !problems.is_empty() {
             problems.sort_by_key(|p| p.line);
@@ -883,7 +895,8 @@ en = ["subsidy"]
         assert_eq!(cb.roles[0].role, crate::codebook::roles::Role::Goals);
         let bad = format!(
             "{OK}near = {{ zh = [\"给予\"], within = 0 }}\nclause = {{ zh = [\"x\"], within = 3 }}\n\
-             not_near = {{ }}\n[[role]]\nrole = \"aims\"\n[[role]]\nrole = \"goals\"\ntext = {{ zh = ['('] }}\n"
+             not_near = {{ }}\n[[role]]\nrole = \"aims\"\n[[role]]\nrole = \"goals\"\ntext = {{ zh = ['('] }}\n\
+             [[role]]\nrole = \"assessment\"\nkeep = [\"leadership\"]\n"
         );
         let msg = problems(&bad);
         assert!(
@@ -904,6 +917,10 @@ en = ["subsidy"]
         );
         assert!(
             msg.contains("cb.toml:23: goals: invalid role pattern `(`"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("cb.toml:26: assessment: unknown category `leadership` in `keep`"),
             "{msg}"
         );
     }

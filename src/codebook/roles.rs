@@ -53,10 +53,15 @@ pub enum Role {
     /// information duty, no instrument of its own (R46); it takes its lead-in's codes
     /// ([`crate::code::unit::inherit_lead_in_codes`]), its own matches are withheld.
     Information,
+    /// What an assessment of government work covers (考核内容包括政务服务、市场准入…;
+    /// 政务服务方面，重点考核…比例): the areas and indicators a clause names as the object of
+    /// assessing are no instruments (R18); the assessing itself stays coded through the
+    /// rule's `keep` categories.
+    Assessment,
 }
 
 /// Every role, in output order.
-pub const ALL: [Role; 18] = [
+pub const ALL: [Role; 19] = [
     Role::Measure,
     Role::Preamble,
     Role::GuidingThought,
@@ -75,6 +80,7 @@ pub const ALL: [Role; 18] = [
     Role::Label,
     Role::Form,
     Role::Information,
+    Role::Assessment,
 ];
 
 impl Role {
@@ -99,6 +105,7 @@ impl Role {
             Role::Label => "label",
             Role::Form => "form",
             Role::Information => "information",
+            Role::Assessment => "assessment",
         }
     }
 
@@ -142,6 +149,10 @@ pub struct RawRole {
     /// another kind than the lead-in, e.g. (i), (ii) … under (a)) take this role.
     #[serde(default)]
     pub lead_in: RawPatterns,
+    /// Categories whose matches a clause rule of this role leaves coded: an assessment
+    /// clause withholds the areas it assesses, not the assessing (R18).
+    #[serde(default)]
+    pub keep: Vec<toml::Spanned<String>>,
 }
 
 /// Patterns per language.
@@ -169,6 +180,23 @@ pub struct RoleSpec {
     pub clause: (Vec<String>, Vec<String>),
     /// Lead-in patterns (zh, en): the items of the list a matching unit opens.
     pub lead_in: (Vec<String>, Vec<String>),
+    /// Categories (ids) whose matches this role's clause rules leave coded.
+    pub keep: Vec<String>,
+}
+
+impl RoleSpec {
+    /// The rule of a raw table, its role already parsed.
+    fn from_raw(role: Role, r: &RawRole) -> RoleSpec {
+        let strings = |v: &[toml::Spanned<String>]| v.iter().map(|s| s.get_ref().clone()).collect();
+        RoleSpec {
+            role,
+            heading: (strings(&r.heading.zh), strings(&r.heading.en)),
+            text: (strings(&r.text.zh), strings(&r.text.en)),
+            clause: (strings(&r.clause.zh), strings(&r.clause.en)),
+            lead_in: (strings(&r.lead_in.zh), strings(&r.lead_in.en)),
+            keep: strings(&r.keep),
+        }
+    }
 }
 
 /// A problem in a role table: (byte span in the file, role name, message).
@@ -217,14 +245,7 @@ pub fn validate(raw: &[RawRole]) -> (Vec<RoleSpec>, Vec<RoleProblem>) {
                 ));
             }
         }
-        let strings = |v: &[toml::Spanned<String>]| v.iter().map(|s| s.get_ref().clone()).collect();
-        specs.push(RoleSpec {
-            role,
-            heading: (strings(&r.heading.zh), strings(&r.heading.en)),
-            text: (strings(&r.text.zh), strings(&r.text.en)),
-            clause: (strings(&r.clause.zh), strings(&r.clause.en)),
-            lead_in: (strings(&r.lead_in.zh), strings(&r.lead_in.en)),
-        });
+        specs.push(RoleSpec::from_raw(role, r));
     }
     (specs, problems)
 }
@@ -239,18 +260,9 @@ pub fn default_specs() -> Vec<RoleSpec> {
     // The embedded table is checked by the test suite (`the_built_in_table_is_valid`); it
     // is not validated pattern by pattern at every start, which compiled each regex twice.
     let file: File = toml::from_str(DEFAULT_ROLES_TOML).expect("built-in roles parse");
-    let strings = |v: &[toml::Spanned<String>]| v.iter().map(|s| s.get_ref().clone()).collect();
     file.role
         .iter()
-        .filter_map(|r| {
-            Some(RoleSpec {
-                role: Role::parse(r.role.get_ref())?,
-                heading: (strings(&r.heading.zh), strings(&r.heading.en)),
-                text: (strings(&r.text.zh), strings(&r.text.en)),
-                clause: (strings(&r.clause.zh), strings(&r.clause.en)),
-                lead_in: (strings(&r.lead_in.zh), strings(&r.lead_in.en)),
-            })
-        })
+        .filter_map(|r| Some(RoleSpec::from_raw(Role::parse(r.role.get_ref())?, r)))
         .collect()
 }
 

@@ -133,6 +133,9 @@ pub struct RoleTable {
     text: Rules,
     clause: Rules,
     lead_in: Rules,
+    /// (role, category id): the categories whose matches the role's clause rules leave
+    /// coded (an assessment clause keeps the assessing, R18).
+    keep: Vec<(Role, String)>,
 }
 
 impl RoleTable {
@@ -149,7 +152,16 @@ impl RoleTable {
             text: Rules::build(&all, |s| &s.text).without_literals(),
             clause: Rules::build_with(&all, |s| &s.clause, true),
             lead_in: Rules::build(&all, |s| &s.lead_in),
+            keep: all
+                .iter()
+                .flat_map(|s| s.keep.iter().map(|k| (s.role, k.clone())))
+                .collect(),
         }
+    }
+
+    /// True when the clause rules of `role` leave matches of `category` coded.
+    pub fn keeps(&self, role: Role, category: &str) -> bool {
+        self.keep.iter().any(|(r, k)| *r == role && k == category)
     }
 
     /// The role a heading line gives the units under it, if any.
@@ -191,12 +203,12 @@ impl RoleTable {
     /// What the clause rules say of `sentence`: `None` when no rule matches it or the
     /// first that does keeps its matches coded (role `measure`); else the byte ranges of
     /// `sentence` matched by the rules whose role codes no instrument (a deadline, a
-    /// procedure, a ban): the part of the sentence they speak of.
+    /// procedure, a ban), each with that role: the part of the sentence they speak of.
     pub fn withholding_spans(
         &self,
         lang: Lang,
         sentence: &str,
-    ) -> Option<Vec<std::ops::Range<usize>>> {
+    ) -> Option<Vec<(std::ops::Range<usize>, Role)>> {
         let (rules, matched) = self.clause.matching(lang, sentence)?;
         if rules.roles[matched.first()?].codes_instruments() {
             return None;
@@ -207,8 +219,8 @@ impl RoleTable {
             .iter()
             .enumerate()
             .filter(|&(k, _)| matched.contains(k) && !rules.roles[k].codes_instruments())
-            .filter_map(|(_, re)| re.as_ref())
-            .flat_map(|re| re.find_iter(sentence).map(|m| m.range()))
+            .filter_map(|(k, re)| Some((re.as_ref()?, rules.roles[k])))
+            .flat_map(|(re, role)| re.find_iter(sentence).map(move |m| (m.range(), role)))
             .collect();
         Some(spans)
     }
