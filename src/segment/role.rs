@@ -392,7 +392,8 @@ const MEASURE_VERBS: &[&str] = &[
     "实行", "举办", "引进", "培训", "发布", "开放", "保障", "规范", "推行", "争创", "搭建", "做好",
     // Verbs seldom used as a modifier in a label (扶持措施, 资助标准, 开发区 are labels):
     "发放", "增加", "提高", "制定", "出台", "新建", "免征", "减征", "延长", "取消", "下放", "推出",
-    "开通", "配备", "吸引", "畅通", "拓宽", "改善", "改进", "壮大", "兑现", "筹集", "免除",
+    "开通", "配备", "吸引", "畅通", "拓宽", "改善", "改进", "壮大", "兑现", "筹集", "免除", "免收",
+    "开辟", "用于",
 ];
 
 /// A short Chinese line without a clause mark or a verb of action: a label heading such
@@ -1130,6 +1131,13 @@ mod tests {
         assert_eq!(zh("创业担保贷款。", &["二、扶持政策"]), "label");
         assert_eq!(zh("（一）政策依据与资助标准：", &["二、扶持政策"]), "label");
         assert_eq!(zh("扶持措施。", &["二、扶持政策"]), "label");
+        // Waiving a fee, opening a channel, saying what a fund pays for: measures.
+        assert_eq!(
+            zh("免收登记类行政事业性收费。", &["二、扶持政策"]),
+            "measure"
+        );
+        assert_eq!(zh("开辟大学生创业绿色通道。", &["二、扶持政策"]), "measure");
+        assert_eq!(zh("第五条 专项资金用于下列支出：", &[]), "measure");
         assert_eq!(en("Heat pumps.", &[]), "measure");
     }
 
