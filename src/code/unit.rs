@@ -76,36 +76,58 @@ impl CodedUnit {
     }
 }
 
-/// Gives the items of a list that an information lead-in opened (role
-/// [`Role::Information`]: "a range of instruments to promote behavioural change which may
-/// include: (i) … (v) workplace activities;") their lead-in's codes, with the lead-in's
-/// evidence: an item carries out the information duty its lead-in sets (R46), while its own
-/// matches (fiscal incentives, grants) name what the information is about and stay
-/// withheld. The lead-in is the nearest unit before the items that is not one of them (a
-/// lead-in's items follow it, and the first unit of another kind closes the list). Items
-/// coded already (by a model) and items of a lead-in without codes are left as they are.
+/// Gives the items of a list their lead-in's codes, with the lead-in's evidence.
+///
+/// - Items of an information lead-in (role [`Role::Information`]: "a range of instruments
+///   to promote behavioural change which may include: (i) … (v) workplace activities;")
+///   take its codes instead of their own: an item carries out the information duty its
+///   lead-in sets (R46), while its own matches (fiscal incentives, grants) name what the
+///   information is about and stay withheld. Items coded already (by a model) are left.
+/// - Items of a list of a subsidy's uses (role [`Role::Uses`]: 专项资金用于下列支出：
+///   （一）职业培训补贴；) take its codes beside their own: each item sets what the subsidy
+///   pays for (R26).
+///
+/// The lead-in is the nearest unit before the items that is not one of them (a lead-in's
+/// items follow it, and the first unit of another kind closes the list). Items of a
+/// lead-in without codes are left as they are.
 pub fn inherit_lead_in_codes(units: &mut [CodedUnit]) {
     let mut lead: Option<usize> = None;
     for i in 0..units.len() {
-        if units[i].role != Role::Information {
+        let role = units[i].role;
+        if !matches!(role, Role::Information | Role::Uses) {
             lead = Some(i);
             continue;
         }
         let Some(l) = lead else { continue };
-        if !units[i].categories.is_empty() || units[l].categories.is_empty() {
+        if units[l].categories.is_empty()
+            || (role == Role::Information && !units[i].categories.is_empty())
+        {
             continue;
         }
         let (before, rest) = units.split_at_mut(i);
         let (lead_in, item) = (&before[l], &mut rest[0]);
-        item.concepts.clone_from(&lead_in.concepts);
-        item.categories.clone_from(&lead_in.categories);
-        item.cores.clone_from(&lead_in.cores);
-        item.evidence = lead_in
+        let lead_evidence = lead_in
             .evidence
             .iter()
             .filter(|e| matches!(e.code, Code::Concept(_)))
-            .copied()
-            .collect();
+            .copied();
+        if role == Role::Information {
+            item.concepts.clone_from(&lead_in.concepts);
+            item.categories.clone_from(&lead_in.categories);
+            item.cores.clone_from(&lead_in.cores);
+            item.evidence = lead_evidence.collect();
+            continue;
+        }
+        let union = |mine: &mut Vec<usize>, theirs: &[usize]| {
+            mine.extend_from_slice(theirs);
+            mine.sort_unstable();
+            mine.dedup();
+        };
+        union(&mut item.concepts, &lead_in.concepts);
+        union(&mut item.categories, &lead_in.categories);
+        union(&mut item.cores, &lead_in.cores);
+        // The lead-in's matches lie before the item's: concept evidence stays in order.
+        item.evidence = lead_evidence.chain(item.evidence.drain(..)).collect();
     }
 }
 
@@ -303,6 +325,19 @@ mod tests {
         assert!(units[4].categories.is_empty() && units[4].evidence.is_empty());
         assert_eq!(units[6].categories, [7]);
         assert_eq!(units[6].evidence[0].start, 60);
+        // the items of a subsidy's uses keep their own codes and take the lead-in's
+        let mut uses = vec![
+            unit(Role::Measure, &[3], 0), // 专项资金用于下列支出：
+            unit(Role::Uses, &[5], 1),    // （一）职业培训补贴；
+            unit(Role::Uses, &[], 2),     // （二）检验检测服务；
+            unit(Role::Measure, &[], 3),  // 第六条 …
+        ];
+        inherit_lead_in_codes(&mut uses);
+        assert_eq!(uses[1].categories, [3, 5]);
+        assert_eq!(uses[1].evidence[0], uses[0].evidence[0]);
+        assert_eq!(uses[1].evidence[1].start, 10);
+        assert_eq!(uses[2].categories, [3]);
+        assert!(uses[3].categories.is_empty());
         // an item list at the very start of a text has no lead-in: nothing to take
         let mut orphan = vec![unit(Role::Information, &[], 0)];
         inherit_lead_in_codes(&mut orphan);

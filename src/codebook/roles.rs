@@ -58,10 +58,15 @@ pub enum Role {
     /// assessing are no instruments (R18); the assessing itself stays coded through the
     /// rule's `keep` categories.
     Assessment,
+    /// An item of a list of what a fund, a subsidy or a voucher pays for (专项资金用于下列
+    /// 支出：（一）职业培训补贴；…): coded as a measure, and it also takes its lead-in's
+    /// codes, as the uses set the subsidy (R26;
+    /// [`crate::code::unit::inherit_lead_in_codes`]).
+    Uses,
 }
 
 /// Every role, in output order.
-pub const ALL: [Role; 19] = [
+pub const ALL: [Role; 20] = [
     Role::Measure,
     Role::Preamble,
     Role::GuidingThought,
@@ -81,6 +86,7 @@ pub const ALL: [Role; 19] = [
     Role::Form,
     Role::Information,
     Role::Assessment,
+    Role::Uses,
 ];
 
 impl Role {
@@ -106,6 +112,7 @@ impl Role {
             Role::Form => "form",
             Role::Information => "information",
             Role::Assessment => "assessment",
+            Role::Uses => "uses",
         }
     }
 
@@ -116,7 +123,7 @@ impl Role {
 
     /// True when units in this role are coded as instruments.
     pub fn codes_instruments(self) -> bool {
-        self == Role::Measure
+        matches!(self, Role::Measure | Role::Uses)
     }
 
     /// True when quantified commitments to create an instrument are still coded (R2).

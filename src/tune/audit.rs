@@ -512,7 +512,7 @@ pub fn audit(
         for r in rs {
             *roles.entry(r.role.as_str()).or_default() += 1;
         }
-        let non_measure = count(&|r| r.role != Role::Measure);
+        let non_measure = count(&|r| !r.role.codes_instruments());
         let coded = |r: &Rec| r.status == Status::Coded;
         let labelled = count(&|r| coded(r) && r.verdict.is_some());
         let correct = count(&|r| coded(r) && r.verdict == Some(true));
