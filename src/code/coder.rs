@@ -628,14 +628,36 @@ fn starts_with_any(s: &str, prefixes: &[&str]) -> bool {
 
 /// True when the text right after a Chinese term makes it part of a body's name
 /// (财政 + 部门, 社会保障 + 局, 商务 + 厅), also through the work it is named for
-/// (营商环境 + 建设领导小组办公室, 返乡创业 + 工作领导小组).
+/// (营商环境 + 建设领导小组办公室, 返乡创业 + 工作领导小组), however long that name runs
+/// (电子商务 + 进农村综合示范工作领导小组: up to twenty characters without a punctuation mark).
 fn names_a_body(after: &str) -> bool {
     const GROUPS: [&str; 4] = ["领导小组", "办公室", "指挥部", "工作专班"];
     let through_work = ["建设", "工作"]
         .iter()
         .find_map(|w| after.strip_prefix(w))
         .is_some_and(|rest| starts_with_any(rest, &GROUPS));
-    through_work || names_a_body_directly(after)
+    through_work || names_a_body_directly(after) || names_a_group_later(after)
+}
+
+/// True when a leading group's name (领导小组, 工作专班, 指挥部) follows within the same run of
+/// up to twenty characters, with no punctuation mark and no verb between: the term is part
+/// of its name. A verb makes the term the subject that sets the group up (各试点县要成立工作
+/// 领导小组), not part of the name.
+fn names_a_group_later(after: &str) -> bool {
+    const GROUPS: [&str; 3] = ["领导小组", "指挥部", "工作专班"];
+    const VERBS: [&str; 9] = [
+        "成立", "设立", "组建", "建立", "要", "应", "由", "负责", "牵头",
+    ];
+    let run: String = after
+        .chars()
+        .take(24)
+        .take_while(|c| !c.is_ascii_punctuation() && !"，。；、：！？（）《》“”".contains(*c))
+        .collect();
+    GROUPS
+        .iter()
+        .filter_map(|g| run.find(g))
+        .min()
+        .is_some_and(|at| !VERBS.iter().any(|v| run[..at].contains(v)))
 }
 
 fn names_a_body_directly(after: &str) -> bool {
@@ -687,10 +709,11 @@ fn modifies_a_record(after: &str) -> bool {
 /// government work that the clause leads, assigns, inspects or rewards (对政务服务工作的领导,
 /// 政务服务工作情况, 在宣传工作中表现突出, 做好政务服务相关工作): the clause is about the work's
 /// organisation (coding manual R17, R18), and the term is the policy's subject, not an
-/// instrument it commits to (R1). Carrying the work out (做好创业培训工作。, 将创业培训工作纳入…)
-/// is left to the term.
+/// instrument it commits to (R1). So is the field whose typical cases, experience or climate
+/// a clause spreads (宣传农村电商发展的典型案例, 营造参与电子商务的良好氛围: R1, R12). Carrying
+/// the work out (做好创业培训工作。, 将创业培训工作纳入…) is left to the term.
 fn names_a_field_of_work(after: &str) -> bool {
-    const AFTER: [&str; 7] = [
+    const AFTER: [&str; 12] = [
         "工作的",
         "工作情况",
         "工作中",
@@ -698,6 +721,12 @@ fn names_a_field_of_work(after: &str) -> bool {
         "工作协调",
         "相关工作",
         "有关工作",
+        // the field whose cases, experience or climate are spread (R1, R12)
+        "发展的典型",
+        "的典型案例",
+        "的先进经验",
+        "的良好氛围",
+        "的浓厚氛围",
     ];
     starts_with_any(after, &AFTER)
 }
