@@ -356,6 +356,7 @@ impl Coder {
                     && !names_a_field_of_work(after)
                     && !names_what_is_administered(after)
                     && !describes_who(&text[..h.start], after)
+                    && !is_paid_by_duty(&text[..h.start])
             });
             // Terms inside a note of who leads, by when, for how many points (R3) code
             // nothing: （省商务厅牵头，合肥海关配合） （6月底完成，牵头考核单位：…）.
@@ -636,7 +637,38 @@ fn names_a_body(after: &str) -> bool {
         .iter()
         .find_map(|w| after.strip_prefix(w))
         .is_some_and(|rest| starts_with_any(rest, &GROUPS));
-    through_work || names_a_body_directly(after) || names_a_group_later(after)
+    through_work
+        || names_a_body_directly(after)
+        || names_a_group_later(after)
+        || ends_a_list_of_bodies(after)
+}
+
+/// True when the term opens or continues a list of departments that one body word closes
+/// (各级财政、税务、人力资源社会保障、农业农村部门要…; 财政、人力资源社会保障部门): each item is a
+/// department's name. The items are short (at most ten characters) and separated by 、.
+fn ends_a_list_of_bodies(after: &str) -> bool {
+    let Some(rest) = after.strip_prefix('、') else {
+        return false;
+    };
+    let run: String = rest
+        .chars()
+        .take(60)
+        .take_while(|c| !"，。；：,;:（）()".contains(*c))
+        .collect();
+    let Some(at) = run.find("部门") else {
+        return false;
+    };
+    let items = run[..at].trim_end_matches('等');
+    !items.is_empty()
+        && items
+            .split('、')
+            .all(|item| (1..=10).contains(&item.chars().count()))
+}
+
+/// True when the term is what is paid (依法缴纳社会保险费, 缴纳住房公积金): a contribution owed,
+/// a duty or a condition of eligibility (R16), not an instrument the policy commits to.
+fn is_paid_by_duty(before: &str) -> bool {
+    before.ends_with("缴纳")
 }
 
 /// True when a leading group's name (领导小组, 工作专班, 指挥部) follows within the same run of
@@ -661,8 +693,9 @@ fn names_a_group_later(after: &str) -> bool {
 }
 
 fn names_a_body_directly(after: &str) -> bool {
-    const SUFFIXES: [&str; 13] = [
+    const SUFFIXES: [&str; 14] = [
         "部门",
+        "机构",
         "厅",
         "局",
         "委员会",
