@@ -357,6 +357,8 @@ impl Coder {
                     && !names_what_is_administered(after)
                     && !describes_who(&text[..h.start], after)
                     && !is_paid_by_duty(&text[..h.start])
+                    && !is_obtained_first(&text[..h.start], after)
+                    && !frames_a_principle(&text[..h.start], after)
             });
             // Terms inside a note of who leads, by when, for how many points (R3) code
             // nothing: （省商务厅牵头，合肥海关配合） （6月底完成，牵头考核单位：…）.
@@ -669,6 +671,61 @@ fn ends_a_list_of_bodies(after: &str) -> bool {
 /// a duty or a condition of eligibility (R16), not an instrument the policy commits to.
 fn is_paid_by_duty(before: &str) -> bool {
     before.ends_with("缴纳")
+}
+
+/// True when the term is what a party must have obtained before something happens
+/// (建设单位在取得用地后即可开展施工准备, 获得…许可之日起): a condition or a point in time of a
+/// procedure (R16, R30), not an instrument the policy commits to.
+fn is_obtained_first(before: &str, after: &str) -> bool {
+    const GOT: [&str; 3] = ["取得", "获得", "领取"];
+    const THEN: [&str; 7] = ["后", "之后", "以后", "前", "之前", "时", "之日"];
+    GOT.iter().any(|g| before.ends_with(g)) && starts_with_any(after, &THEN)
+}
+
+/// True when the term sits in a principle's frame, 以 X 为核心 / 为基本要求 / 为导向 …
+/// (以制度创新为核心，以可复制可推广为基本要求): the frame says what the work is oriented to
+/// (R1), it commits to no instrument. X runs from 以 to 为 without a clause mark (、 may
+/// join its parts); 可以, 予以, 以及, 以上 and the like are no frame.
+fn frames_a_principle(before: &str, after: &str) -> bool {
+    const FRAMES: [&str; 12] = [
+        "为核心",
+        "为基本要求",
+        "为导向",
+        "为主线",
+        "为目标",
+        "为根本",
+        "为宗旨",
+        "为引领",
+        "为统领",
+        "为指引",
+        "为方向",
+        "为出发点",
+    ];
+    const STOPS: &str = ",.;:!?()，。；：！？（）“”《》\n";
+    let back: Vec<char> = before
+        .chars()
+        .rev()
+        .take(24)
+        .take_while(|c| !STOPS.contains(*c))
+        .collect();
+    // `back` runs backwards from the term: the 以 that opens the frame is followed by the
+    // next character after it in reading order (back[i - 1]) and preceded by back[i + 1].
+    let opens = back.iter().enumerate().any(|(i, &c)| {
+        c == '以'
+            && (i == 0 || !"及上下内外后前来便".contains(back[i - 1]))
+            && back
+                .get(i + 1)
+                .is_none_or(|p| !"可予所加难足得".contains(*p))
+    });
+    if !opens {
+        return false;
+    }
+    let run: String = after
+        .chars()
+        .take(24)
+        .take_while(|c| !STOPS.contains(*c))
+        .collect();
+    FRAMES.iter().any(|f| run.contains(f))
 }
 
 /// True when a leading group's name (领导小组, 工作专班, 指挥部) follows within the same run of

@@ -393,7 +393,7 @@ const MEASURE_VERBS: &[&str] = &[
     // Verbs seldom used as a modifier in a label (扶持措施, 资助标准, 开发区 are labels):
     "发放", "增加", "提高", "制定", "出台", "新建", "免征", "减征", "延长", "取消", "下放", "推出",
     "开通", "配备", "吸引", "畅通", "拓宽", "改善", "改进", "壮大", "兑现", "筹集", "免除", "免收",
-    "开辟", "用于",
+    "开辟", "用于", "履行", "承担", "负责",
 ];
 
 /// A short Chinese line without a clause mark or a verb of action: a label heading such
