@@ -808,11 +808,12 @@ fn rules_score_on_our_regulation_samples() {
         f("held_out", "micro_f1")
     );
     assert_eq!(
-        r["groups"]["all"]["found"], 258,
+        r["groups"]["all"]["found"], 306,
         "every labelled unit is found"
     );
-    // 0.929 / 0.901 with the ninth to thirteenth samples (a voucher scheme, talent measures,
-    // a rural e-commerce plan, a tax notice, a free-trade-zone area's measure).
+    // 0.923 / 0.887 with the ninth to fifteenth samples (a voucher scheme, talent measures,
+    // a rural e-commerce plan, a tax notice, a free-trade-zone area's measure, digital-economy
+    // awards, a park accreditation scheme).
     assert!(f("tuning", "micro_f1") >= 0.90);
     assert!(f("tuning", "micro_precision") >= 0.88);
     assert!(f("held_out", "micro_f1") >= 0.75);
@@ -822,7 +823,7 @@ fn rules_score_on_our_regulation_samples() {
 const HELD_OUT: &str = "local_guangdong_2020_zhongshan_zhengwushuju,local_shanghai_2019_lingang_guanlibanfa,local_jiangxi_2012_xinyu_lvsejianzhu";
 
 // All units: the floors are the targets (micro-F1 and precision 0.85, `none` left
-// uncoded 90 %, core shares within 3 points), which the rules reach (0.870 / 0.853): a
+// uncoded 90 %, core shares within 3 points), which the rules reach (0.872 / 0.857): a
 // coding change that loses validity on real text fails here. The held-out floor is the
 // figure reached, less a margin: the target there (within 0.05 of all units) is not met;
 // see the README's "Validity on real documents".
@@ -1152,6 +1153,54 @@ fn built_in_codebook_reads_frames_conditions_and_providers() {
         (
             "14．支持人力资源服务机构为企业提供人才招聘服务。",
             "intermediary_services",
+        ),
+    ];
+    assert_lines_code_as("zh.txt", "关于支持创业的若干措施\n一、主要措施\n", &lines);
+}
+
+/// A designation scheme read against the coding manual: the body put in charge of a field
+/// names the body (R17), the field is the subject (R1); where a firm sits says who it is
+/// (R31); a principle, conditions, a report due, sanctions, dynamic management and the
+/// budget line that pays are rules (R16, R26) — conditions for a subsidy still set it
+/// (R26); an award to a designated park is a grant for a park and a demonstration (R2,
+/// R26); a project's settling-in award is no household registration.
+#[test]
+fn built_in_codebook_reads_designation_schemes() {
+    let lines = [
+        (
+            "1．市人力资源和社会保障局负责示范园区的认定和管理工作。",
+            "organizational_leadership",
+        ),
+        (
+            "2．县级人民政府负责组织领导本行政区域内创业培训工作。",
+            "organizational_leadership",
+        ),
+        (
+            "3．县级人力资源和社会保障部门负责本地区示范园区的培育和日常管理。",
+            "organizational_leadership",
+        ),
+        (
+            "4．入驻创业园区的企业，按规定享受一次性创业补贴。",
+            "fiscal_support",
+        ),
+        (
+            "5．认定工作坚持示范引领、典型带动的原则，每两年开展一次。",
+            "",
+        ),
+        ("6．申报示范园区应当具备下列条件：", ""),
+        ("7．申请一次性创业补贴应当具备下列条件：", "fiscal_support"),
+        ("8．示范园区应当于每年1月底前报送上一年度运营情况。", ""),
+        ("9．对弄虚作假的，追回已拨付的奖补资金。", ""),
+        ("10．复核不合格的，撤销示范园区称号。", ""),
+        ("11．所需经费可以从奖补资金中列支。", ""),
+        ("12．示范园区实行动态管理。", ""),
+        (
+            "13．对新认定的市级示范园区，给予一次性奖补资金50万元。",
+            "fiscal_support;entrepreneurial_park;demonstration",
+        ),
+        (
+            "14．对新引进的重大项目给予最高1000万元落户奖励。",
+            "fiscal_support",
         ),
     ];
     assert_lines_code_as("zh.txt", "关于支持创业的若干措施\n一、主要措施\n", &lines);

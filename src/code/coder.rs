@@ -359,6 +359,7 @@ impl Coder {
                     && !is_paid_by_duty(&text[..h.start])
                     && !is_obtained_first(&text[..h.start], after)
                     && !frames_a_principle(&text[..h.start], after)
+                    && !names_a_bodys_charge(&text[..h.start], after)
             });
             // Terms inside a note of who leads, by when, for how many points (R3) code
             // nothing: （省商务厅牵头，合肥海关配合） （6月底完成，牵头考核单位：…）.
@@ -728,6 +729,52 @@ fn frames_a_principle(before: &str, after: &str) -> bool {
     FRAMES.iter().any(|f| run.contains(f))
 }
 
+/// True when the term names what a body is put in charge of: 市人力资源和社会保障局负责示范园区
+/// 的认定和管理工作 — X负责…工作 (or X负责…的认定 / 管理 / 培育…) names the responsible body
+/// (R17, leadership), and the field of
+/// its work inside is the policy's subject (R1). The term lies between 负责 and 工作 with no
+/// clause mark between (、 may join the fields), and not a verb right after 负责.
+fn names_a_bodys_charge(before: &str, after: &str) -> bool {
+    const STOPS: &str = ",.;:!?，。；：！？\n";
+    let back: String = before
+        .chars()
+        .rev()
+        .take(32)
+        .take_while(|c| !STOPS.contains(*c))
+        .collect();
+    // `back` is reversed: 负责 reads 责负. The word right after 负责 is the charge's own
+    // verb (负责组织领导…工作, 负责统筹协调…工作), coded as such, unless 的 makes it the
+    // field (负责示范园区的认定和管理工作).
+    if !back.contains("责负") || (before.ends_with("负责") && !after.starts_with('的')) {
+        return false;
+    }
+    let run: String = after
+        .chars()
+        .take(32)
+        .take_while(|c| !STOPS.contains(*c))
+        .collect();
+    // …工作, or the field's administration named after 的 (负责本地区示范园区的培育、初审和
+    // 日常管理).
+    const ADMINISTERED: [&str; 12] = [
+        "认定",
+        "管理",
+        "日常管理",
+        "培育",
+        "审核",
+        "初审",
+        "评审",
+        "监督",
+        "组织实施",
+        "统筹",
+        "协调",
+        "指导",
+    ];
+    run.contains("工作")
+        || run
+            .split_once('的')
+            .is_some_and(|(_, rest)| starts_with_any(rest, &ADMINISTERED))
+}
+
 /// True when a leading group's name (领导小组, 工作专班, 指挥部) follows within the same run of
 /// up to twenty characters, with no punctuation mark and no verb between: the term is part
 /// of its name. A verb makes the term the subject that sets the group up (各试点县要成立工作
@@ -823,7 +870,8 @@ fn names_a_field_of_work(after: &str) -> bool {
 
 /// True when the term describes who is supported, in a relative clause: what they do
 /// (从事创新创业活动的创业团队, 从事电子商务的返乡人员) or who founded or leads what is
-/// supported (高层次人才创办的企业, 大学生领办的合作社, 人才领衔的项目). It names the policy's
+/// supported (高层次人才创办的企业, 大学生领办的合作社, 人才领衔的项目), or where they are
+/// (入驻示范园区的返乡创业实体). It names the policy's
 /// target group (R1), not an instrument it commits to. Encouraging the activity
 /// (鼓励返乡人员从事电子商务。) is left to the term.
 fn describes_who(before: &str, after: &str) -> bool {
@@ -836,7 +884,17 @@ fn describes_who(before: &str, after: &str) -> bool {
             .unwrap_or(after);
         before.ends_with("从事") && rest.starts_with('的')
     };
-    starts_with_any(after, &FOUNDED) || does()
+    // Where they are (入驻示范园区的企业, 进驻园区的团队) says who, not what is built (R31);
+    // a condition (入驻创业园的，免收场地租金) makes the park where the measure applies.
+    let sits_in = || {
+        let rest = after.strip_prefix('内').unwrap_or(after);
+        ["入驻", "进驻"].iter().any(|v| before.ends_with(v))
+            && rest
+                .strip_prefix('的')
+                .and_then(|r| r.chars().next())
+                .is_some_and(|c| !",.;:，。；：".contains(c))
+    };
+    starts_with_any(after, &FOUNDED) || does() || sits_in()
 }
 
 /// True when the text right after a Chinese term makes it the object of its own

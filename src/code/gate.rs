@@ -7,6 +7,7 @@
 
 use crate::code::coder::{Coder, Hit, UnitCodes};
 use crate::codebook::roles::Role;
+use crate::segment::role::ClauseRule;
 use crate::segment::Kind;
 use crate::util::lang::Lang;
 
@@ -40,7 +41,7 @@ pub fn gate_by_role(
         let ends = crate::segment::role::Ends::sentences(text, lang);
         // Per sentence (its byte bounds): the stretches it withholds, each with the role of
         // the rule that withholds it, if any rule matched.
-        type Withheld = Option<Vec<(usize, usize, Role)>>;
+        type Withheld = Option<Vec<(usize, usize, ClauseRule)>>;
         let mut judged: std::collections::HashMap<(usize, usize), Withheld> = Default::default();
         codes.hits.iter().partition(|h| {
             let b = ends.around(text, h.start);
@@ -53,7 +54,7 @@ pub fn gate_by_role(
                     return Some(
                         spans
                             .into_iter()
-                            .map(|(_, role)| (b.0, b.1, role))
+                            .map(|(_, rule)| (b.0, b.1, rule))
                             .collect(),
                     );
                 }
@@ -61,7 +62,7 @@ pub fn gate_by_role(
                 let clause_of = |at: usize| clauses.around(sentence, at);
                 let stretches = spans
                     .into_iter()
-                    .map(|(m, role)| {
+                    .map(|(m, rule)| {
                         // A conditional ("…的，应当…", "…时，须…") governs the rest of the
                         // sentence; a ban or a deadline, its own clauses.
                         let end = if sentence[m.clone()].contains([',', '，']) {
@@ -69,7 +70,7 @@ pub fn gate_by_role(
                         } else {
                             clause_of(m.end.saturating_sub(1).max(m.start)).1
                         };
-                        (b.0 + clause_of(m.start).0, b.0 + end, role)
+                        (b.0 + clause_of(m.start).0, b.0 + end, rule)
                     })
                     .collect();
                 Some(stretches)
@@ -78,7 +79,7 @@ pub fn gate_by_role(
                 None => true,
                 Some(spans) => !spans
                     .iter()
-                    .any(|&(s, e, role)| s <= h.start && h.start < e && !keeps(coder, role, h)),
+                    .any(|&(s, e, rule)| s <= h.start && h.start < e && !keeps(coder, rule, h)),
             }
         })
     } else if role.keeps_commitments() && crate::segment::role::may_hold_commitment(text) {
@@ -104,15 +105,15 @@ pub fn gate_by_role(
     (coder.summarize(all), withheld)
 }
 
-/// True when the clause rules of `role` leave `hit` coded: its concept's category is one
-/// the role keeps (an assessment clause keeps the assessing, R18).
-fn keeps(coder: &Coder, role: Role, hit: &Hit) -> bool {
+/// True when the clause rule `rule` leaves `hit` coded: its concept's category is one its
+/// `[[role]]` table keeps (an assessment clause keeps the assessing, R18).
+fn keeps(coder: &Coder, rule: ClauseRule, hit: &Hit) -> bool {
     let concepts = &coder.codebook.concepts;
     concepts.get(hit.concept).is_some_and(|c| {
         coder
             .codebook
             .categories
             .get(c.category)
-            .is_some_and(|cat| coder.roles.keeps(role, &cat.id))
+            .is_some_and(|cat| coder.roles.keeps(rule, &cat.id))
     })
 }

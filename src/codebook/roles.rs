@@ -187,7 +187,8 @@ pub struct RoleSpec {
     pub clause: (Vec<String>, Vec<String>),
     /// Lead-in patterns (zh, en): the items of the list a matching unit opens.
     pub lead_in: (Vec<String>, Vec<String>),
-    /// Categories (ids) whose matches this role's clause rules leave coded.
+    /// Categories (ids) whose matches this table's clause rules leave coded (another
+    /// table of the same role keeps its own).
     pub keep: Vec<String>,
 }
 

@@ -26,6 +26,8 @@ use std::sync::OnceLock;
 struct RuleSet {
     set: Patterns,
     roles: Vec<Role>,
+    /// The index of the [`RoleSpec`] (the `[[role]]` table) each pattern comes from.
+    specs: Vec<usize>,
     /// A string without the literals some pattern needs matches no pattern of the set:
     /// one pass over its characters rules out most strings for less than the set's own
     /// search.
@@ -56,14 +58,16 @@ impl Rules {
         spans: bool,
     ) -> Rules {
         let set = |lang: usize| {
-            let (patterns, roles): (Vec<&str>, Vec<Role>) = specs
+            let (patterns, owners): (Vec<&str>, Vec<(Role, usize)>) = specs
                 .iter()
-                .flat_map(|s| {
+                .enumerate()
+                .flat_map(|(i, s)| {
                     let p = pick(s);
                     let list = if lang == 0 { &p.0 } else { &p.1 };
-                    list.iter().map(move |x| (x.as_str(), s.role))
+                    list.iter().map(move |x| (x.as_str(), (s.role, i)))
                 })
                 .unzip();
+            let (roles, specs): (Vec<Role>, Vec<usize>) = owners.into_iter().unzip();
             let literals = Some(LiteralGate::new(&patterns, OneChar::Keep));
             // Every pattern was validated alone; a set of valid patterns compiles.
             (!patterns.is_empty())
@@ -72,6 +76,7 @@ impl Rules {
                     Patterns::new(&patterns, 2 << 20).map(|set| RuleSet {
                         set,
                         roles,
+                        specs,
                         literals,
                         each: if spans {
                             patterns.iter().map(|p| Regex::new(p).ok()).collect()
@@ -126,6 +131,16 @@ impl Rules {
     }
 }
 
+/// A clause rule that matched: its role and the `[[role]]` table it comes from (whose
+/// `keep` list applies).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClauseRule {
+    /// The role of the rule's table.
+    pub role: Role,
+    /// The table's index among the rules checked (the codebook's first, then the built-in).
+    pub table: usize,
+}
+
 /// Role rules compiled once: heading rules, own-text rules and clause rules, per language.
 #[derive(Debug)]
 pub struct RoleTable {
@@ -133,9 +148,10 @@ pub struct RoleTable {
     text: Rules,
     clause: Rules,
     lead_in: Rules,
-    /// (role, category id): the categories whose matches the role's clause rules leave
-    /// coded (an assessment clause keeps the assessing, R18).
-    keep: Vec<(Role, String)>,
+    /// Per `[[role]]` table (in the order the rules are checked): the category ids whose
+    /// matches its clause rules leave coded (an assessment clause keeps the assessing,
+    /// R18). Each table keeps its own: two tables of one role may keep different ones.
+    keep: Vec<Vec<String>>,
 }
 
 impl RoleTable {
@@ -152,16 +168,16 @@ impl RoleTable {
             text: Rules::build(&all, |s| &s.text).without_literals(),
             clause: Rules::build_with(&all, |s| &s.clause, true),
             lead_in: Rules::build(&all, |s| &s.lead_in),
-            keep: all
-                .iter()
-                .flat_map(|s| s.keep.iter().map(|k| (s.role, k.clone())))
-                .collect(),
+            keep: all.iter().map(|s| s.keep.clone()).collect(),
         }
     }
 
-    /// True when the clause rules of `role` leave matches of `category` coded.
-    pub fn keeps(&self, role: Role, category: &str) -> bool {
-        self.keep.iter().any(|(r, k)| *r == role && k == category)
+    /// True when the clause rules of the `[[role]]` table of `rule` (as
+    /// [`RoleTable::withholding_spans`] gives it) leave matches of `category` coded.
+    pub fn keeps(&self, rule: ClauseRule, category: &str) -> bool {
+        self.keep
+            .get(rule.table)
+            .is_some_and(|k| k.iter().any(|c| c == category))
     }
 
     /// The role a heading line gives the units under it, if any.
@@ -203,12 +219,12 @@ impl RoleTable {
     /// What the clause rules say of `sentence`: `None` when no rule matches it or the
     /// first that does keeps its matches coded (role `measure`); else the byte ranges of
     /// `sentence` matched by the rules whose role codes no instrument (a deadline, a
-    /// procedure, a ban), each with that role: the part of the sentence they speak of.
+    /// procedure, a ban), each with its rule: the part of the sentence they speak of.
     pub fn withholding_spans(
         &self,
         lang: Lang,
         sentence: &str,
-    ) -> Option<Vec<(std::ops::Range<usize>, Role)>> {
+    ) -> Option<Vec<(std::ops::Range<usize>, ClauseRule)>> {
         let (rules, matched) = self.clause.matching(lang, sentence)?;
         if rules.roles[matched.first()?].codes_instruments() {
             return None;
@@ -219,8 +235,14 @@ impl RoleTable {
             .iter()
             .enumerate()
             .filter(|&(k, _)| matched.contains(k) && !rules.roles[k].codes_instruments())
-            .filter_map(|(k, re)| Some((re.as_ref()?, rules.roles[k])))
-            .flat_map(|(re, role)| re.find_iter(sentence).map(move |m| (m.range(), role)))
+            .filter_map(|(k, re)| {
+                let rule = ClauseRule {
+                    role: rules.roles[k],
+                    table: rules.specs[k],
+                };
+                Some((re.as_ref()?, rule))
+            })
+            .flat_map(|(re, rule)| re.find_iter(sentence).map(move |m| (m.range(), rule)))
             .collect();
         Some(spans)
     }
@@ -925,6 +947,36 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn each_role_table_keeps_its_own_categories() {
+        let spec = |clause: &str, keep: &str| RoleSpec {
+            role: Role::Procedure,
+            heading: Default::default(),
+            text: Default::default(),
+            clause: (vec![clause.to_string()], Vec::new()),
+            lead_in: Default::default(),
+            keep: vec![keep.to_string()],
+        };
+        let t = RoleTable::new(
+            &[spec("具备下列条件", "fiscal"), spec("月底前报送", "lead")],
+            false,
+        );
+        let rules = |s: &str| -> Vec<ClauseRule> {
+            t.withholding_spans(Lang::Zh, s)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(_, r)| r)
+                .collect()
+        };
+        let conditions = rules("申请补贴应当具备下列条件");
+        let report = rules("每年1月底前报送运营情况");
+        assert_eq!(conditions.len(), 1);
+        assert_eq!(report.len(), 1);
+        assert!(t.keeps(conditions[0], "fiscal") && !t.keeps(conditions[0], "lead"));
+        assert!(t.keeps(report[0], "lead") && !t.keeps(report[0], "fiscal"));
+        assert_eq!(conditions[0].role, Role::Procedure);
     }
 
     fn table() -> &'static RoleTable {
