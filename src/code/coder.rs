@@ -702,57 +702,41 @@ fn frames_a_principle(before: &str, after: &str) -> bool {
         "为方向",
         "为出发点",
     ];
-    const STOPS: &str = ",.;:!?()，。；：！？（）“”《》\n";
-    let back: Vec<char> = before
-        .chars()
-        .rev()
-        .take(24)
-        .take_while(|c| !STOPS.contains(*c))
-        .collect();
-    // `back` runs backwards from the term: the 以 that opens the frame is followed by the
-    // next character after it in reading order (back[i - 1]) and preceded by back[i + 1].
-    let opens = back.iter().enumerate().any(|(i, &c)| {
-        c == '以'
-            && (i == 0 || !"及上下内外后前来便".contains(back[i - 1]))
-            && back
-                .get(i + 1)
-                .is_none_or(|p| !"可予所加难足得".contains(*p))
-    });
-    if !opens {
+    let stop =
+        |c: char| clause_mark(c) || matches!(c, '(' | ')' | '（' | '）' | '“' | '”' | '《' | '》');
+    let back = run_before(before, 24, stop);
+    // Most terms have no 以 before them in their clause: ruled out without more work.
+    if !back.contains('以') {
         return false;
     }
-    let run: String = after
-        .chars()
-        .take(24)
-        .take_while(|c| !STOPS.contains(*c))
-        .collect();
-    FRAMES.iter().any(|f| run.contains(f))
+    let chars: Vec<char> = back.chars().collect();
+    let opens = chars.iter().enumerate().any(|(i, &c)| {
+        c == '以'
+            && chars
+                .get(i + 1)
+                .is_none_or(|n| !"及上下内外后前来便".contains(*n))
+            && (i == 0 || !"可予所加难足得".contains(chars[i - 1]))
+    });
+    opens && {
+        let run = run_after(after, 24, stop);
+        FRAMES.iter().any(|f| has(run, f))
+    }
 }
 
 /// True when the term names what a body is put in charge of: 市人力资源和社会保障局负责示范园区
 /// 的认定和管理工作 — X负责…工作 (or X负责…的认定 / 管理 / 培育…) names the responsible body
-/// (R17, leadership), and the field of
-/// its work inside is the policy's subject (R1). The term lies between 负责 and 工作 with no
-/// clause mark between (、 may join the fields), and not a verb right after 负责.
+/// (R17, leadership), and the field of its work inside is the policy's subject (R1). The
+/// term lies between 负责 and 工作 with no clause mark between (、 may join the fields), and
+/// is not a verb right after 负责.
 fn names_a_bodys_charge(before: &str, after: &str) -> bool {
-    const STOPS: &str = ",.;:!?，。；：！？\n";
-    let back: String = before
-        .chars()
-        .rev()
-        .take(32)
-        .take_while(|c| !STOPS.contains(*c))
-        .collect();
-    // `back` is reversed: 负责 reads 责负. The word right after 负责 is the charge's own
-    // verb (负责组织领导…工作, 负责统筹协调…工作), coded as such, unless 的 makes it the
-    // field (负责示范园区的认定和管理工作).
-    if !back.contains("责负") || (before.ends_with("负责") && !after.starts_with('的')) {
+    // The word right after 负责 is the charge's own verb (负责组织领导…工作, 负责统筹协调…
+    // 工作), coded as such, unless 的 makes it the field (负责示范园区的认定和管理工作).
+    if !has(run_before(before, 32, clause_mark), "负责")
+        || (before.ends_with("负责") && !after.starts_with('的'))
+    {
         return false;
     }
-    let run: String = after
-        .chars()
-        .take(32)
-        .take_while(|c| !STOPS.contains(*c))
-        .collect();
+    let run = run_after(after, 32, clause_mark);
     // …工作, or the field's administration named after 的 (负责本地区示范园区的培育、初审和
     // 日常管理).
     const ADMINISTERED: [&str; 12] = [
@@ -769,10 +753,60 @@ fn names_a_bodys_charge(before: &str, after: &str) -> bool {
         "协调",
         "指导",
     ];
-    run.contains("工作")
+    has(run, "工作")
         || run
             .split_once('的')
             .is_some_and(|(_, rest)| starts_with_any(rest, &ADMINISTERED))
+}
+
+/// True for a mark that ends a clause (half- or full-width comma, stop, semicolon, colon,
+/// exclamation or question mark, line break).
+fn clause_mark(c: char) -> bool {
+    matches!(
+        c,
+        ',' | '.' | ';' | ':' | '!' | '?' | '，' | '。' | '；' | '：' | '！' | '？' | '\n'
+    )
+}
+
+/// Whether `needle` occurs in the short string `hay` (a few dozen bytes: a plain scan costs
+/// less than setting up a substring searcher).
+fn has(hay: &str, needle: &str) -> bool {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    !n.is_empty()
+        && h.len() >= n.len()
+        && (0..=h.len() - n.len()).any(|i| h[i] == n[0] && h[i..i + n.len()] == *n)
+}
+
+/// The end of `before` back to the nearest character that is a `stop`, at most `max`
+/// characters.
+fn run_before(before: &str, max: usize, stop: impl Fn(char) -> bool) -> &str {
+    let start = before
+        .char_indices()
+        .rev()
+        .take(max)
+        .take_while(|&(_, c)| !stop(c))
+        .last()
+        .map_or(before.len(), |(i, _)| i);
+    &before[start..]
+}
+
+/// The start of `after` up to the nearest character that is a `stop`, at most `max`
+/// characters.
+fn run_after(after: &str, max: usize, stop: impl Fn(char) -> bool) -> &str {
+    let end = after
+        .char_indices()
+        .take(max)
+        .find(|&(_, c)| stop(c))
+        .map_or_else(
+            || {
+                after
+                    .char_indices()
+                    .nth(max)
+                    .map_or(after.len(), |(i, _)| i)
+            },
+            |(i, _)| i,
+        );
+    &after[..end]
 }
 
 /// True when a leading group's name (领导小组, 工作专班, 指挥部) follows within the same run of
@@ -993,6 +1027,42 @@ regex = ['\d+%的税率']
         assert_eq!(cats("A new tax credit applies.", Lang::En), ["tax"]);
         assert!(cats("A taxonomy of measures.", Lang::En).is_empty());
         assert_eq!(cats("Taxes are reduced.", Lang::En), ["tax"]);
+    }
+
+    #[test]
+    fn runs_stop_at_clause_marks_and_at_their_length() {
+        assert_eq!(
+            run_before("前文，以制度创新", 24, clause_mark),
+            "以制度创新"
+        );
+        assert_eq!(run_before("abcdef", 3, clause_mark), "def");
+        assert_eq!(run_before("ab,", 3, clause_mark), "");
+        assert_eq!(run_after("为核心，以", 24, clause_mark), "为核心");
+        assert_eq!(run_after("abcdef", 3, clause_mark), "abc");
+        assert_eq!(run_after("", 3, clause_mark), "");
+        assert!(has("负责示范", "负责") && has("x负责", "负责") && !has("负", "负责"));
+        assert!(!has("abc", "") && has("abc", "c"));
+    }
+
+    #[test]
+    fn principle_frames_and_bodies_charges_are_told_by_their_words() {
+        assert!(frames_a_principle("坚持以", "为核心，加快发展"));
+        assert!(frames_a_principle(
+            "以制度创新为核心，以可复制",
+            "可推广为基本要求"
+        ));
+        // 可以, 予以 and 以及 open no frame; a clause mark ends it.
+        assert!(!frames_a_principle("企业可以", "为核心"));
+        assert!(!frames_a_principle("以及", "为核心"));
+        assert!(!frames_a_principle("以", "，为核心"));
+        assert!(names_a_bodys_charge("市人社局负责", "的认定和管理工作"));
+        assert!(names_a_bodys_charge("县政府负责本地", "培训工作"));
+        // the charge's own verb, and a term after the clause ends
+        assert!(!names_a_bodys_charge(
+            "县政府负责",
+            "本行政区域内创业培训工作"
+        ));
+        assert!(!names_a_bodys_charge("局负责审核，", "培训工作"));
     }
 
     #[test]
