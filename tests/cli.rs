@@ -808,12 +808,13 @@ fn rules_score_on_our_regulation_samples() {
         f("held_out", "micro_f1")
     );
     assert_eq!(
-        r["groups"]["all"]["found"], 325,
+        r["groups"]["all"]["found"], 342,
         "every labelled unit is found"
     );
-    // 0.928 / 0.893 with the ninth to sixteenth samples (a voucher scheme, talent measures,
-    // a rural e-commerce plan, a tax notice, a free-trade-zone area's measure, digital-economy
-    // awards, a park accreditation scheme, a green-building opinion).
+    // 0.935 / 0.907 with the ninth to seventeenth samples (a voucher scheme, talent
+    // measures, a rural e-commerce plan, a tax notice, a free-trade-zone area's measure,
+    // digital-economy awards, a park accreditation scheme, a green-building opinion, a
+    // central pilot notice).
     assert!(f("tuning", "micro_f1") >= 0.90);
     assert!(f("tuning", "micro_precision") >= 0.88);
     assert!(f("held_out", "micro_f1") >= 0.75);
@@ -1089,7 +1090,7 @@ fn built_in_codebook_reads_vouchers_duties_and_target_groups() {
         ),
         // Who sets a group up is no part of its name.
         (
-            "19．各示范县要成立工作领导小组。",
+            "19．各试点县要成立工作领导小组。",
             "organizational_leadership;demonstration",
         ),
         // A list of departments closed by 部门 names bodies (R17); a contribution paid is a
@@ -1209,6 +1210,29 @@ fn built_in_codebook_reads_designation_schemes() {
         (
             "16．由建设单位在取得评价标识后3个月内提出申请，经审核后拨付奖励资金。",
             "",
+        ),
+        // A pilot notice: a demonstration county counts where it is created or brought
+        // into the scheme (R2, R25), not where it receives a measure; reporting and
+        // assessing the counties' work is leadership (R18); budget investment is money.
+        (
+            "17．在全国建设100个左右返乡入乡创业示范县。",
+            "demonstration",
+        ),
+        (
+            "18．鼓励金融机构为示范县返乡入乡创业项目提供信贷支持。",
+            "financial_services",
+        ),
+        (
+            "19．各示范县每年12月底前报送年度工作总结。",
+            "organizational_leadership",
+        ),
+        (
+            "20．对示范县建设情况进行跟踪评估。",
+            "organizational_leadership",
+        ),
+        (
+            "21．中央预算内投资对创业园区公共服务设施建设项目给予倾斜支持。",
+            "fiscal_support;entrepreneurial_park",
         ),
     ];
     assert_lines_code_as("zh.txt", "关于支持创业的若干措施\n一、主要措施\n", &lines);

@@ -884,9 +884,12 @@ fn modifies_a_record(after: &str) -> bool {
 /// a clause spreads (宣传农村电商发展的典型案例, 营造参与电子商务的良好氛围: R1, R12). Carrying
 /// the work out (做好创业培训工作。, 将创业培训工作纳入…) is left to the term.
 fn names_a_field_of_work(after: &str) -> bool {
-    const AFTER: [&str; 12] = [
+    const AFTER: [&str; 14] = [
         "工作的",
         "工作情况",
+        // the building whose progress is reported or assessed (对示范县建设情况进行跟踪评估)
+        "建设情况",
+        "建设进展",
         "工作中",
         "工作领导",
         "工作协调",

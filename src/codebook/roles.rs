@@ -63,10 +63,13 @@ pub enum Role {
     /// codes, as the uses set the subsidy (R26;
     /// [`crate::code::unit::inherit_lead_in_codes`]).
     Uses,
+    /// An item of a list of conditions a candidate must meet (申报县应当具备以下条件：1．…；
+    /// 2．…): a rule of eligibility (R16); its matches are withheld.
+    Conditions,
 }
 
 /// Every role, in output order.
-pub const ALL: [Role; 20] = [
+pub const ALL: [Role; 21] = [
     Role::Measure,
     Role::Preamble,
     Role::GuidingThought,
@@ -87,6 +90,7 @@ pub const ALL: [Role; 20] = [
     Role::Information,
     Role::Assessment,
     Role::Uses,
+    Role::Conditions,
 ];
 
 impl Role {
@@ -113,6 +117,7 @@ impl Role {
             Role::Information => "information",
             Role::Assessment => "assessment",
             Role::Uses => "uses",
+            Role::Conditions => "conditions",
         }
     }
 
