@@ -354,6 +354,7 @@ impl Coder {
                 !names_a_body(after)
                     && !modifies_a_record(after)
                     && !names_a_field_of_work(after)
+                    && !names_a_field_of_study(after)
                     && !names_what_is_administered(after)
                     && !describes_who(&text[..h.start], after)
                     && !is_paid_by_duty(&text[..h.start])
@@ -903,6 +904,22 @@ fn names_a_field_of_work(after: &str) -> bool {
         "的浓厚氛围",
     ];
     starts_with_any(after, &AFTER)
+}
+
+/// True when the term names a field of study, a school's major (新增数控、电子商务等专业3个):
+/// the school or its teaching is the measure (R32), not the field (R1). A professional
+/// service or body (电子商务专业服务, 专业机构) is not a major.
+fn names_a_field_of_study(after: &str) -> bool {
+    let Some(rest) = after
+        .strip_prefix("等专业")
+        .or_else(|| after.strip_prefix("专业"))
+    else {
+        return false;
+    };
+    !starts_with_any(
+        rest,
+        &["服务", "机构", "化", "合作", "人员", "技术", "市场", "公司"],
+    )
 }
 
 /// True when the term describes who is supported, in a relative clause: what they do
