@@ -654,11 +654,7 @@ fn ends_a_list_of_bodies(after: &str) -> bool {
     let Some(rest) = after.strip_prefix('、') else {
         return false;
     };
-    let run: String = rest
-        .chars()
-        .take(60)
-        .take_while(|c| !"，。；：,;:（）()".contains(*c))
-        .collect();
+    let run = run_after(rest, 60, |c| "，。；：,;:（）()".contains(c));
     let Some(at) = run.find("部门") else {
         return false;
     };
@@ -819,11 +815,9 @@ fn names_a_group_later(after: &str) -> bool {
     const VERBS: [&str; 9] = [
         "成立", "设立", "组建", "建立", "要", "应", "由", "负责", "牵头",
     ];
-    let run: String = after
-        .chars()
-        .take(24)
-        .take_while(|c| !c.is_ascii_punctuation() && !"，。；、：！？（）《》“”".contains(*c))
-        .collect();
+    let run = run_after(after, 24, |c| {
+        c.is_ascii_punctuation() || "，。；、：！？（）《》“”".contains(c)
+    });
     GROUPS
         .iter()
         .filter_map(|g| run.find(g))
