@@ -355,6 +355,7 @@ impl Coder {
                     && !modifies_a_record(after)
                     && !names_a_field_of_work(after)
                     && !names_a_field_of_study(after)
+                    && !names_a_listed_field(&text[..h.start], after)
                     && !names_what_is_administered(after)
                     && !describes_who(&text[..h.start], after)
                     && !is_paid_by_duty(&text[..h.start])
@@ -916,6 +917,50 @@ fn names_a_field_of_study(after: &str) -> bool {
     )
 }
 
+/// True when the term is an item of a list that names fields, not measures: the trades of
+/// the talent to train or bring in (培养报关、物流、跨境电商等技能人才) or the industries a piece
+/// of work is organised around (围绕电子信息、跨境电商等主导产业开展招商). The training or the
+/// investment drive is the measure (R32, R34); the fields are its subject (R1). A list of
+/// industries to develop (发展乡村旅游、农村电商等产业) still codes (R10).
+fn names_a_listed_field(before: &str, after: &str) -> bool {
+    const TALENT: [&str; 6] = [
+        "技能人才",
+        "专业人才",
+        "紧缺人才",
+        "人才",
+        "工种",
+        "技术工人",
+    ];
+    const INDUSTRY: [&str; 8] = [
+        "主导产业",
+        "重点产业",
+        "优势产业",
+        "特色产业",
+        "新兴产业",
+        "产业",
+        "领域",
+        "行业",
+    ];
+    const AROUND: [&str; 4] = ["围绕", "聚焦", "瞄准", "针对"];
+    // The rest of the list, up to 等: nothing, or further items joined by 、.
+    let run = run_after(after, 40, clause_mark);
+    let Some(at) = run.find('等') else {
+        return false;
+    };
+    let rest = &run[..at];
+    if !(rest.is_empty() || rest.starts_with('、'))
+        || rest.split('、').any(|i| i.chars().count() > 10)
+    {
+        return false;
+    }
+    let field = &run[at + '等'.len_utf8()..];
+    starts_with_any(field, &TALENT)
+        || (starts_with_any(field, &INDUSTRY) && {
+            let clause = run_before(before, 40, clause_mark);
+            AROUND.iter().any(|a| has(clause, a))
+        })
+}
+
 /// True when the term describes who is supported, in a relative clause: what they do
 /// (从事创新创业活动的创业团队, 从事电子商务的返乡人员) or who founded or leads what is
 /// supported (高层次人才创办的企业, 大学生领办的合作社, 人才领衔的项目), or where they are
@@ -969,6 +1014,28 @@ fn names_what_is_administered(after: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_listed_field_is_read_from_the_list_and_its_frame() {
+        // (text before the term, text after it)
+        let field = |b: &str, a: &str| names_a_listed_field(b, a);
+        // trades of talent: the term last in the list, or followed by more items
+        assert!(field("培养报关、物流、", "等技能人才。"));
+        assert!(field("培养报关、", "、跨境电商等技能人才。"));
+        // industries a drive is organised around, not industries to develop (R10)
+        assert!(field(
+            "管理机构应当围绕电子信息、",
+            "等主导产业，开展招商。"
+        ));
+        assert!(!field("发展乡村旅游、", "等产业。"));
+        // 等 across a clause mark, or after a long run that is no list item, is no list
+        assert!(!field("培养", "，加强物流等人才工作。"));
+        assert!(!field(
+            "围绕",
+            "、加快建设一批高水平的创新平台和公共服务等领域"
+        ));
+        assert!(!field("推进", "发展。"));
+    }
 
     #[test]
     fn clause_ends_found_by_lead_bytes_are_those_of_a_character_scan() {
