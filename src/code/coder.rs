@@ -356,6 +356,7 @@ impl Coder {
                     && !names_a_field_of_work(after)
                     && !names_a_field_of_study(after)
                     && !names_a_listed_field(&text[..h.start], after)
+                    && !names_what_it_supports(&text[..h.start])
                     && !names_what_is_administered(after)
                     && !describes_who(&text[..h.start], after)
                     && !is_paid_by_duty(&text[..h.start])
@@ -918,10 +919,12 @@ fn names_a_field_of_study(after: &str) -> bool {
 }
 
 /// True when the term is an item of a list that names fields, not measures: the trades of
-/// the talent to train or bring in (培养报关、物流、跨境电商等技能人才) or the industries a piece
-/// of work is organised around (围绕电子信息、跨境电商等主导产业开展招商). The training or the
-/// investment drive is the measure (R32, R34); the fields are its subject (R1). A list of
-/// industries to develop (发展乡村旅游、农村电商等产业) still codes (R10).
+/// the talent to train or bring in (培养报关、物流、跨境电商等技能人才), the kinds of data to share
+/// (推动医疗、社保、市场监管等数据按需共享) or the industries a piece of work is organised around
+/// (围绕电子信息、跨境电商等主导产业开展招商). The training, the sharing or the investment drive
+/// is the measure (R32, R19, R34); the fields are its subject (R1). A list of industries to
+/// develop (发展乡村旅游、农村电商等产业) still codes (R10), as does a data or information service
+/// or platform (政策咨询、创业指导等信息服务).
 fn names_a_listed_field(before: &str, after: &str) -> bool {
     const TALENT: [&str; 6] = [
         "技能人才",
@@ -954,11 +957,43 @@ fn names_a_listed_field(before: &str, after: &str) -> bool {
         return false;
     }
     let field = &run[at + '等'.len_utf8()..];
+    let data = || {
+        ["数据", "信息"]
+            .iter()
+            .find_map(|d| field.strip_prefix(d))
+            .is_some_and(|r| {
+                !starts_with_any(
+                    r,
+                    &[
+                        "服务",
+                        "平台",
+                        "化",
+                        "产品",
+                        "基础设施",
+                        "中心",
+                        "技术",
+                        "产业",
+                        "经济",
+                        "要素",
+                        "系统",
+                    ],
+                )
+            })
+    };
     starts_with_any(field, &TALENT)
+        || data()
         || (starts_with_any(field, &INDUSTRY) && {
             let clause = run_before(before, 40, clause_mark);
             AROUND.iter().any(|a| has(clause, a))
         })
+}
+
+/// True when the term is what a measure is to support (推动…数据按需共享，支撑“一网通办”和跨省通办):
+/// 支撑 as a verb states the purpose (R1, R37); the clause's own measure codes. A noun 支撑
+/// (提供…技术支撑) stands after what it supports, or with 提供, and is left alone.
+fn names_what_it_supports(before: &str) -> bool {
+    let back = run_before(before, 12, clause_mark);
+    has(back, "支撑") && !has(back, "提供")
 }
 
 /// True when the term describes who is supported, in a relative clause: what they do
@@ -1035,6 +1070,18 @@ mod tests {
             "、加快建设一批高水平的创新平台和公共服务等领域"
         ));
         assert!(!field("推进", "发展。"));
+        // kinds of data to share, not a data or information service
+        assert!(field("推动医疗、", "、市场监管等数据按需共享"));
+        assert!(!field("提供", "、创业指导等信息服务"));
+    }
+
+    #[test]
+    fn what_a_measure_is_to_support_is_its_purpose() {
+        assert!(names_what_it_supports("推动数据按需共享，支撑“"));
+        assert!(names_what_it_supports("推动数据按需共享，支撑“一网通办”和"));
+        // a clause mark ends the frame; a noun 支撑 goes with 提供
+        assert!(!names_what_it_supports("支撑数据共享，"));
+        assert!(!names_what_it_supports("为企业提供技术支撑和"));
     }
 
     #[test]
