@@ -776,6 +776,16 @@ fn has(hay: &str, needle: &str) -> bool {
         && (0..=h.len() - n.len()).any(|i| h[i] == n[0] && h[i..i + n.len()] == *n)
 }
 
+/// Whether `needle` occurs in the short byte string `hay`: the candidates are found by its
+/// last byte with `memchr`, which needs no set-up (a substring searcher's costs more than the
+/// search in a few dozen bytes).
+fn has_bytes(hay: &[u8], needle: &[u8]) -> bool {
+    let Some((&last, head)) = needle.split_last() else {
+        return true;
+    };
+    memchr::memchr_iter(last, hay).any(|i| i >= head.len() && hay[i - head.len()..i] == *head)
+}
+
 /// The end of `before` back to the nearest character that is a `stop`, at most `max`
 /// characters.
 fn run_before(before: &str, max: usize, stop: impl Fn(char) -> bool) -> &str {
@@ -945,6 +955,11 @@ fn names_a_listed_field(before: &str, after: &str) -> bool {
         "行业",
     ];
     const AROUND: [&str; 4] = ["围绕", "聚焦", "瞄准", "针对"];
+    // Most terms have no 等 in the 40 characters after them (120 bytes at most): ruled out
+    // by a byte search before the characters are walked.
+    if !has_bytes(&after.as_bytes()[..after.len().min(120)], "等".as_bytes()) {
+        return false;
+    }
     // The rest of the list, up to 等: nothing, or further items joined by 、.
     let run = run_after(after, 40, clause_mark);
     let Some(at) = run.find('等') else {
@@ -992,6 +1007,13 @@ fn names_a_listed_field(before: &str, after: &str) -> bool {
 /// 支撑 as a verb states the purpose (R1, R37); the clause's own measure codes. A noun 支撑
 /// (提供…技术支撑) stands after what it supports, or with 提供, and is left alone.
 fn names_what_it_supports(before: &str) -> bool {
+    // Most terms have no 支撑 in the 12 characters before them (36 bytes at most).
+    if !has_bytes(
+        &before.as_bytes()[before.len().saturating_sub(36)..],
+        "支撑".as_bytes(),
+    ) {
+        return false;
+    }
     let back = run_before(before, 12, clause_mark);
     has(back, "支撑") && !has(back, "提供")
 }
