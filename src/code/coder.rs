@@ -891,7 +891,7 @@ fn modifies_a_record(after: &str) -> bool {
 /// a clause spreads (宣传农村电商发展的典型案例, 营造参与电子商务的良好氛围: R1, R12). Carrying
 /// the work out (做好创业培训工作。, 将创业培训工作纳入…) is left to the term.
 fn names_a_field_of_work(after: &str) -> bool {
-    const AFTER: [&str; 14] = [
+    const AFTER: [&str; 16] = [
         "工作的",
         "工作情况",
         // the building whose progress is reported or assessed (对示范县建设情况进行跟踪评估)
@@ -902,6 +902,9 @@ fn names_a_field_of_work(after: &str) -> bool {
         "工作协调",
         "相关工作",
         "有关工作",
+        // the work whose costs are funded (…资源共享工作所需经费，列入部门年度预算)
+        "工作所需",
+        "工作经费",
         // the field whose cases, experience or climate are spread (R1, R12)
         "发展的典型",
         "的典型案例",
@@ -999,7 +1002,14 @@ fn names_a_listed_field(before: &str, after: &str) -> bool {
         || data()
         || (starts_with_any(field, &INDUSTRY) && {
             let clause = run_before(before, 40, clause_mark);
+            // 围绕 … anywhere before, or 在 right before the list (在公安、人力资源社会保障、
+            // 市场监管等领域的共享应用: the fields where the measure applies)
             AROUND.iter().any(|a| has(clause, a))
+                || clause.rfind('在').is_some_and(|at| {
+                    clause[at + '在'.len_utf8()..]
+                        .split('、')
+                        .all(|i| i.chars().count() <= 10)
+                })
         })
 }
 
@@ -1095,6 +1105,9 @@ mod tests {
         // kinds of data to share, not a data or information service
         assert!(field("推动医疗、", "、市场监管等数据按需共享"));
         assert!(!field("提供", "、创业指导等信息服务"));
+        // the fields a measure applies in, after 在 right before the list
+        assert!(field("推动政务数据在公安、", "、市场监管等领域的共享应用"));
+        assert!(!field("在全市范围内加快推进政务服务标准化建设、", "等领域"));
     }
 
     #[test]
