@@ -767,13 +767,10 @@ fn clause_mark(c: char) -> bool {
     )
 }
 
-/// Whether `needle` occurs in the short string `hay` (a few dozen bytes: a plain scan costs
-/// less than setting up a substring searcher).
+/// Whether `needle` occurs in the short string `hay` (a few dozen bytes: the memchr scan of
+/// [`has_bytes`] costs less than setting up a substring searcher).
 fn has(hay: &str, needle: &str) -> bool {
-    let (h, n) = (hay.as_bytes(), needle.as_bytes());
-    !n.is_empty()
-        && h.len() >= n.len()
-        && (0..=h.len() - n.len()).any(|i| h[i] == n[0] && h[i..i + n.len()] == *n)
+    !needle.is_empty() && has_bytes(hay.as_bytes(), needle.as_bytes())
 }
 
 /// Whether `needle` occurs in the short byte string `hay`: the candidates are found by its
