@@ -888,9 +888,15 @@ fn modifies_a_record(after: &str) -> bool {
 /// a clause spreads (宣传农村电商发展的典型案例, 营造参与电子商务的良好氛围: R1, R12). Carrying
 /// the work out (做好创业培训工作。, 将创业培训工作纳入…) is left to the term.
 fn names_a_field_of_work(after: &str) -> bool {
-    const AFTER: [&str; 16] = [
+    const AFTER: [&str; 19] = [
         "工作的",
         "工作情况",
+        // the field whose state is reported, assessed or published (…资源共享情况评估报告)
+        "情况",
+        // the field put into an assessment or a plan (…资源共享工作纳入年度绩效考核)
+        "工作纳入",
+        // the field whose capacity is to grow (提升…资源共享管理能力)
+        "管理能力",
         // the building whose progress is reported or assessed (对示范县建设情况进行跟踪评估)
         "建设情况",
         "建设进展",
@@ -972,7 +978,12 @@ fn names_a_listed_field(before: &str, after: &str) -> bool {
         return false;
     }
     let field = &run[at + '等'.len_utf8()..];
+    // 等数据, 等信息, and the same with a qualifier (等基础信息资源库, 等公共数据)
     let data = || {
+        let field = ["基础", "公共", "政务", "相关"]
+            .iter()
+            .find_map(|q| field.strip_prefix(q))
+            .unwrap_or(field);
         ["数据", "信息"]
             .iter()
             .find_map(|d| field.strip_prefix(d))
@@ -1102,9 +1113,23 @@ mod tests {
         // kinds of data to share, not a data or information service
         assert!(field("推动医疗、", "、市场监管等数据按需共享"));
         assert!(!field("提供", "、创业指导等信息服务"));
+        // a qualified kind of data: base databases are internal IT, not their items (R20)
+        assert!(field("建设人口、", "、社会信用等基础信息资源库"));
+        assert!(!field("建设人口、", "、社会信用等基础设施"));
         // the fields a measure applies in, after 在 right before the list
         assert!(field("推动政务数据在公安、", "、市场监管等领域的共享应用"));
         assert!(!field("在全市范围内加快推进政务服务标准化建设、", "等领域"));
+    }
+
+    #[test]
+    fn a_field_of_work_is_told_by_what_follows_it() {
+        // the field whose state is reported, put into an assessment, or whose capacity grows
+        assert!(names_a_field_of_work("情况评估报告"));
+        assert!(names_a_field_of_work("工作纳入年度绩效考核"));
+        assert!(names_a_field_of_work("管理能力"));
+        // the measure itself, followed by its object or its mechanism
+        assert!(!names_a_field_of_work("机制，推动数据实时交换"));
+        assert!(!names_a_field_of_work("纳入财政预算"));
     }
 
     #[test]

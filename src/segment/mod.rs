@@ -596,7 +596,13 @@ pub fn segment(text: &str, lang: Lang, mode: UnitMode) -> Vec<Segment> {
                 // An item of an article's list is never a heading: a paragraph after the
                 // list is the article's (see `outline_rank`).
                 let article_item = rank == ARTICLE_ITEM;
-                if deeper_follows && !article_item && heading_like(rest, lang) {
+                // An article whose first paragraph is one short sentence (第十七条 符合条件的
+                // 项目，依法享受税收优惠。 followed by a second paragraph) is the article's
+                // text, not a title over its paragraphs: an article's title has no full stop.
+                let article_sentence =
+                    lang == Lang::Zh && style_rank == ARTICLE_STYLE && rest.ends_with('。');
+                if deeper_follows && !article_item && !article_sentence && heading_like(rest, lang)
+                {
                     out.push(c.unit(line.start, line.end, Kind::Heading));
                 } else if mode == UnitMode::Sentence {
                     push_sentences(text, line.start, line.end, lang, true, &mut c, &mut out);
@@ -1001,6 +1007,26 @@ mod tests {
 
         let unit = kind_and_path("某市实施细则\n（一）总体要求\n第一条　为了支持创业，制定本细则。\n（二）扶持措施\n第二条　给予创业补贴。\n");
         assert_eq!(unit("给予创业补贴"), (Kind::Body, "(二)扶持措施".into()));
+    }
+
+    /// An article whose first paragraph is one short sentence is text to code, not a title
+    /// over its second paragraph; an article's title (no full stop) still heads it.
+    #[test]
+    fn a_short_first_paragraph_of_an_article_is_no_heading() {
+        let unit = kind_and_path("某市建筑节能条例\n第二章　新建建筑\n第十七条　符合条件的项目，依法享受税收优惠。\n鼓励金融机构对建筑节能改造和可再生能源建筑应用项目提供信贷支持，创新绿色信贷产品。\n第十八条　资金支持\n对获得二星级以上绿色建筑评价标识的项目给予资金奖励，奖励标准由市财政部门另行制定。\n");
+        assert_eq!(unit("依法享受税收优惠").0, Kind::Body);
+        assert_eq!(
+            unit("鼓励金融机构"),
+            (
+                Kind::Body,
+                "第二章 新建建筑 > 第十七条 符合条件的项目,依法享受税收优惠".into()
+            )
+        );
+        assert_eq!(unit("第十八条").0, Kind::Heading);
+        assert_eq!(
+            unit("对获得二星级"),
+            (Kind::Body, "第二章 新建建筑 > 第十八条 资金支持".into())
+        );
     }
 
     /// The built-in roles of the units of `doc`, looked up by a piece of a unit's text.
