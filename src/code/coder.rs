@@ -937,7 +937,8 @@ fn names_a_field_of_study(after: &str) -> bool {
 /// True when the term is an item of a list that names fields, not measures: the trades of
 /// the talent to train or bring in (培养报关、物流、跨境电商等技能人才), the kinds of data to share
 /// (推动医疗、社保、市场监管等数据按需共享) or the industries a piece of work is organised around
-/// (围绕电子信息、跨境电商等主导产业开展招商). The training, the sharing or the investment drive
+/// (围绕电子信息、跨境电商等主导产业开展招商), or the stages of a procedure where a measure acts
+/// (在立项、规划、土地出让等环节形成合力). The training, the sharing or the investment drive
 /// is the measure (R32, R19, R34); the fields are its subject (R1). A list of industries to
 /// develop (发展乡村旅游、农村电商等产业) still codes (R10), as does a data or information service
 /// or platform (政策咨询、创业指导等信息服务).
@@ -1006,7 +1007,9 @@ fn names_a_listed_field(before: &str, after: &str) -> bool {
                 )
             })
     };
+    // the stages of a procedure (在立项、规划、土地出让…等环节形成合力): where the measure acts
     starts_with_any(field, &TALENT)
+        || field.starts_with("环节")
         || data()
         || (starts_with_any(field, &INDUSTRY) && {
             let clause = run_before(before, 40, clause_mark);
@@ -1116,6 +1119,8 @@ mod tests {
         // a qualified kind of data: base databases are internal IT, not their items (R20)
         assert!(field("建设人口、", "、社会信用等基础信息资源库"));
         assert!(!field("建设人口、", "、社会信用等基础设施"));
+        // the stages of a procedure
+        assert!(field("在立项、规划、", "、设计审查等环节形成工作合力"));
         // the fields a measure applies in, after 在 right before the list
         assert!(field("推动政务数据在公安、", "、市场监管等领域的共享应用"));
         assert!(!field("在全市范围内加快推进政务服务标准化建设、", "等领域"));
