@@ -888,7 +888,7 @@ fn modifies_a_record(after: &str) -> bool {
 /// a clause spreads (宣传农村电商发展的典型案例, 营造参与电子商务的良好氛围: R1, R12). Carrying
 /// the work out (做好创业培训工作。, 将创业培训工作纳入…) is left to the term.
 fn names_a_field_of_work(after: &str) -> bool {
-    const AFTER: [&str; 19] = [
+    const AFTER: [&str; 22] = [
         "工作的",
         "工作情况",
         // the field whose state is reported, assessed or published (…资源共享情况评估报告)
@@ -897,6 +897,10 @@ fn names_a_field_of_work(after: &str) -> bool {
         "工作纳入",
         // the field whose capacity is to grow (提升…资源共享管理能力)
         "管理能力",
+        // the theme of a contest, which is the measure (数据开放应用创新大赛, R24)
+        "应用创新大赛",
+        "创新大赛",
+        "大赛",
         // the building whose progress is reported or assessed (对示范县建设情况进行跟踪评估)
         "建设情况",
         "建设进展",
@@ -1132,6 +1136,7 @@ mod tests {
         assert!(names_a_field_of_work("情况评估报告"));
         assert!(names_a_field_of_work("工作纳入年度绩效考核"));
         assert!(names_a_field_of_work("管理能力"));
+        assert!(names_a_field_of_work("应用创新大赛，对优秀成果给予奖励"));
         // the measure itself, followed by its object or its mechanism
         assert!(!names_a_field_of_work("机制，推动数据实时交换"));
         assert!(!names_a_field_of_work("纳入财政预算"));
