@@ -1469,16 +1469,16 @@ fn built_in_codebook_reads_a_subsidys_implementing_rules() {
             "5．对补贴资金的使用情况进行监督检查。",
             "organizational_leadership",
         ),
+        // a list of materials under a lead-in numbered 6．: its last item is no heading
+        // over 7．, whose codes stay its own
+        ("6．申请人应当提交以下材料：", ""),
+        ("（一）经营场地租赁合同。", ""),
         // a technical training of practitioners is training (R32)
-        ("6．定期组织从业人员技术培训。", "talent_training"),
+        ("7．定期组织从业人员技术培训。", "talent_training"),
         (
-            "7．对首次创业的，给予一次性创业补贴5000元。",
+            "8．对首次创业的，给予一次性创业补贴5000元。",
             "fiscal_support",
         ),
-        // last: a list item followed by a unit numbered as its lead-in would be read as a
-        // heading over it
-        ("8．申请人应当提交以下材料：", ""),
-        ("（一）经营场地租赁合同。", ""),
     ];
     assert_lines_code_as("zh.txt", "创业补贴申领实施细则\n一、主要规定\n", &lines);
 }

@@ -551,13 +551,34 @@ pub fn segment(text: &str, lang: Lang, mode: UnitMode) -> Vec<Segment> {
     let mut first_structural: Option<usize> = None;
     // A （一） has held articles (第X条) in this document: see `outline_rank`.
     let mut parts_hold_articles = false;
+    // The numbered line just before, when it ends with a colon: (its rank, its first unit).
+    let mut lead_in: Option<(u8, u32)> = None;
+    // The list a lead-in opened in a style above its own: (the items' style, their rank,
+    // the lead-in's first unit).
+    let mut list: Option<(usize, u8, u32)> = None;
 
     for (li, line) in lines.iter().enumerate() {
         let s = &text[line.start..line.end];
         let first_new = out.len();
         match line.num {
-            Some((_, style_rank, mend)) => {
-                let rank = outline_rank(style_rank, &stack, lang, parts_hold_articles);
+            Some((style, style_rank, mend)) => {
+                let mut rank = outline_rank(style_rank, &stack, lang, parts_hold_articles);
+                // A lead-in ending with a colon followed by items numbered in a style above
+                // its own (6．申请人应当提交以下材料： （一）…（二）… 7．…) opens a list: the
+                // items sit one level below the lead-in, so that the last one is no heading
+                // over the lead-in's next sibling, as an article's items are (`outline_rank`).
+                list = list.filter(|&(_, _, lead)| stack.iter().any(|&(_, i)| i == lead));
+                match (list, lead_in) {
+                    (Some((items, item_rank, _)), _) if items == style => rank = item_rank,
+                    (_, Some((lead_rank, lead)))
+                        if rank < lead_rank && stack.last() == Some(&(lead_rank, lead)) =>
+                    {
+                        rank = lead_rank + 1;
+                        list = Some((style, rank, lead));
+                    }
+                    _ => {}
+                }
+                lead_in = None;
                 while stack.last().is_some_and(|&(r, _)| r >= rank) {
                     stack.pop();
                 }
@@ -612,13 +633,21 @@ pub fn segment(text: &str, lang: Lang, mode: UnitMode) -> Vec<Segment> {
                 for u in &mut out[first_new..] {
                     u.parent = parent;
                 }
+                if s.trim_end().ends_with([':', '：']) {
+                    lead_in = Some((rank, first_new as u32));
+                }
             }
             None => {
-                // An unnumbered line after an article's list of items closes the list: it
-                // is the article's next paragraph.
-                while stack.last().is_some_and(|&(r, _)| r == ARTICLE_ITEM) {
+                lead_in = None;
+                // An unnumbered line after an article's list of items, or after the items
+                // of a lead-in's list, closes the list: it is the article's (or the
+                // lead-in's) next paragraph.
+                while stack.last().is_some_and(|&(r, _)| {
+                    r == ARTICLE_ITEM || list.is_some_and(|(_, item_rank, _)| r == item_rank)
+                }) {
                     stack.pop();
                 }
+                list = None;
                 // A table row (cells joined by tabs, as the docx and html readers join
                 // them) holds content, however short: 一次性创业补贴\t5000元 is a measure,
                 // not a heading. Only a table's first row of short labels without figures
@@ -1007,6 +1036,26 @@ mod tests {
 
         let unit = kind_and_path("某市实施细则\n（一）总体要求\n第一条　为了支持创业，制定本细则。\n（二）扶持措施\n第二条　给予创业补贴。\n");
         assert_eq!(unit("给予创业补贴"), (Kind::Body, "(二)扶持措施".into()));
+    }
+
+    /// Items under a lead-in ending with a colon, numbered in a style above the lead-in's
+    /// own (6．…以下材料： （一）… （二）… 7．…), are the lead-in's list: the last item is no
+    /// heading over the lead-in's next sibling, and a paragraph after the list is the
+    /// lead-in's item's again.
+    #[test]
+    fn items_under_a_lead_in_stay_below_it() {
+        let doc = "某市创业补贴申领细则\n一、主要规定\n6．申请人应当提交以下材料：\n（一）经营场地租赁合同。\n（二）营业执照复印件。\n7．对首次创业并正常经营6个月以上的返乡创业人员，给予一次性创业补贴5000元。\n8．申请人应当提交以下材料：\n（一）身份证复印件。\n以上材料一式两份，由街道（乡镇）公共就业服务机构受理。\n9．加强创业补贴政策宣传。\n";
+        let unit = kind_and_path(doc);
+        assert_eq!(
+            unit("营业执照复印件"),
+            (Kind::Body, "一、主要规定 > 6.申请人应当提交以下材料".into())
+        );
+        assert_eq!(unit("对首次创业"), (Kind::Body, "一、主要规定".into()));
+        assert_eq!(
+            unit("以上材料一式两份"),
+            (Kind::Body, "一、主要规定 > 8.申请人应当提交以下材料".into())
+        );
+        assert_eq!(unit("加强创业补贴"), (Kind::Body, "一、主要规定".into()));
     }
 
     /// An article whose first paragraph is one short sentence is text to code, not a title
