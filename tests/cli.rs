@@ -808,10 +808,10 @@ fn rules_score_on_our_regulation_samples() {
         f("held_out", "micro_f1")
     );
     assert_eq!(
-        r["groups"]["all"]["found"], 781,
+        r["groups"]["all"]["found"], 797,
         "every labelled unit is found"
     );
-    // 0.944 / 0.904 with the ninth to thirty-fifth samples (a voucher scheme, talent
+    // 0.943 / 0.904 with the ninth to thirty-sixth samples (a voucher scheme, talent
     // measures, a rural e-commerce plan, a tax notice, a free-trade-zone area's measure,
     // digital-economy awards, a park accreditation scheme, a green-building opinion, a
     // central pilot notice, a labour bureau's work points, a regulation on private firms, a
@@ -821,7 +821,7 @@ fn rules_score_on_our_regulation_samples() {
     // regulation, a government-data sharing measure, a new area's management measure, a
     // special area's management measure, a green-building opinion, a government-data
     // management measure, finance and talent measures for an opening area, an award fund's
-    // rules).
+    // rules, a county's return-home opinion).
     assert!(f("tuning", "micro_f1") >= 0.90);
     assert!(f("tuning", "micro_precision") >= 0.88);
     assert!(f("held_out", "micro_f1") >= 0.75);
@@ -831,7 +831,7 @@ fn rules_score_on_our_regulation_samples() {
 const HELD_OUT: &str = "local_guangdong_2020_zhongshan_zhengwushuju,local_shanghai_2019_lingang_guanlibanfa,local_jiangxi_2012_xinyu_lvsejianzhu";
 
 // All units: the floors are the targets (micro-F1 and precision 0.85, `none` left
-// uncoded 90 %, core shares within 3 points), which the rules reach (0.872 / 0.857): a
+// uncoded 90 %, core shares within 3 points), which the rules reach (0.878 / 0.868): a
 // coding change that loses validity on real text fails here. The held-out floor is the
 // figure reached, less a margin: the target there (within 0.05 of all units) is not met;
 // see the README's "Validity on real documents".
@@ -858,7 +858,7 @@ fn rules_score_on_real_chinese_documents() {
     );
     assert!(f(all, "micro_f1") >= 0.85);
     assert!(f(all, "micro_precision") >= 0.85);
-    assert!(f(held, "micro_f1") >= 0.61);
+    assert!(f(held, "micro_f1") >= 0.64);
     let none_uncoded = all["none_uncoded"].as_f64().unwrap() / all["none_units"].as_f64().unwrap();
     // The targets for `none` (90 %) and core shares (3 points) are met.
     assert!(none_uncoded >= 0.90, "none left uncoded {none_uncoded:.3}");
@@ -1724,6 +1724,21 @@ fn built_in_codebook_reads_an_award_funds_rules() {
         ),
     ];
     assert_lines_code_as("zh.txt", "某市奖励资金管理暂行办法\n第一章　总则\n", &lines);
+}
+
+/// The built-in codebook on a county's return-home entrepreneurship opinion (coding manual
+/// R1, R32, R33): the subjects of a training, named in a list closed by 等培训, are no
+/// instruments of their own; e-commerce acted on still codes.
+#[test]
+fn built_in_codebook_reads_a_countys_return_home_opinion() {
+    let lines = [
+        (
+            "（六）开展创业意识、创办企业和电商技能等培训，按规定给予培训补贴。",
+            "fiscal_support;talent_training",
+        ),
+        ("（七）支持返乡人员开办网店、开展直播销售。", "e_commerce"),
+    ];
+    assert_lines_code_as("zh.txt", "某县返乡创业实施意见\n二、主要措施\n", &lines);
 }
 
 /// Vocabulary of the built-in codebook read against the coding manual: leadership of a

@@ -947,13 +947,16 @@ fn names_a_field_of_study(after: &str) -> bool {
 /// develop (发展乡村旅游、农村电商等产业) still codes (R10), as does a data or information service
 /// or platform (政策咨询、创业指导等信息服务).
 fn names_a_listed_field(before: &str, after: &str) -> bool {
-    const TALENT: [&str; 6] = [
+    const TALENT: [&str; 8] = [
         "技能人才",
         "专业人才",
         "紧缺人才",
         "人才",
         "工种",
         "技术工人",
+        // the subjects of a training (开展创业意识、创办企业和电商技能等培训)
+        "技能培训",
+        "培训",
     ];
     const INDUSTRY: [&str; 8] = [
         "主导产业",
@@ -976,9 +979,12 @@ fn names_a_listed_field(before: &str, after: &str) -> bool {
     let Some(at) = run.find('等') else {
         return false;
     };
+    // The rest of the term's own item may follow it (电商 in 电商技能、…等培训), up to four
+    // characters.
     let rest = &run[..at];
-    if !(rest.is_empty() || rest.starts_with('、'))
-        || rest.split('、').any(|i| i.chars().count() > 10)
+    let mut items = rest.split('、');
+    if items.next().is_some_and(|own| own.chars().count() > 4)
+        || items.any(|i| i.chars().count() > 10)
     {
         return false;
     }
@@ -1120,6 +1126,12 @@ mod tests {
         // kinds of data to share, not a data or information service
         assert!(field("推动医疗、", "、市场监管等数据按需共享"));
         assert!(!field("提供", "、创业指导等信息服务"));
+        // the subjects of a training, the term's item going on after it
+        assert!(field(
+            "开展创业意识、创办企业和",
+            "技能等培训，按规定给予培训补贴。"
+        ));
+        assert!(!field("开展", "技能提升行动，加强物流等培训"));
         // a qualified kind of data: base databases are internal IT, not their items (R20)
         assert!(field("建设人口、", "、社会信用等基础信息资源库"));
         assert!(!field("建设人口、", "、社会信用等基础设施"));
