@@ -1017,9 +1017,11 @@ fn names_a_listed_field(before: &str, after: &str) -> bool {
                 )
             })
     };
-    // the stages of a procedure (在立项、规划、土地出让…等环节形成合力): where the measure acts
+    // the stages of a procedure (在立项、规划、土地出让…等环节形成合力) or the matters it
+    // handles (将企业登记、申领发票、员工参保登记等事项压缩至一个工作日内办结): where the measure acts
     starts_with_any(field, &TALENT)
         || field.starts_with("环节")
+        || field.starts_with("事项")
         || data()
         || (starts_with_any(field, &INDUSTRY) && {
             let clause = run_before(before, 40, clause_mark);
@@ -1135,8 +1137,12 @@ mod tests {
         // a qualified kind of data: base databases are internal IT, not their items (R20)
         assert!(field("建设人口、", "、社会信用等基础信息资源库"));
         assert!(!field("建设人口、", "、社会信用等基础设施"));
-        // the stages of a procedure
+        // the stages of a procedure, the matters it handles
         assert!(field("在立项、规划、", "、设计审查等环节形成工作合力"));
+        assert!(field(
+            "将企业登记、公章刻制、申领发票、员工",
+            "登记等事项压缩至一个工作日内办结"
+        ));
         // the fields a measure applies in, after 在 right before the list
         assert!(field("推动政务数据在公安、", "、市场监管等领域的共享应用"));
         assert!(!field("在全市范围内加快推进政务服务标准化建设、", "等领域"));
