@@ -968,6 +968,9 @@ fn names_a_listed_field(before: &str, after: &str) -> bool {
         "领域",
         "行业",
     ];
+    // the stages of a procedure (在立项、规划、土地出让…等环节形成合力) or the matters it
+    // handles (将企业登记、申领发票、员工参保登记等事项压缩至一个工作日内办结): where the measure acts
+    const PROCEDURE: [&str; 2] = ["环节", "事项"];
     const AROUND: [&str; 4] = ["围绕", "聚焦", "瞄准", "针对"];
     // Most terms have no 等 in the 40 characters after them (120 bytes at most): ruled out
     // by a byte search before the characters are walked.
@@ -1017,11 +1020,8 @@ fn names_a_listed_field(before: &str, after: &str) -> bool {
                 )
             })
     };
-    // the stages of a procedure (在立项、规划、土地出让…等环节形成合力) or the matters it
-    // handles (将企业登记、申领发票、员工参保登记等事项压缩至一个工作日内办结): where the measure acts
     starts_with_any(field, &TALENT)
-        || field.starts_with("环节")
-        || field.starts_with("事项")
+        || starts_with_any(field, &PROCEDURE)
         || data()
         || (starts_with_any(field, &INDUSTRY) && {
             let clause = run_before(before, 40, clause_mark);
