@@ -363,6 +363,7 @@ impl Coder {
                     && !is_obtained_first(&text[..h.start], after)
                     && !frames_a_principle(&text[..h.start], after)
                     && !names_a_bodys_charge(&text[..h.start], after)
+                    && !names_an_area_of_equal_treatment(&text[..h.start], after)
             });
             // Terms inside a note of who leads, by when, for how many points (R3) code
             // nothing: （省商务厅牵头，合肥海关配合） （6月底完成，牵头考核单位：…）.
@@ -756,6 +757,26 @@ fn names_a_bodys_charge(before: &str, after: &str) -> bool {
         || run
             .split_once('的')
             .is_some_and(|(_, rest)| starts_with_any(rest, &ADMINISTERED))
+}
+
+/// True when the term is one of the areas in which a clause treats firms alike (在政府资金
+/// 安排、土地供应、税费减免…等方面，应当依法平等对待外商投资企业和内资企业): the clause commits
+/// to equal treatment (R29, coded by its own words), not to the instruments it lists. The
+/// term sits in a 在…方面 list without a comma, and the verb of equal treatment follows 方面.
+fn names_an_area_of_equal_treatment(before: &str, after: &str) -> bool {
+    const EQUAL: [&str; 4] = ["平等对待", "一视同仁", "同等对待", "平等适用"];
+    let sentence = |c: char| matches!(c, '。' | '；' | ';' | '\n');
+    if !run_before(before, 40, |c| sentence(c) || matches!(c, '，' | ',')).contains('在') {
+        return false;
+    }
+    let run = run_after(after, 60, sentence);
+    let Some(at) = run.find("方面") else {
+        return false;
+    };
+    !run[..at].contains(['，', ','])
+        && EQUAL
+            .iter()
+            .any(|e| has(run_after(&run[at..], 16, sentence), e))
 }
 
 /// True for a mark that ends a clause (half- or full-width comma, stop, semicolon, colon,
@@ -1456,6 +1477,18 @@ near = { zh = ["建设"], en = ["build"], before = 3 }
         // Data sharing is an act, not a record.
         assert_eq!(cats("推进减税数据共享", Lang::Zh), ["tax"]);
         assert_eq!(cats("落实减税政策", Lang::Zh), ["tax"]);
+    }
+
+    #[test]
+    fn the_areas_of_equal_treatment_code_nothing() {
+        let equal = "在政府资金安排、减税、资质许可等方面，应当依法平等对待外商投资企业和内资企业";
+        assert!(cats(equal, Lang::Zh).is_empty());
+        // Support given in the areas a list names is coded as ever.
+        assert_eq!(cats("在用地、减税等方面给予支持", Lang::Zh), ["tax"]);
+        assert_eq!(
+            cats("在减税方面，平等对待；落实减税政策", Lang::Zh),
+            ["tax"]
+        );
     }
 
     #[test]
