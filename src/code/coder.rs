@@ -352,6 +352,7 @@ impl Coder {
             hits.retain(|h: &Hit| {
                 let after = &text[h.end..];
                 !names_a_body(after)
+                    && !ends_a_list_of_firms(&text[..h.start], after)
                     && !modifies_a_record(after)
                     && !names_a_field_of_work(after)
                     && !names_a_field_of_study(after)
@@ -364,6 +365,8 @@ impl Coder {
                     && !frames_a_principle(&text[..h.start], after)
                     && !names_a_bodys_charge(&text[..h.start], after)
                     && !names_an_area_of_equal_treatment(&text[..h.start], after)
+                    && !names_a_matter_served(&text[..h.start], after)
+                    && !names_the_work_heeded(&text[..h.start], after)
             });
             // Terms inside a note of who leads, by when, for how many points (R3) code
             // nothing: （省商务厅牵头，合肥海关配合） （6月底完成，牵头考核单位：…）.
@@ -618,7 +621,7 @@ fn note_spans(text: &str) -> Vec<(usize, usize)> {
     let (paren, note) = RE.get_or_init(|| {
         (
             Regex::new(r"\([^()]{1,200}\)").expect("built-in pattern"),
-            Regex::new(r"牵头|责任单位|责任部门|配合|考核单位|负责单位|[0-9.]+分\)|完成\)|持续推进|月底|年底")
+            Regex::new(r"牵头|责任单位|责任部门|配合|考核单位|负责单位|分工负责|负责\)|[0-9.]+分\)|完成\)|持续推进|月底|年底")
                 .expect("built-in pattern"),
         )
     });
@@ -648,6 +651,21 @@ fn names_a_body(after: &str) -> bool {
         || names_a_body_directly(after)
         || names_a_group_later(after)
         || ends_a_list_of_bodies(after)
+}
+
+/// True when the term is a whole item of a short list of trades that 企业 or 公司 closes
+/// (由供水、供电、供气企业承担投资): the items name firms by their trade, not the utilities or
+/// services the policy provides (R21).
+fn ends_a_list_of_firms(before: &str, after: &str) -> bool {
+    let run = run_after(after, 30, clause_mark);
+    let Some(at) = ["企业", "公司"].iter().filter_map(|w| run.find(w)).min() else {
+        return false;
+    };
+    let list = run[..at].trim_end_matches('等');
+    let mut items = list.split('、');
+    items.next().is_some_and(str::is_empty)
+        && items.all(|i| (1..=4).contains(&i.chars().count()))
+        && (list.contains('、') || before.ends_with('、'))
 }
 
 /// True when the term opens or continues a list of departments that one body word closes
@@ -777,6 +795,41 @@ fn names_an_area_of_equal_treatment(before: &str, after: &str) -> bool {
         && EQUAL
             .iter()
             .any(|e| has(run_after(&run[at..], 16, sentence), e))
+}
+
+/// True when the term is one of the matters a one-stop service handles (推行企业登记、印章
+/// 刻制、银行开户、社保登记…一网通办、一日办结): the service reform is the measure (R20), the
+/// steps it joins (registering, opening a bank account, enrolling staff in insurance) are
+/// its subject. The term is an item of a list joined by 、 that the service word closes.
+fn names_a_matter_served(before: &str, after: &str) -> bool {
+    const SERVICE: [&str; 10] = [
+        "一网通办",
+        "一窗受理",
+        "一窗通办",
+        "一次办结",
+        "一日办结",
+        "一次办好",
+        "全程网办",
+        "集成办理",
+        "并联办理",
+        "一件事",
+    ];
+    let run = run_after(after, 60, clause_mark);
+    let Some(at) = SERVICE.iter().filter_map(|w| run.find(w)).min() else {
+        return false;
+    };
+    let list = &run[..at];
+    let mut items = list.split('、');
+    // The rest of the term's own item (开户 after 银行), then whole items.
+    items.next().is_some_and(|own| own.chars().count() <= 4)
+        && items.all(|i| (1..=10).contains(&i.chars().count()))
+        && (list.contains('、') || before.ends_with('、'))
+}
+
+/// True when the term names the work that bodies are told to heed (各部门要高度重视降低制度性
+/// 交易成本工作): the attention is leadership (R13), the work its subject (R1).
+fn names_the_work_heeded(before: &str, after: &str) -> bool {
+    after.starts_with("工作") && has(run_before(before, 24, clause_mark), "重视")
 }
 
 /// True for a mark that ends a clause (half- or full-width comma, stop, semicolon, colon,
@@ -909,7 +962,7 @@ fn modifies_a_record(after: &str) -> bool {
 /// a clause spreads (宣传农村电商发展的典型案例, 营造参与电子商务的良好氛围: R1, R12). Carrying
 /// the work out (做好创业培训工作。, 将创业培训工作纳入…) is left to the term.
 fn names_a_field_of_work(after: &str) -> bool {
-    const AFTER: [&str; 22] = [
+    const AFTER: [&str; 24] = [
         "工作的",
         "工作情况",
         // the field whose state is reported, assessed or published (…资源共享情况评估报告)
@@ -939,6 +992,9 @@ fn names_a_field_of_work(after: &str) -> bool {
         "的先进经验",
         "的良好氛围",
         "的浓厚氛围",
+        // the area within which a rule applies (城镇规划建设用地范围内的用户)
+        "范围内",
+        "范围以内",
     ];
     starts_with_any(after, &AFTER)
 }
@@ -1467,6 +1523,10 @@ near = { zh = ["建设"], en = ["build"], before = 3 }
         assert!(cats("由省减税部门负责", Lang::Zh).is_empty());
         assert_eq!(cats("落实减税政策", Lang::Zh), ["tax"]);
         assert!(cats("落实政策(省减税局牵头,省印度办配合)", Lang::Zh).is_empty());
+        assert!(cats("落实政策(市减税局、减税公司按职责分工负责)", Lang::Zh).is_empty());
+        // The items of a list of trades that 公司 closes name firms.
+        assert!(cats("由印度、减税公司承担投资", Lang::Zh).is_empty());
+        assert_eq!(cats("由公司承担减税", Lang::Zh), ["tax"]);
     }
 
     #[test]
@@ -1489,6 +1549,17 @@ near = { zh = ["建设"], en = ["build"], before = 3 }
             cats("在减税方面，平等对待；落实减税政策", Lang::Zh),
             ["tax"]
         );
+    }
+
+    #[test]
+    fn the_matters_a_one_stop_service_joins_code_nothing() {
+        assert!(cats("推行减税申报、印章刻制一网通办", Lang::Zh).is_empty());
+        assert!(cats("推行印章刻制、减税申报一日办结", Lang::Zh).is_empty());
+        // Not a list: the service is for the measure itself.
+        assert_eq!(cats("落实减税一网通办", Lang::Zh), ["tax"]);
+        // Heeded work is the field, the work done is the measure.
+        assert!(cats("各部门要高度重视减税工作", Lang::Zh).is_empty());
+        assert_eq!(cats("各部门要做好减税工作", Lang::Zh), ["tax"]);
     }
 
     #[test]

@@ -778,7 +778,14 @@ pub fn may_hold_commitment(text: &str) -> bool {
 }
 
 fn commitment_in(text: &str, (s, e): (usize, usize)) -> bool {
-    commitment_re().is_match(&text[s..e])
+    let clause = &text[s..e];
+    // A counter followed by a unit of time counts a duration, not what is created
+    // (工程建设项目审批时间压缩至60个工作日以内: 建设 names the projects, 60个 the days).
+    const DURATION: [&str; 5] = ["工作日", "月", "小时", "季度", "自然日"];
+    commitment_re().find_iter(clause).any(|m| {
+        let after = &clause[m.end()..];
+        !DURATION.iter().any(|d| after.starts_with(d))
+    })
 }
 
 #[cfg(test)]
@@ -1167,6 +1174,12 @@ mod tests {
         assert!(is_commitment(t, 0));
         assert!(!is_commitment("完善扶持政策,优化创业服务", 0));
         assert!(!is_commitment("加强试点示范", 0));
+        // A count of days or months is a duration, not what is created.
+        assert!(!is_commitment(
+            "工程建设项目审批时间压缩至60个工作日以内",
+            0
+        ));
+        assert!(!is_commitment("建设周期缩短至3个月", 0));
     }
 
     #[test]
