@@ -1102,6 +1102,12 @@ fn names_a_listed_field(before: &str, after: &str) -> bool {
         || data()
         || (starts_with_any(field, &INDUSTRY) && {
             let clause = run_before(before, 40, clause_mark);
+            // the fields a rule excepts (除…的金融、新闻等领域外)
+            let excepted = INDUSTRY
+                .iter()
+                .find_map(|i| field.strip_prefix(i))
+                .is_some_and(|r| r.starts_with('外') || r.starts_with("以外"));
+            excepted ||
             // 围绕 … anywhere before, or 在 right before the list (在公安、人力资源社会保障、
             // 市场监管等领域的共享应用: the fields where the measure applies)
             AROUND.iter().any(|a| has(clause, a))
@@ -1223,6 +1229,9 @@ mod tests {
         // the fields a measure applies in, after 在 right before the list
         assert!(field("推动政务数据在公安、", "、市场监管等领域的共享应用"));
         assert!(!field("在全市范围内加快推进政务服务标准化建设、", "等领域"));
+        // the fields a rule excepts
+        assert!(field("除国家另有规定的金融、", "等领域外，不要求办理许可"));
+        assert!(!field("发展金融、", "等领域，外资企业"));
     }
 
     #[test]
