@@ -657,8 +657,11 @@ fn names_a_body(after: &str) -> bool {
 /// (由供水、供电、供气企业承担投资): the items name firms by their trade, not the utilities or
 /// services the policy provides (R21).
 fn ends_a_list_of_firms(before: &str, after: &str) -> bool {
+    if !before.ends_with('、') && !has_bytes(head_bytes(after, 90), "、".as_bytes()) {
+        return false;
+    }
     let run = run_after(after, 30, clause_mark);
-    let Some(at) = ["企业", "公司"].iter().filter_map(|w| run.find(w)).min() else {
+    let Some(at) = find_first(run, &["企业", "公司"]) else {
         return false;
     };
     let list = run[..at].trim_end_matches('等');
@@ -783,12 +786,16 @@ fn names_a_bodys_charge(before: &str, after: &str) -> bool {
 /// term sits in a 在…方面 list without a comma, and the verb of equal treatment follows 方面.
 fn names_an_area_of_equal_treatment(before: &str, after: &str) -> bool {
     const EQUAL: [&str; 4] = ["平等对待", "一视同仁", "同等对待", "平等适用"];
+    // Most terms have no 方面 in the 60 characters after them: ruled out by a byte search.
+    if !has_bytes(head_bytes(after, 180), "方面".as_bytes()) {
+        return false;
+    }
     let sentence = |c: char| matches!(c, '。' | '；' | ';' | '\n');
     if !run_before(before, 40, |c| sentence(c) || matches!(c, '，' | ',')).contains('在') {
         return false;
     }
     let run = run_after(after, 60, sentence);
-    let Some(at) = run.find("方面") else {
+    let Some(at) = find_bytes(run.as_bytes(), "方面".as_bytes()) else {
         return false;
     };
     !run[..at].contains(['，', ','])
@@ -814,8 +821,12 @@ fn names_a_matter_served(before: &str, after: &str) -> bool {
         "并联办理",
         "一件事",
     ];
+    // Most terms are in no list: ruled out by a byte search for 、 first.
+    if !before.ends_with('、') && !has_bytes(head_bytes(after, 180), "、".as_bytes()) {
+        return false;
+    }
     let run = run_after(after, 60, clause_mark);
-    let Some(at) = SERVICE.iter().filter_map(|w| run.find(w)).min() else {
+    let Some(at) = find_first(run, &SERVICE) else {
         return false;
     };
     let list = &run[..at];
@@ -851,10 +862,31 @@ fn has(hay: &str, needle: &str) -> bool {
 /// last byte with `memchr`, which needs no set-up (a substring searcher's costs more than the
 /// search in a few dozen bytes).
 fn has_bytes(hay: &[u8], needle: &[u8]) -> bool {
+    find_bytes(hay, needle).is_some()
+}
+
+/// Where `needle` first occurs in the short byte string `hay`, found as [`has_bytes`] finds it.
+fn find_bytes(hay: &[u8], needle: &[u8]) -> Option<usize> {
     let Some((&last, head)) = needle.split_last() else {
-        return true;
+        return Some(0);
     };
-    memchr::memchr_iter(last, hay).any(|i| i >= head.len() && hay[i - head.len()..i] == *head)
+    memchr::memchr_iter(last, hay)
+        .find(|&i| i >= head.len() && hay[i - head.len()..i] == *head)
+        .map(|i| i - head.len())
+}
+
+/// Where the first of `needles` starts in `hay`, if any does.
+fn find_first(hay: &str, needles: &[&str]) -> Option<usize> {
+    needles
+        .iter()
+        .filter_map(|n| find_bytes(hay.as_bytes(), n.as_bytes()))
+        .min()
+}
+
+/// The first `max` bytes of `s` (fewer at its end), as bytes: a window to rule a check out
+/// by a byte search before its characters are walked.
+fn head_bytes(s: &str, max: usize) -> &[u8] {
+    &s.as_bytes()[..s.len().min(max)]
 }
 
 /// The end of `before` back to the nearest character that is a `stop`, at most `max`
@@ -899,13 +931,24 @@ fn names_a_group_later(after: &str) -> bool {
         "成立", "设立", "组建", "建立", "要", "应", "由", "负责", "牵头",
     ];
     let run = run_after(after, 24, |c| {
-        c.is_ascii_punctuation() || "，。；、：！？（）《》“”".contains(c)
+        c.is_ascii_punctuation()
+            || matches!(
+                c,
+                '，' | '。'
+                    | '；'
+                    | '、'
+                    | '：'
+                    | '！'
+                    | '？'
+                    | '（'
+                    | '）'
+                    | '《'
+                    | '》'
+                    | '“'
+                    | '”'
+            )
     });
-    GROUPS
-        .iter()
-        .filter_map(|g| run.find(g))
-        .min()
-        .is_some_and(|at| !VERBS.iter().any(|v| run[..at].contains(v)))
+    find_first(run, &GROUPS).is_some_and(|at| !VERBS.iter().any(|v| has(&run[..at], v)))
 }
 
 fn names_a_body_directly(after: &str) -> bool {
@@ -1051,7 +1094,7 @@ fn names_a_listed_field(before: &str, after: &str) -> bool {
     const AROUND: [&str; 4] = ["围绕", "聚焦", "瞄准", "针对"];
     // Most terms have no 等 in the 40 characters after them (120 bytes at most): ruled out
     // by a byte search before the characters are walked.
-    if !has_bytes(&after.as_bytes()[..after.len().min(120)], "等".as_bytes()) {
+    if !has_bytes(head_bytes(after, 120), "等".as_bytes()) {
         return false;
     }
     // The rest of the list, up to 等: nothing, or further items joined by 、.
