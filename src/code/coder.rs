@@ -1005,7 +1005,7 @@ fn modifies_a_record(after: &str) -> bool {
 /// a clause spreads (宣传农村电商发展的典型案例, 营造参与电子商务的良好氛围: R1, R12). Carrying
 /// the work out (做好创业培训工作。, 将创业培训工作纳入…) is left to the term.
 fn names_a_field_of_work(after: &str) -> bool {
-    const AFTER: [&str; 24] = [
+    const AFTER: [&str; 26] = [
         "工作的",
         "工作情况",
         // the field whose state is reported, assessed or published (…资源共享情况评估报告)
@@ -1038,6 +1038,9 @@ fn names_a_field_of_work(after: &str) -> bool {
         // the area within which a rule applies (城镇规划建设用地范围内的用户)
         "范围内",
         "范围以内",
+        // the field whose ledger is kept (建立返乡入乡创业用地工作台账, R18)
+        "工作台账",
+        "台账",
     ];
     starts_with_any(after, &AFTER)
 }
@@ -1283,6 +1286,7 @@ mod tests {
         assert!(names_a_field_of_work("情况评估报告"));
         assert!(names_a_field_of_work("工作纳入年度绩效考核"));
         assert!(names_a_field_of_work("管理能力"));
+        assert!(names_a_field_of_work("工作台账，每季度报送"));
         assert!(names_a_field_of_work("应用创新大赛，对优秀成果给予奖励"));
         // the measure itself, followed by its object or its mechanism
         assert!(!names_a_field_of_work("机制，推动数据实时交换"));
