@@ -367,6 +367,7 @@ impl Coder {
                     && !names_an_area_of_equal_treatment(&text[..h.start], after)
                     && !names_a_matter_served(&text[..h.start], after)
                     && !names_the_work_heeded(&text[..h.start], after)
+                    && !names_what_is_publicised(&text[..h.start])
             });
             // Terms inside a note of who leads, by when, for how many points (R3) code
             // nothing: （省商务厅牵头，合肥海关配合） （6月底完成，牵头考核单位：…）.
@@ -837,6 +838,15 @@ fn names_a_matter_served(before: &str, after: &str) -> bool {
         && (list.contains('、') || before.ends_with('、'))
 }
 
+/// True when the term is what a clause publicises, right after the verb (宣传“跨省通办”服务方式,
+/// 解读返乡创业政策): the publicity is the measure (R35), what it speaks of is mentioned in passing
+/// (R1), as the subject of a training is (R32).
+fn names_what_is_publicised(before: &str) -> bool {
+    const VERBS: [&str; 4] = ["宣传", "宣讲", "解读", "宣介"];
+    let before = before.strip_suffix(['“', '「', '"']).unwrap_or(before);
+    VERBS.iter().any(|v| before.ends_with(v))
+}
+
 /// True when the term names the work that bodies are told to heed (各部门要高度重视降低制度性
 /// 交易成本工作): the attention is leadership (R13), the work its subject (R1).
 fn names_the_work_heeded(before: &str, after: &str) -> bool {
@@ -1005,7 +1015,7 @@ fn modifies_a_record(after: &str) -> bool {
 /// a clause spreads (宣传农村电商发展的典型案例, 营造参与电子商务的良好氛围: R1, R12). Carrying
 /// the work out (做好创业培训工作。, 将创业培训工作纳入…) is left to the term.
 fn names_a_field_of_work(after: &str) -> bool {
-    const AFTER: [&str; 26] = [
+    const AFTER: [&str; 29] = [
         "工作的",
         "工作情况",
         // the field whose state is reported, assessed or published (…资源共享情况评估报告)
@@ -1041,7 +1051,14 @@ fn names_a_field_of_work(after: &str) -> bool {
         // the field whose ledger is kept (建立返乡入乡创业用地工作台账, R18)
         "工作台账",
         "台账",
+        // the field assessed year by year (纳入政务服务工作年度考核) and what it needs
+        // (“跨省通办”所需数据)
+        "工作年度",
+        "工作考核",
+        "所需",
     ];
+    // A name in quotes is read past its closing quote (“跨省通办”工作纳入…).
+    let after = after.strip_prefix(['”', '」', '"']).unwrap_or(after);
     starts_with_any(after, &AFTER)
 }
 
@@ -1616,6 +1633,13 @@ near = { zh = ["建设"], en = ["build"], before = 3 }
         // Heeded work is the field, the work done is the measure.
         assert!(cats("各部门要高度重视减税工作", Lang::Zh).is_empty());
         assert_eq!(cats("各部门要做好减税工作", Lang::Zh), ["tax"]);
+    }
+
+    #[test]
+    fn what_a_clause_publicises_is_mentioned_in_passing() {
+        assert!(cats("宣传“减税”服务方式", Lang::Zh).is_empty());
+        assert!(cats("解读减税政策", Lang::Zh).is_empty());
+        assert_eq!(cats("宣传并落实减税政策", Lang::Zh), ["tax"]);
     }
 
     #[test]
