@@ -1210,9 +1210,11 @@ fn built_in_codebook_reads_designation_schemes() {
             "13．对新认定的市级示范园区，给予一次性奖补资金50万元。",
             "fiscal_support;entrepreneurial_park;demonstration",
         ),
+        // A project brought in is investment attracted (R34, as the fourteenth sample labels
+        // 对新引进的数字经济重大项目…); its settling-in award is no household registration.
         (
             "14．对新引进的重大项目给予最高1000万元落户奖励。",
-            "fiscal_support",
+            "fiscal_support;industrial_transfer",
         ),
         // A green-building opinion: a demonstration district to create and the lead of
         // public buildings are demonstrations (R2, R25, R47); an application with its
