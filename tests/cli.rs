@@ -922,6 +922,28 @@ fn assert_lines_code_as(file: &str, head: &str, lines: &[(&str, &str)]) {
     }
 }
 
+/// Codes `text` as one Chinese document (`zh.txt`) and returns its `units.csv` rows.
+fn code_one_text(text: &str) -> Vec<std::collections::BTreeMap<String, String>> {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dir.path().join("docs");
+    fs::create_dir(&docs).unwrap();
+    fs::write(docs.join("zh.txt"), text).unwrap();
+    let out = dir.path().join("out");
+    code(&[docs.to_str().unwrap()], &out).code(0);
+    read_csv(&out.join("units.csv"))
+}
+
+/// The row of the unit whose text starts with `start`.
+fn unit_starting<'a>(
+    units: &'a [std::collections::BTreeMap<String, String>],
+    start: &str,
+) -> &'a std::collections::BTreeMap<String, String> {
+    units
+        .iter()
+        .find(|u| u["text"].starts_with(start))
+        .unwrap_or_else(|| panic!("no unit {start}"))
+}
+
 /// The built-in codebook on EU legal English (coding manual R39-R48): stemmer false friends,
 /// charges levied vs cut, exceptions withheld by the `scope` clause role.
 #[test]
@@ -1832,20 +1854,8 @@ fn built_in_codebook_reads_a_plan_to_cut_transaction_costs() {
         6．降低水电气暖接入成本，由供水、供电、供气企业承担投资。（市住建局、市供电公司按职责分工负责）\n\
         三、保障措施\n\
         （一）加强组织领导。各部门要高度重视降低制度性交易成本工作，明确责任分工。\n";
-    let dir = tempfile::tempdir().unwrap();
-    let docs = dir.path().join("docs");
-    fs::create_dir(&docs).unwrap();
-    fs::write(docs.join("zh.txt"), text).unwrap();
-    let out = dir.path().join("out");
-    code(&[docs.to_str().unwrap()], &out).code(0);
-    let units = read_csv(&out.join("units.csv"));
-    let cats = |start: &str| {
-        units
-            .iter()
-            .find(|u| u["text"].starts_with(start))
-            .unwrap_or_else(|| panic!("no unit {start}"))["categories"]
-            .clone()
-    };
+    let units = code_one_text(text);
+    let cats = |start: &str| unit_starting(&units, start)["categories"].clone();
     assert_eq!(cats("到2023年底"), "");
     assert_eq!(cats("2．推行企业登记"), "public_service");
     assert_eq!(cats("6．降低水电气暖"), "tax_fee_reduction");
@@ -1900,18 +1910,8 @@ fn built_in_codebook_reads_a_green_building_campaign() {
         &lines,
     );
     let t = "某省绿色建筑创建行动实施方案\n一、创建目标\n到2022年，培育一批装配式建筑产业基地。\n";
-    let dir = tempfile::tempdir().unwrap();
-    let docs = dir.path().join("docs");
-    fs::create_dir(&docs).unwrap();
-    fs::write(docs.join("zh.txt"), t).unwrap();
-    let out = dir.path().join("out");
-    code(&[docs.to_str().unwrap()], &out).code(0);
-    let units = read_csv(&out.join("units.csv"));
-    let goal = units
-        .iter()
-        .find(|u| u["text"].starts_with("到2022年"))
-        .unwrap();
-    assert_eq!(goal["role"], "goals");
+    let units = code_one_text(t);
+    assert_eq!(unit_starting(&units, "到2022年")["role"], "goals");
 }
 
 /// The forty-sixth sample's kinds: a quoted name read past its quote names a field of work
@@ -2045,20 +2045,8 @@ fn built_in_codebook_reads_an_assessment_scheme() {
         （二）公共数据开放和开发利用情况。\n\
         第六条 市政务服务数据管理局可以委托第三方专业机构对各单位数据质量开展评估。\n\
         第七条 各单位应当建立数据共享开放工作机制，明确分管领导和数据专员。\n";
-    let dir = tempfile::tempdir().unwrap();
-    let docs = dir.path().join("docs");
-    fs::create_dir(&docs).unwrap();
-    fs::write(docs.join("zh.txt"), text).unwrap();
-    let out = dir.path().join("out");
-    code(&[docs.to_str().unwrap()], &out).code(0);
-    let units = read_csv(&out.join("units.csv"));
-    let unit = |start: &str| {
-        units
-            .iter()
-            .find(|u| u["text"].starts_with(start))
-            .unwrap_or_else(|| panic!("no unit {start}"))
-            .clone()
-    };
+    let units = code_one_text(text);
+    let unit = |start: &str| unit_starting(&units, start).clone();
     let item = unit("（二）公共数据开放");
     assert_eq!(item["categories"], "");
     assert_eq!(item["role"], "assessment");

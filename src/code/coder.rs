@@ -666,10 +666,16 @@ fn ends_a_list_of_firms(before: &str, after: &str) -> bool {
         return false;
     };
     let list = run[..at].trim_end_matches('等');
-    let mut items = list.split('、');
-    items.next().is_some_and(str::is_empty)
-        && items.all(|i| (1..=4).contains(&i.chars().count()))
-        && (list.contains('、') || before.ends_with('、'))
+    is_list_rest(list, 0, 1..=4) && (list.contains('、') || before.ends_with('、'))
+}
+
+/// True when `rest`, what follows a term up to the word that closes its list, is the rest of
+/// a list joined by 、: the term's own item goes on for at most `own` characters after it
+/// (开户 after 银行), and each further item has a length in `items` (in characters).
+fn is_list_rest(rest: &str, own: usize, items: std::ops::RangeInclusive<usize>) -> bool {
+    let mut parts = rest.split('、');
+    parts.next().is_some_and(|o| o.chars().count() <= own)
+        && parts.all(|i| items.contains(&i.chars().count()))
 }
 
 /// True when the term opens or continues a list of departments that one body word closes
@@ -680,14 +686,12 @@ fn ends_a_list_of_bodies(after: &str) -> bool {
         return false;
     };
     let run = run_after(rest, 60, |c| "，。；：,;:（）()".contains(c));
-    let Some(at) = run.find("部门") else {
+    let Some(at) = find_bytes(run.as_bytes(), "部门".as_bytes()) else {
         return false;
     };
-    let items = run[..at].trim_end_matches('等');
-    !items.is_empty()
-        && items
-            .split('、')
-            .all(|item| (1..=10).contains(&item.chars().count()))
+    // The list from the 、 after the term: every item a department's short name.
+    let list = run[..at].trim_end_matches('等');
+    is_list_rest(&after[..'、'.len_utf8() + list.len()], 0, 1..=10)
 }
 
 /// True when the term is what is paid (依法缴纳社会保险费, 缴纳住房公积金): a contribution owed,
@@ -831,11 +835,7 @@ fn names_a_matter_served(before: &str, after: &str) -> bool {
         return false;
     };
     let list = &run[..at];
-    let mut items = list.split('、');
-    // The rest of the term's own item (开户 after 银行), then whole items.
-    items.next().is_some_and(|own| own.chars().count() <= 4)
-        && items.all(|i| (1..=10).contains(&i.chars().count()))
-        && (list.contains('、') || before.ends_with('、'))
+    is_list_rest(list, 4, 1..=10) && (list.contains('、') || before.ends_with('、'))
 }
 
 /// True when the term is what a clause publicises, right after the verb (宣传“跨省通办”服务方式,
@@ -1124,11 +1124,7 @@ fn names_a_listed_field(before: &str, after: &str) -> bool {
     };
     // The rest of the term's own item may follow it (电商 in 电商技能、…等培训), up to four
     // characters.
-    let rest = &run[..at];
-    let mut items = rest.split('、');
-    if items.next().is_some_and(|own| own.chars().count() > 4)
-        || items.any(|i| i.chars().count() > 10)
-    {
+    if !is_list_rest(&run[..at], 4, 0..=10) {
         return false;
     }
     let field = &run[at + '等'.len_utf8()..];
