@@ -988,7 +988,7 @@ fn names_a_body_directly(after: &str) -> bool {
 /// 由…负责, 资源共享申请, 宣传联络员, 协同办公平台, 公共数据开放目录; coding manual R16, R20).
 /// A voucher (科技创新券) is a subsidy of its own, coded by its own terms (R26).
 fn modifies_a_record(after: &str) -> bool {
-    const HEADS: [&str; 12] = [
+    const HEADS: [&str; 13] = [
         "数据",
         "数据库",
         "系统",
@@ -1001,6 +1001,8 @@ fn modifies_a_record(after: &str) -> bool {
         "信息员",
         "办公",
         "券",
+        // the people who lead it (新型农业经营主体带头人)
+        "带头人",
     ];
     // 数据 heads a compound unless it starts a word of its own kind (数据共享 is an act).
     const NOT: [&str; 4] = ["数据共享", "数据开放", "数据交易", "数据流通"];
@@ -1015,7 +1017,7 @@ fn modifies_a_record(after: &str) -> bool {
 /// a clause spreads (宣传农村电商发展的典型案例, 营造参与电子商务的良好氛围: R1, R12). Carrying
 /// the work out (做好创业培训工作。, 将创业培训工作纳入…) is left to the term.
 fn names_a_field_of_work(after: &str) -> bool {
-    const AFTER: [&str; 29] = [
+    const AFTER: [&str; 31] = [
         "工作的",
         "工作情况",
         // the field whose state is reported, assessed or published (…资源共享情况评估报告)
@@ -1056,6 +1058,9 @@ fn names_a_field_of_work(after: &str) -> bool {
         "工作年度",
         "工作考核",
         "所需",
+        // the work put on the agenda (把培育新型农业经营主体工作摆上重要议事日程, R13)
+        "工作摆上",
+        "工作列入",
     ];
     // A name in quotes is read past its closing quote (“跨省通办”工作纳入…).
     let after = after.strip_prefix(['”', '」', '"']).unwrap_or(after);
@@ -1111,6 +1116,9 @@ fn names_a_listed_field(before: &str, after: &str) -> bool {
     // the stages of a procedure (在立项、规划、土地出让…等环节形成合力) or the matters it
     // handles (将企业登记、申领发票、员工参保登记等事项压缩至一个工作日内办结): where the measure acts
     const PROCEDURE: [&str; 2] = ["环节", "事项"];
+    // the kinds of a service the organisations to cultivate offer (培育农机作业、统防统治、
+    // 烘干仓储等专业化服务组织): the organisations are the measure
+    const ORGS: [&str; 3] = ["专业化服务组织", "服务组织", "服务主体"];
     const AROUND: [&str; 4] = ["围绕", "聚焦", "瞄准", "针对"];
     // Most terms have no 等 in the 40 characters after them (120 bytes at most): ruled out
     // by a byte search before the characters are walked.
@@ -1158,6 +1166,7 @@ fn names_a_listed_field(before: &str, after: &str) -> bool {
     };
     starts_with_any(field, &TALENT)
         || starts_with_any(field, &PROCEDURE)
+        || starts_with_any(field, &ORGS)
         || data()
         || (starts_with_any(field, &INDUSTRY) && {
             let clause = run_before(before, 40, clause_mark);
@@ -1219,7 +1228,9 @@ fn describes_who(before: &str, after: &str) -> bool {
                 .and_then(|r| r.chars().next())
                 .is_some_and(|c| !",.;:，。；：".contains(c))
     };
-    starts_with_any(after, &FOUNDED) || does() || sits_in()
+    // Whom a measure favours (推动信贷担保业务向新型农业经营主体倾斜): the tilt is the measure.
+    let favoured = || before.ends_with('向') && after.starts_with("倾斜");
+    starts_with_any(after, &FOUNDED) || does() || sits_in() || favoured()
 }
 
 /// True when the text right after a Chinese term makes it the object of its own
@@ -1629,6 +1640,13 @@ near = { zh = ["建设"], en = ["build"], before = 3 }
         // Heeded work is the field, the work done is the measure.
         assert!(cats("各部门要高度重视减税工作", Lang::Zh).is_empty());
         assert_eq!(cats("各部门要做好减税工作", Lang::Zh), ["tax"]);
+    }
+
+    #[test]
+    fn whom_a_measure_favours_and_who_leads_it_code_nothing() {
+        assert!(cats("推动信贷业务向减税倾斜", Lang::Zh).is_empty());
+        assert!(cats("将减税带头人纳入培育计划", Lang::Zh).is_empty());
+        assert_eq!(cats("推动减税", Lang::Zh), ["tax"]);
     }
 
     #[test]
