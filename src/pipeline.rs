@@ -778,10 +778,17 @@ fn code_file(
             );
         }
     }
+    let regex_hits = coder.regex_hits(
+        &segments
+            .iter()
+            .map(|s| &norm.text[s.start..s.end])
+            .collect::<Vec<_>>(),
+    );
     let mut units: Vec<CodedUnit> = segments
         .iter()
         .zip(roles.iter().zip(&sections))
-        .map(|(seg, (&role, section))| {
+        .zip(&regex_hits)
+        .map(|((seg, (&role, section)), regex_hits)| {
             let unit = UnitInput {
                 range: seg.start..seg.end,
                 whole: false,
@@ -789,6 +796,7 @@ fn code_file(
                 role,
                 section,
                 unit_id: seg.id(doc_id),
+                regex_hits: Some(regex_hits),
             };
             code_unit(coder, opts, vocabulary, &doc, unit, &mut buf, &mut words)
         })
@@ -900,6 +908,9 @@ struct UnitInput<'a> {
     /// Its heading path.
     section: &'a Arc<str>,
     unit_id: String,
+    /// The matches of the codebook's regexes, when found for the whole document at once
+    /// ([`Coder::regex_hits`]).
+    regex_hits: Option<&'a [crate::code::coder::Hit]>,
 }
 
 /// The per-unit path of `code`, shared by documents and `--units` rows: codes the unit,
@@ -922,9 +933,13 @@ fn code_unit(
         role,
         section,
         unit_id,
+        regex_hits,
     } = unit;
     let unit_text = &doc.norm.text[range.clone()];
-    let codes = coder.code(unit_text, doc.lang, buf);
+    let codes = match regex_hits {
+        Some(found) => coder.code_with_regex_hits(unit_text, doc.lang, buf, found),
+        None => coder.code(unit_text, doc.lang, buf),
+    };
     if !kind.is_boilerplate() {
         count_words(vocabulary, buf, words);
     }
@@ -1117,6 +1132,7 @@ fn code_units(
                         .clone()
                         .filter(|s| !s.is_empty())
                         .unwrap_or_else(|| format!("{doc_id}-0-{}", row.line - 1)),
+                    regex_hits: None,
                 };
                 let mut buf = TokenStream::default();
                 let mut words = DocWords::default();
