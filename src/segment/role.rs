@@ -16,29 +16,66 @@ use crate::codebook::roles::{default_specs, Role, RoleSpec};
 use crate::segment::{Kind, Segment};
 use crate::util::lang::Lang;
 use crate::util::literal_gate::{LiteralGate, OneChar};
-use crate::util::regex_set::{Matched, Patterns};
 use regex::Regex;
 use std::sync::OnceLock;
 
-/// The patterns of one kind and language in one set, with the role of every pattern, and
-/// the literals its matches contain ([`LiteralGate`]).
+/// The patterns of one kind and language, with the role of every pattern, and the
+/// literals their matches contain ([`LiteralGate`]).
+///
+/// Each pattern is its own regex, compiled when first needed and run only on the strings
+/// that hold its literals. One set of all the patterns (a `RegexSet`) had one large lazy
+/// DFA that the other stages pushed out of the CPU caches between units (20 MB bench
+/// corpus, one thread: the role gate 93–109 ms with the set, 68–70 ms with the patterns
+/// alone; compiling the sets took 260 M instructions at the first units).
 #[derive(Debug)]
 struct RuleSet {
-    set: Patterns,
+    patterns: Vec<String>,
     roles: Vec<Role>,
     /// The index of the [`RoleSpec`] (the `[[role]]` table) each pattern comes from.
     specs: Vec<usize>,
     /// A string without the literals some pattern needs matches no pattern of the set:
-    /// one pass over its characters rules out most strings for less than the set's own
-    /// search.
+    /// one pass over its characters rules out most strings for less than the patterns'
+    /// own searches.
     literals: Option<LiteralGate>,
-    /// Each pattern alone, by index, where the spans of its matches are needed (clause
-    /// rules; empty otherwise).
-    each: Vec<Option<Regex>>,
+    /// Each pattern compiled, by index, once needed.
+    each: Vec<OnceLock<Option<Regex>>>,
+    /// All the patterns in one set, once needed: the own-text rules, which have no
+    /// literal gate, are searched this way (one anchored search in place of one per
+    /// pattern).
+    set: OnceLock<Option<regex::RegexSet>>,
 }
 
-/// Patterns of one kind (heading, text or clause) per language in one set each, with the
-/// role of every pattern: one pass over a string finds the first rule that matches.
+impl RuleSet {
+    /// Pattern `k` compiled (`None` if it does not compile: every pattern was validated
+    /// when its table was read).
+    fn regex(&self, k: usize) -> Option<&Regex> {
+        let p = self.patterns.get(k)?;
+        self.each
+            .get(k)?
+            .get_or_init(|| Regex::new(p).ok())
+            .as_ref()
+    }
+
+    /// The indexes of the patterns that may match `s`, in table order.
+    fn candidates(&self, s: &str) -> Vec<usize> {
+        match &self.literals {
+            Some(gate) => {
+                let mut could = Vec::new();
+                gate.candidates(s, &mut could);
+                could
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, &c)| c)
+                    .map(|(k, _)| k)
+                    .collect()
+            }
+            None => (0..self.patterns.len()).collect(),
+        }
+    }
+}
+
+/// Patterns of one kind (heading, text or clause) per language, with the role of every
+/// pattern: the first rule that matches a string gives its role.
 #[derive(Debug, Default)]
 struct Rules {
     zh: Option<RuleSet>,
@@ -47,45 +84,25 @@ struct Rules {
 
 impl Rules {
     fn build(specs: &[RoleSpec], pick: impl Fn(&RoleSpec) -> &(Vec<String>, Vec<String>)) -> Rules {
-        Rules::build_with(specs, pick, false)
-    }
-
-    /// As [`Rules::build`], also compiling each pattern alone when `spans` (to find where
-    /// a rule matches, not only whether).
-    fn build_with(
-        specs: &[RoleSpec],
-        pick: impl Fn(&RoleSpec) -> &(Vec<String>, Vec<String>),
-        spans: bool,
-    ) -> Rules {
         let set = |lang: usize| {
-            let (patterns, owners): (Vec<&str>, Vec<(Role, usize)>) = specs
+            let (patterns, owners): (Vec<String>, Vec<(Role, usize)>) = specs
                 .iter()
                 .enumerate()
                 .flat_map(|(i, s)| {
                     let p = pick(s);
                     let list = if lang == 0 { &p.0 } else { &p.1 };
-                    list.iter().map(move |x| (x.as_str(), (s.role, i)))
+                    list.iter().map(move |x| (x.clone(), (s.role, i)))
                 })
                 .unzip();
             let (roles, specs): (Vec<Role>, Vec<usize>) = owners.into_iter().unzip();
-            let literals = Some(LiteralGate::new(&patterns, OneChar::Keep));
-            // Every pattern was validated alone; a set of valid patterns compiles.
-            (!patterns.is_empty())
-                .then(|| {
-                    // RegexSet's 2 MiB lazy-DFA cache; no prefilter (see Patterns).
-                    Patterns::new(&patterns, 2 << 20).map(|set| RuleSet {
-                        set,
-                        roles,
-                        specs,
-                        literals,
-                        each: if spans {
-                            patterns.iter().map(|p| Regex::new(p).ok()).collect()
-                        } else {
-                            Vec::new()
-                        },
-                    })
-                })
-                .flatten()
+            (!patterns.is_empty()).then(|| RuleSet {
+                literals: Some(LiteralGate::new(&patterns, OneChar::Keep)),
+                each: patterns.iter().map(|_| OnceLock::new()).collect(),
+                set: OnceLock::new(),
+                patterns,
+                roles,
+                specs,
+            })
         };
         Rules {
             zh: set(0),
@@ -107,20 +124,21 @@ impl Rules {
         }
     }
 
-    /// The rules of `lang` and which of them match `s`, if any does.
-    fn matching(&self, lang: Lang, s: &str) -> Option<(&RuleSet, Matched)> {
-        let rules = self.get(lang)?;
-        if rules.literals.as_ref().is_some_and(|l| !l.may_match(s)) {
-            return None;
-        }
-        // Most strings match no rule: the cheaper yes/no search rules them out first.
-        Some((rules, rules.set.matching(s)?))
-    }
-
     /// The role of the first pattern (in table order) that matches `s`.
     fn first(&self, lang: Lang, s: &str) -> Option<Role> {
-        let (rules, matched) = self.matching(lang, s)?;
-        matched.first().map(|i| rules.roles[i])
+        let rules = self.get(lang)?;
+        if rules.literals.is_none() {
+            let set = rules
+                .set
+                .get_or_init(|| regex::RegexSet::new(&rules.patterns).ok())
+                .as_ref()?;
+            return set.matches(s).iter().next().map(|k| rules.roles[k]);
+        }
+        rules
+            .candidates(s)
+            .into_iter()
+            .find(|&k| rules.regex(k).is_some_and(|re| re.is_match(s)))
+            .map(|k| rules.roles[k])
     }
 
     /// False when no pattern can match `s` or any part of it (no rules for `lang`, or
@@ -166,7 +184,7 @@ impl RoleTable {
             // Own-text patterns are anchored at the start and their search ends within
             // the first sentence: a look for literals through the whole unit costs more.
             text: Rules::build(&all, |s| &s.text).without_literals(),
-            clause: Rules::build_with(&all, |s| &s.clause, true),
+            clause: Rules::build(&all, |s| &s.clause),
             lead_in: Rules::build(&all, |s| &s.lead_in),
             keep: all.iter().map(|s| s.keep.clone()).collect(),
         }
@@ -225,26 +243,28 @@ impl RoleTable {
         lang: Lang,
         sentence: &str,
     ) -> Option<Vec<(std::ops::Range<usize>, ClauseRule)>> {
-        let (rules, matched) = self.clause.matching(lang, sentence)?;
-        if rules.roles[matched.first()?].codes_instruments() {
-            return None;
+        let rules = self.clause.get(lang)?;
+        // The rules whose literals the sentence holds, in table order: the first that
+        // matches decides (a rule of role `measure` keeps the matches coded), and the
+        // others that withhold add their spans.
+        let mut spans: Vec<(std::ops::Range<usize>, ClauseRule)> = Vec::new();
+        for k in rules.candidates(sentence) {
+            let Some(re) = rules.regex(k) else {
+                continue;
+            };
+            if rules.roles[k].codes_instruments() {
+                if spans.is_empty() && re.is_match(sentence) {
+                    return None;
+                }
+                continue;
+            }
+            let rule = ClauseRule {
+                role: rules.roles[k],
+                table: rules.specs[k],
+            };
+            spans.extend(re.find_iter(sentence).map(|m| (m.range(), rule)));
         }
-        // Only the rules that matched are run again, alone, for their spans.
-        let spans = rules
-            .each
-            .iter()
-            .enumerate()
-            .filter(|&(k, _)| matched.contains(k) && !rules.roles[k].codes_instruments())
-            .filter_map(|(k, re)| {
-                let rule = ClauseRule {
-                    role: rules.roles[k],
-                    table: rules.specs[k],
-                };
-                Some((re.as_ref()?, rule))
-            })
-            .flat_map(|(re, rule)| re.find_iter(sentence).map(move |m| (m.range(), rule)))
-            .collect();
-        Some(spans)
+        (!spans.is_empty()).then_some(spans)
     }
 
     /// False when [`RoleTable::clause_role`] is `None` for every part of `text` (no clause
@@ -842,12 +862,10 @@ mod tests {
         for lang in [Lang::Zh, Lang::En] {
             for rules in [&t.clause, &t.heading, &t.lead_in, &t.text] {
                 let Some(r) = rules.get(lang) else { continue };
+                // The first rule as one set of every pattern, with no literal gate, says.
+                let set = regex::RegexSet::new(&r.patterns).expect("valid patterns");
                 for s in &samples {
-                    let plain = r
-                        .set
-                        .matching(s)
-                        .and_then(|m| m.first())
-                        .map(|i| r.roles[i]);
+                    let plain = set.matches(s).iter().next().map(|i| r.roles[i]);
                     assert_eq!(rules.first(lang, s), plain, "{s}");
                     if plain.is_some() {
                         assert!(rules.may_match_within(lang, s), "{s}");
