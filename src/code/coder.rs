@@ -713,6 +713,12 @@ fn ends_a_list_of_firms(before: &str, after: &str) -> bool {
     if !before.ends_with('、') && !has_bytes(head_bytes(after, 90), "、".as_bytes()) {
         return false;
     }
+    // 企业 or 公司 within the 30 characters after the term (120 bytes at most), or no list
+    // of firms.
+    let window = head_bytes(after, 120);
+    if !has_bytes(window, "企业".as_bytes()) && !has_bytes(window, "公司".as_bytes()) {
+        return false;
+    }
     let run = run_after(after, 30, clause_mark);
     let Some(at) = find_first(run, &["企业", "公司"]) else {
         return false;
@@ -780,6 +786,10 @@ fn frames_a_principle(before: &str, after: &str) -> bool {
         "为方向",
         "为出发点",
     ];
+    // No 以 in the 24 characters before the term (96 bytes at most): no frame opens there.
+    if !has_bytes(tail_bytes(before, 96), "以".as_bytes()) {
+        return false;
+    }
     let stop =
         |c: char| clause_mark(c) || matches!(c, '(' | ')' | '（' | '）' | '“' | '”' | '《' | '》');
     let back = run_before(before, 24, stop);
@@ -809,7 +819,10 @@ fn frames_a_principle(before: &str, after: &str) -> bool {
 fn names_a_bodys_charge(before: &str, after: &str) -> bool {
     // The word right after 负责 is the charge's own verb (负责组织领导…工作, 负责统筹协调…
     // 工作), coded as such, unless 的 makes it the field (负责示范园区的认定和管理工作).
-    if !has(run_before(before, 32, clause_mark), "负责")
+    // No 负责 in the 32 characters before the term (128 bytes at most): ruled out by a byte
+    // search before the characters are walked.
+    if !has_bytes(tail_bytes(before, 128), "负责".as_bytes())
+        || !has(run_before(before, 32, clause_mark), "负责")
         || (before.ends_with("负责") && !after.starts_with('的'))
     {
         return false;
@@ -882,6 +895,15 @@ fn names_a_matter_served(before: &str, after: &str) -> bool {
     if !before.ends_with('、') && !has_bytes(head_bytes(after, 180), "、".as_bytes()) {
         return false;
     }
+    // Every service word holds 办 or 理, or is 一件事: without them in the 60 characters
+    // after the term (240 bytes at most), none can close its list.
+    let window = head_bytes(after, 240);
+    if !["办", "理", "一件事"]
+        .iter()
+        .any(|w| has_bytes(window, w.as_bytes()))
+    {
+        return false;
+    }
     let run = run_after(after, 60, clause_mark);
     let Some(at) = find_first(run, &SERVICE) else {
         return false;
@@ -951,6 +973,12 @@ fn head_bytes(s: &str, max: usize) -> &[u8] {
     &s.as_bytes()[..s.len().min(max)]
 }
 
+/// The last `max` bytes of `s` (fewer at its start), as bytes: the window before a term
+/// that a byte search rules a check out in, before its characters are walked.
+fn tail_bytes(s: &str, max: usize) -> &[u8] {
+    &s.as_bytes()[s.len().saturating_sub(max)..]
+}
+
 /// The end of `before` back to the nearest character that is a `stop`, at most `max`
 /// characters.
 fn run_before(before: &str, max: usize, stop: impl Fn(char) -> bool) -> &str {
@@ -967,20 +995,13 @@ fn run_before(before: &str, max: usize, stop: impl Fn(char) -> bool) -> &str {
 /// The start of `after` up to the nearest character that is a `stop`, at most `max`
 /// characters.
 fn run_after(after: &str, max: usize, stop: impl Fn(char) -> bool) -> &str {
-    let end = after
-        .char_indices()
-        .take(max)
-        .find(|&(_, c)| stop(c))
-        .map_or_else(
-            || {
-                after
-                    .char_indices()
-                    .nth(max)
-                    .map_or(after.len(), |(i, _)| i)
-            },
-            |(i, _)| i,
-        );
-    &after[..end]
+    // One walk: the `max`-th character, or the first stop before it, ends the run.
+    for (n, (i, c)) in after.char_indices().enumerate() {
+        if n == max || stop(c) {
+            return &after[..i];
+        }
+    }
+    after
 }
 
 /// True when a leading group's name (领导小组, 工作专班, 指挥部) follows within the same run of
@@ -992,6 +1013,15 @@ fn names_a_group_later(after: &str) -> bool {
     const VERBS: [&str; 9] = [
         "成立", "设立", "组建", "建立", "要", "应", "由", "负责", "牵头",
     ];
+    // Each group word holds 组, 部 or 班: without them in the 24 characters after the term
+    // (96 bytes at most), there is no group to name.
+    let window = head_bytes(after, 96);
+    if !["组", "部", "班"]
+        .iter()
+        .any(|w| has_bytes(window, w.as_bytes()))
+    {
+        return false;
+    }
     let run = run_after(after, 24, |c| {
         c.is_ascii_punctuation()
             || matches!(
@@ -1376,6 +1406,42 @@ mod tests {
         // a clause mark ends the frame; a noun 支撑 goes with 提供
         assert!(!names_what_it_supports("支撑数据共享，"));
         assert!(!names_what_it_supports("为企业提供技术支撑和"));
+    }
+
+    #[test]
+    fn runs_after_a_term_end_at_a_stop_or_after_max_characters() {
+        // The two-walk reading the one walk replaced: the first stop among the first `max`
+        // characters, else the `max`-th character, else the end.
+        fn two_walks(after: &str, max: usize) -> &str {
+            let end = after
+                .char_indices()
+                .take(max)
+                .find(|&(_, c)| clause_mark(c))
+                .map_or_else(
+                    || {
+                        after
+                            .char_indices()
+                            .nth(max)
+                            .map_or(after.len(), |(i, _)| i)
+                    },
+                    |(i, _)| i,
+                );
+            &after[..end]
+        }
+        for after in [
+            "",
+            "补贴",
+            "补贴，贷款",
+            "补贴资金用于创业。",
+            "a,b",
+            "𠀀𠀁，x",
+        ] {
+            for max in 0..8 {
+                assert_eq!(run_after(after, max, clause_mark), two_walks(after, max));
+            }
+        }
+        assert_eq!(tail_bytes("创业补贴", 6), "补贴".as_bytes());
+        assert_eq!(tail_bytes("补贴", 60), "补贴".as_bytes());
     }
 
     #[test]
