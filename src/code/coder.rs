@@ -342,15 +342,11 @@ impl Coder {
         let mut could = Vec::new();
         let mut pairs: Vec<(u32, u32)> = Vec::new();
         for (u, text) in texts.iter().enumerate() {
-            if self.regex_gate.candidates(text, &mut could) {
-                pairs.extend(
-                    could
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, &c)| c)
-                        .map(|(k, _)| (k as u32, u as u32)),
-                );
-            }
+            pairs.extend(
+                self.regex_gate
+                    .candidate_ids(text, &mut could)
+                    .map(|k| (k as u32, u as u32)),
+            );
         }
         pairs.sort_unstable();
         for (k, u) in pairs {
@@ -439,8 +435,7 @@ impl Coder {
             Some(found) => hits.extend_from_slice(found),
             None => {
                 let mut could = Vec::new();
-                self.regex_gate.candidates(text, &mut could);
-                for (k, _) in could.iter().enumerate().filter(|(_, &c)| c) {
+                for k in self.regex_gate.candidate_ids(text, &mut could) {
                     self.push_regex_hits(k, text, &mut hits);
                 }
             }
@@ -1409,42 +1404,6 @@ mod tests {
     }
 
     #[test]
-    fn runs_after_a_term_end_at_a_stop_or_after_max_characters() {
-        // The two-walk reading the one walk replaced: the first stop among the first `max`
-        // characters, else the `max`-th character, else the end.
-        fn two_walks(after: &str, max: usize) -> &str {
-            let end = after
-                .char_indices()
-                .take(max)
-                .find(|&(_, c)| clause_mark(c))
-                .map_or_else(
-                    || {
-                        after
-                            .char_indices()
-                            .nth(max)
-                            .map_or(after.len(), |(i, _)| i)
-                    },
-                    |(i, _)| i,
-                );
-            &after[..end]
-        }
-        for after in [
-            "",
-            "补贴",
-            "补贴，贷款",
-            "补贴资金用于创业。",
-            "a,b",
-            "𠀀𠀁，x",
-        ] {
-            for max in 0..8 {
-                assert_eq!(run_after(after, max, clause_mark), two_walks(after, max));
-            }
-        }
-        assert_eq!(tail_bytes("创业补贴", 6), "补贴".as_bytes());
-        assert_eq!(tail_bytes("补贴", 60), "补贴".as_bytes());
-    }
-
-    #[test]
     fn clause_ends_found_by_lead_bytes_are_those_of_a_character_scan() {
         let t = "加强扶持。给予减税,优化服务；创建10个园区!\n（注：见附件）。Fees. Loans e.g. 5.5 m?x；\
                  ？！，、〃ｅ𠀀.\u{3000}.\u{a0}.\t;ok。.很长的中文句子没有标点符号很长的中文句子没有标点符号。x";
@@ -1530,6 +1489,38 @@ regex = ['\d+%的税率']
         assert_eq!(run_after("", 3, clause_mark), "");
         assert!(has("负责示范", "负责") && has("x负责", "负责") && !has("负", "负责"));
         assert!(!has("abc", "") && has("abc", "c"));
+        // The two-walk reading the one walk replaced: the first stop among the first `max`
+        // characters, else the `max`-th character, else the end.
+        fn two_walks(after: &str, max: usize) -> &str {
+            let end = after
+                .char_indices()
+                .take(max)
+                .find(|&(_, c)| clause_mark(c))
+                .map_or_else(
+                    || {
+                        after
+                            .char_indices()
+                            .nth(max)
+                            .map_or(after.len(), |(i, _)| i)
+                    },
+                    |(i, _)| i,
+                );
+            &after[..end]
+        }
+        for after in [
+            "",
+            "补贴",
+            "补贴，贷款",
+            "补贴资金用于创业。",
+            "a,b",
+            "𠀀𠀁，x",
+        ] {
+            for max in 0..8 {
+                assert_eq!(run_after(after, max, clause_mark), two_walks(after, max));
+            }
+        }
+        assert_eq!(tail_bytes("创业补贴", 6), "补贴".as_bytes());
+        assert_eq!(tail_bytes("补贴", 60), "补贴".as_bytes());
     }
 
     #[test]

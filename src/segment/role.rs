@@ -59,16 +59,7 @@ impl RuleSet {
     /// The indexes of the patterns that may match `s`, in table order.
     fn candidates(&self, s: &str) -> Vec<usize> {
         match &self.literals {
-            Some(gate) => {
-                let mut could = Vec::new();
-                gate.candidates(s, &mut could);
-                could
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, &c)| c)
-                    .map(|(k, _)| k)
-                    .collect()
-            }
+            Some(gate) => gate.candidate_ids(s, &mut Vec::new()).collect(),
             None => (0..self.patterns.len()).collect(),
         }
     }

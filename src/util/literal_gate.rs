@@ -206,6 +206,21 @@ impl LiteralGate {
         any
     }
 
+    /// The indexes of the regexes that could match `text`, in order; `scratch` is reused
+    /// space for [`LiteralGate::candidates`].
+    pub fn candidate_ids<'a>(
+        &self,
+        text: &str,
+        scratch: &'a mut Vec<bool>,
+    ) -> impl Iterator<Item = usize> + 'a {
+        self.candidates(text, scratch);
+        scratch
+            .iter()
+            .enumerate()
+            .filter(|(_, &c)| c)
+            .map(|(k, _)| k)
+    }
+
     /// The branches whose first run holds a literal of `seen` (a branch may come more
     /// than once).
     fn seen_branches<'a>(&'a self, seen: &'a LitMask) -> impl Iterator<Item = usize> + 'a {
