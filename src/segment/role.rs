@@ -56,12 +56,16 @@ impl RuleSet {
             .as_ref()
     }
 
-    /// The indexes of the patterns that may match `s`, in table order.
-    fn candidates(&self, s: &str) -> Vec<usize> {
-        match &self.literals {
-            Some(gate) => gate.candidate_ids(s, &mut Vec::new()).collect(),
-            None => (0..self.patterns.len()).collect(),
-        }
+    /// The indexes of the patterns that may match `s`, in table order; `scratch` is reused
+    /// space for the literal gate (no list is collected per string).
+    fn candidates<'a>(
+        &'a self,
+        s: &str,
+        scratch: &'a mut Vec<bool>,
+    ) -> impl Iterator<Item = usize> + 'a {
+        let gated = self.literals.as_ref().map(|g| g.candidate_ids(s, scratch));
+        let all = gated.is_none().then_some(0..self.patterns.len());
+        gated.into_iter().flatten().chain(all.into_iter().flatten())
     }
 }
 
@@ -126,8 +130,7 @@ impl Rules {
             return set.matches(s).iter().next().map(|k| rules.roles[k]);
         }
         rules
-            .candidates(s)
-            .into_iter()
+            .candidates(s, &mut Vec::new())
             .find(|&k| rules.regex(k).is_some_and(|re| re.is_match(s)))
             .map(|k| rules.roles[k])
     }
@@ -239,7 +242,7 @@ impl RoleTable {
         // matches decides (a rule of role `measure` keeps the matches coded), and the
         // others that withhold add their spans.
         let mut spans: Vec<(std::ops::Range<usize>, ClauseRule)> = Vec::new();
-        for k in rules.candidates(sentence) {
+        for k in rules.candidates(sentence, &mut Vec::new()) {
             let Some(re) = rules.regex(k) else {
                 continue;
             };
