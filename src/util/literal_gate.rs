@@ -24,13 +24,20 @@ use regex_syntax::hir::{Class, Hir, HirKind};
 #[derive(Debug)]
 pub struct LiteralGate {
     lits: Vec<String>,
-    /// Literal ids by their first character, sorted by character.
-    by_first: Vec<(char, Vec<usize>)>,
+    /// Literal ids by their first character (its UTF-8 bytes as the key, [`char_key`]).
+    by_first: PrefixTable,
+    /// With [`LiteralGate::quad_bits`]: literal ids by their first four bytes, which tell
+    /// literals apart better than their first character (of Chinese text, the first
+    /// character and the lead byte of the second).
+    by_quad: Option<PrefixTable>,
+    /// Per literal: its first sixteen bytes as two masked words, to test a literal at a
+    /// place with two loads and compares instead of a comparison byte by byte.
+    heads: Vec<Head>,
     /// A SIMD search for the literals' first two characters (or the whole of a shorter
     /// literal), where the CPU has one: the places a literal may start.
     key_search: Option<aho_corasick::packed::Searcher>,
-    /// Else one bit per first character (its code point modulo 65,536): most characters
-    /// of a text are passed over with one test.
+    /// Else one bit per first character (its [`char_key`] hashed to 16 bits): most
+    /// characters of a text are passed over with one test, without decoding them.
     firsts: Box<[u64; 1024]>,
     /// With [`OneChar::Skip`] and every literal at least four bytes long, one bit per
     /// literal's first four bytes (hashed to 16 bits), tested at every byte. Literals
@@ -118,17 +125,16 @@ impl LiteralGate {
                 (*k, m)
             })
             .collect();
-        let mut by_first: Vec<(char, Vec<usize>)> = Vec::new();
         let mut firsts = Box::new([0u64; 1024]);
+        let mut first_keys = Vec::new();
         for (i, l) in lits.iter().enumerate() {
             let Some(c) = l.chars().next() else { continue };
-            match by_first.binary_search_by_key(&c, |e| e.0) {
-                Ok(k) => by_first[k].1.push(i),
-                Err(k) => by_first.insert(k, (c, vec![i])),
-            }
-            let k = c as usize & 0xFFFF;
-            firsts[k / 64] |= 1 << (k % 64);
+            let key = char_key(l.as_bytes(), 0, c.len_utf8());
+            let h = quad_hash_of(key);
+            firsts[h / 64] |= 1 << (h % 64);
+            first_keys.push((key, i));
         }
+        let by_first = PrefixTable::new(first_keys.into_iter());
         let mut keys: Vec<String> = lits.iter().map(|l| l.chars().take(2).collect()).collect();
         keys.sort_unstable();
         keys.dedup();
@@ -142,6 +148,14 @@ impl LiteralGate {
                     }
                     bits
                 });
+        let by_quad = quad_bits.as_ref().map(|_| {
+            PrefixTable::new(
+                lits.iter()
+                    .enumerate()
+                    .map(|(i, l)| (quad_key(l.as_bytes()), i)),
+            )
+        });
+        let heads = lits.iter().map(|l| Head::new(l.as_bytes())).collect();
         let key_search = (!keys.is_empty() && quad_bits.is_none())
             .then(|| {
                 aho_corasick::packed::Config::new()
@@ -166,6 +180,8 @@ impl LiteralGate {
             words: lits.len().div_ceil(64),
             lits,
             by_first,
+            by_quad,
+            heads,
             key_search,
             firsts,
             quad_bits,
@@ -238,31 +254,36 @@ impl LiteralGate {
     fn seen(&self, text: &str) -> LitMask {
         let mut seen: LitMask = [0; MAX_LITERALS / 64];
         let bytes = text.as_bytes();
-        // Every literal starting with the character at `b` (the `e`-th first character).
-        let mut at = |b: usize, e: usize| {
-            for &i in &self.by_first[e].1 {
-                if bytes[b..].starts_with(self.lits[i].as_bytes()) {
+        // Every literal of `ids` (which agree with the text on their first `skip` bytes)
+        // that starts at `b`.
+        let mut at = |b: usize, ids: &[u16], skip: usize| {
+            let words = (b + 16 <= bytes.len()).then(|| word_pair(&bytes[b..b + 16]));
+            for &i in ids {
+                let i = usize::from(i);
+                let lit = self.lits[i].as_bytes();
+                let found = match words {
+                    Some(w) => {
+                        self.heads[i].matches(w)
+                            && (lit.len() <= 16 || bytes[b + 16..].starts_with(&lit[16..]))
+                    }
+                    None => bytes[b + skip..].starts_with(&lit[skip..]),
+                };
+                if found {
                     seen[i / 64] |= 1 << (i % 64);
                 }
             }
         };
-        if let Some(bits) = &self.quad_bits {
-            // No literal starts at a continuation byte: two of every three bytes of Chinese
-            // text are passed over without a hash.
-            for (b, w) in bytes.windows(4).enumerate() {
-                if (w[0] as i8) < -64 {
-                    continue;
+        if let (Some(bits), Some(by_quad)) = (&self.quad_bits, &self.by_quad) {
+            // No literal starts at a continuation byte: a lead byte's width steps over them.
+            let mut b = 0;
+            while b + 4 <= bytes.len() {
+                let lead = bytes[b];
+                let w = bytes[b..b + 4].try_into().map_or(0, u32::from_le_bytes);
+                let h = quad_hash_of(w);
+                if bits[h / 64] & (1 << (h % 64)) != 0 {
+                    at(b, by_quad.get(w), 4);
                 }
-                let h = quad_hash(w);
-                if bits[h / 64] & (1 << (h % 64)) == 0 {
-                    continue;
-                }
-                let Some(c) = text.get(b..).and_then(|t| t.chars().next()) else {
-                    continue;
-                };
-                if let Ok(e) = self.by_first.binary_search_by_key(&c, |e| e.0) {
-                    at(b, e);
-                }
+                b += utf8_width(lead);
             }
             return seen;
         }
@@ -275,24 +296,21 @@ impl LiteralGate {
                     search.find_in(bytes, aho_corasick::Span::from(pos..bytes.len()))
                 {
                     let b = m.start();
-                    let Some(c) = text[b..].chars().next() else {
-                        break;
-                    };
-                    if let Ok(e) = self.by_first.binary_search_by_key(&c, |e| e.0) {
-                        at(b, e);
-                    }
-                    pos = b + c.len_utf8();
+                    let width = utf8_width(bytes[b]);
+                    at(b, self.by_first.get(char_key(bytes, b, width)), width);
+                    pos = b + width;
                 }
             }
             None => {
-                for (b, c) in text.char_indices() {
-                    let k = c as usize & 0xFFFF;
-                    if (self.firsts[k / 64] >> (k % 64)) & 1 == 0 {
-                        continue;
+                let mut b = 0;
+                while b < bytes.len() {
+                    let width = utf8_width(bytes[b]);
+                    let key = char_key(bytes, b, width);
+                    let h = quad_hash_of(key);
+                    if (self.firsts[h / 64] >> (h % 64)) & 1 != 0 {
+                        at(b, self.by_first.get(key), width);
                     }
-                    if let Ok(e) = self.by_first.binary_search_by_key(&c, |e| e.0) {
-                        at(b, e);
-                    }
+                    b += width;
                 }
             }
         }
@@ -305,6 +323,23 @@ impl LiteralGate {
         self.key_search = None;
         self.quad_bits = None;
         self
+    }
+
+    /// The literals `text` holds, as [`LiteralGate::seen`] finds them and as
+    /// `str::contains` does.
+    #[cfg(test)]
+    pub(crate) fn seen_both_ways(&self, text: &str) -> (Vec<&str>, Vec<&str>) {
+        let seen = self.seen(text);
+        let scanned = ids_in(&seen[..self.words])
+            .map(|i| self.lits[i].as_str())
+            .collect();
+        let contained = self
+            .lits
+            .iter()
+            .filter(|l| text.contains(l.as_str()))
+            .map(String::as_str)
+            .collect();
+        (scanned, contained)
     }
 
     /// [`LiteralGate::may_match`] with the literals found by `str::contains`, one by one.
@@ -338,11 +373,136 @@ fn ids_in(mask: &[u64]) -> impl Iterator<Item = usize> + '_ {
     })
 }
 
+/// The first four bytes of `b` (at least four) as one key.
+fn quad_key(b: &[u8]) -> u32 {
+    u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+}
+
 /// A bit of the 65,536 in [`LiteralGate::quad_bits`] for the first four bytes of `b`
 /// (at least four).
 fn quad_hash(b: &[u8]) -> usize {
-    let key = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+    quad_hash_of(quad_key(b))
+}
+
+fn quad_hash_of(key: u32) -> usize {
     (key.wrapping_mul(0x9E37_79B1) >> 16) as usize
+}
+
+/// The `width` bytes of the character at `b` of `bytes` as one key (little-endian, the
+/// bytes beyond it zero).
+#[inline]
+fn char_key(bytes: &[u8], b: usize, width: usize) -> u32 {
+    if b + 4 <= bytes.len() {
+        let w = bytes[b..b + 4].try_into().map_or(0, u32::from_le_bytes);
+        w & (u32::MAX >> (8 * (4 - width)))
+    } else {
+        bytes[b..(b + width).min(bytes.len())]
+            .iter()
+            .rev()
+            .fold(0, |k, &x| (k << 8) | u32::from(x))
+    }
+}
+
+/// Bytes of the UTF-8 character whose first byte is `lead` (1 for a continuation byte,
+/// which a `str` never starts a character with).
+fn utf8_width(lead: u8) -> usize {
+    match lead {
+        0xF0..=0xFF => 4,
+        0xE0..=0xEF => 3,
+        0xC0..=0xDF => 2,
+        _ => 1,
+    }
+}
+
+/// Sixteen bytes as two little-endian words.
+#[inline]
+fn word_pair(b: &[u8]) -> (u64, u64) {
+    let w = |r: &[u8]| r.try_into().map_or(0, u64::from_le_bytes);
+    (w(&b[..8]), w(&b[8..16]))
+}
+
+/// A literal's first sixteen bytes (fewer: the rest masked off) as two words.
+#[derive(Debug, Clone, Copy)]
+struct Head {
+    value: (u64, u64),
+    mask: (u64, u64),
+}
+
+impl Head {
+    fn new(lit: &[u8]) -> Head {
+        let mut v = [0u8; 16];
+        let mut m = [0u8; 16];
+        for (k, &b) in lit.iter().take(16).enumerate() {
+            v[k] = b;
+            m[k] = 0xFF;
+        }
+        Head {
+            value: word_pair(&v),
+            mask: word_pair(&m),
+        }
+    }
+
+    /// Whether the sixteen bytes `w` begin with the literal's first sixteen.
+    #[inline]
+    fn matches(&self, w: (u64, u64)) -> bool {
+        (w.0 & self.mask.0) == self.value.0 && (w.1 & self.mask.1) == self.value.1
+    }
+}
+
+/// Literal ids by a `u32` key (a first character, or first four bytes): open addressing,
+/// one multiplication and most often one probe, where a binary search over the keys took
+/// a dozen unpredictable branches at every place a literal may start.
+#[derive(Debug, Default)]
+struct PrefixTable {
+    /// Per slot: the key and the range of its ids in `ids` (empty: a free slot).
+    slots: Vec<(u32, u32, u32)>,
+    /// Ids grouped by key, in id order within a key.
+    ids: Vec<u16>,
+    shift: u32,
+}
+
+impl PrefixTable {
+    fn new(entries: impl Iterator<Item = (u32, usize)>) -> PrefixTable {
+        let mut by_key: std::collections::BTreeMap<u32, Vec<u16>> = Default::default();
+        for (k, i) in entries {
+            // Ids are below MAX_LITERALS (512).
+            by_key.entry(k).or_default().push(i as u16);
+        }
+        let bits = (by_key.len() * 2)
+            .next_power_of_two()
+            .max(8)
+            .trailing_zeros();
+        let mut slots = vec![(0u32, 0u32, 0u32); 1 << bits];
+        let mut ids = Vec::new();
+        let shift = 32 - bits;
+        for (k, v) in by_key {
+            let mut s = (k.wrapping_mul(0x9E37_79B1) >> shift) as usize;
+            while slots[s].2 > slots[s].1 {
+                s = (s + 1) & (slots.len() - 1);
+            }
+            let lo = ids.len() as u32;
+            ids.extend(v);
+            slots[s] = (k, lo, ids.len() as u32);
+        }
+        PrefixTable { slots, ids, shift }
+    }
+
+    /// The ids under `key` (none: empty).
+    #[inline]
+    fn get(&self, key: u32) -> &[u16] {
+        let mask = self.slots.len() - 1;
+        let mut s = (key.wrapping_mul(0x9E37_79B1) >> self.shift) as usize;
+        loop {
+            let (k, lo, hi) = self.slots[s];
+            if hi == lo {
+                return &[];
+            }
+            if k == key {
+                return &self.ids[lo as usize..hi as usize];
+            }
+            s = (s + 1) & mask;
+        }
+    }
 }
 
 /// One element of a branch's concatenation, as [`required_runs`] reads it.
@@ -626,4 +786,55 @@ mod tests {
         assert!(!gate.may_match("无关文字"));
         assert!(gate.may_match("加强领导"));
     }
+
+    proptest::proptest! {
+        /// The scan finds exactly the literals `str::contains` finds, on each of its paths
+        /// (four-byte keys, the SIMD search, character by character), with literals of one
+        /// to over sixteen bytes, of one- to four-byte characters, at the text's end too.
+        #[test]
+        fn finds_the_literals_str_contains_finds(
+            picks in proptest::collection::vec(0usize..LITS.len(), 1..8),
+            text in proptest::collection::vec(0usize..PIECES.len(), 0..24),
+        ) {
+            let pats: Vec<String> = picks.iter().map(|&k| regex::escape(LITS[k])).collect();
+            let text: String = text.iter().map(|&k| PIECES[k]).collect();
+            for gate in [
+                LiteralGate::new(&pats, OneChar::Skip),
+                LiteralGate::new(&pats, OneChar::Keep),
+                LiteralGate::new(&pats, OneChar::Keep).without_simd(),
+            ] {
+                let (scanned, contained) = gate.seen_both_ways(&text);
+                proptest::prop_assert_eq!(scanned, contained, "{:?} in {:?}", pats, text);
+            }
+        }
+    }
+
+    const LITS: [&str; 10] = [
+        "补贴",
+        "补贴资金",
+        "中小企业公共服务平台",
+        "ab",
+        "abcd",
+        "x",
+        "𠀀补",
+        "é",
+        "服务",
+        "务业",
+    ];
+    const PIECES: [&str; 14] = [
+        "补",
+        "贴",
+        "资金",
+        "中小企业",
+        "公共服务",
+        "平台",
+        "a",
+        "b",
+        "cd",
+        "x",
+        "𠀀",
+        "é",
+        "业",
+        "。",
+    ];
 }
