@@ -130,7 +130,7 @@ impl LiteralGate {
         for (i, l) in lits.iter().enumerate() {
             let Some(c) = l.chars().next() else { continue };
             let key = char_key(l.as_bytes(), 0, c.len_utf8());
-            let h = quad_hash_of(key);
+            let h = filter_bit(key);
             firsts[h / 64] |= 1 << (h % 64);
             first_keys.push((key, i));
         }
@@ -143,7 +143,7 @@ impl LiteralGate {
                 .then(|| {
                     let mut bits = Box::new([0u64; 1024]);
                     for l in &lits {
-                        let h = quad_hash(l.as_bytes());
+                        let h = filter_bit(quad_key(l.as_bytes(), 0));
                         bits[h / 64] |= 1 << (h % 64);
                     }
                     bits
@@ -152,7 +152,7 @@ impl LiteralGate {
             PrefixTable::new(
                 lits.iter()
                     .enumerate()
-                    .map(|(i, l)| (quad_key(l.as_bytes()), i)),
+                    .map(|(i, l)| (quad_key(l.as_bytes(), 0), i)),
             )
         });
         let heads = lits.iter().map(|l| Head::new(l.as_bytes())).collect();
@@ -278,8 +278,8 @@ impl LiteralGate {
             let mut b = 0;
             while b + 4 <= bytes.len() {
                 let lead = bytes[b];
-                let w = bytes[b..b + 4].try_into().map_or(0, u32::from_le_bytes);
-                let h = quad_hash_of(w);
+                let w = quad_key(bytes, b);
+                let h = filter_bit(w);
                 if bits[h / 64] & (1 << (h % 64)) != 0 {
                     at(b, by_quad.get(w), 4);
                 }
@@ -306,7 +306,7 @@ impl LiteralGate {
                 while b < bytes.len() {
                     let width = utf8_width(bytes[b]);
                     let key = char_key(bytes, b, width);
-                    let h = quad_hash_of(key);
+                    let h = filter_bit(key);
                     if (self.firsts[h / 64] >> (h % 64)) & 1 != 0 {
                         at(b, self.by_first.get(key), width);
                     }
@@ -373,19 +373,21 @@ fn ids_in(mask: &[u64]) -> impl Iterator<Item = usize> + '_ {
     })
 }
 
-/// The first four bytes of `b` (at least four) as one key.
-fn quad_key(b: &[u8]) -> u32 {
-    u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+/// 2^32 divided by the golden ratio: multiplying a key by it and keeping the top bits
+/// spreads keys that differ in any byte (Fibonacci hashing).
+const FIBONACCI: u32 = 0x9E37_79B1;
+
+/// The four bytes of `bytes` from `at` (at least four) as one key.
+#[inline]
+fn quad_key(bytes: &[u8], at: usize) -> u32 {
+    bytes[at..at + 4].try_into().map_or(0, u32::from_le_bytes)
 }
 
-/// A bit of the 65,536 in [`LiteralGate::quad_bits`] for the first four bytes of `b`
-/// (at least four).
-fn quad_hash(b: &[u8]) -> usize {
-    quad_hash_of(quad_key(b))
-}
-
-fn quad_hash_of(key: u32) -> usize {
-    (key.wrapping_mul(0x9E37_79B1) >> 16) as usize
+/// The bit of the 65,536 of a filter ([`LiteralGate::quad_bits`], [`LiteralGate::firsts`])
+/// that stands for `key`.
+#[inline]
+fn filter_bit(key: u32) -> usize {
+    (key.wrapping_mul(FIBONACCI) >> 16) as usize
 }
 
 /// The `width` bytes of the character at `b` of `bytes` as one key (little-endian, the
@@ -393,8 +395,7 @@ fn quad_hash_of(key: u32) -> usize {
 #[inline]
 fn char_key(bytes: &[u8], b: usize, width: usize) -> u32 {
     if b + 4 <= bytes.len() {
-        let w = bytes[b..b + 4].try_into().map_or(0, u32::from_le_bytes);
-        w & (u32::MAX >> (8 * (4 - width)))
+        quad_key(bytes, b) & (u32::MAX >> (8 * (4 - width)))
     } else {
         bytes[b..(b + width).min(bytes.len())]
             .iter()
@@ -476,7 +477,7 @@ impl PrefixTable {
         let mut ids = Vec::new();
         let shift = 32 - bits;
         for (k, v) in by_key {
-            let mut s = (k.wrapping_mul(0x9E37_79B1) >> shift) as usize;
+            let mut s = (k.wrapping_mul(FIBONACCI) >> shift) as usize;
             while slots[s].2 > slots[s].1 {
                 s = (s + 1) & (slots.len() - 1);
             }
@@ -491,7 +492,7 @@ impl PrefixTable {
     #[inline]
     fn get(&self, key: u32) -> &[u16] {
         let mask = self.slots.len() - 1;
-        let mut s = (key.wrapping_mul(0x9E37_79B1) >> self.shift) as usize;
+        let mut s = (key.wrapping_mul(FIBONACCI) >> self.shift) as usize;
         loop {
             let (k, lo, hi) = self.slots[s];
             if hi == lo {
