@@ -2,7 +2,7 @@
 //! documents in parallel batches so memory does not grow with the corpus.
 
 use crate::code::classify::{self, Classifier, Mode};
-use crate::code::coder::{Coder, Hit, UnitCodes};
+use crate::code::coder::{Coder, Hit, RegexRun, UnitCodes};
 use crate::code::tokenize::TokenStream;
 use crate::code::unit::{Code, CodedUnit, Evidence, Review, ReviewReason, Source, UnitText};
 use crate::codebook::roles::Role;
@@ -77,8 +77,13 @@ pub struct CodeOptions {
     pub exclude: Vec<String>,
     /// Files larger than this are skipped.
     pub max_file_size: u64,
-    /// Documents per parallel batch.
+    /// Documents coded in parallel and handed to the writer at a time (a lot), and the
+    /// fewest a batch holds: a batch (read, prepared and searched by the codebook's regexes
+    /// together) takes more, up to [`MAX_BATCH_DOCS`], while its files hold at most
+    /// `batch_bytes` bytes.
     pub batch: usize,
+    /// Bytes of files a batch holds before it stops taking more than `batch` documents.
+    pub batch_bytes: u64,
     /// A trained classifier and how to use it.
     pub model: Option<(std::sync::Arc<Classifier>, Mode)>,
     /// Which words count in keyword tables.
@@ -113,6 +118,7 @@ impl CodeOptions {
             exclude: Vec::new(),
             max_file_size: read::DEFAULT_MAX_FILE_SIZE,
             batch: 64,
+            batch_bytes: 8 << 20,
             model: None,
             stopwords: Arc::new(Stopwords::default()),
             top: 30,
@@ -568,21 +574,22 @@ fn code_files(
     let _finish = Finish(progress);
     let vocabulary = keywords.vocabulary().clone();
     let vocabulary = &*vocabulary;
-    // Batches are coded in parallel on the pool while this thread writes the previous
-    // batch; the channel holds one batch, so memory stays bounded by two batches.
+    // Batches are prepared and coded in parallel on the pool, lot by lot, while this
+    // thread writes the previous lot; the channel holds one lot, so memory stays bounded
+    // by a batch and two lots.
     std::thread::scope(|scope| -> Result<()> {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Coded>>(1);
         let readers = &readers;
         let indexed = &indexed;
         scope.spawn(move || {
             let produce = move || {
-                for batch in indexed.chunks(opts.batch.max(1)) {
-                    let results: Vec<Coded> = batch
-                        .par_iter()
-                        .map(|(id, f)| code_file(coder, opts, vocabulary, readers, id, f))
-                        .collect();
-                    if tx.send(results).is_err() {
-                        // The writer stopped on an error; it reports it.
+                let mut start = 0;
+                for end in batch_ends(indexed, opts.batch, opts.batch_bytes) {
+                    let batch = &indexed[start..end];
+                    start = end;
+                    // Err: the writer stopped on an error; it reports it.
+                    let send = |results| tx.send(results).is_ok();
+                    if !code_batch(coder, opts, vocabulary, readers, batch, send) {
                         return;
                     }
                 }
@@ -595,6 +602,48 @@ fn code_files(
         }
         Ok(())
     })
+}
+
+/// Most documents in one batch.
+pub const MAX_BATCH_DOCS: usize = 1024;
+
+/// Where the batches of `files` end: each takes at least `min_docs` files, then more while
+/// its files hold at most `max_bytes` bytes, up to [`MAX_BATCH_DOCS`]. Large batches let
+/// the codebook's regexes run one after another over many documents
+/// ([`Coder::run_regexes`]); the byte bound keeps a batch of large files small.
+fn batch_ends(files: &[(Arc<str>, &InputFile)], min_docs: usize, max_bytes: u64) -> Vec<usize> {
+    let sizes: Vec<u64> = files
+        .iter()
+        .map(|(_, f)| match f.disposition {
+            Disposition::Read => std::fs::metadata(&f.path).map_or(0, |m| m.len()),
+            _ => 0,
+        })
+        .collect();
+    ends_by_size(
+        &sizes,
+        min_docs.max(1),
+        MAX_BATCH_DOCS.max(min_docs),
+        max_bytes,
+    )
+}
+
+/// [`batch_ends`] over the files' sizes.
+fn ends_by_size(sizes: &[u64], min_docs: usize, max_docs: usize, max_bytes: u64) -> Vec<usize> {
+    let mut ends = Vec::new();
+    let (mut start, mut bytes) = (0, 0u64);
+    for (i, &size) in sizes.iter().enumerate() {
+        let docs = i - start;
+        if docs == max_docs || (docs >= min_docs && bytes.saturating_add(size) > max_bytes) {
+            ends.push(i);
+            start = i;
+            bytes = 0;
+        }
+        bytes = bytes.saturating_add(size);
+    }
+    if start < sizes.len() {
+        ends.push(sizes.len());
+    }
+    ends
 }
 
 /// Tallies and writes one coded batch, in path order.
@@ -696,14 +745,113 @@ fn tally_document(
     }
 }
 
-fn code_file(
+/// Codes a batch of files, in their order: each is read, normalised, segmented and given
+/// roles (in parallel), the codebook's regexes run over the units of the whole batch one
+/// regex after another ([`Coder::run_regexes`]), and then the files' units are coded (in
+/// parallel), `opts.batch` files at a time, each lot handed to `send` as it is done (so
+/// that writing overlaps coding). False when `send` refused a lot.
+fn code_batch(
     coder: &Coder,
     opts: &CodeOptions,
     vocabulary: &Vocabulary,
     readers: &[Box<dyn Reader>],
+    batch: &[(Arc<str>, &InputFile)],
+    mut send: impl FnMut(Vec<Coded>) -> bool,
+) -> bool {
+    let prepared: Vec<Staged> = batch
+        .par_iter()
+        .map(|(id, f)| prepare_file(coder, opts, readers, id, f))
+        .collect();
+    // Every unit of the batch, numbered across its documents.
+    let texts: Vec<&str> = prepared
+        .iter()
+        .flat_map(Staged::prepared)
+        .flat_map(|p| p.unit_texts())
+        .collect();
+    let mut runs = Vec::new();
+    let mut first = 0;
+    for p in prepared.iter().flat_map(Staged::prepared) {
+        runs.extend(p.regex_runs.iter().map(|r| RegexRun {
+            regex: r.regex,
+            text: r.text + first as u32,
+        }));
+        first += p.segments.len();
+    }
+    let mut hits = coder.run_regexes(&texts, runs).into_iter();
+    drop(texts);
+    let mut jobs = prepared.into_iter().zip(batch).map(|(p, file)| {
+        let n = p.prepared().map_or(0, |p| p.segments.len());
+        (p, hits.by_ref().take(n).collect::<Vec<_>>(), file)
+    });
+    loop {
+        let lot: Vec<_> = jobs.by_ref().take(opts.batch.max(1)).collect();
+        if lot.is_empty() {
+            return true;
+        }
+        let results: Vec<Coded> = lot
+            .into_par_iter()
+            .map(|(p, hits, (id, f))| match p {
+                Staged::Prepared(p) => finish_file(coder, opts, vocabulary, id, f, *p, &hits),
+                Staged::Done(coded) => *coded,
+            })
+            .collect();
+        if !send(results) {
+            return false;
+        }
+    }
+}
+
+/// A file after [`prepare_file`].
+enum Staged {
+    /// Read and prepared: its units are to be coded.
+    Prepared(Box<Prepared>),
+    /// Not read (a manifest, excluded, unreadable): its record is final.
+    Done(Box<Coded>),
+}
+
+impl Staged {
+    fn prepared(&self) -> Option<&Prepared> {
+        match self {
+            Staged::Prepared(p) => Some(p),
+            Staged::Done(_) => None,
+        }
+    }
+}
+
+/// A document read, normalised, segmented and given roles and sections: what coding its
+/// units needs besides the matches of the codebook's regexes.
+struct Prepared {
+    record: DocRecord,
+    extracted: read::Extracted,
+    norm: Normalized,
+    traditional: bool,
+    lang: Lang,
+    meta: DocMeta,
+    segments: Vec<segment::Segment>,
+    roles: Vec<Role>,
+    sections: Vec<Arc<str>>,
+    /// The codebook's regexes that could match each unit (units numbered in the document).
+    regex_runs: Vec<RegexRun>,
+}
+
+impl Prepared {
+    /// The units' normalised texts.
+    fn unit_texts(&self) -> impl Iterator<Item = &str> {
+        self.segments
+            .iter()
+            .map(|s| &self.norm.text[s.start..s.end])
+    }
+}
+
+/// Reads, normalises, infers metadata, segments and assigns roles; a file that is not
+/// read (a manifest, excluded, unreadable) comes back as its finished record.
+fn prepare_file(
+    coder: &Coder,
+    opts: &CodeOptions,
+    readers: &[Box<dyn Reader>],
     doc_id: &Arc<str>,
     f: &InputFile,
-) -> Coded {
+) -> Staged {
     let mut record = DocRecord {
         file: f.rel.clone(),
         ..Default::default()
@@ -711,32 +859,36 @@ fn code_file(
     let skip = |mut record: DocRecord, status: DocStatus, reason: String| {
         record.status = status;
         record.reason = reason;
-        Coded {
+        Box::new(Coded {
             fingerprint: None,
             record,
             units: Vec::new(),
             keys: None,
             words: DocWords::default(),
             bytes: 0,
-        }
+        })
     };
     match &f.disposition {
         Disposition::Manifest => {
             let n = f.manifest.as_ref().map(|m| m.len()).unwrap_or(0);
-            return skip(
+            return Staged::Done(skip(
                 record,
                 DocStatus::Manifest,
                 format!("metadata manifest ({n} rows)"),
-            );
+            ));
         }
-        Disposition::Excluded(r) => return skip(record, DocStatus::Excluded, r.clone()),
-        Disposition::WalkError(r) => return skip(record, DocStatus::Skipped, r.clone()),
+        Disposition::Excluded(r) => {
+            return Staged::Done(skip(record, DocStatus::Excluded, r.clone()))
+        }
+        Disposition::WalkError(r) => {
+            return Staged::Done(skip(record, DocStatus::Skipped, r.clone()))
+        }
         Disposition::Read => {}
     }
     record.doc_id = doc_id.to_string();
     let extracted = match read::read_file(&f.path, readers, opts.max_file_size) {
         Ok(x) => x,
-        Err(reason) => return skip(record, DocStatus::Skipped, reason.to_string()),
+        Err(reason) => return Staged::Done(skip(record, DocStatus::Skipped, reason.to_string())),
     };
     let mut norm = normalize(&extracted.text);
     let traditional = crate::prepare::normalize::simplify_if_traditional(&mut norm);
@@ -749,6 +901,65 @@ fn code_file(
     let segments = segment::segment(&seg_text, lang, opts.unit_mode);
     let roles = coder.roles.assign_all(lang, &seg_text, &segments);
     let sections = segment::section_paths(&seg_text, &segments);
+    if let Some((clf, _)) = opts.model.as_ref().filter(|(c, _)| c.embedder().is_some()) {
+        // An embedding model sees the document's units in batches, before they are coded;
+        // boilerplate (titles, dates, signatures) is never coded and is not embedded.
+        let texts: Vec<&str> = segments
+            .iter()
+            .filter(|s| !s.kind.is_boilerplate())
+            .map(|s| &norm.text[s.start..s.end])
+            .collect();
+        if let Err(e) = clf.prepare(&texts) {
+            return Staged::Done(skip(
+                record,
+                DocStatus::Skipped,
+                format!("sentence embedding failed: {e}"),
+            ));
+        }
+    }
+    let regex_runs = coder.regex_runs(
+        &segments
+            .iter()
+            .map(|s| &norm.text[s.start..s.end])
+            .collect::<Vec<_>>(),
+    );
+    Staged::Prepared(Box::new(Prepared {
+        record,
+        extracted,
+        norm,
+        traditional,
+        lang,
+        meta,
+        segments,
+        roles,
+        sections,
+        regex_runs,
+    }))
+}
+
+/// Codes the units of a prepared document, given the matches of the codebook's regexes
+/// in each unit.
+fn finish_file(
+    coder: &Coder,
+    opts: &CodeOptions,
+    vocabulary: &Vocabulary,
+    doc_id: &Arc<str>,
+    f: &InputFile,
+    p: Prepared,
+    regex_hits: &[Vec<Hit>],
+) -> Coded {
+    let Prepared {
+        mut record,
+        extracted,
+        norm,
+        traditional,
+        lang,
+        meta,
+        segments,
+        roles,
+        sections,
+        regex_runs: _,
+    } = p;
     // The document's units share one copy of its text.
     let doc_text: Arc<str> = Arc::from(extracted.text.as_str());
     let doc = DocText {
@@ -762,32 +973,10 @@ fn code_file(
     let mut buf = TokenStream::default();
     let keys = Arc::new(keys_of(&meta));
     let mut words = DocWords::default();
-    if let Some((clf, _)) = opts.model.as_ref().filter(|(c, _)| c.embedder().is_some()) {
-        // An embedding model sees the document's units in batches, before they are coded;
-        // boilerplate (titles, dates, signatures) is never coded and is not embedded.
-        let texts: Vec<&str> = segments
-            .iter()
-            .filter(|s| !s.kind.is_boilerplate())
-            .map(|s| &norm.text[s.start..s.end])
-            .collect();
-        if let Err(e) = clf.prepare(&texts) {
-            return skip(
-                record,
-                DocStatus::Skipped,
-                format!("sentence embedding failed: {e}"),
-            );
-        }
-    }
-    let regex_hits = coder.regex_hits(
-        &segments
-            .iter()
-            .map(|s| &norm.text[s.start..s.end])
-            .collect::<Vec<_>>(),
-    );
     let mut units: Vec<CodedUnit> = segments
         .iter()
         .zip(roles.iter().zip(&sections))
-        .zip(&regex_hits)
+        .zip(regex_hits)
         .map(|((seg, (&role, section)), regex_hits)| {
             let unit = UnitInput {
                 range: seg.start..seg.end,
@@ -908,8 +1097,8 @@ struct UnitInput<'a> {
     /// Its heading path.
     section: &'a Arc<str>,
     unit_id: String,
-    /// The matches of the codebook's regexes, when found for the whole document at once
-    /// ([`Coder::regex_hits`]).
+    /// The matches of the codebook's regexes, when found for a batch of documents at once
+    /// ([`Coder::run_regexes`]).
     regex_hits: Option<&'a [crate::code::coder::Hit]>,
 }
 
@@ -1174,4 +1363,32 @@ fn code_units(
         ..Default::default()
     })?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_take_small_files_up_to_the_cap_and_large_ones_at_the_floor() {
+        const MB: u64 = 1 << 20;
+        // Small files: batches of the most documents a batch may hold.
+        assert_eq!(
+            ends_by_size(&[8 << 10; 3000], 64, 1024, 8 * MB),
+            [1024, 2048, 3000]
+        );
+        // Large files: batches of the fewest.
+        assert_eq!(
+            ends_by_size(&[MB; 200], 64, 1024, 8 * MB),
+            [64, 128, 192, 200]
+        );
+        // Small files fill a batch until a large one would take it over the bound.
+        let mut sizes = vec![10 << 10; 100];
+        sizes.extend([4 * MB; 70]);
+        sizes.extend([10 << 10; 10]);
+        assert_eq!(ends_by_size(&sizes, 64, 1024, 8 * MB), [101, 165, 180]);
+        // Unknown sizes (0) never end a batch early; nothing to code, no batch.
+        assert_eq!(ends_by_size(&[0; 5], 2, 3, 1), [3, 5]);
+        assert!(ends_by_size(&[], 64, 1024, MB).is_empty());
+    }
 }

@@ -112,6 +112,15 @@ impl TermMatcher {
     }
 }
 
+/// One search to make: a regex of the codebook over one of a list of texts (indexes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RegexRun {
+    /// The regex (its place among the codebook's regexes).
+    pub regex: u32,
+    /// The text.
+    pub text: u32,
+}
+
 /// A codebook compiled for matching, with the tokenizer it needs.
 ///
 /// Term forms: Chinese terms match whole jieba tokens; English terms match whole
@@ -319,7 +328,7 @@ impl Coder {
     }
 
     /// Codes one unit like [`Coder::code`], with the matches of the codebook's regexes
-    /// found beforehand by [`Coder::regex_hits`] (for all the units of a document at once).
+    /// found beforehand ([`Coder::run_regexes`], for the units of many documents at once).
     pub fn code_with_regex_hits(
         &self,
         text: &str,
@@ -330,29 +339,60 @@ impl Coder {
         self.code_inner(text, lang, buf, None, Some(regex_hits))
     }
 
-    /// The matches of the codebook's regexes in each of `texts` (normalised), as
-    /// [`Coder::code`] finds them: for a document's units at once, one regex after
-    /// another. Run unit by unit between the other stages, each regex's lazy DFA had been
-    /// pushed out of the CPU caches by the time it ran again (20 MB bench corpus, one
-    /// thread: 90 ms of regex searches, 2.5 times the time of the same searches grouped
-    /// by document).
-    pub fn regex_hits(&self, texts: &[&str]) -> Vec<Vec<Hit>> {
-        let mut found: Vec<Vec<Hit>> = vec![Vec::new(); texts.len()];
-        // Per unit, the regexes that could match it; most units have none.
+    /// The regexes that could match each of `texts` (normalised), told by the literals
+    /// they require (most texts hold those of none): one [`RegexRun`] per regex and text.
+    pub fn regex_runs(&self, texts: &[&str]) -> Vec<RegexRun> {
         let mut could = Vec::new();
-        let mut pairs: Vec<(u32, u32)> = Vec::new();
-        for (u, text) in texts.iter().enumerate() {
-            pairs.extend(
+        let mut runs = Vec::new();
+        for (u, t) in texts.iter().enumerate() {
+            let text = u as u32;
+            runs.extend(
                 self.regex_gate
-                    .candidate_ids(text, &mut could)
-                    .map(|k| (k as u32, u as u32)),
+                    .candidate_ids(t, &mut could)
+                    .map(|k| RegexRun {
+                        regex: k as u32,
+                        text,
+                    }),
             );
         }
-        pairs.sort_unstable();
-        for (k, u) in pairs {
-            self.push_regex_hits(k as usize, texts[u as usize], &mut found[u as usize]);
+        runs
+    }
+
+    /// The matches of each regex of `runs` in its text of `texts`, per text, in the order
+    /// of the regexes (as [`Coder::code`] finds them). The runs are made one regex after
+    /// another, in parallel on the current rayon pool. Run between the other stages, each
+    /// regex's lazy DFA (large: bounded gaps over CJK text) has been pushed out of the CPU
+    /// caches by the time it runs again, and its searches stall on memory: on the 20 MB
+    /// bench corpus (one thread), the searches took 120–150 ms made document by document,
+    /// 9–16 ms made regex by regex over the whole corpus. So the pipeline runs them for a
+    /// batch of documents at once.
+    pub fn run_regexes(&self, texts: &[&str], mut runs: Vec<RegexRun>) -> Vec<Vec<Hit>> {
+        use rayon::prelude::*;
+        runs.sort_unstable();
+        // Pieces of about equal length, several per thread, keep the threads busy when
+        // one regex costs more than the rest together.
+        let piece = runs
+            .len()
+            .div_ceil(4 * rayon::current_num_threads())
+            .max(64);
+        let found: Vec<Vec<(u32, Vec<Hit>)>> = runs
+            .par_chunks(piece)
+            .map(|piece| {
+                piece
+                    .iter()
+                    .filter_map(|r| {
+                        let mut hits = Vec::new();
+                        self.push_regex_hits(r.regex as usize, texts[r.text as usize], &mut hits);
+                        (!hits.is_empty()).then_some((r.text, hits))
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut hits: Vec<Vec<Hit>> = vec![Vec::new(); texts.len()];
+        for (u, h) in found.into_iter().flatten() {
+            hits[u as usize].extend(h);
         }
-        found
+        hits
     }
 
     /// Pushes the (non-empty) matches of regex `k` in `text`.
@@ -1773,6 +1813,57 @@ near = { zh = ["建设"], en = ["build"], before = 3 }
     #[test]
     fn regex_patterns_code_too() {
         assert_eq!(cats("适用15%的税率", Lang::Zh), ["foreign"]);
+    }
+
+    #[test]
+    fn regexes_run_over_many_texts_find_what_each_text_alone_finds() {
+        let coder = Coder::new(Codebook::default_codebook()).unwrap();
+        let sentences = [
+            "对符合条件的返乡创业人员给予一次性创业补贴5000元。",
+            "为企业和群众提供政策咨询、融资对接等便利服务。",
+            "由市人力资源社会保障局负责本办法的组织实施。",
+            "及时总结并推广典型经验和案例。",
+            "本办法自发布之日起施行。",
+            "每年遴选一批示范项目加以推广。",
+        ];
+        let texts: Vec<&str> = sentences.iter().cycle().take(600).copied().collect();
+        // Each text alone, the regexes in their order: what `code` finds.
+        let mut could = Vec::new();
+        let alone: Vec<Vec<Hit>> = texts
+            .iter()
+            .map(|t| {
+                let mut hits = Vec::new();
+                for k in coder.regex_gate.candidate_ids(t, &mut could) {
+                    coder.push_regex_hits(k, t, &mut hits);
+                }
+                hits
+            })
+            .collect();
+        assert!(alone.iter().filter(|h| !h.is_empty()).count() > 64);
+        // Two documents' runs, numbered across both as the pipeline does, on one thread
+        // and on two.
+        let (a, b) = texts.split_at(250);
+        let mut runs = coder.regex_runs(a);
+        runs.extend(coder.regex_runs(b).into_iter().map(|r| RegexRun {
+            regex: r.regex,
+            text: r.text + 250,
+        }));
+        for threads in [1, 2] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let found = pool.install(|| coder.run_regexes(&texts, runs.clone()));
+            assert_eq!(found, alone, "{threads} threads");
+        }
+        let mut buf = TokenStream::default();
+        let t = texts[0];
+        assert_eq!(
+            coder
+                .code_with_regex_hits(t, Lang::Zh, &mut buf, &alone[0])
+                .categories,
+            coder.code(t, Lang::Zh, &mut buf).categories
+        );
     }
 
     #[test]
