@@ -948,34 +948,25 @@ fn finish_file(
     p: Prepared,
     regex_hits: &[Vec<Hit>],
 ) -> Coded {
-    let Prepared {
-        mut record,
-        extracted,
-        norm,
-        traditional,
-        lang,
-        meta,
-        segments,
-        roles,
-        sections,
-        regex_runs: _,
-    } = p;
+    let mut record = p.record;
+    let lang = p.lang;
     // The document's units share one copy of its text.
-    let doc_text: Arc<str> = Arc::from(extracted.text.as_str());
+    let doc_text: Arc<str> = Arc::from(p.extracted.text.as_str());
     let doc = DocText {
         doc_id,
         file: &Arc::from(f.rel.as_str()),
         lang,
-        norm: &norm,
+        norm: &p.norm,
         chars: &CharIndex::new(&doc_text),
         text: &doc_text,
     };
     let mut buf = TokenStream::default();
-    let keys = Arc::new(keys_of(&meta));
+    let keys = Arc::new(keys_of(&p.meta));
     let mut words = DocWords::default();
-    let mut units: Vec<CodedUnit> = segments
+    let mut units: Vec<CodedUnit> = p
+        .segments
         .iter()
-        .zip(roles.iter().zip(&sections))
+        .zip(p.roles.iter().zip(&p.sections))
         .zip(regex_hits)
         .map(|((seg, (&role, section)), regex_hits)| {
             let unit = UnitInput {
@@ -992,28 +983,29 @@ fn finish_file(
         .collect();
     crate::code::unit::inherit_lead_in_codes(&mut units);
     record.status = DocStatus::Coded;
-    if let Some(note) = &extracted.incomplete {
+    if let Some(note) = &p.extracted.incomplete {
         record.reason = note.clone();
     }
-    record.encoding = if traditional {
+    let bytes = p.extracted.text.len();
+    record.encoding = if p.traditional {
         format!(
             "{} (traditional → simplified for matching)",
-            extracted.encoding
+            p.extracted.encoding
         )
     } else {
-        extracted.encoding
+        p.extracted.encoding
     };
     record.lang = lang.as_str().to_string();
-    fill_meta(&mut record, &meta);
+    fill_meta(&mut record, &p.meta);
     record.units = units.len();
     record.coded_units = units.iter().filter(|u| u.is_coded()).count();
     Coded {
-        fingerprint: Some(fingerprint(norm.text.trim())),
+        fingerprint: Some(fingerprint(p.norm.text.trim())),
         record,
         units,
         keys: Some(keys),
         words,
-        bytes: extracted.text.len(),
+        bytes,
     }
 }
 
