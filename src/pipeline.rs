@@ -917,13 +917,7 @@ fn prepare_file(
             ));
         }
     }
-    let regex_runs = coder.regex_runs(
-        &segments
-            .iter()
-            .map(|s| &norm.text[s.start..s.end])
-            .collect::<Vec<_>>(),
-    );
-    Staged::Prepared(Box::new(Prepared {
+    let mut p = Prepared {
         record,
         extracted,
         norm,
@@ -933,8 +927,10 @@ fn prepare_file(
         segments,
         roles,
         sections,
-        regex_runs,
-    }))
+        regex_runs: Vec::new(),
+    };
+    p.regex_runs = coder.regex_runs(&p.unit_texts().collect::<Vec<_>>());
+    Staged::Prepared(Box::new(p))
 }
 
 /// Codes the units of a prepared document, given the matches of the codebook's regexes
