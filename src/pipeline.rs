@@ -584,7 +584,8 @@ fn code_files(
         scope.spawn(move || {
             let produce = move || {
                 let mut start = 0;
-                for end in batch_ends(indexed, opts.batch, opts.batch_bytes) {
+                while start < indexed.len() {
+                    let end = batch_end(indexed, start, opts.batch, opts.batch_bytes);
                     let batch = &indexed[start..end];
                     start = end;
                     // Err: the writer stopped on an error; it reports it.
@@ -607,43 +608,55 @@ fn code_files(
 /// Most documents in one batch.
 pub const MAX_BATCH_DOCS: usize = 1024;
 
-/// Where the batches of `files` end: each takes at least `min_docs` files, then more while
-/// its files hold at most `max_bytes` bytes, up to [`MAX_BATCH_DOCS`]. Large batches let
-/// the codebook's regexes run one after another over many documents
-/// ([`Coder::run_regexes`]); the byte bound keeps a batch of large files small.
-fn batch_ends(files: &[(Arc<str>, &InputFile)], min_docs: usize, max_bytes: u64) -> Vec<usize> {
-    let sizes: Vec<u64> = files
-        .iter()
-        .map(|(_, f)| match f.disposition {
+/// Where the batch of `files` that starts at `start` ends: it takes at least `min_docs`
+/// files, then more while its files hold at most `max_bytes` bytes, up to
+/// [`MAX_BATCH_DOCS`]. Large batches let the codebook's regexes run one after another over
+/// many documents ([`Coder::run_regexes`]); the byte bound keeps a batch of large files
+/// small. Only the files of this batch are looked at (their sizes by `stat`), so a large
+/// folder's first batch starts at once.
+fn batch_end(
+    files: &[(Arc<str>, &InputFile)],
+    start: usize,
+    min_docs: usize,
+    max_bytes: u64,
+) -> usize {
+    let size = |i: usize| {
+        let f = files[i].1;
+        match f.disposition {
             Disposition::Read => std::fs::metadata(&f.path).map_or(0, |m| m.len()),
             _ => 0,
-        })
-        .collect();
-    ends_by_size(
-        &sizes,
+        }
+    };
+    end_by_size(
+        start..files.len(),
         min_docs.max(1),
         MAX_BATCH_DOCS.max(min_docs),
         max_bytes,
+        size,
     )
 }
 
-/// [`batch_ends`] over the files' sizes.
-fn ends_by_size(sizes: &[u64], min_docs: usize, max_docs: usize, max_bytes: u64) -> Vec<usize> {
-    let mut ends = Vec::new();
-    let (mut start, mut bytes) = (0, 0u64);
-    for (i, &size) in sizes.iter().enumerate() {
-        let docs = i - start;
-        if docs == max_docs || (docs >= min_docs && bytes.saturating_add(size) > max_bytes) {
-            ends.push(i);
-            start = i;
-            bytes = 0;
+/// [`batch_end`] over the files' sizes (`size(i)` for file `i`), among files `range`.
+fn end_by_size(
+    range: std::ops::Range<usize>,
+    min_docs: usize,
+    max_docs: usize,
+    max_bytes: u64,
+    mut size: impl FnMut(usize) -> u64,
+) -> usize {
+    let mut bytes = 0u64;
+    for i in range.clone() {
+        let docs = i - range.start;
+        if docs == max_docs {
+            return i;
         }
-        bytes = bytes.saturating_add(size);
+        let s = size(i);
+        if docs >= min_docs && bytes.saturating_add(s) > max_bytes {
+            return i;
+        }
+        bytes = bytes.saturating_add(s);
     }
-    if start < sizes.len() {
-        ends.push(sizes.len());
-    }
-    ends
+    range.end
 }
 
 /// Tallies and writes one coded batch, in path order.
@@ -1360,23 +1373,33 @@ mod tests {
     #[test]
     fn batches_take_small_files_up_to_the_cap_and_large_ones_at_the_floor() {
         const MB: u64 = 1 << 20;
+        // The batch ends over all of `sizes`, as the pipeline makes them.
+        let ends = |sizes: &[u64], min: usize, max: usize, bytes: u64| {
+            let (mut start, mut ends) = (0, Vec::new());
+            while start < sizes.len() {
+                start = end_by_size(start..sizes.len(), min, max, bytes, |i| sizes[i]);
+                ends.push(start);
+            }
+            ends
+        };
         // Small files: batches of the most documents a batch may hold.
-        assert_eq!(
-            ends_by_size(&[8 << 10; 3000], 64, 1024, 8 * MB),
-            [1024, 2048, 3000]
-        );
+        assert_eq!(ends(&[8 << 10; 3000], 64, 1024, 8 * MB), [1024, 2048, 3000]);
         // Large files: batches of the fewest.
-        assert_eq!(
-            ends_by_size(&[MB; 200], 64, 1024, 8 * MB),
-            [64, 128, 192, 200]
-        );
+        assert_eq!(ends(&[MB; 200], 64, 1024, 8 * MB), [64, 128, 192, 200]);
         // Small files fill a batch until a large one would take it over the bound.
         let mut sizes = vec![10 << 10; 100];
         sizes.extend([4 * MB; 70]);
         sizes.extend([10 << 10; 10]);
-        assert_eq!(ends_by_size(&sizes, 64, 1024, 8 * MB), [101, 165, 180]);
+        assert_eq!(ends(&sizes, 64, 1024, 8 * MB), [101, 165, 180]);
         // Unknown sizes (0) never end a batch early; nothing to code, no batch.
-        assert_eq!(ends_by_size(&[0; 5], 2, 3, 1), [3, 5]);
-        assert!(ends_by_size(&[], 64, 1024, MB).is_empty());
+        assert_eq!(ends(&[0; 5], 2, 3, 1), [3, 5]);
+        assert!(ends(&[], 64, 1024, MB).is_empty());
+        // Only the batch's own files and the one that ends it are looked at.
+        let mut seen = Vec::new();
+        let end = end_by_size(10..200, 2, 1024, 3 * MB, |i| {
+            seen.push(i);
+            MB
+        });
+        assert_eq!((end, seen), (13, vec![10, 11, 12, 13]));
     }
 }
